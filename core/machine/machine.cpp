@@ -1,0 +1,431 @@
+#include "machine.h"
+
+#include "../qemu/accelprobe.h"
+#include "../qemu/qemucommand.h"
+#include "machineprocess.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QMetaObject>
+#include <QThread>
+#include <chrono>
+#include <future>
+
+namespace vivarium {
+
+namespace {
+
+qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+
+QString shortened(const QString &text, int limit = 400)
+{
+    return text.size() <= limit ? text : text.left(limit) + QStringLiteral("…");
+}
+
+} // namespace
+
+QString machineStateName(Machine::State state)
+{
+    switch (state) {
+    case Machine::State::Off:
+        return QStringLiteral("off");
+    case Machine::State::Booting:
+        return QStringLiteral("booting");
+    case Machine::State::Ready:
+        return QStringLiteral("ready");
+    case Machine::State::Failed:
+        return QStringLiteral("failed");
+    }
+    return {};
+}
+
+Machine::Machine(MachineSpec spec, MachineContext context)
+    : m_spec(std::move(spec))
+    , m_context(std::move(context))
+    , m_paths(MachinePaths::under(m_context.runDir + QLatin1Char('/') + m_spec.name))
+{
+}
+
+Machine::~Machine()
+{
+    if (m_process) {
+        MachineProcess *process = m_process;
+        QMetaObject::invokeMethod(process, [process] { delete process; }, Qt::BlockingQueuedConnection);
+    }
+}
+
+Machine::State Machine::state() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_state;
+}
+
+bool Machine::isUp() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_qemuRunning && m_state == State::Ready;
+}
+
+double Machine::readySeconds() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_readySeconds;
+}
+
+void Machine::invoke(std::function<void()> call) const
+{
+    if (m_process)
+        QMetaObject::invokeMethod(m_process, std::move(call), Qt::QueuedConnection);
+}
+
+void Machine::setState(State state, const QString &detail)
+{
+    // Called with m_mutex held.
+    m_state = state;
+    m_changed.notify_all();
+    if (m_context.events)
+        emit m_context.events->machineStateChanged(m_spec.name, machineStateName(state), detail);
+}
+
+void Machine::action(const QString &name, const QJsonObject &arguments, const std::function<void()> &body)
+{
+    ActionEvent event;
+    event.machine = m_spec.name;
+    event.action = name;
+    event.arguments = arguments;
+    event.startMs = nowMs();
+    if (m_context.events) {
+        event.id = m_context.events->nextId();
+        emit m_context.events->actionStarted(event);
+    }
+    const auto finish = [&](ActionEvent::Result result, const QString &message) {
+        event.durationMs = nowMs() - event.startMs;
+        event.result = result;
+        event.message = message;
+        if (m_context.events)
+            emit m_context.events->actionFinished(event);
+    };
+    try {
+        body();
+    } catch (const MachineError &e) {
+        finish(e.kind() == MachineError::Kind::Timeout ? ActionEvent::Result::Timeout : ActionEvent::Result::Failed,
+               QString::fromStdString(e.what()));
+        throw;
+    }
+    finish(ActionEvent::Result::Ok, {});
+}
+
+void Machine::start()
+{
+    action(QStringLiteral("start"), {}, [&] {
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_qemuRunning)
+                return;
+        }
+        if (!m_spec.image.isEmpty() || !m_spec.startCommand.isEmpty())
+            throw MachineError(MachineError::Kind::Usage,
+                               QStringLiteral("machine %1: 'image' and 'start_command' machines are not supported yet").arg(m_spec.name));
+        QString stage2;
+        QDir().mkpath(m_paths.root);
+        QDir().mkpath(m_context.outDir);
+        const QString error = prepareHostShare(*m_context.test, m_spec, m_context.artifacts, m_paths, &stage2);
+        if (!error.isEmpty())
+            throw MachineError(MachineError::Kind::Failed, QStringLiteral("machine %1: %2").arg(m_spec.name, error));
+        const QString qemu = qemuBinary();
+        if (qemu.isEmpty())
+            throw MachineError(MachineError::Kind::Usage,
+                               QStringLiteral("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"));
+
+        QemuLaunch launch;
+        launch.accel = m_context.accel;
+        launch.memoryMiB = m_spec.memoryMiB;
+        launch.cpus = m_spec.cpus;
+        launch.kernel = m_spec.kernel.isEmpty() ? m_context.artifacts.kernel : m_spec.kernel;
+        launch.initrd = m_spec.initrd.isEmpty() ? m_context.artifacts.initramfs : m_spec.initrd;
+        launch.kernelAppend = hostShareKernelAppend(stage2, m_spec.graphics, m_spec.append);
+        launch.machineDir = m_paths.guestDir;
+        launch.disk = m_paths.disk;
+        launch.qmpSocket = m_paths.qmpSocket;
+        launch.serialSocket = m_paths.serialSocket;
+        launch.backdoorSocket = m_paths.backdoorSocket;
+        launch.shellSocket = m_paths.shellSocket;
+        launch.graphics = m_spec.graphics;
+        launch.vncSocket = m_paths.vncSocket;
+        launch.extraOptions = m_spec.qemuOptions;
+
+        if (!m_process) {
+            auto *process = new MachineProcess(m_spec.name, qemu, qemuArguments(launch), m_paths.qmpSocket,
+                                               m_paths.serialSocket, m_paths.backdoorSocket,
+                                               m_paths.shellSocket, m_context.outDir);
+            process->moveToThread(m_context.ioThread);
+            m_process = process;
+            // Direct connections: these run on the I/O thread and only touch locked state.
+            QObject::connect(process, &MachineProcess::serialData, process,
+                             [this](const QByteArray &bytes) { onSerial(bytes); }, Qt::DirectConnection);
+            QObject::connect(process, &MachineProcess::backdoorReady, process, [this] {
+                std::lock_guard lock(m_mutex);
+                m_readySeconds = double(nowMs() - m_startMs) / 1000.0;
+                setState(State::Ready, QStringLiteral("backdoor after %1 s").arg(m_readySeconds, 0, 'f', 2));
+            }, Qt::DirectConnection);
+            QObject::connect(process, &MachineProcess::commandOutput, process,
+                             [this](quint32 id, bool isStderr, const QByteArray &bytes) {
+                                 std::lock_guard lock(m_mutex);
+                                 auto it = m_commands.find(id);
+                                 if (it != m_commands.end())
+                                     (isStderr ? it->err : it->out) += bytes;
+                             }, Qt::DirectConnection);
+            QObject::connect(process, &MachineProcess::commandExited, process, [this](quint32 id, int status) {
+                std::lock_guard lock(m_mutex);
+                auto it = m_commands.find(id);
+                if (it != m_commands.end()) {
+                    it->status = status;
+                    it->done = true;
+                    m_changed.notify_all();
+                }
+            }, Qt::DirectConnection);
+            QObject::connect(process, &MachineProcess::qmpEvent, process,
+                             [this](const QString &name, const QJsonObject &) {
+                                 if (name != QLatin1String("RESET"))
+                                     return;
+                                 std::lock_guard lock(m_mutex);
+                                 for (Pending &pending : m_commands) {
+                                     pending.done = true;
+                                     pending.reset = true;
+                                 }
+                                 ++m_generation;
+                                 m_startMs = nowMs();
+                                 m_readySeconds = 0;
+                                 setState(State::Booting, QStringLiteral("reset"));
+                             }, Qt::DirectConnection);
+            QObject::connect(process, &MachineProcess::failed, process, [this](const QString &reason) {
+                std::lock_guard lock(m_mutex);
+                if (m_error.isEmpty())
+                    m_error = reason;
+                m_changed.notify_all();
+            }, Qt::DirectConnection);
+            QObject::connect(process, &MachineProcess::exited, process,
+                             [this](int code, bool crashed, const QString &tail) { onExited(code, crashed, tail); },
+                             Qt::DirectConnection);
+        }
+        {
+            std::lock_guard lock(m_mutex);
+            m_qemuRunning = true;
+            m_expectExit = false;
+            m_error.clear();
+            ++m_generation;
+            m_startMs = nowMs();
+            m_readySeconds = 0;
+            setState(State::Booting, QStringLiteral("QEMU (%1)").arg(m_context.accel));
+        }
+        MachineProcess *process = m_process;
+        invoke([process] { process->start(); });
+    });
+}
+
+void Machine::onSerial(const QByteArray &bytes)
+{
+    std::lock_guard lock(m_mutex);
+    const qsizetype from = m_console.size();
+    m_console += bytes;
+    m_changed.notify_all();
+    // A guest that cannot boot says so on the serial line: fail now, not at a timeout.
+    // Only whole lines: the reason follows the marker on the same line.
+    const qsizetype lastNewline = m_console.lastIndexOf('\n');
+    if (!m_error.isEmpty() || lastNewline < from)
+        return;
+    for (const char *fatal : { "Kernel panic - not syncing", "vivarium-initramfs: FAILED" }) {
+        const qsizetype at = m_console.indexOf(fatal, m_fatalScan);
+        if (at >= 0 && at < lastNewline) {
+            const qsizetype end = m_console.indexOf('\n', at);
+            m_error = QString::fromUtf8(m_console.mid(at, end - at)).trimmed();
+            m_changed.notify_all();
+            QMetaObject::invokeMethod(m_process, [p = m_process] { p->kill(); }, Qt::QueuedConnection);
+            break;
+        }
+    }
+    m_fatalScan = qMax<qsizetype>(0, lastNewline - 64);
+}
+
+void Machine::onExited(int code, bool crashed, const QString &stderrTail)
+{
+    std::lock_guard lock(m_mutex);
+    m_qemuRunning = false;
+    if (!m_expectExit && m_error.isEmpty()) {
+        m_error = crashed ? QStringLiteral("QEMU was killed") : QStringLiteral("QEMU exited with status %1").arg(code);
+        if (!stderrTail.isEmpty())
+            m_error += QStringLiteral(": ") + shortened(stderrTail);
+    }
+    ++m_generation;
+    setState(m_expectExit || m_error.isEmpty() ? State::Off : State::Failed, m_error);
+}
+
+QString Machine::deathMessage() const
+{
+    // Called with m_mutex held.
+    QString message = QStringLiteral("machine %1: %2").arg(m_spec.name, m_error.isEmpty() ? QStringLiteral("QEMU is not running") : m_error);
+    QList<QByteArray> lines = m_console.trimmed().split('\n');
+    if (lines.size() > 5)
+        lines = lines.mid(lines.size() - 5);
+    if (!lines.isEmpty() && !lines.first().isEmpty()) {
+        message += QStringLiteral("\nlast serial lines:\n");
+        for (const QByteArray &line : std::as_const(lines))
+            message += QStringLiteral("  ") + QString::fromUtf8(line).trimmed() + QLatin1Char('\n');
+    }
+    message += QStringLiteral("logs: %1/%2.serial.log, %1/%2.qemu.log").arg(m_context.outDir, m_spec.name);
+    return message;
+}
+
+void Machine::waitUntil(std::unique_lock<std::mutex> &lock, const std::function<bool()> &ready,
+                        double timeout, const QString &what)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
+    const quint64 generation = m_generation;
+    for (;;) {
+        if (ready())
+            return;
+        if (m_cancelled)
+            throw MachineError(MachineError::Kind::Cancelled, QStringLiteral("machine %1: cancelled while waiting for %2").arg(m_spec.name, what));
+        if (!m_error.isEmpty() || (generation != m_generation && !m_qemuRunning))
+            throw MachineError(MachineError::Kind::Dead, deathMessage() + QStringLiteral("\n(while waiting for %1)").arg(what));
+        if (m_changed.wait_until(lock, deadline) == std::cv_status::timeout && !ready())
+            throw MachineError(MachineError::Kind::Timeout,
+                               QStringLiteral("machine %1: timed out after %2 s waiting for %3").arg(m_spec.name).arg(timeout).arg(what));
+    }
+}
+
+void Machine::waitForReady(double timeout)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_state == State::Ready && m_qemuRunning)
+            return;
+    }
+    action(QStringLiteral("wait_for_ready"), {}, [&] {
+        bool running;
+        {
+            std::lock_guard lock(m_mutex);
+            running = m_qemuRunning;
+        }
+        if (!running)
+            start();
+        std::unique_lock lock(m_mutex);
+        waitUntil(lock, [&] { return m_state == State::Ready; }, timeout, QStringLiteral("the guest to come up (backdoor on hvc0)"));
+    });
+}
+
+CommandResult Machine::execute(const QString &command, double timeout)
+{
+    waitForReady();
+    return actionResult<CommandResult>(QStringLiteral("execute"), { { QStringLiteral("command"), command }, { QStringLiteral("timeout"), timeout } }, [&] {
+        std::lock_guard serial(m_commandMutex);
+        quint32 id;
+        {
+            std::lock_guard lock(m_mutex);
+            id = m_nextCommand++;
+            m_commands.insert(id, {});
+        }
+        MachineProcess *process = m_process;
+        const QByteArray bytes = command.toUtf8();
+        invoke([process, id, bytes] { process->sendCommand(id, bytes); });
+        std::unique_lock lock(m_mutex);
+        try {
+            waitUntil(lock, [&] { return m_commands.value(id).done; }, timeout,
+                      QStringLiteral("command `%1`").arg(shortened(command, 200)));
+        } catch (const MachineError &e) {
+            m_commands.remove(id);
+            if (e.kind() != MachineError::Kind::Dead)
+                invoke([process, id] { process->cancelCommand(id); });
+            throw;
+        }
+        const Pending done = m_commands.take(id);
+        if (done.reset)
+            throw MachineError(MachineError::Kind::Dead,
+                               QStringLiteral("machine %1: the guest was reset while running `%2`").arg(m_spec.name, command));
+        return CommandResult { done.status, done.out, done.err };
+    });
+}
+
+QString Machine::succeed(const QString &command, double timeout)
+{
+    const CommandResult result = execute(command, timeout);
+    if (result.status != 0) {
+        throw MachineError(MachineError::Kind::Failed,
+                           QStringLiteral("machine %1: command `%2` failed (exit code %3)\nstdout: %4\nstderr: %5")
+                               .arg(m_spec.name, command)
+                               .arg(result.status)
+                               .arg(shortened(QString::fromUtf8(result.stdoutBytes)), shortened(QString::fromUtf8(result.stderrBytes))));
+    }
+    return QString::fromUtf8(result.stdoutBytes);
+}
+
+QString Machine::fail(const QString &command, double timeout)
+{
+    const CommandResult result = execute(command, timeout);
+    if (result.status == 0) {
+        throw MachineError(MachineError::Kind::Failed,
+                           QStringLiteral("machine %1: command `%2` unexpectedly succeeded\nstdout: %3")
+                               .arg(m_spec.name, command, shortened(QString::fromUtf8(result.stdoutBytes))));
+    }
+    return QString::fromUtf8(result.stdoutBytes);
+}
+
+QString Machine::retryCommand(const QString &command, bool wantSuccess, double timeout)
+{
+    QElapsedTimer clock;
+    clock.start();
+    CommandResult last;
+    for (;;) {
+        const double left = timeout - double(clock.elapsed()) / 1000.0;
+        if (left <= 0)
+            break;
+        try {
+            last = execute(command, left);
+        } catch (const MachineError &e) {
+            if (e.kind() != MachineError::Kind::Timeout)
+                throw;
+            break;
+        }
+        if ((last.status == 0) == wantSuccess)
+            return QString::fromUtf8(last.stdoutBytes);
+        std::unique_lock lock(m_mutex);
+        if (m_cancelled)
+            throw MachineError(MachineError::Kind::Cancelled, QStringLiteral("machine %1: cancelled").arg(m_spec.name));
+        m_changed.wait_for(lock, std::chrono::milliseconds(250), [&] { return m_cancelled; });
+    }
+    throw MachineError(MachineError::Kind::Timeout,
+                       QStringLiteral("machine %1: timed out after %2 s waiting for `%3` to %4 (last exit code %5, output: %6)")
+                           .arg(m_spec.name)
+                           .arg(timeout)
+                           .arg(command, wantSuccess ? QStringLiteral("succeed") : QStringLiteral("fail"))
+                           .arg(last.status)
+                           .arg(shortened(QString::fromUtf8(last.stdoutBytes + last.stderrBytes))));
+}
+
+QString Machine::waitUntilSucceeds(const QString &command, double timeout)
+{
+    return actionResult<QString>(QStringLiteral("wait_until_succeeds"), { { QStringLiteral("command"), command } },
+                  [&] { return retryCommand(command, true, timeout); });
+}
+
+QString Machine::waitUntilFails(const QString &command, double timeout)
+{
+    return actionResult<QString>(QStringLiteral("wait_until_fails"), { { QStringLiteral("command"), command } },
+                  [&] { return retryCommand(command, false, timeout); });
+}
+
+void Machine::cancel()
+{
+    std::lock_guard lock(m_mutex);
+    m_cancelled = true;
+    m_changed.notify_all();
+}
+
+void Machine::clearCancel()
+{
+    std::lock_guard lock(m_mutex);
+    m_cancelled = false;
+}
+
+} // namespace vivarium

@@ -1,0 +1,163 @@
+#pragma once
+
+#include "../event/actionevent.h"
+#include "../guest/hostshare.h"
+#include "../spec/testspec.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QPointer>
+#include <QRegularExpression>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+
+class QThread;
+
+namespace vivarium {
+
+class MachineProcess;
+
+// A failed driver call: a command's status, a timeout, a machine that died or never came up.
+class MachineError : public std::runtime_error {
+public:
+    enum class Kind { Failed, Timeout, Dead, Cancelled, Usage };
+    MachineError(Kind kind, const QString &message)
+        : std::runtime_error(message.toStdString()), m_kind(kind)
+    {
+    }
+    Kind kind() const { return m_kind; }
+
+private:
+    Kind m_kind;
+};
+
+struct CommandResult {
+    int status = 0;
+    QByteArray stdoutBytes;
+    QByteArray stderrBytes;
+};
+
+// Where a machine runs and writes.
+struct MachineContext {
+    const TestSpec *test = nullptr;
+    GuestArtifacts artifacts;
+    QString accel = QStringLiteral("tcg");
+    QString runDir;  // private: the machine's directory and sockets go below it
+    QString outDir;  // logs, screenshots, copied files
+    QThread *ioThread = nullptr;
+    EventLog *events = nullptr;
+};
+
+// One virtual machine with the NixOS test driver's methods. Thread-safe: the methods block the
+// calling thread (the script's), never the I/O thread. Default timeouts are NixOS's (900 s).
+class Machine {
+public:
+    enum class State { Off, Booting, Ready, Failed };
+    static constexpr double defaultTimeout = 900;
+
+    Machine(MachineSpec spec, MachineContext context);
+    ~Machine();
+    Machine(const Machine &) = delete;
+    Machine &operator=(const Machine &) = delete;
+
+    const MachineSpec &spec() const { return m_spec; }
+    QString name() const { return m_spec.name; }
+    State state() const;
+    bool isUp() const;
+    MachinePaths paths() const { return m_paths; }
+    MachineProcess *process() const { return m_process; } // lives on the I/O thread
+    // Boot time of the last start, until the backdoor answered; 0 if not ready yet.
+    double readySeconds() const;
+
+    void start();
+    void waitForReady(double timeout = defaultTimeout);
+    CommandResult execute(const QString &command, double timeout = defaultTimeout);
+    QString succeed(const QString &command, double timeout = defaultTimeout);
+    QString fail(const QString &command, double timeout = defaultTimeout);
+    QString waitUntilSucceeds(const QString &command, double timeout = defaultTimeout);
+    QString waitUntilFails(const QString &command, double timeout = defaultTimeout);
+    void waitForFile(const QString &path, double timeout = defaultTimeout);
+    void waitForOpenPort(int port, const QString &address = QStringLiteral("localhost"), double timeout = defaultTimeout);
+    void waitForClosedPort(int port, const QString &address = QStringLiteral("localhost"), double timeout = defaultTimeout);
+    void waitForOpenUnixSocket(const QString &path, bool datagram = false, double timeout = defaultTimeout);
+    QMap<QString, QString> getUnitInfo(const QString &unit);
+    QString getUnitProperty(const QString &unit, const QString &property);
+    void requireUnitState(const QString &unit, const QString &state = QStringLiteral("active"));
+    void waitForUnit(const QString &unit, double timeout = defaultTimeout);
+    CommandResult systemctl(const QString &arguments);
+    QString waitForConsoleText(const QString &regex, double timeout = defaultTimeout);
+    QString getConsoleLog() const;
+    void sendConsole(const QString &text);
+    void shutdown(double timeout = defaultTimeout);
+    void crash();
+    void reboot();
+    void waitForShutdown(double timeout = defaultTimeout);
+    QString sendMonitorCommand(const QString &command);
+    QJsonObject qmp(const QString &command, const QJsonObject &arguments = {}, double timeout = 60);
+    void sendKey(const QString &key);
+    void sendChars(const QString &text, double delaySeconds = 0.01);
+    QString screenshot(const QString &name);
+    void forwardPort(int hostPort, int guestPort);
+    void copyFromHost(const QString &source, const QString &target);
+    QString copyFromMachine(const QString &source, const QString &targetDir = {});
+
+    // Makes every blocked call return with MachineError::Cancelled (the Stop button, the
+    // global timeout); clearCancel() lets calls run again.
+    void cancel();
+    void clearCancel();
+
+private:
+    struct Pending {
+        QByteArray out, err;
+        int status = 0;
+        bool done = false;
+        bool reset = false; // the guest was reset or powered off before the command ended
+    };
+    // Runs body as one reported action: started and finished events with timing and result.
+    void action(const QString &name, const QJsonObject &arguments, const std::function<void()> &body);
+    // The same for a body with a result.
+    template<typename T> T actionResult(const QString &name, const QJsonObject &arguments, const std::function<T()> &body)
+    {
+        T result {};
+        action(name, arguments, [&] { result = body(); });
+        return result;
+    }
+    // Waits until ready() holds, the machine dies, the call is cancelled or time runs out.
+    void waitUntil(std::unique_lock<std::mutex> &lock, const std::function<bool()> &ready,
+                   double timeout, const QString &what);
+    QString retryCommand(const QString &command, bool wantSuccess, double timeout);
+    void invoke(std::function<void()> call) const;
+    void onSerial(const QByteArray &bytes);
+    void onExited(int code, bool crashed, const QString &stderrTail);
+    void setState(State state, const QString &detail = {});
+    QString deathMessage() const;
+    void requireSystemd(const QString &what) const;
+
+    MachineSpec m_spec;
+    MachineContext m_context;
+    MachinePaths m_paths;
+    MachineProcess *m_process = nullptr; // owned; deleted on the I/O thread
+
+    mutable std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::mutex m_commandMutex; // one backdoor command at a time
+    State m_state = State::Off;
+    quint64 m_generation = 0; // counts starts and resets
+    bool m_qemuRunning = false;
+    bool m_expectExit = false;
+    bool m_cancelled = false;
+    QString m_error;
+    QByteArray m_console;
+    qsizetype m_consoleCursor = 0;
+    qsizetype m_fatalScan = 0; // where the search for fatal boot messages goes on
+    QHash<quint32, Pending> m_commands;
+    quint32 m_nextCommand = 1;
+    qint64 m_startMs = 0;
+    double m_readySeconds = 0;
+};
+
+QString machineStateName(Machine::State state);
+
+} // namespace vivarium

@@ -1,0 +1,211 @@
+#include "machineprocess.h"
+
+#include "../util/childprocess.h"
+#include "../util/localconnect.h"
+
+#include <QLocalSocket>
+
+namespace vivarium {
+
+MachineProcess::MachineProcess(QString name, QString qemu, QStringList arguments,
+                               QString qmpSocket, QString serialSocket, QString backdoorSocket,
+                               QString shellSocket, QString logDir, QObject *parent)
+    : QObject(parent)
+    , m_name(std::move(name))
+    , m_qemu(std::move(qemu))
+    , m_arguments(std::move(arguments))
+    , m_qmpPath(std::move(qmpSocket))
+    , m_serialPath(std::move(serialSocket))
+    , m_backdoorPath(std::move(backdoorSocket))
+    , m_shellPath(std::move(shellSocket))
+    , m_serialLog(logDir + QLatin1Char('/') + m_name + QStringLiteral(".serial.log"))
+    , m_qemuLog(logDir + QLatin1Char('/') + m_name + QStringLiteral(".qemu.log"))
+{
+}
+
+MachineProcess::~MachineProcess()
+{
+    kill();
+}
+
+qint64 MachineProcess::pid() const
+{
+    return m_process ? m_process->processId() : 0;
+}
+
+void MachineProcess::start()
+{
+    for (const QString &path : { m_qmpPath, m_serialPath, m_backdoorPath, m_shellPath })
+        QFile::remove(path);
+    m_failed = false;
+    m_decoder = {};
+    m_stderrTail.clear();
+    m_serialLog.open(QIODevice::WriteOnly | QIODevice::Append);
+    m_qemuLog.open(QIODevice::WriteOnly | QIODevice::Append);
+    m_qemuLog.write(QStringLiteral("$ %1 %2\n").arg(m_qemu, m_arguments.join(QLatin1Char(' '))).toUtf8());
+    m_qemuLog.flush();
+
+    m_process = new QProcess(this);
+    dieWithParent(m_process);
+    connect(m_process, &QProcess::readyReadStandardError, this, [this] {
+        const QByteArray bytes = m_process->readAllStandardError();
+        m_qemuLog.write(bytes);
+        m_qemuLog.flush();
+        m_stderrTail.append(bytes);
+        m_stderrTail = m_stderrTail.right(4096);
+    });
+    connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+        if (error == QProcess::FailedToStart)
+            fail(QStringLiteral("cannot start %1: %2").arg(m_qemu, m_process->errorString()));
+    });
+    connect(m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
+        m_stderrTail += m_process->readAllStandardError();
+        m_qemuLog.write(QStringLiteral("[QEMU exited: %1 %2]\n")
+                            .arg(status == QProcess::CrashExit ? QStringLiteral("killed") : QStringLiteral("status"))
+                            .arg(code)
+                            .toUtf8());
+        m_qemuLog.close();
+        m_serialLog.close();
+        const QString tail = QString::fromUtf8(m_stderrTail).trimmed();
+        m_process->deleteLater();
+        m_process = nullptr;
+        for (QObject *socket : { static_cast<QObject *>(m_qmp), static_cast<QObject *>(m_serial),
+                                 static_cast<QObject *>(m_backdoor), static_cast<QObject *>(m_shell) }) {
+            if (socket)
+                socket->deleteLater();
+        }
+        m_qmp = nullptr;
+        m_serial = m_backdoor = m_shell = nullptr;
+        emit exited(code, status == QProcess::CrashExit, tail);
+    });
+    m_process->setProcessChannelMode(QProcess::SeparateChannels);
+    m_process->setStandardInputFile(QProcess::nullDevice());
+    m_process->setStandardOutputFile(QProcess::nullDevice());
+    m_process->start(m_qemu, m_arguments);
+    if (m_process)
+        connectSockets();
+}
+
+void MachineProcess::connectSockets()
+{
+    auto *qmpSocket = new QLocalSocket(this);
+    connectWhenListening(qmpSocket, m_qmpPath, QDeadlineTimer(20000), [this, qmpSocket](const QString &error) {
+        if (!m_process || m_failed) {
+            qmpSocket->deleteLater();
+            return;
+        }
+        if (!error.isEmpty()) {
+            fail(QStringLiteral("QEMU did not open its monitor socket: ") + error);
+            return;
+        }
+        m_qmp = new QmpClient(this);
+        connect(m_qmp, &QmpClient::event, this,
+                [this](const QmpMessage &m) { emit qmpEvent(m.event, m.data); });
+        m_qmp->attach(qmpSocket);
+        // QMP's socket is created last: the others exist now.
+        m_serial = new QLocalSocket(this);
+        m_backdoor = new QLocalSocket(this);
+        m_shell = new QLocalSocket(this);
+        for (auto [socket, path] : { std::pair { m_serial, m_serialPath }, std::pair { m_backdoor, m_backdoorPath },
+                                     std::pair { m_shell, m_shellPath } }) {
+            socket->connectToServer(path);
+            if (!socket->waitForConnected(2000)) {
+                fail(QStringLiteral("cannot connect to %1: %2").arg(path, socket->errorString()));
+                return;
+            }
+        }
+        connect(m_serial, &QLocalSocket::readyRead, this, [this] {
+            const QByteArray bytes = m_serial->readAll();
+            m_serialLog.write(bytes);
+            m_serialLog.flush();
+            emit serialData(bytes);
+        });
+        connect(m_backdoor, &QLocalSocket::readyRead, this, &MachineProcess::onBackdoorData);
+        connect(m_shell, &QLocalSocket::readyRead, this, [this] { emit shellData(m_shell->readAll()); });
+        connect(m_qmp, &QmpClient::ready, this, [this] {
+            m_qmp->execute(QStringLiteral("cont"), {}, [this](const QmpMessage &reply) {
+                if (reply.kind == QmpMessage::Kind::Error)
+                    fail(QStringLiteral("QEMU refused to run the guest: ") + reply.errorDesc);
+                else
+                    emit started();
+            });
+        });
+    });
+}
+
+void MachineProcess::onBackdoorData()
+{
+    const QList<BackdoorFrame> frames = m_decoder.feed(m_backdoor->readAll());
+    for (const BackdoorFrame &frame : frames) {
+        switch (frame.type) {
+        case BackdoorFrame::Ready:
+            emit backdoorReady();
+            break;
+        case BackdoorFrame::Stdout:
+        case BackdoorFrame::Stderr:
+            emit commandOutput(frame.id, frame.type == BackdoorFrame::Stderr, frame.payload);
+            break;
+        case BackdoorFrame::Exit:
+            emit commandExited(frame.id, frame.exitStatus());
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+void MachineProcess::sendCommand(quint32 id, const QByteArray &command)
+{
+    if (m_backdoor)
+        m_backdoor->write(BackdoorFrame { BackdoorFrame::Command, id, command }.encode());
+}
+
+void MachineProcess::cancelCommand(quint32 id)
+{
+    if (m_backdoor)
+        m_backdoor->write(BackdoorFrame { BackdoorFrame::Kill, id, {} }.encode());
+}
+
+void MachineProcess::writeSerial(const QByteArray &bytes)
+{
+    if (m_serial)
+        m_serial->write(bytes);
+}
+
+void MachineProcess::writeShell(const QByteArray &bytes)
+{
+    if (m_shell)
+        m_shell->write(bytes);
+}
+
+void MachineProcess::qmp(const QString &command, const QJsonObject &arguments, QmpClient::Callback done)
+{
+    if (!m_qmp) {
+        QmpMessage reply;
+        reply.kind = QmpMessage::Kind::Error;
+        reply.errorClass = QStringLiteral("Disconnected");
+        reply.errorDesc = QStringLiteral("QEMU is not running");
+        done(reply);
+        return;
+    }
+    m_qmp->execute(command, arguments, std::move(done));
+}
+
+void MachineProcess::kill()
+{
+    if (m_process && m_process->state() != QProcess::NotRunning) {
+        m_process->kill();
+        m_process->waitForFinished(5000);
+    }
+}
+
+void MachineProcess::fail(const QString &reason)
+{
+    if (m_failed)
+        return;
+    m_failed = true;
+    emit failed(reason);
+    kill();
+}
+
+} // namespace vivarium

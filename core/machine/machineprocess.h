@@ -1,0 +1,70 @@
+#pragma once
+
+#include "../qemu/qmpclient.h"
+#include "backdoorframe.h"
+
+#include <QFile>
+#include <QObject>
+#include <QProcess>
+#include <QStringList>
+
+class QLocalSocket;
+
+namespace vivarium {
+
+// One QEMU process and its sockets (QMP, serial, backdoor, shell). Lives on an I/O thread and
+// never blocks: it turns bytes into signals and requests into bytes. Machine drives it.
+class MachineProcess : public QObject {
+    Q_OBJECT
+
+public:
+    MachineProcess(QString name, QString qemu, QStringList arguments, QString qmpSocket,
+                   QString serialSocket, QString backdoorSocket, QString shellSocket,
+                   QString logDir, QObject *parent = nullptr);
+    ~MachineProcess() override;
+
+    // Starts QEMU paused, connects every socket, then lets the guest run: started() or failed().
+    void start();
+    void kill();
+    void sendCommand(quint32 id, const QByteArray &command);
+    void cancelCommand(quint32 id);
+    void writeSerial(const QByteArray &bytes);
+    void writeShell(const QByteArray &bytes);
+    void qmp(const QString &command, const QJsonObject &arguments, QmpClient::Callback done);
+    qint64 pid() const;
+
+signals:
+    void started();
+    void backdoorReady();
+    void commandOutput(quint32 id, bool isStderr, const QByteArray &bytes);
+    void commandExited(quint32 id, int status);
+    void serialData(const QByteArray &bytes);
+    void shellData(const QByteArray &bytes);
+    void qmpEvent(const QString &name, const QJsonObject &data);
+    // QEMU could not start or its sockets could not be reached; QEMU has been killed.
+    void failed(const QString &reason);
+    // QEMU ended; stderrTail holds its last messages.
+    void exited(int exitCode, bool crashed, const QString &stderrTail);
+
+private:
+    void connectSockets();
+    void onBackdoorData();
+    void fail(const QString &reason);
+
+    QString m_name;
+    QString m_qemu;
+    QStringList m_arguments;
+    QString m_qmpPath, m_serialPath, m_backdoorPath, m_shellPath;
+    QProcess *m_process = nullptr;
+    QmpClient *m_qmp = nullptr;
+    QLocalSocket *m_serial = nullptr;
+    QLocalSocket *m_backdoor = nullptr;
+    QLocalSocket *m_shell = nullptr;
+    BackdoorDecoder m_decoder;
+    QFile m_serialLog;
+    QFile m_qemuLog;
+    QByteArray m_stderrTail;
+    bool m_failed = false;
+};
+
+} // namespace vivarium

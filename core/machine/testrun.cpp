@@ -1,0 +1,80 @@
+#include "testrun.h"
+
+#include <QDir>
+#include <QFile>
+
+namespace vivarium {
+
+std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, QString *error)
+{
+    std::optional<GuestArtifacts> artifacts = GuestArtifacts::find(error);
+    if (!artifacts)
+        return nullptr;
+    if (qemuBinary().isEmpty()) {
+        *error = QStringLiteral("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
+        return nullptr;
+    }
+    std::unique_ptr<TestRun> run(new TestRun);
+    if (!run->m_runDir.isValid()) {
+        *error = QStringLiteral("cannot create a private run directory (set VIVARIUM_RUN_DIR)");
+        return nullptr;
+    }
+    run->m_runDir.setKeep(options.keepMachineState);
+    run->m_spec = std::move(spec);
+    run->m_outDir = QDir(options.outDir.isEmpty() ? QStringLiteral("vivarium-out/") + run->m_spec.name : options.outDir).absolutePath();
+    QDir().mkpath(run->m_outDir);
+    run->m_accel = chooseAccelerator(options.accel);
+    run->m_ioThread.setObjectName(QStringLiteral("vivarium-io"));
+    run->m_ioThread.start();
+    for (const MachineSpec &m : run->m_spec.machines) {
+        for (const char *log : { ".serial.log", ".qemu.log" })
+            QFile::remove(run->m_outDir + QLatin1Char('/') + m.name + QLatin1String(log));
+        MachineContext context;
+        context.test = &run->m_spec;
+        context.artifacts = *artifacts;
+        context.accel = run->m_accel.accel;
+        context.runDir = run->m_runDir.path();
+        context.outDir = run->m_outDir;
+        context.ioThread = &run->m_ioThread;
+        context.events = &run->m_events;
+        run->m_machines.push_back(std::make_unique<Machine>(m, context));
+    }
+    return run;
+}
+
+TestRun::~TestRun()
+{
+    m_machines.clear(); // kills QEMU on the I/O thread
+    m_ioThread.quit();
+    m_ioThread.wait();
+}
+
+Machine *TestRun::machine(const QString &name) const
+{
+    for (const auto &m : m_machines) {
+        if (m->name() == name)
+            return m.get();
+    }
+    return nullptr;
+}
+
+void TestRun::startAll()
+{
+    for (const auto &m : m_machines)
+        m->start();
+}
+
+void TestRun::waitAllReady(double timeout)
+{
+    startAll();
+    for (const auto &m : m_machines)
+        m->waitForReady(timeout);
+}
+
+void TestRun::cancelAll()
+{
+    for (const auto &m : m_machines)
+        m->cancel();
+}
+
+} // namespace vivarium

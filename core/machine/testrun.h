@@ -1,0 +1,53 @@
+#pragma once
+
+#include "../event/actionevent.h"
+#include "../qemu/accelprobe.h"
+#include "../util/rundirectory.h"
+#include "machine.h"
+
+#include <QThread>
+#include <memory>
+#include <vector>
+
+namespace vivarium {
+
+// Everything one run of a test needs: the private run directory, the I/O thread, the event
+// log and a Machine for every machine of the test. Destroying it kills every QEMU.
+class TestRun {
+public:
+    struct Options {
+        QString outDir;        // default: ./vivarium-out/<test name>
+        QString accel;         // "", "auto", "kvm", "tcg"
+        bool keepMachineState = false;
+    };
+
+    // Returns null and sets error when the guest artifacts or the run directory are missing.
+    static std::unique_ptr<TestRun> create(TestSpec spec, const Options &options, QString *error);
+    ~TestRun();
+
+    const TestSpec &spec() const { return m_spec; }
+    EventLog *events() { return &m_events; }
+    const AccelChoice &accel() const { return m_accel; }
+    QString outDir() const { return m_outDir; }
+    QString runDir() const { return m_runDir.path(); }
+    const std::vector<std::unique_ptr<Machine>> &machines() const { return m_machines; }
+    Machine *machine(const QString &name) const;
+
+    void startAll();
+    // Starts every machine and waits until all are ready; throws the first machine's error.
+    void waitAllReady(double timeout = Machine::defaultTimeout);
+    void cancelAll();
+
+private:
+    TestRun() = default;
+
+    TestSpec m_spec;
+    RunDirectory m_runDir;
+    QThread m_ioThread;
+    EventLog m_events;
+    AccelChoice m_accel;
+    QString m_outDir;
+    std::vector<std::unique_ptr<Machine>> m_machines;
+};
+
+} // namespace vivarium

@@ -1,0 +1,81 @@
+#include "qemucommand.h"
+
+namespace vivarium {
+
+namespace {
+
+QString socketChardev(const QString &id, const QString &path)
+{
+    return QStringLiteral("socket,id=%1,path=%2,server=on,wait=off").arg(id, path);
+}
+
+// QEMU option values separate with commas; a comma in a path is written twice.
+QString escaped(QString value)
+{
+    return value.replace(QLatin1Char(','), QLatin1String(",,"));
+}
+
+} // namespace
+
+QStringList qemuArguments(const QemuLaunch &l)
+{
+    QStringList args {
+        QStringLiteral("-nodefaults"), QStringLiteral("-no-user-config"),
+        QStringLiteral("-machine"), QStringLiteral("pc"),
+        QStringLiteral("-accel"),
+        l.accel == QLatin1String("kvm") ? QStringLiteral("kvm") : QStringLiteral("tcg,tb-size=64"),
+        QStringLiteral("-m"), QString::number(l.memoryMiB),
+        QStringLiteral("-smp"), QString::number(l.cpus),
+        QStringLiteral("-S"),
+        QStringLiteral("-kernel"), escaped(l.kernel),
+        QStringLiteral("-initrd"), escaped(l.initrd),
+        QStringLiteral("-append"), l.kernelAppend,
+        QStringLiteral("-fsdev"),
+        QStringLiteral("local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"),
+        QStringLiteral("-device"), QStringLiteral("virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot"),
+        QStringLiteral("-fsdev"),
+        QStringLiteral("local,id=vivarium,path=%1,security_model=none,multidevs=remap").arg(escaped(l.machineDir)),
+        QStringLiteral("-device"), QStringLiteral("virtio-9p-pci,fsdev=vivarium,mount_tag=vivarium"),
+        QStringLiteral("-drive"),
+        QStringLiteral("if=none,id=disk,file=%1,format=raw,cache=writeback").arg(escaped(l.disk)),
+        QStringLiteral("-device"), QStringLiteral("virtio-blk-pci,drive=disk"),
+        QStringLiteral("-chardev"), socketChardev(QStringLiteral("serial0"), escaped(l.serialSocket)),
+        QStringLiteral("-serial"), QStringLiteral("chardev:serial0"),
+        QStringLiteral("-device"), QStringLiteral("virtio-serial-pci"),
+        QStringLiteral("-chardev"), socketChardev(QStringLiteral("backdoor"), escaped(l.backdoorSocket)),
+        QStringLiteral("-device"), QStringLiteral("virtconsole,chardev=backdoor"),
+        QStringLiteral("-chardev"), socketChardev(QStringLiteral("shell"), escaped(l.shellSocket)),
+        QStringLiteral("-device"), QStringLiteral("virtconsole,chardev=shell"),
+        QStringLiteral("-netdev"), QStringLiteral("user,id=user0,restrict=on"),
+        QStringLiteral("-device"), QStringLiteral("virtio-net-pci,netdev=user0"),
+        QStringLiteral("-display"), QStringLiteral("none"),
+    };
+    if (l.graphics) {
+        args << QStringLiteral("-vga") << QStringLiteral("std");
+        if (!l.vncSocket.isEmpty())
+            args << QStringLiteral("-vnc") << QStringLiteral("unix:%1").arg(escaped(l.vncSocket));
+    } else {
+        args << QStringLiteral("-vga") << QStringLiteral("none");
+    }
+    // QMP last: once its socket exists, every other chardev socket exists too.
+    args << QStringLiteral("-chardev") << socketChardev(QStringLiteral("qmp"), escaped(l.qmpSocket))
+         << QStringLiteral("-mon") << QStringLiteral("chardev=qmp,mode=control");
+    args << l.extraOptions;
+    return args;
+}
+
+QString hostShareKernelAppend(const QString &stage2, bool graphics, const QString &extra)
+{
+    QStringList parts {
+        QStringLiteral("console=ttyS0"), QStringLiteral("quiet"), QStringLiteral("panic=-1"),
+        QStringLiteral("cryptomgr.notests"), QStringLiteral("rodata=off"),
+        QStringLiteral("vivarium.init=") + stage2,
+    };
+    if (graphics)
+        parts << QStringLiteral("vivarium.graphics=1");
+    if (!extra.isEmpty())
+        parts << extra;
+    return parts.join(QLatin1Char(' '));
+}
+
+} // namespace vivarium

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+namespace vivarium {
+
+// Everything the QEMU command line of a host-share guest depends on.
+struct QemuLaunch {
+    QString accel = QStringLiteral("tcg"); // "kvm" or "tcg"
+    int memoryMiB = 256;
+    int cpus = 1;
+    QString kernel;
+    QString initrd;
+    QString kernelAppend; // the whole kernel command line
+    QString machineDir;   // shared with the guest as 9p tag "vivarium" (read-write)
+    QString disk;         // raw ext4 image: the overlay's upper layer
+    QString qmpSocket;
+    QString serialSocket;
+    QString backdoorSocket;
+    QString shellSocket;
+    bool graphics = false;
+    QString vncSocket; // with graphics
+    QStringList extraOptions;
+};
+
+// Builds QEMU's arguments. It starts paused (-S): the caller connects every socket, then
+// continues, so no serial byte is lost.
+QStringList qemuArguments(const QemuLaunch &launch);
+// The kernel command line of a host-share guest whose init is stage2 (a path in the guest).
+QString hostShareKernelAppend(const QString &stage2, bool graphics, const QString &extra);
+
+} // namespace vivarium

@@ -1,0 +1,43 @@
+#include "testspec.h"
+
+namespace vivarium {
+
+QString SourceLocation::toString() const
+{
+    return QStringLiteral("%1:%2:%3").arg(file).arg(line).arg(column);
+}
+
+QString MachineSpec::pythonName() const
+{
+    QString result = name;
+    return result.replace(QLatin1Char('-'), QLatin1Char('_'));
+}
+
+const MachineSpec *TestSpec::machine(const QString &name) const
+{
+    for (const MachineSpec &m : machines) {
+        if (m.name == name)
+            return &m;
+    }
+    return nullptr;
+}
+
+LinkSettings TestSpec::linkSettings(const QString &machine, int vlan) const
+{
+    for (const LinkSpec &link : links) {
+        if (link.machine == machine && link.vlan == vlan)
+            return link.settings;
+    }
+    return vlans.value(vlan);
+}
+
+int TestSpec::nodeNumber(const QString &machine) const
+{
+    for (int i = 0; i < machines.size(); ++i) {
+        if (machines.at(i).name == machine)
+            return i + 1;
+    }
+    return 0;
+}
+
+} // namespace vivarium

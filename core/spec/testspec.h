@@ -1,0 +1,79 @@
+#pragma once
+
+#include <QList>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+#include <optional>
+
+namespace vivarium {
+
+// Where a value came from in a test file, for messages.
+struct SourceLocation {
+    QString file;
+    int line = 0;
+    int column = 0;
+    QString toString() const;
+};
+
+// Impairment of one link (a NIC's path to its VLAN switch). Unset values are "none".
+struct LinkSettings {
+    double delayMs = 0;
+    double jitterMs = 0;
+    double loss = 0;      // 0..1
+    double dup = 0;       // 0..1
+    int bandwidthKbit = 0; // 0: unlimited
+    bool capture = false;
+    bool operator==(const LinkSettings &) const = default;
+};
+
+enum class InitKind { Minimal, Systemd };
+
+struct MachineSpec {
+    QString name;
+    QList<int> vlans { 1 };
+    int memoryMiB = 256;
+    int cpus = 1;
+    InitKind init = InitKind::Minimal;
+    QStringList services;
+    QStringList commands;
+    QMap<QString, QString> files; // absolute guest path -> content
+    QStringList packages;
+    bool graphics = false;
+    QString image;         // absolute path, when the machine boots a disk image
+    QString startCommand;  // a NixOS-style start script, when given
+    QString kernel;        // absolute path; default: the built guest kernel
+    QString initrd;
+    QString append;        // added to the kernel command line
+    QStringList qemuOptions;
+    SourceLocation location;
+
+    // The name as a Python identifier ("web-1" -> "web_1").
+    QString pythonName() const;
+};
+
+// A [[link]] entry: settings for one machine's NIC on one VLAN.
+struct LinkSpec {
+    QString machine;
+    int vlan = 0;
+    LinkSettings settings;
+    SourceLocation location;
+};
+
+struct TestSpec {
+    QString name;
+    QString file;       // absolute path of the .toml
+    QString script;     // absolute path, empty when none
+    int globalTimeoutS = 3600;
+    QList<MachineSpec> machines; // sorted by name
+    QMap<int, LinkSettings> vlans; // [vlans.N] settings, for every VLAN a machine names
+    QList<LinkSpec> links;
+
+    const MachineSpec *machine(const QString &name) const;
+    // The settings in force for machine's NIC on vlan: [[link]] over [vlans.N] over defaults.
+    LinkSettings linkSettings(const QString &machine, int vlan) const;
+    // 1-based position of the name among all machine names, sorted (the NixOS address scheme).
+    int nodeNumber(const QString &machine) const;
+};
+
+} // namespace vivarium
