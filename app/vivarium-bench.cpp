@@ -1,1 +1,256 @@
-int main() { return 0; }
+// vivarium-bench: the performance figures of DESIGN section 10, as a table and as JSON.
+#include "machine/machineprocess.h"
+#include "machine/testrun.h"
+#include "spec/specloader.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+
+using namespace vivarium;
+
+namespace {
+
+struct Figure {
+    QString key;
+    QString what;
+    double value = 0;
+    QString unit;
+    QString target;  // e.g. "<= 2.5"
+    double ratio = 0; // against the peer, where there is one
+};
+
+double percentile(QList<double> samples, double p)
+{
+    if (samples.isEmpty())
+        return 0;
+    std::sort(samples.begin(), samples.end());
+    const qsizetype index = qMin<qsizetype>(samples.size() - 1, qsizetype(p * double(samples.size() - 1) + 0.5));
+    return samples.at(index);
+}
+
+class Bench {
+public:
+    Bench(QString accel, bool quick)
+        : m_accel(std::move(accel)), m_quick(quick)
+    {
+    }
+
+    std::unique_ptr<TestRun> run(const QString &name, const QByteArray &toml)
+    {
+        const QString path = m_dir.filePath(name + QStringLiteral(".toml"));
+        QFile file(path);
+        file.open(QIODevice::WriteOnly);
+        file.write(toml);
+        file.close();
+        SpecLoader loader;
+        std::optional<TestSpec> spec = loader.loadFile(path);
+        if (!spec)
+            qFatal("%s", qPrintable(loader.errors().join(QLatin1Char('\n'))));
+        TestRun::Options options;
+        options.outDir = m_dir.filePath(QStringLiteral("out/") + name);
+        options.accel = m_accel;
+        QString error;
+        std::unique_ptr<TestRun> result = TestRun::create(*spec, options, &error);
+        if (!result)
+            qFatal("%s", qPrintable(error));
+        m_accelUsed = result->accel().accel;
+        return result;
+    }
+
+    double bootSeconds(const QByteArray &toml, int machines)
+    {
+        std::unique_ptr<TestRun> r = run(QStringLiteral("boot"), toml);
+        QElapsedTimer clock;
+        clock.start();
+        r->waitAllReady(300);
+        const double seconds = double(clock.elapsed()) / 1000.0;
+        Q_ASSERT(int(r->machines().size()) == machines);
+        return seconds;
+    }
+
+    QString accelUsed() const { return m_accelUsed; }
+    bool quick() const { return m_quick; }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_accel;
+    QString m_accelUsed;
+    bool m_quick;
+};
+
+// The NixOS driver's protocol on the same guest, over the hvc1 shell: a bash reading commands,
+// each sent as `bash -c CMD | (base64 -w 0; echo)`, its status fetched in a second round trip.
+class NixosProtocol {
+public:
+    explicit NixosProtocol(Machine *machine)
+        : m_machine(machine)
+    {
+        QObject::connect(machine->process(), &MachineProcess::shellData, machine->process(), [this](const QByteArray &bytes) {
+            std::lock_guard lock(m_mutex);
+            m_buffer += bytes;
+            m_changed.notify_all();
+        }, Qt::DirectConnection);
+        send("stty raw -echo; exec bash --norc --noprofile 2>/dev/null\n");
+        send("echo nixos-protocol-ready\n");
+        readUntil("nixos-protocol-ready\n");
+    }
+
+    double runMs(const QByteArray &command)
+    {
+        QElapsedTimer clock;
+        clock.start();
+        send("timeout 900 bash -c '" + command + "' | (base64 -w 0; echo)\n");
+        readLine();
+        send("echo ${PIPESTATUS[0]}\n");
+        const QByteArray status = readLine();
+        if (status.trimmed() != "0")
+            qFatal("NixOS protocol: unexpected status %s", status.constData());
+        return double(clock.nsecsElapsed()) / 1e6;
+    }
+
+private:
+    void send(const QByteArray &bytes)
+    {
+        MachineProcess *process = m_machine->process();
+        QMetaObject::invokeMethod(process, [process, bytes] { process->writeShell(bytes); });
+    }
+    QByteArray readLine()
+    {
+        std::unique_lock lock(m_mutex);
+        if (!m_changed.wait_for(lock, std::chrono::seconds(60), [&] { return m_buffer.contains('\n'); }))
+            qFatal("NixOS protocol: no answer");
+        const qsizetype newline = m_buffer.indexOf('\n');
+        const QByteArray line = m_buffer.left(newline + 1);
+        m_buffer.remove(0, newline + 1);
+        return line;
+    }
+    void readUntil(const QByteArray &marker)
+    {
+        std::unique_lock lock(m_mutex);
+        if (!m_changed.wait_for(lock, std::chrono::seconds(60), [&] { return m_buffer.contains(marker); }))
+            qFatal("NixOS protocol: the shell did not start");
+        m_buffer.remove(0, m_buffer.indexOf(marker) + marker.size());
+    }
+
+    Machine *m_machine;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    QByteArray m_buffer;
+};
+
+qint64 rssKiB(qint64 pid)
+{
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').first().toLongLong();
+    }
+    return 0;
+}
+
+void progress(const char *what)
+{
+    std::fprintf(stderr, "vivarium-bench: %s...\n", what);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("vivarium-bench"));
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Measures Vivarium's performance figures (DESIGN section 10)."));
+    parser.addHelpOption();
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print one JSON object on stdout (the table goes to stderr)."));
+    const QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Fewer repetitions."));
+    const QCommandLineOption accel(QStringLiteral("accel"), QStringLiteral("auto, kvm or tcg."), QStringLiteral("ACCEL"));
+    parser.addOptions({ json, quick, accel });
+    parser.process(app);
+
+    Bench bench(parser.value(accel), parser.isSet(quick));
+    const int boots = bench.quick() ? 2 : 5;
+    const int commands = bench.quick() ? 200 : 1000;
+    QList<Figure> figures;
+
+    progress("minimal guest boots");
+    QList<double> minimal;
+    for (int i = 0; i < boots; ++i)
+        minimal << bench.bootSeconds("[machines.m]\n", 1);
+    figures << Figure { QStringLiteral("minimal_ready_s"), QStringLiteral("minimal guest start to ready backdoor (median)"), percentile(minimal, 0.5), QStringLiteral("s"), QStringLiteral("<= 2.5") };
+
+    progress("systemd guest boots");
+    QList<double> systemd;
+    for (int i = 0; i < qMax(1, boots / 2); ++i)
+        systemd << bench.bootSeconds("[machines.s]\ninit = \"systemd\"\n", 1);
+    figures << Figure { QStringLiteral("systemd_ready_s"), QStringLiteral("systemd guest start to ready backdoor (median)"), percentile(systemd, 0.5), QStringLiteral("s"), QStringLiteral("<= 6") };
+
+    progress("three guests at once");
+    figures << Figure { QStringLiteral("three_ready_s"), QStringLiteral("three minimal guests at once, all ready"),
+                        bench.bootSeconds("[machines.a]\n[machines.b]\n[machines.c]\n", 3), QStringLiteral("s"), QStringLiteral("<= 4") };
+
+    progress("commands, screenshots and memory");
+    {
+        std::unique_ptr<TestRun> r = bench.run(QStringLiteral("commands"), "[machines.m]\ngraphics = true\n");
+        r->waitAllReady(300);
+        Machine *m = r->machines().front().get();
+        for (int i = 0; i < 20; ++i)
+            m->succeed(QStringLiteral("true")); // warm up
+        QList<double> ours;
+        for (int i = 0; i < commands; ++i) {
+            QElapsedTimer clock;
+            clock.start();
+            m->succeed(QStringLiteral("true"));
+            ours << double(clock.nsecsElapsed()) / 1e6;
+        }
+        NixosProtocol nixos(m);
+        QList<double> theirs;
+        for (int i = 0; i < qMax(20, commands / 10); ++i)
+            theirs << nixos.runMs("true");
+        const double p50 = percentile(ours, 0.5);
+        const double nixosP50 = percentile(theirs, 0.5);
+        figures << Figure { QStringLiteral("succeed_p50_ms"), QStringLiteral("succeed(\"true\") p50"), p50, QStringLiteral("ms"), QStringLiteral("<= 2"), nixosP50 / p50 };
+        figures << Figure { QStringLiteral("succeed_p99_ms"), QStringLiteral("succeed(\"true\") p99"), percentile(ours, 0.99), QStringLiteral("ms"), QString() };
+        figures << Figure { QStringLiteral("nixos_protocol_p50_ms"), QStringLiteral("same command, NixOS protocol, p50"), nixosP50, QStringLiteral("ms"), QStringLiteral("ratio >= 40x") };
+
+        m->waitUntilSucceeds(QStringLiteral("test -e /sys/class/graphics/fb0"), 60);
+        QList<double> shots;
+        for (int i = 0; i < 20; ++i) {
+            QElapsedTimer clock;
+            clock.start();
+            m->screenshot(QStringLiteral("bench-%1").arg(i));
+            shots << double(clock.nsecsElapsed()) / 1e6;
+        }
+        figures << Figure { QStringLiteral("screenshot_ms"), QStringLiteral("screenshot to PNG (median)"), percentile(shots, 0.5), QStringLiteral("ms"), QStringLiteral("<= 20") };
+        figures << Figure { QStringLiteral("qemu_rss_mb"), QStringLiteral("QEMU RSS of a ready minimal guest"), double(rssKiB(m->qemuPid())) / 1024.0, QStringLiteral("MB"), QString() };
+    }
+
+    QJsonObject object;
+    std::fprintf(stderr, "\nVivarium benchmark (accelerator %s)\n", qPrintable(bench.accelUsed()));
+    std::fprintf(stderr, "%-24s %-48s %10s  %-14s %s\n", "key", "what", "value", "target", "vs NixOS");
+    for (const Figure &f : std::as_const(figures)) {
+        object.insert(f.key, qRound(f.value * 1000) / 1000.0);
+        std::fprintf(stderr, "%-24s %-48s %7.2f %-2s  %-14s %s\n", qPrintable(f.key), qPrintable(f.what), f.value,
+                     qPrintable(f.unit), qPrintable(f.target),
+                     f.ratio > 0 ? qPrintable(QStringLiteral("%1x faster").arg(f.ratio, 0, 'f', 1)) : "");
+        if (f.ratio > 0)
+            object.insert(f.key.section(QLatin1Char('_'), 0, 0) + QStringLiteral("_vs_nixos_ratio"), qRound(f.ratio * 10) / 10.0);
+    }
+    object.insert(QStringLiteral("accel"), bench.accelUsed());
+    if (parser.isSet(json))
+        std::printf("%s\n", QJsonDocument(object).toJson(QJsonDocument::Compact).constData());
+    else
+        std::printf("%s\n", QJsonDocument(object).toJson(QJsonDocument::Indented).constData());
+    return 0;
+}

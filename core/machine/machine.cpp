@@ -67,6 +67,12 @@ bool Machine::isUp() const
     return m_qemuRunning && m_state == State::Ready;
 }
 
+qint64 Machine::qemuPid() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_qemuRunning ? m_qemuPid : 0;
+}
+
 double Machine::readySeconds() const
 {
     std::lock_guard lock(m_mutex);
@@ -144,7 +150,12 @@ void Machine::start()
         launch.cpus = m_spec.cpus;
         launch.kernel = m_spec.kernel.isEmpty() ? m_context.artifacts.kernel : m_spec.kernel;
         launch.initrd = m_spec.initrd.isEmpty() ? m_context.artifacts.initramfs : m_spec.initrd;
-        launch.kernelAppend = hostShareKernelAppend(stage2, m_spec.graphics, m_spec.append);
+        // A systemd guest boots its own target: the backdoor and the services it asks for, not
+        // whatever the host enables.
+        const QString append = m_spec.init == InitKind::Systemd
+            ? QString(QStringLiteral("systemd.unit=vivarium.target ") + m_spec.append).trimmed()
+            : m_spec.append;
+        launch.kernelAppend = hostShareKernelAppend(stage2, m_spec.graphics, append);
         launch.machineDir = m_paths.guestDir;
         launch.disk = m_paths.disk;
         launch.qmpSocket = m_paths.qmpSocket;
@@ -164,6 +175,10 @@ void Machine::start()
             // Direct connections: these run on the I/O thread and only touch locked state.
             QObject::connect(process, &MachineProcess::serialData, process,
                              [this](const QByteArray &bytes) { onSerial(bytes); }, Qt::DirectConnection);
+            QObject::connect(process, &MachineProcess::started, process, [this, process] {
+                std::lock_guard lock(m_mutex);
+                m_qemuPid = process->pid();
+            }, Qt::DirectConnection);
             QObject::connect(process, &MachineProcess::backdoorReady, process, [this] {
                 std::lock_guard lock(m_mutex);
                 m_readySeconds = double(nowMs() - m_startMs) / 1000.0;

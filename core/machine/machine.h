@@ -70,6 +70,7 @@ public:
     MachineProcess *process() const { return m_process; } // lives on the I/O thread
     // Boot time of the last start, until the backdoor answered; 0 if not ready yet.
     double readySeconds() const;
+    qint64 qemuPid() const; // 0 when QEMU is not running
 
     void start();
     void waitForReady(double timeout = defaultTimeout);
@@ -156,6 +157,7 @@ private:
     quint32 m_nextCommand = 1;
     qint64 m_startMs = 0;
     double m_readySeconds = 0;
+    qint64 m_qemuPid = 0;
 };
 
 QString machineStateName(Machine::State state);

@@ -53,6 +53,9 @@ void MachineProcess::start()
         m_qemuLog.flush();
         m_stderrTail.append(bytes);
         m_stderrTail = m_stderrTail.right(4096);
+        // KVM can fail after the guest started; QEMU then pauses instead of exiting.
+        if (m_stderrTail.contains("KVM internal error"))
+            fail(QStringLiteral("QEMU stopped with a KVM internal error: KVM does not work on this host; run with --accel tcg (or VIVARIUM_ACCEL=tcg)"));
     });
     connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
         if (error == QProcess::FailedToStart)

@@ -23,7 +23,7 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
     run->m_spec = std::move(spec);
     run->m_outDir = QDir(options.outDir.isEmpty() ? QStringLiteral("vivarium-out/") + run->m_spec.name : options.outDir).absolutePath();
     QDir().mkpath(run->m_outDir);
-    run->m_accel = chooseAccelerator(options.accel);
+    run->m_accel = chooseAccelerator(options.accel, artifacts->kernel);
     run->m_ioThread.setObjectName(QStringLiteral("vivarium-io"));
     run->m_ioThread.start();
     for (const MachineSpec &m : run->m_spec.machines) {

@@ -26,7 +26,7 @@ namespace {
 QString cacheKey(const QString &qemu)
 {
     const QFileInfo info(qemu);
-    return QSysInfo::kernelVersion() + QLatin1Char(' ') + qemu + QLatin1Char(' ')
+    return QStringLiteral("v2 ") + QSysInfo::kernelVersion() + QLatin1Char(' ') + qemu + QLatin1Char(' ')
         + QString::number(info.lastModified().toSecsSinceEpoch());
 }
 
@@ -36,41 +36,43 @@ QString cachePath()
         + QStringLiteral("/vivarium/accel-probe");
 }
 
-AccelChoice probeKvm(const QString &qemu)
+AccelChoice probeKvm(const QString &qemu, const QString &kernel)
 {
     const int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return { QStringLiteral("tcg"), QStringLiteral("/dev/kvm cannot be opened") };
     ::close(fd);
-    // SeaBIOS writes to the debug port as soon as the first vCPU runs.
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
     process.start(qemu, { QStringLiteral("-nodefaults"), QStringLiteral("-no-user-config"),
                           QStringLiteral("-accel"), QStringLiteral("kvm"), QStringLiteral("-display"),
-                          QStringLiteral("none"), QStringLiteral("-m"), QStringLiteral("32"),
-                          QStringLiteral("-chardev"), QStringLiteral("stdio,id=debug"),
-                          QStringLiteral("-device"),
-                          QStringLiteral("isa-debugcon,chardev=debug,iobase=0x402") });
+                          QStringLiteral("none"), QStringLiteral("-m"), QStringLiteral("128"),
+                          QStringLiteral("-serial"), QStringLiteral("stdio"), QStringLiteral("-no-reboot"),
+                          QStringLiteral("-kernel"), kernel, QStringLiteral("-append"),
+                          QStringLiteral("console=ttyS0 quiet panic=-1") });
     QByteArray output;
-    QDeadlineTimer deadline(3000);
-    while (!deadline.hasExpired() && process.state() != QProcess::NotRunning
-           && !output.contains("SeaBIOS")) {
+    QDeadlineTimer deadline(6000);
+    const auto booted = [&] { return output.contains("Kernel panic") || output.contains("VFS:"); };
+    while (!deadline.hasExpired() && process.state() != QProcess::NotRunning && !booted()) {
         process.waitForReadyRead(100);
         output += process.readAll();
     }
     process.kill();
     process.waitForFinished(2000);
-    if (output.contains("SeaBIOS"))
-        return { QStringLiteral("kvm"), QStringLiteral("KVM probe ran the firmware") };
+    output += process.readAll();
+    if (booted())
+        return { QStringLiteral("kvm"), QStringLiteral("KVM probe booted the kernel") };
+    if (output.contains("KVM internal error"))
+        return { QStringLiteral("tcg"), QStringLiteral("KVM probe hit a KVM internal error") };
     if (deadline.hasExpired())
         return { QStringLiteral("tcg"), QStringLiteral("KVM probe timed out") };
     return { QStringLiteral("tcg"),
-             QStringLiteral("KVM probe failed: ") + QString::fromUtf8(output.trimmed().left(200)) };
+             QStringLiteral("KVM probe failed: ") + QString::fromUtf8(output.trimmed().right(200)) };
 }
 
 } // namespace
 
-AccelChoice chooseAccelerator(const QString &requested)
+AccelChoice chooseAccelerator(const QString &requested, const QString &kernel)
 {
     QString wanted = requested.isEmpty() ? qEnvironmentVariable("VIVARIUM_ACCEL") : requested;
     if (wanted.isEmpty())
@@ -87,7 +89,7 @@ AccelChoice chooseAccelerator(const QString &requested)
             return { lines.at(1), lines.at(2) + QStringLiteral(" (cached)") };
         cache.close();
     }
-    const AccelChoice choice = probeKvm(qemu);
+    const AccelChoice choice = probeKvm(qemu, kernel);
     QDir().mkpath(QFileInfo(cachePath()).absolutePath());
     if (cache.open(QIODevice::WriteOnly | QIODevice::Truncate))
         cache.write((key + QLatin1Char('\n') + choice.accel + QLatin1Char('\n') + choice.reason).toUtf8());

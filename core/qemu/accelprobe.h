@@ -10,9 +10,10 @@ struct AccelChoice {
 };
 
 // Picks the accelerator: `requested` ("kvm", "tcg", "auto"; empty reads VIVARIUM_ACCEL, then
-// "auto"). "auto" probes KVM once by running the firmware with it and a short timeout, since an
-// openable /dev/kvm can still hang; the answer is cached per host kernel and QEMU binary.
-AccelChoice chooseAccelerator(const QString &requested = {});
+// "auto"). "auto" probes KVM once by booting `kernel` with it until the kernel gives up for lack
+// of a root file system, with a short timeout: an openable /dev/kvm, and even firmware that
+// runs, can still end in "KVM internal error". The answer is cached per host kernel and QEMU.
+AccelChoice chooseAccelerator(const QString &requested, const QString &kernel);
 QString qemuBinary();
 
 } // namespace vivarium

@@ -1,0 +1,89 @@
+#include "qemu/qemucommand.h"
+
+#include <QTest>
+
+using namespace vivarium;
+
+namespace {
+
+QemuLaunch launch()
+{
+    QemuLaunch l;
+    l.kernel = "/g/vmlinux";
+    l.initrd = "/g/initramfs.cpio.gz";
+    l.kernelAppend = hostShareKernelAppend("/vivarium/config/init", false, {});
+    l.machineDir = "/run/v/m/guest";
+    l.disk = "/run/v/m/disk.img";
+    l.qmpSocket = "/run/v/m/qmp.sock";
+    l.serialSocket = "/run/v/m/serial.sock";
+    l.backdoorSocket = "/run/v/m/backdoor.sock";
+    l.shellSocket = "/run/v/m/shell.sock";
+    return l;
+}
+
+QString valueAfter(const QStringList &args, const QString &option, int nth = 0)
+{
+    for (int i = 0; i + 1 < args.size(); ++i) {
+        if (args[i] == option && nth-- == 0)
+            return args[i + 1];
+    }
+    return {};
+}
+
+} // namespace
+
+class TestQemuCommand : public QObject {
+    Q_OBJECT
+
+private slots:
+    void hostShareMachine()
+    {
+        const QStringList args = qemuArguments(launch());
+        QVERIFY(args.contains("-S"));
+        QVERIFY(args.contains("-nodefaults"));
+        QCOMPARE(valueAfter(args, "-accel"), QString("tcg,tb-size=64"));
+        QCOMPARE(valueAfter(args, "-m"), QString("256"));
+        QCOMPARE(valueAfter(args, "-kernel"), QString("/g/vmlinux"));
+        QVERIFY(valueAfter(args, "-append").contains("vivarium.init=/vivarium/config/init"));
+        QVERIFY(valueAfter(args, "-append").contains("console=ttyS0"));
+        QVERIFY(valueAfter(args, "-fsdev", 0).contains("path=/,security_model=none,readonly=on"));
+        QVERIFY(valueAfter(args, "-fsdev", 1).contains("path=/run/v/m/guest"));
+        QVERIFY(valueAfter(args, "-drive").contains("file=/run/v/m/disk.img,format=raw"));
+        QCOMPARE(valueAfter(args, "-vga"), QString("none"));
+        QVERIFY(!args.contains("-vnc"));
+        QVERIFY(valueAfter(args, "-netdev").contains("restrict=on"));
+        // The monitor socket comes last among the chardevs: when it exists, all do.
+        const int qmp = args.indexOf("socket,id=qmp,path=/run/v/m/qmp.sock,server=on,wait=off");
+        QVERIFY(qmp > 0);
+        QCOMPARE(args.lastIndexOf("-chardev"), qmp - 1);
+    }
+
+    void kvmGraphicsAndExtras()
+    {
+        QemuLaunch l = launch();
+        l.accel = "kvm";
+        l.graphics = true;
+        l.vncSocket = "/run/v/m/vnc.sock";
+        l.memoryMiB = 1024;
+        l.cpus = 2;
+        l.extraOptions = QStringList { "-rtc", "base=utc" };
+        l.kernelAppend = hostShareKernelAppend("/lib/systemd/systemd", true, "loglevel=7");
+        const QStringList args = qemuArguments(l);
+        QCOMPARE(valueAfter(args, "-accel"), QString("kvm"));
+        QCOMPARE(valueAfter(args, "-vga"), QString("std"));
+        QCOMPARE(valueAfter(args, "-vnc"), QString("unix:/run/v/m/vnc.sock"));
+        QCOMPARE(valueAfter(args, "-smp"), QString("2"));
+        QCOMPARE(args.mid(args.size() - 2), (QStringList { "-rtc", "base=utc" }));
+        QVERIFY(valueAfter(args, "-append").endsWith("vivarium.graphics=1 loglevel=7"));
+    }
+
+    void commasInPathsAreEscaped()
+    {
+        QemuLaunch l = launch();
+        l.disk = "/tmp/a,b/disk.img";
+        QVERIFY(valueAfter(qemuArguments(l), "-drive").contains("file=/tmp/a,,b/disk.img,"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestQemuCommand)
+#include "tst_qemucommand.moc"

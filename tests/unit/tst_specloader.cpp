@@ -1,0 +1,227 @@
+#include "spec/specloader.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace vivarium;
+
+namespace {
+
+// Packages named "missing-*" are not installed; everything else is.
+QStringList fakeMissing(const QStringList &packages)
+{
+    QStringList missing;
+    for (const QString &p : packages) {
+        if (p.startsWith("missing"))
+            missing << p;
+    }
+    return missing;
+}
+
+} // namespace
+
+class TestSpecLoader : public QObject {
+    Q_OBJECT
+
+private:
+    std::optional<TestSpec> load(const QByteArray &toml, QStringList *errors = nullptr)
+    {
+        SpecLoader loader;
+        loader.setPackageCheck(fakeMissing);
+        auto spec = loader.loadString(toml, m_dir.filePath("t.toml"));
+        if (errors)
+            *errors = loader.errors();
+        return spec;
+    }
+
+    QTemporaryDir m_dir;
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QFile script(m_dir.filePath("t.py"));
+        QVERIFY(script.open(QIODevice::WriteOnly));
+        QFile image(m_dir.filePath("disk.qcow2"));
+        QVERIFY(image.open(QIODevice::WriteOnly));
+    }
+
+    void everyKey()
+    {
+        QStringList errors;
+        const auto spec = load(R"(
+name = "full"
+script = "t.py"
+global_timeout = 120
+
+[defaults]
+memory = 512
+cpus = 2
+
+[machines.server]
+vlans = [2, 1]
+init = "systemd"
+services = ["nginx.service"]
+commands = ["echo one", "echo two"]
+files = { "/etc/motd" = "hello\n", "/srv/a b" = "x" }
+packages = ["nginx"]
+graphics = true
+append = "loglevel=7"
+qemu_options = ["-rtc", "base=utc"]
+
+[machines.client-1]
+memory = 300
+
+[machines.disk]
+image = "disk.qcow2"
+vlans = []
+
+[machines.nixos]
+start_command = "./run-nixos-vm"
+kernel = "disk.qcow2"
+initrd = "disk.qcow2"
+
+[vlans.2]
+delay_ms = 100
+jitter_ms = 5.5
+loss = 0.05
+dup = 0.01
+bandwidth_kbit = 1000
+capture = true
+
+[[link]]
+machine = "client-1"
+vlan = 1
+loss = 0.5
+)", &errors);
+        QVERIFY2(spec.has_value(), qPrintable(errors.join('\n')));
+        QCOMPARE(spec->name, QString("full"));
+        QCOMPARE(spec->script, m_dir.filePath("t.py"));
+        QCOMPARE(spec->globalTimeoutS, 120);
+        QCOMPARE(spec->machines.size(), 4);
+        // Sorted by name: the NixOS node numbers follow this order.
+        QCOMPARE(spec->machines[0].name, QString("client-1"));
+        QCOMPARE(spec->nodeNumber("server"), 4);
+        QCOMPARE(spec->machines[0].pythonName(), QString("client_1"));
+        const MachineSpec *server = spec->machine("server");
+        QVERIFY(server);
+        QCOMPARE(server->vlans, (QList<int> { 2, 1 }));
+        QCOMPARE(server->memoryMiB, 512);
+        QCOMPARE(server->cpus, 2);
+        QCOMPARE(server->init, InitKind::Systemd);
+        QCOMPARE(server->services, QStringList { "nginx.service" });
+        QCOMPARE(server->commands, (QStringList { "echo one", "echo two" }));
+        QCOMPARE(server->files.value("/etc/motd"), QString("hello\n"));
+        QCOMPARE(server->files.value("/srv/a b"), QString("x"));
+        QCOMPARE(server->packages, QStringList { "nginx" });
+        QVERIFY(server->graphics);
+        QCOMPARE(server->append, QString("loglevel=7"));
+        QCOMPARE(server->qemuOptions, (QStringList { "-rtc", "base=utc" }));
+        QCOMPARE(server->location.line, 10);
+        QCOMPARE(spec->machine("client-1")->memoryMiB, 300);
+        QCOMPARE(spec->machine("client-1")->vlans, QList<int> { 1 });
+        QCOMPARE(spec->machine("disk")->image, m_dir.filePath("disk.qcow2"));
+        QVERIFY(spec->machine("disk")->vlans.isEmpty());
+        QCOMPARE(spec->machine("nixos")->startCommand, QString("./run-nixos-vm"));
+        QCOMPARE(spec->machine("nixos")->kernel, m_dir.filePath("disk.qcow2"));
+        const LinkSettings vlan2 = spec->vlans.value(2);
+        QCOMPARE(vlan2.delayMs, 100.0);
+        QCOMPARE(vlan2.jitterMs, 5.5);
+        QCOMPARE(vlan2.loss, 0.05);
+        QCOMPARE(vlan2.dup, 0.01);
+        QCOMPARE(vlan2.bandwidthKbit, 1000);
+        QVERIFY(vlan2.capture);
+        QCOMPARE(spec->linkSettings("client-1", 1).loss, 0.5);
+        QCOMPARE(spec->linkSettings("server", 2).delayMs, 100.0);
+        QCOMPARE(spec->linkSettings("server", 1), LinkSettings {});
+    }
+
+    void defaults()
+    {
+        const auto spec = load("[machines.a]\n");
+        QVERIFY(spec);
+        QCOMPARE(spec->name, QString("t"));
+        const MachineSpec &a = spec->machines.first();
+        QCOMPARE(a.vlans, QList<int> { 1 });
+        QCOMPARE(a.memoryMiB, 256);
+        QCOMPARE(a.cpus, 1);
+        QCOMPARE(a.init, InitKind::Minimal);
+        QVERIFY(!a.graphics);
+        QVERIFY(spec->vlans.contains(1));
+    }
+
+    void errors_data()
+    {
+        QTest::addColumn<QByteArray>("toml");
+        QTest::addColumn<QString>("location");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("syntax") << QByteArray("[machines.a]\nmemory = = 3\n") << "2:10" << "";
+        QTest::newRow("no machines") << QByteArray("name = \"x\"\n") << "1:1" << "declares no machines";
+        QTest::newRow("unknown top key") << QByteArray("[machines.a]\n[foo]\n") << "2:2" << "unknown key 'foo'";
+        QTest::newRow("unknown machine key") << QByteArray("[machines.a]\nmemroy = 3\n") << "2:1" << "unknown machine key 'memroy'";
+        QTest::newRow("bad name") << QByteArray("[machines.Web]\n") << "1:11" << "must match";
+        QTest::newRow("name starts with digit") << QByteArray("[machines.1a]\n") << "1:11" << "must match";
+        QTest::newRow("memory type") << QByteArray("[machines.a]\nmemory = \"lots\"\n") << "2:10" << "'memory' must be an integer";
+        QTest::newRow("memory range") << QByteArray("[machines.a]\nmemory = 1\n") << "2:10" << "between 64 and 65536";
+        QTest::newRow("vlan range") << QByteArray("[machines.a]\nvlans = [1, 255]\n") << "2:13" << "between 1 and 254";
+        QTest::newRow("vlan twice") << QByteArray("[machines.a]\nvlans = [3, 3]\n") << "2:13" << "listed twice";
+        QTest::newRow("vlans type") << QByteArray("[machines.a]\nvlans = 1\n") << "2:9" << "array of VLAN numbers";
+        QTest::newRow("init value") << QByteArray("[machines.a]\ninit = \"sysv\"\n") << "2:8" << "\"minimal\" or \"systemd\"";
+        QTest::newRow("services without systemd") << QByteArray("[machines.a]\nservices = [\"x\"]\n") << "1:11" << "set init = \"systemd\"";
+        QTest::newRow("commands type") << QByteArray("[machines.a]\ncommands = [1]\n") << "2:13" << "only strings";
+        QTest::newRow("graphics type") << QByteArray("[machines.a]\ngraphics = 1\n") << "2:12" << "true or false";
+        QTest::newRow("relative file") << QByteArray("[machines.a]\nfiles = { \"etc/x\" = \"y\" }\n") << "2:11" << "must be absolute";
+        QTest::newRow("file content type") << QByteArray("[machines.a]\nfiles = { \"/etc/x\" = 3 }\n") << "2:22" << "must be a string";
+        QTest::newRow("missing image") << QByteArray("[machines.a]\nimage = \"nope.qcow2\"\n") << "2:9" << "does not exist";
+        QTest::newRow("image and start") << QByteArray("[machines.a]\nimage = \"disk.qcow2\"\nstart_command = \"x\"\n") << "1:11" << "both 'image' and 'start_command'";
+        QTest::newRow("missing package") << QByteArray("[machines.a]\npackages = [\"nginx\", \"missing-thing\"]\n") << "2:12" << "apt-get install missing-thing";
+        QTest::newRow("missing script") << QByteArray("script = \"nope.py\"\n[machines.a]\n") << "1:10" << "does not exist";
+        QTest::newRow("vlan table key") << QByteArray("[machines.a]\n[vlans.x]\n") << "2:8" << "number from 1 to 254";
+        QTest::newRow("unused vlan") << QByteArray("[machines.a]\n[vlans.7]\n") << "2:8" << "no machine is on it";
+        QTest::newRow("loss range") << QByteArray("[machines.a]\n[vlans.1]\nloss = 1.5\n") << "3:8" << "between 0 and 1";
+        QTest::newRow("dup type") << QByteArray("[machines.a]\n[vlans.1]\ndup = \"x\"\n") << "3:7" << "must be a number";
+        QTest::newRow("delay negative") << QByteArray("[machines.a]\n[vlans.1]\ndelay_ms = -1\n") << "3:12" << "between 0 and 60000";
+        QTest::newRow("bandwidth") << QByteArray("[machines.a]\n[vlans.1]\nbandwidth_kbit = 0\n") << "3:18" << "between 1 and";
+        QTest::newRow("unknown link key") << QByteArray("[machines.a]\n[vlans.1]\nlatency = 3\n") << "3:1" << "unknown link key 'latency'";
+        QTest::newRow("link unknown machine") << QByteArray("[machines.a]\n[[link]]\nmachine = \"b\"\nvlan = 1\n") << "2:1" << "unknown machine 'b'";
+        QTest::newRow("link wrong vlan") << QByteArray("[machines.a]\n[[link]]\nmachine = \"a\"\nvlan = 2\n") << "2:1" << "not on VLAN 2";
+        QTest::newRow("link incomplete") << QByteArray("[machines.a]\n[[link]]\nloss = 0.1\n") << "2:1" << "needs 'machine' and 'vlan'";
+        QTest::newRow("global timeout") << QByteArray("global_timeout = 0\n[machines.a]\n") << "1:18" << "between 1 and";
+    }
+
+    void errors()
+    {
+        QFETCH(QByteArray, toml);
+        QFETCH(QString, location);
+        QFETCH(QString, message);
+        QStringList errors;
+        QVERIFY(!load(toml, &errors).has_value());
+        QVERIFY(!errors.isEmpty());
+        const QString expectedPrefix = m_dir.filePath("t.toml") + ':' + location + ": ";
+        QVERIFY2(errors.first().startsWith(expectedPrefix), qPrintable(errors.join('\n') + "\nexpected " + expectedPrefix));
+        QVERIFY2(errors.first().contains(message), qPrintable(errors.first()));
+    }
+
+    void collectsEveryError()
+    {
+        QStringList errors;
+        QVERIFY(!load("[machines.a]\nmemory = 1\ncpus = 0\nfoo = 2\n", &errors));
+        QCOMPARE(errors.size(), 3);
+    }
+
+    void unreadableFile()
+    {
+        SpecLoader loader;
+        QVERIFY(!loader.loadFile(m_dir.filePath("absent.toml")));
+        QVERIFY(loader.errors().first().contains("cannot read the test file"));
+    }
+
+    void realPackageCheck()
+    {
+        QCOMPARE(SpecLoader::missingDebianPackages({ "coreutils" }), QStringList());
+        QCOMPARE(SpecLoader::missingDebianPackages({ "coreutils", "no-such-package-xyz" }), QStringList { "no-such-package-xyz" });
+    }
+};
+
+QTEST_APPLESS_MAIN(TestSpecLoader)
+#include "tst_specloader.moc"

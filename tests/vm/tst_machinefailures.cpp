@@ -1,0 +1,119 @@
+// What a user sees when a guest cannot come up, QEMU dies or Vivarium is killed.
+#include "vmtestutil.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace vivarium;
+
+class TestMachineFailures : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+
+    QString bootError(const QByteArray &toml, const QString &name, qint64 *elapsedMs)
+    {
+        const TestSpec spec = specFromToml(m_dir.path(), name, toml);
+        std::unique_ptr<TestRun> run = makeRun(spec);
+        QElapsedTimer clock;
+        clock.start();
+        try {
+            run->waitAllReady(120);
+        } catch (const MachineError &e) {
+            *elapsedMs = clock.elapsed();
+            return QString::fromStdString(e.what());
+        }
+        return {};
+    }
+
+private slots:
+    void initramfsFailureIsReportedAtOnce()
+    {
+        qint64 elapsed = 0;
+        const QString error = bootError("[machines.broken]\nappend = \"vivarium.init=/no/such/init\"\n", "broken-init", &elapsed);
+        QVERIFY2(error.contains("machine broken"), qPrintable(error));
+        QVERIFY2(error.contains("vivarium-initramfs: FAILED: the machine's init /no/such/init is not executable"), qPrintable(error));
+        QVERIFY2(error.contains("broken.serial.log"), qPrintable(error));
+        QVERIFY2(elapsed < 60000, "the failure was only noticed at a timeout");
+        QVERIFY(QFileInfo(testOutputDir("broken-init") + "/broken.serial.log").size() > 0);
+    }
+
+    void qemuRefusingToStartNamesItsError()
+    {
+        qint64 elapsed = 0;
+        const QString error = bootError("[machines.bad-qemu]\nqemu_options = [\"-no-such-option\"]\n", "bad-qemu", &elapsed);
+        QVERIFY2(error.contains("machine bad-qemu"), qPrintable(error));
+        QVERIFY2(error.contains("QEMU exited with status 1"), qPrintable(error));
+        QVERIFY2(error.contains("-no-such-option"), qPrintable(error));
+        QVERIFY(elapsed < 30000);
+    }
+
+    void missingGuestArtifactsSayHowToBuildThem()
+    {
+        const TestSpec spec = specFromToml(m_dir.path(), "no-artifacts", "[machines.a]\n");
+        qputenv("VIVARIUM_GUEST_DIR", m_dir.filePath("nowhere").toUtf8());
+        QString error;
+        std::unique_ptr<TestRun> run = TestRun::create(spec, {}, &error);
+        qunsetenv("VIVARIUM_GUEST_DIR");
+        QVERIFY(!run);
+        QVERIFY2(error.contains("guest artifact") && error.contains("scripts/setup"), qPrintable(error));
+    }
+
+    void sigkillLeavesNoQemuBehind()
+    {
+        const QString toml = m_dir.filePath("held.toml");
+        QFile file(toml);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("[machines.held-one]\n[machines.held-two]\n");
+        file.close();
+        QProcess holder;
+        holder.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        holder.start(QCoreApplication::applicationDirPath() + "/vm_holder", { toml });
+        QVERIFY(holder.waitForStarted());
+        QList<qint64> pids;
+        QString runDir;
+        QElapsedTimer clock;
+        clock.start();
+        while (runDir.isEmpty() && clock.elapsed() < 60000) {
+            holder.waitForReadyRead(1000);
+            while (holder.canReadLine()) {
+                const QString line = QString::fromUtf8(holder.readLine()).trimmed();
+                if (line.startsWith("QEMU_PID "))
+                    pids << line.mid(9).toLongLong();
+                else if (line.startsWith("RUN_DIR "))
+                    runDir = line.mid(8);
+            }
+        }
+        QCOMPARE(pids.size(), 2);
+        for (qint64 pid : pids)
+            QVERIFY(QFileInfo::exists(QStringLiteral("/proc/%1").arg(pid)));
+        ::kill(pid_t(holder.processId()), SIGKILL);
+        QVERIFY(holder.waitForFinished(5000));
+        clock.restart();
+        const auto anyAlive = [&] {
+            for (qint64 pid : pids) {
+                QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+                // A zombie waiting for its reaper is gone for our purposes.
+                if (stat.open(QIODevice::ReadOnly) && !stat.readAll().contains(") Z "))
+                    return true;
+            }
+            return false;
+        };
+        while (anyAlive() && clock.elapsed() < 10000)
+            QTest::qWait(50);
+        QVERIFY2(!anyAlive(), "QEMU outlived the killed Vivarium process");
+        QVERIFY(QFileInfo(runDir).isDir()); // killed: nobody cleaned up, but it is private
+        QCOMPARE(QFileInfo(runDir).permissions() & (QFileDevice::ReadOther | QFileDevice::ReadGroup), QFileDevice::Permissions());
+        QDir(runDir).removeRecursively();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMachineFailures)
+#include "tst_machinefailures.moc"

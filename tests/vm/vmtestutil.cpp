@@ -1,0 +1,39 @@
+#include "vmtestutil.h"
+
+#include <QDir>
+#include <QFile>
+#include <cstdio>
+#include <cstdlib>
+
+using namespace vivarium;
+
+TestSpec specFromToml(const QString &dir, const QString &name, const QByteArray &toml)
+{
+    const QString path = dir + "/" + name + ".toml";
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(toml) != toml.size())
+        qFatal("cannot write %s", qPrintable(path));
+    file.close();
+    SpecLoader loader;
+    std::optional<TestSpec> spec = loader.loadFile(path);
+    if (!spec)
+        qFatal("bad test spec: %s", qPrintable(loader.errors().join('\n')));
+    return *spec;
+}
+
+QString testOutputDir(const QString &name)
+{
+    return qEnvironmentVariable("VIVARIUM_TEST_BINARY_DIR", QDir::currentPath()) + "/test-output/" + name;
+}
+
+std::unique_ptr<TestRun> makeRun(const TestSpec &spec)
+{
+    TestRun::Options options;
+    options.outDir = testOutputDir(spec.name);
+    QDir(options.outDir).removeRecursively();
+    QString error;
+    std::unique_ptr<TestRun> run = TestRun::create(spec, options, &error);
+    if (!run)
+        qFatal("cannot create the run: %s", qPrintable(error));
+    return run;
+}
