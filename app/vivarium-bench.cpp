@@ -24,7 +24,7 @@ struct Figure {
     QString what;
     double value = 0;
     QString unit;
-    QString target;  // e.g. "<= 2.5"
+    QString target; // e.g. "<= 2.5"
     double ratio = 0; // against the peer, where there is one
 };
 
@@ -33,14 +33,16 @@ double percentile(QList<double> samples, double p)
     if (samples.isEmpty())
         return 0;
     std::sort(samples.begin(), samples.end());
-    const qsizetype index = qMin<qsizetype>(samples.size() - 1, qsizetype(p * double(samples.size() - 1) + 0.5));
+    const qsizetype index
+        = qMin<qsizetype>(samples.size() - 1, qsizetype(p * double(samples.size() - 1) + 0.5));
     return samples.at(index);
 }
 
 class Bench {
 public:
     Bench(QString accel, bool quick)
-        : m_accel(std::move(accel)), m_quick(quick)
+        : m_accel(std::move(accel))
+        , m_quick(quick)
     {
     }
 
@@ -94,11 +96,14 @@ public:
     explicit NixosProtocol(Machine *machine)
         : m_machine(machine)
     {
-        QObject::connect(machine->process(), &MachineProcess::shellData, machine->process(), [this](const QByteArray &bytes) {
-            std::lock_guard lock(m_mutex);
-            m_buffer += bytes;
-            m_changed.notify_all();
-        }, Qt::DirectConnection);
+        QObject::connect(
+            machine->process(), &MachineProcess::shellData, machine->process(),
+            [this](const QByteArray &bytes) {
+                std::lock_guard lock(m_mutex);
+                m_buffer += bytes;
+                m_changed.notify_all();
+            },
+            Qt::DirectConnection);
         send("stty raw -echo; exec bash --norc --noprofile 2>/dev/null\n");
         send("echo nixos-protocol-ready\n");
         readUntil("nixos-protocol-ready\n");
@@ -126,7 +131,8 @@ private:
     QByteArray readLine()
     {
         std::unique_lock lock(m_mutex);
-        if (!m_changed.wait_for(lock, std::chrono::seconds(60), [&] { return m_buffer.contains('\n'); }))
+        if (!m_changed.wait_for(
+                lock, std::chrono::seconds(60), [&] { return m_buffer.contains('\n'); }))
             qFatal("NixOS protocol: no answer");
         const qsizetype newline = m_buffer.indexOf('\n');
         const QByteArray line = m_buffer.left(newline + 1);
@@ -136,7 +142,8 @@ private:
     void readUntil(const QByteArray &marker)
     {
         std::unique_lock lock(m_mutex);
-        if (!m_changed.wait_for(lock, std::chrono::seconds(60), [&] { return m_buffer.contains(marker); }))
+        if (!m_changed.wait_for(
+                lock, std::chrono::seconds(60), [&] { return m_buffer.contains(marker); }))
             qFatal("NixOS protocol: the shell did not start");
         m_buffer.remove(0, m_buffer.indexOf(marker) + marker.size());
     }
@@ -171,11 +178,14 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("vivarium-bench"));
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Measures Vivarium's performance figures (DESIGN section 10)."));
+    parser.setApplicationDescription(
+        QStringLiteral("Measures Vivarium's performance figures (DESIGN section 10)."));
     parser.addHelpOption();
-    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print one JSON object on stdout (the table goes to stderr)."));
+    const QCommandLineOption json(QStringLiteral("json"),
+        QStringLiteral("Print one JSON object on stdout (the table goes to stderr)."));
     const QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Fewer repetitions."));
-    const QCommandLineOption accel(QStringLiteral("accel"), QStringLiteral("auto, kvm or tcg."), QStringLiteral("ACCEL"));
+    const QCommandLineOption accel(
+        QStringLiteral("accel"), QStringLiteral("auto, kvm or tcg."), QStringLiteral("ACCEL"));
     parser.addOptions({ json, quick, accel });
     parser.process(app);
 
@@ -188,21 +198,28 @@ int main(int argc, char **argv)
     QList<double> minimal;
     for (int i = 0; i < boots; ++i)
         minimal << bench.bootSeconds("[machines.m]\n", 1);
-    figures << Figure { QStringLiteral("minimal_ready_s"), QStringLiteral("minimal guest start to ready backdoor (median)"), percentile(minimal, 0.5), QStringLiteral("s"), QStringLiteral("<= 2.5") };
+    figures << Figure { QStringLiteral("minimal_ready_s"),
+        QStringLiteral("minimal guest start to ready backdoor (median)"), percentile(minimal, 0.5),
+        QStringLiteral("s"), QStringLiteral("<= 2.5") };
 
     progress("systemd guest boots");
     QList<double> systemd;
     for (int i = 0; i < qMax(1, boots / 2); ++i)
         systemd << bench.bootSeconds("[machines.s]\ninit = \"systemd\"\n", 1);
-    figures << Figure { QStringLiteral("systemd_ready_s"), QStringLiteral("systemd guest start to ready backdoor (median)"), percentile(systemd, 0.5), QStringLiteral("s"), QStringLiteral("<= 6") };
+    figures << Figure { QStringLiteral("systemd_ready_s"),
+        QStringLiteral("systemd guest start to ready backdoor (median)"), percentile(systemd, 0.5),
+        QStringLiteral("s"), QStringLiteral("<= 6") };
 
     progress("three guests at once");
-    figures << Figure { QStringLiteral("three_ready_s"), QStringLiteral("three minimal guests at once, all ready"),
-                        bench.bootSeconds("[machines.a]\n[machines.b]\n[machines.c]\n", 3), QStringLiteral("s"), QStringLiteral("<= 4") };
+    figures << Figure { QStringLiteral("three_ready_s"),
+        QStringLiteral("three minimal guests at once, all ready"),
+        bench.bootSeconds("[machines.a]\n[machines.b]\n[machines.c]\n", 3), QStringLiteral("s"),
+        QStringLiteral("<= 4") };
 
     progress("commands, screenshots and memory");
     {
-        std::unique_ptr<TestRun> r = bench.run(QStringLiteral("commands"), "[machines.m]\ngraphics = true\n");
+        std::unique_ptr<TestRun> r
+            = bench.run(QStringLiteral("commands"), "[machines.m]\ngraphics = true\n");
         r->waitAllReady(300);
         Machine *m = r->machines().front().get();
         for (int i = 0; i < 20; ++i)
@@ -220,9 +237,15 @@ int main(int argc, char **argv)
             theirs << nixos.runMs("true");
         const double p50 = percentile(ours, 0.5);
         const double nixosP50 = percentile(theirs, 0.5);
-        figures << Figure { QStringLiteral("succeed_p50_ms"), QStringLiteral("succeed(\"true\") p50"), p50, QStringLiteral("ms"), QStringLiteral("<= 2"), nixosP50 / p50 };
-        figures << Figure { QStringLiteral("succeed_p99_ms"), QStringLiteral("succeed(\"true\") p99"), percentile(ours, 0.99), QStringLiteral("ms"), QString() };
-        figures << Figure { QStringLiteral("nixos_protocol_p50_ms"), QStringLiteral("same command, NixOS protocol, p50"), nixosP50, QStringLiteral("ms"), QStringLiteral("ratio >= 40x") };
+        figures << Figure { QStringLiteral("succeed_p50_ms"),
+            QStringLiteral("succeed(\"true\") p50"), p50, QStringLiteral("ms"),
+            QStringLiteral("<= 2"), nixosP50 / p50 };
+        figures << Figure { QStringLiteral("succeed_p99_ms"),
+            QStringLiteral("succeed(\"true\") p99"), percentile(ours, 0.99), QStringLiteral("ms"),
+            QString() };
+        figures << Figure { QStringLiteral("nixos_protocol_p50_ms"),
+            QStringLiteral("same command, NixOS protocol, p50"), nixosP50, QStringLiteral("ms"),
+            QStringLiteral("ratio >= 40x") };
 
         m->waitUntilSucceeds(QStringLiteral("test -e /sys/class/graphics/fb0"), 60);
         QList<double> shots;
@@ -232,20 +255,26 @@ int main(int argc, char **argv)
             m->screenshot(QStringLiteral("bench-%1").arg(i));
             shots << double(clock.nsecsElapsed()) / 1e6;
         }
-        figures << Figure { QStringLiteral("screenshot_ms"), QStringLiteral("screenshot to PNG (median)"), percentile(shots, 0.5), QStringLiteral("ms"), QStringLiteral("<= 20") };
-        figures << Figure { QStringLiteral("qemu_rss_mb"), QStringLiteral("QEMU RSS of a ready minimal guest"), double(rssKiB(m->qemuPid())) / 1024.0, QStringLiteral("MB"), QString() };
+        figures << Figure { QStringLiteral("screenshot_ms"),
+            QStringLiteral("screenshot to PNG (median)"), percentile(shots, 0.5),
+            QStringLiteral("ms"), QStringLiteral("<= 20") };
+        figures << Figure { QStringLiteral("qemu_rss_mb"),
+            QStringLiteral("QEMU RSS of a ready minimal guest"),
+            double(rssKiB(m->qemuPid())) / 1024.0, QStringLiteral("MB"), QString() };
     }
 
     QJsonObject object;
     std::fprintf(stderr, "\nVivarium benchmark (accelerator %s)\n", qPrintable(bench.accelUsed()));
-    std::fprintf(stderr, "%-24s %-48s %10s  %-14s %s\n", "key", "what", "value", "target", "vs NixOS");
+    std::fprintf(
+        stderr, "%-24s %-48s %10s  %-14s %s\n", "key", "what", "value", "target", "vs NixOS");
     for (const Figure &f : std::as_const(figures)) {
         object.insert(f.key, qRound(f.value * 1000) / 1000.0);
-        std::fprintf(stderr, "%-24s %-48s %7.2f %-2s  %-14s %s\n", qPrintable(f.key), qPrintable(f.what), f.value,
-                     qPrintable(f.unit), qPrintable(f.target),
-                     f.ratio > 0 ? qPrintable(QStringLiteral("%1x faster").arg(f.ratio, 0, 'f', 1)) : "");
+        std::fprintf(stderr, "%-24s %-48s %7.2f %-2s  %-14s %s\n", qPrintable(f.key),
+            qPrintable(f.what), f.value, qPrintable(f.unit), qPrintable(f.target),
+            f.ratio > 0 ? qPrintable(QStringLiteral("%1x faster").arg(f.ratio, 0, 'f', 1)) : "");
         if (f.ratio > 0)
-            object.insert(f.key.section(QLatin1Char('_'), 0, 0) + QStringLiteral("_vs_nixos_ratio"), qRound(f.ratio * 10) / 10.0);
+            object.insert(f.key.section(QLatin1Char('_'), 0, 0) + QStringLiteral("_vs_nixos_ratio"),
+                qRound(f.ratio * 10) / 10.0);
     }
     object.insert(QStringLiteral("accel"), bench.accelUsed());
     if (parser.isSet(json))

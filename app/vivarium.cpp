@@ -10,10 +10,13 @@ int main(int argc, char **argv)
     QApplication::setApplicationName(QStringLiteral("vivarium"));
     QCommandLineParser parser;
     parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("TEST.toml"), QStringLiteral("The test to open (default: the built-in demo)."));
+    parser.addPositionalArgument(QStringLiteral("TEST.toml"),
+        QStringLiteral("The test to open (default: the built-in demo)."));
     parser.process(app);
     const QStringList args = parser.positionalArguments();
-    const QString test = args.isEmpty() ? QStringLiteral(VIVARIUM_SOURCE_DIR "/resources/demo/demo.toml") : args.constFirst();
+    const QString test = args.isEmpty()
+        ? QStringLiteral(VIVARIUM_SOURCE_DIR "/resources/demo/demo.toml")
+        : args.constFirst();
     vivarium::MainWindow window(test);
     window.show();
     return app.exec();

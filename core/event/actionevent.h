@@ -16,7 +16,7 @@ struct ActionEvent {
     qint64 startMs = 0; // since the epoch
     qint64 durationMs = 0;
     Result result = Result::Running;
-    QString message;    // the error, or a short result ("exit 0")
+    QString message; // the error, or a short result ("exit 0")
 
     QJsonObject toJson() const;
     static QString resultName(Result result);

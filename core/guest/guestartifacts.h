@@ -8,9 +8,9 @@ namespace vivarium {
 // The files every host-share guest boots from, built by scripts/build-guest and the build.
 struct GuestArtifacts {
     QString dir;
-    QString kernel;    // uncompressed vmlinux (PVH boot)
+    QString kernel; // uncompressed vmlinux (PVH boot)
     QString initramfs;
-    QString agent;     // vivarium-agent, run by the guest from the shared host root
+    QString agent; // vivarium-agent, run by the guest from the shared host root
 
     // Looks in $VIVARIUM_GUEST_DIR, else in the build's guest directory. On failure error says
     // which file is missing and how to build it.

@@ -16,11 +16,12 @@ namespace vivarium {
 namespace {
 
 bool writeFile(const QString &path, const QByteArray &content, QString *error,
-               QFileDevice::Permissions permissions = {})
+    QFileDevice::Permissions permissions = {})
 {
     QDir().mkpath(QFileInfo(path).absolutePath());
     QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(content) != content.size()) {
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        || file.write(content) != content.size()) {
         *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
         return false;
     }
@@ -51,8 +52,16 @@ QByteArray hostsFile(const TestSpec &test)
         if (m.vlans.isEmpty())
             continue;
         const int node = test.nodeNumber(m.name);
-        hosts += QStringLiteral("192.168.%1.%2 %3\n").arg(m.vlans.first()).arg(node).arg(m.name).toUtf8();
-        hosts += QStringLiteral("2001:db8:%1::%2 %3\n").arg(m.vlans.first()).arg(node).arg(m.name).toUtf8();
+        hosts += QStringLiteral("192.168.%1.%2 %3\n")
+                     .arg(m.vlans.first())
+                     .arg(node)
+                     .arg(m.name)
+                     .toUtf8();
+        hosts += QStringLiteral("2001:db8:%1::%2 %3\n")
+                     .arg(m.vlans.first())
+                     .arg(node)
+                     .arg(m.name)
+                     .toUtf8();
     }
     return hosts;
 }
@@ -61,31 +70,33 @@ QByteArray setupScript()
 {
     // eth0 is QEMU's restricted user-mode network, used by forward_port.
     return "ip link set eth0 up\n"
-           "ip addr add 10.0.2.15/24 dev eth0 2>/dev/null\n";
+           "ip addr add 10.0.2.15/24 dev eth0 2>/dev/null\n"
+           // QEMU's user network learns the guest's MAC address only from a packet the guest
+           // sends; until then, connections forwarded to the guest are dropped.
+           "(ping -c 1 -W 1 10.0.2.2 >/dev/null 2>&1 &)\n";
 }
 
 QMap<QString, QByteArray> systemdUnits(const MachineSpec &m, const QString &agent)
 {
     QMap<QString, QByteArray> units;
     QStringList wants { QStringLiteral("vivarium-shell.service"),
-                        QStringLiteral("vivarium-serial-shell.service"),
-                        QStringLiteral("tmp.mount") };
+        QStringLiteral("vivarium-serial-shell.service"), QStringLiteral("tmp.mount") };
     wants += m.services;
     units.insert(QStringLiteral("vivarium.target"),
-                 QStringLiteral("[Unit]\nDescription=Vivarium machine %1\n"
-                                "Requires=basic.target vivarium-backdoor.service\n"
-                                "Wants=%2\nAfter=basic.target\nAllowIsolate=yes\n")
-                     .arg(m.name, wants.join(QLatin1Char(' ')))
-                     .toUtf8());
+        QStringLiteral("[Unit]\nDescription=Vivarium machine %1\n"
+                       "Requires=basic.target vivarium-backdoor.service\n"
+                       "Wants=%2\nAfter=basic.target\nAllowIsolate=yes\n")
+            .arg(m.name, wants.join(QLatin1Char(' ')))
+            .toUtf8());
     units.insert(QStringLiteral("vivarium-backdoor.service"),
-                 QStringLiteral("[Unit]\nDescription=Vivarium backdoor on hvc0\n"
-                                "DefaultDependencies=no\nAfter=tmp.mount systemd-journald.socket\n"
-                                "Requires=tmp.mount\n"
-                                "[Service]\nExecStartPre=/bin/bash /vivarium/config/prepare\n"
-                                "ExecStart=%1 /dev/hvc0\nRestart=always\nRestartSec=0.2\n"
-                                "KillMode=process\n")
-                     .arg(agent)
-                     .toUtf8());
+        QStringLiteral("[Unit]\nDescription=Vivarium backdoor on hvc0\n"
+                       "DefaultDependencies=no\nAfter=tmp.mount systemd-journald.socket\n"
+                       "Requires=tmp.mount\n"
+                       "[Service]\nExecStartPre=/bin/bash /vivarium/config/prepare\n"
+                       "ExecStart=%1 /dev/hvc0\nRestart=always\nRestartSec=0.2\n"
+                       "KillMode=process\n")
+            .arg(agent)
+            .toUtf8());
     const auto shell = [](const char *tty, const char *description) {
         return QStringLiteral("[Unit]\nDescription=%2\nDefaultDependencies=no\n"
                               "[Service]\nExecStart=/bin/bash -l\nStandardInput=tty-force\n"
@@ -95,13 +106,15 @@ QMap<QString, QByteArray> systemdUnits(const MachineSpec &m, const QString &agen
             .arg(QLatin1String(tty), QLatin1String(description))
             .toUtf8();
     };
-    units.insert(QStringLiteral("vivarium-shell.service"), shell("hvc1", "Vivarium root shell on hvc1"));
+    units.insert(
+        QStringLiteral("vivarium-shell.service"), shell("hvc1", "Vivarium root shell on hvc1"));
     units.insert(QStringLiteral("vivarium-serial-shell.service"),
-                 shell("ttyS0", "Vivarium root shell on the serial console"));
+        shell("ttyS0", "Vivarium root shell on the serial console"));
     units.insert(QStringLiteral("tmp.mount"),
-                 "[Unit]\nDescription=Temporary Directory /tmp\nDefaultDependencies=no\n"
-                 "Conflicts=umount.target\nBefore=local-fs.target umount.target\n"
-                 "[Mount]\nWhat=tmpfs\nWhere=/tmp\nType=tmpfs\nOptions=mode=1777,strictatime,nosuid,nodev\n");
+        "[Unit]\nDescription=Temporary Directory /tmp\nDefaultDependencies=no\n"
+        "Conflicts=umount.target\nBefore=local-fs.target umount.target\n"
+        "[Mount]\nWhat=tmpfs\nWhere=/"
+        "tmp\nType=tmpfs\nOptions=mode=1777,strictatime,nosuid,nodev\n");
     return units;
 }
 
@@ -121,15 +134,16 @@ MachinePaths MachinePaths::under(const QString &root)
     return p;
 }
 
-QString prepareHostShare(const TestSpec &test, const MachineSpec &m, const GuestArtifacts &artifacts,
-                         const MachinePaths &paths, QString *stage2)
+QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
+    const GuestArtifacts &artifacts, const MachinePaths &paths, QString *stage2)
 {
     QString error;
     const QString config = paths.guestDir + QStringLiteral("/config");
     QDir(config).removeRecursively();
     if (!QDir().mkpath(config) || !QDir().mkpath(paths.sharedDir()))
         return QStringLiteral("cannot create %1").arg(config);
-    QFile::setPermissions(paths.root, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    QFile::setPermissions(
+        paths.root, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
 
     const QFileDevice::Permissions executable = QFileDevice::ReadOwner | QFileDevice::WriteOwner
         | QFileDevice::ExeOwner | QFileDevice::ReadOther | QFileDevice::ExeOther;
@@ -143,7 +157,8 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m, const Guest
         || !writeFile(config + QStringLiteral("/etc/hostname"), m.name.toUtf8() + '\n', &error)
         || !writeFile(config + QStringLiteral("/etc/hosts"), hostsFile(test), &error)
         || !writeFile(config + QStringLiteral("/setup.sh"), setupScript(), &error)
-        || (!m.commands.isEmpty() && !writeFile(config + QStringLiteral("/commands.sh"), commands, &error)))
+        || (!m.commands.isEmpty()
+            && !writeFile(config + QStringLiteral("/commands.sh"), commands, &error)))
         return error;
     for (auto it = m.files.cbegin(); it != m.files.cend(); ++it) {
         if (!writeFile(config + QStringLiteral("/files") + it.key(), it.value().toUtf8(), &error))
@@ -151,7 +166,8 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m, const Guest
     }
 
     if (m.init == InitKind::Minimal) {
-        if (!writeFile(config + QStringLiteral("/init"), resource(QStringLiteral("minimal-init")), &error, executable))
+        if (!writeFile(config + QStringLiteral("/init"), resource(QStringLiteral("minimal-init")),
+                &error, executable))
             return error;
         *stage2 = QStringLiteral("/vivarium/config/init");
     } else {
@@ -164,9 +180,11 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m, const Guest
         // Consoles are the backdoor's and the shell's, not a getty's.
         QDir().mkpath(unitDir);
         for (const char *masked : { "serial-getty@hvc0.service", "serial-getty@hvc1.service",
-                                    "serial-getty@ttyS0.service", "getty@tty1.service" })
-            QFile::link(QStringLiteral("/dev/null"), unitDir + QLatin1Char('/') + QLatin1String(masked));
-        if (!writeFile(config + QStringLiteral("/prepare"), resource(QStringLiteral("systemd-prepare")), &error, executable))
+                 "serial-getty@ttyS0.service", "getty@tty1.service" })
+            QFile::link(
+                QStringLiteral("/dev/null"), unitDir + QLatin1Char('/') + QLatin1String(masked));
+        if (!writeFile(config + QStringLiteral("/prepare"),
+                resource(QStringLiteral("systemd-prepare")), &error, executable))
             return error;
         *stage2 = QStringLiteral("/lib/systemd/systemd");
     }
@@ -174,15 +192,17 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m, const Guest
     if (!QFileInfo::exists(paths.disk)) {
         QFile disk(paths.disk);
         if (!disk.open(QIODevice::WriteOnly) || !disk.resize(qint64(4) * 1024 * 1024 * 1024))
-            return QStringLiteral("cannot create the machine disk %1: %2").arg(paths.disk, disk.errorString());
+            return QStringLiteral("cannot create the machine disk %1: %2")
+                .arg(paths.disk, disk.errorString());
         disk.close();
         QProcess mkfs;
         mkfs.setProcessChannelMode(QProcess::MergedChannels);
         mkfs.start(QStringLiteral("mkfs.ext4"),
-                   { QStringLiteral("-q"), QStringLiteral("-F"), QStringLiteral("-E"),
-                     QStringLiteral("lazy_itable_init=1,lazy_journal_init=1"), QStringLiteral("-L"),
-                     m.name.left(16), paths.disk });
-        if (!mkfs.waitForFinished(30000) || mkfs.exitStatus() != QProcess::NormalExit || mkfs.exitCode() != 0) {
+            { QStringLiteral("-q"), QStringLiteral("-F"), QStringLiteral("-E"),
+                QStringLiteral("lazy_itable_init=1,lazy_journal_init=1"), QStringLiteral("-L"),
+                m.name.left(16), paths.disk });
+        if (!mkfs.waitForFinished(30000) || mkfs.exitStatus() != QProcess::NormalExit
+            || mkfs.exitCode() != 0) {
             QFile::remove(paths.disk);
             return QStringLiteral("mkfs.ext4 failed for %1: %2 %3")
                 .arg(paths.disk, mkfs.errorString(), QString::fromUtf8(mkfs.readAll()));

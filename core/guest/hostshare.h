@@ -7,7 +7,7 @@ namespace vivarium {
 
 // What a host-share machine's directory holds. The guest sees guestDir as /vivarium.
 struct MachinePaths {
-    QString root;     // private (0700): sockets and the disk live here
+    QString root; // private (0700): sockets and the disk live here
     QString guestDir; // root/guest: config/ (read by the initramfs and init) and shared/
     QString disk;
     QString qmpSocket, serialSocket, backdoorSocket, shellSocket, vncSocket;
@@ -20,7 +20,6 @@ struct MachinePaths {
 // systemd units; creates its disk (a sparse ext4 image) unless it exists, so what the guest
 // wrote survives a crash and a restart. Returns an error message, or empty.
 QString prepareHostShare(const TestSpec &test, const MachineSpec &machine,
-                         const GuestArtifacts &artifacts, const MachinePaths &paths,
-                         QString *stage2);
+    const GuestArtifacts &artifacts, const MachinePaths &paths, QString *stage2);
 
 } // namespace vivarium

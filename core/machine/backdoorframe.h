@@ -11,11 +11,11 @@ namespace vivarium {
 struct BackdoorFrame {
     enum Type : char {
         Command = 'C', // host -> guest: run the payload
-        Kill = 'K',    // host -> guest: kill the running command
-        Ready = 'R',   // guest -> host: the agent is up (payload: version)
+        Kill = 'K', // host -> guest: kill the running command
+        Ready = 'R', // guest -> host: the agent is up (payload: version)
         Stdout = 'O',
         Stderr = 'E',
-        Exit = 'X',    // payload: the exit status, i32le
+        Exit = 'X', // payload: the exit status, i32le
     };
     static constexpr int headerSize = 12;
     static constexpr quint32 maxPayload = 64u * 1024 * 1024;

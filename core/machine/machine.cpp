@@ -16,7 +16,10 @@ namespace vivarium {
 
 namespace {
 
-qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
 
 QString shortened(const QString &text, int limit = 400)
 {
@@ -51,7 +54,8 @@ Machine::~Machine()
 {
     if (m_process) {
         MachineProcess *process = m_process;
-        QMetaObject::invokeMethod(process, [process] { delete process; }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            process, [process] { delete process; }, Qt::BlockingQueuedConnection);
     }
 }
 
@@ -94,7 +98,8 @@ void Machine::setState(State state, const QString &detail)
         emit m_context.events->machineStateChanged(m_spec.name, machineStateName(state), detail);
 }
 
-void Machine::action(const QString &name, const QJsonObject &arguments, const std::function<void()> &body)
+void Machine::action(
+    const QString &name, const QJsonObject &arguments, const std::function<void()> &body)
 {
     ActionEvent event;
     event.machine = m_spec.name;
@@ -115,8 +120,9 @@ void Machine::action(const QString &name, const QJsonObject &arguments, const st
     try {
         body();
     } catch (const MachineError &e) {
-        finish(e.kind() == MachineError::Kind::Timeout ? ActionEvent::Result::Timeout : ActionEvent::Result::Failed,
-               QString::fromStdString(e.what()));
+        finish(e.kind() == MachineError::Kind::Timeout ? ActionEvent::Result::Timeout
+                                                       : ActionEvent::Result::Failed,
+            QString::fromStdString(e.what()));
         throw;
     }
     finish(ActionEvent::Result::Ok, {});
@@ -132,17 +138,22 @@ void Machine::start()
         }
         if (!m_spec.image.isEmpty() || !m_spec.startCommand.isEmpty())
             throw MachineError(MachineError::Kind::Usage,
-                               QStringLiteral("machine %1: 'image' and 'start_command' machines are not supported yet").arg(m_spec.name));
+                QStringLiteral(
+                    "machine %1: 'image' and 'start_command' machines are not supported yet")
+                    .arg(m_spec.name));
         QString stage2;
         QDir().mkpath(m_paths.root);
         QDir().mkpath(m_context.outDir);
-        const QString error = prepareHostShare(*m_context.test, m_spec, m_context.artifacts, m_paths, &stage2);
+        const QString error
+            = prepareHostShare(*m_context.test, m_spec, m_context.artifacts, m_paths, &stage2);
         if (!error.isEmpty())
-            throw MachineError(MachineError::Kind::Failed, QStringLiteral("machine %1: %2").arg(m_spec.name, error));
+            throw MachineError(MachineError::Kind::Failed,
+                QStringLiteral("machine %1: %2").arg(m_spec.name, error));
         const QString qemu = qemuBinary();
         if (qemu.isEmpty())
             throw MachineError(MachineError::Kind::Usage,
-                               QStringLiteral("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"));
+                QStringLiteral(
+                    "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"));
 
         QemuLaunch launch;
         launch.accel = m_context.accel;
@@ -167,62 +178,82 @@ void Machine::start()
         launch.extraOptions = m_spec.qemuOptions;
 
         if (!m_process) {
-            auto *process = new MachineProcess(m_spec.name, qemu, qemuArguments(launch), m_paths.qmpSocket,
-                                               m_paths.serialSocket, m_paths.backdoorSocket,
-                                               m_paths.shellSocket, m_context.outDir);
+            auto *process = new MachineProcess(m_spec.name, qemu, qemuArguments(launch),
+                m_paths.qmpSocket, m_paths.serialSocket, m_paths.backdoorSocket,
+                m_paths.shellSocket, m_context.outDir);
             process->moveToThread(m_context.ioThread);
             m_process = process;
             // Direct connections: these run on the I/O thread and only touch locked state.
-            QObject::connect(process, &MachineProcess::serialData, process,
-                             [this](const QByteArray &bytes) { onSerial(bytes); }, Qt::DirectConnection);
-            QObject::connect(process, &MachineProcess::started, process, [this, process] {
-                std::lock_guard lock(m_mutex);
-                m_qemuPid = process->pid();
-            }, Qt::DirectConnection);
-            QObject::connect(process, &MachineProcess::backdoorReady, process, [this] {
-                std::lock_guard lock(m_mutex);
-                m_readySeconds = double(nowMs() - m_startMs) / 1000.0;
-                setState(State::Ready, QStringLiteral("backdoor after %1 s").arg(m_readySeconds, 0, 'f', 2));
-            }, Qt::DirectConnection);
-            QObject::connect(process, &MachineProcess::commandOutput, process,
-                             [this](quint32 id, bool isStderr, const QByteArray &bytes) {
-                                 std::lock_guard lock(m_mutex);
-                                 auto it = m_commands.find(id);
-                                 if (it != m_commands.end())
-                                     (isStderr ? it->err : it->out) += bytes;
-                             }, Qt::DirectConnection);
-            QObject::connect(process, &MachineProcess::commandExited, process, [this](quint32 id, int status) {
-                std::lock_guard lock(m_mutex);
-                auto it = m_commands.find(id);
-                if (it != m_commands.end()) {
-                    it->status = status;
-                    it->done = true;
+            QObject::connect(
+                process, &MachineProcess::serialData, process,
+                [this](const QByteArray &bytes) { onSerial(bytes); }, Qt::DirectConnection);
+            QObject::connect(
+                process, &MachineProcess::started, process,
+                [this, process] {
+                    std::lock_guard lock(m_mutex);
+                    m_qemuPid = process->pid();
+                },
+                Qt::DirectConnection);
+            QObject::connect(
+                process, &MachineProcess::backdoorReady, process,
+                [this] {
+                    std::lock_guard lock(m_mutex);
+                    m_readySeconds = double(nowMs() - m_startMs) / 1000.0;
+                    setState(State::Ready,
+                        QStringLiteral("backdoor after %1 s").arg(m_readySeconds, 0, 'f', 2));
+                },
+                Qt::DirectConnection);
+            QObject::connect(
+                process, &MachineProcess::commandOutput, process,
+                [this](quint32 id, bool isStderr, const QByteArray &bytes) {
+                    std::lock_guard lock(m_mutex);
+                    auto it = m_commands.find(id);
+                    if (it != m_commands.end())
+                        (isStderr ? it->err : it->out) += bytes;
+                },
+                Qt::DirectConnection);
+            QObject::connect(
+                process, &MachineProcess::commandExited, process,
+                [this](quint32 id, int status) {
+                    std::lock_guard lock(m_mutex);
+                    auto it = m_commands.find(id);
+                    if (it != m_commands.end()) {
+                        it->status = status;
+                        it->done = true;
+                        m_changed.notify_all();
+                    }
+                },
+                Qt::DirectConnection);
+            QObject::connect(
+                process, &MachineProcess::qmpEvent, process,
+                [this](const QString &name, const QJsonObject &) {
+                    if (name != QLatin1String("RESET"))
+                        return;
+                    std::lock_guard lock(m_mutex);
+                    for (Pending &pending : m_commands) {
+                        pending.done = true;
+                        pending.reset = true;
+                    }
+                    ++m_generation;
+                    m_startMs = nowMs();
+                    m_readySeconds = 0;
+                    setState(State::Booting, QStringLiteral("reset"));
+                },
+                Qt::DirectConnection);
+            QObject::connect(
+                process, &MachineProcess::failed, process,
+                [this](const QString &reason) {
+                    std::lock_guard lock(m_mutex);
+                    if (m_error.isEmpty())
+                        m_error = reason;
                     m_changed.notify_all();
-                }
-            }, Qt::DirectConnection);
-            QObject::connect(process, &MachineProcess::qmpEvent, process,
-                             [this](const QString &name, const QJsonObject &) {
-                                 if (name != QLatin1String("RESET"))
-                                     return;
-                                 std::lock_guard lock(m_mutex);
-                                 for (Pending &pending : m_commands) {
-                                     pending.done = true;
-                                     pending.reset = true;
-                                 }
-                                 ++m_generation;
-                                 m_startMs = nowMs();
-                                 m_readySeconds = 0;
-                                 setState(State::Booting, QStringLiteral("reset"));
-                             }, Qt::DirectConnection);
-            QObject::connect(process, &MachineProcess::failed, process, [this](const QString &reason) {
-                std::lock_guard lock(m_mutex);
-                if (m_error.isEmpty())
-                    m_error = reason;
-                m_changed.notify_all();
-            }, Qt::DirectConnection);
-            QObject::connect(process, &MachineProcess::exited, process,
-                             [this](int code, bool crashed, const QString &tail) { onExited(code, crashed, tail); },
-                             Qt::DirectConnection);
+                },
+                Qt::DirectConnection);
+            QObject::connect(
+                process, &MachineProcess::exited, process,
+                [this](
+                    int code, bool crashed, const QString &tail) { onExited(code, crashed, tail); },
+                Qt::DirectConnection);
         }
         {
             std::lock_guard lock(m_mutex);
@@ -256,7 +287,8 @@ void Machine::onSerial(const QByteArray &bytes)
             const qsizetype end = m_console.indexOf('\n', at);
             m_error = QString::fromUtf8(m_console.mid(at, end - at)).trimmed();
             m_changed.notify_all();
-            QMetaObject::invokeMethod(m_process, [p = m_process] { p->kill(); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                m_process, [p = m_process] { p->kill(); }, Qt::QueuedConnection);
             break;
         }
     }
@@ -268,7 +300,8 @@ void Machine::onExited(int code, bool crashed, const QString &stderrTail)
     std::lock_guard lock(m_mutex);
     m_qemuRunning = false;
     if (!m_expectExit && m_error.isEmpty()) {
-        m_error = crashed ? QStringLiteral("QEMU was killed") : QStringLiteral("QEMU exited with status %1").arg(code);
+        m_error = crashed ? QStringLiteral("QEMU was killed")
+                          : QStringLiteral("QEMU exited with status %1").arg(code);
         if (!stderrTail.isEmpty())
             m_error += QStringLiteral(": ") + shortened(stderrTail);
     }
@@ -279,7 +312,9 @@ void Machine::onExited(int code, bool crashed, const QString &stderrTail)
 QString Machine::deathMessage() const
 {
     // Called with m_mutex held.
-    QString message = QStringLiteral("machine %1: %2").arg(m_spec.name, m_error.isEmpty() ? QStringLiteral("QEMU is not running") : m_error);
+    QString message = QStringLiteral("machine %1: %2")
+                          .arg(m_spec.name,
+                              m_error.isEmpty() ? QStringLiteral("QEMU is not running") : m_error);
     QList<QByteArray> lines = m_console.trimmed().split('\n');
     if (lines.size() > 5)
         lines = lines.mid(lines.size() - 5);
@@ -288,12 +323,13 @@ QString Machine::deathMessage() const
         for (const QByteArray &line : std::as_const(lines))
             message += QStringLiteral("  ") + QString::fromUtf8(line).trimmed() + QLatin1Char('\n');
     }
-    message += QStringLiteral("logs: %1/%2.serial.log, %1/%2.qemu.log").arg(m_context.outDir, m_spec.name);
+    message += QStringLiteral("logs: %1/%2.serial.log, %1/%2.qemu.log")
+                   .arg(m_context.outDir, m_spec.name);
     return message;
 }
 
 void Machine::waitUntil(std::unique_lock<std::mutex> &lock, const std::function<bool()> &ready,
-                        double timeout, const QString &what)
+    double timeout, const QString &what)
 {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
     const quint64 generation = m_generation;
@@ -301,12 +337,18 @@ void Machine::waitUntil(std::unique_lock<std::mutex> &lock, const std::function<
         if (ready())
             return;
         if (m_cancelled)
-            throw MachineError(MachineError::Kind::Cancelled, QStringLiteral("machine %1: cancelled while waiting for %2").arg(m_spec.name, what));
+            throw MachineError(MachineError::Kind::Cancelled,
+                QStringLiteral("machine %1: cancelled while waiting for %2")
+                    .arg(m_spec.name, what));
         if (!m_error.isEmpty() || (generation != m_generation && !m_qemuRunning))
-            throw MachineError(MachineError::Kind::Dead, deathMessage() + QStringLiteral("\n(while waiting for %1)").arg(what));
+            throw MachineError(MachineError::Kind::Dead,
+                deathMessage() + QStringLiteral("\n(while waiting for %1)").arg(what));
         if (m_changed.wait_until(lock, deadline) == std::cv_status::timeout && !ready())
             throw MachineError(MachineError::Kind::Timeout,
-                               QStringLiteral("machine %1: timed out after %2 s waiting for %3").arg(m_spec.name).arg(timeout).arg(what));
+                QStringLiteral("machine %1: timed out after %2 s waiting for %3")
+                    .arg(m_spec.name)
+                    .arg(timeout)
+                    .arg(what));
     }
 }
 
@@ -326,40 +368,45 @@ void Machine::waitForReady(double timeout)
         if (!running)
             start();
         std::unique_lock lock(m_mutex);
-        waitUntil(lock, [&] { return m_state == State::Ready; }, timeout, QStringLiteral("the guest to come up (backdoor on hvc0)"));
+        waitUntil(
+            lock, [&] { return m_state == State::Ready; }, timeout,
+            QStringLiteral("the guest to come up (backdoor on hvc0)"));
     });
 }
 
 CommandResult Machine::execute(const QString &command, double timeout)
 {
     waitForReady();
-    return actionResult<CommandResult>(QStringLiteral("execute"), { { QStringLiteral("command"), command }, { QStringLiteral("timeout"), timeout } }, [&] {
-        std::lock_guard serial(m_commandMutex);
-        quint32 id;
-        {
-            std::lock_guard lock(m_mutex);
-            id = m_nextCommand++;
-            m_commands.insert(id, {});
-        }
-        MachineProcess *process = m_process;
-        const QByteArray bytes = command.toUtf8();
-        invoke([process, id, bytes] { process->sendCommand(id, bytes); });
-        std::unique_lock lock(m_mutex);
-        try {
-            waitUntil(lock, [&] { return m_commands.value(id).done; }, timeout,
-                      QStringLiteral("command `%1`").arg(shortened(command, 200)));
-        } catch (const MachineError &e) {
-            m_commands.remove(id);
-            if (e.kind() != MachineError::Kind::Dead)
-                invoke([process, id] { process->cancelCommand(id); });
-            throw;
-        }
-        const Pending done = m_commands.take(id);
-        if (done.reset)
-            throw MachineError(MachineError::Kind::Dead,
-                               QStringLiteral("machine %1: the guest was reset while running `%2`").arg(m_spec.name, command));
-        return CommandResult { done.status, done.out, done.err };
-    });
+    return actionResult<CommandResult>(QStringLiteral("execute"),
+        { { QStringLiteral("command"), command }, { QStringLiteral("timeout"), timeout } }, [&] {
+            std::lock_guard serial(m_commandMutex);
+            quint32 id;
+            {
+                std::lock_guard lock(m_mutex);
+                id = m_nextCommand++;
+                m_commands.insert(id, {});
+            }
+            MachineProcess *process = m_process;
+            const QByteArray bytes = command.toUtf8();
+            invoke([process, id, bytes] { process->sendCommand(id, bytes); });
+            std::unique_lock lock(m_mutex);
+            try {
+                waitUntil(
+                    lock, [&] { return m_commands.value(id).done; }, timeout,
+                    QStringLiteral("command `%1`").arg(shortened(command, 200)));
+            } catch (const MachineError &e) {
+                m_commands.remove(id);
+                if (e.kind() != MachineError::Kind::Dead)
+                    invoke([process, id] { process->cancelCommand(id); });
+                throw;
+            }
+            const Pending done = m_commands.take(id);
+            if (done.reset)
+                throw MachineError(MachineError::Kind::Dead,
+                    QStringLiteral("machine %1: the guest was reset while running `%2`")
+                        .arg(m_spec.name, command));
+            return CommandResult { done.status, done.out, done.err };
+        });
 }
 
 QString Machine::succeed(const QString &command, double timeout)
@@ -367,10 +414,11 @@ QString Machine::succeed(const QString &command, double timeout)
     const CommandResult result = execute(command, timeout);
     if (result.status != 0) {
         throw MachineError(MachineError::Kind::Failed,
-                           QStringLiteral("machine %1: command `%2` failed (exit code %3)\nstdout: %4\nstderr: %5")
-                               .arg(m_spec.name, command)
-                               .arg(result.status)
-                               .arg(shortened(QString::fromUtf8(result.stdoutBytes)), shortened(QString::fromUtf8(result.stderrBytes))));
+            QStringLiteral("machine %1: command `%2` failed (exit code %3)\nstdout: %4\nstderr: %5")
+                .arg(m_spec.name, command)
+                .arg(result.status)
+                .arg(shortened(QString::fromUtf8(result.stdoutBytes)),
+                    shortened(QString::fromUtf8(result.stderrBytes))));
     }
     return QString::fromUtf8(result.stdoutBytes);
 }
@@ -380,8 +428,8 @@ QString Machine::fail(const QString &command, double timeout)
     const CommandResult result = execute(command, timeout);
     if (result.status == 0) {
         throw MachineError(MachineError::Kind::Failed,
-                           QStringLiteral("machine %1: command `%2` unexpectedly succeeded\nstdout: %3")
-                               .arg(m_spec.name, command, shortened(QString::fromUtf8(result.stdoutBytes))));
+            QStringLiteral("machine %1: command `%2` unexpectedly succeeded\nstdout: %3")
+                .arg(m_spec.name, command, shortened(QString::fromUtf8(result.stdoutBytes))));
     }
     return QString::fromUtf8(result.stdoutBytes);
 }
@@ -406,28 +454,32 @@ QString Machine::retryCommand(const QString &command, bool wantSuccess, double t
             return QString::fromUtf8(last.stdoutBytes);
         std::unique_lock lock(m_mutex);
         if (m_cancelled)
-            throw MachineError(MachineError::Kind::Cancelled, QStringLiteral("machine %1: cancelled").arg(m_spec.name));
+            throw MachineError(MachineError::Kind::Cancelled,
+                QStringLiteral("machine %1: cancelled").arg(m_spec.name));
         m_changed.wait_for(lock, std::chrono::milliseconds(250), [&] { return m_cancelled; });
     }
     throw MachineError(MachineError::Kind::Timeout,
-                       QStringLiteral("machine %1: timed out after %2 s waiting for `%3` to %4 (last exit code %5, output: %6)")
-                           .arg(m_spec.name)
-                           .arg(timeout)
-                           .arg(command, wantSuccess ? QStringLiteral("succeed") : QStringLiteral("fail"))
-                           .arg(last.status)
-                           .arg(shortened(QString::fromUtf8(last.stdoutBytes + last.stderrBytes))));
+        QStringLiteral("machine %1: timed out after %2 s waiting for `%3` to %4 (last exit code "
+                       "%5, output: %6)")
+            .arg(m_spec.name)
+            .arg(timeout)
+            .arg(command, wantSuccess ? QStringLiteral("succeed") : QStringLiteral("fail"))
+            .arg(last.status)
+            .arg(shortened(QString::fromUtf8(last.stdoutBytes + last.stderrBytes))));
 }
 
 QString Machine::waitUntilSucceeds(const QString &command, double timeout)
 {
-    return actionResult<QString>(QStringLiteral("wait_until_succeeds"), { { QStringLiteral("command"), command } },
-                  [&] { return retryCommand(command, true, timeout); });
+    return actionResult<QString>(QStringLiteral("wait_until_succeeds"),
+        { { QStringLiteral("command"), command } },
+        [&] { return retryCommand(command, true, timeout); });
 }
 
 QString Machine::waitUntilFails(const QString &command, double timeout)
 {
-    return actionResult<QString>(QStringLiteral("wait_until_fails"), { { QStringLiteral("command"), command } },
-                  [&] { return retryCommand(command, false, timeout); });
+    return actionResult<QString>(QStringLiteral("wait_until_fails"),
+        { { QStringLiteral("command"), command } },
+        [&] { return retryCommand(command, false, timeout); });
 }
 
 void Machine::cancel()

@@ -24,7 +24,8 @@ class MachineError : public std::runtime_error {
 public:
     enum class Kind { Failed, Timeout, Dead, Cancelled, Usage };
     MachineError(Kind kind, const QString &message)
-        : std::runtime_error(message.toStdString()), m_kind(kind)
+        : std::runtime_error(message.toStdString())
+        , m_kind(kind)
     {
     }
     Kind kind() const { return m_kind; }
@@ -44,8 +45,8 @@ struct MachineContext {
     const TestSpec *test = nullptr;
     GuestArtifacts artifacts;
     QString accel = QStringLiteral("tcg");
-    QString runDir;  // private: the machine's directory and sockets go below it
-    QString outDir;  // logs, screenshots, copied files
+    QString runDir; // private: the machine's directory and sockets go below it
+    QString outDir; // logs, screenshots, copied files
     QThread *ioThread = nullptr;
     EventLog *events = nullptr;
 };
@@ -80,9 +81,12 @@ public:
     QString waitUntilSucceeds(const QString &command, double timeout = defaultTimeout);
     QString waitUntilFails(const QString &command, double timeout = defaultTimeout);
     void waitForFile(const QString &path, double timeout = defaultTimeout);
-    void waitForOpenPort(int port, const QString &address = QStringLiteral("localhost"), double timeout = defaultTimeout);
-    void waitForClosedPort(int port, const QString &address = QStringLiteral("localhost"), double timeout = defaultTimeout);
-    void waitForOpenUnixSocket(const QString &path, bool datagram = false, double timeout = defaultTimeout);
+    void waitForOpenPort(int port, const QString &address = QStringLiteral("localhost"),
+        double timeout = defaultTimeout);
+    void waitForClosedPort(int port, const QString &address = QStringLiteral("localhost"),
+        double timeout = defaultTimeout);
+    void waitForOpenUnixSocket(
+        const QString &path, bool datagram = false, double timeout = defaultTimeout);
     QMap<QString, QString> getUnitInfo(const QString &unit);
     QString getUnitProperty(const QString &unit, const QString &property);
     void requireUnitState(const QString &unit, const QString &state = QStringLiteral("active"));
@@ -117,9 +121,12 @@ private:
         bool reset = false; // the guest was reset or powered off before the command ended
     };
     // Runs body as one reported action: started and finished events with timing and result.
-    void action(const QString &name, const QJsonObject &arguments, const std::function<void()> &body);
+    void action(
+        const QString &name, const QJsonObject &arguments, const std::function<void()> &body);
     // The same for a body with a result.
-    template<typename T> T actionResult(const QString &name, const QJsonObject &arguments, const std::function<T()> &body)
+    template<typename T>
+    T actionResult(
+        const QString &name, const QJsonObject &arguments, const std::function<T()> &body)
     {
         T result {};
         action(name, arguments, [&] { result = body(); });
@@ -127,7 +134,7 @@ private:
     }
     // Waits until ready() holds, the machine dies, the call is cancelled or time runs out.
     void waitUntil(std::unique_lock<std::mutex> &lock, const std::function<bool()> &ready,
-                   double timeout, const QString &what);
+        double timeout, const QString &what);
     QString retryCommand(const QString &command, bool wantSuccess, double timeout);
     void invoke(std::function<void()> call) const;
     void onSerial(const QByteArray &bytes);

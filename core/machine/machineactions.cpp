@@ -1,7 +1,6 @@
 // The Machine methods built on the backdoor, the serial console and QMP.
-#include "machine.h"
-
 #include "../qemu/keymap.h"
+#include "machine.h"
 #include "machineprocess.h"
 
 #include <QDir>
@@ -29,25 +28,33 @@ QString quoted(const QString &s)
 void Machine::waitForFile(const QString &path, double timeout)
 {
     action(QStringLiteral("wait_for_file"), { { QStringLiteral("path"), path } },
-           [&] { retryCommand(QStringLiteral("test -e ") + quoted(path), true, timeout); });
+        [&] { retryCommand(QStringLiteral("test -e ") + quoted(path), true, timeout); });
 }
 
 void Machine::waitForOpenPort(int port, const QString &address, double timeout)
 {
-    action(QStringLiteral("wait_for_open_port"), { { QStringLiteral("port"), port }, { QStringLiteral("address"), address } },
-           [&] { retryCommand(QStringLiteral("nc -z %1 %2").arg(quoted(address)).arg(port), true, timeout); });
+    action(QStringLiteral("wait_for_open_port"),
+        { { QStringLiteral("port"), port }, { QStringLiteral("address"), address } }, [&] {
+            retryCommand(
+                QStringLiteral("nc -z %1 %2").arg(quoted(address)).arg(port), true, timeout);
+        });
 }
 
 void Machine::waitForClosedPort(int port, const QString &address, double timeout)
 {
-    action(QStringLiteral("wait_for_closed_port"), { { QStringLiteral("port"), port }, { QStringLiteral("address"), address } },
-           [&] { retryCommand(QStringLiteral("nc -z %1 %2").arg(quoted(address)).arg(port), false, timeout); });
+    action(QStringLiteral("wait_for_closed_port"),
+        { { QStringLiteral("port"), port }, { QStringLiteral("address"), address } }, [&] {
+            retryCommand(
+                QStringLiteral("nc -z %1 %2").arg(quoted(address)).arg(port), false, timeout);
+        });
 }
 
 void Machine::waitForOpenUnixSocket(const QString &path, bool datagram, double timeout)
 {
     action(QStringLiteral("wait_for_open_unix_socket"), { { QStringLiteral("path"), path } }, [&] {
-        retryCommand(QStringLiteral("nc -z %1-U %2").arg(datagram ? QStringLiteral("-u ") : QString(), quoted(path)), true, timeout);
+        retryCommand(QStringLiteral("nc -z %1-U %2")
+                         .arg(datagram ? QStringLiteral("-u ") : QString(), quoted(path)),
+            true, timeout);
     });
 }
 
@@ -55,8 +62,9 @@ void Machine::requireSystemd(const QString &what) const
 {
     if (m_spec.init != InitKind::Systemd)
         throw MachineError(MachineError::Kind::Usage,
-                           QStringLiteral("machine %1: %2 needs systemd, but the machine's init is \"minimal\" (set init = \"systemd\")")
-                               .arg(m_spec.name, what));
+            QStringLiteral("machine %1: %2 needs systemd, but the machine's init is \"minimal\" "
+                           "(set init = \"systemd\")")
+                .arg(m_spec.name, what));
 }
 
 CommandResult Machine::systemctl(const QString &arguments)
@@ -68,11 +76,12 @@ CommandResult Machine::systemctl(const QString &arguments)
 QMap<QString, QString> Machine::getUnitInfo(const QString &unit)
 {
     requireSystemd(QStringLiteral("get_unit_info"));
-    const CommandResult result = execute(QStringLiteral("systemctl --no-pager show ") + quoted(unit));
+    const CommandResult result
+        = execute(QStringLiteral("systemctl --no-pager show ") + quoted(unit));
     if (result.status != 0)
         throw MachineError(MachineError::Kind::Failed,
-                           QStringLiteral("machine %1: cannot get information about unit %2: %3")
-                               .arg(m_spec.name, unit, QString::fromUtf8(result.stderrBytes).trimmed()));
+            QStringLiteral("machine %1: cannot get information about unit %2: %3")
+                .arg(m_spec.name, unit, QString::fromUtf8(result.stderrBytes).trimmed()));
     QMap<QString, QString> info;
     const QList<QByteArray> lines = result.stdoutBytes.split('\n');
     for (const QByteArray &line : lines) {
@@ -88,26 +97,30 @@ QString Machine::getUnitProperty(const QString &unit, const QString &property)
     const QMap<QString, QString> info = getUnitInfo(unit);
     if (!info.contains(property))
         throw MachineError(MachineError::Kind::Failed,
-                           QStringLiteral("machine %1: unit %2 has no property %3").arg(m_spec.name, unit, property));
+            QStringLiteral("machine %1: unit %2 has no property %3")
+                .arg(m_spec.name, unit, property));
     return info.value(property);
 }
 
 void Machine::requireUnitState(const QString &unit, const QString &state)
 {
-    action(QStringLiteral("require_unit_state"), { { QStringLiteral("unit"), unit }, { QStringLiteral("state"), state } }, [&] {
-        const QString active = getUnitInfo(unit).value(QStringLiteral("ActiveState"));
-        if (active != state)
-            throw MachineError(MachineError::Kind::Failed,
-                               QStringLiteral("machine %1: expected unit %2 to be in state '%3' but it is in state '%4'")
-                                   .arg(m_spec.name, unit, state, active));
-    });
+    action(QStringLiteral("require_unit_state"),
+        { { QStringLiteral("unit"), unit }, { QStringLiteral("state"), state } }, [&] {
+            const QString active = getUnitInfo(unit).value(QStringLiteral("ActiveState"));
+            if (active != state)
+                throw MachineError(MachineError::Kind::Failed,
+                    QStringLiteral(
+                        "machine %1: expected unit %2 to be in state '%3' but it is in state '%4'")
+                        .arg(m_spec.name, unit, state, active));
+        });
 }
 
 void Machine::waitForUnit(const QString &unit, double timeout)
 {
     requireSystemd(QStringLiteral("wait_for_unit"));
     action(QStringLiteral("wait_for_unit"), { { QStringLiteral("unit"), unit } }, [&] {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
+        const auto deadline
+            = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
         for (;;) {
             const QMap<QString, QString> info = getUnitInfo(unit);
             const QString state = info.value(QStringLiteral("ActiveState"));
@@ -115,21 +128,29 @@ void Machine::waitForUnit(const QString &unit, double timeout)
                 return;
             if (state == QLatin1String("failed"))
                 throw MachineError(MachineError::Kind::Failed,
-                                   QStringLiteral("machine %1: unit \"%2\" reached state \"failed\"").arg(m_spec.name, unit));
+                    QStringLiteral("machine %1: unit \"%2\" reached state \"failed\"")
+                        .arg(m_spec.name, unit));
             if (state == QLatin1String("inactive")) {
-                const CommandResult jobs = execute(QStringLiteral("systemctl list-jobs --full 2>&1"));
+                const CommandResult jobs
+                    = execute(QStringLiteral("systemctl list-jobs --full 2>&1"));
                 if (jobs.stdoutBytes.contains("No jobs"))
                     throw MachineError(MachineError::Kind::Failed,
-                                       QStringLiteral("machine %1: unit \"%2\" is inactive and there are no pending jobs")
-                                           .arg(m_spec.name, unit));
+                        QStringLiteral(
+                            "machine %1: unit \"%2\" is inactive and there are no pending jobs")
+                            .arg(m_spec.name, unit));
             }
             if (std::chrono::steady_clock::now() >= deadline)
                 throw MachineError(MachineError::Kind::Timeout,
-                                   QStringLiteral("machine %1: timed out after %2 s waiting for unit %3 (state %4)")
-                                       .arg(m_spec.name).arg(timeout).arg(unit, state));
+                    QStringLiteral(
+                        "machine %1: timed out after %2 s waiting for unit %3 (state %4)")
+                        .arg(m_spec.name)
+                        .arg(timeout)
+                        .arg(unit, state));
             std::unique_lock lock(m_mutex);
-            if (m_changed.wait_for(lock, std::chrono::milliseconds(250), [&] { return m_cancelled; }))
-                throw MachineError(MachineError::Kind::Cancelled, QStringLiteral("machine %1: cancelled").arg(m_spec.name));
+            if (m_changed.wait_for(
+                    lock, std::chrono::milliseconds(250), [&] { return m_cancelled; }))
+                throw MachineError(MachineError::Kind::Cancelled,
+                    QStringLiteral("machine %1: cancelled").arg(m_spec.name));
         }
     });
 }
@@ -138,43 +159,52 @@ QString Machine::waitForConsoleText(const QString &regex, double timeout)
 {
     const QRegularExpression pattern(regex);
     if (!pattern.isValid())
-        throw MachineError(MachineError::Kind::Usage, QStringLiteral("invalid regular expression \"%1\": %2").arg(regex, pattern.errorString()));
-    return actionResult<QString>(QStringLiteral("wait_for_console_text"), { { QStringLiteral("regex"), regex } }, [&] {
-        std::unique_lock lock(m_mutex);
-        QString matched;
-        // Matches line by line (the last, unfinished line too: prompts have no newline) from
-        // where the previous match ended, as NixOS consumes console lines.
-        const auto found = [&] {
-            while (m_consoleCursor < m_console.size()) {
-                const qsizetype newline = m_console.indexOf('\n', m_consoleCursor);
-                const qsizetype end = newline < 0 ? m_console.size() : newline + 1;
-                const QString line = QString::fromUtf8(m_console.mid(m_consoleCursor, end - m_consoleCursor));
-                const QRegularExpressionMatch match = pattern.match(line);
-                if (match.hasMatch()) {
-                    matched = line.trimmed();
+        throw MachineError(MachineError::Kind::Usage,
+            QStringLiteral("invalid regular expression \"%1\": %2")
+                .arg(regex, pattern.errorString()));
+    return actionResult<QString>(
+        QStringLiteral("wait_for_console_text"), { { QStringLiteral("regex"), regex } }, [&] {
+            std::unique_lock lock(m_mutex);
+            QString matched;
+            // Matches line by line (the last, unfinished line too: prompts have no newline) from
+            // where the previous match ended, as NixOS consumes console lines.
+            const auto found = [&] {
+                while (m_consoleCursor < m_console.size()) {
+                    const qsizetype newline = m_console.indexOf('\n', m_consoleCursor);
+                    const qsizetype end = newline < 0 ? m_console.size() : newline + 1;
+                    const QString line
+                        = QString::fromUtf8(m_console.mid(m_consoleCursor, end - m_consoleCursor));
+                    const QRegularExpressionMatch match = pattern.match(line);
+                    if (match.hasMatch()) {
+                        matched = line.trimmed();
+                        m_consoleCursor = end;
+                        return true;
+                    }
+                    if (newline < 0)
+                        return false;
                     m_consoleCursor = end;
-                    return true;
                 }
-                if (newline < 0)
-                    return false;
-                m_consoleCursor = end;
+                return false;
+            };
+            // Serial text stays readable after QEMU exits: only a timeout or cancel ends this wait.
+            const auto deadline
+                = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
+            while (!found()) {
+                if (m_cancelled)
+                    throw MachineError(MachineError::Kind::Cancelled,
+                        QStringLiteral("machine %1: cancelled").arg(m_spec.name));
+                if (m_changed.wait_until(lock, deadline) == std::cv_status::timeout && !found())
+                    throw MachineError(MachineError::Kind::Timeout,
+                        QStringLiteral("machine %1: timed out after %2 s waiting for console text "
+                                       "matching \"%3\"")
+                            .arg(m_spec.name)
+                            .arg(timeout)
+                            .arg(regex));
+                if (!matched.isEmpty())
+                    break;
             }
-            return false;
-        };
-        // Serial text stays readable after QEMU exits: only a timeout or cancel ends this wait.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
-        while (!found()) {
-            if (m_cancelled)
-                throw MachineError(MachineError::Kind::Cancelled, QStringLiteral("machine %1: cancelled").arg(m_spec.name));
-            if (m_changed.wait_until(lock, deadline) == std::cv_status::timeout && !found())
-                throw MachineError(MachineError::Kind::Timeout,
-                                   QStringLiteral("machine %1: timed out after %2 s waiting for console text matching \"%3\"")
-                                       .arg(m_spec.name).arg(timeout).arg(regex));
-            if (!matched.isEmpty())
-                break;
-        }
-        return matched;
-    });
+            return matched;
+        });
 }
 
 QString Machine::getConsoleLog() const
@@ -203,24 +233,31 @@ QJsonObject Machine::qmp(const QString &command, const QJsonObject &arguments, d
     std::future<QmpMessage> future = promise->get_future();
     MachineProcess *process = m_process;
     invoke([process, command, arguments, promise] {
-        process->qmp(command, arguments, [promise](const QmpMessage &reply) { promise->set_value(reply); });
+        process->qmp(
+            command, arguments, [promise](const QmpMessage &reply) { promise->set_value(reply); });
     });
     if (future.wait_for(std::chrono::duration<double>(timeout)) != std::future_status::ready)
         throw MachineError(MachineError::Kind::Timeout,
-                           QStringLiteral("machine %1: QEMU did not answer %2 within %3 s").arg(m_spec.name, command).arg(timeout));
+            QStringLiteral("machine %1: QEMU did not answer %2 within %3 s")
+                .arg(m_spec.name, command)
+                .arg(timeout));
     const QmpMessage reply = future.get();
     if (reply.kind == QmpMessage::Kind::Error)
         throw MachineError(MachineError::Kind::Failed,
-                           QStringLiteral("machine %1: QEMU refused %2: %3").arg(m_spec.name, command, reply.errorDesc));
-    return reply.result.isObject() ? reply.result.toObject() : QJsonObject { { QStringLiteral("return"), reply.result } };
+            QStringLiteral("machine %1: QEMU refused %2: %3")
+                .arg(m_spec.name, command, reply.errorDesc));
+    return reply.result.isObject() ? reply.result.toObject()
+                                   : QJsonObject { { QStringLiteral("return"), reply.result } };
 }
 
 QString Machine::sendMonitorCommand(const QString &command)
 {
-    return actionResult<QString>(QStringLiteral("send_monitor_command"), { { QStringLiteral("command"), command } }, [&] {
-        const QJsonObject reply = qmp(QStringLiteral("human-monitor-command"), { { QStringLiteral("command-line"), command } });
-        return reply.value(QStringLiteral("return")).toString();
-    });
+    return actionResult<QString>(
+        QStringLiteral("send_monitor_command"), { { QStringLiteral("command"), command } }, [&] {
+            const QJsonObject reply = qmp(QStringLiteral("human-monitor-command"),
+                { { QStringLiteral("command-line"), command } });
+            return reply.value(QStringLiteral("return")).toString();
+        });
 }
 
 void Machine::sendKey(const QString &key)
@@ -229,10 +266,12 @@ void Machine::sendKey(const QString &key)
         QString error;
         const auto codes = keymap::qcodesForCombo(key, &error);
         if (!codes)
-            throw MachineError(MachineError::Kind::Usage, QStringLiteral("machine %1: send_key: %2").arg(m_spec.name, error));
+            throw MachineError(MachineError::Kind::Usage,
+                QStringLiteral("machine %1: send_key: %2").arg(m_spec.name, error));
         QJsonArray keys;
         for (const QString &code : *codes)
-            keys.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("qcode") }, { QStringLiteral("data"), code } });
+            keys.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("qcode") },
+                { QStringLiteral("data"), code } });
         qmp(QStringLiteral("send-key"), { { QStringLiteral("keys"), keys } });
     });
 }
@@ -244,8 +283,9 @@ void Machine::sendChars(const QString &text, double delaySeconds)
             const QString combo = keymap::comboForChar(c);
             if (combo.isEmpty())
                 throw MachineError(MachineError::Kind::Usage,
-                                   QStringLiteral("machine %1: send_chars: no key types '%2' (U+%3)")
-                                       .arg(m_spec.name, QString(c)).arg(c.unicode(), 4, 16, QLatin1Char('0')));
+                    QStringLiteral("machine %1: send_chars: no key types '%2' (U+%3)")
+                        .arg(m_spec.name, QString(c))
+                        .arg(c.unicode(), 4, 16, QLatin1Char('0')));
             sendKey(combo);
             QThread::usleep(static_cast<unsigned long>(delaySeconds * 1e6));
         }
@@ -254,81 +294,108 @@ void Machine::sendChars(const QString &text, double delaySeconds)
 
 QString Machine::screenshot(const QString &name)
 {
-    return actionResult<QString>(QStringLiteral("screenshot"), { { QStringLiteral("name"), name } }, [&] {
-        QString path = name;
-        if (!name.contains(QLatin1Char('/'))) {
-            QDir().mkpath(m_context.outDir + QStringLiteral("/screenshots"));
-            path = m_context.outDir + QStringLiteral("/screenshots/") + name;
-        }
-        if (!path.endsWith(QLatin1String(".png")))
-            path += QStringLiteral(".png");
-        path = QFileInfo(path).absoluteFilePath();
-        if (!m_spec.graphics)
-            throw MachineError(MachineError::Kind::Usage,
-                               QStringLiteral("machine %1 has no screen: set graphics = true to take screenshots").arg(m_spec.name));
-        qmp(QStringLiteral("screendump"), { { QStringLiteral("filename"), path }, { QStringLiteral("format"), QStringLiteral("png") } });
-        return path;
-    });
+    return actionResult<QString>(
+        QStringLiteral("screenshot"), { { QStringLiteral("name"), name } }, [&] {
+            QString path = name;
+            if (!name.contains(QLatin1Char('/'))) {
+                QDir().mkpath(m_context.outDir + QStringLiteral("/screenshots"));
+                path = m_context.outDir + QStringLiteral("/screenshots/") + name;
+            }
+            if (!path.endsWith(QLatin1String(".png")))
+                path += QStringLiteral(".png");
+            path = QFileInfo(path).absoluteFilePath();
+            if (!m_spec.graphics)
+                throw MachineError(MachineError::Kind::Usage,
+                    QStringLiteral(
+                        "machine %1 has no screen: set graphics = true to take screenshots")
+                        .arg(m_spec.name));
+            qmp(QStringLiteral("screendump"),
+                { { QStringLiteral("filename"), path },
+                    { QStringLiteral("format"), QStringLiteral("png") } });
+            return path;
+        });
 }
 
 void Machine::forwardPort(int hostPort, int guestPort)
 {
-    action(QStringLiteral("forward_port"), { { QStringLiteral("host_port"), hostPort }, { QStringLiteral("guest_port"), guestPort } }, [&] {
-        // Bound to the loopback address only: nothing else on the host's network sees it.
-        const QString reply = sendMonitorCommand(QStringLiteral("hostfwd_add tcp:127.0.0.1:%1-:%2").arg(hostPort).arg(guestPort));
-        if (!reply.trimmed().isEmpty())
-            throw MachineError(MachineError::Kind::Failed,
-                               QStringLiteral("machine %1: cannot forward port %2: %3").arg(m_spec.name).arg(hostPort).arg(reply.trimmed()));
-    });
+    action(QStringLiteral("forward_port"),
+        { { QStringLiteral("host_port"), hostPort }, { QStringLiteral("guest_port"), guestPort } },
+        [&] {
+            // Bound to the loopback address only: nothing else on the host's network sees it.
+            const QString reply = sendMonitorCommand(
+                QStringLiteral("hostfwd_add tcp:127.0.0.1:%1-:%2").arg(hostPort).arg(guestPort));
+            if (!reply.trimmed().isEmpty())
+                throw MachineError(MachineError::Kind::Failed,
+                    QStringLiteral("machine %1: cannot forward port %2: %3")
+                        .arg(m_spec.name)
+                        .arg(hostPort)
+                        .arg(reply.trimmed()));
+        });
 }
 
 void Machine::copyFromHost(const QString &source, const QString &target)
 {
-    action(QStringLiteral("copy_from_host"), { { QStringLiteral("source"), source }, { QStringLiteral("target"), target } }, [&] {
-        const QFileInfo info(source);
-        if (!info.exists())
-            throw MachineError(MachineError::Kind::Usage, QStringLiteral("copy_from_host: %1 does not exist").arg(source));
-        const QString staged = m_paths.sharedDir() + QStringLiteral("/.from-host-") + info.fileName();
-        QProcess cp;
-        cp.start(QStringLiteral("cp"), { QStringLiteral("-rT"), info.absoluteFilePath(), staged });
-        if (!cp.waitForFinished(600000) || cp.exitCode() != 0)
-            throw MachineError(MachineError::Kind::Failed,
-                               QStringLiteral("copy_from_host: cannot stage %1: %2").arg(source, QString::fromUtf8(cp.readAllStandardError())));
-        succeed(QStringLiteral("mkdir -p \"$(dirname %1)\" && cp -rT %2 %1 && rm -rf %2")
-                    .arg(quoted(target), quoted(QStringLiteral("/tmp/shared/.from-host-") + info.fileName())));
-    });
+    action(QStringLiteral("copy_from_host"),
+        { { QStringLiteral("source"), source }, { QStringLiteral("target"), target } }, [&] {
+            const QFileInfo info(source);
+            if (!info.exists())
+                throw MachineError(MachineError::Kind::Usage,
+                    QStringLiteral("copy_from_host: %1 does not exist").arg(source));
+            const QString staged
+                = m_paths.sharedDir() + QStringLiteral("/.from-host-") + info.fileName();
+            QProcess cp;
+            cp.start(
+                QStringLiteral("cp"), { QStringLiteral("-rT"), info.absoluteFilePath(), staged });
+            if (!cp.waitForFinished(600000) || cp.exitCode() != 0)
+                throw MachineError(MachineError::Kind::Failed,
+                    QStringLiteral("copy_from_host: cannot stage %1: %2")
+                        .arg(source, QString::fromUtf8(cp.readAllStandardError())));
+            succeed(QStringLiteral("mkdir -p \"$(dirname %1)\" && cp -rT %2 %1 && rm -rf %2")
+                        .arg(quoted(target),
+                            quoted(QStringLiteral("/tmp/shared/.from-host-") + info.fileName())));
+        });
 }
 
 QString Machine::copyFromMachine(const QString &source, const QString &targetDir)
 {
-    return actionResult<QString>(QStringLiteral("copy_from_machine"), { { QStringLiteral("source"), source } }, [&] {
-        const QString base = QFileInfo(source).fileName();
-        const QString staged = QStringLiteral("/tmp/shared/.from-machine-") + base;
-        succeed(QStringLiteral("rm -rf %2 && cp -rT %1 %2").arg(quoted(source), quoted(staged)));
-        const QString destDir = QDir(m_context.outDir).absoluteFilePath(targetDir);
-        QDir().mkpath(destDir);
-        const QString dest = destDir + QLatin1Char('/') + base;
-        QProcess mv;
-        mv.start(QStringLiteral("sh"), { QStringLiteral("-c"), QStringLiteral("rm -rf \"$2\" && mv \"$1\" \"$2\""),
-                                         QStringLiteral("sh"), m_paths.sharedDir() + QStringLiteral("/.from-machine-") + base, dest });
-        if (!mv.waitForFinished(600000) || mv.exitCode() != 0)
-            throw MachineError(MachineError::Kind::Failed,
-                               QStringLiteral("copy_from_machine: cannot move %1 to %2: %3").arg(source, dest, QString::fromUtf8(mv.readAllStandardError())));
-        return dest;
-    });
+    return actionResult<QString>(
+        QStringLiteral("copy_from_machine"), { { QStringLiteral("source"), source } }, [&] {
+            const QString base = QFileInfo(source).fileName();
+            const QString staged = QStringLiteral("/tmp/shared/.from-machine-") + base;
+            succeed(
+                QStringLiteral("rm -rf %2 && cp -rT %1 %2").arg(quoted(source), quoted(staged)));
+            const QString destDir = QDir(m_context.outDir).absoluteFilePath(targetDir);
+            QDir().mkpath(destDir);
+            const QString dest = destDir + QLatin1Char('/') + base;
+            QProcess mv;
+            mv.start(QStringLiteral("sh"),
+                { QStringLiteral("-c"), QStringLiteral("rm -rf \"$2\" && mv \"$1\" \"$2\""),
+                    QStringLiteral("sh"),
+                    m_paths.sharedDir() + QStringLiteral("/.from-machine-") + base, dest });
+            if (!mv.waitForFinished(600000) || mv.exitCode() != 0)
+                throw MachineError(MachineError::Kind::Failed,
+                    QStringLiteral("copy_from_machine: cannot move %1 to %2: %3")
+                        .arg(source, dest, QString::fromUtf8(mv.readAllStandardError())));
+            return dest;
+        });
 }
 
 void Machine::waitForShutdown(double timeout)
 {
     action(QStringLiteral("wait_for_shutdown"), {}, [&] {
         std::unique_lock lock(m_mutex);
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
+        const auto deadline
+            = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
         while (m_qemuRunning) {
             if (m_cancelled)
-                throw MachineError(MachineError::Kind::Cancelled, QStringLiteral("machine %1: cancelled").arg(m_spec.name));
+                throw MachineError(MachineError::Kind::Cancelled,
+                    QStringLiteral("machine %1: cancelled").arg(m_spec.name));
             if (m_changed.wait_until(lock, deadline) == std::cv_status::timeout && m_qemuRunning)
                 throw MachineError(MachineError::Kind::Timeout,
-                                   QStringLiteral("machine %1: timed out after %2 s waiting for the machine to power off").arg(m_spec.name).arg(timeout));
+                    QStringLiteral(
+                        "machine %1: timed out after %2 s waiting for the machine to power off")
+                        .arg(m_spec.name)
+                        .arg(timeout));
         }
     });
 }
@@ -348,7 +415,8 @@ void Machine::shutdown(double timeout)
         if (m_spec.init == InitKind::Systemd)
             execute(QStringLiteral("systemctl --no-block poweroff"));
         else
-            execute(QStringLiteral("sync; (sleep 0.1; echo o > /proc/sysrq-trigger) >/dev/null 2>&1 &"));
+            execute(QStringLiteral(
+                "sync; (sleep 0.1; echo o > /proc/sysrq-trigger) >/dev/null 2>&1 &"));
         waitForShutdown(timeout);
     });
 }

@@ -7,9 +7,9 @@
 
 namespace vivarium {
 
-MachineProcess::MachineProcess(QString name, QString qemu, QStringList arguments,
-                               QString qmpSocket, QString serialSocket, QString backdoorSocket,
-                               QString shellSocket, QString logDir, QObject *parent)
+MachineProcess::MachineProcess(QString name, QString qemu, QStringList arguments, QString qmpSocket,
+    QString serialSocket, QString backdoorSocket, QString shellSocket, QString logDir,
+    QObject *parent)
     : QObject(parent)
     , m_name(std::move(name))
     , m_qemu(std::move(qemu))
@@ -42,7 +42,8 @@ void MachineProcess::start()
     m_stderrTail.clear();
     m_serialLog.open(QIODevice::WriteOnly | QIODevice::Append);
     m_qemuLog.open(QIODevice::WriteOnly | QIODevice::Append);
-    m_qemuLog.write(QStringLiteral("$ %1 %2\n").arg(m_qemu, m_arguments.join(QLatin1Char(' '))).toUtf8());
+    m_qemuLog.write(
+        QStringLiteral("$ %1 %2\n").arg(m_qemu, m_arguments.join(QLatin1Char(' '))).toUtf8());
     m_qemuLog.flush();
 
     m_process = new QProcess(this);
@@ -55,7 +56,8 @@ void MachineProcess::start()
         m_stderrTail = m_stderrTail.right(4096);
         // KVM can fail after the guest started; QEMU then pauses instead of exiting.
         if (m_stderrTail.contains("KVM internal error"))
-            fail(QStringLiteral("QEMU stopped with a KVM internal error: KVM does not work on this host; run with --accel tcg (or VIVARIUM_ACCEL=tcg)"));
+            fail(QStringLiteral("QEMU stopped with a KVM internal error: KVM does not work on this "
+                                "host; run with --accel tcg (or VIVARIUM_ACCEL=tcg)"));
     });
     connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
         if (error == QProcess::FailedToStart)
@@ -64,7 +66,8 @@ void MachineProcess::start()
     connect(m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
         m_stderrTail += m_process->readAllStandardError();
         m_qemuLog.write(QStringLiteral("[QEMU exited: %1 %2]\n")
-                            .arg(status == QProcess::CrashExit ? QStringLiteral("killed") : QStringLiteral("status"))
+                            .arg(status == QProcess::CrashExit ? QStringLiteral("killed")
+                                                               : QStringLiteral("status"))
                             .arg(code)
                             .toUtf8());
         m_qemuLog.close();
@@ -73,7 +76,7 @@ void MachineProcess::start()
         m_process->deleteLater();
         m_process = nullptr;
         for (QObject *socket : { static_cast<QObject *>(m_qmp), static_cast<QObject *>(m_serial),
-                                 static_cast<QObject *>(m_backdoor), static_cast<QObject *>(m_shell) }) {
+                 static_cast<QObject *>(m_backdoor), static_cast<QObject *>(m_shell) }) {
             if (socket)
                 socket->deleteLater();
         }
@@ -92,48 +95,52 @@ void MachineProcess::start()
 void MachineProcess::connectSockets()
 {
     auto *qmpSocket = new QLocalSocket(this);
-    connectWhenListening(qmpSocket, m_qmpPath, QDeadlineTimer(20000), [this, qmpSocket](const QString &error) {
-        if (!m_process || m_failed) {
-            qmpSocket->deleteLater();
-            return;
-        }
-        if (!error.isEmpty()) {
-            fail(QStringLiteral("QEMU did not open its monitor socket: ") + error);
-            return;
-        }
-        m_qmp = new QmpClient(this);
-        connect(m_qmp, &QmpClient::event, this,
-                [this](const QmpMessage &m) { emit qmpEvent(m.event, m.data); });
-        m_qmp->attach(qmpSocket);
-        // QMP's socket is created last: the others exist now.
-        m_serial = new QLocalSocket(this);
-        m_backdoor = new QLocalSocket(this);
-        m_shell = new QLocalSocket(this);
-        for (auto [socket, path] : { std::pair { m_serial, m_serialPath }, std::pair { m_backdoor, m_backdoorPath },
-                                     std::pair { m_shell, m_shellPath } }) {
-            socket->connectToServer(path);
-            if (!socket->waitForConnected(2000)) {
-                fail(QStringLiteral("cannot connect to %1: %2").arg(path, socket->errorString()));
+    connectWhenListening(
+        qmpSocket, m_qmpPath, QDeadlineTimer(20000), [this, qmpSocket](const QString &error) {
+            if (!m_process || m_failed) {
+                qmpSocket->deleteLater();
                 return;
             }
-        }
-        connect(m_serial, &QLocalSocket::readyRead, this, [this] {
-            const QByteArray bytes = m_serial->readAll();
-            m_serialLog.write(bytes);
-            m_serialLog.flush();
-            emit serialData(bytes);
-        });
-        connect(m_backdoor, &QLocalSocket::readyRead, this, &MachineProcess::onBackdoorData);
-        connect(m_shell, &QLocalSocket::readyRead, this, [this] { emit shellData(m_shell->readAll()); });
-        connect(m_qmp, &QmpClient::ready, this, [this] {
-            m_qmp->execute(QStringLiteral("cont"), {}, [this](const QmpMessage &reply) {
-                if (reply.kind == QmpMessage::Kind::Error)
-                    fail(QStringLiteral("QEMU refused to run the guest: ") + reply.errorDesc);
-                else
-                    emit started();
+            if (!error.isEmpty()) {
+                fail(QStringLiteral("QEMU did not open its monitor socket: ") + error);
+                return;
+            }
+            m_qmp = new QmpClient(this);
+            connect(m_qmp, &QmpClient::event, this,
+                [this](const QmpMessage &m) { emit qmpEvent(m.event, m.data); });
+            m_qmp->attach(qmpSocket);
+            // QMP's socket is created last: the others exist now.
+            m_serial = new QLocalSocket(this);
+            m_backdoor = new QLocalSocket(this);
+            m_shell = new QLocalSocket(this);
+            for (auto [socket, path] :
+                { std::pair { m_serial, m_serialPath }, std::pair { m_backdoor, m_backdoorPath },
+                    std::pair { m_shell, m_shellPath } }) {
+                socket->connectToServer(path);
+                if (!socket->waitForConnected(2000)) {
+                    fail(QStringLiteral("cannot connect to %1: %2")
+                             .arg(path, socket->errorString()));
+                    return;
+                }
+            }
+            connect(m_serial, &QLocalSocket::readyRead, this, [this] {
+                const QByteArray bytes = m_serial->readAll();
+                m_serialLog.write(bytes);
+                m_serialLog.flush();
+                emit serialData(bytes);
+            });
+            connect(m_backdoor, &QLocalSocket::readyRead, this, &MachineProcess::onBackdoorData);
+            connect(m_shell, &QLocalSocket::readyRead, this,
+                [this] { emit shellData(m_shell->readAll()); });
+            connect(m_qmp, &QmpClient::ready, this, [this] {
+                m_qmp->execute(QStringLiteral("cont"), {}, [this](const QmpMessage &reply) {
+                    if (reply.kind == QmpMessage::Kind::Error)
+                        fail(QStringLiteral("QEMU refused to run the guest: ") + reply.errorDesc);
+                    else
+                        emit started();
+                });
             });
         });
-    });
 }
 
 void MachineProcess::onBackdoorData()
@@ -181,7 +188,8 @@ void MachineProcess::writeShell(const QByteArray &bytes)
         m_shell->write(bytes);
 }
 
-void MachineProcess::qmp(const QString &command, const QJsonObject &arguments, QmpClient::Callback done)
+void MachineProcess::qmp(
+    const QString &command, const QJsonObject &arguments, QmpClient::Callback done)
 {
     if (!m_qmp) {
         QmpMessage reply;

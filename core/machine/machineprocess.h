@@ -19,8 +19,8 @@ class MachineProcess : public QObject {
 
 public:
     MachineProcess(QString name, QString qemu, QStringList arguments, QString qmpSocket,
-                   QString serialSocket, QString backdoorSocket, QString shellSocket,
-                   QString logDir, QObject *parent = nullptr);
+        QString serialSocket, QString backdoorSocket, QString shellSocket, QString logDir,
+        QObject *parent = nullptr);
     ~MachineProcess() override;
 
     // Starts QEMU paused, connects every socket, then lets the guest run: started() or failed().

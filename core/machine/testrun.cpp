@@ -11,7 +11,8 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
     if (!artifacts)
         return nullptr;
     if (qemuBinary().isEmpty()) {
-        *error = QStringLiteral("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
+        *error = QStringLiteral(
+            "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
         return nullptr;
     }
     std::unique_ptr<TestRun> run(new TestRun);
@@ -21,7 +22,10 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
     }
     run->m_runDir.setKeep(options.keepMachineState);
     run->m_spec = std::move(spec);
-    run->m_outDir = QDir(options.outDir.isEmpty() ? QStringLiteral("vivarium-out/") + run->m_spec.name : options.outDir).absolutePath();
+    run->m_outDir
+        = QDir(options.outDir.isEmpty() ? QStringLiteral("vivarium-out/") + run->m_spec.name
+                                        : options.outDir)
+              .absolutePath();
     QDir().mkpath(run->m_outDir);
     run->m_accel = chooseAccelerator(options.accel, artifacts->kernel);
     run->m_ioThread.setObjectName(QStringLiteral("vivarium-io"));

@@ -16,8 +16,8 @@ namespace vivarium {
 class TestRun {
 public:
     struct Options {
-        QString outDir;        // default: ./vivarium-out/<test name>
-        QString accel;         // "", "auto", "kvm", "tcg"
+        QString outDir; // default: ./vivarium-out/<test name>
+        QString accel; // "", "auto", "kvm", "tcg"
         bool keepMachineState = false;
     };
 

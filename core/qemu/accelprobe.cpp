@@ -7,7 +7,6 @@
 #include <QProcess>
 #include <QStandardPaths>
 #include <QSysInfo>
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -26,8 +25,8 @@ namespace {
 QString cacheKey(const QString &qemu)
 {
     const QFileInfo info(qemu);
-    return QStringLiteral("v2 ") + QSysInfo::kernelVersion() + QLatin1Char(' ') + qemu + QLatin1Char(' ')
-        + QString::number(info.lastModified().toSecsSinceEpoch());
+    return QStringLiteral("v2 ") + QSysInfo::kernelVersion() + QLatin1Char(' ') + qemu
+        + QLatin1Char(' ') + QString::number(info.lastModified().toSecsSinceEpoch());
 }
 
 QString cachePath()
@@ -44,12 +43,13 @@ AccelChoice probeKvm(const QString &qemu, const QString &kernel)
     ::close(fd);
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(qemu, { QStringLiteral("-nodefaults"), QStringLiteral("-no-user-config"),
-                          QStringLiteral("-accel"), QStringLiteral("kvm"), QStringLiteral("-display"),
-                          QStringLiteral("none"), QStringLiteral("-m"), QStringLiteral("128"),
-                          QStringLiteral("-serial"), QStringLiteral("stdio"), QStringLiteral("-no-reboot"),
-                          QStringLiteral("-kernel"), kernel, QStringLiteral("-append"),
-                          QStringLiteral("console=ttyS0 quiet panic=-1") });
+    process.start(qemu,
+        { QStringLiteral("-nodefaults"), QStringLiteral("-no-user-config"),
+            QStringLiteral("-accel"), QStringLiteral("kvm"), QStringLiteral("-display"),
+            QStringLiteral("none"), QStringLiteral("-m"), QStringLiteral("128"),
+            QStringLiteral("-serial"), QStringLiteral("stdio"), QStringLiteral("-no-reboot"),
+            QStringLiteral("-kernel"), kernel, QStringLiteral("-append"),
+            QStringLiteral("console=ttyS0 quiet panic=-1") });
     QByteArray output;
     QDeadlineTimer deadline(6000);
     const auto booted = [&] { return output.contains("Kernel panic") || output.contains("VFS:"); };
@@ -67,7 +67,7 @@ AccelChoice probeKvm(const QString &qemu, const QString &kernel)
     if (deadline.hasExpired())
         return { QStringLiteral("tcg"), QStringLiteral("KVM probe timed out") };
     return { QStringLiteral("tcg"),
-             QStringLiteral("KVM probe failed: ") + QString::fromUtf8(output.trimmed().right(200)) };
+        QStringLiteral("KVM probe failed: ") + QString::fromUtf8(output.trimmed().right(200)) };
 }
 
 } // namespace
@@ -92,7 +92,8 @@ AccelChoice chooseAccelerator(const QString &requested, const QString &kernel)
     const AccelChoice choice = probeKvm(qemu, kernel);
     QDir().mkpath(QFileInfo(cachePath()).absolutePath());
     if (cache.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        cache.write((key + QLatin1Char('\n') + choice.accel + QLatin1Char('\n') + choice.reason).toUtf8());
+        cache.write(
+            (key + QLatin1Char('\n') + choice.accel + QLatin1Char('\n') + choice.reason).toUtf8());
     return choice;
 }
 

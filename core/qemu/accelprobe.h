@@ -5,7 +5,7 @@
 namespace vivarium {
 
 struct AccelChoice {
-    QString accel;  // "kvm" or "tcg"
+    QString accel; // "kvm" or "tcg"
     QString reason; // why, for the log: "requested", "KVM works", "KVM probe timed out" ...
 };
 

@@ -19,7 +19,8 @@ const QStringList &knownQcodes()
             "katakanahiragana kp_comma kp_equals power sleep wake audionext audioprev audiostop "
             "audioplay audiomute volumeup volumedown mediaselect mail calculator computer "
             "ac_home ac_back ac_forward ac_refresh ac_bookmarks lang1 lang2 f13 f14 f15 f16 "
-            "f17 f18 f19 f20 f21 f22 f23 f24").split(QLatin1Char(' '));
+            "f17 f18 f19 f20 f21 f22 f23 f24")
+                               .split(QLatin1Char(' '));
         return list;
     }();
     return codes;
@@ -82,18 +83,44 @@ QString comboForChar(QChar c)
         for (char ch = '0'; ch <= '9'; ++ch)
             t.insert(QLatin1Char(ch), QString(QLatin1Char(ch)));
         const char *pairs[][2] = {
-            { "\n", "ret" }, { "\r", "ret" }, { "\t", "tab" }, { " ", "spc" }, { "\b", "backspace" },
+            { "\n", "ret" },
+            { "\r", "ret" },
+            { "\t", "tab" },
+            { " ", "spc" },
+            { "\b", "backspace" },
             { "\x1b", "esc" },
-            { "!", "shift-1" }, { "@", "shift-2" }, { "#", "shift-3" }, { "$", "shift-4" },
-            { "%", "shift-5" }, { "^", "shift-6" }, { "&", "shift-7" }, { "*", "shift-8" },
-            { "(", "shift-9" }, { ")", "shift-0" }, { "-", "minus" }, { "_", "shift-minus" },
-            { "=", "equal" }, { "+", "shift-equal" }, { "[", "bracket_left" },
-            { "{", "shift-bracket_left" }, { "]", "bracket_right" },
-            { "}", "shift-bracket_right" }, { ";", "semicolon" }, { ":", "shift-semicolon" },
-            { "'", "apostrophe" }, { "\"", "shift-apostrophe" }, { "`", "grave_accent" },
-            { "~", "shift-grave_accent" }, { "\\", "backslash" }, { "|", "shift-backslash" },
-            { ",", "comma" }, { "<", "shift-comma" }, { ".", "dot" }, { ">", "shift-dot" },
-            { "/", "slash" }, { "?", "shift-slash" },
+            { "!", "shift-1" },
+            { "@", "shift-2" },
+            { "#", "shift-3" },
+            { "$", "shift-4" },
+            { "%", "shift-5" },
+            { "^", "shift-6" },
+            { "&", "shift-7" },
+            { "*", "shift-8" },
+            { "(", "shift-9" },
+            { ")", "shift-0" },
+            { "-", "minus" },
+            { "_", "shift-minus" },
+            { "=", "equal" },
+            { "+", "shift-equal" },
+            { "[", "bracket_left" },
+            { "{", "shift-bracket_left" },
+            { "]", "bracket_right" },
+            { "}", "shift-bracket_right" },
+            { ";", "semicolon" },
+            { ":", "shift-semicolon" },
+            { "'", "apostrophe" },
+            { "\"", "shift-apostrophe" },
+            { "`", "grave_accent" },
+            { "~", "shift-grave_accent" },
+            { "\\", "backslash" },
+            { "|", "shift-backslash" },
+            { ",", "comma" },
+            { "<", "shift-comma" },
+            { ".", "dot" },
+            { ">", "shift-dot" },
+            { "/", "slash" },
+            { "?", "shift-slash" },
         };
         for (const auto &pair : pairs)
             t.insert(QLatin1Char(pair[0][0]), QString::fromLatin1(pair[1]));

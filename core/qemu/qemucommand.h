@@ -13,8 +13,8 @@ struct QemuLaunch {
     QString kernel;
     QString initrd;
     QString kernelAppend; // the whole kernel command line
-    QString machineDir;   // shared with the guest as 9p tag "vivarium" (read-write)
-    QString disk;         // raw ext4 image: the overlay's upper layer
+    QString machineDir; // shared with the guest as 9p tag "vivarium" (read-write)
+    QString disk; // raw ext4 image: the overlay's upper layer
     QString qmpSocket;
     QString serialSocket;
     QString backdoorSocket;

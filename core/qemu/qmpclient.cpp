@@ -21,7 +21,7 @@ void QmpClient::attach(QLocalSocket *socket)
     socket->setParent(this);
     connect(socket, &QLocalSocket::readyRead, this, &QmpClient::onReadyRead);
     connect(socket, &QLocalSocket::disconnected, this,
-            [this] { fail(QStringLiteral("QMP connection closed")); });
+        [this] { fail(QStringLiteral("QMP connection closed")); });
     onReadyRead();
 }
 

@@ -12,12 +12,12 @@ namespace vivarium {
 struct QmpMessage {
     enum class Kind { Greeting, Return, Error, Event };
     Kind kind = Kind::Return;
-    QJsonValue id;          // Return and Error: the id the command was sent with
-    QJsonValue result;      // Return: "return"; Greeting: the "QMP" object
-    QString errorClass;     // Error
-    QString errorDesc;      // Error
-    QString event;          // Event: its name
-    QJsonObject data;       // Event: its data
+    QJsonValue id; // Return and Error: the id the command was sent with
+    QJsonValue result; // Return: "return"; Greeting: the "QMP" object
+    QString errorClass; // Error
+    QString errorDesc; // Error
+    QString event; // Event: its name
+    QJsonObject data; // Event: its data
     qint64 timestampUs = 0; // Event
 };
 

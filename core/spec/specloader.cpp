@@ -6,7 +6,6 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <algorithm>
-
 #include <toml++/toml.h>
 
 namespace vivarium {
@@ -14,24 +13,43 @@ namespace vivarium {
 namespace {
 
 const QStringList machineKeys = {
-    QStringLiteral("vlans"), QStringLiteral("memory"), QStringLiteral("cpus"),
-    QStringLiteral("init"), QStringLiteral("services"), QStringLiteral("commands"),
-    QStringLiteral("files"), QStringLiteral("packages"), QStringLiteral("graphics"),
-    QStringLiteral("image"), QStringLiteral("start_command"), QStringLiteral("kernel"),
-    QStringLiteral("initrd"), QStringLiteral("append"), QStringLiteral("qemu_options"),
+    QStringLiteral("vlans"),
+    QStringLiteral("memory"),
+    QStringLiteral("cpus"),
+    QStringLiteral("init"),
+    QStringLiteral("services"),
+    QStringLiteral("commands"),
+    QStringLiteral("files"),
+    QStringLiteral("packages"),
+    QStringLiteral("graphics"),
+    QStringLiteral("image"),
+    QStringLiteral("start_command"),
+    QStringLiteral("kernel"),
+    QStringLiteral("initrd"),
+    QStringLiteral("append"),
+    QStringLiteral("qemu_options"),
 };
 const QStringList linkKeys = {
-    QStringLiteral("delay_ms"), QStringLiteral("jitter_ms"), QStringLiteral("loss"),
-    QStringLiteral("dup"), QStringLiteral("bandwidth_kbit"), QStringLiteral("capture"),
+    QStringLiteral("delay_ms"),
+    QStringLiteral("jitter_ms"),
+    QStringLiteral("loss"),
+    QStringLiteral("dup"),
+    QStringLiteral("bandwidth_kbit"),
+    QStringLiteral("capture"),
 };
 
-QString str(std::string_view s) { return QString::fromUtf8(s.data(), qsizetype(s.size())); }
+QString str(std::string_view s)
+{
+    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
 
 // Reads one document; collects errors with locations.
 class Reader {
 public:
     Reader(const QString &file, const QString &dir, QStringList &errors)
-        : m_file(file), m_dir(dir), m_errors(errors)
+        : m_file(file)
+        , m_dir(dir)
+        , m_errors(errors)
     {
     }
 
@@ -44,8 +62,8 @@ public:
         m_errors.append(at(region).toString() + QStringLiteral(": ") + message);
     }
 
-    std::optional<qint64> integer(const toml::node &node, const QString &key, qint64 min,
-                                  qint64 max)
+    std::optional<qint64> integer(
+        const toml::node &node, const QString &key, qint64 min, qint64 max)
     {
         const auto value = node.value_exact<int64_t>();
         if (!value) {
@@ -54,14 +72,17 @@ public:
         }
         if (*value < min || *value > max) {
             error(node.source(),
-                  QStringLiteral("'%1' must be between %2 and %3, not %4").arg(key).arg(min).arg(max).arg(*value));
+                QStringLiteral("'%1' must be between %2 and %3, not %4")
+                    .arg(key)
+                    .arg(min)
+                    .arg(max)
+                    .arg(*value));
             return std::nullopt;
         }
         return *value;
     }
 
-    std::optional<double> number(const toml::node &node, const QString &key, double min,
-                                 double max)
+    std::optional<double> number(const toml::node &node, const QString &key, double min, double max)
     {
         const auto value = node.value<double>();
         if (!value || !(node.is_integer() || node.is_floating_point())) {
@@ -69,8 +90,12 @@ public:
             return std::nullopt;
         }
         if (*value < min || *value > max) {
-            error(node.source(), QStringLiteral("'%1' must be between %2 and %3, not %4")
-                                     .arg(key).arg(min).arg(max).arg(*value));
+            error(node.source(),
+                QStringLiteral("'%1' must be between %2 and %3, not %4")
+                    .arg(key)
+                    .arg(min)
+                    .arg(max)
+                    .arg(*value));
             return std::nullopt;
         }
         return *value;
@@ -172,7 +197,8 @@ public:
                     m.init = InitKind::Systemd;
                 else
                     error(node.source(),
-                          QStringLiteral("'init' must be \"minimal\" or \"systemd\", not \"%1\"").arg(*init));
+                        QStringLiteral("'init' must be \"minimal\" or \"systemd\", not \"%1\"")
+                            .arg(*init));
             }
         } else if (key == QLatin1String("services")) {
             m.services = strings(node, key).value_or(QStringList());
@@ -180,7 +206,9 @@ public:
             m.commands = strings(node, key).value_or(QStringList());
         } else if (key == QLatin1String("packages")) {
             m.packages = strings(node, key).value_or(QStringList());
-            m_packageNodes.append({ m.name.isEmpty() ? QStringLiteral("[defaults]") : QStringLiteral("machine '%1'").arg(m.name), m.packages, node.source() });
+            m_packageNodes.append({ m.name.isEmpty() ? QStringLiteral("[defaults]")
+                                                     : QStringLiteral("machine '%1'").arg(m.name),
+                m.packages, node.source() });
         } else if (key == QLatin1String("qemu_options")) {
             m.qemuOptions = strings(node, key).value_or(QStringList());
         } else if (key == QLatin1String("files")) {
@@ -192,8 +220,10 @@ public:
             m.files.clear();
             for (auto &&[path, content] : *table) {
                 const QString guestPath = str(path.str());
-                if (!guestPath.startsWith(QLatin1Char('/')) || guestPath.contains(QLatin1String("/../")))
-                    error(path.source(), QStringLiteral("file path \"%1\" must be absolute").arg(guestPath));
+                if (!guestPath.startsWith(QLatin1Char('/'))
+                    || guestPath.contains(QLatin1String("/../")))
+                    error(path.source(),
+                        QStringLiteral("file path \"%1\" must be absolute").arg(guestPath));
                 else if (const auto text = string(content, guestPath))
                     m.files.insert(guestPath, *text);
             }
@@ -218,8 +248,9 @@ public:
         for (auto &&[k, v] : table) {
             const QString key = str(k.str());
             if (!machineKeys.contains(key)) {
-                error(k.source(), QStringLiteral("unknown machine key '%1' (known: %2)")
-                                      .arg(key, machineKeys.join(QStringLiteral(", "))));
+                error(k.source(),
+                    QStringLiteral("unknown machine key '%1' (known: %2)")
+                        .arg(key, machineKeys.join(QStringLiteral(", "))));
                 continue;
             }
             machineKey(key, v, m);
@@ -229,10 +260,13 @@ public:
     void checkMachine(const MachineSpec &m, const toml::source_region &where)
     {
         if (!m.image.isEmpty() && !m.startCommand.isEmpty())
-            error(where, QStringLiteral("machine '%1' sets both 'image' and 'start_command'").arg(m.name));
+            error(where,
+                QStringLiteral("machine '%1' sets both 'image' and 'start_command'").arg(m.name));
         if (m.init == InitKind::Minimal && !m.services.isEmpty())
-            error(where, QStringLiteral("machine '%1' lists services but its init is \"minimal\"; "
-                                        "set init = \"systemd\"").arg(m.name));
+            error(where,
+                QStringLiteral("machine '%1' lists services but its init is \"minimal\"; "
+                               "set init = \"systemd\"")
+                    .arg(m.name));
     }
 
     struct PackageUse {
@@ -262,7 +296,8 @@ std::optional<TestSpec> SpecLoader::loadFile(const QString &path)
     m_errors.clear();
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        m_errors.append(QStringLiteral("%1: cannot read the test file: %2").arg(path, file.errorString()));
+        m_errors.append(
+            QStringLiteral("%1: cannot read the test file: %2").arg(path, file.errorString()));
         return std::nullopt;
     }
     return loadString(file.readAll(), QFileInfo(path).absoluteFilePath());
@@ -274,7 +309,8 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
     const std::string pathUtf8 = path.toStdString();
     toml::table root;
     try {
-        root = toml::parse(std::string_view(text.constData(), size_t(text.size())), std::string_view(pathUtf8));
+        root = toml::parse(
+            std::string_view(text.constData(), size_t(text.size())), std::string_view(pathUtf8));
     } catch (const toml::parse_error &e) {
         m_errors.append(QStringLiteral("%1:%2:%3: %4")
                             .arg(path)
@@ -301,7 +337,8 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
         } else if (key == QLatin1String("script")) {
             spec.script = reader.path(v, key, true);
         } else if (key == QLatin1String("global_timeout")) {
-            spec.globalTimeoutS = int(reader.integer(v, key, 1, 7 * 24 * 3600).value_or(spec.globalTimeoutS));
+            spec.globalTimeoutS
+                = int(reader.integer(v, key, 1, 7 * 24 * 3600).value_or(spec.globalTimeoutS));
         } else if (key == QLatin1String("defaults")) {
             if (const toml::table *t = v.as_table())
                 reader.machineTable(*t, defaults);
@@ -318,31 +355,39 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
         } else if (key == QLatin1String("link")) {
             linkArray = v.as_array();
             if (!linkArray)
-                reader.error(v.source(), QStringLiteral("'link' must be an array of tables ([[link]])"));
+                reader.error(
+                    v.source(), QStringLiteral("'link' must be an array of tables ([[link]])"));
         } else {
-            reader.error(k.source(), QStringLiteral("unknown key '%1' (known: name, script, "
-                                                    "global_timeout, defaults, machines, vlans, link)").arg(key));
+            reader.error(k.source(),
+                QStringLiteral("unknown key '%1' (known: name, script, "
+                               "global_timeout, defaults, machines, vlans, link)")
+                    .arg(key));
         }
     }
 
     if (!machinesTable || machinesTable->empty()) {
-        m_errors.append(QStringLiteral("%1:1:1: the test declares no machines (add a [machines.NAME] table)").arg(path));
+        m_errors.append(
+            QStringLiteral("%1:1:1: the test declares no machines (add a [machines.NAME] table)")
+                .arg(path));
     } else {
         for (auto &&[k, v] : *machinesTable) {
             MachineSpec machine = defaults;
             machine.name = str(k.str());
             machine.location = reader.at(k.source());
             if (!machineName.match(machine.name).hasMatch())
-                reader.error(k.source(), QStringLiteral("machine name '%1' must match [a-z][a-z0-9_-]*").arg(machine.name));
+                reader.error(k.source(),
+                    QStringLiteral("machine name '%1' must match [a-z][a-z0-9_-]*")
+                        .arg(machine.name));
             if (const toml::table *t = v.as_table())
                 reader.machineTable(*t, machine);
             else
-                reader.error(v.source(), QStringLiteral("machine '%1' must be a table").arg(machine.name));
+                reader.error(
+                    v.source(), QStringLiteral("machine '%1' must be a table").arg(machine.name));
             reader.checkMachine(machine, k.source());
             spec.machines.append(machine);
         }
         std::sort(spec.machines.begin(), spec.machines.end(),
-                  [](const MachineSpec &a, const MachineSpec &b) { return a.name < b.name; });
+            [](const MachineSpec &a, const MachineSpec &b) { return a.name < b.name; });
     }
 
     QList<int> usedVlans;
@@ -360,11 +405,13 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
             bool ok = false;
             const int vlan = str(k.str()).toInt(&ok);
             if (!ok || vlan < 1 || vlan > 254) {
-                reader.error(k.source(), QStringLiteral("VLAN '%1' must be a number from 1 to 254").arg(str(k.str())));
+                reader.error(k.source(),
+                    QStringLiteral("VLAN '%1' must be a number from 1 to 254").arg(str(k.str())));
                 continue;
             }
             if (!usedVlans.contains(vlan)) {
-                reader.error(k.source(), QStringLiteral("VLAN %1 has settings but no machine is on it").arg(vlan));
+                reader.error(k.source(),
+                    QStringLiteral("VLAN %1 has settings but no machine is on it").arg(vlan));
                 continue;
             }
             const toml::table *t = v.as_table();
@@ -376,8 +423,9 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
             for (auto &&[lk, lv] : *t) {
                 const QString key = str(lk.str());
                 if (!linkKeys.contains(key))
-                    reader.error(lk.source(), QStringLiteral("unknown link key '%1' (known: %2)")
-                                                  .arg(key, linkKeys.join(QStringLiteral(", "))));
+                    reader.error(lk.source(),
+                        QStringLiteral("unknown link key '%1' (known: %2)")
+                            .arg(key, linkKeys.join(QStringLiteral(", "))));
                 else
                     reader.linkSetting(key, lv, settings);
             }
@@ -403,8 +451,9 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
                 else if (linkKeys.contains(key))
                     reader.linkSetting(key, lv, link.settings);
                 else
-                    reader.error(lk.source(), QStringLiteral("unknown link key '%1' (known: machine, vlan, %2)")
-                                                  .arg(key, linkKeys.join(QStringLiteral(", "))));
+                    reader.error(lk.source(),
+                        QStringLiteral("unknown link key '%1' (known: machine, vlan, %2)")
+                            .arg(key, linkKeys.join(QStringLiteral(", "))));
             }
             link.settings = [&] {
                 // A [[link]] starts from its VLAN's settings and overrides what it names.
@@ -415,11 +464,16 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
             }();
             const MachineSpec *m = spec.machine(link.machine);
             if (link.machine.isEmpty() || link.vlan == 0)
-                reader.error(node.source(), QStringLiteral("a [[link]] needs 'machine' and 'vlan'"));
+                reader.error(
+                    node.source(), QStringLiteral("a [[link]] needs 'machine' and 'vlan'"));
             else if (!m)
-                reader.error(node.source(), QStringLiteral("[[link]] names unknown machine '%1'").arg(link.machine));
+                reader.error(node.source(),
+                    QStringLiteral("[[link]] names unknown machine '%1'").arg(link.machine));
             else if (!m->vlans.contains(link.vlan))
-                reader.error(node.source(), QStringLiteral("[[link]]: machine '%1' is not on VLAN %2").arg(link.machine).arg(link.vlan));
+                reader.error(node.source(),
+                    QStringLiteral("[[link]]: machine '%1' is not on VLAN %2")
+                        .arg(link.machine)
+                        .arg(link.vlan));
             else
                 spec.links.append(link);
         }
@@ -428,9 +482,10 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
     for (const auto &use : std::as_const(reader.m_packageNodes)) {
         const QStringList missing = m_missingPackages(use.packages);
         if (!missing.isEmpty()) {
-            reader.error(use.where, QStringLiteral("%1 needs packages that are not installed on "
-                                                   "this host (guests share its programs): apt-get install %2")
-                                        .arg(use.who, missing.join(QLatin1Char(' '))));
+            reader.error(use.where,
+                QStringLiteral("%1 needs packages that are not installed on "
+                               "this host (guests share its programs): apt-get install %2")
+                    .arg(use.who, missing.join(QLatin1Char(' '))));
         }
     }
 
@@ -445,14 +500,15 @@ QStringList SpecLoader::missingDebianPackages(const QStringList &packages)
         return {};
     QProcess dpkg;
     dpkg.start(QStringLiteral("dpkg-query"),
-               QStringList { QStringLiteral("-W"), QStringLiteral("-f=${Package} ${Status}\\n") } + packages);
+        QStringList { QStringLiteral("-W"), QStringLiteral("-f=${Package} ${Status}\\n") }
+            + packages);
     dpkg.waitForFinished(10000);
     const QString output = QString::fromUtf8(dpkg.readAllStandardOutput());
     QStringList missing;
     for (const QString &package : packages) {
         const QRegularExpression installed(QStringLiteral("^%1(:\\S+)? .*install ok installed$")
                                                .arg(QRegularExpression::escape(package)),
-                                           QRegularExpression::MultilineOption);
+            QRegularExpression::MultilineOption);
         if (!installed.match(output).hasMatch())
             missing.append(package);
     }

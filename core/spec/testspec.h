@@ -20,8 +20,8 @@ struct SourceLocation {
 struct LinkSettings {
     double delayMs = 0;
     double jitterMs = 0;
-    double loss = 0;      // 0..1
-    double dup = 0;       // 0..1
+    double loss = 0; // 0..1
+    double dup = 0; // 0..1
     int bandwidthKbit = 0; // 0: unlimited
     bool capture = false;
     bool operator==(const LinkSettings &) const = default;
@@ -40,11 +40,11 @@ struct MachineSpec {
     QMap<QString, QString> files; // absolute guest path -> content
     QStringList packages;
     bool graphics = false;
-    QString image;         // absolute path, when the machine boots a disk image
-    QString startCommand;  // a NixOS-style start script, when given
-    QString kernel;        // absolute path; default: the built guest kernel
+    QString image; // absolute path, when the machine boots a disk image
+    QString startCommand; // a NixOS-style start script, when given
+    QString kernel; // absolute path; default: the built guest kernel
     QString initrd;
-    QString append;        // added to the kernel command line
+    QString append; // added to the kernel command line
     QStringList qemuOptions;
     SourceLocation location;
 
@@ -62,8 +62,8 @@ struct LinkSpec {
 
 struct TestSpec {
     QString name;
-    QString file;       // absolute path of the .toml
-    QString script;     // absolute path, empty when none
+    QString file; // absolute path of the .toml
+    QString script; // absolute path, empty when none
     int globalTimeoutS = 3600;
     QList<MachineSpec> machines; // sorted by name
     QMap<int, LinkSettings> vlans; // [vlans.N] settings, for every VLAN a machine names

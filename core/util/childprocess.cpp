@@ -1,7 +1,6 @@
 #include "childprocess.h"
 
 #include <QProcess>
-
 #include <csignal>
 #include <sys/prctl.h>
 #include <unistd.h>

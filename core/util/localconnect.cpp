@@ -7,7 +7,7 @@
 namespace vivarium {
 
 void connectWhenListening(QLocalSocket *socket, const QString &path, QDeadlineTimer deadline,
-                          std::function<void(const QString &error)> done)
+    std::function<void(const QString &error)> done)
 {
     socket->connectToServer(path);
     if (socket->waitForConnected(0) || socket->state() == QLocalSocket::ConnectedState) {

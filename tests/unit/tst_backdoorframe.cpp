@@ -10,7 +10,8 @@ class TestBackdoorFrame : public QObject {
 private slots:
     void encodeLayout()
     {
-        const QByteArray bytes = BackdoorFrame { BackdoorFrame::Command, 0x01020304, "true" }.encode();
+        const QByteArray bytes
+            = BackdoorFrame { BackdoorFrame::Command, 0x01020304, "true" }.encode();
         QCOMPARE(bytes.size(), BackdoorFrame::headerSize + 4);
         QCOMPARE(bytes.left(3), QByteArray("VVC"));
         QCOMPARE(bytes.mid(4, 4), QByteArray("\x04\x03\x02\x01", 4));
@@ -69,7 +70,8 @@ private slots:
         bogus[10] = '\xff';
         bogus[11] = '\x7f';
         BackdoorDecoder decoder;
-        const QList<BackdoorFrame> frames = decoder.feed(bogus + BackdoorFrame { BackdoorFrame::Exit, 2, BackdoorFrame::encodeExit(1) }.encode());
+        const QList<BackdoorFrame> frames = decoder.feed(bogus
+            + BackdoorFrame { BackdoorFrame::Exit, 2, BackdoorFrame::encodeExit(1) }.encode());
         QCOMPARE(frames.size(), 1);
         QCOMPARE(frames[0].id, quint32(2));
     }

@@ -12,7 +12,8 @@ private slots:
     {
         QTest::addColumn<QString>("combo");
         QTest::addColumn<QStringList>("qcodes");
-        QTest::newRow("ctrl-alt-delete") << "ctrl-alt-delete" << QStringList { "ctrl", "alt", "delete" };
+        QTest::newRow("ctrl-alt-delete")
+            << "ctrl-alt-delete" << QStringList { "ctrl", "alt", "delete" };
         QTest::newRow("alt-f2") << "alt-f2" << QStringList { "alt", "f2" };
         QTest::newRow("ret") << "ret" << QStringList { "ret" };
         QTest::newRow("enter alias") << "enter" << QStringList { "ret" };
@@ -37,9 +38,12 @@ private slots:
     {
         QTest::addColumn<QString>("combo");
         QTest::addColumn<QString>("bad");
-        QTest::newRow("typo") << "ctrl-alt-delet" << "delet";
-        QTest::newRow("empty part") << "ctrl-" << "";
-        QTest::newRow("word") << "hello" << "hello";
+        QTest::newRow("typo") << "ctrl-alt-delet"
+                              << "delet";
+        QTest::newRow("empty part") << "ctrl-"
+                                    << "";
+        QTest::newRow("word") << "hello"
+                              << "hello";
     }
 
     void unknownKeys()

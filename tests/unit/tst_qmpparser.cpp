@@ -15,13 +15,22 @@ private slots:
         const QList<QmpMessage> messages = parser.feed(
             "{\"QMP\": {\"version\": {\"qemu\": {\"major\": 7}}, \"capabilities\": []}}\r\n"
             "{\"return\": {}, \"id\": 1}\r\n"
-            "{\"error\": {\"class\": \"GenericError\", \"desc\": \"no such device\"}, \"id\": 2}\r\n"
-            "{\"timestamp\": {\"seconds\": 12, \"microseconds\": 345}, \"event\": \"RESET\", \"data\": {\"guest\": true}}\r\n");
+            "{\"error\": {\"class\": \"GenericError\", \"desc\": \"no such device\"}, \"id\": "
+            "2}\r\n"
+            "{\"timestamp\": {\"seconds\": 12, \"microseconds\": 345}, \"event\": \"RESET\", "
+            "\"data\": {\"guest\": true}}\r\n");
         QVERIFY2(!parser.hasError(), qPrintable(parser.error()));
         QCOMPARE(messages.size(), 4);
         QCOMPARE(messages[0].kind, QmpMessage::Kind::Greeting);
-        QCOMPARE(messages[0].result.toObject().value(QStringLiteral("version")).toObject()
-                     .value(QStringLiteral("qemu")).toObject().value(QStringLiteral("major")).toInt(), 7);
+        QCOMPARE(messages[0]
+                     .result.toObject()
+                     .value(QStringLiteral("version"))
+                     .toObject()
+                     .value(QStringLiteral("qemu"))
+                     .toObject()
+                     .value(QStringLiteral("major"))
+                     .toInt(),
+            7);
         QCOMPARE(messages[1].kind, QmpMessage::Kind::Return);
         QCOMPARE(messages[1].id.toInt(), 1);
         QCOMPARE(messages[2].kind, QmpMessage::Kind::Error);
@@ -45,14 +54,16 @@ private slots:
     {
         QFETCH(int, chunk);
         const QByteArray stream = "{\"return\": {\"status\": \"running\"}, \"id\": 7}\n"
-                                  "{\"event\": \"STOP\", \"data\": {}, \"timestamp\": {\"seconds\": 1, \"microseconds\": 2}}\n";
+                                  "{\"event\": \"STOP\", \"data\": {}, \"timestamp\": "
+                                  "{\"seconds\": 1, \"microseconds\": 2}}\n";
         QmpParser parser;
         QList<QmpMessage> messages;
         for (qsizetype i = 0; i < stream.size(); i += chunk)
             messages += parser.feed(stream.mid(i, chunk));
         QVERIFY(!parser.hasError());
         QCOMPARE(messages.size(), 2);
-        QCOMPARE(messages[0].result.toObject().value(QStringLiteral("status")).toString(), QStringLiteral("running"));
+        QCOMPARE(messages[0].result.toObject().value(QStringLiteral("status")).toString(),
+            QStringLiteral("running"));
         QCOMPARE(messages[0].id.toInt(), 7);
         QCOMPARE(messages[1].event, QStringLiteral("STOP"));
     }
@@ -61,10 +72,13 @@ private slots:
     {
         QTest::addColumn<QByteArray>("input");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("not json") << QByteArray("{\"return\": \n") << QStringLiteral("malformed QMP message");
+        QTest::newRow("not json") << QByteArray("{\"return\": \n")
+                                  << QStringLiteral("malformed QMP message");
         QTest::newRow("array") << QByteArray("[1, 2]\n") << QStringLiteral("not a JSON object");
-        QTest::newRow("unknown object") << QByteArray("{\"hello\": 1}\n") << QStringLiteral("unknown QMP message");
-        QTest::newRow("event without name") << QByteArray("{\"event\": 3}\n") << QStringLiteral("unknown QMP message");
+        QTest::newRow("unknown object")
+            << QByteArray("{\"hello\": 1}\n") << QStringLiteral("unknown QMP message");
+        QTest::newRow("event without name")
+            << QByteArray("{\"event\": 3}\n") << QStringLiteral("unknown QMP message");
     }
 
     void malformed()
@@ -95,13 +109,17 @@ private slots:
     void commandEncoding()
     {
         const QByteArray bytes = QmpParser::command(QStringLiteral("human-monitor-command"),
-                                                    { { QStringLiteral("command-line"), QStringLiteral("info status") } }, 42);
+            { { QStringLiteral("command-line"), QStringLiteral("info status") } }, 42);
         QVERIFY(bytes.endsWith('\n'));
         const QJsonObject object = QJsonDocument::fromJson(bytes).object();
-        QCOMPARE(object.value(QStringLiteral("execute")).toString(), QStringLiteral("human-monitor-command"));
+        QCOMPARE(object.value(QStringLiteral("execute")).toString(),
+            QStringLiteral("human-monitor-command"));
         QCOMPARE(object.value(QStringLiteral("id")).toInt(), 42);
-        QCOMPARE(object.value(QStringLiteral("arguments")).toObject().value(QStringLiteral("command-line")).toString(),
-                 QStringLiteral("info status"));
+        QCOMPARE(object.value(QStringLiteral("arguments"))
+                     .toObject()
+                     .value(QStringLiteral("command-line"))
+                     .toString(),
+            QStringLiteral("info status"));
         QVERIFY(!QmpParser::command(QStringLiteral("cont"), {}, 1).contains("arguments"));
     }
 };

@@ -93,7 +93,8 @@ capture = true
 machine = "client-1"
 vlan = 1
 loss = 0.5
-)", &errors);
+)",
+            &errors);
         QVERIFY2(spec.has_value(), qPrintable(errors.join('\n')));
         QCOMPARE(spec->name, QString("full"));
         QCOMPARE(spec->script, m_dir.filePath("t.py"));
@@ -155,38 +156,84 @@ loss = 0.5
         QTest::addColumn<QByteArray>("toml");
         QTest::addColumn<QString>("location");
         QTest::addColumn<QString>("message");
-        QTest::newRow("syntax") << QByteArray("[machines.a]\nmemory = = 3\n") << "2:10" << "";
-        QTest::newRow("no machines") << QByteArray("name = \"x\"\n") << "1:1" << "declares no machines";
-        QTest::newRow("unknown top key") << QByteArray("[machines.a]\n[foo]\n") << "2:2" << "unknown key 'foo'";
-        QTest::newRow("unknown machine key") << QByteArray("[machines.a]\nmemroy = 3\n") << "2:1" << "unknown machine key 'memroy'";
-        QTest::newRow("bad name") << QByteArray("[machines.Web]\n") << "1:11" << "must match";
-        QTest::newRow("name starts with digit") << QByteArray("[machines.1a]\n") << "1:11" << "must match";
-        QTest::newRow("memory type") << QByteArray("[machines.a]\nmemory = \"lots\"\n") << "2:10" << "'memory' must be an integer";
-        QTest::newRow("memory range") << QByteArray("[machines.a]\nmemory = 1\n") << "2:10" << "between 64 and 65536";
-        QTest::newRow("vlan range") << QByteArray("[machines.a]\nvlans = [1, 255]\n") << "2:13" << "between 1 and 254";
-        QTest::newRow("vlan twice") << QByteArray("[machines.a]\nvlans = [3, 3]\n") << "2:13" << "listed twice";
-        QTest::newRow("vlans type") << QByteArray("[machines.a]\nvlans = 1\n") << "2:9" << "array of VLAN numbers";
-        QTest::newRow("init value") << QByteArray("[machines.a]\ninit = \"sysv\"\n") << "2:8" << "\"minimal\" or \"systemd\"";
-        QTest::newRow("services without systemd") << QByteArray("[machines.a]\nservices = [\"x\"]\n") << "1:11" << "set init = \"systemd\"";
-        QTest::newRow("commands type") << QByteArray("[machines.a]\ncommands = [1]\n") << "2:13" << "only strings";
-        QTest::newRow("graphics type") << QByteArray("[machines.a]\ngraphics = 1\n") << "2:12" << "true or false";
-        QTest::newRow("relative file") << QByteArray("[machines.a]\nfiles = { \"etc/x\" = \"y\" }\n") << "2:11" << "must be absolute";
-        QTest::newRow("file content type") << QByteArray("[machines.a]\nfiles = { \"/etc/x\" = 3 }\n") << "2:22" << "must be a string";
-        QTest::newRow("missing image") << QByteArray("[machines.a]\nimage = \"nope.qcow2\"\n") << "2:9" << "does not exist";
-        QTest::newRow("image and start") << QByteArray("[machines.a]\nimage = \"disk.qcow2\"\nstart_command = \"x\"\n") << "1:11" << "both 'image' and 'start_command'";
-        QTest::newRow("missing package") << QByteArray("[machines.a]\npackages = [\"nginx\", \"missing-thing\"]\n") << "2:12" << "apt-get install missing-thing";
-        QTest::newRow("missing script") << QByteArray("script = \"nope.py\"\n[machines.a]\n") << "1:10" << "does not exist";
-        QTest::newRow("vlan table key") << QByteArray("[machines.a]\n[vlans.x]\n") << "2:8" << "number from 1 to 254";
-        QTest::newRow("unused vlan") << QByteArray("[machines.a]\n[vlans.7]\n") << "2:8" << "no machine is on it";
-        QTest::newRow("loss range") << QByteArray("[machines.a]\n[vlans.1]\nloss = 1.5\n") << "3:8" << "between 0 and 1";
-        QTest::newRow("dup type") << QByteArray("[machines.a]\n[vlans.1]\ndup = \"x\"\n") << "3:7" << "must be a number";
-        QTest::newRow("delay negative") << QByteArray("[machines.a]\n[vlans.1]\ndelay_ms = -1\n") << "3:12" << "between 0 and 60000";
-        QTest::newRow("bandwidth") << QByteArray("[machines.a]\n[vlans.1]\nbandwidth_kbit = 0\n") << "3:18" << "between 1 and";
-        QTest::newRow("unknown link key") << QByteArray("[machines.a]\n[vlans.1]\nlatency = 3\n") << "3:1" << "unknown link key 'latency'";
-        QTest::newRow("link unknown machine") << QByteArray("[machines.a]\n[[link]]\nmachine = \"b\"\nvlan = 1\n") << "2:1" << "unknown machine 'b'";
-        QTest::newRow("link wrong vlan") << QByteArray("[machines.a]\n[[link]]\nmachine = \"a\"\nvlan = 2\n") << "2:1" << "not on VLAN 2";
-        QTest::newRow("link incomplete") << QByteArray("[machines.a]\n[[link]]\nloss = 0.1\n") << "2:1" << "needs 'machine' and 'vlan'";
-        QTest::newRow("global timeout") << QByteArray("global_timeout = 0\n[machines.a]\n") << "1:18" << "between 1 and";
+        QTest::newRow("syntax") << QByteArray("[machines.a]\nmemory = = 3\n") << "2:10"
+                                << "";
+        QTest::newRow("no machines") << QByteArray("name = \"x\"\n") << "1:1"
+                                     << "declares no machines";
+        QTest::newRow("unknown top key") << QByteArray("[machines.a]\n[foo]\n") << "2:2"
+                                         << "unknown key 'foo'";
+        QTest::newRow("unknown machine key") << QByteArray("[machines.a]\nmemroy = 3\n") << "2:1"
+                                             << "unknown machine key 'memroy'";
+        QTest::newRow("bad name") << QByteArray("[machines.Web]\n") << "1:11"
+                                  << "must match";
+        QTest::newRow("name starts with digit") << QByteArray("[machines.1a]\n") << "1:11"
+                                                << "must match";
+        QTest::newRow("memory type") << QByteArray("[machines.a]\nmemory = \"lots\"\n") << "2:10"
+                                     << "'memory' must be an integer";
+        QTest::newRow("memory range") << QByteArray("[machines.a]\nmemory = 1\n") << "2:10"
+                                      << "between 64 and 65536";
+        QTest::newRow("vlan range") << QByteArray("[machines.a]\nvlans = [1, 255]\n") << "2:13"
+                                    << "between 1 and 254";
+        QTest::newRow("vlan twice") << QByteArray("[machines.a]\nvlans = [3, 3]\n") << "2:13"
+                                    << "listed twice";
+        QTest::newRow("vlans type") << QByteArray("[machines.a]\nvlans = 1\n") << "2:9"
+                                    << "array of VLAN numbers";
+        QTest::newRow("init value") << QByteArray("[machines.a]\ninit = \"sysv\"\n") << "2:8"
+                                    << "\"minimal\" or \"systemd\"";
+        QTest::newRow("services without systemd")
+            << QByteArray("[machines.a]\nservices = [\"x\"]\n") << "1:11"
+            << "set init = \"systemd\"";
+        QTest::newRow("commands type") << QByteArray("[machines.a]\ncommands = [1]\n") << "2:13"
+                                       << "only strings";
+        QTest::newRow("graphics type") << QByteArray("[machines.a]\ngraphics = 1\n") << "2:12"
+                                       << "true or false";
+        QTest::newRow("relative file")
+            << QByteArray("[machines.a]\nfiles = { \"etc/x\" = \"y\" }\n") << "2:11"
+            << "must be absolute";
+        QTest::newRow("file content type")
+            << QByteArray("[machines.a]\nfiles = { \"/etc/x\" = 3 }\n") << "2:22"
+            << "must be a string";
+        QTest::newRow("missing image")
+            << QByteArray("[machines.a]\nimage = \"nope.qcow2\"\n") << "2:9"
+            << "does not exist";
+        QTest::newRow("image and start")
+            << QByteArray("[machines.a]\nimage = \"disk.qcow2\"\nstart_command = \"x\"\n") << "1:11"
+            << "both 'image' and 'start_command'";
+        QTest::newRow("missing package")
+            << QByteArray("[machines.a]\npackages = [\"nginx\", \"missing-thing\"]\n") << "2:12"
+            << "apt-get install missing-thing";
+        QTest::newRow("missing script")
+            << QByteArray("script = \"nope.py\"\n[machines.a]\n") << "1:10"
+            << "does not exist";
+        QTest::newRow("vlan table key") << QByteArray("[machines.a]\n[vlans.x]\n") << "2:8"
+                                        << "number from 1 to 254";
+        QTest::newRow("unused vlan") << QByteArray("[machines.a]\n[vlans.7]\n") << "2:8"
+                                     << "no machine is on it";
+        QTest::newRow("loss range") << QByteArray("[machines.a]\n[vlans.1]\nloss = 1.5\n") << "3:8"
+                                    << "between 0 and 1";
+        QTest::newRow("dup type") << QByteArray("[machines.a]\n[vlans.1]\ndup = \"x\"\n") << "3:7"
+                                  << "must be a number";
+        QTest::newRow("delay negative")
+            << QByteArray("[machines.a]\n[vlans.1]\ndelay_ms = -1\n") << "3:12"
+            << "between 0 and 60000";
+        QTest::newRow("bandwidth")
+            << QByteArray("[machines.a]\n[vlans.1]\nbandwidth_kbit = 0\n") << "3:18"
+            << "between 1 and";
+        QTest::newRow("unknown link key")
+            << QByteArray("[machines.a]\n[vlans.1]\nlatency = 3\n") << "3:1"
+            << "unknown link key 'latency'";
+        QTest::newRow("link unknown machine")
+            << QByteArray("[machines.a]\n[[link]]\nmachine = \"b\"\nvlan = 1\n") << "2:1"
+            << "unknown machine 'b'";
+        QTest::newRow("link wrong vlan")
+            << QByteArray("[machines.a]\n[[link]]\nmachine = \"a\"\nvlan = 2\n") << "2:1"
+            << "not on VLAN 2";
+        QTest::newRow("link incomplete")
+            << QByteArray("[machines.a]\n[[link]]\nloss = 0.1\n") << "2:1"
+            << "needs 'machine' and 'vlan'";
+        QTest::newRow("global timeout")
+            << QByteArray("global_timeout = 0\n[machines.a]\n") << "1:18"
+            << "between 1 and";
     }
 
     void errors()
@@ -198,7 +245,8 @@ loss = 0.5
         QVERIFY(!load(toml, &errors).has_value());
         QVERIFY(!errors.isEmpty());
         const QString expectedPrefix = m_dir.filePath("t.toml") + ':' + location + ": ";
-        QVERIFY2(errors.first().startsWith(expectedPrefix), qPrintable(errors.join('\n') + "\nexpected " + expectedPrefix));
+        QVERIFY2(errors.first().startsWith(expectedPrefix),
+            qPrintable(errors.join('\n') + "\nexpected " + expectedPrefix));
         QVERIFY2(errors.first().contains(message), qPrintable(errors.first()));
     }
 
@@ -219,7 +267,8 @@ loss = 0.5
     void realPackageCheck()
     {
         QCOMPARE(SpecLoader::missingDebianPackages({ "coreutils" }), QStringList());
-        QCOMPARE(SpecLoader::missingDebianPackages({ "coreutils", "no-such-package-xyz" }), QStringList { "no-such-package-xyz" });
+        QCOMPARE(SpecLoader::missingDebianPackages({ "coreutils", "no-such-package-xyz" }),
+            QStringList { "no-such-package-xyz" });
     }
 };
 

@@ -4,6 +4,7 @@
 #include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QImage>
+#include <QProcess>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -33,7 +34,8 @@ private:
             const QString message = QString::fromStdString(e.what());
             if (!needle.isEmpty() && !message.contains(needle))
                 qWarning("error message lacks \"%s\": %s", qPrintable(needle), qPrintable(message));
-            return needle.isEmpty() || message.contains(needle) ? e.kind() : MachineError::Kind::Usage;
+            return needle.isEmpty() || message.contains(needle) ? e.kind()
+                                                                : MachineError::Kind::Usage;
         }
         return MachineError::Kind(-1);
     }
@@ -56,10 +58,13 @@ files = { "/etc/systemd/system/hello.service" = "[Service]\nType=oneshot\nRemain
 graphics = true
 )toml");
         m_run = makeRun(spec);
-        QObject::connect(m_run->events(), &EventLog::actionFinished, m_run->events(), [this](const ActionEvent &e) {
-            std::lock_guard lock(m_eventsMutex);
-            m_finished.append(e);
-        }, Qt::DirectConnection);
+        QObject::connect(
+            m_run->events(), &EventLog::actionFinished, m_run->events(),
+            [this](const ActionEvent &e) {
+                std::lock_guard lock(m_eventsMutex);
+                m_finished.append(e);
+            },
+            Qt::DirectConnection);
         alpha = m_run->machine("alpha");
         gamma = m_run->machine("gamma");
         delta = m_run->machine("delta");
@@ -77,7 +82,8 @@ graphics = true
         QVERIFY(alpha->getConsoleLog().contains("boot-marker-42"));
         QVERIFY(alpha->isUp());
         // The guest's root is the host's, read-only below the machine's own disk.
-        QCOMPARE(alpha->succeed("test -x /usr/bin/qemu-system-x86_64 && echo shared"), QString("shared\n"));
+        QCOMPARE(alpha->succeed("test -x /usr/bin/qemu-system-x86_64 && echo shared"),
+            QString("shared\n"));
         QVERIFY(alpha->succeed("grep ' / ' /proc/mounts").startsWith("overlay / overlay"));
     }
 
@@ -87,9 +93,11 @@ graphics = true
         QCOMPARE(r.status, 3);
         QCOMPARE(r.stdoutBytes, QByteArray("out\n"));
         QCOMPARE(r.stderrBytes, QByteArray("err\n"));
-        QCOMPARE(expectError([&] { alpha->succeed("false"); }, "exit code 1"), MachineError::Kind::Failed);
+        QCOMPARE(expectError([&] { alpha->succeed("false"); }, "exit code 1"),
+            MachineError::Kind::Failed);
         QCOMPARE(alpha->fail("echo no; false"), QString("no\n"));
-        QCOMPARE(expectError([&] { alpha->fail("true"); }, "unexpectedly succeeded"), MachineError::Kind::Failed);
+        QCOMPARE(expectError([&] { alpha->fail("true"); }, "unexpectedly succeeded"),
+            MachineError::Kind::Failed);
         // A syntax error is the command's failure, not the protocol's.
         QCOMPARE(alpha->execute("'unterminated").status, 2);
         QCOMPARE(alpha->succeed("echo still-here"), QString("still-here\n"));
@@ -100,17 +108,22 @@ graphics = true
         QCOMPARE(alpha->succeed("head -c 300000 /dev/zero | tr '\\0' x").size(), 300000);
         const CommandResult bin = alpha->execute("printf '\\000\\001\\377\\r\\n'");
         QCOMPARE(bin.stdoutBytes, QByteArray("\x00\x01\xff\r\n", 5));
-        const CommandResult random = alpha->execute("head -c 400000 /dev/urandom > /root/r; cat /root/r");
+        const CommandResult random
+            = alpha->execute("head -c 400000 /dev/urandom > /root/r; cat /root/r");
         QCOMPARE(random.stdoutBytes.size(), 400000);
         const QString guestSum = alpha->succeed("sha256sum /root/r").left(64);
-        QCOMPARE(QString::fromLatin1(QCryptographicHash::hash(random.stdoutBytes, QCryptographicHash::Sha256).toHex()), guestSum);
+        QCOMPARE(
+            QString::fromLatin1(
+                QCryptographicHash::hash(random.stdoutBytes, QCryptographicHash::Sha256).toHex()),
+            guestSum);
     }
 
     void timeoutKillsTheCommand()
     {
         QElapsedTimer clock;
         clock.start();
-        QCOMPARE(expectError([&] { alpha->execute("sleep 30", 1); }, "timed out after 1 s"), MachineError::Kind::Timeout);
+        QCOMPARE(expectError([&] { alpha->execute("sleep 30", 1); }, "timed out after 1 s"),
+            MachineError::Kind::Timeout);
         QVERIFY(clock.elapsed() < 5000);
         QCOMPARE(alpha->succeed("echo after"), QString("after\n"));
         QCOMPARE(alpha->fail("pgrep -x sleep"), QString());
@@ -140,8 +153,10 @@ graphics = true
         alpha->succeed("(sleep 1; touch /root/later) >/dev/null 2>&1 &");
         alpha->waitUntilSucceeds("test -e /root/later", 30);
         alpha->waitForFile("/root/later", 5);
-        QCOMPARE(expectError([&] { alpha->waitUntilFails("true", 2); }, "timed out after 2 s"), MachineError::Kind::Timeout);
-        QCOMPARE(expectError([&] { alpha->waitForFile("/nonexistent", 1); }), MachineError::Kind::Timeout);
+        QCOMPARE(expectError([&] { alpha->waitUntilFails("true", 2); }, "timed out after 2 s"),
+            MachineError::Kind::Timeout);
+        QCOMPARE(expectError([&] { alpha->waitForFile("/nonexistent", 1); }),
+            MachineError::Kind::Timeout);
         alpha->succeed("nc -lk 127.0.0.1 1234 >/dev/null 2>&1 &");
         alpha->waitForOpenPort(1234, "127.0.0.1", 30);
         alpha->succeed("pkill -f '^nc -lk'");
@@ -154,9 +169,13 @@ graphics = true
     {
         alpha->sendConsole("echo typed-$((1+2))\n");
         QVERIFY(alpha->waitForConsoleText("typed-3", 30).contains("typed-3"));
-        QCOMPARE(expectError([&] { alpha->waitForConsoleText("never-printed", 1); }, "never-printed"), MachineError::Kind::Timeout);
+        QCOMPARE(
+            expectError([&] { alpha->waitForConsoleText("never-printed", 1); }, "never-printed"),
+            MachineError::Kind::Timeout);
         QVERIFY(alpha->sendMonitorCommand("info status").contains("running"));
-        QCOMPARE(expectError([&] { alpha->waitForConsoleText("(", 1); }, "invalid regular expression"), MachineError::Kind::Usage);
+        QCOMPARE(
+            expectError([&] { alpha->waitForConsoleText("(", 1); }, "invalid regular expression"),
+            MachineError::Kind::Usage);
     }
 
     void forwardPortOnLoopbackOnly()
@@ -166,18 +185,27 @@ graphics = true
         const quint16 port = probe.serverPort();
         probe.close();
         alpha->forwardPort(port, 8000);
-        alpha->succeed("(echo hello-forward | nc -l -N 8000) >/dev/null 2>&1 &");
+        // Each connection (the port probe too) gets its own server.
+        alpha->succeed(
+            "(while true; do echo hello-forward | nc -l -N 8000; done) >/dev/null 2>&1 &");
         alpha->waitForOpenPort(8000, "127.0.0.1", 30);
-        QTcpSocket socket;
-        socket.connectToHost(QHostAddress::LocalHost, port);
-        QVERIFY(socket.waitForConnected(10000));
+        // The first connection through a new forward can be closed by QEMU's user network
+        // before it reaches the guest; a client retries, as one would with curl.
         QByteArray received;
         QElapsedTimer clock;
         clock.start();
-        while (!received.contains('\n') && clock.elapsed() < 20000) {
-            socket.waitForReadyRead(500);
+        int attempts = 0;
+        while (!received.contains('\n') && clock.elapsed() < 30000) {
+            ++attempts;
+            QTcpSocket socket;
+            socket.connectToHost(QHostAddress::LocalHost, port);
+            if (!socket.waitForConnected(5000))
+                continue;
+            while (!received.contains('\n') && socket.waitForReadyRead(3000))
+                received += socket.readAll();
             received += socket.readAll();
         }
+        qInfo("forwarded connection answered after %d attempt(s)", attempts);
         QCOMPARE(received, QByteArray("hello-forward\n"));
         QVERIFY(alpha->sendMonitorCommand("info usernet").contains("127.0.0.1"));
     }
@@ -205,18 +233,24 @@ graphics = true
         QCOMPARE(gamma->getUnitProperty("hello.service", "Type"), QString("oneshot"));
         QCOMPARE(gamma->succeed("cat /run/hello"), QString("hello\n"));
         gamma->requireUnitState("vivarium-backdoor.service", "active");
-        QCOMPARE(expectError([&] { gamma->requireUnitState("hello.service", "inactive"); }, "expected unit hello.service"), MachineError::Kind::Failed);
-        QCOMPARE(expectError([&] { gamma->waitForUnit("no-such-unit.service", 60); }, "no pending jobs"), MachineError::Kind::Failed);
+        QCOMPARE(expectError([&] { gamma->requireUnitState("hello.service", "inactive"); },
+                     "expected unit hello.service"),
+            MachineError::Kind::Failed);
+        QCOMPARE(
+            expectError([&] { gamma->waitForUnit("no-such-unit.service", 60); }, "no pending jobs"),
+            MachineError::Kind::Failed);
         QCOMPARE(gamma->systemctl("is-active hello.service").status, 0);
         // The host is a container: the guest's systemd must not think so.
         QCOMPARE(gamma->execute("systemd-detect-virt --container").status, 1);
-        QCOMPARE(expectError([&] { alpha->waitForUnit("x.service"); }, "needs systemd"), MachineError::Kind::Usage);
+        QCOMPARE(expectError([&] { alpha->waitForUnit("x.service"); }, "needs systemd"),
+            MachineError::Kind::Usage);
     }
 
     void screenshotIsAPngOfTheScreen()
     {
         delta->waitUntilSucceeds("test -e /sys/class/graphics/fb0/virtual_size", 60);
-        const QStringList size = delta->succeed("cat /sys/class/graphics/fb0/virtual_size").trimmed().split(',');
+        const QStringList size
+            = delta->succeed("cat /sys/class/graphics/fb0/virtual_size").trimmed().split(',');
         const QString path = delta->screenshot("delta-screen");
         QVERIFY(path.endsWith("/screenshots/delta-screen.png"));
         QFile file(path);
@@ -226,18 +260,22 @@ graphics = true
         QVERIFY(!image.isNull());
         QCOMPARE(image.width(), size.value(0).toInt());
         QCOMPARE(image.height(), size.value(1).toInt());
-        QCOMPARE(expectError([&] { alpha->screenshot("none"); }, "graphics = true"), MachineError::Kind::Usage);
+        QCOMPARE(expectError([&] { alpha->screenshot("none"); }, "graphics = true"),
+            MachineError::Kind::Usage);
         delta->sendKey("shift");
-        QCOMPARE(expectError([&] { delta->sendKey("ctrl-alt-delet"); }, "unknown key 'delet'"), MachineError::Kind::Usage);
+        QCOMPARE(expectError([&] { delta->sendKey("ctrl-alt-delet"); }, "unknown key 'delet'"),
+            MachineError::Kind::Usage);
     }
 
     void actionsAreReported()
     {
         alpha->succeed("echo reported");
         std::lock_guard lock(m_eventsMutex);
-        const auto found = std::find_if(m_finished.cbegin(), m_finished.cend(), [](const ActionEvent &e) {
-            return e.machine == "alpha" && e.action == "execute" && e.arguments.value("command").toString() == "echo reported";
-        });
+        const auto found
+            = std::find_if(m_finished.cbegin(), m_finished.cend(), [](const ActionEvent &e) {
+                  return e.machine == "alpha" && e.action == "execute"
+                      && e.arguments.value("command").toString() == "echo reported";
+              });
         QVERIFY(found != m_finished.cend());
         QCOMPARE(found->result, ActionEvent::Result::Ok);
         QVERIFY(found->startMs > 0 && found->durationMs >= 0);
@@ -285,10 +323,7 @@ graphics = true
         QCOMPARE(delta->state(), Machine::State::Off);
     }
 
-    void cleanupTestCase()
-    {
-        m_run.reset();
-    }
+    void cleanupTestCase() { m_run.reset(); }
 };
 
 QTEST_GUILESS_MAIN(TestMachine)

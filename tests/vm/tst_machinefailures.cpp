@@ -7,7 +7,6 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <csignal>
 
 using namespace vivarium;
@@ -37,9 +36,14 @@ private slots:
     void initramfsFailureIsReportedAtOnce()
     {
         qint64 elapsed = 0;
-        const QString error = bootError("[machines.broken]\nappend = \"vivarium.init=/no/such/init\"\n", "broken-init", &elapsed);
+        const QString error
+            = bootError("[machines.broken]\nappend = \"vivarium.init=/no/such/init\"\n",
+                "broken-init", &elapsed);
         QVERIFY2(error.contains("machine broken"), qPrintable(error));
-        QVERIFY2(error.contains("vivarium-initramfs: FAILED: the machine's init /no/such/init is not executable"), qPrintable(error));
+        QVERIFY2(
+            error.contains(
+                "vivarium-initramfs: FAILED: the machine's init /no/such/init is not executable"),
+            qPrintable(error));
         QVERIFY2(error.contains("broken.serial.log"), qPrintable(error));
         QVERIFY2(elapsed < 60000, "the failure was only noticed at a timeout");
         QVERIFY(QFileInfo(testOutputDir("broken-init") + "/broken.serial.log").size() > 0);
@@ -48,7 +52,8 @@ private slots:
     void qemuRefusingToStartNamesItsError()
     {
         qint64 elapsed = 0;
-        const QString error = bootError("[machines.bad-qemu]\nqemu_options = [\"-no-such-option\"]\n", "bad-qemu", &elapsed);
+        const QString error = bootError(
+            "[machines.bad-qemu]\nqemu_options = [\"-no-such-option\"]\n", "bad-qemu", &elapsed);
         QVERIFY2(error.contains("machine bad-qemu"), qPrintable(error));
         QVERIFY2(error.contains("QEMU exited with status 1"), qPrintable(error));
         QVERIFY2(error.contains("-no-such-option"), qPrintable(error));
@@ -63,7 +68,8 @@ private slots:
         std::unique_ptr<TestRun> run = TestRun::create(spec, {}, &error);
         qunsetenv("VIVARIUM_GUEST_DIR");
         QVERIFY(!run);
-        QVERIFY2(error.contains("guest artifact") && error.contains("scripts/setup"), qPrintable(error));
+        QVERIFY2(
+            error.contains("guest artifact") && error.contains("scripts/setup"), qPrintable(error));
     }
 
     void sigkillLeavesNoQemuBehind()
@@ -110,7 +116,9 @@ private slots:
             QTest::qWait(50);
         QVERIFY2(!anyAlive(), "QEMU outlived the killed Vivarium process");
         QVERIFY(QFileInfo(runDir).isDir()); // killed: nobody cleaned up, but it is private
-        QCOMPARE(QFileInfo(runDir).permissions() & (QFileDevice::ReadOther | QFileDevice::ReadGroup), QFileDevice::Permissions());
+        QCOMPARE(
+            QFileInfo(runDir).permissions() & (QFileDevice::ReadOther | QFileDevice::ReadGroup),
+            QFileDevice::Permissions());
         QDir(runDir).removeRecursively();
     }
 };

@@ -23,7 +23,8 @@ TestSpec specFromToml(const QString &dir, const QString &name, const QByteArray 
 
 QString testOutputDir(const QString &name)
 {
-    return qEnvironmentVariable("VIVARIUM_TEST_BINARY_DIR", QDir::currentPath()) + "/test-output/" + name;
+    return qEnvironmentVariable("VIVARIUM_TEST_BINARY_DIR", QDir::currentPath()) + "/test-output/"
+        + name;
 }
 
 std::unique_ptr<TestRun> makeRun(const TestSpec &spec)
