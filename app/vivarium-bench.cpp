@@ -218,10 +218,11 @@ int main(int argc, char **argv)
 
     progress("commands, screenshots and memory");
     {
-        std::unique_ptr<TestRun> r
-            = bench.run(QStringLiteral("commands"), "[machines.m]\ngraphics = true\n");
+        std::unique_ptr<TestRun> r = bench.run(
+            QStringLiteral("commands"), "[machines.m]\n[machines.screen]\ngraphics = true\n");
         r->waitAllReady(300);
-        Machine *m = r->machines().front().get();
+        Machine *m = r->machine(QStringLiteral("m"));
+        Machine *screen = r->machine(QStringLiteral("screen"));
         for (int i = 0; i < 20; ++i)
             m->succeed(QStringLiteral("true")); // warm up
         QList<double> ours;
@@ -247,12 +248,12 @@ int main(int argc, char **argv)
             QStringLiteral("same command, NixOS protocol, p50"), nixosP50, QStringLiteral("ms"),
             QStringLiteral("ratio >= 40x") };
 
-        m->waitUntilSucceeds(QStringLiteral("test -e /sys/class/graphics/fb0"), 60);
+        screen->waitUntilSucceeds(QStringLiteral("test -e /sys/class/graphics/fb0"), 60);
         QList<double> shots;
         for (int i = 0; i < 20; ++i) {
             QElapsedTimer clock;
             clock.start();
-            m->screenshot(QStringLiteral("bench-%1").arg(i));
+            screen->screenshot(QStringLiteral("bench-%1").arg(i));
             shots << double(clock.nsecsElapsed()) / 1e6;
         }
         figures << Figure { QStringLiteral("screenshot_ms"),

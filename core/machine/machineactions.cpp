@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
@@ -309,9 +310,20 @@ QString Machine::screenshot(const QString &name)
                     QStringLiteral(
                         "machine %1 has no screen: set graphics = true to take screenshots")
                         .arg(m_spec.name));
-            qmp(QStringLiteral("screendump"),
-                { { QStringLiteral("filename"), path },
-                    { QStringLiteral("format"), QStringLiteral("png") } });
+            // QEMU's own PNG encoder compresses hard (~28 ms for 1024x768 here); a raw dump
+            // written as a lightly compressed PNG takes about half that.
+            const QString raw = m_paths.root + QStringLiteral("/screendump.ppm");
+            qmp(QStringLiteral("screendump"), { { QStringLiteral("filename"), raw } });
+            QImage image;
+            if (!image.load(raw, "PPM"))
+                throw MachineError(MachineError::Kind::Failed,
+                    QStringLiteral("machine %1: QEMU's screen dump %2 cannot be read")
+                        .arg(m_spec.name, raw));
+            QFile::remove(raw);
+            if (!image.save(path, "PNG", 80))
+                throw MachineError(MachineError::Kind::Failed,
+                    QStringLiteral("machine %1: cannot write the screenshot %2")
+                        .arg(m_spec.name, path));
             return path;
         });
 }

@@ -91,6 +91,7 @@ QString hostShareKernelAppend(const QString &stage2, bool graphics, const QStrin
         QStringLiteral("console=ttyS0"),
         QStringLiteral("quiet"),
         QStringLiteral("panic=-1"),
+        QStringLiteral("acpi=off"),
         QStringLiteral("cryptomgr.notests"),
         QStringLiteral("rodata=off"),
         QStringLiteral("vivarium.init=") + stage2,

@@ -62,6 +62,21 @@ public:
         m_errors.append(at(region).toString() + QStringLiteral(": ") + message);
     }
 
+    template<typename T>
+    std::optional<T> inRange(const toml::node &node, const QString &key, T value, T min, T max)
+    {
+        if (value < min || value > max) {
+            error(node.source(),
+                QStringLiteral("'%1' must be between %2 and %3, not %4")
+                    .arg(key)
+                    .arg(min)
+                    .arg(max)
+                    .arg(value));
+            return std::nullopt;
+        }
+        return value;
+    }
+
     std::optional<qint64> integer(
         const toml::node &node, const QString &key, qint64 min, qint64 max)
     {
@@ -70,16 +85,7 @@ public:
             error(node.source(), QStringLiteral("'%1' must be an integer").arg(key));
             return std::nullopt;
         }
-        if (*value < min || *value > max) {
-            error(node.source(),
-                QStringLiteral("'%1' must be between %2 and %3, not %4")
-                    .arg(key)
-                    .arg(min)
-                    .arg(max)
-                    .arg(*value));
-            return std::nullopt;
-        }
-        return *value;
+        return inRange<qint64>(node, key, *value, min, max);
     }
 
     std::optional<double> number(const toml::node &node, const QString &key, double min, double max)
@@ -89,16 +95,7 @@ public:
             error(node.source(), QStringLiteral("'%1' must be a number").arg(key));
             return std::nullopt;
         }
-        if (*value < min || *value > max) {
-            error(node.source(),
-                QStringLiteral("'%1' must be between %2 and %3, not %4")
-                    .arg(key)
-                    .arg(min)
-                    .arg(max)
-                    .arg(*value));
-            return std::nullopt;
-        }
-        return *value;
+        return inRange<double>(node, key, *value, min, max);
     }
 
     std::optional<QString> string(const toml::node &node, const QString &key)

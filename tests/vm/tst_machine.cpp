@@ -213,10 +213,7 @@ graphics = true
     void copyToAndFromTheMachine()
     {
         const QString source = m_dir.filePath("from-host.txt");
-        QFile file(source);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("copied in\n");
-        file.close();
+        writeTestFile(source, "copied in\n");
         alpha->copyFromHost(source, "/root/in/copy.txt");
         QCOMPARE(alpha->succeed("cat /root/in/copy.txt"), QString("copied in\n"));
         const QString copied = alpha->copyFromMachine("/etc/hostname", "copies");

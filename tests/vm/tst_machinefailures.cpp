@@ -75,10 +75,7 @@ private slots:
     void sigkillLeavesNoQemuBehind()
     {
         const QString toml = m_dir.filePath("held.toml");
-        QFile file(toml);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("[machines.held-one]\n[machines.held-two]\n");
-        file.close();
+        writeTestFile(toml, "[machines.held-one]\n[machines.held-two]\n");
         QProcess holder;
         holder.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         holder.start(QCoreApplication::applicationDirPath() + "/vm_holder", { toml });

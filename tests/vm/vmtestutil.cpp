@@ -7,13 +7,17 @@
 
 using namespace vivarium;
 
+void writeTestFile(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size())
+        qFatal("cannot write %s", qPrintable(path));
+}
+
 TestSpec specFromToml(const QString &dir, const QString &name, const QByteArray &toml)
 {
     const QString path = dir + "/" + name + ".toml";
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(toml) != toml.size())
-        qFatal("cannot write %s", qPrintable(path));
-    file.close();
+    writeTestFile(path, toml);
     SpecLoader loader;
     std::optional<TestSpec> spec = loader.loadFile(path);
     if (!spec)
