@@ -292,6 +292,16 @@ void Machine::onSerial(const QByteArray &bytes)
             break;
         }
     }
+    // Without ACPI (acpi=off boots faster) a powered-off guest halts instead of ending QEMU.
+    for (const char *halted : { "reboot: System halted", "reboot: Power down" }) {
+        const qsizetype at = m_console.indexOf(halted, m_fatalScan);
+        if (m_error.isEmpty() && at >= 0 && at < lastNewline) {
+            m_expectExit = true;
+            QMetaObject::invokeMethod(
+                m_process, [p = m_process] { p->kill(); }, Qt::QueuedConnection);
+            break;
+        }
+    }
     m_fatalScan = qMax<qsizetype>(0, lastNewline - 64);
 }
 
