@@ -259,6 +259,13 @@ graphics = true
         QCOMPARE(image.height(), size.value(1).toInt());
         QCOMPARE(expectError([&] { alpha->screenshot("none"); }, "graphics = true"),
             MachineError::Kind::Usage);
+        // Typed keys reach the guest's console: shifted characters and Enter included.
+        delta->succeed("(head -n 1 < /dev/tty1 > /root/typed) >/dev/null 2>&1 &");
+        delta->sendChars("Hello, World! a_b|c~\n");
+        delta->waitUntilSucceeds("test -s /root/typed", 60);
+        QCOMPARE(delta->succeed("cat /root/typed"), QString("Hello, World! a_b|c~\n"));
+        QCOMPARE(expectError([&] { delta->sendChars("caf\u00e9"); }, "no key types"),
+            MachineError::Kind::Usage);
         delta->sendKey("shift");
         QCOMPARE(expectError([&] { delta->sendKey("ctrl-alt-delet"); }, "unknown key 'delet'"),
             MachineError::Kind::Usage);
