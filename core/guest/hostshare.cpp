@@ -147,8 +147,13 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
 
     const QFileDevice::Permissions executable = QFileDevice::ReadOwner | QFileDevice::WriteOwner
         | QFileDevice::ExeOwner | QFileDevice::ReadOther | QFileDevice::ExeOther;
+    // The agent travels in the machine's own directory: the build may be anywhere on the host,
+    // even below /tmp, which guests do not see.
+    const QString guestAgent = QStringLiteral("/vivarium/config/vivarium-agent");
+    if (!QFile::copy(artifacts.agent, config + QStringLiteral("/vivarium-agent")))
+        return QStringLiteral("cannot copy %1 into %2").arg(artifacts.agent, config);
     const QByteArray env = QStringLiteral("VIVARIUM_MACHINE=%1\nVIVARIUM_AGENT=%2\n")
-                               .arg(shellQuote(m.name), shellQuote(artifacts.agent))
+                               .arg(shellQuote(m.name), shellQuote(guestAgent))
                                .toUtf8();
     QByteArray commands = "set -x\n";
     for (const QString &command : m.commands)
@@ -172,7 +177,7 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
         *stage2 = QStringLiteral("/vivarium/config/init");
     } else {
         const QString unitDir = config + QStringLiteral("/files/etc/systemd/system");
-        const auto units = systemdUnits(m, artifacts.agent);
+        const auto units = systemdUnits(m, guestAgent);
         for (auto it = units.cbegin(); it != units.cend(); ++it) {
             if (!writeFile(unitDir + QLatin1Char('/') + it.key(), it.value(), &error))
                 return error;
