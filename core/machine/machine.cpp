@@ -339,7 +339,7 @@ QString Machine::deathMessage() const
 }
 
 void Machine::waitUntil(std::unique_lock<std::mutex> &lock, const std::function<bool()> &ready,
-    double timeout, const QString &what)
+    double timeout, const QString &what, Death death)
 {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
     const quint64 generation = m_generation;
@@ -350,16 +350,28 @@ void Machine::waitUntil(std::unique_lock<std::mutex> &lock, const std::function<
             throw MachineError(MachineError::Kind::Cancelled,
                 QStringLiteral("machine %1: cancelled while waiting for %2")
                     .arg(m_spec.name, what));
-        if (!m_error.isEmpty() || (generation != m_generation && !m_qemuRunning))
+        if (death == Death::Ends
+            && (!m_error.isEmpty() || (generation != m_generation && !m_qemuRunning)))
             throw MachineError(MachineError::Kind::Dead,
                 deathMessage() + QStringLiteral("\n(while waiting for %1)").arg(what));
-        if (m_changed.wait_until(lock, deadline) == std::cv_status::timeout && !ready())
+        if (m_changed.wait_until(lock, deadline) == std::cv_status::timeout) {
+            if (ready())
+                return;
             throw MachineError(MachineError::Kind::Timeout,
                 QStringLiteral("machine %1: timed out after %2 s waiting for %3")
                     .arg(m_spec.name)
                     .arg(timeout)
                     .arg(what));
+        }
     }
+}
+
+void Machine::pollPause()
+{
+    std::unique_lock lock(m_mutex);
+    if (m_changed.wait_for(lock, std::chrono::milliseconds(250), [&] { return m_cancelled; }))
+        throw MachineError(MachineError::Kind::Cancelled,
+            QStringLiteral("machine %1: cancelled").arg(m_spec.name));
 }
 
 void Machine::waitForReady(double timeout)
@@ -462,11 +474,7 @@ QString Machine::retryCommand(const QString &command, bool wantSuccess, double t
         }
         if ((last.status == 0) == wantSuccess)
             return QString::fromUtf8(last.stdoutBytes);
-        std::unique_lock lock(m_mutex);
-        if (m_cancelled)
-            throw MachineError(MachineError::Kind::Cancelled,
-                QStringLiteral("machine %1: cancelled").arg(m_spec.name));
-        m_changed.wait_for(lock, std::chrono::milliseconds(250), [&] { return m_cancelled; });
+        pollPause();
     }
     throw MachineError(MachineError::Kind::Timeout,
         QStringLiteral("machine %1: timed out after %2 s waiting for `%3` to %4 (last exit code "

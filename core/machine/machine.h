@@ -132,9 +132,13 @@ private:
         action(name, arguments, [&] { result = body(); });
         return result;
     }
-    // Waits until ready() holds, the machine dies, the call is cancelled or time runs out.
+    // Waits until ready() holds, the call is cancelled or time runs out; with Death::Ends also
+    // until the machine dies. ready() is not called again once it held.
+    enum class Death { Ends, Ignored };
     void waitUntil(std::unique_lock<std::mutex> &lock, const std::function<bool()> &ready,
-        double timeout, const QString &what);
+        double timeout, const QString &what, Death death = Death::Ends);
+    // The pause between two polls of a condition in the guest; throws when cancelled.
+    void pollPause();
     QString retryCommand(const QString &command, bool wantSuccess, double timeout);
     void invoke(std::function<void()> call) const;
     void onSerial(const QByteArray &bytes);

@@ -147,11 +147,7 @@ void Machine::waitForUnit(const QString &unit, double timeout)
                         .arg(m_spec.name)
                         .arg(timeout)
                         .arg(unit, state));
-            std::unique_lock lock(m_mutex);
-            if (m_changed.wait_for(
-                    lock, std::chrono::milliseconds(250), [&] { return m_cancelled; }))
-                throw MachineError(MachineError::Kind::Cancelled,
-                    QStringLiteral("machine %1: cancelled").arg(m_spec.name));
+            pollPause();
         }
     });
 }
@@ -188,22 +184,8 @@ QString Machine::waitForConsoleText(const QString &regex, double timeout)
                 return false;
             };
             // Serial text stays readable after QEMU exits: only a timeout or cancel ends this wait.
-            const auto deadline
-                = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
-            while (!found()) {
-                if (m_cancelled)
-                    throw MachineError(MachineError::Kind::Cancelled,
-                        QStringLiteral("machine %1: cancelled").arg(m_spec.name));
-                if (m_changed.wait_until(lock, deadline) == std::cv_status::timeout && !found())
-                    throw MachineError(MachineError::Kind::Timeout,
-                        QStringLiteral("machine %1: timed out after %2 s waiting for console text "
-                                       "matching \"%3\"")
-                            .arg(m_spec.name)
-                            .arg(timeout)
-                            .arg(regex));
-                if (!matched.isEmpty())
-                    break;
-            }
+            waitUntil(lock, found, timeout,
+                QStringLiteral("console text matching \"%1\"").arg(regex), Death::Ignored);
             return matched;
         });
 }
@@ -396,19 +378,9 @@ void Machine::waitForShutdown(double timeout)
 {
     action(QStringLiteral("wait_for_shutdown"), {}, [&] {
         std::unique_lock lock(m_mutex);
-        const auto deadline
-            = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
-        while (m_qemuRunning) {
-            if (m_cancelled)
-                throw MachineError(MachineError::Kind::Cancelled,
-                    QStringLiteral("machine %1: cancelled").arg(m_spec.name));
-            if (m_changed.wait_until(lock, deadline) == std::cv_status::timeout && m_qemuRunning)
-                throw MachineError(MachineError::Kind::Timeout,
-                    QStringLiteral(
-                        "machine %1: timed out after %2 s waiting for the machine to power off")
-                        .arg(m_spec.name)
-                        .arg(timeout));
-        }
+        waitUntil(
+            lock, [&] { return !m_qemuRunning; }, timeout,
+            QStringLiteral("the machine to power off"), Death::Ignored);
     });
 }
 
