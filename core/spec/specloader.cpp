@@ -439,26 +439,22 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
             }
             LinkSpec link;
             link.location = reader.at(node.source());
+            if (const toml::node *machine = t->get("machine"))
+                link.machine
+                    = reader.string(*machine, QStringLiteral("machine")).value_or(QString());
+            if (const toml::node *vlan = t->get("vlan"))
+                link.vlan = int(reader.integer(*vlan, QStringLiteral("vlan"), 1, 254).value_or(0));
+            // A [[link]] starts from its VLAN's settings and overrides what it names.
+            link.settings = spec.vlans.value(link.vlan);
             for (auto &&[lk, lv] : *t) {
                 const QString key = str(lk.str());
-                if (key == QLatin1String("machine"))
-                    link.machine = reader.string(lv, key).value_or(QString());
-                else if (key == QLatin1String("vlan"))
-                    link.vlan = int(reader.integer(lv, key, 1, 254).value_or(0));
-                else if (linkKeys.contains(key))
+                if (linkKeys.contains(key))
                     reader.linkSetting(key, lv, link.settings);
-                else
+                else if (key != QLatin1String("machine") && key != QLatin1String("vlan"))
                     reader.error(lk.source(),
                         QStringLiteral("unknown link key '%1' (known: machine, vlan, %2)")
                             .arg(key, linkKeys.join(QStringLiteral(", "))));
             }
-            link.settings = [&] {
-                // A [[link]] starts from its VLAN's settings and overrides what it names.
-                LinkSettings merged = spec.vlans.value(link.vlan);
-                for (auto &&[lk, lv] : *t)
-                    reader.linkSetting(str(lk.str()), lv, merged);
-                return merged;
-            }();
             const MachineSpec *m = spec.machine(link.machine);
             if (link.machine.isEmpty() || link.vlan == 0)
                 reader.error(

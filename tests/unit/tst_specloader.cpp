@@ -255,6 +255,9 @@ loss = 0.5
         QStringList errors;
         QVERIFY(!load("[machines.a]\nmemory = 1\ncpus = 0\nfoo = 2\n", &errors));
         QCOMPARE(errors.size(), 3);
+        // Each problem once, also inside a [[link]].
+        QVERIFY(!load("[machines.a]\n[[link]]\nloss = 1.5\nmachine = \"a\"\nvlan = 1\n", &errors));
+        QCOMPARE(errors.size(), 1);
     }
 
     void unreadableFile()
