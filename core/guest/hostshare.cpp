@@ -183,7 +183,6 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
                 return error;
         }
         // Consoles are the backdoor's and the shell's, not a getty's.
-        QDir().mkpath(unitDir);
         for (const char *masked : { "serial-getty@hvc0.service", "serial-getty@hvc1.service",
                  "serial-getty@ttyS0.service", "getty@tty1.service" })
             QFile::link(
