@@ -1,5 +1,7 @@
 #include "hostshare.h"
 
+#include "../network/addressing.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -43,37 +45,6 @@ QString shellQuote(const QString &s)
     QString quoted = s;
     quoted.replace(QLatin1Char('\''), QLatin1String("'\\''"));
     return QLatin1Char('\'') + quoted + QLatin1Char('\'');
-}
-
-QByteArray hostsFile(const TestSpec &test)
-{
-    QByteArray hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n";
-    for (const MachineSpec &m : test.machines) {
-        if (m.vlans.isEmpty())
-            continue;
-        const int node = test.nodeNumber(m.name);
-        hosts += QStringLiteral("192.168.%1.%2 %3\n")
-                     .arg(m.vlans.first())
-                     .arg(node)
-                     .arg(m.name)
-                     .toUtf8();
-        hosts += QStringLiteral("2001:db8:%1::%2 %3\n")
-                     .arg(m.vlans.first())
-                     .arg(node)
-                     .arg(m.name)
-                     .toUtf8();
-    }
-    return hosts;
-}
-
-QByteArray setupScript()
-{
-    // eth0 is QEMU's restricted user-mode network, used by forward_port.
-    return "ip link set eth0 up\n"
-           "ip addr add 10.0.2.15/24 dev eth0 2>/dev/null\n"
-           // QEMU's user network learns the guest's MAC address only from a packet the guest
-           // sends; until then, connections forwarded to the guest are dropped.
-           "(ping -c 1 -W 1 10.0.2.2 >/dev/null 2>&1 &)\n";
 }
 
 QMap<QString, QByteArray> systemdUnits(const MachineSpec &m, const QString &agent)
@@ -161,7 +132,8 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
     if (!writeFile(config + QStringLiteral("/machine.env"), env, &error)
         || !writeFile(config + QStringLiteral("/etc/hostname"), m.name.toUtf8() + '\n', &error)
         || !writeFile(config + QStringLiteral("/etc/hosts"), hostsFile(test), &error)
-        || !writeFile(config + QStringLiteral("/setup.sh"), setupScript(), &error)
+        || !writeFile(
+            config + QStringLiteral("/setup.sh"), nicSetupScript(machineNics(test, m.name)), &error)
         || (!m.commands.isEmpty()
             && !writeFile(config + QStringLiteral("/commands.sh"), commands, &error)))
         return error;

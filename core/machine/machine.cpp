@@ -1,5 +1,6 @@
 #include "machine.h"
 
+#include "../network/network.h"
 #include "../qemu/accelprobe.h"
 #include "../qemu/qemucommand.h"
 #include "machineprocess.h"
@@ -141,6 +142,8 @@ void Machine::start()
                 QStringLiteral(
                     "machine %1: 'image' and 'start_command' machines are not supported yet")
                     .arg(m_spec.name));
+        if (m_context.network)
+            m_context.network->start();
         QString stage2;
         QDir().mkpath(m_paths.root);
         QDir().mkpath(m_context.outDir);
@@ -176,11 +179,23 @@ void Machine::start()
         launch.graphics = m_spec.graphics;
         launch.vncSocket = m_paths.vncSocket;
         launch.extraOptions = m_spec.qemuOptions;
+        launch.userNetMac = userNetMac();
+        QList<NicPort> ports;
+        const QList<NicAddress> nics
+            = m_context.network ? machineNics(*m_context.test, m_spec.name) : QList<NicAddress>();
+        for (const NicAddress &nic : nics) {
+            // Descriptors from 100 up: clear of anything QEMU opens before it reads them.
+            const int fd = 99 + nic.index;
+            launch.nics.append({ nic.vlan, nic.mac, fd });
+            ports.append({ m_context.network->nicSwitchDir(m_spec.name, nic.vlan),
+                m_context.network->nicPortSocket(m_spec.name, nic.vlan), fd });
+        }
 
         if (!m_process) {
             auto *process = new MachineProcess(m_spec.name, qemu, qemuArguments(launch),
                 m_paths.qmpSocket, m_paths.serialSocket, m_paths.backdoorSocket,
                 m_paths.shellSocket, m_context.outDir);
+            process->setNicPorts(ports);
             process->moveToThread(m_context.ioThread);
             m_process = process;
             // Direct connections: these run on the I/O thread and only touch locked state.
@@ -265,6 +280,8 @@ void Machine::start()
             m_readySeconds = 0;
             setState(State::Booting, QStringLiteral("QEMU (%1)").arg(m_context.accel));
         }
+        if (m_context.network)
+            m_context.network->setMachineRunning(m_spec.name, true);
         MachineProcess *process = m_process;
         invoke([process] { process->start(); });
     });
@@ -281,7 +298,8 @@ void Machine::onSerial(const QByteArray &bytes)
     const qsizetype lastNewline = m_console.lastIndexOf('\n');
     if (!m_error.isEmpty() || lastNewline < from)
         return;
-    for (const char *fatal : { "Kernel panic - not syncing", "vivarium-initramfs: FAILED" }) {
+    for (const char *fatal :
+        { "Kernel panic - not syncing", "vivarium-initramfs: FAILED", "vivarium-init: FAILED" }) {
         const qsizetype at = m_console.indexOf(fatal, m_fatalScan);
         if (at >= 0 && at < lastNewline) {
             const qsizetype end = m_console.indexOf('\n', at);
@@ -317,6 +335,8 @@ void Machine::onExited(int code, bool crashed, const QString &stderrTail)
     }
     ++m_generation;
     setState(m_expectExit || m_error.isEmpty() ? State::Off : State::Failed, m_error);
+    if (m_context.network)
+        m_context.network->setMachineRunning(m_spec.name, false);
 }
 
 QString Machine::deathMessage() const

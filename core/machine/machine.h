@@ -18,6 +18,8 @@ class QThread;
 namespace vivarium {
 
 class MachineProcess;
+class Network;
+struct LinkUpdate;
 
 // A failed driver call: a command's status, a timeout, a machine that died or never came up.
 class MachineError : public std::runtime_error {
@@ -49,6 +51,7 @@ struct MachineContext {
     QString outDir; // logs, screenshots, copied files
     QThread *ioThread = nullptr;
     EventLog *events = nullptr;
+    Network *network = nullptr; // null: no VLAN NICs
 };
 
 // One virtual machine with the NixOS test driver's methods. Thread-safe: the methods block the
@@ -105,6 +108,14 @@ public:
     void sendChars(const QString &text, double delaySeconds = 0.01);
     QString screenshot(const QString &name);
     void forwardPort(int hostPort, int guestPort);
+    // Takes every VLAN link of the machine down (up), as if its cables were pulled; eth0 stays.
+    void block();
+    void unblock();
+    // Vivarium's own: impair this machine's link on vlan; capture its NIC there (returns the
+    // pcap file's path).
+    void setLink(int vlan, const LinkUpdate &update);
+    QString capture(int vlan);
+    void stopCapture(int vlan);
     void copyFromHost(const QString &source, const QString &target);
     QString copyFromMachine(const QString &source, const QString &targetDir = {});
 
@@ -146,6 +157,7 @@ private:
     void setState(State state, const QString &detail = {});
     QString deathMessage() const;
     void requireSystemd(const QString &what) const;
+    void setLinksUp(bool up);
 
     MachineSpec m_spec;
     MachineContext m_context;

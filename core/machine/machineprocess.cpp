@@ -46,8 +46,29 @@ void MachineProcess::start()
         QStringLiteral("$ %1 %2\n").arg(m_qemu, m_arguments.join(QLatin1Char(' '))).toUtf8());
     m_qemuLog.flush();
 
+    // QEMU's VLAN NICs: one fresh switch port each, inherited as a fixed descriptor.
+    m_ports.clear();
+    QList<std::pair<int, int>> inherited;
+    for (const NicPort &nic : std::as_const(m_nicPorts)) {
+        auto port = std::make_unique<VdePort>();
+        QString error;
+        if (!port->open(nic.switchDir, nic.socketPath, m_name, &error)) {
+            m_ports.clear();
+            m_qemuLog.write(
+                QStringLiteral("[cannot join the VLAN switch: %1]\n").arg(error).toUtf8());
+            m_qemuLog.close();
+            m_serialLog.close();
+            m_failed = true;
+            emit failed(QStringLiteral("cannot join the VLAN switch: ") + error);
+            emit exited(-1, false, {});
+            return;
+        }
+        inherited.append({ port->dataSocket(), nic.fd });
+        m_ports.push_back(std::move(port));
+    }
+
     m_process = new QProcess(this);
-    dieWithParent(m_process);
+    dieWithParent(m_process, inherited);
     connect(m_process, &QProcess::readyReadStandardError, this, [this] {
         const QByteArray bytes = m_process->readAllStandardError();
         m_qemuLog.write(bytes);
@@ -72,6 +93,7 @@ void MachineProcess::start()
                             .toUtf8());
         m_qemuLog.close();
         m_serialLog.close();
+        m_ports.clear(); // the switches free QEMU's ports
         const QString tail = QString::fromUtf8(m_stderrTail).trimmed();
         m_process->deleteLater();
         m_process = nullptr;
@@ -88,6 +110,8 @@ void MachineProcess::start()
     m_process->setStandardInputFile(QProcess::nullDevice());
     m_process->setStandardOutputFile(QProcess::nullDevice());
     m_process->start(m_qemu, m_arguments);
+    for (const auto &port : m_ports)
+        port->releaseDataSocket(); // QEMU holds them now
     if (m_process)
         connectSockets();
 }

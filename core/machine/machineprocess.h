@@ -1,5 +1,6 @@
 #pragma once
 
+#include "../network/vdeport.h"
 #include "../qemu/qmpclient.h"
 #include "backdoorframe.h"
 
@@ -7,10 +8,20 @@
 #include <QObject>
 #include <QProcess>
 #include <QStringList>
+#include <memory>
+#include <vector>
 
 class QLocalSocket;
 
 namespace vivarium {
+
+// Where one VLAN NIC of QEMU joins its switch: a port opened at each start, handed to QEMU as
+// descriptor fd, closed when QEMU ends.
+struct NicPort {
+    QString switchDir;
+    QString socketPath;
+    int fd = -1;
+};
 
 // One QEMU process and its sockets (QMP, serial, backdoor, shell). Lives on an I/O thread and
 // never blocks: it turns bytes into signals and requests into bytes. Machine drives it.
@@ -23,6 +34,7 @@ public:
         QObject *parent = nullptr);
     ~MachineProcess() override;
 
+    void setNicPorts(QList<NicPort> ports) { m_nicPorts = std::move(ports); }
     // Starts QEMU paused, connects every socket, then lets the guest run: started() or failed().
     void start();
     void kill();
@@ -61,6 +73,8 @@ private:
     QLocalSocket *m_backdoor = nullptr;
     QLocalSocket *m_shell = nullptr;
     BackdoorDecoder m_decoder;
+    QList<NicPort> m_nicPorts;
+    std::vector<std::unique_ptr<VdePort>> m_ports; // while QEMU runs
     QFile m_serialLog;
     QFile m_qemuLog;
     QByteArray m_stderrTail;

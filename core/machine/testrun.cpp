@@ -30,6 +30,8 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
     run->m_accel = chooseAccelerator(options.accel, artifacts->kernel);
     run->m_ioThread.setObjectName(QStringLiteral("vivarium-io"));
     run->m_ioThread.start();
+    run->m_network = std::make_unique<Network>(
+        &run->m_spec, run->m_runDir.path(), run->m_outDir, &run->m_ioThread);
     for (const MachineSpec &m : run->m_spec.machines) {
         for (const char *log : { ".serial.log", ".qemu.log" })
             QFile::remove(run->m_outDir + QLatin1Char('/') + m.name + QLatin1String(log));
@@ -41,6 +43,7 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
         context.outDir = run->m_outDir;
         context.ioThread = &run->m_ioThread;
         context.events = &run->m_events;
+        context.network = run->m_network.get();
         run->m_machines.push_back(std::make_unique<Machine>(m, context));
     }
     return run;
@@ -49,6 +52,7 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
 TestRun::~TestRun()
 {
     m_machines.clear(); // kills QEMU on the I/O thread
+    m_network.reset(); // then the switches and filters
     m_ioThread.quit();
     m_ioThread.wait();
 }
@@ -64,6 +68,7 @@ Machine *TestRun::machine(const QString &name) const
 
 void TestRun::startAll()
 {
+    m_network->start();
     for (const auto &m : m_machines)
         m->start();
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "../event/actionevent.h"
+#include "../network/network.h"
 #include "../qemu/accelprobe.h"
 #include "../util/rundirectory.h"
 #include "machine.h"
@@ -32,7 +33,9 @@ public:
     QString runDir() const { return m_runDir.path(); }
     const std::vector<std::unique_ptr<Machine>> &machines() const { return m_machines; }
     Machine *machine(const QString &name) const;
+    Network *network() const { return m_network.get(); }
 
+    // Starts the network, then every machine.
     void startAll();
     // Starts every machine and waits until all are ready; throws the first machine's error.
     void waitAllReady(double timeout = Machine::defaultTimeout);
@@ -47,6 +50,7 @@ private:
     EventLog m_events;
     AccelChoice m_accel;
     QString m_outDir;
+    std::unique_ptr<Network> m_network;
     std::vector<std::unique_ptr<Machine>> m_machines;
 };
 

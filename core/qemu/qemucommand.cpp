@@ -67,10 +67,20 @@ QStringList qemuArguments(const QemuLaunch &l)
         QStringLiteral("-netdev"),
         QStringLiteral("user,id=user0,restrict=on"),
         QStringLiteral("-device"),
-        QStringLiteral("virtio-net-pci,netdev=user0"),
+        l.userNetMac.isEmpty() ? QStringLiteral("virtio-net-pci,netdev=user0")
+                               : QStringLiteral("virtio-net-pci,netdev=user0,mac=") + l.userNetMac,
         QStringLiteral("-display"),
         QStringLiteral("none"),
     };
+    for (const QemuNic &nic : l.nics) {
+        args << QStringLiteral("-netdev")
+             << QStringLiteral("dgram,id=vlan%1,local.type=fd,local.str=%2")
+                    .arg(nic.vlan)
+                    .arg(nic.fd)
+             << QStringLiteral("-device")
+             << QStringLiteral("virtio-net-pci,netdev=vlan%1,mac=%2,id=%3")
+                    .arg(QString::number(nic.vlan), nic.mac, nicDeviceId(nic.vlan));
+    }
     if (l.graphics) {
         args << QStringLiteral("-vga") << QStringLiteral("std");
         if (!l.vncSocket.isEmpty())
@@ -85,6 +95,11 @@ QStringList qemuArguments(const QemuLaunch &l)
     return args;
 }
 
+QString nicDeviceId(int vlan)
+{
+    return QStringLiteral("nic-vlan%1").arg(vlan);
+}
+
 QString hostShareKernelAppend(const QString &stage2, bool graphics, const QString &extra)
 {
     QStringList parts {
@@ -94,6 +109,8 @@ QString hostShareKernelAppend(const QString &stage2, bool graphics, const QStrin
         QStringLiteral("acpi=off"),
         QStringLiteral("cryptomgr.notests"),
         QStringLiteral("rodata=off"),
+        // Interfaces keep the kernel's names until the guest names them by MAC (eth0, eth1..).
+        QStringLiteral("net.ifnames=0"),
         QStringLiteral("vivarium.init=") + stage2,
     };
     if (graphics)

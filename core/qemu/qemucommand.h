@@ -5,6 +5,14 @@
 
 namespace vivarium {
 
+// A NIC on a VLAN: a virtio-net device whose frames go through a datagram socket QEMU inherits
+// as descriptor fd (connected to the port of a vde_switch).
+struct QemuNic {
+    int vlan = 0;
+    QString mac;
+    int fd = -1;
+};
+
 // Everything the QEMU command line of a host-share guest depends on.
 struct QemuLaunch {
     QString accel = QStringLiteral("tcg"); // "kvm" or "tcg"
@@ -21,6 +29,8 @@ struct QemuLaunch {
     QString shellSocket;
     bool graphics = false;
     QString vncSocket; // with graphics
+    QString userNetMac; // eth0, the restricted user-mode NIC
+    QList<QemuNic> nics;
     QStringList extraOptions;
 };
 
@@ -28,6 +38,8 @@ struct QemuLaunch {
 // continues, so no serial byte is lost.
 QStringList qemuArguments(const QemuLaunch &launch);
 // The kernel command line of a host-share guest whose init is stage2 (a path in the guest).
+// The QMP name of a VLAN NIC (for set_link).
+QString nicDeviceId(int vlan);
 QString hostShareKernelAppend(const QString &stage2, bool graphics, const QString &extra);
 
 } // namespace vivarium

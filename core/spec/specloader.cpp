@@ -151,15 +151,16 @@ public:
     void linkSetting(const QString &key, const toml::node &node, LinkSettings &settings)
     {
         if (key == QLatin1String("delay_ms")) {
-            settings.delayMs = number(node, key, 0, 60000).value_or(0);
+            settings.delayMs = number(node, key, 0, LinkSettings::maxDelayMs).value_or(0);
         } else if (key == QLatin1String("jitter_ms")) {
-            settings.jitterMs = number(node, key, 0, 60000).value_or(0);
+            settings.jitterMs = number(node, key, 0, LinkSettings::maxDelayMs).value_or(0);
         } else if (key == QLatin1String("loss")) {
             settings.loss = number(node, key, 0, 1).value_or(0);
         } else if (key == QLatin1String("dup")) {
             settings.dup = number(node, key, 0, 1).value_or(0);
         } else if (key == QLatin1String("bandwidth_kbit")) {
-            settings.bandwidthKbit = int(integer(node, key, 1, 100000000).value_or(0));
+            settings.bandwidthKbit
+                = int(integer(node, key, 1, LinkSettings::maxBandwidthKbit).value_or(0));
         } else if (key == QLatin1String("capture")) {
             settings.capture = boolean(node, key).value_or(false);
         }
@@ -444,8 +445,10 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
                     = reader.string(*machine, QStringLiteral("machine")).value_or(QString());
             if (const toml::node *vlan = t->get("vlan"))
                 link.vlan = int(reader.integer(*vlan, QStringLiteral("vlan"), 1, 254).value_or(0));
-            // A [[link]] starts from its VLAN's settings and overrides what it names.
+            // A [[link]] starts from its VLAN's settings and overrides what it names; capturing
+            // the VLAN is one file for the VLAN, not one per NIC.
             link.settings = spec.vlans.value(link.vlan);
+            link.settings.capture = false;
             for (auto &&[lk, lv] : *t) {
                 const QString key = str(lk.str());
                 if (linkKeys.contains(key))

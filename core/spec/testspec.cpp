@@ -7,6 +7,27 @@ QString SourceLocation::toString() const
     return QStringLiteral("%1:%2:%3").arg(file).arg(line).arg(column);
 }
 
+QString LinkSettings::validate() const
+{
+    const auto range = [](const char *key, double value, double min, double max) {
+        if (value >= min && value <= max)
+            return QString();
+        return QStringLiteral("'%1' must be between %2 and %3, not %4")
+            .arg(QLatin1String(key))
+            .arg(min)
+            .arg(max)
+            .arg(value);
+    };
+    for (const QString &error :
+        { range("delay_ms", delayMs, 0, maxDelayMs), range("jitter_ms", jitterMs, 0, maxDelayMs),
+            range("loss", loss, 0, 1), range("dup", dup, 0, 1),
+            range("bandwidth_kbit", bandwidthKbit, 0, maxBandwidthKbit) }) {
+        if (!error.isEmpty())
+            return error;
+    }
+    return {};
+}
+
 QString MachineSpec::pythonName() const
 {
     QString result = name;
@@ -28,7 +49,9 @@ LinkSettings TestSpec::linkSettings(const QString &machine, int vlan) const
         if (link.machine == machine && link.vlan == vlan)
             return link.settings;
     }
-    return vlans.value(vlan);
+    LinkSettings settings = vlans.value(vlan);
+    settings.capture = false; // capturing a VLAN is not capturing each of its NICs
+    return settings;
 }
 
 int TestSpec::nodeNumber(const QString &machine) const

@@ -16,8 +16,13 @@ struct SourceLocation {
     QString toString() const;
 };
 
-// Impairment of one link (a NIC's path to its VLAN switch). Unset values are "none".
+// Impairment of one link: what a machine's NIC sends into its VLAN switch is delayed, lost,
+// duplicated and limited (like netem on the machine's interface). Zero values are "none".
 struct LinkSettings {
+    // The ranges the test-file loader and the runtime API both enforce.
+    static constexpr double maxDelayMs = 60000;
+    static constexpr int maxBandwidthKbit = 100000000;
+
     double delayMs = 0;
     double jitterMs = 0;
     double loss = 0; // 0..1
@@ -25,6 +30,8 @@ struct LinkSettings {
     int bandwidthKbit = 0; // 0: unlimited
     bool capture = false;
     bool operator==(const LinkSettings &) const = default;
+    // Empty when every value is in its range; else what is wrong, naming the test-file key.
+    QString validate() const;
 };
 
 enum class InitKind { Minimal, Systemd };
@@ -71,6 +78,7 @@ struct TestSpec {
 
     const MachineSpec *machine(const QString &name) const;
     // The settings in force for machine's NIC on vlan: [[link]] over [vlans.N] over defaults.
+    // Its capture flag is the [[link]]'s only: a [vlans.N] capture is one file for the VLAN.
     LinkSettings linkSettings(const QString &machine, int vlan) const;
     // 1-based position of the name among all machine names, sorted (the NixOS address scheme).
     int nodeNumber(const QString &machine) const;

@@ -2,15 +2,19 @@
 
 #include <QProcess>
 #include <csignal>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 namespace vivarium {
 
-void dieWithParent(QProcess *process)
+void dieWithParent(QProcess *process, const QList<std::pair<int, int>> &inherited)
 {
     const pid_t parent = ::getpid();
-    process->setChildProcessModifier([parent] {
+    process->setChildProcessModifier([parent, inherited] {
+        // dup2 leaves close-on-exec off on the copy.
+        for (const auto &[from, to] : inherited)
+            ::dup2(from, to);
         ::setpgid(0, 0);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         // The parent may have died between fork and prctl.

@@ -1,11 +1,15 @@
 #pragma once
 
+#include <QList>
+#include <utility>
+
 class QProcess;
 
 namespace vivarium {
 
 // Makes the child die with Vivarium, also when Vivarium is killed with SIGKILL
-// (PR_SET_PDEATHSIG), and gives it a process group of its own.
-void dieWithParent(QProcess *process);
+// (PR_SET_PDEATHSIG), and gives it a process group of its own. inherited maps descriptors of
+// ours to the numbers the child gets them as (the rest stay closed on exec).
+void dieWithParent(QProcess *process, const QList<std::pair<int, int>> &inherited = {});
 
 } // namespace vivarium

@@ -72,10 +72,27 @@ private slots:
             error.contains("guest artifact") && error.contains("scripts/setup"), qPrintable(error));
     }
 
-    void sigkillLeavesNoQemuBehind()
+    void missingNetworkProgramsAreNamed()
+    {
+        const TestSpec spec = specFromToml(m_dir.path(), "no-vde", "[machines.lonely]\n");
+        std::unique_ptr<TestRun> run = makeRun(spec);
+        const QByteArray path = qgetenv("PATH");
+        qputenv("PATH", "/nonexistent");
+        QString error;
+        try {
+            run->startAll();
+        } catch (const MachineError &e) {
+            error = QString::fromStdString(e.what());
+        }
+        qputenv("PATH", path);
+        QCOMPARE(error, QString("vde_switch is not installed (apt-get install vde2)"));
+        QVERIFY(run->network()->processIds().isEmpty());
+    }
+
+    void sigkillLeavesNoQemuOrSwitchBehind()
     {
         const QString toml = m_dir.filePath("held.toml");
-        writeTestFile(toml, "[machines.held-one]\n[machines.held-two]\n");
+        writeTestFile(toml, "[machines.held-one]\nvlans = [1, 2]\n[machines.held-two]\n");
         QProcess holder;
         holder.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         holder.start(QCoreApplication::applicationDirPath() + "/vm_holder", { toml });
@@ -88,13 +105,14 @@ private slots:
             holder.waitForReadyRead(1000);
             while (holder.canReadLine()) {
                 const QString line = QString::fromUtf8(holder.readLine()).trimmed();
-                if (line.startsWith("QEMU_PID "))
-                    pids << line.mid(9).toLongLong();
+                if (line.startsWith("QEMU_PID ") || line.startsWith("NET_PID "))
+                    pids << line.section(' ', 1).toLongLong();
                 else if (line.startsWith("RUN_DIR "))
                     runDir = line.mid(8);
             }
         }
-        QCOMPARE(pids.size(), 2);
+        // Two QEMUs; two VLAN switches; three NICs with a switch and a filter each.
+        QCOMPARE(pids.size(), 2 + 2 + 3 * 2);
         for (qint64 pid : pids)
             QVERIFY(QFileInfo::exists(QStringLiteral("/proc/%1").arg(pid)));
         ::kill(pid_t(holder.processId()), SIGKILL);
@@ -111,7 +129,7 @@ private slots:
         };
         while (anyAlive() && clock.elapsed() < 10000)
             QTest::qWait(50);
-        QVERIFY2(!anyAlive(), "QEMU outlived the killed Vivarium process");
+        QVERIFY2(!anyAlive(), "QEMU, a switch or a filter outlived the killed Vivarium process");
         QVERIFY(QFileInfo(runDir).isDir()); // killed: nobody cleaned up, but it is private
         QCOMPARE(
             QFileInfo(runDir).permissions() & (QFileDevice::ReadOther | QFileDevice::ReadGroup),

@@ -25,6 +25,8 @@ int main(int argc, char **argv)
             QThread::msleep(10);
         std::printf("QEMU_PID %lld\n", static_cast<long long>(m->qemuPid()));
     }
+    for (qint64 pid : run->network()->processIds())
+        std::printf("NET_PID %lld\n", static_cast<long long>(pid));
     std::printf("RUN_DIR %s\n", qPrintable(run->runDir()));
     std::fflush(stdout);
     for (;;)

@@ -1,0 +1,78 @@
+// Machine's network methods: block/unblock through QMP, link settings and captures through the
+// test run's Network.
+#include "../network/network.h"
+#include "../qemu/qemucommand.h"
+#include "machine.h"
+
+#include <QJsonArray>
+
+namespace vivarium {
+
+namespace {
+
+QJsonObject updateArguments(int vlan, const LinkUpdate &update)
+{
+    QJsonObject arguments { { QStringLiteral("vlan"), vlan } };
+    const auto put = [&](const char *key, const auto &value) {
+        if (value)
+            arguments.insert(QLatin1String(key), double(*value));
+    };
+    put("delay_ms", update.delayMs);
+    put("jitter_ms", update.jitterMs);
+    put("loss", update.loss);
+    put("dup", update.dup);
+    put("bandwidth_kbit", update.bandwidthKbit);
+    return arguments;
+}
+
+} // namespace
+
+void Machine::setLinksUp(bool up)
+{
+    for (int vlan : m_spec.vlans)
+        qmp(QStringLiteral("set_link"),
+            { { QStringLiteral("name"), nicDeviceId(vlan) }, { QStringLiteral("up"), up } });
+    if (m_context.network)
+        m_context.network->setBlocked(m_spec.name, !up);
+}
+
+void Machine::block()
+{
+    action(QStringLiteral("block"), {}, [&] { setLinksUp(false); });
+}
+
+void Machine::unblock()
+{
+    action(QStringLiteral("unblock"), {}, [&] { setLinksUp(true); });
+}
+
+void Machine::setLink(int vlan, const LinkUpdate &update)
+{
+    action(QStringLiteral("set_link"), updateArguments(vlan, update), [&] {
+        if (!m_context.network)
+            throw MachineError(MachineError::Kind::Usage,
+                QStringLiteral("machine %1 has no network").arg(m_spec.name));
+        m_context.network->setLink(m_spec.name, vlan, update);
+    });
+}
+
+QString Machine::capture(int vlan)
+{
+    return actionResult<QString>(
+        QStringLiteral("capture"), { { QStringLiteral("vlan"), vlan } }, [&] {
+            if (!m_context.network)
+                throw MachineError(MachineError::Kind::Usage,
+                    QStringLiteral("machine %1 has no network").arg(m_spec.name));
+            return m_context.network->startCapture(vlan, m_spec.name);
+        });
+}
+
+void Machine::stopCapture(int vlan)
+{
+    action(QStringLiteral("stop_capture"), { { QStringLiteral("vlan"), vlan } }, [&] {
+        if (m_context.network)
+            m_context.network->stopCapture(vlan, m_spec.name);
+    });
+}
+
+} // namespace vivarium
