@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <algorithm>
 #include <condition_variable>
@@ -36,6 +37,35 @@ double percentile(QList<double> samples, double p)
     const qsizetype index
         = qMin<qsizetype>(samples.size() - 1, qsizetype(p * double(samples.size() - 1) + 0.5));
     return samples.at(index);
+}
+
+// The RTTs in ms of count pings from machine to address, 0.2 s apart.
+QList<double> pingTimes(Machine *machine, const QString &address, int count)
+{
+    const QString out = machine->succeed(
+        QStringLiteral("ping -n -c %1 -i 0.2 -W 5 %2").arg(count).arg(address), 300);
+    static const QRegularExpression time(QStringLiteral("time=([0-9.]+) ms"));
+    QList<double> times;
+    for (auto it = time.globalMatch(out); it.hasNext();)
+        times << it.next().captured(1).toDouble();
+    return times;
+}
+
+// Megabits per second of one TCP stream of megabytes from sender to receiver (at address), as
+// the sender's clock sees it from the first byte to the receiver's close.
+double tcpMbit(Machine *sender, Machine *receiver, const QString &address, int megabytes)
+{
+    receiver->succeed(QStringLiteral("(nc -lk 5001 > /dev/null 2>&1 &)"));
+    receiver->waitForOpenPort(5001, QStringLiteral("localhost"), 30);
+    const QString micros = sender->succeed(
+        QStringLiteral("start=$(date +%s%N); "
+                       "dd if=/dev/zero bs=64k count=%1 2>/dev/null | nc -N %2 5001; "
+                       "echo $(( ($(date +%s%N) - start) / 1000 ))")
+            .arg(megabytes * 16)
+            .arg(address),
+        600);
+    receiver->execute(QStringLiteral("pkill -f 'nc -lk 5001'"));
+    return double(megabytes) * 8 / (micros.trimmed().toDouble() / 1e6);
 }
 
 class Bench {
@@ -186,38 +216,47 @@ int main(int argc, char **argv)
     const QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Fewer repetitions."));
     const QCommandLineOption accel(
         QStringLiteral("accel"), QStringLiteral("auto, kvm or tcg."), QStringLiteral("ACCEL"));
-    parser.addOptions({ json, quick, accel });
+    const QCommandLineOption only(QStringLiteral("only"),
+        QStringLiteral("Measure only these sections (boot, commands, network), comma separated."),
+        QStringLiteral("SECTIONS"));
+    parser.addOptions({ json, quick, accel, only });
     parser.process(app);
+    const QStringList sections = parser.value(only).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    const auto want = [&](const char *section) {
+        return sections.isEmpty() || sections.contains(QLatin1String(section));
+    };
 
     Bench bench(parser.value(accel), parser.isSet(quick));
     const int boots = bench.quick() ? 2 : 5;
     const int commands = bench.quick() ? 200 : 1000;
     QList<Figure> figures;
 
-    progress("minimal guest boots");
-    QList<double> minimal;
-    for (int i = 0; i < boots; ++i)
-        minimal << bench.bootSeconds("[machines.m]\n", 1);
-    figures << Figure { QStringLiteral("minimal_ready_s"),
-        QStringLiteral("minimal guest start to ready backdoor (median)"), percentile(minimal, 0.5),
-        QStringLiteral("s"), QStringLiteral("<= 2.5") };
+    if (want("boot")) {
+        progress("minimal guest boots");
+        QList<double> minimal;
+        for (int i = 0; i < boots; ++i)
+            minimal << bench.bootSeconds("[machines.m]\n", 1);
+        figures << Figure { QStringLiteral("minimal_ready_s"),
+            QStringLiteral("minimal guest start to ready backdoor (median)"),
+            percentile(minimal, 0.5), QStringLiteral("s"), QStringLiteral("<= 2.5") };
 
-    progress("systemd guest boots");
-    QList<double> systemd;
-    for (int i = 0; i < qMax(1, boots / 2); ++i)
-        systemd << bench.bootSeconds("[machines.s]\ninit = \"systemd\"\n", 1);
-    figures << Figure { QStringLiteral("systemd_ready_s"),
-        QStringLiteral("systemd guest start to ready backdoor (median)"), percentile(systemd, 0.5),
-        QStringLiteral("s"), QStringLiteral("<= 6") };
+        progress("systemd guest boots");
+        QList<double> systemd;
+        for (int i = 0; i < qMax(1, boots / 2); ++i)
+            systemd << bench.bootSeconds("[machines.s]\ninit = \"systemd\"\n", 1);
+        figures << Figure { QStringLiteral("systemd_ready_s"),
+            QStringLiteral("systemd guest start to ready backdoor (median)"),
+            percentile(systemd, 0.5), QStringLiteral("s"), QStringLiteral("<= 6") };
 
-    progress("three guests at once");
-    figures << Figure { QStringLiteral("three_ready_s"),
-        QStringLiteral("three minimal guests at once, all ready"),
-        bench.bootSeconds("[machines.a]\n[machines.b]\n[machines.c]\n", 3), QStringLiteral("s"),
-        QStringLiteral("<= 4") };
+        progress("three guests at once");
+        figures << Figure { QStringLiteral("three_ready_s"),
+            QStringLiteral("three minimal guests at once, all ready"),
+            bench.bootSeconds("[machines.a]\n[machines.b]\n[machines.c]\n", 3), QStringLiteral("s"),
+            QStringLiteral("<= 4") };
+    }
 
-    progress("commands, screenshots and memory");
-    {
+    if (want("commands")) {
+        progress("commands, screenshots and memory");
         std::unique_ptr<TestRun> r = bench.run(
             QStringLiteral("commands"), "[machines.m]\n[machines.screen]\ngraphics = true\n");
         r->waitAllReady(300);
@@ -262,6 +301,41 @@ int main(int argc, char **argv)
         figures << Figure { QStringLiteral("qemu_rss_mb"),
             QStringLiteral("QEMU RSS of a ready minimal guest"),
             double(rssKiB(m->qemuPid())) / 1024.0, QStringLiteral("MB"), QString() };
+    }
+
+    if (want("network")) {
+        progress("networks");
+        QElapsedTimer clock;
+        clock.start();
+        std::unique_ptr<TestRun> r = bench.run(QStringLiteral("network"),
+            "[machines.a]\nvlans = [1]\n[machines.router]\nvlans = [1, 2]\n"
+            "[machines.b]\nvlans = [2]\n");
+        r->network()->start();
+        const double networkMs = double(clock.nsecsElapsed()) / 1e6;
+        r->waitAllReady(300);
+        figures << Figure { QStringLiteral("network_ready_s"),
+            QStringLiteral("3 guests on 2 VLANs: network up, all ready"),
+            double(clock.elapsed()) / 1000.0, QStringLiteral("s"), QString() };
+        figures << Figure { QStringLiteral("network_start_ms"),
+            QStringLiteral("  of which 2 VLAN switches + 4 NIC paths"), networkMs,
+            QStringLiteral("ms"), QString() };
+        Machine *a = r->machine(QStringLiteral("a"));
+        Machine *router = r->machine(QStringLiteral("router"));
+        pingTimes(a, QStringLiteral("192.168.1.3"), 5); // warm up: ARP, caches
+        const double rtt = percentile(pingTimes(a, QStringLiteral("192.168.1.3"), 30), 0.5);
+        figures << Figure { QStringLiteral("ping_rtt_ms"),
+            QStringLiteral("ping RTT guest to guest via switch + filters (p50)"), rtt,
+            QStringLiteral("ms"), QString() };
+        r->network()->setVlan(1, LinkUpdate { .delayMs = 50 });
+        const double delayed = percentile(pingTimes(a, QStringLiteral("192.168.1.3"), 10), 0.5);
+        figures << Figure { QStringLiteral("ping_rtt_delay50_ms"),
+            QStringLiteral("the same with delay_ms = 50 on VLAN 1 (p50)"), delayed,
+            QStringLiteral("ms"), QStringLiteral("~ rtt + 100") };
+        r->network()->setVlan(1, LinkUpdate { .delayMs = 0 });
+        figures << Figure { QStringLiteral("tcp_mbit"),
+            QStringLiteral("TCP throughput guest to guest across one VLAN"),
+            tcpMbit(a, router, QStringLiteral("192.168.1.3"), bench.quick() ? 16 : 64),
+            QStringLiteral("Mb"), QString() };
     }
 
     QJsonObject object;

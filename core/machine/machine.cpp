@@ -2,6 +2,7 @@
 
 #include "../network/network.h"
 #include "../qemu/accelprobe.h"
+#include "../qemu/hosttsc.h"
 #include "../qemu/qemucommand.h"
 #include "machineprocess.h"
 
@@ -166,10 +167,14 @@ void Machine::start()
         launch.initrd = m_spec.initrd.isEmpty() ? m_context.artifacts.initramfs : m_spec.initrd;
         // A systemd guest boots its own target: the backdoor and the services it asks for, not
         // whatever the host enables.
-        const QString append = m_spec.init == InitKind::Systemd
-            ? QString(QStringLiteral("systemd.unit=vivarium.target ") + m_spec.append).trimmed()
-            : m_spec.append;
-        launch.kernelAppend = hostShareKernelAppend(stage2, m_spec.graphics, append);
+        QStringList append;
+        if (m_spec.init == InitKind::Systemd)
+            append << QStringLiteral("systemd.unit=vivarium.target");
+        if (m_context.accel == QLatin1String("tcg") && hostTscKhz() > 0)
+            append << QStringLiteral("tsc_early_khz=%1 tsc=reliable").arg(hostTscKhz());
+        if (!m_spec.append.isEmpty())
+            append << m_spec.append;
+        launch.kernelAppend = hostShareKernelAppend(stage2, m_spec.graphics, append.join(QLatin1Char(' ')));
         launch.machineDir = m_paths.guestDir;
         launch.disk = m_paths.disk;
         launch.qmpSocket = m_paths.qmpSocket;

@@ -12,11 +12,9 @@ QString LinkSettings::validate() const
     const auto range = [](const char *key, double value, double min, double max) {
         if (value >= min && value <= max)
             return QString();
+        const auto number = [](double v) { return QString::number(v, 'g', 12); };
         return QStringLiteral("'%1' must be between %2 and %3, not %4")
-            .arg(QLatin1String(key))
-            .arg(min)
-            .arg(max)
-            .arg(value);
+            .arg(QLatin1String(key), number(min), number(max), number(value));
     };
     for (const QString &error :
         { range("delay_ms", delayMs, 0, maxDelayMs), range("jitter_ms", jitterMs, 0, maxDelayMs),

@@ -137,6 +137,19 @@ loss = 0.5
         QCOMPARE(spec->linkSettings("server", 1), LinkSettings {});
     }
 
+    void vlanCaptureIsOneFileNotOnePerNic()
+    {
+        const auto spec = load("[machines.a]\n[machines.b]\n[vlans.1]\ncapture = true\n"
+                               "delay_ms = 5\n[[link]]\nmachine = \"b\"\nvlan = 1\nloss = 0.5\n");
+        QVERIFY(spec);
+        QVERIFY(spec->vlans.value(1).capture);
+        QVERIFY(!spec->linkSettings("a", 1).capture);
+        QVERIFY(!spec->linkSettings("b", 1).capture);
+        QCOMPARE(spec->linkSettings("a", 1).delayMs, 5.0);
+        QCOMPARE(spec->linkSettings("b", 1).delayMs, 5.0);
+        QCOMPARE(spec->linkSettings("b", 1).loss, 0.5);
+    }
+
     void defaults()
     {
         const auto spec = load("[machines.a]\n");
