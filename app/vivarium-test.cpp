@@ -1,10 +1,16 @@
 // vivarium-test: runs a test headless (DESIGN section 7).
 #include "machine/testrun.h"
+#include "report/eventrecorder.h"
+#include "report/reports.h"
+#include "report/terminallog.h"
+#include "script/scriptengine.h"
 #include "spec/specloader.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
 #include <cstdio>
 
 using namespace vivarium;
@@ -46,7 +52,12 @@ int main(int argc, char **argv)
         QStringLiteral("ACCEL"));
     const QCommandLineOption timeout(QStringLiteral("global-timeout"),
         QStringLiteral("Seconds before the run is stopped."), QStringLiteral("S"));
-    parser.addOptions({ outDir, keep, accel, timeout });
+    const QCommandLineOption interactive({ QStringLiteral("I"), QStringLiteral("interactive") },
+        QStringLiteral("A Python prompt with the script's globals instead of the script."));
+    const QCommandLineOption junit(QStringLiteral("junit-xml"),
+        QStringLiteral("Where to write the JUnit report (default: OUTPUT/junit.xml)."),
+        QStringLiteral("FILE"));
+    parser.addOptions({ outDir, keep, accel, timeout, interactive, junit });
     parser.addPositionalArgument(QStringLiteral("TEST.toml"), QStringLiteral("The test file."));
     if (!parser.parse(app.arguments())) {
         complain(QStringLiteral("vivarium-test: ") + parser.errorText());
@@ -76,8 +87,16 @@ int main(int argc, char **argv)
             complain(error);
         return BadInput;
     }
-    if (parser.isSet(timeout))
-        spec->globalTimeoutS = parser.value(timeout).toInt();
+    if (parser.isSet(timeout)) {
+        bool ok = false;
+        spec->globalTimeoutS = parser.value(timeout).toInt(&ok);
+        if (!ok || spec->globalTimeoutS <= 0) {
+            complain(QStringLiteral("vivarium-test: --global-timeout must be a positive number of "
+                                    "seconds, not \"%1\"")
+                         .arg(parser.value(timeout)));
+            return BadInput;
+        }
+    }
 
     TestRun::Options options;
     options.outDir = parser.value(outDir);
@@ -95,24 +114,60 @@ int main(int argc, char **argv)
             .arg(run->accel().accel, run->accel().reason, run->outDir()));
     QElapsedTimer clock;
     clock.start();
-    try {
-        run->waitAllReady(spec->globalTimeoutS);
-        for (const auto &m : run->machines())
-            say(QStringLiteral("  %1: ready after %2 s")
-                    .arg(m->name())
-                    .arg(m->readySeconds(), 0, 'f', 2));
-        if (!spec->script.isEmpty())
-            say(QStringLiteral("vivarium-test: the machines are up; running scripts needs the "
-                               "script engine, which this build does not have yet"));
-        for (const auto &m : run->machines())
-            m->shutdown(60);
-    } catch (const MachineError &e) {
-        complain(QStringLiteral("vivarium-test: FAILED: ") + QString::fromStdString(e.what()));
-        return TestFailed;
+    EventRecorder recorder(run->outDir() + QStringLiteral("/events.jsonl"));
+    recorder.watch(run->events());
+    recorder.watch(run->network());
+    TerminalLog terminal(&recorder);
+    ScriptEngine engine(run.get());
+    recorder.watch(&engine);
+    engine.setGlobalTimeout(spec->globalTimeoutS);
+    QString source;
+    if (parser.isSet(interactive)) {
+        engine.setGlobalTimeout(0);
+        engine.startInteractive();
+    } else if (spec->script.isEmpty()) {
+        // No script: the test is that every machine comes up.
+        source = QStringLiteral(
+            "start_all()\nfor machine in machines:\n    machine.wait_for_ready()\n");
+        engine.startSource(source, QStringLiteral("<no script>"));
+    } else {
+        QFile file(spec->script);
+        if (!file.open(QIODevice::ReadOnly)) {
+            complain(QStringLiteral("vivarium-test: cannot read the script %1: %2")
+                         .arg(spec->script, file.errorString()));
+            return BadInput;
+        }
+        source = QString::fromUtf8(file.readAll());
+        engine.startSource(source, spec->script);
     }
-    say(QStringLiteral("vivarium-test: passed in %1 s")
-            .arg(double(clock.elapsed()) / 1000.0, 0, 'f', 1));
+    const ScriptResult result = engine.wait();
+    recorder.recordResult(result);
+
+    ReportInput report { spec->name, spec->script, source, recorder.events(), result };
+    const QString junitPath = parser.isSet(junit)
+        ? QFileInfo(parser.value(junit)).absoluteFilePath()
+        : run->outDir() + QStringLiteral("/junit.xml");
+    for (const QString &problem : { writeJunit(junitPath, report),
+             writeHtmlReport(run->outDir() + QStringLiteral("/log.html"), report) }) {
+        if (!problem.isEmpty())
+            complain(QStringLiteral("vivarium-test: ") + problem);
+    }
+    const double seconds = double(clock.elapsed()) / 1000.0;
     if (options.keepMachineState)
         say(QStringLiteral("vivarium-test: machine state kept in %1").arg(run->runDir()));
-    return Passed;
+    if (result.outcome == ScriptResult::Outcome::Passed) {
+        say(QStringLiteral("vivarium-test: %1 passed in %2 s; report %3/log.html")
+                .arg(spec->name)
+                .arg(seconds, 0, 'f', 1)
+                .arg(run->outDir()));
+        return Passed;
+    }
+    const QString where
+        = result.line > 0 ? QStringLiteral("%1:%2: ").arg(result.file).arg(result.line) : QString();
+    complain(
+        QStringLiteral("vivarium-test: %1 %2 after %3 s: %4%5\nvivarium-test: report %6/log.html")
+            .arg(spec->name, ScriptResult::outcomeName(result.outcome).toUpper())
+            .arg(seconds, 0, 'f', 1)
+            .arg(where, result.message, run->outDir()));
+    return TestFailed;
 }

@@ -2,6 +2,12 @@
 
 namespace vivarium {
 
+ScriptLocation &ScriptLocation::current()
+{
+    thread_local ScriptLocation location;
+    return location;
+}
+
 QString ActionEvent::resultName(Result result)
 {
     switch (result) {
@@ -29,6 +35,9 @@ QJsonObject ActionEvent::toJson() const
         { QStringLiteral("duration_ms"), durationMs },
         { QStringLiteral("result"), resultName(result) },
         { QStringLiteral("message"), message },
+        { QStringLiteral("artifact"), artifact },
+        { QStringLiteral("file"), file },
+        { QStringLiteral("line"), line },
     };
 }
 

@@ -3,8 +3,17 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QString>
+#include <atomic>
 
 namespace vivarium {
+
+// The script line a thread is running, set by the script engine as it goes; driver calls record
+// it so reports and the workbench can point at the line.
+struct ScriptLocation {
+    QString file;
+    int line = 0;
+    static ScriptLocation &current(); // of the calling thread
+};
 
 // One driver call on a machine (start, succeed, wait_for_unit ...), for the reports and the GUI.
 struct ActionEvent {
@@ -17,6 +26,9 @@ struct ActionEvent {
     qint64 durationMs = 0;
     Result result = Result::Running;
     QString message; // the error, or a short result ("exit 0")
+    QString artifact; // a file the action wrote (a screenshot), or empty
+    QString file; // the script line that made the call, when a script did
+    int line = 0;
 
     QJsonObject toJson() const;
     static QString resultName(Result result);
@@ -35,6 +47,13 @@ signals:
     void actionStarted(const vivarium::ActionEvent &event);
     void actionFinished(const vivarium::ActionEvent &event);
     void machineStateChanged(const QString &machine, const QString &state, const QString &detail);
+    // A whole line a machine wrote on its serial console (without the line end).
+    void consoleLine(const QString &machine, const QString &line);
+    // The script's own output: log(), print().
+    void logMessage(const QString &text);
+    void subtestStarted(const QString &name, const QString &file, int line);
+    void subtestFinished(
+        const QString &name, bool passed, const QString &message, qint64 durationMs);
 
 private:
     std::atomic<quint64> m_nextId { 1 };

@@ -28,7 +28,26 @@ QString shortened(const QString &text, int limit = 400)
     return text.size() <= limit ? text : text.left(limit) + QStringLiteral("…");
 }
 
+// A command's output for an error message: each stream that said something, shortened.
+QString outputText(const CommandResult &result)
+{
+    QString text;
+    if (!result.stdoutBytes.trimmed().isEmpty())
+        text += QStringLiteral("\nstdout: ")
+            + shortened(QString::fromUtf8(result.stdoutBytes).trimmed());
+    if (!result.stderrBytes.trimmed().isEmpty())
+        text += QStringLiteral("\nstderr: ")
+            + shortened(QString::fromUtf8(result.stderrBytes).trimmed());
+    return text;
+}
+
 } // namespace
+
+QString &Machine::actionArtifact()
+{
+    thread_local QString artifact;
+    return artifact;
+}
 
 QString machineStateName(Machine::State state)
 {
@@ -108,6 +127,8 @@ void Machine::action(
     event.action = name;
     event.arguments = arguments;
     event.startMs = nowMs();
+    event.file = ScriptLocation::current().file;
+    event.line = ScriptLocation::current().line;
     if (m_context.events) {
         event.id = m_context.events->nextId();
         emit m_context.events->actionStarted(event);
@@ -119,8 +140,10 @@ void Machine::action(
         if (m_context.events)
             emit m_context.events->actionFinished(event);
     };
+    actionArtifact().clear();
     try {
         body();
+        event.artifact = actionArtifact();
     } catch (const MachineError &e) {
         finish(e.kind() == MachineError::Kind::Timeout ? ActionEvent::Result::Timeout
                                                        : ActionEvent::Result::Failed,
@@ -174,7 +197,8 @@ void Machine::start()
             append << QStringLiteral("tsc_early_khz=%1 tsc=reliable").arg(hostTscKhz());
         if (!m_spec.append.isEmpty())
             append << m_spec.append;
-        launch.kernelAppend = hostShareKernelAppend(stage2, m_spec.graphics, append.join(QLatin1Char(' ')));
+        launch.kernelAppend
+            = hostShareKernelAppend(stage2, m_spec.graphics, append.join(QLatin1Char(' ')));
         launch.machineDir = m_paths.guestDir;
         launch.disk = m_paths.disk;
         launch.qmpSocket = m_paths.qmpSocket;
@@ -294,10 +318,24 @@ void Machine::start()
 
 void Machine::onSerial(const QByteArray &bytes)
 {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock(m_mutex);
     const qsizetype from = m_console.size();
     m_console += bytes;
     m_changed.notify_all();
+    QStringList lines;
+    for (qsizetype end = m_console.indexOf('\n', from); end >= 0;
+         end = m_console.indexOf('\n', m_lineStart)) {
+        lines << QString::fromUtf8(m_console.mid(m_lineStart, end - m_lineStart))
+                     .remove(QLatin1Char('\r'));
+        m_lineStart = end + 1;
+    }
+    if (m_context.events && !lines.isEmpty()) {
+        // Serial data comes only from the I/O thread, so the lines keep their order.
+        lock.unlock();
+        for (const QString &line : std::as_const(lines))
+            emit m_context.events->consoleLine(m_spec.name, line);
+        lock.lock();
+    }
     // A guest that cannot boot says so on the serial line: fail now, not at a timeout.
     // Only whole lines: the reason follows the marker on the same line.
     const qsizetype lastNewline = m_console.lastIndexOf('\n');
@@ -425,58 +463,76 @@ CommandResult Machine::execute(const QString &command, double timeout)
 {
     waitForReady();
     return actionResult<CommandResult>(QStringLiteral("execute"),
-        { { QStringLiteral("command"), command }, { QStringLiteral("timeout"), timeout } }, [&] {
-            std::lock_guard serial(m_commandMutex);
-            quint32 id;
-            {
-                std::lock_guard lock(m_mutex);
-                id = m_nextCommand++;
-                m_commands.insert(id, {});
-            }
-            MachineProcess *process = m_process;
-            const QByteArray bytes = command.toUtf8();
-            invoke([process, id, bytes] { process->sendCommand(id, bytes); });
-            std::unique_lock lock(m_mutex);
-            try {
-                waitUntil(
-                    lock, [&] { return m_commands.value(id).done; }, timeout,
-                    QStringLiteral("command `%1`").arg(shortened(command, 200)));
-            } catch (const MachineError &e) {
-                m_commands.remove(id);
-                if (e.kind() != MachineError::Kind::Dead)
-                    invoke([process, id] { process->cancelCommand(id); });
-                throw;
-            }
-            const Pending done = m_commands.take(id);
-            if (done.reset)
-                throw MachineError(MachineError::Kind::Dead,
-                    QStringLiteral("machine %1: the guest was reset while running `%2`")
-                        .arg(m_spec.name, command));
-            return CommandResult { done.status, done.out, done.err };
-        });
+        { { QStringLiteral("command"), command }, { QStringLiteral("timeout"), timeout } },
+        [&] { return runCommand(command, timeout); });
+}
+
+CommandResult Machine::runCommand(const QString &command, double timeout)
+{
+    waitForReady();
+    std::lock_guard serial(m_commandMutex);
+    quint32 id;
+    {
+        std::lock_guard lock(m_mutex);
+        id = m_nextCommand++;
+        m_commands.insert(id, {});
+    }
+    MachineProcess *process = m_process;
+    const QByteArray bytes = command.toUtf8();
+    invoke([process, id, bytes] { process->sendCommand(id, bytes); });
+    std::unique_lock lock(m_mutex);
+    try {
+        waitUntil(
+            lock, [&] { return m_commands.value(id).done; }, timeout,
+            QStringLiteral("command `%1`").arg(shortened(command, 200)));
+    } catch (const MachineError &e) {
+        m_commands.remove(id);
+        if (e.kind() != MachineError::Kind::Dead)
+            invoke([process, id] { process->cancelCommand(id); });
+        throw;
+    }
+    const Pending done = m_commands.take(id);
+    if (done.reset)
+        throw MachineError(MachineError::Kind::Dead,
+            QStringLiteral("machine %1: the guest was reset while running `%2`")
+                .arg(m_spec.name, command));
+    return CommandResult { done.status, done.out, done.err };
 }
 
 QString Machine::succeed(const QString &command, double timeout)
 {
-    const CommandResult result = execute(command, timeout);
+    waitForReady();
+    return actionResult<QString>(QStringLiteral("succeed"),
+        { { QStringLiteral("command"), command } }, [&] { return succeedBody(command, timeout); });
+}
+
+QString Machine::succeedBody(const QString &command, double timeout)
+{
+    const CommandResult result = runCommand(command, timeout);
     if (result.status != 0) {
         throw MachineError(MachineError::Kind::Failed,
-            QStringLiteral("machine %1: command `%2` failed (exit code %3)\nstdout: %4\nstderr: %5")
+            QStringLiteral("machine %1: command `%2` failed (exit code %3)%4")
                 .arg(m_spec.name, command)
                 .arg(result.status)
-                .arg(shortened(QString::fromUtf8(result.stdoutBytes)),
-                    shortened(QString::fromUtf8(result.stderrBytes))));
+                .arg(outputText(result)));
     }
     return QString::fromUtf8(result.stdoutBytes);
 }
 
 QString Machine::fail(const QString &command, double timeout)
 {
-    const CommandResult result = execute(command, timeout);
+    waitForReady();
+    return actionResult<QString>(QStringLiteral("fail"), { { QStringLiteral("command"), command } },
+        [&] { return failBody(command, timeout); });
+}
+
+QString Machine::failBody(const QString &command, double timeout)
+{
+    const CommandResult result = runCommand(command, timeout);
     if (result.status == 0) {
         throw MachineError(MachineError::Kind::Failed,
-            QStringLiteral("machine %1: command `%2` unexpectedly succeeded\nstdout: %3")
-                .arg(m_spec.name, command, shortened(QString::fromUtf8(result.stdoutBytes))));
+            QStringLiteral("machine %1: command `%2` unexpectedly succeeded%3")
+                .arg(m_spec.name, command, outputText(result)));
     }
     return QString::fromUtf8(result.stdoutBytes);
 }
@@ -491,7 +547,7 @@ QString Machine::retryCommand(const QString &command, bool wantSuccess, double t
         if (left <= 0)
             break;
         try {
-            last = execute(command, left);
+            last = runCommand(command, left);
         } catch (const MachineError &e) {
             if (e.kind() != MachineError::Kind::Timeout)
                 throw;

@@ -151,6 +151,11 @@ private:
     // The pause between two polls of a condition in the guest; throws when cancelled.
     void pollPause();
     QString retryCommand(const QString &command, bool wantSuccess, double timeout);
+    // A command on the backdoor, not reported as an action of its own.
+    CommandResult runCommand(const QString &command, double timeout);
+    QMap<QString, QString> unitInfo(const QString &unit);
+    QString succeedBody(const QString &command, double timeout);
+    QString failBody(const QString &command, double timeout);
     void invoke(std::function<void()> call) const;
     void onSerial(const QByteArray &bytes);
     void onExited(int code, bool crashed, const QString &stderrTail);
@@ -158,6 +163,8 @@ private:
     QString deathMessage() const;
     void requireSystemd(const QString &what) const;
     void setLinksUp(bool up);
+    // A file the running action wrote, for its event (the calling thread's).
+    static QString &actionArtifact();
 
     MachineSpec m_spec;
     MachineContext m_context;
@@ -174,6 +181,7 @@ private:
     bool m_cancelled = false;
     QString m_error;
     QByteArray m_console;
+    qsizetype m_lineStart = 0; // where the console's unfinished line starts
     qsizetype m_consoleCursor = 0;
     qsizetype m_fatalScan = 0; // where the search for fatal boot messages goes on
     QHash<quint32, Pending> m_commands;

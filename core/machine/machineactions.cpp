@@ -71,14 +71,24 @@ void Machine::requireSystemd(const QString &what) const
 CommandResult Machine::systemctl(const QString &arguments)
 {
     requireSystemd(QStringLiteral("systemctl"));
-    return execute(QStringLiteral("systemctl ") + arguments);
+    waitForReady();
+    return actionResult<CommandResult>(QStringLiteral("systemctl"),
+        { { QStringLiteral("arguments"), arguments } },
+        [&] { return runCommand(QStringLiteral("systemctl ") + arguments, defaultTimeout); });
 }
 
 QMap<QString, QString> Machine::getUnitInfo(const QString &unit)
 {
     requireSystemd(QStringLiteral("get_unit_info"));
+    waitForReady();
+    return actionResult<QMap<QString, QString>>(QStringLiteral("get_unit_info"),
+        { { QStringLiteral("unit"), unit } }, [&] { return unitInfo(unit); });
+}
+
+QMap<QString, QString> Machine::unitInfo(const QString &unit)
+{
     const CommandResult result
-        = execute(QStringLiteral("systemctl --no-pager show ") + quoted(unit));
+        = runCommand(QStringLiteral("systemctl --no-pager show ") + quoted(unit), defaultTimeout);
     if (result.status != 0)
         throw MachineError(MachineError::Kind::Failed,
             QStringLiteral("machine %1: cannot get information about unit %2: %3")
@@ -95,7 +105,7 @@ QMap<QString, QString> Machine::getUnitInfo(const QString &unit)
 
 QString Machine::getUnitProperty(const QString &unit, const QString &property)
 {
-    const QMap<QString, QString> info = getUnitInfo(unit);
+    const QMap<QString, QString> info = unitInfo(unit);
     if (!info.contains(property))
         throw MachineError(MachineError::Kind::Failed,
             QStringLiteral("machine %1: unit %2 has no property %3")
@@ -107,7 +117,7 @@ void Machine::requireUnitState(const QString &unit, const QString &state)
 {
     action(QStringLiteral("require_unit_state"),
         { { QStringLiteral("unit"), unit }, { QStringLiteral("state"), state } }, [&] {
-            const QString active = getUnitInfo(unit).value(QStringLiteral("ActiveState"));
+            const QString active = unitInfo(unit).value(QStringLiteral("ActiveState"));
             if (active != state)
                 throw MachineError(MachineError::Kind::Failed,
                     QStringLiteral(
@@ -123,7 +133,7 @@ void Machine::waitForUnit(const QString &unit, double timeout)
         const auto deadline
             = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
         for (;;) {
-            const QMap<QString, QString> info = getUnitInfo(unit);
+            const QMap<QString, QString> info = unitInfo(unit);
             const QString state = info.value(QStringLiteral("ActiveState"));
             if (state == QLatin1String("active"))
                 return;
@@ -133,7 +143,7 @@ void Machine::waitForUnit(const QString &unit, double timeout)
                         .arg(m_spec.name, unit));
             if (state == QLatin1String("inactive")) {
                 const CommandResult jobs
-                    = execute(QStringLiteral("systemctl list-jobs --full 2>&1"));
+                    = runCommand(QStringLiteral("systemctl list-jobs --full 2>&1"), defaultTimeout);
                 if (jobs.stdoutBytes.contains("No jobs"))
                     throw MachineError(MachineError::Kind::Failed,
                         QStringLiteral(
@@ -306,6 +316,7 @@ QString Machine::screenshot(const QString &name)
                 throw MachineError(MachineError::Kind::Failed,
                     QStringLiteral("machine %1: cannot write the screenshot %2")
                         .arg(m_spec.name, path));
+            actionArtifact() = path;
             return path;
         });
 }
@@ -397,10 +408,11 @@ void Machine::shutdown(double timeout)
             m_expectExit = true;
         }
         if (m_spec.init == InitKind::Systemd)
-            execute(QStringLiteral("systemctl --no-block poweroff"));
+            runCommand(QStringLiteral("systemctl --no-block poweroff"), defaultTimeout);
         else
-            execute(QStringLiteral(
-                "sync; (sleep 0.1; echo o > /proc/sysrq-trigger) >/dev/null 2>&1 &"));
+            runCommand(
+                QStringLiteral("sync; (sleep 0.1; echo o > /proc/sysrq-trigger) >/dev/null 2>&1 &"),
+                defaultTimeout);
         waitForShutdown(timeout);
     });
 }

@@ -1,0 +1,228 @@
+#include "reports.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QMap>
+
+namespace vivarium {
+
+namespace {
+
+const char *const style = R"css(
+body { font: 14px/1.4 system-ui, sans-serif; margin: 0 1.5em 3em; color: #222; }
+header { position: sticky; top: 0; background: #fff; padding: .6em 0; border-bottom: 1px solid #ddd; }
+h1 { font-size: 1.3em; margin: .2em 0; }
+.passed { color: #17702c; } .failed, .timedout, .stopped { color: #b3261e; }
+input#filter { width: 30em; padding: .3em; }
+table { border-collapse: collapse; width: 100%; }
+td { padding: .15em .5em; vertical-align: top; border-bottom: 1px solid #f0f0f0; }
+td.time, td.duration { color: #777; white-space: nowrap; font-variant-numeric: tabular-nums; }
+tr.fail td { background: #fdecea; } tr.log td { color: #444; font-style: italic; }
+tr.link td { color: #5b3f99; } tr.state td { color: #777; }
+details.subtest { margin: .4em 0; border-left: 3px solid #ccc; padding-left: .6em; }
+details.subtest.fail { border-color: #b3261e; }
+summary { cursor: pointer; font-weight: 600; }
+pre { background: #f7f7f7; padding: .5em; overflow-x: auto; margin: .2em 0; }
+pre.script span { display: block; } pre.script span.failing { background: #f9d0cc; font-weight: bold; }
+pre.script span::before { content: attr(data-line); display: inline-block; width: 3em; color: #999; }
+img.shot { max-width: 480px; border: 1px solid #ccc; display: block; margin: .3em 0; }
+.hidden { display: none; }
+)css";
+
+const char *const script = R"js(
+document.getElementById('filter').addEventListener('input', function (e) {
+  const needle = e.target.value.toLowerCase();
+  document.querySelectorAll('tr[data-text]').forEach(function (row) {
+    row.classList.toggle('hidden', needle !== '' && !row.dataset.text.includes(needle));
+  });
+  document.querySelectorAll('details').forEach(function (d) { if (needle) d.open = true; });
+});
+)js";
+
+QString esc(const QString &text)
+{
+    return text.toHtmlEscaped();
+}
+
+QString clock(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss.zzz"));
+}
+
+QString argumentsText(const QJsonObject &arguments)
+{
+    QStringList parts;
+    for (auto it = arguments.begin(); it != arguments.end(); ++it) {
+        const QJsonValue v = it.value();
+        parts << it.key() + QLatin1Char('=')
+                + (v.isString() ? QStringLiteral("\"%1\"").arg(v.toString())
+                                : QString::fromUtf8(
+                                    QJsonDocument(QJsonArray { v }).toJson(QJsonDocument::Compact))
+                                      .mid(1)
+                                      .chopped(1));
+    }
+    return parts.join(QStringLiteral(", "));
+}
+
+QString imageTag(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return esc(path);
+    return QStringLiteral("<img class=\"shot\" alt=\"%1\" src=\"data:image/png;base64,%2\">")
+        .arg(esc(path), QString::fromLatin1(file.readAll().toBase64()));
+}
+
+QString row(const QString &kind, qint64 t, const QString &duration, const QString &body,
+    const QString &searchText)
+{
+    return QStringLiteral("<tr class=\"%1\" data-text=\"%2\"><td class=\"time\">%3</td>"
+                          "<td class=\"duration\">%4</td><td>%5</td></tr>\n")
+        .arg(kind, esc(searchText.toLower()), clock(t), duration, body);
+}
+
+} // namespace
+
+QString writeHtmlReport(const QString &path, const ReportInput &input)
+{
+    const ScriptResult &result = input.result;
+    const QString outcome = ScriptResult::outcomeName(result.outcome);
+    QString html;
+    html += QStringLiteral("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%1 — "
+                           "Vivarium</title><style>%2</style></head><body>\n")
+                .arg(esc(input.testName), QString::fromUtf8(style));
+    html += QStringLiteral("<header><h1>%1: <span class=\"%2\">%3</span></h1>")
+                .arg(esc(input.testName), QString(outcome).remove(QLatin1Char(' ')), esc(outcome));
+    if (result.outcome != ScriptResult::Outcome::Passed) {
+        html += QStringLiteral("<div class=\"failed\">%1%2</div>")
+                    .arg(esc(result.message),
+                        result.line > 0 ? QStringLiteral(" — at <a href=\"#line-%1\">%2:%1</a>")
+                                              .arg(result.line)
+                                              .arg(esc(result.file))
+                                        : QString());
+    }
+    html += QStringLiteral("<input id=\"filter\" placeholder=\"Search actions, logs, "
+                           "consoles…\"></header>\n");
+
+    // The timeline, subtests nested.
+    QMap<QString, QStringList> consoles;
+    QString timeline = QStringLiteral("<table>\n");
+    QString subtest; // the open subtest's name, or empty
+    QString outer; // the timeline up to the open subtest
+    for (const QJsonObject &e : input.events) {
+        const QString type = e.value(QStringLiteral("type")).toString();
+        const qint64 t = qint64(e.value(QStringLiteral("t")).toDouble());
+        if (type == QLatin1String("console")) {
+            consoles[e.value(QStringLiteral("machine")).toString()]
+                << clock(t) + QLatin1Char(' ') + e.value(QStringLiteral("line")).toString();
+        } else if (type == QLatin1String("subtest_started")) {
+            subtest = e.value(QStringLiteral("name")).toString();
+            outer = timeline;
+            timeline.clear();
+        } else if (type == QLatin1String("subtest_finished") && !subtest.isEmpty()) {
+            const bool passed = e.value(QStringLiteral("passed")).toBool();
+            const QString summary
+                = QStringLiteral("%1 — %2 (%3 s)")
+                      .arg(subtest,
+                          passed ? QStringLiteral("passed")
+                                 : QStringLiteral("failed: ")
+                                  + e.value(QStringLiteral("message")).toString())
+                      .arg(e.value(QStringLiteral("duration_ms")).toDouble() / 1000.0, 0, 'f', 2);
+            timeline = outer
+                + QStringLiteral("</table>\n<details class=\"subtest%1\" open><summary>%2</summary>"
+                                 "<table>\n%3</table></details>\n<table>\n")
+                      .arg(passed ? QString() : QStringLiteral(" fail"), esc(summary), timeline);
+            subtest.clear();
+        } else if (type == QLatin1String("action_finished")) {
+            const QString action = e.value(QStringLiteral("machine")).toString() + QLatin1Char('.')
+                + e.value(QStringLiteral("action")).toString() + QLatin1Char('(')
+                + argumentsText(e.value(QStringLiteral("arguments")).toObject()) + QLatin1Char(')');
+            const bool ok = e.value(QStringLiteral("result")).toString() == QLatin1String("ok");
+            QString body = esc(action);
+            const int line = e.value(QStringLiteral("line")).toInt();
+            if (line > 0)
+                body += QStringLiteral(" <a href=\"#line-%1\">line %1</a>").arg(line);
+            if (!ok)
+                body += QStringLiteral("<pre>%1</pre>")
+                            .arg(esc(e.value(QStringLiteral("message")).toString()));
+            const QString artifact = e.value(QStringLiteral("artifact")).toString();
+            if (artifact.endsWith(QLatin1String(".png")))
+                body += imageTag(artifact);
+            timeline += row(ok ? QStringLiteral("action") : QStringLiteral("fail"),
+                qint64(e.value(QStringLiteral("start_ms")).toDouble()),
+                QStringLiteral("%1 s").arg(
+                    e.value(QStringLiteral("duration_ms")).toDouble() / 1000.0, 0, 'f', 2),
+                body, action + QLatin1Char(' ') + e.value(QStringLiteral("message")).toString());
+        } else if (type == QLatin1String("log")) {
+            const QString text = e.value(QStringLiteral("text")).toString();
+            timeline += row(QStringLiteral("log"), t, {}, esc(text), text);
+        } else if (type == QLatin1String("machine_state")) {
+            const QString text = e.value(QStringLiteral("machine")).toString()
+                + QStringLiteral(": ") + e.value(QStringLiteral("state")).toString()
+                + QLatin1Char(' ') + e.value(QStringLiteral("detail")).toString();
+            timeline += row(QStringLiteral("state"), t, {}, esc(text), text);
+        } else if (type == QLatin1String("link")) {
+            const QString text
+                = QStringLiteral("link %1 on VLAN %2: %3, delay %4 ms, loss %5, %6")
+                      .arg(e.value(QStringLiteral("machine")).toString())
+                      .arg(e.value(QStringLiteral("vlan")).toInt())
+                      .arg(e.value(QStringLiteral("up")).toBool() ? QStringLiteral("up")
+                                                                  : QStringLiteral("down"))
+                      .arg(e.value(QStringLiteral("delay_ms")).toDouble())
+                      .arg(e.value(QStringLiteral("loss")).toDouble())
+                      .arg(e.value(QStringLiteral("blocked")).toBool()
+                              ? QStringLiteral("blocked")
+                              : QStringLiteral("unblocked"));
+            timeline += row(QStringLiteral("link"), t, {}, esc(text), text);
+        } else if (type == QLatin1String("network_failed")) {
+            const QString text = e.value(QStringLiteral("message")).toString();
+            timeline += row(QStringLiteral("fail"), t, {}, esc(text), text);
+        }
+    }
+    if (!subtest.isEmpty()) // the script ended inside it
+        timeline = outer
+            + QStringLiteral("</table>\n<details class=\"subtest fail\" open><summary>%1 — did not "
+                             "finish</summary><table>\n%2</table></details>\n<table>\n")
+                  .arg(esc(subtest), timeline);
+    timeline += QStringLiteral("</table>\n");
+    html += QStringLiteral("<h2>Timeline</h2>\n") + timeline;
+
+    if (!result.traceback.isEmpty())
+        html += QStringLiteral("<h2>Traceback</h2><pre>%1</pre>\n").arg(esc(result.traceback));
+
+    if (!input.scriptSource.isEmpty()) {
+        html += QStringLiteral("<h2>Script <small>%1</small></h2><pre class=\"script\">")
+                    .arg(esc(input.scriptFile));
+        const QStringList lines = input.scriptSource.split(QLatin1Char('\n'));
+        for (int i = 0; i < lines.size(); ++i) {
+            const bool failing = result.line == i + 1 && result.file == input.scriptFile
+                && result.outcome != ScriptResult::Outcome::Passed;
+            html += QStringLiteral("<span id=\"line-%1\" data-line=\"%1\"%2>%3</span>")
+                        .arg(i + 1)
+                        .arg(failing ? QStringLiteral(" class=\"failing\"") : QString())
+                        .arg(esc(lines.at(i)));
+        }
+        html += QStringLiteral("</pre>\n");
+    }
+
+    html += QStringLiteral("<h2>Serial consoles</h2>\n");
+    for (auto it = consoles.cbegin(); it != consoles.cend(); ++it) {
+        html += QStringLiteral("<details><summary>%1 (%2 lines)</summary><table>")
+                    .arg(esc(it.key()))
+                    .arg(it.value().size());
+        for (const QString &line : it.value())
+            html += QStringLiteral("<tr data-text=\"%1\"><td><code>%2</code></td></tr>\n")
+                        .arg(esc((it.key() + QLatin1Char(' ') + line).toLower()), esc(line));
+        html += QStringLiteral("</table></details>\n");
+    }
+    html += QStringLiteral("<script>%1</script></body></html>\n").arg(QString::fromUtf8(script));
+
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(html.toUtf8()) < 0)
+        return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+    return {};
+}
+
+} // namespace vivarium

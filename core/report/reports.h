@@ -1,0 +1,27 @@
+#pragma once
+
+#include "../script/scriptengine.h"
+
+#include <QJsonObject>
+#include <QList>
+
+namespace vivarium {
+
+// What the end-of-run reports are made of: the recorded events and how the script ended.
+struct ReportInput {
+    QString testName;
+    QString scriptFile;
+    QString scriptSource;
+    QList<QJsonObject> events;
+    ScriptResult result;
+};
+
+// junit.xml: one testcase per subtest (the whole script when it has none), a failure with the
+// message, its line and the output of the failing subtest. Returns an error, or empty.
+QString writeJunit(const QString &path, const ReportInput &input);
+// log.html: one self-contained, searchable page: the outcome and failing line, the script with
+// that line marked, nested subtests and actions with durations and results, log lines, link
+// changes, screenshots inline, and every machine's serial output. Returns an error, or empty.
+QString writeHtmlReport(const QString &path, const ReportInput &input);
+
+} // namespace vivarium

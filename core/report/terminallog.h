@@ -1,0 +1,31 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QObject>
+#include <cstdio>
+#include <mutex>
+
+namespace vivarium {
+
+class EventRecorder;
+
+// The readable log of a headless run: actions with durations, nested in subtests, serial lines
+// prefixed with the machine's name (while the script wants them: serial_stdout_on/off), log
+// lines, machine states, and errors in red when the output is a terminal.
+class TerminalLog : public QObject {
+    Q_OBJECT
+
+public:
+    explicit TerminalLog(EventRecorder *recorder, FILE *out = stdout, QObject *parent = nullptr);
+
+private:
+    void print(const QJsonObject &event);
+    void line(const QString &text, const char *colour = nullptr);
+
+    FILE *m_out;
+    bool m_colour;
+    int m_depth = 0;
+    std::mutex m_mutex;
+};
+
+} // namespace vivarium

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <QString>
+
+namespace vivarium {
+
+class ScriptEngine;
+
+// Whether the script wants machines' serial lines on the terminal (serial_stdout_on/off).
+bool serialStdout();
+
+// The embedded interpreter, started once per process (CPython cannot be restarted reliably) on
+// first use; its GIL is free between scripts.
+void ensurePython();
+// Runs source as the script file in fresh globals with the driver's names, tracing its lines
+// for engine. Called on the script's thread without the GIL. interactive: then a prompt on
+// stdin/stdout. Returns the failure, or an empty message when it passed.
+struct ScriptFailure {
+    QString message;
+    QString file;
+    int line = 0;
+    QString traceback;
+    bool stopped = false;
+};
+ScriptFailure runPython(
+    ScriptEngine *engine, const QString &source, const QString &file, bool interactive);
+
+} // namespace vivarium

@@ -1,0 +1,343 @@
+#include "scriptengine.h"
+
+#include "bindings.h"
+
+#include <QFile>
+#include <atomic>
+#include <chrono>
+
+namespace vivarium {
+
+namespace {
+
+std::atomic<ScriptEngine *> g_current { nullptr };
+
+} // namespace
+
+QString ScriptResult::outcomeName(Outcome outcome)
+{
+    switch (outcome) {
+    case Outcome::Passed:
+        return QStringLiteral("passed");
+    case Outcome::Failed:
+        return QStringLiteral("failed");
+    case Outcome::Stopped:
+        return QStringLiteral("stopped");
+    case Outcome::TimedOut:
+        return QStringLiteral("timed out");
+    }
+    return {};
+}
+
+ScriptEngine::ScriptEngine(TestRun *run, QObject *parent)
+    : QObject(parent)
+    , m_run(run)
+{
+    qRegisterMetaType<ScriptResult>();
+}
+
+ScriptEngine::~ScriptEngine()
+{
+    stop();
+    if (m_thread.joinable())
+        m_thread.join();
+}
+
+ScriptEngine *ScriptEngine::current()
+{
+    return g_current.load();
+}
+
+void ScriptEngine::setBreakpoints(const QSet<int> &lines)
+{
+    std::lock_guard lock(m_mutex);
+    m_breakpoints = lines;
+}
+
+void ScriptEngine::setPauseOnFailure(bool on)
+{
+    std::lock_guard lock(m_mutex);
+    m_pauseOnFailure = on;
+}
+
+void ScriptEngine::setGlobalTimeout(double seconds)
+{
+    std::lock_guard lock(m_mutex);
+    m_globalTimeout = seconds;
+}
+
+bool ScriptEngine::isRunning() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_running;
+}
+
+bool ScriptEngine::isPaused() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_paused;
+}
+
+bool ScriptEngine::stopRequested() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_stop;
+}
+
+QString ScriptEngine::scriptFile() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_file;
+}
+
+void ScriptEngine::start(const QString &scriptFile)
+{
+    QFile file(scriptFile);
+    if (!file.open(QIODevice::ReadOnly)) {
+        const QString error
+            = QStringLiteral("cannot read the script %1: %2").arg(scriptFile, file.errorString());
+        launch([error, scriptFile] {
+            ScriptResult result;
+            result.outcome = ScriptResult::Outcome::Failed;
+            result.message = error;
+            result.file = scriptFile;
+            return result;
+        });
+        return;
+    }
+    startSource(QString::fromUtf8(file.readAll()), scriptFile);
+}
+
+void ScriptEngine::startSource(const QString &source, const QString &file)
+{
+    launch([this, source, file] { return execute(source, file, false); });
+}
+
+void ScriptEngine::startInteractive()
+{
+    launch([this] { return execute({}, QStringLiteral("<stdin>"), true); });
+}
+
+void ScriptEngine::launch(std::function<ScriptResult()> body)
+{
+    if (m_thread.joinable())
+        m_thread.join();
+    {
+        std::lock_guard lock(m_mutex);
+        m_running = true;
+        m_stop = false;
+        m_timedOut = false;
+        m_paused = false;
+        m_failurePending = false;
+        if (m_mode == Mode::PauseNow || m_mode == Mode::StepAction)
+            m_mode = Mode::Run;
+    }
+    m_thread = std::thread([this, body = std::move(body)] {
+        ScriptEngine *expected = nullptr;
+        if (!g_current.compare_exchange_strong(expected, this)) {
+            ScriptResult result;
+            result.outcome = ScriptResult::Outcome::Failed;
+            result.message = QStringLiteral("another script runs in this process");
+            std::lock_guard lock(m_mutex);
+            m_result = result;
+            m_running = false;
+            m_changed.notify_all();
+            return;
+        }
+        for (const auto &m : m_run->machines())
+            m->clearCancel();
+        // The global timeout: a watcher that stops the script when time is up.
+        std::thread watcher([this] {
+            std::unique_lock lock(m_mutex);
+            if (m_globalTimeout <= 0)
+                return;
+            const auto deadline = std::chrono::steady_clock::now()
+                + std::chrono::milliseconds(qint64(m_globalTimeout * 1000));
+            if (m_changed.wait_until(lock, deadline, [this] { return !m_running || m_stop; }))
+                return;
+            m_timedOut = true;
+            lock.unlock();
+            stop();
+        });
+        ScriptResult result = body();
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_timedOut) {
+                result.outcome = ScriptResult::Outcome::TimedOut;
+                result.message
+                    = QStringLiteral("the global timeout of %1 s was reached%2")
+                          .arg(m_globalTimeout)
+                          .arg(result.line > 0
+                                  ? QStringLiteral(" at %1:%2").arg(result.file).arg(result.line)
+                                  : QString());
+            }
+            m_result = result;
+            m_running = false;
+            m_paused = false;
+            m_changed.notify_all();
+        }
+        watcher.join();
+        g_current = nullptr;
+        emit finished(result);
+    });
+}
+
+ScriptResult ScriptEngine::execute(const QString &source, const QString &file, bool interactive)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_file = file;
+    }
+    const ScriptFailure failure = runPython(this, source, file, interactive);
+    ScriptResult result;
+    result.file = failure.file;
+    result.line = failure.line;
+    result.message = failure.message;
+    result.traceback = failure.traceback;
+    if (failure.stopped)
+        result.outcome = ScriptResult::Outcome::Stopped;
+    else if (!failure.message.isEmpty())
+        result.outcome = ScriptResult::Outcome::Failed;
+    return result;
+}
+
+ScriptResult ScriptEngine::wait()
+{
+    if (m_thread.joinable())
+        m_thread.join();
+    std::lock_guard lock(m_mutex);
+    return m_result;
+}
+
+void ScriptEngine::pause()
+{
+    std::lock_guard lock(m_mutex);
+    m_mode = Mode::PauseNow;
+}
+
+void ScriptEngine::resume()
+{
+    std::lock_guard lock(m_mutex);
+    m_mode = Mode::Run;
+    m_paused = false;
+    m_changed.notify_all();
+}
+
+void ScriptEngine::stepLine()
+{
+    std::lock_guard lock(m_mutex);
+    m_mode = Mode::StepLine;
+    m_paused = false;
+    m_changed.notify_all();
+}
+
+void ScriptEngine::stepAction()
+{
+    std::lock_guard lock(m_mutex);
+    m_mode = Mode::StepAction;
+    m_paused = false;
+    m_changed.notify_all();
+}
+
+void ScriptEngine::stop()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_running)
+            return;
+        m_stop = true;
+        m_paused = false;
+        m_failurePending = false;
+        m_failureChoice = FailureChoice::Fail;
+        m_changed.notify_all();
+    }
+    // Blocked driver calls return at once.
+    m_run->cancelAll();
+}
+
+void ScriptEngine::resolveFailure(FailureChoice choice, const QString &replacement)
+{
+    std::lock_guard lock(m_mutex);
+    if (!m_failurePending)
+        return;
+    m_failureChoice = choice;
+    m_replacement = replacement;
+    m_failurePending = false;
+    m_paused = false;
+    m_changed.notify_all();
+}
+
+void ScriptEngine::waitWhilePaused(
+    std::unique_lock<std::mutex> &lock, const QString &file, int line, const QString &reason)
+{
+    m_paused = true;
+    lock.unlock();
+    emit paused(file, line, reason);
+    lock.lock();
+    m_changed.wait(lock, [this] { return !m_paused || m_stop; });
+    m_paused = false;
+    lock.unlock();
+    emit resumed();
+    lock.lock();
+}
+
+void ScriptEngine::onLine(const QString &file, int line)
+{
+    std::unique_lock lock(m_mutex);
+    if (line == m_lastLine && m_mode != Mode::PauseNow)
+        return;
+    m_lastLine = line;
+    QString reason;
+    if (m_mode == Mode::PauseNow)
+        reason = QStringLiteral("paused");
+    else if (m_mode == Mode::StepLine)
+        reason = QStringLiteral("step");
+    else if (m_breakpoints.contains(line))
+        reason = QStringLiteral("breakpoint");
+    if (reason.isEmpty() || m_stop)
+        return;
+    m_mode = Mode::Run;
+    waitWhilePaused(lock, file, line, reason);
+}
+
+void ScriptEngine::beforeAction(const QString &what)
+{
+    std::unique_lock lock(m_mutex);
+    if (m_mode != Mode::StepAction || m_stop)
+        return;
+    m_mode = Mode::Run;
+    const ScriptLocation &here = ScriptLocation::current();
+    waitWhilePaused(lock, here.file, here.line, QStringLiteral("before ") + what);
+}
+
+ScriptEngine::FailureChoice ScriptEngine::onActionFailed(
+    const QString &message, QString *replacement)
+{
+    std::unique_lock lock(m_mutex);
+    if (!m_pauseOnFailure || m_stop)
+        return FailureChoice::Fail;
+    m_failurePending = true;
+    m_failureChoice = FailureChoice::Fail;
+    m_paused = true;
+    const ScriptLocation here = ScriptLocation::current();
+    lock.unlock();
+    emit failurePaused(here.file, here.line, message);
+    lock.lock();
+    m_changed.wait(lock, [this] { return !m_failurePending || m_stop; });
+    m_paused = false;
+    *replacement = m_replacement;
+    m_replacement.clear();
+    const FailureChoice choice = m_stop ? FailureChoice::Fail : m_failureChoice;
+    lock.unlock();
+    emit resumed();
+    return choice;
+}
+
+bool ScriptEngine::sleep(double seconds)
+{
+    std::unique_lock lock(m_mutex);
+    return !m_changed.wait_for(
+        lock, std::chrono::milliseconds(qint64(seconds * 1000)), [this] { return m_stop; });
+}
+
+} // namespace vivarium

@@ -1,0 +1,111 @@
+#pragma once
+
+#include "../machine/testrun.h"
+
+#include <QObject>
+#include <QSet>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace vivarium {
+
+// How a script run ended.
+struct ScriptResult {
+    enum class Outcome { Passed, Failed, Stopped, TimedOut };
+    Outcome outcome = Outcome::Passed;
+    QString message; // what failed: the driver's error, or Python's exception line
+    QString file; // the script line that failed
+    int line = 0;
+    QString traceback; // Python's, when the failure was a Python exception
+    static QString outcomeName(Outcome outcome);
+};
+
+// Runs a test script in the embedded CPython on a thread of its own, with the NixOS driver's
+// globals for the run's machines and VLANs. The workbench and the headless runner share it: the
+// runner just never pauses. Control calls are thread-safe and return at once; what happens is
+// reported by signals (emitted on the script's thread: connect queued from a GUI).
+class ScriptEngine : public QObject {
+    Q_OBJECT
+
+public:
+    // What to do with an action that failed while pause-on-failure is on.
+    enum class FailureChoice { Retry, Skip, Fail };
+
+    explicit ScriptEngine(TestRun *run, QObject *parent = nullptr);
+    ~ScriptEngine() override; // stops a running script and waits for its thread
+
+    TestRun *run() const { return m_run; }
+    void setBreakpoints(const QSet<int> &lines);
+    void setPauseOnFailure(bool on);
+    // 0: none. When reached, the script is stopped, the machines killed, and the run fails.
+    void setGlobalTimeout(double seconds);
+
+    // Runs the script file (or source, reported as file) on the engine's thread.
+    void start(const QString &scriptFile);
+    void startSource(const QString &source, const QString &file);
+    // A Python prompt with the script's globals on stdin/stdout (nixos-test-driver
+    // --interactive); ends at end of input.
+    void startInteractive();
+    bool isRunning() const;
+    // Blocks until the script ended; returns how.
+    ScriptResult wait();
+
+    void pause(); // at the next line
+    void resume();
+    void stepLine(); // run to the next line of the script, then pause
+    void stepAction(); // run to the next driver call, then pause before it
+    // Ends the script at once: blocked driver calls return, the script gets vivarium.Stopped.
+    void stop();
+    // After failurePaused: run the call again (replacement: a line of Python run instead, in
+    // the script's globals), skip it, or let it fail.
+    void resolveFailure(FailureChoice choice, const QString &replacement = {});
+    bool isPaused() const;
+
+    // For the bindings, on the script's thread.
+    static ScriptEngine *current();
+    void onLine(const QString &file, int line); // may block while paused
+    void beforeAction(const QString &what); // may block while stepping by action
+    // Blocks while paused on a failure; returns what the user chose (Fail when not pausing).
+    FailureChoice onActionFailed(const QString &message, QString *replacement);
+    bool stopRequested() const;
+    // Sleeps, returning early (false) when stopped.
+    bool sleep(double seconds);
+    QString scriptFile() const;
+
+signals:
+    void paused(const QString &file, int line, const QString &reason);
+    void failurePaused(const QString &file, int line, const QString &message);
+    void resumed();
+    void finished(const vivarium::ScriptResult &result);
+
+private:
+    enum class Mode { Run, PauseNow, StepLine, StepAction };
+    void launch(std::function<ScriptResult()> body);
+    ScriptResult execute(const QString &source, const QString &file, bool interactive);
+    void waitWhilePaused(
+        std::unique_lock<std::mutex> &lock, const QString &file, int line, const QString &reason);
+
+    TestRun *m_run;
+    std::thread m_thread;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_changed;
+    QSet<int> m_breakpoints;
+    bool m_pauseOnFailure = false;
+    double m_globalTimeout = 0;
+    Mode m_mode = Mode::Run;
+    bool m_paused = false;
+    bool m_running = false;
+    bool m_stop = false;
+    bool m_timedOut = false;
+    bool m_failurePending = false;
+    FailureChoice m_failureChoice = FailureChoice::Fail;
+    QString m_replacement;
+    QString m_file;
+    int m_lastLine = 0;
+    ScriptResult m_result;
+};
+
+} // namespace vivarium
+
+Q_DECLARE_METATYPE(vivarium::ScriptResult)

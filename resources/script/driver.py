@@ -1,0 +1,499 @@
+# Vivarium's script globals: the NixOS test driver's API over the _vivarium module.
+# Executed into each script's globals before the script; names starting with _vivarium are
+# Vivarium's plumbing.
+import _vivarium
+import contextlib as _contextlib
+import re as _re
+import sys as _sys
+import time as _time
+import unittest as _unittest
+
+MachineError = _vivarium.MachineError
+Timeout = _vivarium.Timeout
+Stopped = _vivarium.Stopped
+
+_DEFAULT_TIMEOUT = 900
+
+
+class _Log:
+    """The driver's logger: log.info(...), log.nested(...)."""
+
+    def log(self, message, attributes=None):
+        _vivarium.log(str(message))
+
+    info = warning = error = log
+
+    @_contextlib.contextmanager
+    def nested(self, message, attributes=None):
+        _vivarium.log(str(message))
+        yield
+
+
+log = _Log()
+
+
+class _ScriptOutput:
+    """sys.stdout of a script: each line becomes a log event."""
+
+    def __init__(self):
+        self._pending = ""
+
+    def write(self, text):
+        self._pending += text
+        while "\n" in self._pending:
+            line, self._pending = self._pending.split("\n", 1)
+            _vivarium.log(line)
+        return len(text)
+
+    def flush(self):
+        if self._pending:
+            _vivarium.log(self._pending)
+            self._pending = ""
+
+
+_polling_conditions = []
+
+
+class PollingCondition:
+    """A condition checked before every machine call while it is active (`with cond:`)."""
+
+    def __init__(self, condition, seconds_interval=2.0, description=None):
+        self.condition = condition
+        self.seconds_interval = seconds_interval
+        self.description = description or getattr(condition, "__doc__", None) or condition.__name__
+        self.last_called = float("-inf")
+        self.entered = False
+
+    def check(self, force=False):
+        if (self.entered or not self.overdue) and not force:
+            return True
+        with self:
+            self.last_called = _time.monotonic()
+            try:
+                result = self.condition()
+            except Exception:
+                result = False
+        if not result:
+            raise MachineError(f"polling condition failed: {self.description}")
+        return True
+
+    @property
+    def overdue(self):
+        return self.last_called + self.seconds_interval < _time.monotonic()
+
+    def wait(self, timeout=_DEFAULT_TIMEOUT):
+        def condition(last=False):
+            return self.condition()
+
+        retry(condition, timeout)
+
+    def __enter__(self):
+        self.entered = True
+        _polling_conditions.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        self.entered = False
+        if self in _polling_conditions:
+            _polling_conditions.remove(self)
+
+
+def polling_condition(fun_=None, *, seconds_interval=2.0, description=None):
+    def wrap(fun):
+        return PollingCondition(fun, seconds_interval, description)
+
+    return wrap(fun_) if fun_ is not None else wrap
+
+
+def _check_polling_conditions():
+    for condition in list(_polling_conditions):
+        condition.check()
+
+
+def _timeout(value):
+    return _DEFAULT_TIMEOUT if value is None else float(value)
+
+
+class Machine:
+    """One machine of the test, with the NixOS driver's methods."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"<Machine '{self.name}'>"
+
+    def _call(self, function, *args):
+        _check_polling_conditions()
+        return function(self.name, *args)
+
+    # Logging
+    def log(self, message):
+        _vivarium.log(f"{self.name}: {message}")
+
+    def nested(self, message, attrs=None):
+        return log.nested(f"{self.name}: {message}")
+
+    # Life cycle
+    def start(self, allow_reboot=False):
+        self._call(_vivarium.start)
+
+    def wait_for_ready(self, timeout=_DEFAULT_TIMEOUT):
+        self._call(_vivarium.wait_for_ready, _timeout(timeout))
+
+    def is_up(self):
+        return _vivarium.is_up(self.name)
+
+    def shutdown(self, timeout=_DEFAULT_TIMEOUT):
+        self._call(_vivarium.shutdown, _timeout(timeout))
+
+    def crash(self):
+        self._call(_vivarium.crash)
+
+    def reboot(self):
+        self._call(_vivarium.reboot)
+
+    def wait_for_shutdown(self, timeout=_DEFAULT_TIMEOUT):
+        self._call(_vivarium.wait_for_shutdown, _timeout(timeout))
+
+    def sleep(self, secs):
+        _vivarium.sleep(float(secs))
+
+    # Commands
+    def execute(self, command, check_return=True, check_output=True, timeout=_DEFAULT_TIMEOUT):
+        status, output = self._call(_vivarium.execute, command, _timeout(timeout))
+        if not check_output:
+            output = ""
+        if not check_return:
+            return (-1, output)
+        return (status, output)
+
+    def succeed(self, *commands, timeout=None):
+        output = ""
+        for command in commands:
+            output += self._call(_vivarium.succeed, command, _timeout(timeout))
+        return output
+
+    def fail(self, *commands, timeout=None):
+        output = ""
+        for command in commands:
+            output += self._call(_vivarium.fail, command, _timeout(timeout))
+        return output
+
+    def wait_until_succeeds(self, command, timeout=_DEFAULT_TIMEOUT):
+        return self._call(_vivarium.wait_until_succeeds, command, _timeout(timeout))
+
+    def wait_until_fails(self, command, timeout=_DEFAULT_TIMEOUT):
+        return self._call(_vivarium.wait_until_fails, command, _timeout(timeout))
+
+    # systemd
+    def _user_command(self, user, query):
+        query = query.replace("'", "\\'")
+        return (
+            f"su -l {user} --shell /bin/sh -c "
+            f"$'XDG_RUNTIME_DIR=/run/user/`id -u` systemctl --user {query}'"
+        )
+
+    def systemctl(self, q, user=None):
+        if user is not None:
+            return self.execute(self._user_command(user, q))
+        return self._call(_vivarium.systemctl, q)
+
+    def start_job(self, jobname, user=None):
+        return self.systemctl(f"start {jobname}", user)
+
+    def stop_job(self, jobname, user=None):
+        return self.systemctl(f"stop {jobname}", user)
+
+    def get_unit_info(self, unit, user=None):
+        if user is not None:
+            status, lines = self.execute(self._user_command(user, f'--no-pager show "{unit}"'))
+            if status != 0:
+                raise MachineError(f'retrieving systemctl info for unit "{unit}" failed')
+            return dict(line.split("=", 1) for line in lines.splitlines() if "=" in line)
+        return self._call(_vivarium.get_unit_info, unit)
+
+    def get_unit_property(self, unit, property, user=None):
+        if user is not None:
+            return self.get_unit_info(unit, user)[property]
+        return self._call(_vivarium.get_unit_property, unit, property)
+
+    def require_unit_state(self, unit, require_state="active"):
+        self._call(_vivarium.require_unit_state, unit, require_state)
+
+    def wait_for_unit(self, unit, user=None, timeout=_DEFAULT_TIMEOUT):
+        if user is not None:
+            def active(last):
+                state = self.get_unit_info(unit, user)["ActiveState"]
+                if state == "failed" or (last and state != "active"):
+                    raise MachineError(f'unit "{unit}" reached state "{state}"')
+                return state == "active"
+
+            retry(active, timeout)
+            return
+        self._call(_vivarium.wait_for_unit, unit, _timeout(timeout))
+
+    # Waiting for things
+    def wait_for_file(self, filename, timeout=_DEFAULT_TIMEOUT):
+        self._call(_vivarium.wait_for_file, filename, _timeout(timeout))
+
+    def wait_for_open_port(self, port, addr="localhost", timeout=_DEFAULT_TIMEOUT):
+        self._call(_vivarium.wait_for_open_port, int(port), addr, _timeout(timeout))
+
+    def wait_for_closed_port(self, port, addr="localhost", timeout=_DEFAULT_TIMEOUT):
+        self._call(_vivarium.wait_for_closed_port, int(port), addr, _timeout(timeout))
+
+    def wait_for_open_unix_socket(self, addr, is_datagram=False, timeout=_DEFAULT_TIMEOUT):
+        self._call(_vivarium.wait_for_open_unix_socket, addr, bool(is_datagram), _timeout(timeout))
+
+    # Consoles and QEMU
+    def wait_for_console_text(self, regex, timeout=_DEFAULT_TIMEOUT):
+        return self._call(_vivarium.wait_for_console_text, regex, _timeout(timeout))
+
+    def get_console_log(self):
+        return _vivarium.get_console_log(self.name)
+
+    def send_console(self, chars):
+        self._call(_vivarium.send_console, chars)
+
+    def send_monitor_command(self, command):
+        return self._call(_vivarium.send_monitor_command, command)
+
+    def wait_for_qmp_event(self, event_filter, timeout=60 * 10):
+        raise NotImplementedError("wait_for_qmp_event is not supported by Vivarium yet")
+
+    # Keyboard and screen
+    def send_key(self, key, delay=0.01, log=True):
+        self._call(_vivarium.send_key, key)
+        if delay:
+            _vivarium.sleep(delay)
+
+    def send_chars(self, chars, delay=0.01):
+        self._call(_vivarium.send_chars, chars, float(delay or 0))
+
+    def screenshot(self, filename):
+        return self._call(_vivarium.screenshot, filename)
+
+    def get_tty_text(self, tty):
+        return self.succeed(
+            f"fold -w$(stty -F /dev/tty{tty} size | awk '{{print $2}}') /dev/vcs{tty}"
+        )
+
+    def wait_until_tty_matches(self, tty, regexp, timeout=_DEFAULT_TIMEOUT):
+        matcher = _re.compile(regexp)
+
+        def tty_matches(last):
+            text = self.get_tty_text(tty)
+            if last:
+                self.log(f"last attempt: text on tty{tty} was:\n{text}")
+            return matcher.search(text) is not None
+
+        retry(tty_matches, timeout)
+
+    def _no_ocr(self, *args, **kwargs):
+        raise NotImplementedError(
+            "reading text from the screen needs OCR, which Vivarium does not have yet; "
+            "use wait_until_tty_matches or wait_for_console_text"
+        )
+
+    get_screen_text = get_screen_text_variants = wait_for_text = _no_ocr
+
+    def wait_for_x(self, timeout=_DEFAULT_TIMEOUT):
+        self.wait_until_succeeds("DISPLAY=:0 xset -q", timeout=timeout)
+
+    def get_window_names(self):
+        return self.succeed(
+            r"DISPLAY=:0 xwininfo -root -tree | sed 's/.*0x[0-9a-f]* \"\([^\"]*\)\".*/\1/; t; d'"
+        ).splitlines()
+
+    def wait_for_window(self, regexp, timeout=_DEFAULT_TIMEOUT):
+        pattern = _re.compile(regexp)
+
+        def window_is_visible(last):
+            names = self.get_window_names()
+            if last:
+                self.log(f"last attempt: windows were {names}")
+            return any(pattern.search(name) for name in names)
+
+        retry(window_is_visible, timeout)
+
+    # Networks
+    def forward_port(self, host_port=8080, guest_port=80):
+        self._call(_vivarium.forward_port, int(host_port), int(guest_port))
+
+    def block(self):
+        self._call(_vivarium.block)
+
+    def unblock(self):
+        self._call(_vivarium.unblock)
+
+    def set_link(self, vlan, **settings):
+        """Vivarium: impair this machine's link on a VLAN (delay_ms, jitter_ms, loss, dup,
+        bandwidth_kbit); what is not named stays."""
+        self._call(_vivarium.set_link, int(vlan), settings)
+
+    def link(self, vlan):
+        """Vivarium: the live state of this machine's link on a VLAN, as a dict."""
+        return _vivarium.link(self.name, int(vlan))
+
+    def capture(self, vlan):
+        """Vivarium: capture this machine's NIC on a VLAN into a pcap file; returns its path."""
+        return self._call(_vivarium.capture, int(vlan))
+
+    def stop_capture(self, vlan):
+        self._call(_vivarium.stop_capture, int(vlan))
+
+    # Files
+    def copy_from_host(self, source, target):
+        self._call(_vivarium.copy_from_host, str(source), str(target))
+
+    def copy_from_host_via_shell(self, source, target):
+        self.copy_from_host(source, target)
+
+    def copy_from_machine(self, source, target_dir=""):
+        return self._call(_vivarium.copy_from_machine, str(source), str(target_dir))
+
+    copy_from_vm = copy_from_machine
+
+    # Snapshots, screen needles: Vivarium's own, still to come
+    def snapshot(self, name):
+        raise NotImplementedError("snapshot is not supported by Vivarium yet")
+
+    restore = snapshot
+
+    def wait_for_screen(self, needle_png, region=None, threshold=None):
+        raise NotImplementedError("wait_for_screen is not supported by Vivarium yet")
+
+
+class Vlan:
+    """A VLAN of the test (Vivarium's own object; vlan1, vlan2 ...)."""
+
+    def __init__(self, number):
+        self.nr = number
+
+    def __repr__(self):
+        return f"<VLAN {self.nr}>"
+
+    @property
+    def machines(self):
+        return [_machines_by_name[name] for name in _vivarium.vlan_machines(self.nr)]
+
+    def set_link(self, **settings):
+        """Impair every link on the VLAN (delay_ms, jitter_ms, loss, dup, bandwidth_kbit)."""
+        _check_polling_conditions()
+        _vivarium.vlan_set_link(self.nr, settings)
+
+    def capture(self):
+        return _vivarium.vlan_capture(self.nr)
+
+    def stop_capture(self):
+        _vivarium.vlan_stop_capture(self.nr)
+
+
+_machines_by_name = {}
+
+
+def start_all():
+    for machine in machines:
+        machine.start()
+
+
+def join_all():
+    for machine in machines:
+        machine.wait_for_shutdown()
+
+
+def retry(fn, timeout=_DEFAULT_TIMEOUT):
+    """Calls fn(last_try) every second until it returns True; fails after timeout seconds."""
+    for _ in range(int(timeout)):
+        if fn(False):
+            return
+        _vivarium.sleep(1)
+    if not fn(True):
+        raise Timeout(f"action timed out after {timeout} seconds")
+
+
+@_contextlib.contextmanager
+def subtest(name):
+    _vivarium.subtest_started(name)
+    started = _time.monotonic()
+    try:
+        yield
+    except BaseException as error:
+        _vivarium.subtest_finished(name, False, str(error), _time.monotonic() - started)
+        raise
+    _vivarium.subtest_finished(name, True, "", _time.monotonic() - started)
+
+
+def serial_stdout_on():
+    _vivarium.serial_stdout(True)
+
+
+def serial_stdout_off():
+    _vivarium.serial_stdout(False)
+
+
+def create_machine(*args, **kwargs):
+    raise NotImplementedError(
+        "create_machine is not supported: declare the machine in the test file ([machines.NAME])"
+    )
+
+
+class _TestCase(_unittest.TestCase):
+    def runTest(self):
+        pass
+
+
+t = _TestCase()
+
+
+def _vivarium_setup(names):
+    global machines, vlans
+    machines = []
+    for name in _vivarium.machine_names():
+        machine = Machine(name)
+        _machines_by_name[name] = machine
+        machines.append(machine)
+        names[name.replace("-", "_")] = machine
+    vlans = [Vlan(number) for number in _vivarium.vlan_numbers()]
+    for vlan in vlans:
+        names[f"vlan{vlan.nr}"] = vlan
+    names["machines"] = machines
+    names["vlans"] = vlans
+    _sys.stdout = _ScriptOutput()
+
+
+def _vivarium_finish():
+    if isinstance(_sys.stdout, _ScriptOutput):
+        _sys.stdout.flush()
+
+
+def _vivarium_interact(names):
+    import code
+
+    _sys.stdout = _sys.__stdout__
+    try:
+        import readline
+        import os
+
+        history = os.path.expanduser("~/.vivarium_history")
+        try:
+            readline.read_history_file(history)
+        except OSError:
+            pass
+        import rlcompleter
+
+        readline.set_completer(rlcompleter.Completer(names).complete)
+        readline.parse_and_bind("tab: complete")
+    except ImportError:
+        readline = None
+    banner = (
+        f"Vivarium {_vivarium.test_name()}: machines {', '.join(m.name for m in machines)}; "
+        "start_all() boots them. End with Ctrl-D."
+    )
+    code.InteractiveConsole(names).interact(banner=banner, exitmsg="")
+    if readline is not None:
+        try:
+            readline.write_history_file(history)
+        except OSError:
+            pass
