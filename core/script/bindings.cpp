@@ -1,6 +1,12 @@
 // The `_vivarium` module the driver's Python layer (resources/script/driver.py) is built on, the
 // line tracer that lets the engine pause and step, and running a script.
 // Python first: its headers use the name `slots`, which Qt's make a macro.
+// clang-format off
+#include <pybind11/embed.h>
+#include <pybind11/stl.h>
+#include <frameobject.h>
+// clang-format on
+
 #include "bindings.h"
 
 #include "../network/network.h"
@@ -8,10 +14,7 @@
 
 #include <QFile>
 #include <atomic>
-#include <frameobject.h>
 #include <mutex>
-#include <pybind11/embed.h>
-#include <pybind11/stl.h>
 
 namespace py = pybind11;
 
