@@ -154,6 +154,7 @@ private:
     // A command on the backdoor, not reported as an action of its own.
     CommandResult runCommand(const QString &command, double timeout);
     QMap<QString, QString> unitInfo(const QString &unit);
+    void pressKey(const QString &key);
     QString succeedBody(const QString &command, double timeout);
     QString failBody(const QString &command, double timeout);
     void invoke(std::function<void()> call) const;

@@ -255,18 +255,21 @@ QString Machine::sendMonitorCommand(const QString &command)
 
 void Machine::sendKey(const QString &key)
 {
-    action(QStringLiteral("send_key"), { { QStringLiteral("key"), key } }, [&] {
-        QString error;
-        const auto codes = keymap::qcodesForCombo(key, &error);
-        if (!codes)
-            throw MachineError(MachineError::Kind::Usage,
-                QStringLiteral("machine %1: send_key: %2").arg(m_spec.name, error));
-        QJsonArray keys;
-        for (const QString &code : *codes)
-            keys.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("qcode") },
-                { QStringLiteral("data"), code } });
-        qmp(QStringLiteral("send-key"), { { QStringLiteral("keys"), keys } });
-    });
+    action(QStringLiteral("send_key"), { { QStringLiteral("key"), key } }, [&] { pressKey(key); });
+}
+
+void Machine::pressKey(const QString &key)
+{
+    QString error;
+    const auto codes = keymap::qcodesForCombo(key, &error);
+    if (!codes)
+        throw MachineError(MachineError::Kind::Usage,
+            QStringLiteral("machine %1: send_key: %2").arg(m_spec.name, error));
+    QJsonArray keys;
+    for (const QString &code : *codes)
+        keys.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("qcode") },
+            { QStringLiteral("data"), code } });
+    qmp(QStringLiteral("send-key"), { { QStringLiteral("keys"), keys } });
 }
 
 void Machine::sendChars(const QString &text, double delaySeconds)
@@ -279,7 +282,7 @@ void Machine::sendChars(const QString &text, double delaySeconds)
                     QStringLiteral("machine %1: send_chars: no key types '%2' (U+%3)")
                         .arg(m_spec.name, QString(c))
                         .arg(c.unicode(), 4, 16, QLatin1Char('0')));
-            sendKey(combo);
+            pressKey(combo);
             QThread::usleep(static_cast<unsigned long>(delaySeconds * 1e6));
         }
     });

@@ -1,0 +1,244 @@
+// The script engine without guests: results, failing lines, Python errors, breakpoints,
+// stepping, pausing, stopping and the global timeout. (tests/vm/tst_script drives real guests.)
+#include "machine/testrun.h"
+#include "report/eventrecorder.h"
+#include "script/scriptengine.h"
+#include "spec/specloader.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+#include <mutex>
+
+using namespace vivarium;
+
+namespace {
+
+struct Pause {
+    int line;
+    QString reason;
+};
+
+} // namespace
+
+class TestScriptEngine : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<TestRun> m_run;
+    std::unique_ptr<ScriptEngine> m_engine;
+    std::mutex m_mutex;
+    QList<Pause> m_pauses;
+
+    ScriptResult run(const QString &source)
+    {
+        m_engine->startSource(source, m_dir.filePath("script.py"));
+        return m_engine->wait();
+    }
+
+    // Waits until the engine paused n times in all.
+    bool waitForPauses(qsizetype n)
+    {
+        for (int i = 0; i < 500; ++i) {
+            {
+                std::lock_guard lock(m_mutex);
+                if (m_pauses.size() >= n)
+                    return true;
+            }
+            QTest::qWait(10);
+        }
+        return false;
+    }
+
+    QList<int> pausedLines()
+    {
+        std::lock_guard lock(m_mutex);
+        QList<int> lines;
+        for (const Pause &p : std::as_const(m_pauses))
+            lines << p.line;
+        return lines;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        SpecLoader loader;
+        auto spec = loader.loadString("[machines.idle]\n", m_dir.filePath("t.toml"));
+        QVERIFY(spec);
+        TestRun::Options options;
+        options.outDir = m_dir.filePath("out");
+        QString error;
+        m_run = TestRun::create(*spec, options, &error);
+        QVERIFY2(m_run, qPrintable(error));
+        m_engine = std::make_unique<ScriptEngine>(m_run.get());
+        connect(
+            m_engine.get(), &ScriptEngine::paused, this,
+            [this](const QString &, int line, const QString &reason) {
+                std::lock_guard lock(m_mutex);
+                m_pauses.append({ line, reason });
+            },
+            Qt::DirectConnection);
+    }
+
+    void init()
+    {
+        std::lock_guard lock(m_mutex);
+        m_pauses.clear();
+        m_engine->setBreakpoints({});
+        m_engine->setGlobalTimeout(0);
+    }
+
+    void passingScriptHasTheDriverGlobals()
+    {
+        const ScriptResult result = run("assert [m.name for m in machines] == ['idle']\n"
+                                        "assert idle.name == 'idle' and vlan1.nr == 1\n"
+                                        "assert [v.nr for v in vlans] == [1]\n"
+                                        "t.assertEqual(1 + 1, 2)\n"
+                                        "with subtest('nothing'):\n"
+                                        "    log.info('inside')\n"
+                                        "import hypothesis\n");
+        QCOMPARE(ScriptResult::outcomeName(result.outcome), QString("passed"));
+        QVERIFY2(result.message.isEmpty(), qPrintable(result.message));
+    }
+
+    void pythonErrorNamesItsLineAndTraceback()
+    {
+        const ScriptResult result = run("x = 1\n"
+                                        "def f():\n"
+                                        "    return 1 / 0\n"
+                                        "f()\n");
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
+        QCOMPARE(result.message, QString("ZeroDivisionError: division by zero"));
+        QCOMPARE(result.line, 3);
+        QVERIFY(result.file.endsWith("script.py"));
+        QVERIFY2(result.traceback.contains("line 4, in <module>"), qPrintable(result.traceback));
+    }
+
+    void assertionFailureIsATestFailure()
+    {
+        const ScriptResult result = run("t.assertEqual(idle.name, 'other')\n");
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
+        QVERIFY2(result.message.startsWith("AssertionError: 'idle' != 'other'"),
+            qPrintable(result.message));
+        QCOMPARE(result.line, 1);
+    }
+
+    void unsupportedCallsSaySo()
+    {
+        const ScriptResult result = run("create_machine({})\n");
+        QVERIFY2(result.message.contains("declare the machine in the test file"),
+            qPrintable(result.message));
+    }
+
+    void badLinkValuesRaise()
+    {
+        const ScriptResult result = run("vlan1.set_link(loss=2)\n");
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
+        QVERIFY2(result.message.contains("'loss' must be between 0 and 1, not 2"),
+            qPrintable(result.message));
+        const ScriptResult unknown = run("vlan1.set_link(latency=2)\n");
+        QVERIFY2(unknown.message.contains("unknown link setting 'latency'"),
+            qPrintable(unknown.message));
+    }
+
+    void breakpointsPauseAtTheirLines()
+    {
+        m_engine->setBreakpoints({ 2, 4 });
+        m_engine->startSource("a = 1\nb = 2\nc = 3\nd = 4\n", m_dir.filePath("script.py"));
+        QVERIFY(waitForPauses(1));
+        QVERIFY(m_engine->isPaused());
+        QCOMPARE(pausedLines(), QList<int>({ 2 }));
+        m_engine->resume();
+        QVERIFY(waitForPauses(2));
+        QCOMPARE(pausedLines(), QList<int>({ 2, 4 }));
+        m_engine->resume();
+        QCOMPARE(m_engine->wait().outcome, ScriptResult::Outcome::Passed);
+    }
+
+    void steppingGoesLineByLine()
+    {
+        m_engine->setBreakpoints({ 1 });
+        m_engine->startSource(
+            "a = 1\nfor i in range(2):\n    b = i\nc = 3\n", m_dir.filePath("script.py"));
+        QVERIFY(waitForPauses(1));
+        for (int n = 2; n <= 6; ++n) {
+            m_engine->stepLine();
+            QVERIFY(waitForPauses(n));
+        }
+        QCOMPARE(pausedLines(), QList<int>({ 1, 2, 3, 2, 3, 2 }));
+        m_engine->resume();
+        QCOMPARE(m_engine->wait().outcome, ScriptResult::Outcome::Passed);
+    }
+
+    void pauseStopsAtTheNextLine()
+    {
+        m_engine->startSource(
+            "import time\nwhile True:\n    time.sleep(0.01)\n", m_dir.filePath("script.py"));
+        QTest::qWait(100);
+        m_engine->pause();
+        QVERIFY(waitForPauses(1));
+        QCOMPARE(m_pauses.first().reason, QString("paused"));
+        m_engine->stop();
+        const ScriptResult result = m_engine->wait();
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Stopped);
+    }
+
+    void stopEndsASleepAtOnce()
+    {
+        m_engine->startSource("idle.sleep(60)\n", m_dir.filePath("script.py"));
+        QTest::qWait(200);
+        QElapsedTimer clock;
+        clock.start();
+        m_engine->stop();
+        const ScriptResult result = m_engine->wait();
+        QVERIFY(clock.elapsed() < 1000);
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Stopped);
+        QCOMPARE(result.line, 1);
+    }
+
+    void stopIsNotSwallowedByExcept()
+    {
+        m_engine->startSource(
+            "while True:\n    try:\n        idle.sleep(1)\n    except Exception:\n        pass\n",
+            m_dir.filePath("script.py"));
+        QTest::qWait(200);
+        m_engine->stop();
+        QCOMPARE(m_engine->wait().outcome, ScriptResult::Outcome::Stopped);
+    }
+
+    void globalTimeoutStopsTheScript()
+    {
+        m_engine->setGlobalTimeout(0.5);
+        QElapsedTimer clock;
+        clock.start();
+        const ScriptResult result = run("x = 0\nwhile True:\n    x += 1\n");
+        QVERIFY(clock.elapsed() < 3000);
+        QCOMPARE(result.outcome, ScriptResult::Outcome::TimedOut);
+        QVERIFY2(result.message.startsWith("the global timeout of 0.5 s was reached at "),
+            qPrintable(result.message));
+    }
+
+    void eventsCarryTheScriptLine()
+    {
+        EventRecorder recorder({});
+        recorder.watch(m_run->events());
+        const ScriptResult result
+            = run("log.info('one')\n\nprint('two')\nidle.wait_for_ready(timeout=0.1)\n");
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
+        QCOMPARE(result.line, 4);
+        QStringList logs;
+        int actionLine = 0;
+        for (const QJsonObject &e : recorder.events()) {
+            if (e.value("type") == "log")
+                logs << e.value("text").toString();
+            if (e.value("type") == "action_finished")
+                actionLine = e.value("line").toInt();
+        }
+        QCOMPARE(logs, QStringList({ "one", "two" }));
+        QCOMPARE(actionLine, 4);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestScriptEngine)
+#include "tst_scriptengine.moc"
