@@ -80,8 +80,15 @@ template<typename T> T driverCall(const QString &what, const std::function<T()> 
         if (choice == ScriptEngine::FailureChoice::Retry && replacement.isEmpty())
             continue;
         if (choice == ScriptEngine::FailureChoice::Retry) {
-            // The edited line runs instead, in the script's globals.
-            py::exec(ss(replacement), py::module_::import("__main__").attr("__dict__"));
+            // The edited line runs instead, in the script's globals; the value of its
+            // expression (or of its assignment's) is what the failed call returns.
+            py::object globals = py::module_::import("__main__").attr("__dict__");
+            py::object value = globals["_vivarium_replacement"](ss(replacement), globals);
+            try {
+                if (!value.is_none())
+                    return value.cast<T>();
+            } catch (const py::cast_error &) {
+            }
             return T {};
         }
         if (choice == ScriptEngine::FailureChoice::Skip)

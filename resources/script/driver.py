@@ -62,17 +62,20 @@ class PollingCondition:
         self.seconds_interval = seconds_interval
         self.description = description or getattr(condition, "__doc__", None) or condition.__name__
         self.last_called = float("-inf")
-        self.entered = False
+        self.checking = False  # the condition's own machine calls do not check it again
 
     def check(self, force=False):
-        if (self.entered or not self.overdue) and not force:
+        if self.checking or (not self.overdue and not force):
             return True
-        with self:
+        self.checking = True
+        try:
             self.last_called = _time.monotonic()
             try:
                 result = self.condition()
             except Exception:
                 result = False
+        finally:
+            self.checking = False
         if not result:
             raise MachineError(f"polling condition failed: {self.description}")
         return True
@@ -88,12 +91,10 @@ class PollingCondition:
         retry(condition, timeout)
 
     def __enter__(self):
-        self.entered = True
         _polling_conditions.append(self)
         return self
 
     def __exit__(self, *exc):
-        self.entered = False
         if self in _polling_conditions:
             _polling_conditions.remove(self)
 
@@ -461,6 +462,18 @@ def _vivarium_setup(names):
     names["machines"] = machines
     names["vlans"] = vlans
     _sys.stdout = _ScriptOutput()
+
+
+def _vivarium_replacement(source, names):
+    """Runs an edited line in place of a failed call; returns the value the call should have."""
+    import ast
+
+    tree = ast.parse(source.strip())
+    if len(tree.body) == 1 and isinstance(tree.body[0], (ast.Expr, ast.Assign)):
+        expression = ast.Expression(tree.body[0].value)
+        return eval(compile(expression, "<edited line>", "eval"), names)
+    exec(compile(tree, "<edited line>", "exec"), names)
+    return None
 
 
 def _vivarium_finish():
