@@ -72,7 +72,7 @@ QMap<QString, QByteArray> systemdUnits(const MachineSpec &m, const QString &agen
         return QStringLiteral("[Unit]\nDescription=%2\nDefaultDependencies=no\n"
                               "[Service]\nExecStart=/bin/bash -l\nStandardInput=tty-force\n"
                               "StandardOutput=tty\nStandardError=tty\nTTYPath=/dev/%1\n"
-                              "TTYReset=yes\nEnvironment=HOME=/root TERM=linux\n"
+                              "TTYReset=yes\nKillSignal=SIGHUP\nEnvironment=HOME=/root TERM=linux\n"
                               "WorkingDirectory=/root\nRestart=always\nRestartSec=0.2\n")
             .arg(QLatin1String(tty), QLatin1String(description))
             .toUtf8();

@@ -270,10 +270,17 @@ void Machine::start()
                 Qt::DirectConnection);
             QObject::connect(
                 process, &MachineProcess::qmpEvent, process,
-                [this](const QString &name, const QJsonObject &) {
+                [this](const QString &name, const QJsonObject &data) {
+                    std::lock_guard lock(m_mutex);
+                    const qint64 us = nowMs() * 1000;
+                    m_qmpEvents.append({ { QStringLiteral("event"), name },
+                        { QStringLiteral("data"), data },
+                        { QStringLiteral("timestamp"),
+                            QJsonObject { { QStringLiteral("seconds"), us / 1000000 },
+                                { QStringLiteral("microseconds"), us % 1000000 } } } });
+                    m_changed.notify_all();
                     if (name != QLatin1String("RESET"))
                         return;
-                    std::lock_guard lock(m_mutex);
                     for (Pending &pending : m_commands) {
                         pending.done = true;
                         pending.reset = true;

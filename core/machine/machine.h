@@ -104,6 +104,10 @@ public:
     void waitForShutdown(double timeout = defaultTimeout);
     QString sendMonitorCommand(const QString &command);
     QJsonObject qmp(const QString &command, const QJsonObject &arguments = {}, double timeout = 60);
+    // QMP events since the machine was created ({"event", "data", "timestamp"}), by index: how
+    // many there are, and the one at *next once it arrived (then *next moves on).
+    qsizetype qmpEventCount() const;
+    QJsonObject nextQmpEvent(qsizetype *next, double timeout);
     void sendKey(const QString &key);
     void sendChars(const QString &text, double delaySeconds = 0.01);
     QString screenshot(const QString &name);
@@ -186,6 +190,7 @@ private:
     qsizetype m_consoleCursor = 0;
     qsizetype m_fatalScan = 0; // where the search for fatal boot messages goes on
     QHash<quint32, Pending> m_commands;
+    QList<QJsonObject> m_qmpEvents;
     quint32 m_nextCommand = 1;
     qint64 m_startMs = 0;
     double m_readySeconds = 0;

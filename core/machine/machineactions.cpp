@@ -243,6 +243,21 @@ QJsonObject Machine::qmp(const QString &command, const QJsonObject &arguments, d
                                    : QJsonObject { { QStringLiteral("return"), reply.result } };
 }
 
+qsizetype Machine::qmpEventCount() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_qmpEvents.size();
+}
+
+QJsonObject Machine::nextQmpEvent(qsizetype *next, double timeout)
+{
+    std::unique_lock lock(m_mutex);
+    waitUntil(
+        lock, [&] { return m_qmpEvents.size() > *next; }, timeout,
+        QStringLiteral("a QMP event"), Death::Ignored);
+    return m_qmpEvents.at((*next)++);
+}
+
 QString Machine::sendMonitorCommand(const QString &command)
 {
     return actionResult<QString>(

@@ -13,6 +13,7 @@
 #include "scriptengine.h"
 
 #include <QFile>
+#include <QJsonDocument>
 #include <atomic>
 #include <mutex>
 
@@ -257,6 +258,14 @@ void defineMachine(py::module_ &m)
     m.def("send_monitor_command", [=](const std::string &n, const std::string &command) {
         return driverCall<std::string>(act(n, "send_monitor_command"),
             [&] { return ss(on(n)->sendMonitorCommand(qs(command))); });
+    });
+    m.def("qmp_event_count", [=](const std::string &n) { return qint64(on(n)->qmpEventCount()); });
+    m.def("next_qmp_event", [=](const std::string &n, qint64 next, double timeout) {
+        qsizetype index = next;
+        const QJsonObject event = driverCall<QJsonObject>(
+            act(n, "wait_for_qmp_event"), [&] { return on(n)->nextQmpEvent(&index, timeout); });
+        const std::string json = QJsonDocument(event).toJson(QJsonDocument::Compact).toStdString();
+        return std::make_pair(py::module_::import("json").attr("loads")(json), qint64(index));
     });
     m.def("send_key", [=](const std::string &n, const std::string &key) {
         driverCallVoid(act(n, "send_key"), [&] { on(n)->sendKey(qs(key)); });

@@ -160,6 +160,22 @@ void ScriptEngine::launch(std::function<ScriptResult()> body)
             stop();
         });
         ScriptResult result = body();
+        bool timedOut;
+        {
+            std::lock_guard lock(m_mutex);
+            timedOut = m_timedOut;
+        }
+        if (timedOut) {
+            // Out of time: the machines go too, as with a stop of the whole run.
+            for (const auto &m : m_run->machines()) {
+                m->clearCancel();
+                try {
+                    if (m->qemuPid() != 0)
+                        m->crash();
+                } catch (const MachineError &) {
+                }
+            }
+        }
         {
             std::lock_guard lock(m_mutex);
             if (m_timedOut) {

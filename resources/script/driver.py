@@ -120,6 +120,7 @@ class Machine:
 
     def __init__(self, name):
         self.name = name
+        self._qmp_cursor = _vivarium.qmp_event_count(name)
 
     def __repr__(self):
         return f"<Machine '{self.name}'>"
@@ -261,7 +262,24 @@ class Machine:
         return self._call(_vivarium.send_monitor_command, command)
 
     def wait_for_qmp_event(self, event_filter, timeout=60 * 10):
-        raise NotImplementedError("wait_for_qmp_event is not supported by Vivarium yet")
+        """The first QMP event for which event_filter(event) is true, among those that came
+        since the script started or since the last wait_for_qmp_event ended: a dict with
+        "event", "data" and "timestamp", as QEMU sends it."""
+        deadline = _time.monotonic() + timeout
+        index = self._qmp_cursor
+        while True:
+            left = deadline - _time.monotonic()
+            try:
+                if left <= 0:
+                    raise Timeout("")
+                event, index = _vivarium.next_qmp_event(self.name, index, left)
+            except Timeout:
+                raise Timeout(
+                    f"machine {self.name}: no QMP event matched within {timeout} s"
+                ) from None
+            self._qmp_cursor = index
+            if event_filter(event):
+                return event
 
     # Keyboard and screen
     def send_key(self, key, delay=0.01, log=True):

@@ -278,11 +278,16 @@ graphics = true
         std::lock_guard lock(m_eventsMutex);
         const auto found
             = std::find_if(m_finished.cbegin(), m_finished.cend(), [](const ActionEvent &e) {
-                  return e.machine == "alpha" && e.action == "execute"
+                  return e.machine == "alpha" && e.action == "succeed"
                       && e.arguments.value("command").toString() == "echo reported";
               });
         QVERIFY(found != m_finished.cend());
         QCOMPARE(found->result, ActionEvent::Result::Ok);
+        // succeed is one action: the command it runs is not reported again as an execute.
+        QVERIFY(std::none_of(m_finished.cbegin(), m_finished.cend(), [](const ActionEvent &e) {
+            return e.action == "execute"
+                && e.arguments.value("command").toString() == "echo reported";
+        }));
         QVERIFY(found->startMs > 0 && found->durationMs >= 0);
         QVERIFY(std::any_of(m_finished.cbegin(), m_finished.cend(), [](const ActionEvent &e) {
             return e.action == "execute" && e.result == ActionEvent::Result::Timeout;

@@ -131,6 +131,16 @@ alpha.send_console("echo console-marker-$((20+22))\n")
 alpha.wait_for_console_text("console-marker-42", timeout=30)
 assert "console-marker-42" in alpha.get_console_log()
 assert "running" in alpha.send_monitor_command("info status")
+alpha.send_monitor_command("stop")
+event = alpha.wait_for_qmp_event(lambda e: e["event"] == "STOP", timeout=30)
+assert event["event"] == "STOP" and "seconds" in event["timestamp"], event
+alpha.send_monitor_command("cont")
+try:
+    alpha.wait_for_qmp_event(lambda e: False, timeout=1)
+    raise AssertionError("no timeout")
+except Timeout as e:
+    assert "no QMP event matched within 1 s" in str(e), str(e)
+alpha.succeed("true")
 )py");
     }
 
@@ -264,6 +274,20 @@ with marker_present:
         const ScriptResult result = m_engine->wait();
         QVERIFY2(result.outcome == ScriptResult::Outcome::Passed, qPrintable(result.message));
         m_engine->setPauseOnFailure(false);
+    }
+
+    void globalTimeoutStopsTheScriptAndTheMachines()
+    {
+        // Last: it ends the machines.
+        m_engine->setGlobalTimeout(3);
+        m_engine->startSource("alpha.wait_until_succeeds('false')\n", m_dir.filePath("script.py"));
+        const ScriptResult result = m_engine->wait();
+        m_engine->setGlobalTimeout(0);
+        QCOMPARE(result.outcome, ScriptResult::Outcome::TimedOut);
+        QVERIFY2(result.message.contains("the global timeout of 3 s was reached at "),
+            qPrintable(result.message));
+        for (const auto &m : m_run->machines())
+            QCOMPARE(m->qemuPid(), 0);
     }
 };
 
