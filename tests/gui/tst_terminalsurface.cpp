@@ -1,0 +1,185 @@
+// The terminal surface over libvterm: escape sequences become the right cells and colours,
+// lines scroll into a bounded scrollback, damage is reported, keys become bytes.
+#include "terminal/terminalsurface.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace vivarium;
+
+class TestTerminalSurface : public QObject {
+    Q_OBJECT
+
+private slots:
+    void plainTextLandsInCells()
+    {
+        TerminalSurface s(24, 80);
+        s.feed("hello\r\nworld");
+        QCOMPARE(s.lineText(0), QString("hello"));
+        QCOMPARE(s.lineText(1), QString("world"));
+        QCOMPARE(s.cursor(), QPoint(5, 1));
+        QCOMPARE(s.cell(0, 0).ch, U'h');
+        QCOMPARE(s.cell(0, 0).fg, s.defaultForeground());
+        QCOMPARE(s.cell(0, 0).bg, s.defaultBackground());
+    }
+
+    void coloursAndAttributes_data()
+    {
+        QTest::addColumn<QByteArray>("sequence");
+        QTest::addColumn<QRgb>("fg");
+        QTest::addColumn<QRgb>("bg");
+        QTest::addColumn<int>("attrs");
+        QTest::newRow("ansi red") << QByteArray("\x1b[31mX") << qRgb(224, 0, 0)
+                                  << qRgb(0x10, 0x10, 0x10) << 0;
+        QTest::newRow("bright green bg")
+            << QByteArray("\x1b[102mX") << qRgb(0xd0, 0xd0, 0xd0) << qRgb(64, 255, 64) << 0;
+        QTest::newRow("256 colour 196")
+            << QByteArray("\x1b[38;5;196mX") << qRgb(255, 0, 0) << qRgb(0x10, 0x10, 0x10) << 0;
+        QTest::newRow("256 grey 244") << QByteArray("\x1b[48;5;244mX") << qRgb(0xd0, 0xd0, 0xd0)
+                                      << qRgb(0x85, 0x85, 0x85) << 0; // libvterm's grey ramp
+        QTest::newRow("truecolor") << QByteArray("\x1b[38;2;1;2;3;48;2;250;251;252mX")
+                                   << qRgb(1, 2, 3) << qRgb(250, 251, 252) << 0;
+        QTest::newRow("bold underline")
+            << QByteArray("\x1b[1;4mX") << qRgb(0xd0, 0xd0, 0xd0) << qRgb(0x10, 0x10, 0x10)
+            << int(TerminalCell::Bold | TerminalCell::Underline);
+        QTest::newRow("reverse") << QByteArray("\x1b[7mX") << qRgb(0xd0, 0xd0, 0xd0)
+                                 << qRgb(0x10, 0x10, 0x10) << int(TerminalCell::Reverse);
+    }
+    void coloursAndAttributes()
+    {
+        QFETCH(QByteArray, sequence);
+        QFETCH(QRgb, fg);
+        QFETCH(QRgb, bg);
+        QFETCH(int, attrs);
+        TerminalSurface s(5, 20);
+        s.feed(sequence + "\x1b[0mY");
+        const TerminalCell x = s.cell(0, 0);
+        QCOMPARE(x.ch, U'X');
+        QCOMPARE(QColor(x.fg), QColor(fg));
+        QCOMPARE(QColor(x.bg), QColor(bg));
+        QCOMPARE(int(x.attrs), attrs);
+        QCOMPARE(s.cell(0, 1).fg, s.defaultForeground()); // reset
+    }
+
+    void cursorMovementAndErase()
+    {
+        TerminalSurface s(5, 20);
+        s.feed("abcdef\x1b[3D\x1b[K\x1b[2;5HZ");
+        QCOMPARE(s.lineText(0), QString("abc"));
+        QCOMPARE(s.cell(1, 4).ch, U'Z');
+        s.feed("\x1b[2J\x1b[H");
+        QCOMPARE(s.lineText(1), QString());
+    }
+
+    void wideAndUnicodeCharacters()
+    {
+        TerminalSurface s(5, 20);
+        s.feed("\xc3\xa9\xe6\xbc\xa2x"); // é, a wide CJK character, x
+        QCOMPARE(s.cell(0, 0).ch, U'é');
+        QCOMPARE(s.cell(0, 1).ch, U'漢');
+        QCOMPARE(int(s.cell(0, 1).width), 2);
+        QCOMPARE(s.cell(0, 3).ch, U'x');
+        QCOMPARE(s.lineText(0), QString::fromUtf8("é漢x"));
+    }
+
+    void linesScrollIntoTheScrollback()
+    {
+        TerminalSurface s(4, 20);
+        QSignalSpy scrolled(&s, &TerminalSurface::scrolled);
+        QByteArray bytes;
+        for (int i = 0; i < 10; ++i)
+            bytes += "line " + QByteArray::number(i) + "\r\n";
+        s.feed(bytes);
+        QCOMPARE(s.scrollbackLines(), 7); // 10 lines and an empty one on 4 rows
+        QCOMPARE(s.lineCount(), 11);
+        for (int i = 0; i < 10; ++i)
+            QCOMPARE(s.lineText(i), QString("line %1").arg(i));
+        QCOMPARE(scrolled.size(), 1);
+        QCOMPARE(scrolled.first().first().toInt(), 7);
+    }
+
+    void scrollbackIsBoundedAndKeepsTenThousandLines()
+    {
+        TerminalSurface s(24, 80);
+        QByteArray bytes;
+        for (int i = 0; i < 12000; ++i)
+            bytes += "l" + QByteArray::number(i) + "\r\n";
+        s.feed(bytes);
+        QCOMPARE(s.scrollbackLines(), 10000);
+        QCOMPARE(s.lineText(0), QString("l%1").arg(12000 - 23 - 10000));
+        s.setScrollbackLimit(100);
+        QCOMPARE(s.scrollbackLines(), 100);
+    }
+
+    void colouredScrollbackKeepsItsColours()
+    {
+        TerminalSurface s(2, 10);
+        s.feed("\x1b[34mblue\x1b[0m\r\nx\r\ny\r\n");
+        QCOMPARE(s.lineText(0), QString("blue"));
+        QCOMPARE(QColor(s.cell(0, 0).fg), QColor(qRgb(0, 0, 224)));
+    }
+
+    void damageCoversWhatChanged()
+    {
+        TerminalSurface s(10, 40);
+        QSignalSpy damaged(&s, &TerminalSurface::damaged);
+        s.feed("\x1b[3;5Habc");
+        QVERIFY(!damaged.isEmpty());
+        const QRect r = damaged.last().first().toRect();
+        QVERIFY2(r.contains(QPoint(4, 2)) && r.contains(QPoint(6, 2)),
+            qPrintable(
+                QString("%1,%2 %3x%4").arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height())));
+        QVERIFY(!r.contains(QPoint(20, 8)));
+    }
+
+    void selectionTextSpansLines()
+    {
+        TerminalSurface s(5, 20);
+        s.feed("first line\r\nsecond line");
+        QCOMPARE(s.text(QPoint(6, 0), QPoint(5, 1)), QString("line\nsecond"));
+        QCOMPARE(s.text(QPoint(5, 1), QPoint(6, 0)), QString("line\nsecond")); // either order
+    }
+
+    void keysBecomeBytes_data()
+    {
+        QTest::addColumn<int>("key");
+        QTest::addColumn<int>("modifiers");
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::newRow("letter") << int(Qt::Key_A) << 0 << "a" << QByteArray("a");
+        QTest::newRow("shifted") << int(Qt::Key_A) << int(Qt::ShiftModifier) << "A"
+                                 << QByteArray("A");
+        QTest::newRow("enter") << int(Qt::Key_Return) << 0 << "\r" << QByteArray("\r");
+        QTest::newRow("ctrl-c") << int(Qt::Key_C) << int(Qt::ControlModifier) << "\x03"
+                                << QByteArray("\x03");
+        QTest::newRow("up") << int(Qt::Key_Up) << 0 << "" << QByteArray("\x1b[A");
+        QTest::newRow("backspace") << int(Qt::Key_Backspace) << 0 << "" << QByteArray("\x7f");
+        QTest::newRow("f1") << int(Qt::Key_F1) << 0 << "" << QByteArray("\x1bOP");
+        QTest::newRow("utf-8") << int(Qt::Key_unknown) << 0 << "é" << QByteArray("\xc3\xa9");
+    }
+    void keysBecomeBytes()
+    {
+        QFETCH(int, key);
+        QFETCH(int, modifiers);
+        QFETCH(QString, text);
+        QFETCH(QByteArray, bytes);
+        TerminalSurface s(5, 20);
+        QByteArray out;
+        connect(&s, &TerminalSurface::output, this, [&](const QByteArray &b) { out += b; });
+        s.typeKey(key, Qt::KeyboardModifiers(modifiers), text);
+        QCOMPARE(out, bytes);
+    }
+
+    void resizeKeepsContent()
+    {
+        TerminalSurface s(5, 20);
+        s.feed("kept");
+        s.resize(10, 40);
+        QCOMPARE(s.rows(), 10);
+        QCOMPARE(s.cols(), 40);
+        QCOMPARE(s.lineText(0), QString("kept"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTerminalSurface)
+#include "tst_terminalsurface.moc"
