@@ -1,0 +1,111 @@
+// The topology built from a test file: the right nodes and edges, and their state following the
+// run's events.
+#include "spec/specloader.h"
+#include "topology/topologymodel.h"
+
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace vivarium;
+
+class TestTopologyModel : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+
+    TestSpec load(const QByteArray &toml)
+    {
+        SpecLoader loader;
+        loader.setPackageCheck([](const QStringList &) { return QStringList(); });
+        auto spec = loader.loadString(toml, m_dir.filePath("t.toml"));
+        if (!spec)
+            qFatal("%s", qPrintable(loader.errors().join('\n')));
+        return *spec;
+    }
+
+    const char *demo = "[machines.router]\nvlans = [1, 2]\n[machines.client]\nvlans = [1]\n"
+                       "[machines.server]\nvlans = [2]\n[vlans.2]\ndelay_ms = 20\nloss = 0.05\n"
+                       "[[link]]\nmachine = \"client\"\nvlan = 1\ncapture = true\n";
+
+private slots:
+    void nodesAndEdgesComeFromTheTestFile()
+    {
+        TopologyModel model(load(demo));
+        QStringList ids;
+        for (const auto &n : model.nodes())
+            ids << n.id;
+        QCOMPARE(ids, QStringList({ "client", "router", "server", "vlan1", "vlan2" }));
+        QCOMPARE(model.node("vlan2")->kind, TopologyModel::Node::Kind::Vlan);
+        QCOMPARE(model.node("vlan2")->label, QString("VLAN 2"));
+        QCOMPARE(model.edges().size(), 4);
+        QVERIFY(model.edge("router", 1) && model.edge("router", 2));
+        QVERIFY(!model.edge("client", 2));
+        QCOMPARE(model.edge("router", 2)->interface, QString("eth2"));
+        QCOMPARE(model.edge("server", 2)->impairment, QString("20 ms · 5 % loss"));
+        QCOMPARE(model.edge("client", 1)->impairment, QString());
+        QVERIFY(model.edge("client", 1)->capturing);
+        QCOMPARE(model.node("client")->state, QString("stopped"));
+    }
+
+    void machineStatesChangeTheNodes()
+    {
+        TopologyModel model(load(demo));
+        QSignalSpy changed(&model, &TopologyModel::nodeChanged);
+        model.setMachineState("client", "booting");
+        QCOMPARE(model.node("client")->state, QString("booting"));
+        model.setMachineState("client", "ready");
+        model.setMachineState("server", "failed");
+        QCOMPARE(model.node("server")->state, QString("crashed"));
+        QCOMPARE(changed.size(), 3);
+        model.setScriptPaused(true);
+        QCOMPARE(model.node("client")->state, QString("paused"));
+        QCOMPARE(model.node("server")->state, QString("crashed"));
+        model.setScriptPaused(false);
+        QCOMPARE(model.node("client")->state, QString("ready"));
+        model.setMachineState("client", "ready"); // no change, no signal
+        QCOMPARE(changed.size(), 5);
+    }
+
+    void linkChangesChangeTheEdges()
+    {
+        const TestSpec spec = load(demo);
+        TopologyModel model(spec);
+        QSignalSpy changed(&model, &TopologyModel::edgeChanged);
+        LinkState link;
+        link.machine = "router";
+        link.nic = machineNics(spec, "router").at(0);
+        link.machineRunning = link.filterRunning = true;
+        model.setLink(link);
+        QVERIFY(model.edge("router", 1)->up);
+        link.blocked = true;
+        link.settings.delayMs = 100;
+        model.setLink(link);
+        QVERIFY(!model.edge("router", 1)->up);
+        QVERIFY(model.edge("router", 1)->blocked);
+        QCOMPARE(model.edge("router", 1)->impairment, QString("100 ms"));
+        link.capturePath = "/tmp/x.pcap";
+        model.setLink(link);
+        QVERIFY(model.edge("router", 1)->capturing);
+        model.setLink(link); // the same again: no signal
+        QCOMPARE(changed.size(), 3);
+        QCOMPARE(changed.first().at(0).toString(), QString("router"));
+        QCOMPARE(changed.first().at(1).toInt(), 1);
+    }
+
+    void positionsRoundTrip()
+    {
+        TopologyModel model(load(demo));
+        model.setPosition("router", QPointF(10, 20));
+        const QJsonObject saved = model.positions();
+        TopologyModel other(load(demo));
+        other.restorePositions(saved);
+        QCOMPARE(other.node("router")->position, QPointF(10, 20));
+        other.restorePositions(QJsonObject { { "ghost", QJsonArray { 1, 2 } } }); // ignored
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTopologyModel)
+#include "tst_topologymodel.moc"

@@ -1,0 +1,169 @@
+#include "topologymodel.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+
+namespace vivarium {
+
+namespace {
+
+// The graph's words for the machine states the core reports.
+QString displayState(const QString &state, bool paused)
+{
+    if (state == QLatin1String("failed"))
+        return QStringLiteral("crashed");
+    if (state == QLatin1String("off"))
+        return QStringLiteral("stopped");
+    if (state == QLatin1String("ready") && paused)
+        return QStringLiteral("paused");
+    return state;
+}
+
+} // namespace
+
+QString vlanNodeId(int vlan)
+{
+    return QStringLiteral("vlan%1").arg(vlan);
+}
+
+TopologyModel::TopologyModel(const TestSpec &spec, QObject *parent)
+    : QObject(parent)
+{
+    for (const MachineSpec &m : spec.machines) {
+        Node node;
+        node.kind = Node::Kind::Machine;
+        node.id = m.name;
+        node.label = m.name;
+        m_nodes << node;
+        m_machineStates.insert(m.name, QStringLiteral("off"));
+        for (const NicAddress &nic : machineNics(spec, m.name)) {
+            Edge edge;
+            edge.machine = m.name;
+            edge.vlan = nic.vlan;
+            edge.interface = nic.interface;
+            const LinkSettings settings = spec.linkSettings(m.name, nic.vlan);
+            edge.impairment = describeImpairment(settings);
+            edge.capturing = settings.capture;
+            m_edges << edge;
+        }
+    }
+    for (auto it = spec.vlans.cbegin(); it != spec.vlans.cend(); ++it) {
+        Node node;
+        node.kind = Node::Kind::Vlan;
+        node.id = vlanNodeId(it.key());
+        node.label = QStringLiteral("VLAN %1").arg(it.key());
+        node.state = QStringLiteral("down");
+        m_nodes << node;
+    }
+}
+
+const TopologyModel::Node *TopologyModel::node(const QString &id) const
+{
+    for (const Node &n : m_nodes) {
+        if (n.id == id)
+            return &n;
+    }
+    return nullptr;
+}
+
+TopologyModel::Node *TopologyModel::findNode(const QString &id)
+{
+    for (Node &n : m_nodes) {
+        if (n.id == id)
+            return &n;
+    }
+    return nullptr;
+}
+
+const TopologyModel::Edge *TopologyModel::edge(const QString &machine, int vlan) const
+{
+    for (const Edge &e : m_edges) {
+        if (e.machine == machine && e.vlan == vlan)
+            return &e;
+    }
+    return nullptr;
+}
+
+void TopologyModel::setMachineState(const QString &machine, const QString &state)
+{
+    Node *n = findNode(machine);
+    if (!n || n->kind != Node::Kind::Machine)
+        return;
+    m_machineStates.insert(machine, state);
+    const QString shown = displayState(state, m_paused);
+    if (n->state == shown)
+        return;
+    n->state = shown;
+    emit nodeChanged(machine);
+}
+
+void TopologyModel::setScriptPaused(bool paused)
+{
+    if (m_paused == paused)
+        return;
+    m_paused = paused;
+    for (auto it = m_machineStates.cbegin(); it != m_machineStates.cend(); ++it) {
+        Node *n = findNode(it.key());
+        const QString shown = displayState(it.value(), paused);
+        if (n && n->state != shown) {
+            n->state = shown;
+            emit nodeChanged(it.key());
+        }
+    }
+}
+
+void TopologyModel::setLink(const LinkState &link)
+{
+    for (Edge &e : m_edges) {
+        if (e.machine != link.machine || e.vlan != link.nic.vlan)
+            continue;
+        Edge updated = e;
+        updated.up = link.up();
+        updated.blocked = link.blocked;
+        updated.impairment = describeImpairment(link.settings);
+        updated.capturing = !link.capturePath.isEmpty();
+        if (updated.up == e.up && updated.blocked == e.blocked && updated.impairment == e.impairment
+            && updated.capturing == e.capturing)
+            return;
+        e = updated;
+        emit edgeChanged(e.machine, e.vlan);
+        return;
+    }
+}
+
+void TopologyModel::setVlanUp(int vlan, bool up)
+{
+    Node *n = findNode(vlanNodeId(vlan));
+    const QString state = up ? QStringLiteral("up") : QStringLiteral("down");
+    if (!n || n->state == state)
+        return;
+    n->state = state;
+    emit nodeChanged(n->id);
+}
+
+void TopologyModel::setPosition(const QString &id, QPointF position)
+{
+    if (Node *n = findNode(id)) {
+        n->position = position;
+        emit nodeChanged(id);
+    }
+}
+
+QJsonObject TopologyModel::positions() const
+{
+    QJsonObject result;
+    for (const Node &n : m_nodes)
+        result.insert(n.id, QJsonArray { n.position.x(), n.position.y() });
+    return result;
+}
+
+void TopologyModel::restorePositions(const QJsonObject &positions)
+{
+    for (auto it = positions.begin(); it != positions.end(); ++it) {
+        const QJsonArray xy = it.value().toArray();
+        if (xy.size() == 2)
+            setPosition(it.key(), QPointF(xy.at(0).toDouble(), xy.at(1).toDouble()));
+    }
+}
+
+} // namespace vivarium
