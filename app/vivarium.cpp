@@ -8,6 +8,7 @@ int main(int argc, char **argv)
 {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("vivarium"));
+    QApplication::setOrganizationName(QStringLiteral("Vivarium"));
     QCommandLineParser parser;
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("TEST.toml"),

@@ -47,6 +47,9 @@ signals:
     void actionStarted(const vivarium::ActionEvent &event);
     void actionFinished(const vivarium::ActionEvent &event);
     void machineStateChanged(const QString &machine, const QString &state, const QString &detail);
+    // Raw bytes of a machine's serial console and of its hvc1 shell, as they come (terminals).
+    void serialBytes(const QString &machine, const QByteArray &bytes);
+    void shellBytes(const QString &machine, const QByteArray &bytes);
     // A whole line a machine wrote on its serial console (without the line end).
     void consoleLine(const QString &machine, const QString &line);
     // The script's own output: log(), print().

@@ -230,7 +230,19 @@ void Machine::start()
             // Direct connections: these run on the I/O thread and only touch locked state.
             QObject::connect(
                 process, &MachineProcess::serialData, process,
-                [this](const QByteArray &bytes) { onSerial(bytes); }, Qt::DirectConnection);
+                [this](const QByteArray &bytes) {
+                    if (m_context.events)
+                        emit m_context.events->serialBytes(m_spec.name, bytes);
+                    onSerial(bytes);
+                },
+                Qt::DirectConnection);
+            QObject::connect(
+                process, &MachineProcess::shellData, process,
+                [this](const QByteArray &bytes) {
+                    if (m_context.events)
+                        emit m_context.events->shellBytes(m_spec.name, bytes);
+                },
+                Qt::DirectConnection);
             QObject::connect(
                 process, &MachineProcess::started, process,
                 [this, process] {

@@ -98,6 +98,10 @@ public:
     QString waitForConsoleText(const QString &regex, double timeout = defaultTimeout);
     QString getConsoleLog() const;
     void sendConsole(const QString &text);
+    // Raw bytes to the serial console and to the hvc1 shell, not reported as actions (what a
+    // user types into the workbench's terminals). Nothing happens while QEMU is not running.
+    void writeSerial(const QByteArray &bytes);
+    void writeShell(const QByteArray &bytes);
     void shutdown(double timeout = defaultTimeout);
     void crash();
     void reboot();

@@ -215,6 +215,18 @@ void Machine::sendConsole(const QString &text)
     });
 }
 
+void Machine::writeSerial(const QByteArray &bytes)
+{
+    MachineProcess *process = m_process;
+    invoke([process, bytes] { process->writeSerial(bytes); });
+}
+
+void Machine::writeShell(const QByteArray &bytes)
+{
+    MachineProcess *process = m_process;
+    invoke([process, bytes] { process->writeShell(bytes); });
+}
+
 QJsonObject Machine::qmp(const QString &command, const QJsonObject &arguments, double timeout)
 {
     {

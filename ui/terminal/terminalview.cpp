@@ -58,7 +58,8 @@ void TerminalView::zoom(int steps)
 
 void TerminalView::onDamaged(const QRect &cells)
 {
-    m_pending += cells;
+    // Whole lines: a run of text is drawn from its line's start, and glyphs may overhang.
+    m_pending += QRect(0, cells.y(), m_surface->cols() + 1, cells.height());
     if (!m_repaint.isActive())
         m_repaint.start();
 }

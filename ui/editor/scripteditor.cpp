@@ -1,0 +1,96 @@
+#include "scripteditor.h"
+
+#include <QFontDatabase>
+#include <Qsci/qscilexerpython.h>
+
+namespace vivarium {
+
+namespace {
+
+constexpr int numberMargin = 0;
+constexpr int markerMargin = 1;
+
+} // namespace
+
+ScriptEditor::ScriptEditor(QWidget *parent)
+    : QsciScintilla(parent)
+{
+    const QFont font = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    auto *lexer = new QsciLexerPython(this);
+    lexer->setDefaultFont(font);
+    lexer->setFont(font);
+    setLexer(lexer);
+    setUtf8(true);
+    setIndentationsUseTabs(false);
+    setIndentationWidth(4);
+    setAutoIndent(true);
+    setMarginType(numberMargin, NumberMargin);
+    setMarginWidth(numberMargin, QStringLiteral("00000"));
+    setMarginLineNumbers(numberMargin, true);
+    setMarginType(markerMargin, SymbolMargin);
+    setMarginWidth(markerMargin, 16);
+    setMarginSensitivity(markerMargin, true);
+    m_breakpointMarker = markerDefine(Circle);
+    setMarkerBackgroundColor(QColor(0xc6, 0x28, 0x28), m_breakpointMarker);
+    m_currentMarker = markerDefine(Background);
+    setMarkerBackgroundColor(QColor(0xff, 0xf3, 0xb0), m_currentMarker);
+    m_errorMarker = markerDefine(Background);
+    setMarkerBackgroundColor(QColor(0xf9, 0xd0, 0xcc), m_errorMarker);
+    setMarginMarkerMask(markerMargin, 1 << m_breakpointMarker);
+    connect(this, &QsciScintilla::marginClicked, this,
+        [this](int margin, int line, Qt::KeyboardModifiers) {
+            if (margin == markerMargin)
+                setBreakpoint(line + 1, !breakpoints().contains(line + 1));
+        });
+}
+
+QSet<int> ScriptEditor::breakpoints() const
+{
+    QSet<int> lines;
+    for (int line = markerFindNext(0, 1 << m_breakpointMarker); line >= 0;
+         line = markerFindNext(line + 1, 1 << m_breakpointMarker))
+        lines.insert(line + 1);
+    return lines;
+}
+
+void ScriptEditor::setBreakpoint(int line, bool on)
+{
+    if (on)
+        markerAdd(line - 1, m_breakpointMarker);
+    else
+        markerDelete(line - 1, m_breakpointMarker);
+    emit breakpointsChanged(breakpoints());
+}
+
+void ScriptEditor::setCurrentLine(int line)
+{
+    markerDeleteAll(m_currentMarker);
+    m_currentLine = line;
+    if (line > 0) {
+        markerAdd(line - 1, m_currentMarker);
+        ensureLineVisible(line - 1);
+    }
+}
+
+void ScriptEditor::setErrorLine(int line, const QString &message)
+{
+    markerDeleteAll(m_errorMarker);
+    clearAnnotations();
+    m_errorLine = line;
+    if (line > 0) {
+        markerAdd(line - 1, m_errorMarker);
+        annotate(line - 1, message, 0);
+        setAnnotationDisplay(AnnotationBoxed);
+        ensureLineVisible(line - 1);
+    }
+}
+
+QString ScriptEditor::lineText(int line) const
+{
+    QString t = text(line - 1);
+    while (t.endsWith(QLatin1Char('\n')) || t.endsWith(QLatin1Char('\r')))
+        t.chop(1);
+    return t;
+}
+
+} // namespace vivarium

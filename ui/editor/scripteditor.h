@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QSet>
+#include <Qsci/qsciscintilla.h>
+
+namespace vivarium {
+
+// The script editor: QScintilla with the Python lexer, line numbers, a breakpoint margin (click
+// to toggle), a marker for the line the script is paused at, and one for a failed line.
+class ScriptEditor : public QsciScintilla {
+    Q_OBJECT
+
+public:
+    explicit ScriptEditor(QWidget *parent = nullptr);
+
+    QSet<int> breakpoints() const; // 1-based lines
+    void setBreakpoint(int line, bool on);
+    void setCurrentLine(int line); // 0: none
+    void setErrorLine(int line, const QString &message); // 0: none
+    int currentLine() const { return m_currentLine; }
+    int errorLine() const { return m_errorLine; }
+    QString lineText(int line) const; // 1-based, without its end
+
+signals:
+    void breakpointsChanged(const QSet<int> &lines);
+
+private:
+    int m_breakpointMarker;
+    int m_currentMarker;
+    int m_errorMarker;
+    int m_currentLine = 0;
+    int m_errorLine = 0;
+};
+
+} // namespace vivarium

@@ -1,0 +1,110 @@
+#include "machinepanel.h"
+
+#include "terminal/terminalview.h"
+#include "workbench.h"
+
+#include <QFontDatabase>
+#include <QKeyEvent>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QVBoxLayout>
+
+namespace vivarium {
+
+MachinePanel::MachinePanel(const QString &machine, Workbench *workbench, QWidget *parent)
+    : QTabWidget(parent)
+    , m_machine(machine)
+    , m_workbench(workbench)
+    , m_serial(new TerminalSurface(25, 100, this))
+    , m_shell(new TerminalSurface(25, 100, this))
+    , m_serialView(new TerminalView(m_serial, this))
+    , m_shellView(new TerminalView(m_shell, this))
+{
+    setObjectName(QStringLiteral("machine-") + machine);
+    m_serialView->setObjectName(QStringLiteral("serial-") + machine);
+    m_shellView->setObjectName(QStringLiteral("shell-") + machine);
+    m_shellView->setFollowsWidgetSize(true);
+    addTab(m_serialView, tr("Serial"));
+    addTab(m_shellView, tr("Shell"));
+    addTab(monitorTab(), tr("Monitor"));
+
+    connect(workbench, &Workbench::serialBytes, this,
+        [this](const QString &m, const QByteArray &bytes) {
+            if (m == m_machine)
+                m_serial->feed(bytes);
+        });
+    connect(
+        workbench, &Workbench::shellBytes, this, [this](const QString &m, const QByteArray &bytes) {
+            if (m == m_machine)
+                m_shell->feed(bytes);
+        });
+    connect(m_serial, &TerminalSurface::output, this, [this](const QByteArray &bytes) {
+        if (Machine *m = m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr)
+            m->writeSerial(bytes);
+    });
+    connect(m_shell, &TerminalSurface::output, this, [this](const QByteArray &bytes) {
+        if (Machine *m = m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr)
+            m->writeShell(bytes);
+    });
+    // The shell runs on a real tty: tell it the terminal's size.
+    connect(m_shellView, &TerminalView::sizeChanged, this, [this](int rows, int cols) {
+        if (Machine *m = m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr) {
+            if (m->isUp())
+                m->writeShell(
+                    QStringLiteral("stty rows %1 cols %2\n").arg(rows).arg(cols).toUtf8());
+        }
+    });
+    connect(workbench, &Workbench::monitorAnswer, this,
+        [this](const QString &m, const QString &command, const QString &answer) {
+            if (m == m_machine)
+                m_monitorOutput->appendPlainText(
+                    QStringLiteral("(qemu) ") + command + QLatin1Char('\n') + answer);
+        });
+}
+
+QWidget *MachinePanel::monitorTab()
+{
+    auto *tab = new QWidget(this);
+    auto *layout = new QVBoxLayout(tab);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_monitorOutput = new QPlainTextEdit(tab);
+    m_monitorOutput->setReadOnly(true);
+    m_monitorOutput->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_monitorInput = new QLineEdit(tab);
+    m_monitorInput->setObjectName(QStringLiteral("monitor-") + m_machine);
+    m_monitorInput->setPlaceholderText(tr("HMP command, e.g. info status (Up/Down: history)"));
+    layout->addWidget(m_monitorOutput);
+    layout->addWidget(m_monitorInput);
+    connect(m_monitorInput, &QLineEdit::returnPressed, this, [this] {
+        const QString command = m_monitorInput->text().trimmed();
+        if (command.isEmpty())
+            return;
+        m_history << command;
+        m_historyIndex = int(m_history.size());
+        m_monitorInput->clear();
+        m_workbench->monitorCommand(m_machine, command);
+    });
+    m_monitorInput->installEventFilter(this);
+    return tab;
+}
+
+} // namespace vivarium
+
+namespace vivarium {
+
+bool MachinePanel::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_monitorInput && event->type() == QEvent::KeyPress && !m_history.isEmpty()) {
+        const int key = static_cast<QKeyEvent *>(event)->key();
+        if (key == Qt::Key_Up || key == Qt::Key_Down) {
+            m_historyIndex
+                = qBound(0, m_historyIndex + (key == Qt::Key_Up ? -1 : 1), int(m_history.size()));
+            m_monitorInput->setText(
+                m_historyIndex < m_history.size() ? m_history.at(m_historyIndex) : QString());
+            return true;
+        }
+    }
+    return QTabWidget::eventFilter(watched, event);
+}
+
+} // namespace vivarium

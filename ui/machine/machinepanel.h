@@ -1,0 +1,45 @@
+#pragma once
+
+#include <QTabWidget>
+
+class QLineEdit;
+class QPlainTextEdit;
+
+namespace vivarium {
+
+class TerminalSurface;
+class TerminalView;
+class Workbench;
+
+// One machine's consoles: Serial and Shell terminals (the serial console and the hvc1 root
+// shell), and the QEMU monitor (HMP commands with history). Bytes come from and go to the
+// Workbench; the panel never touches a socket.
+class MachinePanel : public QTabWidget {
+    Q_OBJECT
+
+public:
+    MachinePanel(const QString &machine, Workbench *workbench, QWidget *parent = nullptr);
+
+    QString machine() const { return m_machine; }
+    TerminalView *serialView() const { return m_serialView; }
+    TerminalView *shellView() const { return m_shellView; }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override; // the monitor's history keys
+
+private:
+    QWidget *monitorTab();
+
+    QString m_machine;
+    Workbench *m_workbench;
+    TerminalSurface *m_serial;
+    TerminalSurface *m_shell;
+    TerminalView *m_serialView;
+    TerminalView *m_shellView;
+    QPlainTextEdit *m_monitorOutput = nullptr;
+    QLineEdit *m_monitorInput = nullptr;
+    QStringList m_history;
+    int m_historyIndex = 0;
+};
+
+} // namespace vivarium

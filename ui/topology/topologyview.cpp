@@ -1,0 +1,209 @@
+#include "topologyview.h"
+
+#include <QContextMenuEvent>
+#include <QGraphicsRectItem>
+#include <QGraphicsSimpleTextItem>
+#include <QPen>
+#include <graphviz/gvc.h>
+
+namespace vivarium {
+
+namespace {
+
+constexpr double machineWidth = 120;
+constexpr double machineHeight = 46;
+constexpr double vlanWidth = 90;
+constexpr double vlanHeight = 22;
+
+QString lineKey(const TopologyModel::Edge &e)
+{
+    return e.machine + QLatin1Char('/') + QString::number(e.vlan);
+}
+
+} // namespace
+
+QColor stateColour(const QString &state)
+{
+    if (state == QLatin1String("ready") || state == QLatin1String("up"))
+        return QColor(0x4c, 0xaf, 0x50);
+    if (state == QLatin1String("booting"))
+        return QColor(0xff, 0xb3, 0x00);
+    if (state == QLatin1String("paused"))
+        return QColor(0x42, 0x85, 0xf4);
+    if (state == QLatin1String("crashed"))
+        return QColor(0xd3, 0x2f, 0x2f);
+    return QColor(0x9e, 0x9e, 0x9e); // stopped, down
+}
+
+TopologyView::TopologyView(TopologyModel *model, QWidget *parent)
+    : QGraphicsView(parent)
+    , m_model(model)
+{
+    setScene(new QGraphicsScene(this));
+    setRenderHint(QPainter::Antialiasing);
+    setObjectName(QStringLiteral("topology"));
+    bool positioned = false;
+    for (const auto &n : model->nodes())
+        positioned = positioned || !n.position.isNull();
+    if (!positioned)
+        layoutWithGraphviz();
+    rebuild();
+    connect(model, &TopologyModel::nodeChanged, this, &TopologyView::updateNode);
+    connect(model, &TopologyModel::edgeChanged, this, [this] { updateEdges(); });
+}
+
+void TopologyView::layoutWithGraphviz()
+{
+    GVC_t *gvc = gvContext();
+    Agraph_t *graph = agopen(const_cast<char *>("topology"), Agundirected, nullptr);
+    agattr(graph, AGRAPH, const_cast<char *>("overlap"), const_cast<char *>("false"));
+    agattr(graph, AGNODE, const_cast<char *>("width"), const_cast<char *>("1.6"));
+    agattr(graph, AGNODE, const_cast<char *>("height"), const_cast<char *>("0.7"));
+    agattr(graph, AGEDGE, const_cast<char *>("len"), const_cast<char *>("1.8"));
+    QHash<QString, Agnode_t *> nodes;
+    for (const auto &n : m_model->nodes())
+        nodes.insert(n.id, agnode(graph, n.id.toUtf8().data(), 1));
+    for (const auto &e : m_model->edges())
+        agedge(graph, nodes.value(e.machine), nodes.value(vlanNodeId(e.vlan)), nullptr, 1);
+    gvLayout(gvc, graph, "neato");
+    for (auto it = nodes.cbegin(); it != nodes.cend(); ++it) {
+        const pointf p = ND_coord(it.value());
+        m_model->setPosition(it.key(), QPointF(p.x * 1.4, -p.y * 1.4));
+    }
+    gvFreeLayout(gvc, graph);
+    agclose(graph);
+    gvFreeContext(gvc);
+}
+
+void TopologyView::rebuild()
+{
+    scene()->clear();
+    m_nodes.clear();
+    m_states.clear();
+    m_edgeLines.clear();
+    m_edgeLabels.clear();
+    for (const auto &e : m_model->edges()) {
+        auto *line = scene()->addLine(QLineF());
+        line->setData(0, lineKey(e));
+        line->setZValue(-1);
+        m_edgeLines << line;
+        auto *label = scene()->addSimpleText(QString());
+        label->setData(0, lineKey(e));
+        m_edgeLabels << label;
+    }
+    for (const auto &n : m_model->nodes()) {
+        const bool machine = n.kind == TopologyModel::Node::Kind::Machine;
+        const QSizeF size
+            = machine ? QSizeF(machineWidth, machineHeight) : QSizeF(vlanWidth, vlanHeight);
+        QGraphicsRectItem *item
+            = scene()->addRect(QRectF(QPointF(-size.width() / 2, -size.height() / 2), size));
+        item->setFlag(QGraphicsItem::ItemIsMovable);
+        item->setFlag(QGraphicsItem::ItemSendsGeometryChanges);
+        item->setData(0, n.id);
+        item->setPos(n.position);
+        item->setToolTip(n.label);
+        auto *title = new QGraphicsSimpleTextItem(n.label, item);
+        QFont font = title->font();
+        font.setBold(machine);
+        title->setFont(font);
+        title->setPos(-title->boundingRect().width() / 2,
+            machine ? -size.height() / 2 + 4 : -title->boundingRect().height() / 2);
+        if (machine) {
+            auto *state = new QGraphicsSimpleTextItem(item);
+            state->setPos(-size.width() / 2 + 8, 4);
+            m_states.insert(n.id, state);
+        }
+        m_nodes.insert(n.id, item);
+        updateNode(n.id);
+    }
+    updateEdges();
+}
+
+void TopologyView::updateNode(const QString &id)
+{
+    const TopologyModel::Node *n = m_model->node(id);
+    auto *item = static_cast<QGraphicsRectItem *>(m_nodes.value(id));
+    if (!n || !item)
+        return;
+    const QColor colour = stateColour(n->state);
+    item->setBrush(
+        n->kind == TopologyModel::Node::Kind::Machine ? colour.lighter(170) : colour.lighter(150));
+    item->setPen(QPen(colour.darker(120), 2));
+    if (auto *state = m_states.value(id))
+        state->setText(n->state);
+    if (item->pos() != n->position)
+        item->setPos(n->position);
+    updateEdges();
+}
+
+void TopologyView::updateEdges()
+{
+    for (int i = 0; i < m_edgeLines.size() && i < m_model->edges().size(); ++i) {
+        const TopologyModel::Edge &e = m_model->edges().at(i);
+        QGraphicsItem *from = m_nodes.value(e.machine);
+        QGraphicsItem *to = m_nodes.value(vlanNodeId(e.vlan));
+        if (!from || !to)
+            continue;
+        const QLineF line(from->pos(), to->pos());
+        m_edgeLines[i]->setLine(line);
+        QPen pen(e.up ? QColor(0x37, 0x47, 0x4f) : QColor(0xb0, 0xb0, 0xb0), e.capturing ? 4 : 2);
+        if (e.blocked || !e.up)
+            pen.setStyle(Qt::DashLine);
+        if (e.blocked)
+            pen.setColor(QColor(0xd3, 0x2f, 0x2f));
+        m_edgeLines[i]->setPen(pen);
+        QStringList label { e.interface };
+        if (e.blocked)
+            label << tr("blocked");
+        if (!e.impairment.isEmpty())
+            label << e.impairment;
+        if (e.capturing)
+            label << tr("● capturing");
+        m_edgeLabels[i]->setText(label.join(QStringLiteral(" · ")));
+        m_edgeLabels[i]->setPos(line.pointAt(0.5) + QPointF(4, -8));
+    }
+}
+
+QString TopologyView::nodeAt(const QPoint &pos) const
+{
+    for (QGraphicsItem *item = itemAt(pos); item; item = item->parentItem()) {
+        const QString id = item->data(0).toString();
+        if (m_nodes.contains(id))
+            return id;
+    }
+    return {};
+}
+
+void TopologyView::mouseDoubleClickEvent(QMouseEvent *event)
+{
+    const QString id = nodeAt(event->pos());
+    const TopologyModel::Node *n = m_model->node(id);
+    if (n && n->kind == TopologyModel::Node::Kind::Machine)
+        emit machineActivated(id);
+    QGraphicsView::mouseDoubleClickEvent(event);
+}
+
+void TopologyView::contextMenuEvent(QContextMenuEvent *event)
+{
+    const QString id = nodeAt(event->pos());
+    const TopologyModel::Node *n = m_model->node(id);
+    if (n && n->kind == TopologyModel::Node::Kind::Machine)
+        emit machineMenuRequested(id, event->globalPos());
+}
+
+void TopologyView::mouseReleaseEvent(QMouseEvent *event)
+{
+    QGraphicsView::mouseReleaseEvent(event);
+    bool moved = false;
+    for (auto it = m_nodes.cbegin(); it != m_nodes.cend(); ++it) {
+        const TopologyModel::Node *n = m_model->node(it.key());
+        if (n && n->position != it.value()->pos()) {
+            m_model->setPosition(it.key(), it.value()->pos());
+            moved = true;
+        }
+    }
+    if (moved)
+        emit nodeMoved();
+}
+
+} // namespace vivarium

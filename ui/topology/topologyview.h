@@ -1,0 +1,51 @@
+#pragma once
+
+#include "topologymodel.h"
+
+#include <QGraphicsView>
+#include <QHash>
+
+class QGraphicsItem;
+class QGraphicsLineItem;
+class QGraphicsSimpleTextItem;
+
+namespace vivarium {
+
+// Draws the topology: machines as rounded boxes coloured by state, VLAN switches as bars, NICs as
+// lines labelled with their impairment, broken (dashed) when blocked or down, marked when
+// capturing. Laid out by Graphviz (neato) unless positions were saved; nodes can be dragged.
+class TopologyView : public QGraphicsView {
+    Q_OBJECT
+
+public:
+    explicit TopologyView(TopologyModel *model, QWidget *parent = nullptr);
+
+    // Positions every node with Graphviz.
+    void layoutWithGraphviz();
+
+signals:
+    void machineActivated(const QString &machine); // double-click
+    void machineMenuRequested(const QString &machine, const QPoint &globalPos);
+    void nodeMoved();
+
+protected:
+    void mouseDoubleClickEvent(QMouseEvent *event) override;
+    void contextMenuEvent(QContextMenuEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+
+private:
+    void rebuild();
+    void updateNode(const QString &id);
+    void updateEdges();
+    QString nodeAt(const QPoint &pos) const;
+
+    TopologyModel *m_model;
+    QHash<QString, QGraphicsItem *> m_nodes;
+    QHash<QString, QGraphicsSimpleTextItem *> m_states;
+    QList<QGraphicsLineItem *> m_edgeLines;
+    QList<QGraphicsSimpleTextItem *> m_edgeLabels;
+};
+
+QColor stateColour(const QString &state);
+
+} // namespace vivarium

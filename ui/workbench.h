@@ -1,0 +1,70 @@
+#pragma once
+
+#include "machine/testrun.h"
+#include "report/eventrecorder.h"
+#include "script/scriptengine.h"
+
+#include <QObject>
+#include <memory>
+
+namespace vivarium {
+
+// The workbench's model of one open test: its run (machines, network), the script engine and
+// the event recorder, driven from the GUI thread without ever blocking it: machine starts and
+// stops go to a worker thread, the script runs on the engine's thread, and everything comes
+// back as queued signals.
+class Workbench : public QObject {
+    Q_OBJECT
+
+public:
+    explicit Workbench(QObject *parent = nullptr);
+    ~Workbench() override;
+
+    // Loads a test file; false with the loader's messages in error.
+    bool open(const QString &testFile, QString *error);
+    const TestSpec &spec() const { return m_spec; }
+    QString testFile() const { return m_spec.file; }
+    TestRun *run() const { return m_run.get(); }
+    ScriptEngine *engine() const { return m_engine.get(); }
+    EventRecorder *recorder() const { return m_recorder.get(); }
+    bool isScriptRunning() const;
+
+    void startAll();
+    void stopAll();
+    void startMachine(const QString &name);
+    void crashMachine(const QString &name);
+    void shutdownMachine(const QString &name);
+    void setBlocked(const QString &name, bool blocked);
+    // Runs source (the editor's text) as the test's script, pausing on failures.
+    void runScript(const QString &source);
+    // An HMP command; the answer comes back as monitorAnswer.
+    void monitorCommand(const QString &machine, const QString &command);
+    void setBreakpoints(const QSet<int> &lines);
+
+signals:
+    void message(const QString &text); // for the status bar and log
+    void serialBytes(const QString &machine, const QByteArray &bytes);
+    void shellBytes(const QString &machine, const QByteArray &bytes);
+    void machineStateChanged(const QString &machine, const QString &state, const QString &detail);
+    void actionFinished(const vivarium::ActionEvent &event);
+    void actionStarted(const vivarium::ActionEvent &event);
+    void linkChanged(const vivarium::LinkState &link);
+    void vlanChanged(const vivarium::VlanState &vlan);
+    void scriptPaused(const QString &file, int line, const QString &reason);
+    void scriptFailurePaused(const QString &file, int line, const QString &message);
+    void scriptResumed();
+    void scriptFinished(const vivarium::ScriptResult &result);
+    void monitorAnswer(const QString &machine, const QString &command, const QString &answer);
+
+private:
+    bool ensureRun();
+    // Runs work on a worker thread; a MachineError becomes a message.
+    void inWorker(const QString &what, std::function<void()> work);
+
+    TestSpec m_spec;
+    std::unique_ptr<TestRun> m_run;
+    std::unique_ptr<EventRecorder> m_recorder;
+    std::unique_ptr<ScriptEngine> m_engine;
+};
+
+} // namespace vivarium
