@@ -174,6 +174,17 @@ QString TopologyView::nodeAt(const QPoint &pos) const
     return {};
 }
 
+void TopologyView::resizeEvent(QResizeEvent *event)
+{
+    QGraphicsView::resizeEvent(event);
+    const QRectF bounds = scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20);
+    fitInView(bounds, Qt::KeepAspectRatio);
+    // Never larger than life: small graphs stay readable, not blown up.
+    if (transform().m11() > 1.0)
+        setTransform(QTransform());
+    centerOn(bounds.center());
+}
+
 void TopologyView::mouseDoubleClickEvent(QMouseEvent *event)
 {
     const QString id = nodeAt(event->pos());
