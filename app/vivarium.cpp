@@ -3,6 +3,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 
 int main(int argc, char **argv)
 {
@@ -15,9 +16,12 @@ int main(int argc, char **argv)
         QStringLiteral("The test to open (default: the built-in demo)."));
     parser.process(app);
     const QStringList args = parser.positionalArguments();
-    const QString test = args.isEmpty()
-        ? QStringLiteral(VIVARIUM_SOURCE_DIR "/resources/demo/demo.toml")
-        : args.constFirst();
+    // The demo: from the source tree, or where the package installs it.
+    QString demo = QStringLiteral(VIVARIUM_SOURCE_DIR "/resources/demo/demo.toml");
+    if (!QFileInfo::exists(demo))
+        demo = QCoreApplication::applicationDirPath()
+            + QStringLiteral("/../share/vivarium/demo/demo.toml");
+    const QString test = args.isEmpty() ? demo : args.constFirst();
     vivarium::MainWindow window(test);
     window.show();
     return app.exec();

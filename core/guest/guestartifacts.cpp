@@ -1,25 +1,44 @@
 #include "guestartifacts.h"
 
+#include <QCoreApplication>
+#include <QDir>
 #include <QFileInfo>
 
 namespace vivarium {
 
 std::optional<GuestArtifacts> GuestArtifacts::find(QString *error)
 {
-    GuestArtifacts a;
-    a.dir = qEnvironmentVariable("VIVARIUM_GUEST_DIR", QStringLiteral(VIVARIUM_GUEST_DIR));
-    a.kernel = a.dir + QStringLiteral("/vmlinux");
-    a.initramfs = a.dir + QStringLiteral("/initramfs.cpio.gz");
-    a.agent = a.dir + QStringLiteral("/vivarium-agent");
-    for (const QString &path : { a.kernel, a.initramfs, a.agent }) {
-        if (!QFileInfo(path).isFile()) {
+    // VIVARIUM_GUEST_DIR, else the build's guest directory, else an installed package's.
+    QStringList dirs;
+    if (qEnvironmentVariableIsSet("VIVARIUM_GUEST_DIR"))
+        dirs << qEnvironmentVariable("VIVARIUM_GUEST_DIR");
+    else
+        dirs << QStringLiteral(VIVARIUM_GUEST_DIR)
+             << QCoreApplication::applicationDirPath() + QStringLiteral("/../lib/vivarium/guest");
+    QString missing;
+    for (const QString &dir : std::as_const(dirs)) {
+        GuestArtifacts a;
+        a.dir = QDir::cleanPath(dir);
+        a.kernel = a.dir + QStringLiteral("/vmlinux");
+        a.initramfs = a.dir + QStringLiteral("/initramfs.cpio.gz");
+        a.agent = a.dir + QStringLiteral("/vivarium-agent");
+        missing.clear();
+        for (const QString &path : { a.kernel, a.initramfs, a.agent }) {
+            if (!QFileInfo(path).isFile() && missing.isEmpty())
+                missing = path;
+        }
+        if (missing.isEmpty())
+            return a;
+        if (dirs.size() > 1 && dir == dirs.constFirst())
             *error = QStringLiteral("guest artifact %1 is missing: run scripts/setup (or "
                                     "scripts/build-guest %2 and build the vivarium-agent target)")
-                         .arg(path, a.dir);
-            return std::nullopt;
-        }
+                         .arg(missing, QDir::cleanPath(dir));
     }
-    return a;
+    if (dirs.size() == 1)
+        *error = QStringLiteral("guest artifact %1 is missing: run scripts/setup (or "
+                                "scripts/build-guest %2 and build the vivarium-agent target)")
+                     .arg(missing, QDir::cleanPath(dirs.constFirst()));
+    return std::nullopt;
 }
 
 } // namespace vivarium
