@@ -40,6 +40,8 @@ public:
     // An HMP command; the answer comes back as monitorAnswer.
     void monitorCommand(const QString &machine, const QString &command);
     void setBreakpoints(const QSet<int> &lines);
+    // Runs work on a worker thread; a MachineError becomes a message.
+    void inWorker(const QString &what, std::function<void()> work);
 
 signals:
     void message(const QString &text); // for the status bar and log
@@ -58,8 +60,6 @@ signals:
 
 private:
     bool ensureRun();
-    // Runs work on a worker thread; a MachineError becomes a message.
-    void inWorker(const QString &what, std::function<void()> work);
 
     TestSpec m_spec;
     std::unique_ptr<TestRun> m_run;

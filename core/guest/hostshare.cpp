@@ -70,9 +70,11 @@ QMap<QString, QByteArray> systemdUnits(const MachineSpec &m, const QString &agen
             .toUtf8());
     const auto shell = [](const char *tty, const char *description) {
         return QStringLiteral("[Unit]\nDescription=%2\nDefaultDependencies=no\n"
-                              "[Service]\nExecStart=/bin/bash -l\nStandardInput=tty-force\n"
+                              "[Service]\nExecStart=/bin/bash --noprofile --norc -i\n"
+                              "StandardInput=tty-force\n"
                               "StandardOutput=tty\nStandardError=tty\nTTYPath=/dev/%1\n"
-                              "TTYReset=yes\nKillSignal=SIGHUP\nEnvironment=HOME=/root TERM=linux\n"
+                              "TTYReset=yes\nKillSignal=SIGHUP\nEnvironment=HOME=/root TERM=linux "
+                              "\"PS1=\\\\u@\\\\h:\\\\w# \"\n"
                               "WorkingDirectory=/root\nRestart=always\nRestartSec=0.2\n")
             .arg(QLatin1String(tty), QLatin1String(description))
             .toUtf8();

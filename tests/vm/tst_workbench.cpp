@@ -4,6 +4,7 @@
 #include "editor/scripteditor.h"
 #include "machine/machinepanel.h"
 #include "mainwindow.h"
+#include "screen/screenview.h"
 #include "terminal/terminalview.h"
 #include "vmtestutil.h"
 #include "workbench.h"
@@ -75,6 +76,14 @@ private slots:
         QVERIFY(surfaceText(window.panel("client")->serialView()->surface())
                     .contains("vivarium-init: ready"));
         saveScreenshot(window, "demo-passed");
+        // The client has a screen: its Screen tab shows the live display over VNC.
+        MachinePanel *client = window.panel("client");
+        client->setCurrentIndex(2);
+        QVERIFY(client->screenView());
+        QTRY_VERIFY_WITH_TIMEOUT(!client->screenView()->image().isNull(), 30000);
+        QVERIFY(client->screenView()->image().width() >= 640);
+        saveScreenshot(window, "demo-screen");
+        QVERIFY(!window.panel("server")->screenView()->isConnected()); // no graphics
         trigger(window, "Stop All");
     }
 

@@ -1,12 +1,18 @@
 #include "machinepanel.h"
 
+#include "screen/screenview.h"
 #include "terminal/terminalview.h"
 #include "workbench.h"
 
+#include <QDateTime>
 #include <QFontDatabase>
 #include <QKeyEvent>
+#include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPlainTextEdit>
+#include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace vivarium {
@@ -26,7 +32,14 @@ MachinePanel::MachinePanel(const QString &machine, Workbench *workbench, QWidget
     m_shellView->setFollowsWidgetSize(true);
     addTab(m_serialView, tr("Serial"));
     addTab(m_shellView, tr("Shell"));
+    const MachineSpec *spec = workbench->spec().machine(machine);
+    addTab(screenTab(spec && spec->graphics), tr("Screen"));
     addTab(monitorTab(), tr("Monitor"));
+    connect(workbench, &Workbench::machineStateChanged, this,
+        [this](const QString &m, const QString &state) {
+            if (m == m_machine && state == QLatin1String("booting"))
+                attachScreen();
+        });
 
     connect(workbench, &Workbench::serialBytes, this,
         [this](const QString &m, const QByteArray &bytes) {
@@ -60,6 +73,68 @@ MachinePanel::MachinePanel(const QString &machine, Workbench *workbench, QWidget
                 m_monitorOutput->appendPlainText(
                     QStringLiteral("(qemu) ") + command + QLatin1Char('\n') + answer);
         });
+}
+
+QWidget *MachinePanel::screenTab(bool graphics)
+{
+    m_screenBox = new QWidget(this);
+    auto *layout = new QVBoxLayout(m_screenBox);
+    layout->setContentsMargins(0, 0, 0, 0);
+    if (!graphics) {
+        m_screenView = new ScreenView(QString(), m_screenBox);
+        layout->addWidget(m_screenView);
+        return m_screenBox;
+    }
+    auto *bar = new QToolBar(m_screenBox);
+    auto *sendKey = new QToolButton(bar);
+    sendKey->setText(tr("Send Key"));
+    sendKey->setPopupMode(QToolButton::InstantPopup);
+    auto *keys = new QMenu(sendKey);
+    QStringList combos { QStringLiteral("ctrl-alt-delete") };
+    for (int f = 1; f <= 6; ++f)
+        combos << QStringLiteral("ctrl-alt-f%1").arg(f);
+    combos << QStringLiteral("alt-tab") << QStringLiteral("alt-f4") << QStringLiteral("sysrq");
+    for (const QString &combo : std::as_const(combos)) {
+        keys->addAction(combo, this, [this, combo] {
+            if (Machine *m = m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr)
+                m_workbench->inWorker(
+                    QStringLiteral("send_key"), [m, combo] { m->sendKey(combo); });
+        });
+    }
+    sendKey->setMenu(keys);
+    bar->addWidget(sendKey);
+    bar->addAction(tr("Take Screenshot"), this, [this] {
+        if (Machine *m = m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr) {
+            const QString name
+                = m_machine + QDateTime::currentDateTime().toString(QStringLiteral("-HHmmss"));
+            m_workbench->inWorker(QStringLiteral("screenshot"), [m, name] { m->screenshot(name); });
+        }
+    });
+    QAction *fit = bar->addAction(tr("Scale to Fit"));
+    fit->setCheckable(true);
+    fit->setChecked(true);
+    connect(fit, &QAction::toggled, this, [this](bool on) {
+        if (m_screenView)
+            m_screenView->setScaled(on);
+    });
+    layout->addWidget(bar);
+    auto *waiting = new QLabel(tr("The screen appears when the machine starts."), m_screenBox);
+    waiting->setAlignment(Qt::AlignCenter);
+    waiting->setObjectName(QStringLiteral("screenWaiting"));
+    layout->addWidget(waiting, 1);
+    return m_screenBox;
+}
+
+void MachinePanel::attachScreen()
+{
+    const MachineSpec *spec = m_workbench->spec().machine(m_machine);
+    Machine *m = m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr;
+    if (m_screenView || !spec || !spec->graphics || !m)
+        return;
+    delete m_screenBox->findChild<QLabel *>(QStringLiteral("screenWaiting"));
+    m_screenView = new ScreenView(m->paths().vncSocket, m_screenBox);
+    m_screenView->setObjectName(QStringLiteral("screen-") + m_machine);
+    m_screenBox->layout()->addWidget(m_screenView);
 }
 
 QWidget *MachinePanel::monitorTab()

@@ -7,6 +7,7 @@ class QPlainTextEdit;
 
 namespace vivarium {
 
+class ScreenView;
 class TerminalSurface;
 class TerminalView;
 class Workbench;
@@ -23,12 +24,15 @@ public:
     QString machine() const { return m_machine; }
     TerminalView *serialView() const { return m_serialView; }
     TerminalView *shellView() const { return m_shellView; }
+    ScreenView *screenView() const { return m_screenView; }
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override; // the monitor's history keys
 
 private:
     QWidget *monitorTab();
+    QWidget *screenTab(bool graphics);
+    void attachScreen(); // once the machine's run exists
 
     QString m_machine;
     Workbench *m_workbench;
@@ -36,6 +40,8 @@ private:
     TerminalSurface *m_shell;
     TerminalView *m_serialView;
     TerminalView *m_shellView;
+    QWidget *m_screenBox = nullptr;
+    ScreenView *m_screenView = nullptr;
     QPlainTextEdit *m_monitorOutput = nullptr;
     QLineEdit *m_monitorInput = nullptr;
     QStringList m_history;

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <QImage>
+#include <QThread>
+#include <QWidget>
+
+namespace vivarium {
+
+class VncClient;
+
+// A machine's live screen over VNC, scaled to fit or 1:1, taking keyboard and mouse input. The
+// VNC client runs on its own thread; frames arrive as images with the changed rectangle and
+// only that part is repainted. Machines without graphics say so.
+class ScreenView : public QWidget {
+    Q_OBJECT
+
+public:
+    // vncSocket empty: the machine has no screen.
+    explicit ScreenView(const QString &vncSocket, QWidget *parent = nullptr);
+    ~ScreenView() override;
+
+    void setScaled(bool scaled);
+    bool isScaled() const { return m_scaled; }
+    QImage image() const { return m_image; }
+    bool isConnected() const { return m_connected; }
+
+signals:
+    // A key the user typed, as an X keysym (the recorder turns these into send_chars/send_key).
+    void keyTyped(quint32 keysym, const QString &text, int qtKey, Qt::KeyboardModifiers modifiers);
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
+    void keyReleaseEvent(QKeyEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    bool focusNextPrevChild(bool next) override;
+
+private:
+    QRectF target() const; // where the image is drawn
+    void sendPointer(QMouseEvent *event);
+    void sendKey(QKeyEvent *event, bool down);
+
+    QThread m_thread;
+    VncClient *m_client = nullptr;
+    QImage m_image;
+    bool m_scaled = true;
+    bool m_connected = false;
+};
+
+} // namespace vivarium
