@@ -1,0 +1,82 @@
+// The workbench window offscreen, without booting guests: breakpoints set in the editor reach the
+// script engine, and clicking an action in the log puts the editor on its line.
+#include "editor/scripteditor.h"
+#include "mainwindow.h"
+#include "workbench.h"
+
+#include <QApplication>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+using namespace vivarium;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+
+    QString writeTest(const QByteArray &script)
+    {
+        QFile py(m_dir.filePath("t.py"));
+        py.open(QIODevice::WriteOnly);
+        py.write(script);
+        py.close();
+        QFile toml(m_dir.filePath("t.toml"));
+        toml.open(QIODevice::WriteOnly);
+        toml.write("script = \"t.py\"\n[machines.idle]\n");
+        toml.close();
+        return m_dir.filePath("t.toml");
+    }
+
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void editorBreakpointsReachTheEngine()
+    {
+        MainWindow window(writeTest("a = 1\nb = 2\nc = 3\n"));
+        QCOMPARE(window.editor()->text(), QString("a = 1\nb = 2\nc = 3\n"));
+        window.editor()->setBreakpoint(2, true);
+        QCOMPARE(window.editor()->breakpoints(), QSet<int>({ 2 }));
+        // Run straight through the workbench: only the editor's signal set the breakpoint.
+        window.workbench()->runScript(window.editor()->text());
+        QTRY_COMPARE_WITH_TIMEOUT(window.editor()->currentLine(), 2, 10000);
+        QVERIFY(window.statusBar()->currentMessage().startsWith("Paused at line 2 (breakpoint)"));
+        window.editor()->setBreakpoint(2, false);
+        window.workbench()->engine()->resume();
+        QTRY_COMPARE_WITH_TIMEOUT(
+            window.statusBar()->currentMessage(), QString("The script passed"), 10000);
+        QCOMPARE(window.editor()->currentLine(), 0);
+    }
+
+    void clickingAnActionGoesToItsLine()
+    {
+        MainWindow window(writeTest("start_all()\n\nidle.succeed('true')\n"));
+        window.resize(1200, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.workbench()->runScript("pass\n"); // creates the run and its event log
+        QTRY_VERIFY_WITH_TIMEOUT(!window.workbench()->isScriptRunning(), 10000);
+        ActionEvent event;
+        event.machine = "idle";
+        event.action = "succeed";
+        event.arguments = { { "command", "true" } };
+        event.result = ActionEvent::Result::Ok;
+        event.line = 3;
+        emit window.workbench()->run()->events()->actionFinished(event);
+        QTRY_COMPARE(window.actionLog()->topLevelItemCount(), 1);
+        QTreeWidgetItem *item = window.actionLog()->topLevelItem(0);
+        QCOMPARE(item->text(2), QString("succeed(true)"));
+        const QRect rect = window.actionLog()->visualItemRect(item);
+        QTest::mouseClick(window.actionLog()->viewport(), Qt::LeftButton, {}, rect.center());
+        int line = -1, index = -1;
+        window.editor()->getCursorPosition(&line, &index);
+        QCOMPARE(line, 2); // 0-based: the script's line 3
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
