@@ -2,6 +2,11 @@
 #include "machine/machineprocess.h"
 #include "machine/testrun.h"
 #include "spec/specloader.h"
+#ifdef VIVARIUM_BENCH_GUI
+#include "benchgui.h"
+
+#include <QApplication>
+#endif
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -205,7 +210,14 @@ void progress(const char *what)
 
 int main(int argc, char **argv)
 {
+#ifdef VIVARIUM_BENCH_GUI
+    // The gui section draws the workbench; without a display it draws offscreen.
+    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+#else
     QCoreApplication app(argc, argv);
+#endif
     QCoreApplication::setApplicationName(QStringLiteral("vivarium-bench"));
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -217,7 +229,8 @@ int main(int argc, char **argv)
     const QCommandLineOption accel(
         QStringLiteral("accel"), QStringLiteral("auto, kvm or tcg."), QStringLiteral("ACCEL"));
     const QCommandLineOption only(QStringLiteral("only"),
-        QStringLiteral("Measure only these sections (boot, commands, network), comma separated."),
+        QStringLiteral(
+            "Measure only these sections (boot, commands, network, gui), comma separated."),
         QStringLiteral("SECTIONS"));
     parser.addOptions({ json, quick, accel, only });
     parser.process(app);
@@ -337,6 +350,14 @@ int main(int argc, char **argv)
             tcpMbit(a, router, QStringLiteral("192.168.1.3"), bench.quick() ? 16 : 64),
             QStringLiteral("Mb"), QString() };
     }
+
+#ifdef VIVARIUM_BENCH_GUI
+    if (want("gui")) {
+        progress("the workbench");
+        for (const GuiFigure &g : measureGui(bench.quick()))
+            figures << Figure { g.key, g.what, g.value, g.unit, g.target };
+    }
+#endif
 
     QJsonObject object;
     std::fprintf(stderr, "\nVivarium benchmark (accelerator %s)\n", qPrintable(bench.accelUsed()));

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <QList>
+#include <QString>
+
+// The workbench's figures for vivarium-bench (needs a QApplication).
+struct GuiFigure {
+    QString key;
+    QString what;
+    double value = 0;
+    QString unit;
+    QString target;
+};
+
+QList<GuiFigure> measureGui(bool quick);
