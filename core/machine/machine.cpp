@@ -285,11 +285,11 @@ void Machine::start()
                 [this](const QString &name, const QJsonObject &data) {
                     std::lock_guard lock(m_mutex);
                     const qint64 us = nowMs() * 1000;
-                    m_qmpEvents.append({ { QStringLiteral("event"), name },
-                        { QStringLiteral("data"), data },
-                        { QStringLiteral("timestamp"),
-                            QJsonObject { { QStringLiteral("seconds"), us / 1000000 },
-                                { QStringLiteral("microseconds"), us % 1000000 } } } });
+                    m_qmpEvents.append(
+                        { { QStringLiteral("event"), name }, { QStringLiteral("data"), data },
+                            { QStringLiteral("timestamp"),
+                                QJsonObject { { QStringLiteral("seconds"), us / 1000000 },
+                                    { QStringLiteral("microseconds"), us % 1000000 } } } });
                     m_changed.notify_all();
                     if (name != QLatin1String("RESET"))
                         return;

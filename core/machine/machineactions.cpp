@@ -265,8 +265,8 @@ QJsonObject Machine::nextQmpEvent(qsizetype *next, double timeout)
 {
     std::unique_lock lock(m_mutex);
     waitUntil(
-        lock, [&] { return m_qmpEvents.size() > *next; }, timeout,
-        QStringLiteral("a QMP event"), Death::Ignored);
+        lock, [&] { return m_qmpEvents.size() > *next; }, timeout, QStringLiteral("a QMP event"),
+        Death::Ignored);
     return m_qmpEvents.at((*next)++);
 }
 

@@ -546,39 +546,42 @@ void Network::stopCapture(int vlan, const QString &machine)
         emit linkChanged(link);
 }
 
-void Network::setMachineRunning(const QString &machine, bool running)
+void Network::updateLinksOf(
+    const QString &machine, const std::function<bool(LinkState &link)> &change)
 {
     QList<LinkState> changed;
     {
         std::lock_guard lock(m_mutex);
         for (LinkState &link : m_links) {
-            if (link.machine == machine && link.machineRunning != running) {
-                link.machineRunning = running;
-                // A machine starts with its links up, as QEMU does.
-                if (running)
-                    link.blocked = false;
+            if (link.machine == machine && change(link))
                 changed << link;
-            }
         }
     }
     for (const LinkState &link : std::as_const(changed))
         emit linkChanged(link);
 }
 
+void Network::setMachineRunning(const QString &machine, bool running)
+{
+    updateLinksOf(machine, [running](LinkState &link) {
+        if (link.machineRunning == running)
+            return false;
+        link.machineRunning = running;
+        // A machine starts with its links up, as QEMU does.
+        if (running)
+            link.blocked = false;
+        return true;
+    });
+}
+
 void Network::setBlocked(const QString &machine, bool blocked)
 {
-    QList<LinkState> changed;
-    {
-        std::lock_guard lock(m_mutex);
-        for (LinkState &link : m_links) {
-            if (link.machine == machine && link.blocked != blocked) {
-                link.blocked = blocked;
-                changed << link;
-            }
-        }
-    }
-    for (const LinkState &link : std::as_const(changed))
-        emit linkChanged(link);
+    updateLinksOf(machine, [blocked](LinkState &link) {
+        if (link.blocked == blocked)
+            return false;
+        link.blocked = blocked;
+        return true;
+    });
 }
 
 QList<qint64> Network::processIds() const

@@ -79,6 +79,8 @@ private:
     QString beginCapture(int vlan, const QString &machine);
     qsizetype linkIndex(const QString &machine, int vlan) const; // throws when there is none
     void applyFilter(const LinkState &link, const LinkSettings &settings);
+    // Applies change to each link of machine (under the lock); emits for those it changed.
+    void updateLinksOf(const QString &machine, const std::function<bool(LinkState &link)> &change);
     void invokeBlocking(const std::function<void()> &call) const;
 
     const TestSpec *m_test;
