@@ -466,8 +466,7 @@ void ensurePython()
     });
 }
 
-ScriptFailure runPython(
-    ScriptEngine *engine, const QString &source, const QString &file, bool interactive)
+ScriptFailure runPython(const QString &source, const QString &file, bool interactive)
 {
     ensurePython();
     ScriptFailure failure;
@@ -527,7 +526,6 @@ ScriptFailure runPython(
         failure.message = QString::fromStdString(error.what());
         failure.line = ScriptLocation::current().line;
     }
-    Q_UNUSED(engine);
     return failure;
 }
 

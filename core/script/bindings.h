@@ -4,8 +4,6 @@
 
 namespace vivarium {
 
-class ScriptEngine;
-
 // Whether the script wants machines' serial lines on the terminal (serial_stdout_on/off).
 bool serialStdout();
 
@@ -13,8 +11,9 @@ bool serialStdout();
 // first use; its GIL is free between scripts.
 void ensurePython();
 // Runs source as the script file in fresh globals with the driver's names, tracing its lines
-// for engine. Called on the script's thread without the GIL. interactive: then a prompt on
-// stdin/stdout. Returns the failure, or an empty message when it passed.
+// for the running engine (ScriptEngine::current()). Called on the script's thread without the GIL.
+// interactive: then a prompt on stdin/stdout. Returns the failure, or an empty message when it
+// passed.
 struct ScriptFailure {
     QString message;
     QString file;
@@ -22,7 +21,6 @@ struct ScriptFailure {
     QString traceback;
     bool stopped = false;
 };
-ScriptFailure runPython(
-    ScriptEngine *engine, const QString &source, const QString &file, bool interactive);
+ScriptFailure runPython(const QString &source, const QString &file, bool interactive);
 
 } // namespace vivarium

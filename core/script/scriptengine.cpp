@@ -84,12 +84,6 @@ bool ScriptEngine::stopRequested() const
     return m_stop;
 }
 
-QString ScriptEngine::scriptFile() const
-{
-    std::lock_guard lock(m_mutex);
-    return m_file;
-}
-
 void ScriptEngine::start(const QString &scriptFile)
 {
     QFile file(scriptFile);
@@ -129,6 +123,7 @@ void ScriptEngine::launch(std::function<ScriptResult()> body)
         m_timedOut = false;
         m_paused = false;
         m_failurePending = false;
+        m_lastLine = 0; // a new run: its first line is new, even if the last run ended there
         if (m_mode == Mode::PauseNow || m_mode == Mode::StepAction)
             m_mode = Mode::Run;
     }
@@ -200,11 +195,7 @@ void ScriptEngine::launch(std::function<ScriptResult()> body)
 
 ScriptResult ScriptEngine::execute(const QString &source, const QString &file, bool interactive)
 {
-    {
-        std::lock_guard lock(m_mutex);
-        m_file = file;
-    }
-    const ScriptFailure failure = runPython(this, source, file, interactive);
+    const ScriptFailure failure = runPython(source, file, interactive);
     ScriptResult result;
     result.file = failure.file;
     result.line = failure.line;
@@ -231,28 +222,27 @@ void ScriptEngine::pause()
     m_mode = Mode::PauseNow;
 }
 
-void ScriptEngine::resume()
+void ScriptEngine::continueAs(Mode mode)
 {
     std::lock_guard lock(m_mutex);
-    m_mode = Mode::Run;
+    m_mode = mode;
     m_paused = false;
     m_changed.notify_all();
+}
+
+void ScriptEngine::resume()
+{
+    continueAs(Mode::Run);
 }
 
 void ScriptEngine::stepLine()
 {
-    std::lock_guard lock(m_mutex);
-    m_mode = Mode::StepLine;
-    m_paused = false;
-    m_changed.notify_all();
+    continueAs(Mode::StepLine);
 }
 
 void ScriptEngine::stepAction()
 {
-    std::lock_guard lock(m_mutex);
-    m_mode = Mode::StepAction;
-    m_paused = false;
-    m_changed.notify_all();
+    continueAs(Mode::StepAction);
 }
 
 void ScriptEngine::stop()

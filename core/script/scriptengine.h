@@ -71,7 +71,6 @@ public:
     bool stopRequested() const;
     // Sleeps, returning early (false) when stopped.
     bool sleep(double seconds);
-    QString scriptFile() const;
 
 signals:
     void paused(const QString &file, int line, const QString &reason);
@@ -82,6 +81,7 @@ signals:
 private:
     enum class Mode { Run, PauseNow, StepLine, StepAction };
     void launch(std::function<ScriptResult()> body);
+    void continueAs(Mode mode);
     ScriptResult execute(const QString &source, const QString &file, bool interactive);
     void waitWhilePaused(
         std::unique_lock<std::mutex> &lock, const QString &file, int line, const QString &reason);
@@ -101,7 +101,6 @@ private:
     bool m_failurePending = false;
     FailureChoice m_failureChoice = FailureChoice::Fail;
     QString m_replacement;
-    QString m_file;
     int m_lastLine = 0;
     ScriptResult m_result;
 };

@@ -156,6 +156,17 @@ private slots:
         QCOMPARE(m_engine->wait().outcome, ScriptResult::Outcome::Passed);
     }
 
+    void aBreakpointOnTheFirstLineHoldsInEveryRun()
+    {
+        QCOMPARE(run("a = 1\n").outcome, ScriptResult::Outcome::Passed); // ends on line 1
+        m_engine->setBreakpoints({ 1 });
+        m_engine->startSource("a = 1\nb = 2\n", m_dir.filePath("script.py"));
+        QVERIFY(waitForPauses(1));
+        QCOMPARE(pausedLines(), QList<int>({ 1 }));
+        m_engine->resume();
+        QCOMPARE(m_engine->wait().outcome, ScriptResult::Outcome::Passed);
+    }
+
     void steppingGoesLineByLine()
     {
         m_engine->setBreakpoints({ 1 });
