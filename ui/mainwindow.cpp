@@ -2,6 +2,7 @@
 
 #include "editor/scripteditor.h"
 #include "machine/machinepanel.h"
+#include "record/scriptrecorder.h"
 #include "topology/topologyview.h"
 #include "workbench.h"
 
@@ -36,6 +37,7 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     , m_actions(new QTreeWidget(this))
     , m_preview(new QLabel(this))
     , m_machines(new QTabWidget(this))
+    , m_recorder(new ScriptRecorder(this))
     , m_failureBar(new QFrame(this))
     , m_failureText(new QLabel(this))
 {
@@ -182,6 +184,18 @@ void MainWindow::createActions()
         if (m_workbench->engine())
             m_workbench->engine()->stop();
     });
+    bar->addSeparator();
+    QAction *record = add(tr("Record"), QKeySequence(Qt::CTRL | Qt::Key_R), [this](bool on) {
+        m_recorder->setRecording(on);
+        statusBar()->showMessage(on ? tr("Recording: keys in a Screen, commands in a Shell, "
+                                         "selections in a Serial console and screenshots "
+                                         "become script lines at the cursor")
+                                    : tr("Recording stopped"),
+            on ? 0 : 5000);
+    });
+    record->setObjectName(QStringLiteral("recordAction"));
+    record->setCheckable(true);
+    connect(m_recorder, &ScriptRecorder::lineRecorded, m_editor, &ScriptEditor::insertRecordedLine);
 }
 
 bool MainWindow::openTest(const QString &file)
@@ -208,8 +222,17 @@ void MainWindow::buildForTest()
     m_actions->clear();
     while (m_machines->count() > 0)
         delete m_machines->widget(0);
-    for (const MachineSpec &m : spec.machines)
-        m_machines->addTab(new MachinePanel(m.name, m_workbench, m_machines), m.name);
+    for (const MachineSpec &m : spec.machines) {
+        auto *machinePanel = new MachinePanel(m.name, m_workbench, m_machines);
+        m_machines->addTab(machinePanel, m.name);
+        connect(machinePanel, &MachinePanel::keyTyped, m_recorder, &ScriptRecorder::keyTyped);
+        connect(machinePanel, &MachinePanel::shellCommandEntered, m_recorder,
+            &ScriptRecorder::shellCommand);
+        connect(machinePanel, &MachinePanel::serialTextSelected, m_recorder,
+            &ScriptRecorder::serialSelection);
+        connect(machinePanel, &MachinePanel::screenshotTaken, m_recorder,
+            &ScriptRecorder::screenshotTaken);
+    }
 
     delete m_topologyView;
     delete m_topology;
@@ -278,6 +301,10 @@ void MainWindow::machineMenu(const QString &machine, const QPoint &globalPos)
         tr("Unblock"), this, [this, machine] { m_workbench->setBlocked(machine, false); });
     menu.addSeparator();
     menu.addAction(tr("Open Consoles"), this, [this, machine] { showMachine(machine); });
+    menu.addAction(tr("Screenshot"), this, [this, machine] {
+        if (MachinePanel *p = panel(machine))
+            p->takeScreenshot();
+    });
     menu.exec(globalPos);
 }
 

@@ -12,6 +12,7 @@ namespace vivarium {
 
 class MachinePanel;
 class ScriptEditor;
+class ScriptRecorder;
 class TopologyModel;
 class TopologyView;
 class Workbench;
@@ -33,6 +34,7 @@ public:
     ScriptEditor *editor() const { return m_editor; }
     MachinePanel *panel(const QString &machine) const;
     QTreeWidget *actionLog() const { return m_actions; }
+    ScriptRecorder *recorder() const { return m_recorder; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -56,6 +58,7 @@ private:
     QTreeWidget *m_actions;
     QLabel *m_preview;
     QTabWidget *m_machines;
+    ScriptRecorder *m_recorder;
     QFrame *m_failureBar;
     QLabel *m_failureText;
     QPointer<TopologyModel> m_topology;

@@ -93,4 +93,26 @@ QString ScriptEditor::lineText(int line) const
     return t;
 }
 
+void ScriptEditor::insertRecordedLine(const QString &recorded)
+{
+    int line = 0;
+    int index = 0;
+    getCursorPosition(&line, &index);
+    const QString current = lineText(line + 1);
+    qsizetype indent = 0;
+    while (indent < current.size() && current.at(indent).isSpace())
+        ++indent;
+    const QString prefix = current.left(indent);
+    int target = line;
+    if (indent == current.size()) {
+        setSelection(line, 0, line, int(current.size()));
+        replaceSelectedText(prefix + recorded);
+    } else {
+        insertAt(QLatin1Char('\n') + prefix + recorded, line, int(current.size()));
+        target = line + 1;
+    }
+    setCursorPosition(target, int(prefix.size() + recorded.size()));
+    ensureLineVisible(target);
+}
+
 } // namespace vivarium

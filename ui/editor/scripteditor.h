@@ -20,6 +20,9 @@ public:
     int currentLine() const { return m_currentLine; }
     int errorLine() const { return m_errorLine; }
     QString lineText(int line) const; // 1-based, without its end
+    // Puts a recorded line at the cursor: on the cursor's line when it is blank, else on a new
+    // line below it, with the cursor line's indentation; the cursor ends after it.
+    void insertRecordedLine(const QString &line);
 
 signals:
     void breakpointsChanged(const QSet<int> &lines);

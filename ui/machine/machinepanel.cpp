@@ -1,5 +1,6 @@
 #include "machinepanel.h"
 
+#include "record/scriptrecorder.h"
 #include "screen/screenview.h"
 #include "terminal/terminalview.h"
 #include "workbench.h"
@@ -52,16 +53,15 @@ MachinePanel::MachinePanel(const QString &machine, Workbench *workbench, QWidget
                 m_shell->feed(bytes);
         });
     connect(m_serial, &TerminalSurface::output, this, [this](const QByteArray &bytes) {
-        if (Machine *m = m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr)
+        if (Machine *m = machineObject())
             m->writeSerial(bytes);
     });
-    connect(m_shell, &TerminalSurface::output, this, [this](const QByteArray &bytes) {
-        if (Machine *m = m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr)
-            m->writeShell(bytes);
-    });
+    connect(m_shell, &TerminalSurface::output, this, &MachinePanel::onShellInput);
+    connect(m_serialView, &TerminalView::textSelected, this,
+        [this](const QString &text) { emit serialTextSelected(m_machine, text); });
     // The shell runs on a real tty: tell it the terminal's size.
     connect(m_shellView, &TerminalView::sizeChanged, this, [this](int rows, int cols) {
-        if (Machine *m = m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr) {
+        if (Machine *m = machineObject()) {
             if (m->isUp())
                 m->writeShell(
                     QStringLiteral("stty rows %1 cols %2\n").arg(rows).arg(cols).toUtf8());
@@ -96,20 +96,14 @@ QWidget *MachinePanel::screenTab(bool graphics)
     combos << QStringLiteral("alt-tab") << QStringLiteral("alt-f4") << QStringLiteral("sysrq");
     for (const QString &combo : std::as_const(combos)) {
         keys->addAction(combo, this, [this, combo] {
-            if (Machine *m = m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr)
+            if (Machine *m = machineObject())
                 m_workbench->inWorker(
                     QStringLiteral("send_key"), [m, combo] { m->sendKey(combo); });
         });
     }
     sendKey->setMenu(keys);
     bar->addWidget(sendKey);
-    bar->addAction(tr("Take Screenshot"), this, [this] {
-        if (Machine *m = m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr) {
-            const QString name
-                = m_machine + QDateTime::currentDateTime().toString(QStringLiteral("-HHmmss"));
-            m_workbench->inWorker(QStringLiteral("screenshot"), [m, name] { m->screenshot(name); });
-        }
-    });
+    bar->addAction(tr("Take Screenshot"), this, &MachinePanel::takeScreenshot);
     QAction *fit = bar->addAction(tr("Scale to Fit"));
     fit->setCheckable(true);
     fit->setChecked(true);
@@ -128,13 +122,52 @@ QWidget *MachinePanel::screenTab(bool graphics)
 void MachinePanel::attachScreen()
 {
     const MachineSpec *spec = m_workbench->spec().machine(m_machine);
-    Machine *m = m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr;
+    Machine *m = machineObject();
     if (m_screenView || !spec || !spec->graphics || !m)
         return;
     delete m_screenBox->findChild<QLabel *>(QStringLiteral("screenWaiting"));
     m_screenView = new ScreenView(m->paths().vncSocket, m_screenBox);
     m_screenView->setObjectName(QStringLiteral("screen-") + m_machine);
     m_screenBox->layout()->addWidget(m_screenView);
+    connect(m_screenView, &ScreenView::keyTyped, this,
+        [this](quint32, const QString &text, int qtKey, Qt::KeyboardModifiers modifiers) {
+            emit keyTyped(m_machine, qtKey, text, modifiers);
+        });
+}
+
+Machine *MachinePanel::machineObject() const
+{
+    return m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr;
+}
+
+void MachinePanel::takeScreenshot()
+{
+    Machine *m = machineObject();
+    if (!m || !m->isUp())
+        return;
+    const QString name
+        = m_machine + QDateTime::currentDateTime().toString(QStringLiteral("-HHmmss"));
+    m_workbench->inWorker(QStringLiteral("screenshot"), [m, name] { m->screenshot(name); });
+    emit screenshotTaken(m_machine, name);
+}
+
+void MachinePanel::onShellInput(const QByteArray &bytes)
+{
+    Machine *m = machineObject();
+    if (!m)
+        return;
+    if (bytes == "\r") {
+        // Enter: the command is what the screen shows after the prompt (so history and
+        // completion are seen as the shell sees them).
+        const int cursorLine = m_shell->cursor().y();
+        QStringList rows;
+        for (int line = qMax(0, cursorLine - 9); line <= cursorLine; ++line)
+            rows << m_shell->lineText(line);
+        const QString command = ScriptRecorder::commandAfterPrompt(rows);
+        if (!command.isEmpty())
+            emit shellCommandEntered(m_machine, command);
+    }
+    m->writeShell(bytes);
 }
 
 QWidget *MachinePanel::monitorTab()

@@ -7,6 +7,7 @@ class QPlainTextEdit;
 
 namespace vivarium {
 
+class Machine;
 class ScreenView;
 class TerminalSurface;
 class TerminalView;
@@ -25,6 +26,16 @@ public:
     TerminalView *serialView() const { return m_serialView; }
     TerminalView *shellView() const { return m_shellView; }
     ScreenView *screenView() const { return m_screenView; }
+    // A screenshot into the run's output directory, named after the machine and the time.
+    void takeScreenshot();
+
+signals:
+    // What the user does by hand, for the recorder.
+    void keyTyped(const QString &machine, int qtKey, const QString &text,
+        Qt::KeyboardModifiers modifiers); // in the Screen
+    void shellCommandEntered(const QString &machine, const QString &command);
+    void serialTextSelected(const QString &machine, const QString &text);
+    void screenshotTaken(const QString &machine, const QString &name);
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override; // the monitor's history keys
@@ -33,6 +44,8 @@ private:
     QWidget *monitorTab();
     QWidget *screenTab(bool graphics);
     void attachScreen(); // once the machine's run exists
+    Machine *machineObject() const; // null before the run exists
+    void onShellInput(const QByteArray &bytes);
 
     QString m_machine;
     Workbench *m_workbench;

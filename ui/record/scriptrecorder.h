@@ -1,0 +1,57 @@
+#pragma once
+
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+namespace vivarium {
+
+// Turns what the user does by hand into script lines: keys typed into a Screen become
+// `m.send_chars("...")` (typed text coalesced; Backspace takes back what was not written yet)
+// or `m.send_key("ctrl-alt-f2")` (special keys by their QEMU names), commands entered in a
+// Shell `m.succeed("...")`, text selected in a Serial terminal `m.wait_for_console_text(...)`
+// (escaped as a regex, one wait per line), a screenshot `m.screenshot("...")`. Each finished
+// line comes out as lineRecorded; typed text is finished by Enter, another kind of event, a
+// pause in typing, or flush().
+class ScriptRecorder : public QObject {
+    Q_OBJECT
+
+public:
+    explicit ScriptRecorder(QObject *parent = nullptr);
+
+    bool isRecording() const { return m_recording; }
+    void setRecording(bool on); // turning it off flushes pending text
+    // How long typing may pause before the text typed so far becomes a line.
+    void setIdleFlush(int milliseconds) { m_idle.setInterval(milliseconds); }
+
+    void keyTyped(const QString &machine, int qtKey, const QString &text,
+        Qt::KeyboardModifiers modifiers);
+    void shellCommand(const QString &machine, const QString &command);
+    void serialSelection(const QString &machine, const QString &text);
+    void screenshotTaken(const QString &machine, const QString &name);
+    void flush(); // pending typed text becomes its line now
+
+    // Helpers, public for the tests.
+    static QString pythonString(const QString &text); // a double-quoted Python literal
+    static QString regexEscape(const QString &text); // as Python's re.escape
+    static QString variableFor(const QString &machine); // the script's name for a machine
+    // The send_key name for a key with modifiers ("ctrl-alt-f1"); empty if it has none.
+    static QString keyName(int qtKey, Qt::KeyboardModifiers modifiers);
+    // The command on a shell's screen when Enter is pressed: rows are the terminal's last lines
+    // up to the cursor's; the command starts after the last `user@host:dir# ` prompt and may
+    // wrap over several rows. Empty when there is no prompt (input to a running program).
+    static QString commandAfterPrompt(const QStringList &rows);
+
+signals:
+    void lineRecorded(const QString &line);
+
+private:
+    void emitLine(const QString &machine, const QString &call);
+
+    bool m_recording = false;
+    QString m_typingMachine;
+    QString m_typed;
+    QTimer m_idle;
+};
+
+} // namespace vivarium
