@@ -486,6 +486,11 @@ CommandResult Machine::execute(const QString &command, double timeout)
         [&] { return runCommand(command, timeout); });
 }
 
+void Machine::resizeShell(int rows, int cols)
+{
+    runCommand(QStringLiteral("stty -F /dev/hvc1 rows %1 cols %2").arg(rows).arg(cols), 30);
+}
+
 CommandResult Machine::runCommand(const QString &command, double timeout)
 {
     waitForReady();

@@ -102,6 +102,9 @@ public:
     // user types into the workbench's terminals). Nothing happens while QEMU is not running.
     void writeSerial(const QByteArray &bytes);
     void writeShell(const QByteArray &bytes);
+    // The hvc1 shell's terminal size (the shell gets SIGWINCH), set over the backdoor so nothing
+    // shows in the shell; not reported as an action. Waits for the machine to be ready.
+    void resizeShell(int rows, int cols);
     void shutdown(double timeout = defaultTimeout);
     void crash();
     void reboot();

@@ -131,23 +131,28 @@ private slots:
     void commandAfterPrompt_data()
     {
         QTest::addColumn<QStringList>("rows");
+        QTest::addColumn<int>("enterRow");
         QTest::addColumn<QString>("command");
-        QTest::newRow("simple") << QStringList { QStringLiteral("root@server:~# systemctl status x") }
-                                << QStringLiteral("systemctl status x");
-        QTest::newRow("wrapped") << QStringList { QStringLiteral("root@s:/tmp# echo aaaa"),
-            QStringLiteral("bbbb") } << QStringLiteral("echo aaaabbbb");
-        QTest::newRow("last prompt") << QStringList { QStringLiteral("root@s:~# ls"),
-            QStringLiteral("a b c"), QStringLiteral("root@s:~# pwd") } << QStringLiteral("pwd");
-        QTest::newRow("no prompt") << QStringList { QStringLiteral("Password: secret") }
-                                   << QString();
-        QTest::newRow("empty") << QStringList { QStringLiteral("root@s:/# ") } << QString();
+        const auto row = [](const char *text) { return QString::fromUtf8(text); };
+        QTest::newRow("simple") << QStringList { row("root@server:~# systemctl status x") } << 0
+                                << row("systemctl status x");
+        QTest::newRow("wrapped") << QStringList { row("root@s:/tmp# echo aaaaaaaaaaaaaaaaaaaa"),
+            row("bbbb"), row("aaaaaaaaaaaaaaaaaaaabbbb") }
+                                 << 1 << row("echo aaaaaaaaaaaaaaaaaaaabbbb");
+        QTest::newRow("output follows") << QStringList { row("root@s:~# ls"), row("a b c"),
+            row("root@s:~# ") } << 0 << row("ls");
+        QTest::newRow("last prompt above") << QStringList { row("root@s:~# ls"), row("a b c"),
+            row("root@s:~# pwd"), row("/root") } << 2 << row("pwd");
+        QTest::newRow("no prompt") << QStringList { row("Password: secret") } << 0 << QString();
+        QTest::newRow("empty") << QStringList { row("root@s:/# ") } << 0 << QString();
     }
 
     void commandAfterPrompt()
     {
         QFETCH(QStringList, rows);
+        QFETCH(int, enterRow);
         QFETCH(QString, command);
-        QCOMPARE(ScriptRecorder::commandAfterPrompt(rows), command);
+        QCOMPARE(ScriptRecorder::commandAfterPrompt(rows, enterRow, 32), command);
     }
 
     void serialSelectionBecomesRegexWaits()

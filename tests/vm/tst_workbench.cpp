@@ -54,6 +54,20 @@ private:
         return text;
     }
 
+    // Types as a person does: Shift is pressed for the characters that need it (a VNC server
+    // maps a keysym to a key and only adds Shift when it was pressed).
+    static void typeLikeAUser(QWidget *widget, const QString &text)
+    {
+        for (const QChar c : text) {
+            const bool shifted = c.isUpper() || QString("!@#$%^&*()_+{}|:\"<>?~").contains(c);
+            if (shifted)
+                QTest::keyPress(widget, Qt::Key_Shift, Qt::ShiftModifier);
+            QTest::keyClick(widget, c.toLatin1(), shifted ? Qt::ShiftModifier : Qt::NoModifier);
+            if (shifted)
+                QTest::keyRelease(widget, Qt::Key_Shift);
+        }
+    }
+
 private slots:
     void initTestCase()
     {
@@ -114,6 +128,66 @@ private slots:
             window.statusBar()->currentMessage().startsWith("The script"), 60000);
         QCOMPARE(window.statusBar()->currentMessage(), QString("The script passed"));
         QVERIFY(!bar->isVisible());
+    }
+
+    // Record: keys typed into the Screen and a command entered in the Shell become script
+    // lines at the editor's cursor; run again on fresh files, those lines do the same thing.
+    void recordedLinesReplay()
+    {
+        writeTestFile(m_dir.filePath("record.py"),
+            "start_all()\ndesk.wait_until_tty_matches(\"1\", \"desk:\")\n");
+        writeTestFile(m_dir.filePath("record.toml"),
+            "script = \"record.py\"\n[machines.desk]\ngraphics = true\n");
+        MainWindow window(m_dir.filePath("record.toml"));
+        window.resize(1600, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        trigger(window, "Run");
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.statusBar()->currentMessage().startsWith("The script"), 120000);
+        QCOMPARE(window.statusBar()->currentMessage(), QString("The script passed"));
+
+        window.editor()->setCursorPosition(2, 0); // the empty line at the end
+        trigger(window, "Record");
+        MachinePanel *desk = window.panel("desk");
+        desk->setCurrentIndex(2);
+        QTRY_VERIFY_WITH_TIMEOUT(desk->screenView() && desk->screenView()->isConnected(), 30000);
+        desk->screenView()->setFocus();
+        typeLikeAUser(desk->screenView(), "echo typed-by-hand > /tmp/rex");
+        QTest::keyClick(desk->screenView(), Qt::Key_Backspace);
+        typeLikeAUser(desk->screenView(), "c");
+        QTest::keyClick(desk->screenView(), Qt::Key_Return);
+        desk->setCurrentIndex(1);
+        TerminalView *shell = desk->shellView();
+        QTest::keyClicks(shell, "echo shell-recorded > /tmp/shellrec");
+        QTest::keyClick(shell, Qt::Key_Return);
+        QTRY_VERIFY2_WITH_TIMEOUT(window.editor()->text().contains("succeed("),
+            qPrintable(window.editor()->text() + "\n--- shell:\n" + surfaceText(shell->surface())),
+            10000);
+        trigger(window, "Record");
+        const QString script = window.editor()->text();
+        QVERIFY2(script.contains("desk.send_chars(\"echo typed-by-hand > /tmp/rec\\n\")\n"),
+            qPrintable(script));
+        QVERIFY2(script.contains("desk.succeed(\"echo shell-recorded > /tmp/shellrec\")"),
+            qPrintable(script));
+        saveScreenshot(window, "recorded");
+
+        // What was done by hand happened on the guest...
+        Machine *machine = window.workbench()->run()->machine("desk");
+        QTRY_VERIFY_WITH_TIMEOUT(
+            machine->execute("cat /tmp/rec").stdoutBytes.trimmed() == "typed-by-hand", 20000);
+        QCOMPARE(machine->execute("cat /tmp/shellrec").stdoutBytes.trimmed(), "shell-recorded");
+        // ...and the recorded lines do it again.
+        machine->execute("rm /tmp/rec /tmp/shellrec");
+        window.editor()->setText(script + "\ndesk.wait_for_file(\"/tmp/rec\")\n");
+        trigger(window, "Run");
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.statusBar()->currentMessage().startsWith("The script"), 120000);
+        QCOMPARE(window.statusBar()->currentMessage(), QString("The script passed"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            machine->execute("cat /tmp/rec").stdoutBytes.trimmed() == "typed-by-hand", 20000);
+        QCOMPARE(machine->execute("cat /tmp/shellrec").stdoutBytes.trimmed(), "shell-recorded");
+        trigger(window, "Stop All");
     }
 };
 

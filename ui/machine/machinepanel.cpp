@@ -50,7 +50,7 @@ MachinePanel::MachinePanel(const QString &machine, Workbench *workbench, QWidget
     connect(
         workbench, &Workbench::shellBytes, this, [this](const QString &m, const QByteArray &bytes) {
             if (m == m_machine)
-                m_shell->feed(bytes);
+                onShellOutput(bytes);
         });
     connect(m_serial, &TerminalSurface::output, this, [this](const QByteArray &bytes) {
         if (Machine *m = machineObject())
@@ -59,14 +59,13 @@ MachinePanel::MachinePanel(const QString &machine, Workbench *workbench, QWidget
     connect(m_shell, &TerminalSurface::output, this, &MachinePanel::onShellInput);
     connect(m_serialView, &TerminalView::textSelected, this,
         [this](const QString &text) { emit serialTextSelected(m_machine, text); });
-    // The shell runs on a real tty: tell it the terminal's size.
-    connect(m_shellView, &TerminalView::sizeChanged, this, [this](int rows, int cols) {
-        if (Machine *m = machineObject()) {
-            if (m->isUp())
-                m->writeShell(
-                    QStringLiteral("stty rows %1 cols %2\n").arg(rows).arg(cols).toUtf8());
-        }
-    });
+    // The shell runs on a real tty: tell it the terminal's size, now and when the machine is up.
+    connect(m_shellView, &TerminalView::sizeChanged, this, &MachinePanel::resizeShell);
+    connect(workbench, &Workbench::machineStateChanged, this,
+        [this](const QString &m, const QString &state) {
+            if (m == m_machine && state == QLatin1String("ready"))
+                resizeShell(m_shell->rows(), m_shell->cols());
+        });
     connect(workbench, &Workbench::monitorAnswer, this,
         [this](const QString &m, const QString &command, const QString &answer) {
             if (m == m_machine)
@@ -156,18 +155,34 @@ void MachinePanel::onShellInput(const QByteArray &bytes)
     Machine *m = machineObject();
     if (!m)
         return;
-    if (bytes == "\r") {
-        // Enter: the command is what the screen shows after the prompt (so history and
-        // completion are seen as the shell sees them).
-        const int cursorLine = m_shell->cursor().y();
-        QStringList rows;
-        for (int line = qMax(0, cursorLine - 9); line <= cursorLine; ++line)
-            rows << m_shell->lineText(line);
-        const QString command = ScriptRecorder::commandAfterPrompt(rows);
-        if (!command.isEmpty())
-            emit shellCommandEntered(m_machine, command);
-    }
+    if (bytes == "\r")
+        m_enterLine = m_shell->cursor().y(); // the command is read once the guest echoes it
     m->writeShell(bytes);
+}
+
+void MachinePanel::onShellOutput(const QByteArray &bytes)
+{
+    m_shell->feed(bytes);
+    const int cursorLine = m_shell->cursor().y();
+    if (m_enterLine < 0 || cursorLine <= m_enterLine)
+        return;
+    const int first = qMax(0, m_enterLine - 9);
+    QStringList rows;
+    for (int line = first; line < cursorLine && line < m_enterLine + 20; ++line)
+        rows << m_shell->lineText(line);
+    const QString command
+        = ScriptRecorder::commandAfterPrompt(rows, m_enterLine - first, m_shell->cols());
+    m_enterLine = -1;
+    if (!command.isEmpty())
+        emit shellCommandEntered(m_machine, command);
+}
+
+void MachinePanel::resizeShell(int rows, int cols)
+{
+    Machine *m = machineObject();
+    if (m && m->isUp())
+        m_workbench->inWorker(
+            QStringLiteral("resize the shell"), [m, rows, cols] { m->resizeShell(rows, cols); });
 }
 
 QWidget *MachinePanel::monitorTab()

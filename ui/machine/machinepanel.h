@@ -46,6 +46,8 @@ private:
     void attachScreen(); // once the machine's run exists
     Machine *machineObject() const; // null before the run exists
     void onShellInput(const QByteArray &bytes);
+    void onShellOutput(const QByteArray &bytes);
+    void resizeShell(int rows, int cols);
 
     QString m_machine;
     Workbench *m_workbench;
@@ -57,6 +59,7 @@ private:
     ScreenView *m_screenView = nullptr;
     QPlainTextEdit *m_monitorOutput = nullptr;
     QLineEdit *m_monitorInput = nullptr;
+    int m_enterLine = -1; // the Shell line Enter was pressed on, until the guest echoes it
     QStringList m_history;
     int m_historyIndex = 0;
 };

@@ -116,15 +116,15 @@ QString ScriptRecorder::keyName(int qtKey, Qt::KeyboardModifiers modifiers)
     return prefix + key;
 }
 
-QString ScriptRecorder::commandAfterPrompt(const QStringList &rows)
+QString ScriptRecorder::commandAfterPrompt(const QStringList &rows, int enterRow, int cols)
 {
     static const QRegularExpression prompt(QStringLiteral("^[^@\\s]+@[^:\\s]+:[^#]*# "));
-    for (qsizetype i = rows.size() - 1; i >= 0; --i) {
+    for (qsizetype i = qMin<qsizetype>(enterRow, rows.size() - 1); i >= 0; --i) {
         const QRegularExpressionMatch match = prompt.match(rows.at(i));
         if (!match.hasMatch())
             continue;
         QString command = rows.at(i).mid(match.capturedLength());
-        for (qsizetype j = i + 1; j < rows.size(); ++j)
+        for (qsizetype j = i + 1; j < rows.size() && rows.at(j - 1).size() >= cols; ++j)
             command += rows.at(j);
         return command.trimmed();
     }

@@ -37,10 +37,12 @@ public:
     static QString variableFor(const QString &machine); // the script's name for a machine
     // The send_key name for a key with modifiers ("ctrl-alt-f1"); empty if it has none.
     static QString keyName(int qtKey, Qt::KeyboardModifiers modifiers);
-    // The command on a shell's screen when Enter is pressed: rows are the terminal's last lines
-    // up to the cursor's; the command starts after the last `user@host:dir# ` prompt and may
-    // wrap over several rows. Empty when there is no prompt (input to a running program).
-    static QString commandAfterPrompt(const QStringList &rows);
+    // The command a shell was given, read from its screen once the Enter has been echoed (so
+    // history and completion are seen as the shell saw them): rows are the terminal's lines
+    // around the one the cursor was on at Enter (enterRow). The command starts after the last
+    // `user@host:dir# ` prompt at or above enterRow and goes on over rows it wrapped into (a
+    // row as wide as the terminal, cols). Empty when there is no prompt (input to a program).
+    static QString commandAfterPrompt(const QStringList &rows, int enterRow, int cols);
 
 signals:
     void lineRecorded(const QString &line);
