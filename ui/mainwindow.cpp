@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "console/pythonconsole.h"
 #include "editor/scripteditor.h"
 #include "machine/machinepanel.h"
 #include "record/scriptrecorder.h"
@@ -93,6 +94,11 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     split->addWidget(m_machines);
     split->setSizes({ 560, 640 });
     setCentralWidget(split);
+
+    auto *consoleDock = new QDockWidget(tr("Python Console"), this);
+    consoleDock->setObjectName(QStringLiteral("consoleDock"));
+    consoleDock->setWidget(new PythonConsole(m_workbench, consoleDock));
+    addDockWidget(Qt::BottomDockWidgetArea, consoleDock);
 
     createActions();
     connect(m_workbench, &Workbench::message, this,

@@ -80,6 +80,7 @@ bool Workbench::ensureRun()
         queued);
     connect(m_engine.get(), &ScriptEngine::resumed, this, &Workbench::scriptResumed, queued);
     connect(m_engine.get(), &ScriptEngine::finished, this, &Workbench::scriptFinished, queued);
+    connect(m_engine.get(), &ScriptEngine::consoleOutput, this, &Workbench::consoleOutput, queued);
     return true;
 }
 
@@ -159,6 +160,12 @@ void Workbench::runScript(const QString &source)
     if (!ensureRun() || m_engine->isRunning())
         return;
     m_engine->startSource(source, m_spec.script.isEmpty() ? m_spec.file : m_spec.script);
+}
+
+void Workbench::evaluate(const QString &source)
+{
+    if (ensureRun())
+        m_engine->evaluate(source);
 }
 
 void Workbench::setBreakpoints(const QSet<int> &lines)

@@ -40,6 +40,8 @@ public:
     // An HMP command; the answer comes back as monitorAnswer.
     void monitorCommand(const QString &machine, const QString &command);
     void setBreakpoints(const QSet<int> &lines);
+    // A Python console entry (ScriptEngine::evaluate); its output comes as consoleOutput.
+    void evaluate(const QString &source);
     // Runs work on a worker thread; a MachineError becomes a message.
     void inWorker(const QString &what, std::function<void()> work);
 
@@ -56,6 +58,7 @@ signals:
     void scriptFailurePaused(const QString &file, int line, const QString &message);
     void scriptResumed();
     void scriptFinished(const vivarium::ScriptResult &result);
+    void consoleOutput(const QString &source, const QString &output);
     void monitorAnswer(const QString &machine, const QString &command, const QString &answer);
 
 private:

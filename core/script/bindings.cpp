@@ -466,6 +466,58 @@ void ensurePython()
     });
 }
 
+namespace {
+
+// The globals of the last script an engine ran, for its console; owned with the GIL held.
+struct LastGlobals {
+    const ScriptEngine *engine = nullptr;
+    py::object *globals = nullptr; // never destroyed: the interpreter outlives every engine
+};
+LastGlobals g_last;
+
+// Fresh globals with the driver's names, in a __main__ of its own; remembered for the console.
+py::dict freshGlobals(const QString &file)
+{
+    py::module_ types = py::module_::import("types");
+    py::module_ main = types.attr("ModuleType")("__main__");
+    py::module_::import("sys").attr("modules")["__main__"] = main;
+    py::dict globals = main.attr("__dict__");
+    globals["__builtins__"] = py::module_::import("builtins");
+    globals["__file__"] = ss(file);
+    py::object builtins = py::module_::import("builtins");
+    builtins.attr("exec")(
+        builtins.attr("compile")(ss(driverSource()), "<vivarium driver.py>", "exec"), globals);
+    globals["_vivarium_setup"](globals);
+    if (!g_last.globals)
+        g_last.globals = new py::object;
+    *g_last.globals = globals;
+    g_last.engine = engine();
+    return globals;
+}
+
+} // namespace
+
+QString runConsole(const QString &source, bool paused)
+{
+    ensurePython();
+    ScriptLocation::current() = { QStringLiteral("<console>"), 0 };
+    py::gil_scoped_acquire acquire;
+    try {
+        py::object globals;
+        if (paused)
+            globals = py::module_::import("__main__").attr("__dict__");
+        else if (g_last.globals && g_last.engine == engine())
+            globals = *g_last.globals;
+        else
+            globals = freshGlobals(QStringLiteral("<console>"));
+        return qs(py::str(globals["_vivarium_console"](ss(source), globals)));
+    } catch (py::error_already_set &error) {
+        return qs(py::str(error.value())) + QLatin1Char('\n');
+    } catch (const std::exception &error) {
+        return QString::fromStdString(error.what()) + QLatin1Char('\n');
+    }
+}
+
 ScriptFailure runPython(const QString &source, const QString &file, bool interactive)
 {
     ensurePython();
@@ -474,17 +526,7 @@ ScriptFailure runPython(const QString &source, const QString &file, bool interac
     ScriptLocation::current() = { file, 0 };
     py::gil_scoped_acquire acquire;
     try {
-        // Fresh globals for each script, in a __main__ of its own.
-        py::module_ types = py::module_::import("types");
-        py::module_ main = types.attr("ModuleType")("__main__");
-        py::module_::import("sys").attr("modules")["__main__"] = main;
-        py::dict globals = main.attr("__dict__");
-        globals["__builtins__"] = py::module_::import("builtins");
-        globals["__file__"] = ss(file);
-        py::object builtins = py::module_::import("builtins");
-        builtins.attr("exec")(
-            builtins.attr("compile")(ss(driverSource()), "<vivarium driver.py>", "exec"), globals);
-        globals["_vivarium_setup"](globals);
+        py::dict globals = freshGlobals(file);
         if (interactive) {
             globals["_vivarium_interact"](globals);
         } else {

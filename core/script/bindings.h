@@ -22,5 +22,10 @@ struct ScriptFailure {
     bool stopped = false;
 };
 ScriptFailure runPython(const QString &source, const QString &file, bool interactive);
+// Runs one console entry for the running engine and returns what it printed (an expression's
+// value, print() output, an error). It runs in the script's globals while the script is paused
+// (paused), else in those of the engine's last script, else in fresh globals with the driver's
+// names that later entries keep. Called on the engine's thread, with or without the GIL.
+QString runConsole(const QString &source, bool paused);
 
 } // namespace vivarium

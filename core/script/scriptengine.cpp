@@ -112,7 +112,69 @@ void ScriptEngine::startInteractive()
     launch([this] { return execute({}, QStringLiteral("<stdin>"), true); });
 }
 
-void ScriptEngine::launch(std::function<ScriptResult()> body)
+void ScriptEngine::evaluate(const QString &source)
+{
+    std::unique_lock lock(m_mutex);
+    if ((m_running && m_paused) || m_consoleRun) {
+        m_consoleQueue << source;
+        m_changed.notify_all();
+        return;
+    }
+    if (m_running) {
+        lock.unlock();
+        emit consoleOutput(source,
+            QStringLiteral("The script is running: pause it (or wait for it to stop at a "
+                           "failure or a breakpoint) to use the console.\n"));
+        return;
+    }
+    lock.unlock();
+    launch(
+        [this, source] {
+            // This entry, then those that came meanwhile.
+            for (QString next = source; !next.isNull();) {
+                runConsoleEntry(next, false);
+                std::lock_guard lock(m_mutex);
+                next = m_consoleQueue.isEmpty() || m_stop ? QString() : m_consoleQueue.takeFirst();
+                if (next.isNull()) {
+                    m_consoleQueue.clear();
+                    m_consoleRun = false;
+                }
+            }
+            return ScriptResult();
+        },
+        Launch::Console);
+}
+
+void ScriptEngine::runConsoleEntry(const QString &source, bool paused)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_inConsole = true;
+    }
+    const QString output = runConsole(source, paused);
+    {
+        std::lock_guard lock(m_mutex);
+        m_inConsole = false;
+    }
+    emit consoleOutput(source, output);
+}
+
+void ScriptEngine::waitServingConsole(
+    std::unique_lock<std::mutex> &lock, const std::function<bool()> &done)
+{
+    for (;;) {
+        m_changed.wait(lock, [&] { return done() || m_stop || !m_consoleQueue.isEmpty(); });
+        if (done() || m_stop)
+            break;
+        const QString source = m_consoleQueue.takeFirst();
+        lock.unlock();
+        runConsoleEntry(source, true);
+        lock.lock();
+    }
+    m_consoleQueue.clear(); // the script went on
+}
+
+void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
 {
     if (m_thread.joinable())
         m_thread.join();
@@ -124,10 +186,11 @@ void ScriptEngine::launch(std::function<ScriptResult()> body)
         m_paused = false;
         m_failurePending = false;
         m_lastLine = 0; // a new run: its first line is new, even if the last run ended there
+        m_consoleRun = kind == Launch::Console;
         if (m_mode == Mode::PauseNow || m_mode == Mode::StepAction)
             m_mode = Mode::Run;
     }
-    m_thread = std::thread([this, body = std::move(body)] {
+    m_thread = std::thread([this, kind, body = std::move(body)] {
         ScriptEngine *expected = nullptr;
         if (!g_current.compare_exchange_strong(expected, this)) {
             ScriptResult result;
@@ -136,6 +199,7 @@ void ScriptEngine::launch(std::function<ScriptResult()> body)
             std::lock_guard lock(m_mutex);
             m_result = result;
             m_running = false;
+            m_consoleRun = false;
             m_changed.notify_all();
             return;
         }
@@ -184,12 +248,14 @@ void ScriptEngine::launch(std::function<ScriptResult()> body)
             }
             m_result = result;
             m_running = false;
+            m_consoleRun = false;
             m_paused = false;
             m_changed.notify_all();
         }
         watcher.join();
         g_current = nullptr;
-        emit finished(result);
+        if (kind == Launch::Script)
+            emit finished(result);
     });
 }
 
@@ -280,7 +346,7 @@ void ScriptEngine::waitWhilePaused(
     lock.unlock();
     emit paused(file, line, reason);
     lock.lock();
-    m_changed.wait(lock, [this] { return !m_paused || m_stop; });
+    waitServingConsole(lock, [this] { return !m_paused; });
     m_paused = false;
     lock.unlock();
     emit resumed();
@@ -309,7 +375,7 @@ void ScriptEngine::onLine(const QString &file, int line)
 void ScriptEngine::beforeAction(const QString &what)
 {
     std::unique_lock lock(m_mutex);
-    if (m_mode != Mode::StepAction || m_stop)
+    if (m_mode != Mode::StepAction || m_stop || m_inConsole)
         return;
     m_mode = Mode::Run;
     const ScriptLocation &here = ScriptLocation::current();
@@ -320,7 +386,7 @@ ScriptEngine::FailureChoice ScriptEngine::onActionFailed(
     const QString &message, QString *replacement)
 {
     std::unique_lock lock(m_mutex);
-    if (!m_pauseOnFailure || m_stop)
+    if (!m_pauseOnFailure || m_stop || m_inConsole)
         return FailureChoice::Fail;
     m_failurePending = true;
     m_failureChoice = FailureChoice::Fail;
@@ -329,7 +395,7 @@ ScriptEngine::FailureChoice ScriptEngine::onActionFailed(
     lock.unlock();
     emit failurePaused(here.file, here.line, message);
     lock.lock();
-    m_changed.wait(lock, [this] { return !m_failurePending || m_stop; });
+    waitServingConsole(lock, [this] { return !m_failurePending; });
     m_paused = false;
     *replacement = m_replacement;
     m_replacement.clear();

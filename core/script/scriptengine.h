@@ -61,6 +61,11 @@ public:
     // the script's globals), skip it, or let it fail.
     void resolveFailure(FailureChoice choice, const QString &replacement = {});
     bool isPaused() const;
+    // A console entry (Python, against the live machines): run at once in the script's globals
+    // while it is paused, else on the engine's thread in the console's own (the last script's)
+    // globals. Refused while the script runs unpaused. What it printed comes as consoleOutput.
+    // Failing driver calls in it fail at once: the console never pauses.
+    void evaluate(const QString &source);
 
     // For the bindings, on the script's thread.
     static ScriptEngine *current();
@@ -76,11 +81,16 @@ signals:
     void paused(const QString &file, int line, const QString &reason);
     void failurePaused(const QString &file, int line, const QString &message);
     void resumed();
-    void finished(const vivarium::ScriptResult &result);
+    void finished(const vivarium::ScriptResult &result); // not for console entries
+    void consoleOutput(const QString &source, const QString &output);
 
 private:
     enum class Mode { Run, PauseNow, StepLine, StepAction };
-    void launch(std::function<ScriptResult()> body);
+    enum class Launch { Script, Console };
+    void launch(std::function<ScriptResult()> body, Launch kind = Launch::Script);
+    // Waits until done() or a stop, running console entries that come meanwhile.
+    void waitServingConsole(std::unique_lock<std::mutex> &lock, const std::function<bool()> &done);
+    void runConsoleEntry(const QString &source, bool paused); // without the lock
     void continueAs(Mode mode);
     ScriptResult execute(const QString &source, const QString &file, bool interactive);
     void waitWhilePaused(
@@ -99,6 +109,9 @@ private:
     bool m_stop = false;
     bool m_timedOut = false;
     bool m_failurePending = false;
+    bool m_inConsole = false; // a console entry runs: its failures do not pause
+    bool m_consoleRun = false; // the thread runs console entries and takes more
+    QStringList m_consoleQueue; // entries for the paused script's or the console's thread
     FailureChoice m_failureChoice = FailureChoice::Fail;
     QString m_replacement;
     int m_lastLine = 0;

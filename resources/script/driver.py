@@ -494,6 +494,32 @@ def _vivarium_replacement(source, names):
     return None
 
 
+def _vivarium_console(source, names):
+    """Runs a console entry in names; returns what it printed, its value, or its error."""
+    import io
+    import traceback
+
+    output = io.StringIO()
+    saved = _sys.stdout, _sys.stderr
+    _sys.stdout = _sys.stderr = output
+    try:
+        try:
+            code = compile(source, "<console>", "single")
+        except SyntaxError:
+            code = compile(source, "<console>", "exec")
+        exec(code, names)
+    except _vivarium.Stopped:
+        output.write("stopped\n")
+    except _vivarium.MachineError as error:
+        output.write(f"{type(error).__name__}: {error}\n")
+    except BaseException:  # noqa: B902 - the console shows every error and goes on
+        kind, value, trace = _sys.exc_info()
+        output.write("".join(traceback.format_exception(kind, value, trace.tb_next)))
+    finally:
+        _sys.stdout, _sys.stderr = saved
+    return output.getvalue()
+
+
 def _vivarium_finish():
     if isinstance(_sys.stdout, _ScriptOutput):
         _sys.stdout.flush()

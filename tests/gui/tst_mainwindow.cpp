@@ -1,6 +1,8 @@
 // The workbench window offscreen, without booting guests: breakpoints set in the editor reach the
 // script engine, and clicking an action in the log puts the editor on its line.
+#include "console/pythonconsole.h"
 #include "editor/scripteditor.h"
+#include "widgets/historylineedit.h"
 #include "mainwindow.h"
 #include "workbench.h"
 
@@ -75,6 +77,41 @@ private slots:
         int line = -1, index = -1;
         window.editor()->getCursorPosition(&line, &index);
         QCOMPARE(line, 2); // 0-based: the script's line 3
+    }
+
+    // The Python console: entries run against the test, keep their names, show values and
+    // errors; Up brings back the last entry. In a paused script it sees the script's names.
+    void pythonConsoleEvaluates()
+    {
+        MainWindow window(writeTest("secret = 6 * 7\nb = 2\n"));
+        auto *console = window.findChild<PythonConsole *>("pythonConsole");
+        QVERIFY(console);
+        HistoryLineEdit *input = console->input();
+        QTest::keyClicks(input, "y = [m.name for m in machines]");
+        QTest::keyClick(input, Qt::Key_Return);
+        QTest::keyClicks(input, "y + ['x']");
+        QTest::keyClick(input, Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(console->transcript().contains("['idle', 'x']"), 10000);
+        QTest::keyClicks(input, "undefined_name");
+        QTest::keyClick(input, Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(console->transcript().contains(
+                                     "NameError: name 'undefined_name' is not defined"),
+            10000);
+        QTest::keyClick(input, Qt::Key_Up);
+        QCOMPARE(input->text(), QString("undefined_name"));
+        QTest::keyClick(input, Qt::Key_Up);
+        QCOMPARE(input->text(), QString("y + ['x']"));
+        input->clear();
+
+        window.editor()->setBreakpoint(2, true);
+        window.workbench()->setBreakpoints(window.editor()->breakpoints());
+        window.workbench()->runScript(window.editor()->text());
+        QTRY_COMPARE_WITH_TIMEOUT(window.editor()->currentLine(), 2, 10000);
+        QTest::keyClicks(input, "secret + 1");
+        QTest::keyClick(input, Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(console->transcript().contains("\n43"), 10000);
+        window.workbench()->engine()->resume();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.workbench()->isScriptRunning(), 10000);
     }
 };
 

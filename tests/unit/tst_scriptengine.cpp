@@ -195,6 +195,61 @@ private slots:
         QCOMPARE(result.outcome, ScriptResult::Outcome::Stopped);
     }
 
+    // The console: entries keep their globals, show values and errors, run in the paused
+    // script's globals, and never pause on a failing driver call.
+    void consoleEvaluatesAgainstTheScript()
+    {
+        std::mutex mutex;
+        QStringList outputs;
+        connect(
+            m_engine.get(), &ScriptEngine::consoleOutput, this,
+            [&](const QString &, const QString &output) {
+                std::lock_guard lock(mutex);
+                outputs << output;
+            },
+            Qt::DirectConnection);
+        const auto evaluate = [&](const QString &source) {
+            qsizetype before;
+            {
+                std::lock_guard lock(mutex);
+                before = outputs.size();
+            }
+            m_engine->evaluate(source);
+            for (int i = 0; i < 1000; ++i) {
+                {
+                    std::lock_guard lock(mutex);
+                    if (outputs.size() > before)
+                        return outputs.last();
+                }
+                QTest::qWait(10);
+            }
+            return QString("(no output)");
+        };
+        QCOMPARE(evaluate("1 + 2"), QString("3\n"));
+        QCOMPARE(evaluate("x = 5"), QString());
+        QCOMPARE(evaluate("print(x * 2); idle.name"), QString("10\n'idle'\n"));
+        QVERIFY(evaluate("1 / 0").contains("ZeroDivisionError: division by zero"));
+        m_engine->setPauseOnFailure(true);
+        const QString failed = evaluate("idle.stop_capture(7)"); // fails at once, no pause
+        QVERIFY2(failed.startsWith("MachineError: "), qPrintable(failed));
+
+        m_engine->setBreakpoints({ 2 });
+        m_engine->startSource("a = 41\nb = a + 1\nc = 3\n", m_dir.filePath("script.py"));
+        QVERIFY(waitForPauses(1));
+        QCOMPARE(evaluate("a + 1"), QString("42\n"));
+        QCOMPARE(evaluate("a = 99"), QString());
+        m_engine->resume();
+        QCOMPARE(m_engine->wait().outcome, ScriptResult::Outcome::Passed);
+        QCOMPARE(evaluate("b"), QString("100\n")); // the last script's globals
+
+        m_engine->setBreakpoints({});
+        m_engine->startSource("import time\ntime.sleep(0.5)\n", m_dir.filePath("script.py"));
+        QVERIFY(evaluate("1").startsWith("The script is running"));
+        QCOMPARE(m_engine->wait().outcome, ScriptResult::Outcome::Passed);
+        m_engine->setPauseOnFailure(false);
+        disconnect(m_engine.get(), &ScriptEngine::consoleOutput, this, nullptr);
+    }
+
     void stopEndsASleepAtOnce()
     {
         m_engine->startSource("idle.sleep(60)\n", m_dir.filePath("script.py"));

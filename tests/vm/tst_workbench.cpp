@@ -1,7 +1,9 @@
 // The workbench end to end on real guests, in a real X server (Xvfb): the demo runs to the end
 // from the Run button, and a failing test pauses at its line with the machine still answering
 // in its Shell tab, then passes after Retry. Saves screenshots of the window as test artifacts.
+#include "console/pythonconsole.h"
 #include "editor/scripteditor.h"
+#include "widgets/historylineedit.h"
 #include "machine/machinepanel.h"
 #include "mainwindow.h"
 #include "screen/screenview.h"
@@ -122,6 +124,13 @@ private slots:
         QTest::keyClicks(shell, "touch /tmp/fixme; echo shell-$((6*7))");
         QTest::keyClick(shell, Qt::Key_Return);
         QTRY_VERIFY_WITH_TIMEOUT(surfaceText(shell->surface()).contains("shell-42"), 30000);
+
+        // ...and in the Python console, in the paused script's globals.
+        auto *console = window.findChild<PythonConsole *>("pythonConsole");
+        QTest::keyClicks(console->input(), "idle.succeed('echo console-$((6*7))')");
+        QTest::keyClick(console->input(), Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(console->transcript().contains("'console-42\\n'"), 30000);
+        QVERIFY(bar->isVisible()); // the console's call did not resolve the failure
 
         window.findChild<QPushButton *>("failureRetry")->click();
         QTRY_VERIFY_WITH_TIMEOUT(

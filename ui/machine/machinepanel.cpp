@@ -3,13 +3,12 @@
 #include "record/scriptrecorder.h"
 #include "screen/screenview.h"
 #include "terminal/terminalview.h"
+#include "widgets/historylineedit.h"
 #include "workbench.h"
 
 #include <QDateTime>
 #include <QFontDatabase>
-#include <QKeyEvent>
 #include <QLabel>
-#include <QLineEdit>
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QToolBar>
@@ -193,41 +192,14 @@ QWidget *MachinePanel::monitorTab()
     m_monitorOutput = new QPlainTextEdit(tab);
     m_monitorOutput->setReadOnly(true);
     m_monitorOutput->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_monitorInput = new QLineEdit(tab);
+    m_monitorInput = new HistoryLineEdit(tab);
     m_monitorInput->setObjectName(QStringLiteral("monitor-") + m_machine);
     m_monitorInput->setPlaceholderText(tr("HMP command, e.g. info status (Up/Down: history)"));
     layout->addWidget(m_monitorOutput);
     layout->addWidget(m_monitorInput);
-    connect(m_monitorInput, &QLineEdit::returnPressed, this, [this] {
-        const QString command = m_monitorInput->text().trimmed();
-        if (command.isEmpty())
-            return;
-        m_history << command;
-        m_historyIndex = int(m_history.size());
-        m_monitorInput->clear();
-        m_workbench->monitorCommand(m_machine, command);
-    });
-    m_monitorInput->installEventFilter(this);
+    connect(m_monitorInput, &HistoryLineEdit::commandEntered, this,
+        [this](const QString &command) { m_workbench->monitorCommand(m_machine, command.trimmed()); });
     return tab;
-}
-
-} // namespace vivarium
-
-namespace vivarium {
-
-bool MachinePanel::eventFilter(QObject *watched, QEvent *event)
-{
-    if (watched == m_monitorInput && event->type() == QEvent::KeyPress && !m_history.isEmpty()) {
-        const int key = static_cast<QKeyEvent *>(event)->key();
-        if (key == Qt::Key_Up || key == Qt::Key_Down) {
-            m_historyIndex
-                = qBound(0, m_historyIndex + (key == Qt::Key_Up ? -1 : 1), int(m_history.size()));
-            m_monitorInput->setText(
-                m_historyIndex < m_history.size() ? m_history.at(m_historyIndex) : QString());
-            return true;
-        }
-    }
-    return QTabWidget::eventFilter(watched, event);
 }
 
 } // namespace vivarium

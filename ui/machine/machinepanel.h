@@ -2,11 +2,11 @@
 
 #include <QTabWidget>
 
-class QLineEdit;
 class QPlainTextEdit;
 
 namespace vivarium {
 
+class HistoryLineEdit;
 class Machine;
 class ScreenView;
 class TerminalSurface;
@@ -37,9 +37,6 @@ signals:
     void serialTextSelected(const QString &machine, const QString &text);
     void screenshotTaken(const QString &machine, const QString &name);
 
-protected:
-    bool eventFilter(QObject *watched, QEvent *event) override; // the monitor's history keys
-
 private:
     QWidget *monitorTab();
     QWidget *screenTab(bool graphics);
@@ -58,10 +55,8 @@ private:
     QWidget *m_screenBox = nullptr;
     ScreenView *m_screenView = nullptr;
     QPlainTextEdit *m_monitorOutput = nullptr;
-    QLineEdit *m_monitorInput = nullptr;
+    HistoryLineEdit *m_monitorInput = nullptr;
     int m_enterLine = -1; // the Shell line Enter was pressed on, until the guest echoes it
-    QStringList m_history;
-    int m_historyIndex = 0;
 };
 
 } // namespace vivarium
