@@ -4,6 +4,7 @@
 #include "editor/scripteditor.h"
 #include "machine/machinepanel.h"
 #include "record/scriptrecorder.h"
+#include "topology/topologymenus.h"
 #include "topology/topologyview.h"
 #include "workbench.h"
 
@@ -39,6 +40,7 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     , m_preview(new QLabel(this))
     , m_machines(new QTabWidget(this))
     , m_recorder(new ScriptRecorder(this))
+    , m_topologyMenus(new TopologyMenus(m_workbench, this))
     , m_failureBar(new QFrame(this))
     , m_failureText(new QLabel(this))
 {
@@ -264,6 +266,10 @@ void MainWindow::buildForTest()
             const VlanState &vlan) { model->setVlanUp(vlan.vlan, vlan.switchRunning); });
     connect(m_topologyView, &TopologyView::machineActivated, this, &MainWindow::showMachine);
     connect(m_topologyView, &TopologyView::machineMenuRequested, this, &MainWindow::machineMenu);
+    connect(m_topologyView, &TopologyView::linkMenuRequested, m_topologyMenus,
+        &TopologyMenus::showLinkMenu);
+    connect(m_topologyView, &TopologyView::vlanMenuRequested, m_topologyMenus,
+        &TopologyMenus::showVlanMenu);
     connect(m_topologyView, &TopologyView::nodeMoved, this, [this] {
         QFile file(layoutFile());
         if (file.open(QIODevice::WriteOnly))
@@ -276,6 +282,16 @@ QString MainWindow::layoutFile() const
     const QString test = m_workbench->testFile();
     return test.left(test.size() - QFileInfo(test).suffix().size() - 1)
         + QStringLiteral(".layout.json");
+}
+
+TopologyModel *MainWindow::topology() const
+{
+    return m_topology;
+}
+
+TopologyView *MainWindow::topologyView() const
+{
+    return m_topologyView;
 }
 
 MachinePanel *MainWindow::panel(const QString &machine) const

@@ -13,6 +13,7 @@ namespace vivarium {
 class MachinePanel;
 class ScriptEditor;
 class ScriptRecorder;
+class TopologyMenus;
 class TopologyModel;
 class TopologyView;
 class Workbench;
@@ -35,6 +36,9 @@ public:
     MachinePanel *panel(const QString &machine) const;
     QTreeWidget *actionLog() const { return m_actions; }
     ScriptRecorder *recorder() const { return m_recorder; }
+    TopologyMenus *topologyMenus() const { return m_topologyMenus; }
+    TopologyModel *topology() const;
+    TopologyView *topologyView() const;
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -59,6 +63,7 @@ private:
     QLabel *m_preview;
     QTabWidget *m_machines;
     ScriptRecorder *m_recorder;
+    TopologyMenus *m_topologyMenus;
     QFrame *m_failureBar;
     QLabel *m_failureText;
     QPointer<TopologyModel> m_topology;

@@ -155,6 +155,54 @@ void Workbench::setBlocked(const QString &name, bool blocked)
         });
 }
 
+LinkSettings Workbench::linkSettings(const QString &machine, int vlan)
+{
+    if (!ensureRun())
+        return {};
+    for (const LinkState &link : m_run->network()->links()) {
+        if (link.nic.vlan == vlan && (machine.isEmpty() || link.machine == machine))
+            return link.settings;
+    }
+    return {};
+}
+
+void Workbench::setLink(const QString &machine, int vlan, const LinkUpdate &update)
+{
+    if (!ensureRun())
+        return;
+    Network *network = m_run->network();
+    inWorker(QStringLiteral("link of %1 on VLAN %2").arg(machine).arg(vlan),
+        [network, machine, vlan, update] { network->setLink(machine, vlan, update); });
+}
+
+void Workbench::setVlan(int vlan, const LinkUpdate &update)
+{
+    if (!ensureRun())
+        return;
+    Network *network = m_run->network();
+    inWorker(QStringLiteral("VLAN %1").arg(vlan),
+        [network, vlan, update] { network->setVlan(vlan, update); });
+}
+
+void Workbench::setCapture(int vlan, const QString &machine, bool on)
+{
+    if (!ensureRun())
+        return;
+    Network *network = m_run->network();
+    QPointer<Workbench> self(this);
+    inWorker(QStringLiteral("capture"), [self, network, vlan, machine, on] {
+        if (!on) {
+            network->stopCapture(vlan, machine);
+            return;
+        }
+        const QString path = network->startCapture(vlan, machine);
+        QMetaObject::invokeMethod(self, [self, path] {
+            if (self)
+                emit self->message(tr("Capturing to %1").arg(path));
+        });
+    });
+}
+
 void Workbench::runScript(const QString &source)
 {
     if (!ensureRun() || m_engine->isRunning())

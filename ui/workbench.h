@@ -35,6 +35,13 @@ public:
     void crashMachine(const QString &name);
     void shutdownMachine(const QString &name);
     void setBlocked(const QString &name, bool blocked);
+    // A link's settings now (as the test file set them before anything started).
+    LinkSettings linkSettings(const QString &machine, int vlan);
+    // Impairment applied live to one link, or to every link of a VLAN; errors as message.
+    void setLink(const QString &machine, int vlan, const LinkUpdate &update);
+    void setVlan(int vlan, const LinkUpdate &update);
+    // Starts or stops a capture of one machine's NIC on vlan, or (machine empty) of the VLAN.
+    void setCapture(int vlan, const QString &machine, bool on);
     // Runs source (the editor's text) as the test's script, pausing on failures.
     void runScript(const QString &source);
     // An HMP command; the answer comes back as monitorAnswer.

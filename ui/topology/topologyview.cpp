@@ -197,9 +197,43 @@ void TopologyView::mouseDoubleClickEvent(QMouseEvent *event)
 void TopologyView::contextMenuEvent(QContextMenuEvent *event)
 {
     const QString id = nodeAt(event->pos());
-    const TopologyModel::Node *n = m_model->node(id);
-    if (n && n->kind == TopologyModel::Node::Kind::Machine)
-        emit machineMenuRequested(id, event->globalPos());
+    if (const TopologyModel::Node *n = m_model->node(id)) {
+        if (n->kind == TopologyModel::Node::Kind::Machine)
+            emit machineMenuRequested(id, event->globalPos());
+        else
+            emit vlanMenuRequested(id.mid(4).toInt(), event->globalPos());
+    } else if (const TopologyModel::Edge *e = edgeAt(event->pos())) {
+        emit linkMenuRequested(e->machine, e->vlan, event->globalPos());
+    }
+}
+
+const TopologyModel::Edge *TopologyView::edgeAt(const QPoint &pos) const
+{
+    const QPointF at = mapToScene(pos);
+    const qreal tolerance = 6 / qMax(0.01, transform().m11()); // pixels, in scene units
+    for (int i = 0; i < m_edgeLines.size() && i < m_model->edges().size(); ++i) {
+        if (m_edgeLabels[i]->sceneBoundingRect().contains(at))
+            return &m_model->edges().at(i);
+        const QLineF line = m_edgeLines[i]->line();
+        const QPointF d = line.p2() - line.p1();
+        const qreal length2 = QPointF::dotProduct(d, d);
+        const qreal t = length2 > 0
+            ? qBound(0.0, QPointF::dotProduct(at - line.p1(), d) / length2, 1.0)
+            : 0.0;
+        if (QLineF(at, line.p1() + t * d).length() <= tolerance)
+            return &m_model->edges().at(i);
+    }
+    return nullptr;
+}
+
+QPoint TopologyView::edgeCentre(const QString &machine, int vlan) const
+{
+    for (int i = 0; i < m_edgeLines.size() && i < m_model->edges().size(); ++i) {
+        const TopologyModel::Edge &e = m_model->edges().at(i);
+        if (e.machine == machine && e.vlan == vlan)
+            return mapFromScene(m_edgeLines[i]->line().pointAt(0.5));
+    }
+    return {};
 }
 
 void TopologyView::mouseReleaseEvent(QMouseEvent *event)

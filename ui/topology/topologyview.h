@@ -26,6 +26,8 @@ public:
 signals:
     void machineActivated(const QString &machine); // double-click
     void machineMenuRequested(const QString &machine, const QPoint &globalPos);
+    void linkMenuRequested(const QString &machine, int vlan, const QPoint &globalPos);
+    void vlanMenuRequested(int vlan, const QPoint &globalPos);
     void nodeMoved();
 
 protected:
@@ -39,6 +41,12 @@ private:
     void updateNode(const QString &id);
     void updateEdges();
     QString nodeAt(const QPoint &pos) const;
+    // The edge drawn at or within a few pixels of pos (its line or its label); null if none.
+    const TopologyModel::Edge *edgeAt(const QPoint &pos) const;
+
+public:
+    // Where an edge's middle is on screen, in view coordinates (for tests and menus).
+    QPoint edgeCentre(const QString &machine, int vlan) const;
 
     TopologyModel *m_model;
     QHash<QString, QGraphicsItem *> m_nodes;
