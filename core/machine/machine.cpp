@@ -206,7 +206,7 @@ void Machine::start()
         launch.backdoorSocket = m_paths.backdoorSocket;
         launch.shellSocket = m_paths.shellSocket;
         launch.graphics = m_spec.graphics;
-        launch.vncSocket = m_paths.vncSocket;
+        launch.vncSocket = m_spec.vnc ? m_paths.vncSocket : QString();
         launch.extraOptions = m_spec.qemuOptions;
         launch.userNetMac = userNetMac();
         QList<NicPort> ports;

@@ -5,6 +5,7 @@
 #include "../spec/testspec.h"
 
 #include <QByteArray>
+#include <QImage>
 #include <QJsonObject>
 #include <QPointer>
 #include <QRegularExpression>
@@ -118,6 +119,8 @@ public:
     void sendKey(const QString &key);
     void sendChars(const QString &text, double delaySeconds = 0.01);
     QString screenshot(const QString &name);
+    // The screen now (QMP screendump), not reported as an action; null without graphics.
+    QImage grabScreen();
     void forwardPort(int hostPort, int guestPort);
     // Takes every VLAN link of the machine down (up), as if its cables were pulled; eth0 stays.
     void block();

@@ -334,14 +334,7 @@ QString Machine::screenshot(const QString &name)
                         .arg(m_spec.name));
             // QEMU's own PNG encoder compresses hard (~28 ms for 1024x768 here); a raw dump
             // written as a lightly compressed PNG takes about half that.
-            const QString raw = m_paths.root + QStringLiteral("/screendump.ppm");
-            qmp(QStringLiteral("screendump"), { { QStringLiteral("filename"), raw } });
-            QImage image;
-            if (!image.load(raw, "PPM"))
-                throw MachineError(MachineError::Kind::Failed,
-                    QStringLiteral("machine %1: QEMU's screen dump %2 cannot be read")
-                        .arg(m_spec.name, raw));
-            QFile::remove(raw);
+            const QImage image = grabScreen();
             if (!image.save(path, "PNG", 80))
                 throw MachineError(MachineError::Kind::Failed,
                     QStringLiteral("machine %1: cannot write the screenshot %2")
@@ -349,6 +342,25 @@ QString Machine::screenshot(const QString &name)
             actionArtifact() = path;
             return path;
         });
+}
+
+QImage Machine::grabScreen()
+{
+    if (!m_spec.graphics)
+        return {};
+    // One dump file per calling thread: the workbench's polling and a script's screenshot
+    // may dump at the same time.
+    const QString raw = m_paths.root
+        + QStringLiteral("/screendump-%1.ppm").arg(quintptr(QThread::currentThreadId()), 0, 16);
+    qmp(QStringLiteral("screendump"), { { QStringLiteral("filename"), raw } });
+    QImage image;
+    const bool loaded = image.load(raw, "PPM");
+    QFile::remove(raw);
+    if (!loaded)
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("machine %1: QEMU's screen dump %2 cannot be read")
+                .arg(m_spec.name, raw));
+    return image;
 }
 
 void Machine::forwardPort(int hostPort, int guestPort)

@@ -22,6 +22,7 @@ const QStringList machineKeys = {
     QStringLiteral("files"),
     QStringLiteral("packages"),
     QStringLiteral("graphics"),
+    QStringLiteral("vnc"),
     QStringLiteral("image"),
     QStringLiteral("start_command"),
     QStringLiteral("kernel"),
@@ -227,6 +228,8 @@ public:
             }
         } else if (key == QLatin1String("graphics")) {
             m.graphics = boolean(node, key).value_or(false);
+        } else if (key == QLatin1String("vnc")) {
+            m.vnc = boolean(node, key).value_or(true);
         } else if (key == QLatin1String("image")) {
             m.image = path(node, key, true);
         } else if (key == QLatin1String("kernel")) {

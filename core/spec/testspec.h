@@ -47,6 +47,7 @@ struct MachineSpec {
     QMap<QString, QString> files; // absolute guest path -> content
     QStringList packages;
     bool graphics = false;
+    bool vnc = true; // with graphics: a VNC server for the workbench (else it polls dumps)
     QString image; // absolute path, when the machine boots a disk image
     QString startCommand; // a NixOS-style start script, when given
     QString kernel; // absolute path; default: the built guest kernel

@@ -66,6 +66,7 @@ commands = ["echo one", "echo two"]
 files = { "/etc/motd" = "hello\n", "/srv/a b" = "x" }
 packages = ["nginx"]
 graphics = true
+vnc = false
 append = "loglevel=7"
 qemu_options = ["-rtc", "base=utc"]
 
@@ -116,6 +117,8 @@ loss = 0.5
         QCOMPARE(server->files.value("/srv/a b"), QString("x"));
         QCOMPARE(server->packages, QStringList { "nginx" });
         QVERIFY(server->graphics);
+        QVERIFY(!server->vnc);
+        QVERIFY(spec->machine("client-1")->vnc); // the default
         QCOMPARE(server->append, QString("loglevel=7"));
         QCOMPARE(server->qemuOptions, (QStringList { "-rtc", "base=utc" }));
         QCOMPARE(server->location.line, 10);
@@ -200,6 +203,8 @@ loss = 0.5
                                        << "only strings";
         QTest::newRow("graphics type") << QByteArray("[machines.a]\ngraphics = 1\n") << "2:12"
                                        << "true or false";
+        QTest::newRow("vnc type") << QByteArray("[machines.a]\nvnc = \"no\"\n") << "2:7"
+                                  << "true or false";
         QTest::newRow("relative file")
             << QByteArray("[machines.a]\nfiles = { \"etc/x\" = \"y\" }\n") << "2:11"
             << "must be absolute";

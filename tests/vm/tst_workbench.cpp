@@ -198,6 +198,38 @@ private slots:
         QCOMPARE(machine->execute("cat /tmp/shellrec").stdoutBytes.trimmed(), "shell-recorded");
         trigger(window, "Stop All");
     }
+
+    // vnc = false: the Screen tab shows polled screen dumps, and keys typed there reach the
+    // guest as QMP key events.
+    void screenWithoutVncPollsDumps()
+    {
+        writeTestFile(m_dir.filePath("novnc.py"),
+            "start_all()\nplain.wait_until_tty_matches(\"1\", \"plain:\")\n");
+        writeTestFile(m_dir.filePath("novnc.toml"),
+            "script = \"novnc.py\"\n[machines.plain]\ngraphics = true\nvnc = false\n");
+        MainWindow window(m_dir.filePath("novnc.toml"));
+        window.resize(1600, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        trigger(window, "Run");
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.statusBar()->currentMessage().startsWith("The script"), 120000);
+        QCOMPARE(window.statusBar()->currentMessage(), QString("The script passed"));
+        MachinePanel *plain = window.panel("plain");
+        plain->setCurrentIndex(2);
+        ScreenView *screen = plain->screenView();
+        QVERIFY(screen);
+        QTRY_VERIFY_WITH_TIMEOUT(screen->isPolling() && !screen->image().isNull(), 20000);
+        QVERIFY(!screen->isConnected());
+        QVERIFY(screen->image().width() >= 640);
+        screen->setFocus();
+        typeLikeAUser(screen, "touch /tmp/polled");
+        QTest::keyClick(screen, Qt::Key_Return);
+        Machine *machine = window.workbench()->run()->machine("plain");
+        QTRY_VERIFY_WITH_TIMEOUT(machine->execute("test -e /tmp/polled").status == 0, 30000);
+        saveScreenshot(window, "screen-polled");
+        trigger(window, "Stop All");
+    }
 };
 
 QTEST_MAIN(TestWorkbench)

@@ -7,6 +7,9 @@
 #include "workbench.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QPointer>
+#include <QTimer>
 #include <QFontDatabase>
 #include <QLabel>
 #include <QMenu>
@@ -62,8 +65,10 @@ MachinePanel::MachinePanel(const QString &machine, Workbench *workbench, QWidget
     connect(m_shellView, &TerminalView::sizeChanged, this, &MachinePanel::resizeShell);
     connect(workbench, &Workbench::machineStateChanged, this,
         [this](const QString &m, const QString &state) {
-            if (m == m_machine && state == QLatin1String("ready"))
+            if (m == m_machine && state == QLatin1String("ready")) {
+                m_upSince.start();
                 resizeShell(m_shell->rows(), m_shell->cols());
+            }
         });
     connect(workbench, &Workbench::monitorAnswer, this,
         [this](const QString &m, const QString &command, const QString &answer) {
@@ -79,7 +84,7 @@ QWidget *MachinePanel::screenTab(bool graphics)
     auto *layout = new QVBoxLayout(m_screenBox);
     layout->setContentsMargins(0, 0, 0, 0);
     if (!graphics) {
-        m_screenView = new ScreenView(QString(), m_screenBox);
+        m_screenView = new ScreenView(false, QString(), m_screenBox);
         layout->addWidget(m_screenView);
         return m_screenBox;
     }
@@ -124,18 +129,92 @@ void MachinePanel::attachScreen()
     if (m_screenView || !spec || !spec->graphics || !m)
         return;
     delete m_screenBox->findChild<QLabel *>(QStringLiteral("screenWaiting"));
-    m_screenView = new ScreenView(m->paths().vncSocket, m_screenBox);
+    m_screenView = new ScreenView(true, spec->vnc ? m->paths().vncSocket : QString(), m_screenBox);
     m_screenView->setObjectName(QStringLiteral("screen-") + m_machine);
     m_screenBox->layout()->addWidget(m_screenView);
     connect(m_screenView, &ScreenView::keyTyped, this,
         [this](quint32, const QString &text, int qtKey, Qt::KeyboardModifiers modifiers) {
+            if (m_screenView->isPolling() && !m_screenView->isConnected())
+                sendKeyOverQmp(qtKey, text, modifiers);
             emit keyTyped(m_machine, qtKey, text, modifiers);
         });
+    // Without VNC (vnc = false, or a server that does not answer), screen dumps twice a second.
+    auto *poll = new QTimer(m_screenView);
+    poll->start(500);
+    connect(poll, &QTimer::timeout, this, &MachinePanel::pollScreen);
 }
 
 Machine *MachinePanel::machineObject() const
 {
     return m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr;
+}
+
+void MachinePanel::pollScreen()
+{
+    Machine *m = machineObject();
+    const MachineSpec *spec = m_workbench->spec().machine(m_machine);
+    if (!m || !spec || !m_screenView || m_screenView->isConnected() || m_grabbing
+        || !m->isUp())
+        return;
+    // VNC is given time to connect before the dumps take over.
+    if (spec->vnc && (!m_upSince.isValid() || m_upSince.elapsed() < 10000))
+        return;
+    m_grabbing = true;
+    QPointer<MachinePanel> self(this);
+    m_workbench->inWorker(QStringLiteral("screen of %1").arg(m_machine), [self, m] {
+        QImage image;
+        try {
+            image = m->grabScreen();
+        } catch (const MachineError &) {
+            // The machine went away between two dumps: the next tick sees it.
+        }
+        QMetaObject::invokeMethod(self, [self, image] {
+            if (!self)
+                return;
+            self->m_grabbing = false;
+            if (!image.isNull() && self->m_screenView)
+                self->m_screenView->showPolledImage(image);
+        });
+    });
+}
+
+void MachinePanel::sendKeyOverQmp(int qtKey, const QString &text, Qt::KeyboardModifiers modifiers)
+{
+    const bool plain = !(modifiers & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier));
+    if (plain && text.size() == 1 && text.at(0).unicode() >= 0x20 && text.at(0).unicode() != 0x7f)
+        m_keysToSend << QStringList { QString(), text };
+    else if (const QString key = ScriptRecorder::keyName(qtKey, modifiers); !key.isEmpty())
+        m_keysToSend << QStringList { key, QString() };
+    sendQueuedKeys();
+}
+
+void MachinePanel::sendQueuedKeys()
+{
+    Machine *m = machineObject();
+    if (!m || m_sendingKeys || m_keysToSend.isEmpty())
+        return;
+    // One batch at a time on one worker, so keys arrive in the order they were typed.
+    m_sendingKeys = true;
+    const QList<QStringList> batch = std::exchange(m_keysToSend, {});
+    QPointer<MachinePanel> self(this);
+    m_workbench->inWorker(QStringLiteral("keys to %1").arg(m_machine), [self, m, batch] {
+        try {
+            for (const QStringList &key : batch) {
+                if (key.at(0).isEmpty())
+                    m->sendChars(key.at(1), 0);
+                else
+                    m->sendKey(key.at(0));
+            }
+        } catch (const MachineError &) {
+            // The machine went away: the keys have nowhere to go.
+        }
+        QMetaObject::invokeMethod(self, [self] {
+            if (!self)
+                return;
+            self->m_sendingKeys = false;
+            self->sendQueuedKeys();
+        });
+    });
 }
 
 void MachinePanel::takeScreenshot()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QTabWidget>
 
 class QPlainTextEdit;
@@ -45,6 +46,9 @@ private:
     void onShellInput(const QByteArray &bytes);
     void onShellOutput(const QByteArray &bytes);
     void resizeShell(int rows, int cols);
+    void pollScreen(); // a screen dump when VNC is off or silent
+    void sendKeyOverQmp(int qtKey, const QString &text, Qt::KeyboardModifiers modifiers);
+    void sendQueuedKeys();
 
     QString m_machine;
     Workbench *m_workbench;
@@ -56,6 +60,10 @@ private:
     ScreenView *m_screenView = nullptr;
     QPlainTextEdit *m_monitorOutput = nullptr;
     HistoryLineEdit *m_monitorInput = nullptr;
+    QElapsedTimer m_upSince; // since the machine was last ready
+    bool m_grabbing = false; // a screen dump is on its way
+    QList<QStringList> m_keysToSend; // {key name, ""} or {"", character}, in typing order
+    bool m_sendingKeys = false;
     int m_enterLine = -1; // the Shell line Enter was pressed on, until the guest echoes it
 };
 

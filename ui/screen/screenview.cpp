@@ -8,13 +8,14 @@
 
 namespace vivarium {
 
-ScreenView::ScreenView(const QString &vncSocket, QWidget *parent)
+ScreenView::ScreenView(bool graphics, const QString &vncSocket, QWidget *parent)
     : QWidget(parent)
+    , m_graphics(graphics)
 {
     setFocusPolicy(Qt::StrongFocus);
     setMouseTracking(true);
     setAttribute(Qt::WA_OpaquePaintEvent);
-    if (vncSocket.isEmpty())
+    if (!graphics || vncSocket.isEmpty())
         return;
     m_thread.setObjectName(QStringLiteral("vivarium-vnc"));
     m_client = new VncClient(vncSocket);
@@ -42,6 +43,13 @@ ScreenView::~ScreenView()
     m_thread.wait();
 }
 
+void ScreenView::showPolledImage(const QImage &image)
+{
+    m_polling = true;
+    m_image = image;
+    update();
+}
+
 void ScreenView::setScaled(bool scaled)
 {
     m_scaled = scaled;
@@ -62,11 +70,11 @@ void ScreenView::paintEvent(QPaintEvent *)
 {
     QPainter painter(this);
     painter.fillRect(rect(), QColor(0x20, 0x20, 0x20));
-    if (!m_client || m_image.isNull()) {
+    if (m_image.isNull()) {
         painter.setPen(QColor(0xc0, 0xc0, 0xc0));
         painter.drawText(rect(), Qt::AlignCenter,
-            !m_client ? tr("This machine has no screen (set graphics = true in the test file).")
-                      : tr("Waiting for the machine's screen…"));
+            !m_graphics ? tr("This machine has no screen (set graphics = true in the test file).")
+                        : tr("Waiting for the machine's screen…"));
         return;
     }
     painter.setRenderHint(QPainter::SmoothPixmapTransform, m_scaled);
@@ -76,10 +84,11 @@ void ScreenView::paintEvent(QPaintEvent *)
 void ScreenView::sendKey(QKeyEvent *event, bool down)
 {
     const quint32 keysym = keysymFor(event->key(), event->text());
-    if (!m_client || keysym == 0)
+    if (keysym == 0 || (!m_client && !m_polling))
         return;
-    QMetaObject::invokeMethod(
-        m_client, [client = m_client, keysym, down] { client->sendKey(keysym, down); });
+    if (m_client)
+        QMetaObject::invokeMethod(
+            m_client, [client = m_client, keysym, down] { client->sendKey(keysym, down); });
     if (down)
         emit keyTyped(keysym, event->text(), event->key(), event->modifiers());
 }

@@ -15,14 +15,19 @@ class ScreenView : public QWidget {
     Q_OBJECT
 
 public:
-    // vncSocket empty: the machine has no screen.
-    explicit ScreenView(const QString &vncSocket, QWidget *parent = nullptr);
+    // graphics false: the machine has no screen. vncSocket empty: no VNC, the owner shows
+    // polled screen dumps with showPolledImage().
+    ScreenView(bool graphics, const QString &vncSocket, QWidget *parent = nullptr);
     ~ScreenView() override;
 
     void setScaled(bool scaled);
     bool isScaled() const { return m_scaled; }
     QImage image() const { return m_image; }
     bool isConnected() const { return m_connected; }
+    // A screen dump, when VNC is off or does not answer (keys then go out as QMP key events,
+    // the mouse is not sent).
+    void showPolledImage(const QImage &image);
+    bool isPolling() const { return m_polling; }
 
 signals:
     // A key the user typed, as an X keysym (the recorder turns these into send_chars/send_key).
@@ -47,6 +52,8 @@ private:
     QImage m_image;
     bool m_scaled = true;
     bool m_connected = false;
+    bool m_graphics = false;
+    bool m_polling = false;
 };
 
 } // namespace vivarium
