@@ -135,5 +135,6 @@ QList<GuiFigure> measureGui(bool quick)
         window.workbench()->stopAll();
         idle(1000);
     }
+    figures << measureVnc(quick);
     return figures;
 }

@@ -13,3 +13,5 @@ struct GuiFigure {
 };
 
 QList<GuiFigure> measureGui(bool quick);
+// VNC frames delivered to the GUI thread against the frames a 1024x768 guest draws.
+QList<GuiFigure> measureVnc(bool quick);

@@ -1,8 +1,10 @@
 #include "vncclient.h"
 
+#include <QDebug>
 #include <QFileInfo>
 #include <QSocketNotifier>
 #include <QTimer>
+#include <cstdarg>
 #include <rfb/rfbclient.h>
 
 namespace vivarium {
@@ -17,6 +19,16 @@ constexpr int retryIntervalMs = 1000;
 } // namespace
 
 struct VncCallbacks {
+    static void quiet(const char *, ...) {}
+
+    static void error(const char *format, ...)
+    {
+        va_list arguments;
+        va_start(arguments, format);
+        qWarning().noquote() << QString::vasprintf(format, arguments).trimmed();
+        va_end(arguments);
+    }
+
     static VncClient *self(rfbClient *client)
     {
         return static_cast<VncClient *>(rfbClientGetClientData(client, &tagKey));
@@ -65,6 +77,10 @@ VncClient::~VncClient()
 
 void VncClient::start()
 {
+    // libvncclient's chatter (protocol versions, pixel formats) is not for the user; its
+    // errors go to Qt's log.
+    rfbClientLog = VncCallbacks::quiet;
+    rfbClientErr = VncCallbacks::error;
     m_retry = new QTimer(this);
     m_retry->setInterval(retryIntervalMs);
     connect(m_retry, &QTimer::timeout, this, &VncClient::tryConnect);
@@ -85,6 +101,9 @@ void VncClient::tryConnect()
     client->MallocFrameBuffer = VncCallbacks::resize;
     client->GotFrameBufferUpdate = VncCallbacks::update;
     client->canHandleNewFBSize = TRUE;
+    // A Unix socket on this host: raw pixels cost QEMU nothing to encode, where tight or zlib
+    // would take CPU from the guests.
+    client->appData.encodingsString = "raw";
     client->serverHost = strdup(m_socketPath.toLocal8Bit().constData());
     client->serverPort = 0;
     client->connectTimeout = 2;
