@@ -3,7 +3,6 @@
 // tab) delivers them to the GUI thread; the figure is how many arrive per second against how
 // many the guest drew.
 #include "benchgui.h"
-
 #include "machine/testrun.h"
 #include "screen/vncclient.h"
 #include "spec/specloader.h"
@@ -70,10 +69,8 @@ Rates measure(Machine *machine, int &frames, int fps, int seconds, int lines)
     std::atomic<bool> finished { false };
     std::thread guest([&] {
         try {
-            result = machine->execute(QStringLiteral("bash /tmp/producer.sh %1 %2 %3")
-                                          .arg(fps)
-                                          .arg(seconds)
-                                          .arg(lines));
+            result = machine->execute(
+                QStringLiteral("bash /tmp/producer.sh %1 %2 %3").arg(fps).arg(seconds).arg(lines));
         } catch (const MachineError &) {
         }
         finished = true;
@@ -96,9 +93,9 @@ QList<GuiFigure> measureVnc(bool quick)
     QList<GuiFigure> figures;
     QTemporaryDir dir;
     SpecLoader loader;
-    std::optional<TestSpec> spec = loader.loadString(
-        "[machines.screen]\ngraphics = true\nappend = \"video=1024x768\"\n",
-        dir.filePath(QStringLiteral("vnc.toml")));
+    std::optional<TestSpec> spec
+        = loader.loadString("[machines.screen]\ngraphics = true\nappend = \"video=1024x768\"\n",
+            dir.filePath(QStringLiteral("vnc.toml")));
     TestRun::Options options;
     options.outDir = dir.filePath(QStringLiteral("out"));
     QString error;
@@ -146,8 +143,8 @@ QList<GuiFigure> measureVnc(bool quick)
     thread.wait();
     const QString screen = QStringLiteral("%1x%2").arg(size.width()).arg(size.height());
     figures << GuiFigure { QStringLiteral("vnc_guest_fps"),
-        QStringLiteral("guest draws 1024x64 bands, asked for 30/s (%1)").arg(screen),
-        band.guestFps, QStringLiteral("/s"), QString() };
+        QStringLiteral("guest draws 1024x64 bands, asked for 30/s (%1)").arg(screen), band.guestFps,
+        QStringLiteral("/s"), QString() };
     figures << GuiFigure { QStringLiteral("vnc_fps"),
         QStringLiteral("...frames the workbench received per second"), band.deliveredFps,
         QStringLiteral("/s"), QStringLiteral("= guest, <= 30") };

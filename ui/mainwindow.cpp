@@ -101,6 +101,7 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     consoleDock->setObjectName(QStringLiteral("consoleDock"));
     consoleDock->setWidget(new PythonConsole(m_workbench, consoleDock));
     addDockWidget(Qt::BottomDockWidgetArea, consoleDock);
+    resizeDocks({ consoleDock }, { 150 }, Qt::Vertical); // until a saved layout says otherwise
 
     createActions();
     connect(m_workbench, &Workbench::message, this,
@@ -351,8 +352,9 @@ void MainWindow::onActionFinished(const ActionEvent &event)
     item->setText(1, event.machine);
     QStringList arguments;
     for (auto it = event.arguments.begin(); it != event.arguments.end(); ++it)
-        arguments << (it.value().isString() ? it.value().toString()
-                                            : QString::number(it.value().toDouble()));
+        arguments << (it.value().isString()
+                ? it.value().toString().replace(QLatin1Char('\n'), QLatin1String("\\n"))
+                : QString::number(it.value().toDouble()));
     item->setText(
         2, QStringLiteral("%1(%2)").arg(event.action, arguments.join(QStringLiteral(", "))));
     item->setText(3, QStringLiteral("%1 s").arg(double(event.durationMs) / 1000.0, 0, 'f', 2));

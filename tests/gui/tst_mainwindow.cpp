@@ -2,8 +2,8 @@
 // script engine, and clicking an action in the log puts the editor on its line.
 #include "console/pythonconsole.h"
 #include "editor/scripteditor.h"
-#include "widgets/historylineedit.h"
 #include "mainwindow.h"
+#include "widgets/historylineedit.h"
 #include "workbench.h"
 
 #include <QApplication>
@@ -94,8 +94,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(console->transcript().contains("['idle', 'x']"), 10000);
         QTest::keyClicks(input, "undefined_name");
         QTest::keyClick(input, Qt::Key_Return);
-        QTRY_VERIFY_WITH_TIMEOUT(console->transcript().contains(
-                                     "NameError: name 'undefined_name' is not defined"),
+        QTRY_VERIFY_WITH_TIMEOUT(
+            console->transcript().contains("NameError: name 'undefined_name' is not defined"),
             10000);
         QTest::keyClick(input, Qt::Key_Up);
         QCOMPARE(input->text(), QString("undefined_name"));

@@ -76,7 +76,8 @@ private slots:
         recorder.setRecording(true);
         typeText(recorder, QStringLiteral("web-1"), QStringLiteral("abc"));
         press(recorder, QStringLiteral("web-1"), Qt::Key_Control, Qt::ControlModifier);
-        press(recorder, QStringLiteral("web-1"), Qt::Key_Alt, Qt::ControlModifier | Qt::AltModifier);
+        press(
+            recorder, QStringLiteral("web-1"), Qt::Key_Alt, Qt::ControlModifier | Qt::AltModifier);
         press(recorder, QStringLiteral("web-1"), Qt::Key_F2, Qt::ControlModifier | Qt::AltModifier);
         press(recorder, QStringLiteral("web-1"), Qt::Key_C, Qt::ControlModifier,
             QStringLiteral("\x03"));
@@ -141,8 +142,9 @@ private slots:
                                  << 1 << row("echo aaaaaaaaaaaaaaaaaaaabbbb");
         QTest::newRow("output follows") << QStringList { row("root@s:~# ls"), row("a b c"),
             row("root@s:~# ") } << 0 << row("ls");
-        QTest::newRow("last prompt above") << QStringList { row("root@s:~# ls"), row("a b c"),
-            row("root@s:~# pwd"), row("/root") } << 2 << row("pwd");
+        QTest::newRow("last prompt above")
+            << QStringList { row("root@s:~# ls"), row("a b c"), row("root@s:~# pwd"), row("/root") }
+            << 2 << row("pwd");
         QTest::newRow("no prompt") << QStringList { row("Password: secret") } << 0 << QString();
         QTest::newRow("empty") << QStringList { row("root@s:/# ") } << 0 << QString();
     }
@@ -163,9 +165,10 @@ private slots:
         recorder.serialSelection(
             QStringLiteral("m"), QStringLiteral("[  OK  ] Started x.service (1/2)\n\n  $HOME\n"));
         QCOMPARE(linesOf(spy),
-            QStringList({ QStringLiteral(
-                              R"x(m.wait_for_console_text("\\[\\ \\ OK\\ \\ \\]\\ Started\\ x\\.service\\ \\(1/2\\)"))x"),
-                QStringLiteral(R"(m.wait_for_console_text("\\$HOME"))") }));
+            QStringList(
+                { QStringLiteral(
+                      R"x(m.wait_for_console_text("\\[\\ \\ OK\\ \\ \\]\\ Started\\ x\\.service\\ \\(1/2\\)"))x"),
+                    QStringLiteral(R"(m.wait_for_console_text("\\$HOME"))") }));
     }
 
     // The lines are Python that means what was recorded: strings round-trip, and each regex

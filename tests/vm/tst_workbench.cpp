@@ -3,12 +3,14 @@
 // in its Shell tab, then passes after Retry. Saves screenshots of the window as test artifacts.
 #include "console/pythonconsole.h"
 #include "editor/scripteditor.h"
-#include "widgets/historylineedit.h"
 #include "machine/machinepanel.h"
 #include "mainwindow.h"
 #include "screen/screenview.h"
 #include "terminal/terminalview.h"
+#include "topology/linkdialog.h"
+#include "topology/topologymenus.h"
 #include "vmtestutil.h"
+#include "widgets/historylineedit.h"
 #include "workbench.h"
 
 #include <QAction>
@@ -56,6 +58,32 @@ private:
         return text;
     }
 
+    // Writes NAME.py and NAME.toml (script = "NAME.py" + machines); returns the test file.
+    QString writeTest(const QString &name, const QByteArray &script, const QByteArray &machines)
+    {
+        writeTestFile(m_dir.filePath(name + ".py"), script);
+        writeTestFile(
+            m_dir.filePath(name + ".toml"), "script = \"" + name.toUtf8() + ".py\"\n" + machines);
+        return m_dir.filePath(name + ".toml");
+    }
+
+    static void showLarge(MainWindow &window)
+    {
+        window.resize(1600, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+    }
+
+    // Waits until the script ended; returns what the status bar says about it.
+    static QString waitForScriptEnd(MainWindow &window, int timeoutMs)
+    {
+        // The caller compares the message: a timeout shows as whatever it says then.
+        (void)QTest::qWaitFor(
+            [&] { return window.statusBar()->currentMessage().startsWith("The script"); },
+            timeoutMs);
+        return window.statusBar()->currentMessage();
+    }
+
     // Types as a person does: Shift is pressed for the characters that need it (a VNC server
     // maps a keysym to a key and only adds Shift when it was pressed).
     static void typeLikeAUser(QWidget *widget, const QString &text)
@@ -80,14 +108,10 @@ private slots:
     void demoRunsToTheEnd()
     {
         MainWindow window(QString(VIVARIUM_SOURCE_DIR) + "/resources/demo/demo.toml");
-        window.resize(1600, 1000);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        showLarge(window);
         QVERIFY(window.editor()->text().contains("start_all()"));
         trigger(window, "Run");
-        QTRY_VERIFY_WITH_TIMEOUT(
-            window.statusBar()->currentMessage().startsWith("The script"), 180000);
-        QCOMPARE(window.statusBar()->currentMessage(), QString("The script passed"));
+        QCOMPARE(waitForScriptEnd(window, 180000), QString("The script passed"));
         QVERIFY(window.actionLog()->topLevelItemCount() > 10);
         QVERIFY(surfaceText(window.panel("client")->serialView()->surface())
                     .contains("vivarium-init: ready"));
@@ -100,18 +124,20 @@ private slots:
         QVERIFY(client->screenView()->image().width() >= 640);
         saveScreenshot(window, "demo-screen");
         QVERIFY(!window.panel("server")->screenView()->isConnected()); // no graphics
+        // The impairment dialog of a link, as the graph's link menu opens it.
+        LinkDialog *dialog = window.topologyMenus()->openImpairmentDialog("client", 1);
+        QVERIFY(QTest::qWaitForWindowExposed(dialog));
+        saveScreenshot(*dialog, "link-dialog");
+        dialog->close();
         trigger(window, "Stop All");
     }
 
     void failurePausesWithTheMachineUsable()
     {
-        writeTestFile(m_dir.filePath("failing.py"),
-            "start_all()\nidle.succeed('true')\nidle.succeed('test -e /tmp/fixme')\n");
-        writeTestFile(m_dir.filePath("failing.toml"), "script = \"failing.py\"\n[machines.idle]\n");
-        MainWindow window(m_dir.filePath("failing.toml"));
-        window.resize(1600, 1000);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        MainWindow window(writeTest("failing",
+            "start_all()\nidle.succeed('true')\nidle.succeed('test -e /tmp/fixme')\n",
+            "[machines.idle]\n"));
+        showLarge(window);
         trigger(window, "Run");
         auto *bar = window.findChild<QFrame *>("failureBar");
         QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible(), 120000);
@@ -131,11 +157,10 @@ private slots:
         QTest::keyClick(console->input(), Qt::Key_Return);
         QTRY_VERIFY_WITH_TIMEOUT(console->transcript().contains("'console-42\\n'"), 30000);
         QVERIFY(bar->isVisible()); // the console's call did not resolve the failure
+        saveScreenshot(window, "console");
 
         window.findChild<QPushButton *>("failureRetry")->click();
-        QTRY_VERIFY_WITH_TIMEOUT(
-            window.statusBar()->currentMessage().startsWith("The script"), 60000);
-        QCOMPARE(window.statusBar()->currentMessage(), QString("The script passed"));
+        QCOMPARE(waitForScriptEnd(window, 60000), QString("The script passed"));
         QVERIFY(!bar->isVisible());
     }
 
@@ -143,18 +168,12 @@ private slots:
     // lines at the editor's cursor; run again on fresh files, those lines do the same thing.
     void recordedLinesReplay()
     {
-        writeTestFile(m_dir.filePath("record.py"),
-            "start_all()\ndesk.wait_until_tty_matches(\"1\", \"desk:\")\n");
-        writeTestFile(m_dir.filePath("record.toml"),
-            "script = \"record.py\"\n[machines.desk]\ngraphics = true\n");
-        MainWindow window(m_dir.filePath("record.toml"));
-        window.resize(1600, 1000);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        MainWindow window(
+            writeTest("record", "start_all()\ndesk.wait_until_tty_matches(\"1\", \"desk:\")\n",
+                "[machines.desk]\ngraphics = true\n"));
+        showLarge(window);
         trigger(window, "Run");
-        QTRY_VERIFY_WITH_TIMEOUT(
-            window.statusBar()->currentMessage().startsWith("The script"), 120000);
-        QCOMPARE(window.statusBar()->currentMessage(), QString("The script passed"));
+        QCOMPARE(waitForScriptEnd(window, 120000), QString("The script passed"));
 
         window.editor()->setCursorPosition(2, 0); // the empty line at the end
         trigger(window, "Record");
@@ -190,9 +209,7 @@ private slots:
         machine->execute("rm /tmp/rec /tmp/shellrec");
         window.editor()->setText(script + "\ndesk.wait_for_file(\"/tmp/rec\")\n");
         trigger(window, "Run");
-        QTRY_VERIFY_WITH_TIMEOUT(
-            window.statusBar()->currentMessage().startsWith("The script"), 120000);
-        QCOMPARE(window.statusBar()->currentMessage(), QString("The script passed"));
+        QCOMPARE(waitForScriptEnd(window, 120000), QString("The script passed"));
         QTRY_VERIFY_WITH_TIMEOUT(
             machine->execute("cat /tmp/rec").stdoutBytes.trimmed() == "typed-by-hand", 20000);
         QCOMPARE(machine->execute("cat /tmp/shellrec").stdoutBytes.trimmed(), "shell-recorded");
@@ -203,18 +220,12 @@ private slots:
     // guest as QMP key events.
     void screenWithoutVncPollsDumps()
     {
-        writeTestFile(m_dir.filePath("novnc.py"),
-            "start_all()\nplain.wait_until_tty_matches(\"1\", \"plain:\")\n");
-        writeTestFile(m_dir.filePath("novnc.toml"),
-            "script = \"novnc.py\"\n[machines.plain]\ngraphics = true\nvnc = false\n");
-        MainWindow window(m_dir.filePath("novnc.toml"));
-        window.resize(1600, 1000);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        MainWindow window(
+            writeTest("novnc", "start_all()\nplain.wait_until_tty_matches(\"1\", \"plain:\")\n",
+                "[machines.plain]\ngraphics = true\nvnc = false\n"));
+        showLarge(window);
         trigger(window, "Run");
-        QTRY_VERIFY_WITH_TIMEOUT(
-            window.statusBar()->currentMessage().startsWith("The script"), 120000);
-        QCOMPARE(window.statusBar()->currentMessage(), QString("The script passed"));
+        QCOMPARE(waitForScriptEnd(window, 120000), QString("The script passed"));
         MachinePanel *plain = window.panel("plain");
         plain->setCurrentIndex(2);
         ScreenView *screen = plain->screenView();

@@ -8,12 +8,12 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
-#include <QPointer>
-#include <QTimer>
 #include <QFontDatabase>
 #include <QLabel>
 #include <QMenu>
 #include <QPlainTextEdit>
+#include <QPointer>
+#include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -153,8 +153,7 @@ void MachinePanel::pollScreen()
 {
     Machine *m = machineObject();
     const MachineSpec *spec = m_workbench->spec().machine(m_machine);
-    if (!m || !spec || !m_screenView || m_screenView->isConnected() || m_grabbing
-        || !m->isUp())
+    if (!m || !spec || !m_screenView || m_screenView->isConnected() || m_grabbing || !m->isUp())
         return;
     // VNC is given time to connect before the dumps take over.
     if (spec->vnc && (!m_upSince.isValid() || m_upSince.elapsed() < 10000))
@@ -181,9 +180,13 @@ void MachinePanel::pollScreen()
 void MachinePanel::sendKeyOverQmp(int qtKey, const QString &text, Qt::KeyboardModifiers modifiers)
 {
     const bool plain = !(modifiers & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier));
-    if (plain && text.size() == 1 && text.at(0).unicode() >= 0x20 && text.at(0).unicode() != 0x7f)
-        m_keysToSend << QStringList { QString(), text };
-    else if (const QString key = ScriptRecorder::keyName(qtKey, modifiers); !key.isEmpty())
+    if (plain && text.size() == 1 && text.at(0).unicode() >= 0x20 && text.at(0).unicode() != 0x7f) {
+        // Characters typed while keys are on their way go out together, as one send_chars.
+        if (!m_keysToSend.isEmpty() && m_keysToSend.last().at(0).isEmpty())
+            m_keysToSend.last()[1] += text;
+        else
+            m_keysToSend << QStringList { QString(), text };
+    } else if (const QString key = ScriptRecorder::keyName(qtKey, modifiers); !key.isEmpty())
         m_keysToSend << QStringList { key, QString() };
     sendQueuedKeys();
 }
@@ -276,8 +279,9 @@ QWidget *MachinePanel::monitorTab()
     m_monitorInput->setPlaceholderText(tr("HMP command, e.g. info status (Up/Down: history)"));
     layout->addWidget(m_monitorOutput);
     layout->addWidget(m_monitorInput);
-    connect(m_monitorInput, &HistoryLineEdit::commandEntered, this,
-        [this](const QString &command) { m_workbench->monitorCommand(m_machine, command.trimmed()); });
+    connect(m_monitorInput, &HistoryLineEdit::commandEntered, this, [this](const QString &command) {
+        m_workbench->monitorCommand(m_machine, command.trimmed());
+    });
     return tab;
 }
 

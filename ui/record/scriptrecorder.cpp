@@ -155,9 +155,11 @@ void ScriptRecorder::keyTyped(
         typed = QStringLiteral("\n");
     else if (plain && qtKey == Qt::Key_Tab)
         typed = QStringLiteral("\t");
-    else if (plain && !text.isEmpty() && text.at(0).unicode() >= 0x20 && text.at(0).unicode() != 0x7f)
+    else if (plain && !text.isEmpty() && text.at(0).unicode() >= 0x20
+        && text.at(0).unicode() != 0x7f)
         typed = text;
-    if (plain && qtKey == Qt::Key_Backspace && !m_typed.isEmpty() && !m_typed.endsWith(QLatin1Char('\n'))) {
+    if (plain && qtKey == Qt::Key_Backspace && !m_typed.isEmpty()
+        && !m_typed.endsWith(QLatin1Char('\n'))) {
         m_typed.chop(1);
         m_idle.start();
         return;
@@ -196,7 +198,8 @@ void ScriptRecorder::serialSelection(const QString &machine, const QString &text
         const QString trimmed = line.trimmed();
         if (!trimmed.isEmpty())
             emitLine(machine,
-                QStringLiteral("wait_for_console_text(%1)").arg(pythonString(regexEscape(trimmed))));
+                QStringLiteral("wait_for_console_text(%1)")
+                    .arg(pythonString(regexEscape(trimmed))));
     }
 }
 

@@ -24,8 +24,8 @@ public:
     // How long typing may pause before the text typed so far becomes a line.
     void setIdleFlush(int milliseconds) { m_idle.setInterval(milliseconds); }
 
-    void keyTyped(const QString &machine, int qtKey, const QString &text,
-        Qt::KeyboardModifiers modifiers);
+    void keyTyped(
+        const QString &machine, int qtKey, const QString &text, Qt::KeyboardModifiers modifiers);
     void shellCommand(const QString &machine, const QString &command);
     void serialSelection(const QString &machine, const QString &text);
     void screenshotTaken(const QString &machine, const QString &name);

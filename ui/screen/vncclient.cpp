@@ -19,7 +19,7 @@ constexpr int retryIntervalMs = 1000;
 } // namespace
 
 struct VncCallbacks {
-    static void quiet(const char *, ...) {}
+    static void quiet(const char *, ...) { }
 
     static void error(const char *format, ...)
     {

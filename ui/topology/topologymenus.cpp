@@ -59,9 +59,8 @@ QString TopologyMenus::wiresharkProgram()
 LinkDialog *TopologyMenus::openImpairmentDialog(const QString &machine, int vlan)
 {
     delete m_dialog;
-    const QString title = machine.isEmpty()
-        ? tr("Every link on VLAN %1").arg(vlan)
-        : tr("Link of %1 on VLAN %2").arg(machine).arg(vlan);
+    const QString title = machine.isEmpty() ? tr("Every link on VLAN %1").arg(vlan)
+                                            : tr("Link of %1 on VLAN %2").arg(machine).arg(vlan);
     m_dialog = new LinkDialog(title, m_workbench->linkSettings(machine, vlan), m_window);
     m_dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(m_dialog, &LinkDialog::applyRequested, this,
@@ -78,8 +77,8 @@ LinkDialog *TopologyMenus::openImpairmentDialog(const QString &machine, int vlan
 QMenu *TopologyMenus::linkMenu(const QString &machine, int vlan)
 {
     auto *menu = new QMenu(m_window);
-    menu->addAction(machine.isEmpty() ? tr("Impairment of Every Link…") : tr("Impairment…"),
-        this, [this, machine, vlan] { openImpairmentDialog(machine, vlan); });
+    menu->addAction(machine.isEmpty() ? tr("Impairment of Every Link…") : tr("Impairment…"), this,
+        [this, machine, vlan] { openImpairmentDialog(machine, vlan); });
     menu->addSeparator();
     const bool capturing = isCapturing(machine, vlan);
     menu->addAction(capturing ? tr("Stop Capture") : tr("Start Capture"), this,
@@ -88,7 +87,9 @@ QMenu *TopologyMenus::linkMenu(const QString &machine, int vlan)
     const QString wireshark = wiresharkProgram();
     QAction *open = menu->addAction(
         wireshark.isEmpty() ? tr("Open in Wireshark (not installed)") : tr("Open in Wireshark"),
-        this, [wireshark, capture] { QProcess::startDetached(wireshark, { QStringLiteral("-r"), capture }); });
+        this, [wireshark, capture] {
+            QProcess::startDetached(wireshark, { QStringLiteral("-r"), capture });
+        });
     open->setEnabled(!wireshark.isEmpty() && !capture.isEmpty());
     QAction *copy = menu->addAction(tr("Copy Capture File Path"), this, [this, capture] {
         QApplication::clipboard()->setText(capture);
