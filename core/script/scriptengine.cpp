@@ -115,12 +115,12 @@ void ScriptEngine::startInteractive()
 void ScriptEngine::evaluate(const QString &source)
 {
     std::unique_lock lock(m_mutex);
-    if ((m_running && m_paused) || m_consoleRun) {
+    if ((m_running && m_paused) || m_consoleTakesMore) {
         m_consoleQueue << source;
         m_changed.notify_all();
         return;
     }
-    if (m_running) {
+    if (m_running && !m_consoleRun) {
         lock.unlock();
         emit consoleOutput(source,
             QStringLiteral("The script is running: pause it (or wait for it to stop at a "
@@ -137,7 +137,7 @@ void ScriptEngine::evaluate(const QString &source)
                 next = m_consoleQueue.isEmpty() || m_stop ? QString() : m_consoleQueue.takeFirst();
                 if (next.isNull()) {
                     m_consoleQueue.clear();
-                    m_consoleRun = false;
+                    m_consoleTakesMore = false; // a later entry starts a run of its own
                 }
             }
             return ScriptResult();
@@ -186,7 +186,7 @@ void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
         m_paused = false;
         m_failurePending = false;
         m_lastLine = 0; // a new run: its first line is new, even if the last run ended there
-        m_consoleRun = kind == Launch::Console;
+        m_consoleRun = m_consoleTakesMore = kind == Launch::Console;
         if (m_mode == Mode::PauseNow || m_mode == Mode::StepAction)
             m_mode = Mode::Run;
     }
@@ -199,7 +199,7 @@ void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
             std::lock_guard lock(m_mutex);
             m_result = result;
             m_running = false;
-            m_consoleRun = false;
+            m_consoleRun = m_consoleTakesMore = false;
             m_changed.notify_all();
             return;
         }
@@ -248,7 +248,7 @@ void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
             }
             m_result = result;
             m_running = false;
-            m_consoleRun = false;
+            m_consoleRun = m_consoleTakesMore = false;
             m_paused = false;
             m_changed.notify_all();
         }

@@ -110,7 +110,8 @@ private:
     bool m_timedOut = false;
     bool m_failurePending = false;
     bool m_inConsole = false; // a console entry runs: its failures do not pause
-    bool m_consoleRun = false; // the thread runs console entries and takes more
+    bool m_consoleRun = false; // the thread runs console entries, not a script
+    bool m_consoleTakesMore = false; // ...and entries that come now join it
     QStringList m_consoleQueue; // entries for the paused script's or the console's thread
     FailureChoice m_failureChoice = FailureChoice::Fail;
     QString m_replacement;
