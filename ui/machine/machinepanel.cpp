@@ -153,8 +153,9 @@ void MachinePanel::pollScreen()
 {
     Machine *m = machineObject();
     const MachineSpec *spec = m_workbench->spec().machine(m_machine);
-    if (!m || !spec || !m_screenView || m_screenView->isConnected() || m_grabbing || !m->isUp())
-        return;
+    if (!m || !spec || !m_screenView || !m_screenView->isVisible() || m_screenView->isConnected()
+        || m_grabbing || !m->isUp())
+        return; // dumps only for a Screen someone can see
     // VNC is given time to connect before the dumps take over.
     if (spec->vnc && (!m_upSince.isValid() || m_upSince.elapsed() < 10000))
         return;
