@@ -3,6 +3,7 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QLabel>
 #include <QPushButton>
 #include <QSpinBox>
 
@@ -40,6 +41,8 @@ LinkDialog::LinkDialog(const QString &title, const LinkSettings &current, QWidge
     m_bandwidth->setSuffix(QStringLiteral(" kbit/s"));
     m_bandwidth->setSpecialValueText(tr("unlimited"));
     auto *form = new QFormLayout(this);
+    auto *heading = new QLabel(QStringLiteral("<b>%1</b>").arg(title.toHtmlEscaped()), this);
+    form->addRow(heading);
     form->addRow(tr("Delay"), m_delay);
     form->addRow(tr("Jitter"), m_jitter);
     form->addRow(tr("Loss"), m_loss);

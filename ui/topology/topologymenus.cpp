@@ -77,6 +77,8 @@ LinkDialog *TopologyMenus::openImpairmentDialog(const QString &machine, int vlan
 QMenu *TopologyMenus::linkMenu(const QString &machine, int vlan)
 {
     auto *menu = new QMenu(m_window);
+    menu->addSection(
+        machine.isEmpty() ? tr("VLAN %1").arg(vlan) : tr("%1 on VLAN %2").arg(machine).arg(vlan));
     menu->addAction(machine.isEmpty() ? tr("Impairment of Every Link…") : tr("Impairment…"), this,
         [this, machine, vlan] { openImpairmentDialog(machine, vlan); });
     menu->addSeparator();
