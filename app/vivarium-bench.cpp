@@ -270,8 +270,8 @@ int main(int argc, char **argv)
 
     if (want("commands")) {
         progress("commands, screenshots and memory");
-        std::unique_ptr<TestRun> r = bench.run(
-            QStringLiteral("commands"), "[machines.m]\n[machines.screen]\ngraphics = true\n");
+        std::unique_ptr<TestRun> r = bench.run(QStringLiteral("commands"),
+            "[machines.m]\n[machines.screen]\ngraphics = true\nappend = \"video=1024x768\"\n");
         r->waitAllReady(300);
         Machine *m = r->machine(QStringLiteral("m"));
         Machine *screen = r->machine(QStringLiteral("screen"));
