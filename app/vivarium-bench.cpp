@@ -266,6 +266,14 @@ int main(int argc, char **argv)
             QStringLiteral("three minimal guests at once, all ready"),
             bench.bootSeconds("[machines.a]\n[machines.b]\n[machines.c]\n", 3), QStringLiteral("s"),
             QStringLiteral("<= 4") };
+
+        progress("ten guests at once");
+        QByteArray ten;
+        for (int i = 1; i <= 10; ++i)
+            ten += "[machines.m" + QByteArray::number(i) + "]\n";
+        figures << Figure { QStringLiteral("ten_ready_s"),
+            QStringLiteral("ten minimal guests at once, all ready"), bench.bootSeconds(ten, 10),
+            QStringLiteral("s"), QStringLiteral("<= 25") };
     }
 
     if (want("commands")) {
