@@ -180,13 +180,12 @@ void MachinePanel::pollScreen()
 
 void MachinePanel::sendKeyOverQmp(int qtKey, const QString &text, Qt::KeyboardModifiers modifiers)
 {
-    const bool plain = !(modifiers & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier));
-    if (plain && text.size() == 1 && text.at(0).unicode() >= 0x20 && text.at(0).unicode() != 0x7f) {
+    if (const QString typed = ScriptRecorder::typedText(qtKey, text, modifiers); !typed.isEmpty()) {
         // Characters typed while keys are on their way go out together, as one send_chars.
         if (!m_keysToSend.isEmpty() && m_keysToSend.last().at(0).isEmpty())
-            m_keysToSend.last()[1] += text;
+            m_keysToSend.last()[1] += typed;
         else
-            m_keysToSend << QStringList { QString(), text };
+            m_keysToSend << QStringList { QString(), typed };
     } else if (const QString key = ScriptRecorder::keyName(qtKey, modifiers); !key.isEmpty())
         m_keysToSend << QStringList { key, QString() };
     sendQueuedKeys();

@@ -131,6 +131,19 @@ QString ScriptRecorder::commandAfterPrompt(const QStringList &rows, int enterRow
     return {};
 }
 
+QString ScriptRecorder::typedText(int qtKey, const QString &text, Qt::KeyboardModifiers modifiers)
+{
+    if (modifiers & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier))
+        return {};
+    if (qtKey == Qt::Key_Return || qtKey == Qt::Key_Enter)
+        return QStringLiteral("\n");
+    if (qtKey == Qt::Key_Tab)
+        return QStringLiteral("\t");
+    if (!text.isEmpty() && text.at(0).unicode() >= 0x20 && text.at(0).unicode() != 0x7f)
+        return text;
+    return {};
+}
+
 void ScriptRecorder::keyTyped(
     const QString &machine, int qtKey, const QString &text, Qt::KeyboardModifiers modifiers)
 {
@@ -150,14 +163,7 @@ void ScriptRecorder::keyTyped(
     if (machine != m_typingMachine)
         flush();
     const bool plain = !(modifiers & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier));
-    QString typed;
-    if (plain && (qtKey == Qt::Key_Return || qtKey == Qt::Key_Enter))
-        typed = QStringLiteral("\n");
-    else if (plain && qtKey == Qt::Key_Tab)
-        typed = QStringLiteral("\t");
-    else if (plain && !text.isEmpty() && text.at(0).unicode() >= 0x20
-        && text.at(0).unicode() != 0x7f)
-        typed = text;
+    const QString typed = typedText(qtKey, text, modifiers);
     if (plain && qtKey == Qt::Key_Backspace && !m_typed.isEmpty()
         && !m_typed.endsWith(QLatin1Char('\n'))) {
         m_typed.chop(1);

@@ -37,6 +37,9 @@ public:
     static QString variableFor(const QString &machine); // the script's name for a machine
     // The send_key name for a key with modifiers ("ctrl-alt-f1"); empty if it has none.
     static QString keyName(int qtKey, Qt::KeyboardModifiers modifiers);
+    // What a key types as send_chars text ("\n" for Enter, "\t" for Tab, printable
+    // characters); empty for a special key or one held with Ctrl/Alt/Meta.
+    static QString typedText(int qtKey, const QString &text, Qt::KeyboardModifiers modifiers);
     // The command a shell was given, read from its screen once the Enter has been echoed (so
     // history and completion are seen as the shell saw them): rows are the terminal's lines
     // around the one the cursor was on at Enter (enterRow). The command starts after the last
