@@ -3,7 +3,7 @@
 // tab) delivers them to the GUI thread; the figure is how many arrive per second against how
 // many the guest drew.
 #include "benchgui.h"
-#include "machine/testrun.h"
+#include "session/session.h"
 #include "screen/vncclient.h"
 #include "spec/specloader.h"
 
@@ -96,10 +96,11 @@ QList<GuiFigure> measureVnc(bool quick)
     std::optional<TestSpec> spec
         = loader.loadString("[machines.screen]\ngraphics = true\nappend = \"video=1024x768\"\n",
             dir.filePath(QStringLiteral("vnc.toml")));
-    TestRun::Options options;
+    Session::Options options;
     options.outDir = dir.filePath(QStringLiteral("out"));
     QString error;
-    std::unique_ptr<TestRun> run = spec ? TestRun::create(*spec, options, &error) : nullptr;
+    std::unique_ptr<Session> session = spec ? Session::create(*spec, options, &error) : nullptr;
+    TestRun *run = session ? session->run() : nullptr;
     if (!run) {
         std::fprintf(stderr, "vnc: %s\n", qPrintable(error));
         return figures;

@@ -1,6 +1,6 @@
 // vivarium-bench: the performance figures of DESIGN section 10, as a table and as JSON.
-#include "machine/machineprocess.h"
 #include "machine/testrun.h"
+#include "session/session.h"
 #include "spec/specloader.h"
 #ifdef VIVARIUM_BENCH_GUI
 #include "benchgui.h"
@@ -81,7 +81,7 @@ public:
     {
     }
 
-    std::unique_ptr<TestRun> run(const QString &name, const QByteArray &toml)
+    std::unique_ptr<Session> run(const QString &name, const QByteArray &toml)
     {
         const QString path = m_dir.filePath(name + QStringLiteral(".toml"));
         QFile file(path);
@@ -92,20 +92,21 @@ public:
         std::optional<TestSpec> spec = loader.loadFile(path);
         if (!spec)
             qFatal("%s", qPrintable(loader.errors().join(QLatin1Char('\n'))));
-        TestRun::Options options;
+        Session::Options options;
         options.outDir = m_dir.filePath(QStringLiteral("out/") + name);
         options.accel = m_accel;
         QString error;
-        std::unique_ptr<TestRun> result = TestRun::create(*spec, options, &error);
+        std::unique_ptr<Session> result = Session::create(*spec, options, &error);
         if (!result)
             qFatal("%s", qPrintable(error));
-        m_accelUsed = result->accel().accel;
+        m_accelUsed = result->run()->accel().accel;
         return result;
     }
 
     double bootSeconds(const QByteArray &toml, int machines)
     {
-        std::unique_ptr<TestRun> r = run(QStringLiteral("boot"), toml);
+        std::unique_ptr<Session> session = run(QStringLiteral("boot"), toml);
+        TestRun *r = session->run();
         QElapsedTimer clock;
         clock.start();
         r->waitAllReady(300);
@@ -128,12 +129,15 @@ private:
 // each sent as `bash -c CMD | (base64 -w 0; echo)`, its status fetched in a second round trip.
 class NixosProtocol {
 public:
-    explicit NixosProtocol(Machine *machine)
+    NixosProtocol(Machine *machine, EventLog *events)
         : m_machine(machine)
     {
-        QObject::connect(
-            machine->process(), &MachineProcess::shellData, machine->process(),
-            [this](const QByteArray &bytes) {
+        const QString name = machine->name();
+        m_connection = QObject::connect(
+            events, &EventLog::shellBytes, events,
+            [this, name](const QString &from, const QByteArray &bytes) {
+                if (from != name)
+                    return;
                 std::lock_guard lock(m_mutex);
                 m_buffer += bytes;
                 m_changed.notify_all();
@@ -143,6 +147,7 @@ public:
         send("echo nixos-protocol-ready\n");
         readUntil("nixos-protocol-ready\n");
     }
+    ~NixosProtocol() { QObject::disconnect(m_connection); }
 
     double runMs(const QByteArray &command)
     {
@@ -160,8 +165,7 @@ public:
 private:
     void send(const QByteArray &bytes)
     {
-        MachineProcess *process = m_machine->process();
-        QMetaObject::invokeMethod(process, [process, bytes] { process->writeShell(bytes); });
+        m_machine->writeShell(bytes);
     }
     QByteArray readLine()
     {
@@ -184,6 +188,7 @@ private:
     }
 
     Machine *m_machine;
+    QMetaObject::Connection m_connection;
     std::mutex m_mutex;
     std::condition_variable m_changed;
     QByteArray m_buffer;
@@ -278,8 +283,9 @@ int main(int argc, char **argv)
 
     if (want("commands")) {
         progress("commands, screenshots and memory");
-        std::unique_ptr<TestRun> r = bench.run(QStringLiteral("commands"),
+        std::unique_ptr<Session> session = bench.run(QStringLiteral("commands"),
             "[machines.m]\n[machines.screen]\ngraphics = true\nappend = \"video=1024x768\"\n");
+        TestRun *r = session->run();
         r->waitAllReady(300);
         Machine *m = r->machine(QStringLiteral("m"));
         Machine *screen = r->machine(QStringLiteral("screen"));
@@ -292,7 +298,7 @@ int main(int argc, char **argv)
             m->succeed(QStringLiteral("true"));
             ours << double(clock.nsecsElapsed()) / 1e6;
         }
-        NixosProtocol nixos(m);
+        NixosProtocol nixos(m, r->events());
         QList<double> theirs;
         for (int i = 0; i < qMax(20, commands / 10); ++i)
             theirs << nixos.runMs("true");
@@ -328,9 +334,10 @@ int main(int argc, char **argv)
         progress("networks");
         QElapsedTimer clock;
         clock.start();
-        std::unique_ptr<TestRun> r = bench.run(QStringLiteral("network"),
+        std::unique_ptr<Session> session = bench.run(QStringLiteral("network"),
             "[machines.a]\nvlans = [1]\n[machines.router]\nvlans = [1, 2]\n"
             "[machines.b]\nvlans = [2]\n");
+        TestRun *r = session->run();
         r->network()->start();
         const double networkMs = double(clock.nsecsElapsed()) / 1e6;
         r->waitAllReady(300);

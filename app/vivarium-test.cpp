@@ -1,16 +1,11 @@
 // vivarium-test: runs a test headless (DESIGN section 7).
-#include "machine/testrun.h"
-#include "report/eventrecorder.h"
-#include "report/reports.h"
-#include "report/terminallog.h"
 #include "script/scriptengine.h"
+#include "session/session.h"
 #include "spec/specloader.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QFile>
-#include <QFileInfo>
 #include <cstdio>
 
 using namespace vivarium;
@@ -98,76 +93,49 @@ int main(int argc, char **argv)
         }
     }
 
-    TestRun::Options options;
+    Session::Options options;
     options.outDir = parser.value(outDir);
     options.accel = accelValue;
     options.keepMachineState = parser.isSet(keep);
+    options.junitPath = parser.value(junit);
+    options.terminalLog = true;
     QString error;
-    std::unique_ptr<TestRun> run = TestRun::create(*spec, options, &error);
-    if (!run) {
+    std::unique_ptr<Session> session = Session::create(*spec, options, &error);
+    if (!session) {
         complain(QStringLiteral("vivarium-test: ") + error);
         return Environment;
     }
+    TestRun *run = session->run();
     say(QStringLiteral("vivarium-test: %1 (%2 machines), accelerator %3 (%4), output in %5")
             .arg(spec->name)
             .arg(spec->machines.size())
             .arg(run->accel().accel, run->accel().reason, run->outDir()));
     QElapsedTimer clock;
     clock.start();
-    EventRecorder recorder(run->outDir() + QStringLiteral("/events.jsonl"));
-    recorder.watch(run->events());
-    recorder.watch(run->network());
-    TerminalLog terminal(&recorder);
-    ScriptEngine engine(run.get());
-    recorder.watch(&engine);
-    engine.setGlobalTimeout(spec->globalTimeoutS);
-    QString source;
     if (parser.isSet(interactive)) {
-        engine.setGlobalTimeout(0);
-        engine.startInteractive();
-    } else if (spec->script.isEmpty()) {
-        // No script: the test is that every machine comes up.
-        source = QStringLiteral(
-            "start_all()\nfor machine in machines:\n    machine.wait_for_ready()\n");
-        engine.startSource(source, QStringLiteral("<no script>"));
-    } else {
-        QFile file(spec->script);
-        if (!file.open(QIODevice::ReadOnly)) {
-            complain(QStringLiteral("vivarium-test: cannot read the script %1: %2")
-                         .arg(spec->script, file.errorString()));
-            return BadInput;
-        }
-        source = QString::fromUtf8(file.readAll());
-        engine.startSource(source, spec->script);
+        session->startInteractive();
+    } else if (!session->startTestScript(&error)) {
+        complain(QStringLiteral("vivarium-test: ") + error);
+        return BadInput;
     }
-    const ScriptResult result = engine.wait();
-    recorder.recordResult(result);
-
-    ReportInput report { spec->name, spec->script, source, recorder.events(), result };
-    const QString junitPath = parser.isSet(junit)
-        ? QFileInfo(parser.value(junit)).absoluteFilePath()
-        : run->outDir() + QStringLiteral("/junit.xml");
-    for (const QString &problem : { writeJunit(junitPath, report),
-             writeHtmlReport(run->outDir() + QStringLiteral("/log.html"), report) }) {
-        if (!problem.isEmpty())
-            complain(QStringLiteral("vivarium-test: ") + problem);
-    }
+    const ScriptResult result = session->engine()->wait();
+    for (const QString &problem : session->finish(result))
+        complain(QStringLiteral("vivarium-test: ") + problem);
     const double seconds = double(clock.elapsed()) / 1000.0;
     if (options.keepMachineState)
         say(QStringLiteral("vivarium-test: machine state kept in %1").arg(run->runDir()));
-    if (result.outcome == ScriptResult::Outcome::Passed) {
-        say(QStringLiteral("vivarium-test: %1 passed in %2 s; report %3/log.html")
+    if (result.passed()) {
+        say(QStringLiteral("vivarium-test: %1 passed in %2 s; report %3")
                 .arg(spec->name)
                 .arg(seconds, 0, 'f', 1)
-                .arg(run->outDir()));
+                .arg(session->reportPath()));
         return Passed;
     }
     const QString where
         = result.line > 0 ? QStringLiteral("%1:%2: ").arg(result.file).arg(result.line) : QString();
-    complain(
-        QStringLiteral("vivarium-test: %1 %2 after %3 s: %4%5\nvivarium-test: report %6/log.html")
-            .arg(spec->name, ScriptResult::outcomeName(result.outcome).toUpper())
-            .arg(seconds, 0, 'f', 1)
-            .arg(where, result.message, run->outDir()));
+    complain(QStringLiteral("vivarium-test: %1 %2 after %3 s: %4%5\nvivarium-test: report %6")
+                 .arg(spec->name, ScriptResult::outcomeName(result.outcome).toUpper())
+                 .arg(seconds, 0, 'f', 1)
+                 .arg(where, result.message, session->reportPath()));
     return TestFailed;
 }

@@ -117,6 +117,9 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
         statusBar()->showMessage(tr("Running"));
     });
     connect(m_workbench, &Workbench::scriptFinished, this, &MainWindow::onFinished);
+    connect(m_workbench, &Workbench::reportWritten, this, [this](const QString &path) {
+        statusBar()->showMessage(statusBar()->currentMessage() + tr(" — report: %1").arg(path));
+    });
     connect(m_editor, &ScriptEditor::breakpointsChanged, m_workbench, &Workbench::setBreakpoints);
     connect(m_actions, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem *item) {
         const int line = item->data(0, Qt::UserRole).toInt();

@@ -17,12 +17,10 @@ Workbench::Workbench(QObject *parent)
 
 Workbench::~Workbench()
 {
-    if (m_engine)
-        m_engine->stop();
-    m_engine.reset();
+    if (m_session)
+        m_session->engine()->stop();
     QThreadPool::globalInstance()->waitForDone();
-    m_recorder.reset();
-    m_run.reset();
+    m_session.reset();
 }
 
 bool Workbench::open(const QString &testFile, QString *error)
@@ -33,55 +31,70 @@ bool Workbench::open(const QString &testFile, QString *error)
         *error = loader.errors().join(QLatin1Char('\n'));
         return false;
     }
-    if (m_engine)
-        m_engine->stop();
-    m_engine.reset();
-    m_recorder.reset();
-    m_run.reset();
+    if (m_session)
+        m_session->engine()->stop();
+    QThreadPool::globalInstance()->waitForDone();
+    m_session.reset();
     m_spec = *spec;
     return true;
 }
 
 bool Workbench::isScriptRunning() const
 {
-    return m_engine && m_engine->isRunning();
+    return m_session && m_session->engine()->isRunning();
 }
 
 bool Workbench::ensureRun()
 {
-    if (m_run)
+    if (m_session)
         return true;
     QString error;
-    TestRun::Options options;
-    m_run = TestRun::create(m_spec, options, &error);
-    if (!m_run) {
+    Session::Options options;
+    options.pauseOnFailure = true;
+    options.globalTimeout = 0; // the user decides when to stop
+    m_session = Session::create(m_spec, options, &error);
+    if (!m_session) {
         emit message(error);
         return false;
     }
-    m_recorder = std::make_unique<EventRecorder>(m_run->outDir() + QStringLiteral("/events.jsonl"));
-    m_recorder->watch(m_run->events());
-    m_recorder->watch(m_run->network());
-    m_engine = std::make_unique<ScriptEngine>(m_run.get());
-    m_engine->setPauseOnFailure(true);
-    m_recorder->watch(m_engine.get());
     // Everything below arrives from other threads: queued to the GUI.
     const auto queued = Qt::QueuedConnection;
-    EventLog *events = m_run->events();
+    EventLog *events = m_session->events();
+    ScriptEngine *engine = m_session->engine();
+    connect(events, &EventLog::happened, this, &Workbench::onEvent, queued);
     connect(events, &EventLog::serialBytes, this, &Workbench::serialBytes, queued);
     connect(events, &EventLog::shellBytes, this, &Workbench::shellBytes, queued);
-    connect(events, &EventLog::machineStateChanged, this, &Workbench::machineStateChanged, queued);
-    connect(events, &EventLog::actionStarted, this, &Workbench::actionStarted, queued);
-    connect(events, &EventLog::actionFinished, this, &Workbench::actionFinished, queued);
-    connect(m_run->network(), &Network::linkChanged, this, &Workbench::linkChanged, queued);
-    connect(m_run->network(), &Network::vlanChanged, this, &Workbench::vlanChanged, queued);
-    connect(m_run->network(), &Network::failed, this, &Workbench::message, queued);
-    connect(m_engine.get(), &ScriptEngine::paused, this, &Workbench::scriptPaused, queued);
-    connect(m_engine.get(), &ScriptEngine::failurePaused, this, &Workbench::scriptFailurePaused,
-        queued);
-    connect(m_engine.get(), &ScriptEngine::resumed, this, &Workbench::scriptResumed, queued);
-    connect(m_engine.get(), &ScriptEngine::finished, this, &Workbench::scriptFinished, queued);
-    connect(m_engine.get(), &ScriptEngine::consoleOutput, this, &Workbench::consoleOutput, queued);
+    connect(m_session->network(), &Network::linkChanged, this, &Workbench::linkChanged, queued);
+    connect(m_session->network(), &Network::vlanChanged, this, &Workbench::vlanChanged, queued);
+    connect(m_session->network(), &Network::failed, this, &Workbench::message, queued);
+    connect(engine, &ScriptEngine::paused, this, &Workbench::scriptPaused, queued);
+    connect(engine, &ScriptEngine::failurePaused, this, &Workbench::scriptFailurePaused, queued);
+    connect(engine, &ScriptEngine::resumed, this, &Workbench::scriptResumed, queued);
+    connect(engine, &ScriptEngine::finished, this, &Workbench::onScriptFinished, queued);
+    connect(engine, &ScriptEngine::consoleOutput, this, &Workbench::consoleOutput, queued);
     return true;
+}
+
+void Workbench::onEvent(const Event &event)
+{
+    if (const auto *started = std::get_if<event::ActionStarted>(&event))
+        emit actionStarted(started->action);
+    else if (const auto *finished = std::get_if<event::ActionFinished>(&event))
+        emit actionFinished(finished->action);
+    else if (const auto *state = std::get_if<event::MachineState>(&event))
+        emit machineStateChanged(state->machine, state->state, state->detail);
+}
+
+void Workbench::onScriptFinished(const ScriptResult &result)
+{
+    if (!m_session)
+        return;
+    const QStringList problems = m_session->finish(result);
+    emit scriptFinished(result);
+    if (!problems.isEmpty())
+        emit message(problems.join(QLatin1Char('\n')));
+    else
+        emit reportWritten(m_session->reportPath());
 }
 
 void Workbench::inWorker(const QString &what, std::function<void()> work)
@@ -104,49 +117,42 @@ void Workbench::startAll()
 {
     if (!ensureRun())
         return;
-    TestRun *run = m_run.get();
+    TestRun *run = m_session->run();
     inWorker(QStringLiteral("start all"), [run] { run->startAll(); });
 }
 
 void Workbench::stopAll()
 {
-    if (!m_run)
+    if (!m_session)
         return;
-    if (m_engine)
-        m_engine->stop();
-    TestRun *run = m_run.get();
-    inWorker(QStringLiteral("stop all"), [run] {
-        for (const auto &m : run->machines()) {
-            m->clearCancel();
-            if (m->qemuPid() != 0)
-                m->crash();
-        }
-    });
+    m_session->engine()->stop();
+    TestRun *run = m_session->run();
+    inWorker(QStringLiteral("stop all"), [run] { run->crashAll(); });
 }
 
 void Workbench::startMachine(const QString &name)
 {
     if (!ensureRun())
         return;
-    Machine *m = m_run->machine(name);
+    Machine *m = run()->machine(name);
     inWorker(QStringLiteral("start %1").arg(name), [m] { m->start(); });
 }
 
 void Workbench::crashMachine(const QString &name)
 {
-    if (Machine *m = m_run ? m_run->machine(name) : nullptr)
+    if (Machine *m = m_session ? run()->machine(name) : nullptr)
         inWorker(QStringLiteral("crash %1").arg(name), [m] { m->crash(); });
 }
 
 void Workbench::shutdownMachine(const QString &name)
 {
-    if (Machine *m = m_run ? m_run->machine(name) : nullptr)
+    if (Machine *m = m_session ? run()->machine(name) : nullptr)
         inWorker(QStringLiteral("shut down %1").arg(name), [m] { m->shutdown(120); });
 }
 
 void Workbench::setBlocked(const QString &name, bool blocked)
 {
-    if (Machine *m = m_run ? m_run->machine(name) : nullptr)
+    if (Machine *m = m_session ? run()->machine(name) : nullptr)
         inWorker(QStringLiteral("block %1").arg(name), [m, blocked] {
             if (blocked)
                 m->block();
@@ -159,7 +165,7 @@ LinkSettings Workbench::linkSettings(const QString &machine, int vlan)
 {
     if (!ensureRun())
         return {};
-    for (const LinkState &link : m_run->network()->links()) {
+    for (const LinkState &link : m_session->network()->links()) {
         if (link.nic.vlan == vlan && (machine.isEmpty() || link.machine == machine))
             return link.settings;
     }
@@ -170,7 +176,7 @@ void Workbench::setLink(const QString &machine, int vlan, const LinkUpdate &upda
 {
     if (!ensureRun())
         return;
-    Network *network = m_run->network();
+    Network *network = m_session->network();
     inWorker(QStringLiteral("link of %1 on VLAN %2").arg(machine).arg(vlan),
         [network, machine, vlan, update] { network->setLink(machine, vlan, update); });
 }
@@ -179,7 +185,7 @@ void Workbench::setVlan(int vlan, const LinkUpdate &update)
 {
     if (!ensureRun())
         return;
-    Network *network = m_run->network();
+    Network *network = m_session->network();
     inWorker(QStringLiteral("VLAN %1").arg(vlan),
         [network, vlan, update] { network->setVlan(vlan, update); });
 }
@@ -188,7 +194,7 @@ void Workbench::setCapture(int vlan, const QString &machine, bool on)
 {
     if (!ensureRun())
         return;
-    Network *network = m_run->network();
+    Network *network = m_session->network();
     QPointer<Workbench> self(this);
     inWorker(QStringLiteral("capture"), [self, network, vlan, machine, on] {
         if (!on) {
@@ -205,26 +211,26 @@ void Workbench::setCapture(int vlan, const QString &machine, bool on)
 
 void Workbench::runScript(const QString &source)
 {
-    if (!ensureRun() || m_engine->isRunning())
+    if (!ensureRun() || m_session->engine()->isRunning())
         return;
-    m_engine->startSource(source, m_spec.script.isEmpty() ? m_spec.file : m_spec.script);
+    m_session->startSource(source, m_spec.script.isEmpty() ? m_spec.file : m_spec.script);
 }
 
 void Workbench::evaluate(const QString &source)
 {
     if (ensureRun())
-        m_engine->evaluate(source);
+        m_session->engine()->evaluate(source);
 }
 
 void Workbench::setBreakpoints(const QSet<int> &lines)
 {
     if (ensureRun())
-        m_engine->setBreakpoints(lines);
+        m_session->engine()->setBreakpoints(lines);
 }
 
 void Workbench::monitorCommand(const QString &machine, const QString &command)
 {
-    Machine *m = m_run ? m_run->machine(machine) : nullptr;
+    Machine *m = m_session ? run()->machine(machine) : nullptr;
     if (!m)
         return;
     QPointer<Workbench> self(this);

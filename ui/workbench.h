@@ -1,18 +1,18 @@
 #pragma once
 
-#include "machine/testrun.h"
-#include "report/eventrecorder.h"
 #include "script/scriptengine.h"
+#include "session/session.h"
 
 #include <QObject>
 #include <memory>
 
 namespace vivarium {
 
-// The workbench's model of one open test: its run (machines, network), the script engine and
-// the event recorder, driven from the GUI thread without ever blocking it: machine starts and
-// stops go to a worker thread, the script runs on the engine's thread, and everything comes
-// back as queued signals.
+// The workbench's model of one open test: its Session (machines, network, script engine, the
+// recorder every report is written from), driven from the GUI thread without ever blocking it:
+// machine starts and stops go to a worker thread, the script runs on the engine's thread, and
+// everything comes back as queued signals. A script run leaves the same output directory as
+// vivarium-test: events.jsonl, log.html, junit.xml.
 class Workbench : public QObject {
     Q_OBJECT
 
@@ -24,9 +24,11 @@ public:
     bool open(const QString &testFile, QString *error);
     const TestSpec &spec() const { return m_spec; }
     QString testFile() const { return m_spec.file; }
-    TestRun *run() const { return m_run.get(); }
-    ScriptEngine *engine() const { return m_engine.get(); }
-    EventRecorder *recorder() const { return m_recorder.get(); }
+    Session *session() const { return m_session.get(); }
+    TestRun *run() const { return m_session ? m_session->run() : nullptr; }
+    ScriptEngine *engine() const { return m_session ? m_session->engine() : nullptr; }
+    // Where the runs write their reports (empty before anything ran).
+    QString outDir() const { return m_session ? m_session->outDir() : QString(); }
     bool isScriptRunning() const;
 
     void startAll();
@@ -65,16 +67,18 @@ signals:
     void scriptFailurePaused(const QString &file, int line, const QString &message);
     void scriptResumed();
     void scriptFinished(const vivarium::ScriptResult &result);
+    // The reports of the script that finished are written (log.html's path).
+    void reportWritten(const QString &path);
     void consoleOutput(const QString &source, const QString &output);
     void monitorAnswer(const QString &machine, const QString &command, const QString &answer);
 
 private:
     bool ensureRun();
+    void onEvent(const vivarium::Event &event);
+    void onScriptFinished(const vivarium::ScriptResult &result);
 
     TestSpec m_spec;
-    std::unique_ptr<TestRun> m_run;
-    std::unique_ptr<EventRecorder> m_recorder;
-    std::unique_ptr<ScriptEngine> m_engine;
+    std::unique_ptr<Session> m_session;
 };
 
 } // namespace vivarium

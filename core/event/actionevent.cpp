@@ -26,7 +26,6 @@ QString ActionEvent::resultName(Result result)
 QJsonObject ActionEvent::toJson() const
 {
     return {
-        { QStringLiteral("type"), QStringLiteral("action") },
         { QStringLiteral("id"), qint64(id) },
         { QStringLiteral("machine"), machine },
         { QStringLiteral("action"), action },
@@ -41,9 +40,25 @@ QJsonObject ActionEvent::toJson() const
     };
 }
 
-quint64 EventLog::nextId()
+ActionEvent ActionEvent::fromJson(const QJsonObject &o)
 {
-    return m_nextId++;
+    ActionEvent e;
+    e.id = quint64(o.value(QStringLiteral("id")).toInteger());
+    e.machine = o.value(QStringLiteral("machine")).toString();
+    e.action = o.value(QStringLiteral("action")).toString();
+    e.arguments = o.value(QStringLiteral("arguments")).toObject();
+    e.startMs = o.value(QStringLiteral("start_ms")).toInteger();
+    e.durationMs = o.value(QStringLiteral("duration_ms")).toInteger();
+    const QString result = o.value(QStringLiteral("result")).toString();
+    for (Result r : { Result::Running, Result::Ok, Result::Failed, Result::Timeout }) {
+        if (resultName(r) == result)
+            e.result = r;
+    }
+    e.message = o.value(QStringLiteral("message")).toString();
+    e.artifact = o.value(QStringLiteral("artifact")).toString();
+    e.file = o.value(QStringLiteral("file")).toString();
+    e.line = o.value(QStringLiteral("line")).toInt();
+    return e;
 }
 
 } // namespace vivarium

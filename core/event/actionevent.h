@@ -1,9 +1,8 @@
 #pragma once
 
 #include <QJsonObject>
-#include <QObject>
+#include <QMetaType>
 #include <QString>
-#include <atomic>
 
 namespace vivarium {
 
@@ -31,35 +30,8 @@ struct ActionEvent {
     int line = 0;
 
     QJsonObject toJson() const;
+    static ActionEvent fromJson(const QJsonObject &object);
     static QString resultName(Result result);
-};
-
-// Where machines report their actions and state changes. Emitting is thread-safe; receivers on
-// other threads get queued calls.
-class EventLog : public QObject {
-    Q_OBJECT
-
-public:
-    using QObject::QObject;
-    quint64 nextId();
-
-signals:
-    void actionStarted(const vivarium::ActionEvent &event);
-    void actionFinished(const vivarium::ActionEvent &event);
-    void machineStateChanged(const QString &machine, const QString &state, const QString &detail);
-    // Raw bytes of a machine's serial console and of its hvc1 shell, as they come (terminals).
-    void serialBytes(const QString &machine, const QByteArray &bytes);
-    void shellBytes(const QString &machine, const QByteArray &bytes);
-    // A whole line a machine wrote on its serial console (without the line end).
-    void consoleLine(const QString &machine, const QString &line);
-    // The script's own output: log(), print().
-    void logMessage(const QString &text);
-    void subtestStarted(const QString &name, const QString &file, int line);
-    void subtestFinished(
-        const QString &name, bool passed, const QString &message, qint64 durationMs);
-
-private:
-    std::atomic<quint64> m_nextId { 1 };
 };
 
 } // namespace vivarium

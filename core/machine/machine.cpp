@@ -116,7 +116,7 @@ void Machine::setState(State state, const QString &detail)
     m_state = state;
     m_changed.notify_all();
     if (m_context.events)
-        emit m_context.events->machineStateChanged(m_spec.name, machineStateName(state), detail);
+        m_context.events->post(event::MachineState { m_spec.name, machineStateName(state), detail });
 }
 
 void Machine::action(
@@ -131,14 +131,14 @@ void Machine::action(
     event.line = ScriptLocation::current().line;
     if (m_context.events) {
         event.id = m_context.events->nextId();
-        emit m_context.events->actionStarted(event);
+        m_context.events->post(event::ActionStarted { event });
     }
     const auto finish = [&](ActionEvent::Result result, const QString &message) {
         event.durationMs = nowMs() - event.startMs;
         event.result = result;
         event.message = message;
         if (m_context.events)
-            emit m_context.events->actionFinished(event);
+            m_context.events->post(event::ActionFinished { event });
     };
     actionArtifact().clear();
     try {
@@ -352,7 +352,7 @@ void Machine::onSerial(const QByteArray &bytes)
         // Serial data comes only from the I/O thread, so the lines keep their order.
         lock.unlock();
         for (const QString &line : std::as_const(lines))
-            emit m_context.events->consoleLine(m_spec.name, line);
+            m_context.events->post(event::ConsoleLine { m_spec.name, line });
         lock.lock();
     }
     // A guest that cannot boot says so on the serial line: fail now, not at a timeout.

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "../event/actionevent.h"
+#include "../event/events.h"
+#include "../event/machineerror.h"
 #include "../guest/hostshare.h"
 #include "../spec/testspec.h"
 
@@ -12,7 +13,6 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <stdexcept>
 
 class QThread;
 
@@ -21,21 +21,6 @@ namespace vivarium {
 class MachineProcess;
 class Network;
 struct LinkUpdate;
-
-// A failed driver call: a command's status, a timeout, a machine that died or never came up.
-class MachineError : public std::runtime_error {
-public:
-    enum class Kind { Failed, Timeout, Dead, Cancelled, Usage };
-    MachineError(Kind kind, const QString &message)
-        : std::runtime_error(message.toStdString())
-        , m_kind(kind)
-    {
-    }
-    Kind kind() const { return m_kind; }
-
-private:
-    Kind m_kind;
-};
 
 struct CommandResult {
     int status = 0;

@@ -13,15 +13,10 @@ namespace {
 QJsonObject updateArguments(int vlan, const LinkUpdate &update)
 {
     QJsonObject arguments { { QStringLiteral("vlan"), vlan } };
-    const auto put = [&](const char *key, const auto &value) {
-        if (value)
-            arguments.insert(QLatin1String(key), double(*value));
-    };
-    put("delay_ms", update.delayMs);
-    put("jitter_ms", update.jitterMs);
-    put("loss", update.loss);
-    put("dup", update.dup);
-    put("bandwidth_kbit", update.bandwidthKbit);
+    for (const LinkField &field : linkFields()) {
+        if (const std::optional<double> &value = update.*field.update)
+            arguments.insert(QLatin1String(field.key), *value);
+    }
     return arguments;
 }
 

@@ -32,6 +32,19 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
     run->m_ioThread.start();
     run->m_network = std::make_unique<Network>(
         &run->m_spec, run->m_runDir.path(), run->m_outDir, &run->m_ioThread);
+    // The network's changes are events of the run like any other.
+    EventLog *events = &run->m_events;
+    const auto direct = Qt::DirectConnection;
+    QObject::connect(
+        run->m_network.get(), &Network::linkChanged, events,
+        [events](const LinkState &link) { events->post(link.toEvent()); }, direct);
+    QObject::connect(
+        run->m_network.get(), &Network::vlanChanged, events,
+        [events](const VlanState &vlan) { events->post(vlan.toEvent()); }, direct);
+    QObject::connect(
+        run->m_network.get(), &Network::failed, events,
+        [events](const QString &message) { events->post(event::NetworkFailed { message }); },
+        direct);
     for (const MachineSpec &m : run->m_spec.machines) {
         for (const char *log : { ".serial.log", ".qemu.log" })
             QFile::remove(run->m_outDir + QLatin1Char('/') + m.name + QLatin1String(log));
@@ -84,6 +97,19 @@ void TestRun::cancelAll()
 {
     for (const auto &m : m_machines)
         m->cancel();
+}
+
+void TestRun::crashAll()
+{
+    for (const auto &m : m_machines) {
+        m->clearCancel();
+        try {
+            if (m->qemuPid() != 0)
+                m->crash();
+        } catch (const MachineError &) {
+            // Dead already: nothing left to kill.
+        }
+    }
 }
 
 } // namespace vivarium

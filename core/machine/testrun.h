@@ -1,6 +1,6 @@
 #pragma once
 
-#include "../event/actionevent.h"
+#include "../event/events.h"
 #include "../network/network.h"
 #include "../qemu/accelprobe.h"
 #include "../util/rundirectory.h"
@@ -13,7 +13,7 @@
 namespace vivarium {
 
 // Everything one run of a test needs: the private run directory, the I/O thread, the event
-// log and a Machine for every machine of the test. Destroying it kills every QEMU.
+// log (machines' and the network's events) and a Machine for every machine of the test. Destroying it kills every QEMU.
 class TestRun {
 public:
     struct Options {
@@ -40,6 +40,9 @@ public:
     // Starts every machine and waits until all are ready; throws the first machine's error.
     void waitAllReady(double timeout = Machine::defaultTimeout);
     void cancelAll();
+    // Kills every running machine at once (QMP quit, then the process): the end of a run that
+    // was stopped, timed out or interrupted. Never throws.
+    void crashAll();
 
 private:
     TestRun() = default;

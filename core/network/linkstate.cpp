@@ -1,52 +1,17 @@
 #include "linkstate.h"
 
-#include <QJsonArray>
 
 namespace vivarium {
 
-LinkSettings LinkUpdate::appliedTo(LinkSettings settings) const
+event::LinkChanged LinkState::toEvent() const
 {
-    settings.delayMs = delayMs.value_or(settings.delayMs);
-    settings.jitterMs = jitterMs.value_or(settings.jitterMs);
-    settings.loss = loss.value_or(settings.loss);
-    settings.dup = dup.value_or(settings.dup);
-    settings.bandwidthKbit = bandwidthKbit.value_or(settings.bandwidthKbit);
-    return settings;
+    return { machine, nic.vlan, nic.interface, nic.mac, nic.ipv4, nic.ipv6, up(), blocked, settings,
+        capturePath };
 }
 
-bool LinkUpdate::isEmpty() const
+event::VlanChanged VlanState::toEvent() const
 {
-    return !delayMs && !jitterMs && !loss && !dup && !bandwidthKbit;
-}
-
-QJsonObject LinkState::toJson() const
-{
-    return {
-        { QStringLiteral("machine"), machine },
-        { QStringLiteral("vlan"), nic.vlan },
-        { QStringLiteral("interface"), nic.interface },
-        { QStringLiteral("mac"), nic.mac },
-        { QStringLiteral("ipv4"), nic.ipv4 },
-        { QStringLiteral("ipv6"), nic.ipv6 },
-        { QStringLiteral("up"), up() },
-        { QStringLiteral("blocked"), blocked },
-        { QStringLiteral("delay_ms"), settings.delayMs },
-        { QStringLiteral("jitter_ms"), settings.jitterMs },
-        { QStringLiteral("loss"), settings.loss },
-        { QStringLiteral("dup"), settings.dup },
-        { QStringLiteral("bandwidth_kbit"), settings.bandwidthKbit },
-        { QStringLiteral("capture"), capturePath },
-    };
-}
-
-QJsonObject VlanState::toJson() const
-{
-    return {
-        { QStringLiteral("vlan"), vlan },
-        { QStringLiteral("machines"), QJsonArray::fromStringList(machines) },
-        { QStringLiteral("up"), switchRunning },
-        { QStringLiteral("capture"), capturePath },
-    };
+    return { vlan, machines, switchRunning, capturePath };
 }
 
 QStringList wirefilterCommands(const LinkSettings &s)

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "../spec/testspec.h"
+#include "../event/events.h"
+#include "../spec/linkfields.h"
 #include "addressing.h"
 
 #include <QJsonObject>
@@ -8,18 +9,6 @@
 #include <optional>
 
 namespace vivarium {
-
-// A change to some of a link's values; what is unset stays as it is.
-struct LinkUpdate {
-    std::optional<double> delayMs {};
-    std::optional<double> jitterMs {};
-    std::optional<double> loss {};
-    std::optional<double> dup {};
-    std::optional<int> bandwidthKbit {};
-
-    LinkSettings appliedTo(LinkSettings settings) const;
-    bool isEmpty() const;
-};
 
 // The live state of one link: a machine's NIC, its filter and its way into a VLAN switch.
 struct LinkState {
@@ -31,7 +20,7 @@ struct LinkState {
     bool filterRunning = false;
     QString capturePath; // non-empty while capturing this NIC
     bool up() const { return machineRunning && filterRunning && !blocked; }
-    QJsonObject toJson() const;
+    event::LinkChanged toEvent() const;
 };
 
 // The live state of one VLAN: its switch and who is on it.
@@ -40,7 +29,7 @@ struct VlanState {
     QStringList machines;
     bool switchRunning = false;
     QString capturePath; // non-empty while capturing the whole VLAN
-    QJsonObject toJson() const;
+    event::VlanChanged toEvent() const;
 };
 
 // The management commands that give a wirefilter these settings, for the frames going from the

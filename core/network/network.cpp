@@ -1,6 +1,6 @@
 #include "network.h"
 
-#include "../machine/machine.h"
+#include "../event/machineerror.h"
 #include "../util/childprocess.h"
 #include "packetcapture.h"
 #include "vdemanagement.h"
@@ -407,11 +407,8 @@ void Network::setLink(const QString &machine, int vlan, const LinkUpdate &update
     {
         std::lock_guard lock(m_mutex);
         LinkState &current = m_links[linkIndex(machine, vlan)];
-        current.settings.delayMs = settings.delayMs;
-        current.settings.jitterMs = settings.jitterMs;
-        current.settings.loss = settings.loss;
-        current.settings.dup = settings.dup;
-        current.settings.bandwidthKbit = settings.bandwidthKbit;
+        for (const LinkField &field : linkFields())
+            field.set(current.settings, field.get(settings));
         link = current;
     }
     emit linkChanged(link);

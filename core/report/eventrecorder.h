@@ -1,24 +1,17 @@
 #pragma once
 
-#include "../event/actionevent.h"
+#include "../event/events.h"
 
 #include <QFile>
-#include <QJsonObject>
 #include <QList>
 #include <QObject>
 #include <mutex>
 
 namespace vivarium {
 
-class Network;
-class ScriptEngine;
-struct ScriptResult;
-
-// Records a run's event stream: every driver action, machine state, console line, log line,
-// subtest, link change, pause and the end, as JSON objects with a time stamp ("t", ms since the
-// epoch) and a "type". Appends each to events.jsonl as it happens (the stable format other tools
-// and the workbench read; docs/reports.md) and keeps them for the reports written at the end.
-// Thread-safe: the sources emit from any thread.
+// Records a run's events: stamps each with its time, appends it to events.jsonl as it happens
+// (the stable format other tools read; docs/reports.md) and keeps them for the reports written
+// at the end. Thread-safe: the EventLog's sources post from any thread.
 class EventRecorder : public QObject {
     Q_OBJECT
 
@@ -27,20 +20,23 @@ public:
     explicit EventRecorder(const QString &path, QObject *parent = nullptr);
 
     void watch(EventLog *events);
-    void watch(Network *network);
-    void watch(ScriptEngine *engine);
-    void record(QJsonObject event);
-    void recordResult(const ScriptResult &result);
-    QList<QJsonObject> events() const;
+    void record(const Event &event);
+    // Starts over: a new script run of the same session gets its own events.jsonl.
+    void restart();
+    QList<RecordedEvent> events() const;
+    // Reads an events.jsonl back (for rebuilding reports); unknown lines are skipped.
+    static QList<RecordedEvent> read(const QString &path, QString *error);
 
 signals:
     // Each event as recorded (on the thread that recorded it).
-    void recorded(const QJsonObject &event);
+    void recorded(const vivarium::RecordedEvent &event);
 
 private:
     mutable std::mutex m_mutex;
     QFile m_file;
-    QList<QJsonObject> m_events;
+    QList<RecordedEvent> m_events;
 };
 
 } // namespace vivarium
+
+Q_DECLARE_METATYPE(vivarium::RecordedEvent)

@@ -4,6 +4,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QMap>
 
 namespace vivarium {
@@ -111,74 +112,63 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
     QString timeline = QStringLiteral("<table>\n");
     QString subtest; // the open subtest's name, or empty
     QString outer; // the timeline up to the open subtest
-    for (const QJsonObject &e : input.events) {
-        const QString type = e.value(QStringLiteral("type")).toString();
-        const qint64 t = qint64(e.value(QStringLiteral("t")).toDouble());
-        if (type == QLatin1String("console")) {
-            consoles[e.value(QStringLiteral("machine")).toString()]
-                << clock(t) + QLatin1Char(' ') + e.value(QStringLiteral("line")).toString();
-        } else if (type == QLatin1String("subtest_started")) {
-            subtest = e.value(QStringLiteral("name")).toString();
+    for (const RecordedEvent &recorded : input.events) {
+        const qint64 t = recorded.t;
+        const Event &e = recorded.event;
+        if (const auto *console = std::get_if<event::ConsoleLine>(&e)) {
+            consoles[console->machine] << clock(t) + QLatin1Char(' ') + console->line;
+        } else if (const auto *started = std::get_if<event::SubtestStarted>(&e)) {
+            subtest = started->name;
             outer = timeline;
             timeline.clear();
-        } else if (type == QLatin1String("subtest_finished") && !subtest.isEmpty()) {
-            const bool passed = e.value(QStringLiteral("passed")).toBool();
+        } else if (const auto *finished = std::get_if<event::SubtestFinished>(&e)) {
+            if (subtest.isEmpty())
+                continue;
             const QString summary
                 = QStringLiteral("%1 — %2 (%3 s)")
                       .arg(subtest,
-                          passed ? QStringLiteral("passed")
-                                 : QStringLiteral("failed: ")
-                                  + e.value(QStringLiteral("message")).toString())
-                      .arg(e.value(QStringLiteral("duration_ms")).toDouble() / 1000.0, 0, 'f', 2);
+                          finished->passed ? QStringLiteral("passed")
+                                           : QStringLiteral("failed: ") + finished->message)
+                      .arg(double(finished->durationMs) / 1000.0, 0, 'f', 2);
             timeline = outer
                 + QStringLiteral("</table>\n<details class=\"subtest%1\" open><summary>%2</summary>"
                                  "<table>\n%3</table></details>\n<table>\n")
-                      .arg(passed ? QString() : QStringLiteral(" fail"), esc(summary), timeline);
+                      .arg(finished->passed ? QString() : QStringLiteral(" fail"), esc(summary),
+                          timeline);
             subtest.clear();
-        } else if (type == QLatin1String("action_finished")) {
-            const QString action = e.value(QStringLiteral("machine")).toString() + QLatin1Char('.')
-                + e.value(QStringLiteral("action")).toString() + QLatin1Char('(')
-                + argumentsText(e.value(QStringLiteral("arguments")).toObject()) + QLatin1Char(')');
-            const bool ok = e.value(QStringLiteral("result")).toString() == QLatin1String("ok");
+        } else if (const auto *done = std::get_if<event::ActionFinished>(&e)) {
+            const ActionEvent &a = done->action;
+            const QString action = a.machine + QLatin1Char('.') + a.action + QLatin1Char('(')
+                + argumentsText(a.arguments) + QLatin1Char(')');
+            const bool ok = a.result == ActionEvent::Result::Ok;
             QString body = esc(action);
-            const int line = e.value(QStringLiteral("line")).toInt();
-            if (line > 0)
-                body += QStringLiteral(" <a href=\"#line-%1\">line %1</a>").arg(line);
+            if (a.line > 0)
+                body += QStringLiteral(" <a href=\"#line-%1\">line %1</a>").arg(a.line);
             if (!ok)
-                body += QStringLiteral("<pre>%1</pre>")
-                            .arg(esc(e.value(QStringLiteral("message")).toString()));
-            const QString artifact = e.value(QStringLiteral("artifact")).toString();
-            if (artifact.endsWith(QLatin1String(".png")))
-                body += imageTag(artifact);
-            timeline += row(ok ? QStringLiteral("action") : QStringLiteral("fail"),
-                qint64(e.value(QStringLiteral("start_ms")).toDouble()),
-                QStringLiteral("%1 s").arg(
-                    e.value(QStringLiteral("duration_ms")).toDouble() / 1000.0, 0, 'f', 2),
-                body, action + QLatin1Char(' ') + e.value(QStringLiteral("message")).toString());
-        } else if (type == QLatin1String("log")) {
-            const QString text = e.value(QStringLiteral("text")).toString();
-            timeline += row(QStringLiteral("log"), t, {}, esc(text), text);
-        } else if (type == QLatin1String("machine_state")) {
-            const QString text = e.value(QStringLiteral("machine")).toString()
-                + QStringLiteral(": ") + e.value(QStringLiteral("state")).toString()
-                + QLatin1Char(' ') + e.value(QStringLiteral("detail")).toString();
+                body += QStringLiteral("<pre>%1</pre>").arg(esc(a.message));
+            if (a.artifact.endsWith(QLatin1String(".png")))
+                body += imageTag(a.artifact);
+            timeline += row(ok ? QStringLiteral("action") : QStringLiteral("fail"), a.startMs,
+                QStringLiteral("%1 s").arg(double(a.durationMs) / 1000.0, 0, 'f', 2), body,
+                action + QLatin1Char(' ') + a.message);
+        } else if (const auto *log = std::get_if<event::Log>(&e)) {
+            timeline += row(QStringLiteral("log"), t, {}, esc(log->text), log->text);
+        } else if (const auto *state = std::get_if<event::MachineState>(&e)) {
+            const QString text = state->machine + QStringLiteral(": ") + state->state
+                + QLatin1Char(' ') + state->detail;
             timeline += row(QStringLiteral("state"), t, {}, esc(text), text);
-        } else if (type == QLatin1String("link")) {
+        } else if (const auto *link = std::get_if<event::LinkChanged>(&e)) {
             const QString text
                 = QStringLiteral("link %1 on VLAN %2: %3, delay %4 ms, loss %5, %6")
-                      .arg(e.value(QStringLiteral("machine")).toString())
-                      .arg(e.value(QStringLiteral("vlan")).toInt())
-                      .arg(e.value(QStringLiteral("up")).toBool() ? QStringLiteral("up")
-                                                                  : QStringLiteral("down"))
-                      .arg(e.value(QStringLiteral("delay_ms")).toDouble())
-                      .arg(e.value(QStringLiteral("loss")).toDouble())
-                      .arg(e.value(QStringLiteral("blocked")).toBool()
-                              ? QStringLiteral("blocked")
-                              : QStringLiteral("unblocked"));
+                      .arg(link->machine)
+                      .arg(link->vlan)
+                      .arg(link->up ? QStringLiteral("up") : QStringLiteral("down"))
+                      .arg(link->settings.delayMs)
+                      .arg(link->settings.loss)
+                      .arg(link->blocked ? QStringLiteral("blocked") : QStringLiteral("unblocked"));
             timeline += row(QStringLiteral("link"), t, {}, esc(text), text);
-        } else if (type == QLatin1String("network_failed")) {
-            const QString text = e.value(QStringLiteral("message")).toString();
-            timeline += row(QStringLiteral("fail"), t, {}, esc(text), text);
+        } else if (const auto *failed = std::get_if<event::NetworkFailed>(&e)) {
+            timeline += row(QStringLiteral("fail"), t, {}, esc(failed->message), failed->message);
         }
     }
     if (!subtest.isEmpty()) // the script ended inside it

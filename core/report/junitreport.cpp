@@ -23,29 +23,29 @@ QList<Case> casesOf(const ReportInput &input)
     Case outside { input.testName, 0, false, {}, {} };
     Case *current = nullptr;
     qint64 first = 0, last = 0;
-    for (const QJsonObject &e : input.events) {
-        const QString type = e.value(QStringLiteral("type")).toString();
-        const qint64 t = qint64(e.value(QStringLiteral("t")).toDouble());
-        first = first ? first : t;
-        last = t;
-        if (type == QLatin1String("subtest_started")) {
-            cases.append({ e.value(QStringLiteral("name")).toString(), 0, false, {}, {} });
+    for (const RecordedEvent &recorded : input.events) {
+        first = first ? first : recorded.t;
+        last = recorded.t;
+        const Event &e = recorded.event;
+        if (const auto *started = std::get_if<event::SubtestStarted>(&e)) {
+            cases.append({ started->name, 0, false, {}, {} });
             current = &cases.last();
-        } else if (type == QLatin1String("subtest_finished") && current) {
-            current->seconds = e.value(QStringLiteral("duration_ms")).toDouble() / 1000.0;
-            current->failed = !e.value(QStringLiteral("passed")).toBool();
-            current->message = e.value(QStringLiteral("message")).toString();
+        } else if (const auto *finished = std::get_if<event::SubtestFinished>(&e)) {
+            if (!current)
+                continue;
+            current->seconds = double(finished->durationMs) / 1000.0;
+            current->failed = !finished->passed;
+            current->message = finished->message;
             current = nullptr;
         } else {
             Case &target = current ? *current : outside;
-            if (type == QLatin1String("log"))
-                target.output << e.value(QStringLiteral("text")).toString();
-            else if (type == QLatin1String("action_finished")
-                && e.value(QStringLiteral("result")).toString() != QLatin1String("ok"))
+            if (const auto *log = std::get_if<event::Log>(&e))
+                target.output << log->text;
+            const auto *done = std::get_if<event::ActionFinished>(&e);
+            if (done && done->action.result != ActionEvent::Result::Ok)
                 target.output << QStringLiteral("%1.%2: %3")
-                                     .arg(e.value(QStringLiteral("machine")).toString(),
-                                         e.value(QStringLiteral("action")).toString(),
-                                         e.value(QStringLiteral("message")).toString());
+                                     .arg(done->action.machine, done->action.action,
+                                         done->action.message);
         }
     }
     const bool failed = input.result.outcome != ScriptResult::Outcome::Passed;

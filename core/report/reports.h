@@ -1,8 +1,7 @@
 #pragma once
 
-#include "../script/scriptengine.h"
+#include "../event/events.h"
 
-#include <QJsonObject>
 #include <QList>
 
 namespace vivarium {
@@ -12,7 +11,7 @@ struct ReportInput {
     QString testName;
     QString scriptFile;
     QString scriptSource;
-    QList<QJsonObject> events;
+    QList<RecordedEvent> events;
     ScriptResult result;
 };
 

@@ -1,6 +1,5 @@
 #include "terminallog.h"
 
-#include "../script/bindings.h"
 #include "eventrecorder.h"
 
 #include <unistd.h>
@@ -45,60 +44,59 @@ void TerminalLog::line(const QString &text, const char *colour)
     std::fflush(m_out);
 }
 
-void TerminalLog::print(const QJsonObject &e)
+void TerminalLog::print(const RecordedEvent &recorded)
 {
     std::lock_guard lock(m_mutex);
-    const QString type = e.value(QStringLiteral("type")).toString();
-    const auto str = [&](const char *key) { return e.value(QLatin1String(key)).toString(); };
-    if (type == QLatin1String("action_finished")) {
+    const Event &e = recorded.event;
+    if (const auto *done = std::get_if<event::ActionFinished>(&e)) {
+        const ActionEvent &a = done->action;
         const QString call
-            = QStringLiteral("%1: %2(%3)")
-                  .arg(str("machine"), str("action"),
-                      shortArguments(e.value(QStringLiteral("arguments")).toObject()));
-        const double seconds = e.value(QStringLiteral("duration_ms")).toDouble() / 1000.0;
-        if (str("result") == QLatin1String("ok")) {
+            = QStringLiteral("%1: %2(%3)").arg(a.machine, a.action, shortArguments(a.arguments));
+        const double seconds = double(a.durationMs) / 1000.0;
+        if (a.result == ActionEvent::Result::Ok) {
             line(QStringLiteral("%1  (%2 s)").arg(call).arg(seconds, 0, 'f', 2));
         } else {
             line(QStringLiteral("%1  %2 after %3 s")
-                     .arg(call, str("result"))
+                     .arg(call, ActionEvent::resultName(a.result))
                      .arg(seconds, 0, 'f', 2),
                 red);
-            for (const QString &l : str("message").split(QLatin1Char('\n')))
+            for (const QString &l : a.message.split(QLatin1Char('\n')))
                 line(QStringLiteral("  ") + l, red);
         }
-    } else if (type == QLatin1String("console")) {
-        if (serialStdout())
-            line(QStringLiteral("%1 # %2").arg(str("machine"), str("line")), grey);
-    } else if (type == QLatin1String("log")) {
-        line(str("text"));
-    } else if (type == QLatin1String("machine_state")) {
-        line(QStringLiteral("%1: %2 %3").arg(str("machine"), str("state"), str("detail")).trimmed(),
+    } else if (const auto *console = std::get_if<event::ConsoleLine>(&e)) {
+        if (m_serial)
+            line(QStringLiteral("%1 # %2").arg(console->machine, console->line), grey);
+    } else if (const auto *serial = std::get_if<event::SerialStdout>(&e)) {
+        m_serial = serial->on;
+    } else if (const auto *log = std::get_if<event::Log>(&e)) {
+        line(log->text);
+    } else if (const auto *state = std::get_if<event::MachineState>(&e)) {
+        line(QStringLiteral("%1: %2 %3").arg(state->machine, state->state, state->detail).trimmed(),
             grey);
-    } else if (type == QLatin1String("subtest_started")) {
-        line(QStringLiteral("subtest: ") + str("name"));
+    } else if (const auto *started = std::get_if<event::SubtestStarted>(&e)) {
+        line(QStringLiteral("subtest: ") + started->name);
         ++m_depth;
-    } else if (type == QLatin1String("subtest_finished")) {
+    } else if (const auto *finished = std::get_if<event::SubtestFinished>(&e)) {
         m_depth = qMax(0, m_depth - 1);
-        const bool passed = e.value(QStringLiteral("passed")).toBool();
         line(QStringLiteral("subtest %1 %2 (%3 s)")
-                 .arg(str("name"), passed ? QStringLiteral("passed") : QStringLiteral("failed"))
-                 .arg(e.value(QStringLiteral("duration_ms")).toDouble() / 1000.0, 0, 'f', 2),
-            passed ? green : red);
-    } else if (type == QLatin1String("network_failed")) {
-        line(str("message"), red);
-    } else if (type == QLatin1String("script_paused")) {
+                 .arg(finished->name,
+                     finished->passed ? QStringLiteral("passed") : QStringLiteral("failed"))
+                 .arg(double(finished->durationMs) / 1000.0, 0, 'f', 2),
+            finished->passed ? green : red);
+    } else if (const auto *failed = std::get_if<event::NetworkFailed>(&e)) {
+        line(failed->message, red);
+    } else if (const auto *paused = std::get_if<event::ScriptPaused>(&e)) {
         line(QStringLiteral("paused at %1:%2 (%3)")
-                 .arg(str("file"))
-                 .arg(e.value(QStringLiteral("line")).toInt())
-                 .arg(str("reason")));
-    } else if (type == QLatin1String("finished")) {
+                 .arg(paused->file)
+                 .arg(paused->line)
+                 .arg(paused->reason));
+    } else if (const auto *end = std::get_if<event::Finished>(&e)) {
         m_depth = 0;
-        const bool passed = str("outcome") == QLatin1String("passed");
         // A driver error was printed with its action; a Python error shows its traceback.
-        const QString traceback = str("traceback").trimmed();
+        const QString traceback = end->result.traceback.trimmed();
         const bool driverError = traceback.contains(QLatin1String("\nvivarium.MachineError: "))
             || traceback.contains(QLatin1String("\nvivarium.Timeout: "));
-        if (!passed && !traceback.isEmpty() && !driverError)
+        if (!end->result.passed() && !traceback.isEmpty() && !driverError)
             for (const QString &l : traceback.split(QLatin1Char('\n')))
                 line(l, red);
     }

@@ -1,6 +1,7 @@
 #pragma once
 
-#include <QJsonObject>
+#include "../event/events.h"
+
 #include <QObject>
 #include <cstdio>
 #include <mutex>
@@ -19,12 +20,13 @@ public:
     explicit TerminalLog(EventRecorder *recorder, FILE *out = stdout, QObject *parent = nullptr);
 
 private:
-    void print(const QJsonObject &event);
+    void print(const RecordedEvent &recorded);
     void line(const QString &text, const char *colour = nullptr);
 
     FILE *m_out;
     bool m_colour;
     int m_depth = 0;
+    bool m_serial = true; // serial_stdout_on()/off()
     std::mutex m_mutex;
 };
 

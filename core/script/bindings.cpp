@@ -39,7 +39,6 @@ std::string ss(const QString &s)
     return s.toStdString();
 }
 
-std::atomic<bool> g_serialStdout { true };
 PyObject *g_machineError = nullptr;
 PyObject *g_timeoutError = nullptr;
 PyObject *g_stopped = nullptr;
@@ -142,7 +141,7 @@ LinkUpdate linkUpdate(const py::dict &values)
 py::dict linkDict(const LinkState &link)
 {
     py::dict d;
-    const QJsonObject json = link.toJson();
+    const QJsonObject json = eventFields(link.toEvent());
     for (auto it = json.begin(); it != json.end(); ++it) {
         const QJsonValue v = it.value();
         if (v.isBool())
@@ -354,19 +353,19 @@ void defineRunner(py::module_ &m)
 {
     m.def("log", [](const std::string &text) {
         if (ScriptEngine *e = engine())
-            emit e->run()->events()->logMessage(qs(text));
+            e->run()->events()->post(event::Log { qs(text) });
     });
     m.def("subtest_started", [](const std::string &name) {
         if (ScriptEngine *e = engine()) {
             const ScriptLocation &here = ScriptLocation::current();
-            emit e->run()->events()->subtestStarted(qs(name), here.file, here.line);
+            e->run()->events()->post(event::SubtestStarted { qs(name), here.file, here.line });
         }
     });
     m.def("subtest_finished",
         [](const std::string &name, bool passed, const std::string &message, double seconds) {
             if (ScriptEngine *e = engine())
-                emit e->run()->events()->subtestFinished(
-                    qs(name), passed, qs(message), qint64(seconds * 1000));
+                e->run()->events()->post(
+                    event::SubtestFinished { qs(name), passed, qs(message), qint64(seconds * 1000) });
         });
     m.def("sleep", [](double seconds) {
         bool completed = true;
@@ -380,7 +379,10 @@ void defineRunner(py::module_ &m)
             throw py::error_already_set();
         }
     });
-    m.def("serial_stdout", [](bool on) { g_serialStdout = on; });
+    m.def("serial_stdout", [](bool on) {
+        if (ScriptEngine *e = engine())
+            e->run()->events()->post(event::SerialStdout { on });
+    });
     m.def("output_dir", [] { return engine() ? ss(engine()->run()->outDir()) : std::string(); });
     m.def("test_name", [] { return engine() ? ss(engine()->run()->spec().name) : std::string(); });
 }
@@ -423,7 +425,7 @@ QString driverSource()
 }
 
 // Where the script failed: its own innermost frame in the traceback.
-void locate(const py::object &traceback, const QString &file, ScriptFailure *failure)
+void locate(const py::object &traceback, const QString &file, ScriptResult *failure)
 {
     py::object tb = traceback;
     while (tb && !tb.is_none()) {
@@ -448,11 +450,6 @@ PYBIND11_EMBEDDED_MODULE(_vivarium, m)
     defineMachine(m);
     defineNetwork(m);
     defineRunner(m);
-}
-
-bool serialStdout()
-{
-    return g_serialStdout;
 }
 
 void ensurePython()
@@ -518,10 +515,10 @@ QString runConsole(const QString &source, bool paused)
     }
 }
 
-ScriptFailure runPython(const QString &source, const QString &file, bool interactive)
+ScriptResult runPython(const QString &source, const QString &file, bool interactive)
 {
     ensurePython();
-    ScriptFailure failure;
+    ScriptResult failure;
     failure.file = file;
     ScriptLocation::current() = { file, 0 };
     py::gil_scoped_acquire acquire;
@@ -544,9 +541,10 @@ ScriptFailure runPython(const QString &source, const QString &file, bool interac
             globals["_vivarium_finish"]();
         }
     } catch (py::error_already_set &error) {
-        failure.stopped = error.matches(g_stopped);
-        failure.message = failure.stopped ? QStringLiteral("the script was stopped")
-                                          : qs(py::str(error.value()));
+        const bool stopped = error.matches(g_stopped);
+        failure.outcome = stopped ? ScriptResult::Outcome::Stopped : ScriptResult::Outcome::Failed;
+        failure.message
+            = stopped ? QStringLiteral("the script was stopped") : qs(py::str(error.value()));
         if (!error.matches(g_machineError))
             failure.message = qs(py::str(error.type().attr("__name__"))) + QStringLiteral(": ")
                 + failure.message;
@@ -565,6 +563,7 @@ ScriptFailure runPython(const QString &source, const QString &file, bool interac
         if (failure.line == 0)
             failure.line = ScriptLocation::current().line;
     } catch (const std::exception &error) {
+        failure.outcome = ScriptResult::Outcome::Failed;
         failure.message = QString::fromStdString(error.what());
         failure.line = ScriptLocation::current().line;
     }

@@ -1,27 +1,18 @@
 #pragma once
 
+#include "../event/scriptresult.h"
+
 #include <QString>
 
 namespace vivarium {
-
-// Whether the script wants machines' serial lines on the terminal (serial_stdout_on/off).
-bool serialStdout();
 
 // The embedded interpreter, started once per process (CPython cannot be restarted reliably) on
 // first use; its GIL is free between scripts.
 void ensurePython();
 // Runs source as the script file in fresh globals with the driver's names, tracing its lines
 // for the running engine (ScriptEngine::current()). Called on the script's thread without the GIL.
-// interactive: then a prompt on stdin/stdout. Returns the failure, or an empty message when it
-// passed.
-struct ScriptFailure {
-    QString message;
-    QString file;
-    int line = 0;
-    QString traceback;
-    bool stopped = false;
-};
-ScriptFailure runPython(const QString &source, const QString &file, bool interactive);
+// interactive: then a prompt on stdin/stdout. Returns how it ended.
+ScriptResult runPython(const QString &source, const QString &file, bool interactive);
 // Runs one console entry for the running engine and returns what it printed (an expression's
 // value, print() output, an error). It runs in the script's globals while the script is paused
 // (paused), else in those of the engine's last script, else in fresh globals with the driver's

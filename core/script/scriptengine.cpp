@@ -14,21 +14,6 @@ std::atomic<ScriptEngine *> g_current { nullptr };
 
 } // namespace
 
-QString ScriptResult::outcomeName(Outcome outcome)
-{
-    switch (outcome) {
-    case Outcome::Passed:
-        return QStringLiteral("passed");
-    case Outcome::Failed:
-        return QStringLiteral("failed");
-    case Outcome::Stopped:
-        return QStringLiteral("stopped");
-    case Outcome::TimedOut:
-        return QStringLiteral("timed out");
-    }
-    return {};
-}
-
 ScriptEngine::ScriptEngine(TestRun *run, QObject *parent)
     : QObject(parent)
     , m_run(run)
@@ -226,14 +211,7 @@ void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
         }
         if (timedOut) {
             // Out of time: the machines go too, as with a stop of the whole run.
-            for (const auto &m : m_run->machines()) {
-                m->clearCancel();
-                try {
-                    if (m->qemuPid() != 0)
-                        m->crash();
-                } catch (const MachineError &) {
-                }
-            }
+            m_run->crashAll();
         }
         {
             std::lock_guard lock(m_mutex);
@@ -261,17 +239,7 @@ void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
 
 ScriptResult ScriptEngine::execute(const QString &source, const QString &file, bool interactive)
 {
-    const ScriptFailure failure = runPython(source, file, interactive);
-    ScriptResult result;
-    result.file = failure.file;
-    result.line = failure.line;
-    result.message = failure.message;
-    result.traceback = failure.traceback;
-    if (failure.stopped)
-        result.outcome = ScriptResult::Outcome::Stopped;
-    else if (!failure.message.isEmpty())
-        result.outcome = ScriptResult::Outcome::Failed;
-    return result;
+    return runPython(source, file, interactive);
 }
 
 ScriptResult ScriptEngine::wait()
@@ -344,11 +312,13 @@ void ScriptEngine::waitWhilePaused(
 {
     m_paused = true;
     lock.unlock();
+    m_run->events()->post(event::ScriptPaused { file, line, reason, {} });
     emit paused(file, line, reason);
     lock.lock();
     waitServingConsole(lock, [this] { return !m_paused; });
     m_paused = false;
     lock.unlock();
+    m_run->events()->post(event::ScriptResumed {});
     emit resumed();
     lock.lock();
 }
@@ -393,6 +363,8 @@ ScriptEngine::FailureChoice ScriptEngine::onActionFailed(
     m_paused = true;
     const ScriptLocation here = ScriptLocation::current();
     lock.unlock();
+    m_run->events()->post(event::ScriptPaused { here.file, here.line, QStringLiteral("failure"),
+        message });
     emit failurePaused(here.file, here.line, message);
     lock.lock();
     waitServingConsole(lock, [this] { return !m_failurePending; });
@@ -401,6 +373,7 @@ ScriptEngine::FailureChoice ScriptEngine::onActionFailed(
     m_replacement.clear();
     const FailureChoice choice = m_stop ? FailureChoice::Fail : m_failureChoice;
     lock.unlock();
+    m_run->events()->post(event::ScriptResumed {});
     emit resumed();
     return choice;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "../event/scriptresult.h"
 #include "../machine/testrun.h"
 
 #include <QObject>
@@ -10,21 +11,11 @@
 
 namespace vivarium {
 
-// How a script run ended.
-struct ScriptResult {
-    enum class Outcome { Passed, Failed, Stopped, TimedOut };
-    Outcome outcome = Outcome::Passed;
-    QString message; // what failed: the driver's error, or Python's exception line
-    QString file; // the script line that failed
-    int line = 0;
-    QString traceback; // Python's, when the failure was a Python exception
-    static QString outcomeName(Outcome outcome);
-};
-
 // Runs a test script in the embedded CPython on a thread of its own, with the NixOS driver's
 // globals for the run's machines and VLANs. The workbench and the headless runner share it: the
 // runner just never pauses. Control calls are thread-safe and return at once; what happens is
-// reported by signals (emitted on the script's thread: connect queued from a GUI).
+// reported by signals (emitted on the script's thread: connect queued from a GUI); pauses and
+// resumes are also events of the run (event::ScriptPaused, event::ScriptResumed).
 class ScriptEngine : public QObject {
     Q_OBJECT
 
@@ -120,5 +111,3 @@ private:
 };
 
 } // namespace vivarium
-
-Q_DECLARE_METATYPE(vivarium::ScriptResult)

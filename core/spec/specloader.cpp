@@ -1,5 +1,7 @@
 #include "specloader.h"
 
+#include "linkfields.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -30,14 +32,14 @@ const QStringList machineKeys = {
     QStringLiteral("append"),
     QStringLiteral("qemu_options"),
 };
-const QStringList linkKeys = {
-    QStringLiteral("delay_ms"),
-    QStringLiteral("jitter_ms"),
-    QStringLiteral("loss"),
-    QStringLiteral("dup"),
-    QStringLiteral("bandwidth_kbit"),
-    QStringLiteral("capture"),
-};
+// The link keys: the settings of the link-field table, and whether to capture.
+const QStringList linkKeys = [] {
+    QStringList keys;
+    for (const LinkField &field : linkFields())
+        keys << QLatin1String(field.key);
+    keys << QStringLiteral("capture");
+    return keys;
+}();
 
 QString str(std::string_view s)
 {
@@ -151,20 +153,27 @@ public:
 
     void linkSetting(const QString &key, const toml::node &node, LinkSettings &settings)
     {
-        if (key == QLatin1String("delay_ms")) {
-            settings.delayMs = number(node, key, 0, LinkSettings::maxDelayMs).value_or(0);
-        } else if (key == QLatin1String("jitter_ms")) {
-            settings.jitterMs = number(node, key, 0, LinkSettings::maxDelayMs).value_or(0);
-        } else if (key == QLatin1String("loss")) {
-            settings.loss = number(node, key, 0, 1).value_or(0);
-        } else if (key == QLatin1String("dup")) {
-            settings.dup = number(node, key, 0, 1).value_or(0);
-        } else if (key == QLatin1String("bandwidth_kbit")) {
-            settings.bandwidthKbit
-                = int(integer(node, key, 1, LinkSettings::maxBandwidthKbit).value_or(0));
-        } else if (key == QLatin1String("capture")) {
+        if (key == QLatin1String("capture")) {
             settings.capture = boolean(node, key).value_or(false);
+            return;
         }
+        const LinkField *field = linkField(key);
+        if (!field)
+            return;
+        const auto value = node.value<double>();
+        if (!value || !(node.is_integer() || node.is_floating_point())) {
+            error(node.source(), QStringLiteral("'%1' must be a number").arg(key));
+            return;
+        }
+        if (field->integer && !node.is_integer()) {
+            error(node.source(), QStringLiteral("'%1' must be an integer").arg(key));
+            return;
+        }
+        const QString problem = field->check(*value);
+        if (!problem.isEmpty())
+            error(node.source(), problem);
+        else
+            field->set(settings, *value);
     }
 
     void machineKey(const QString &key, const toml::node &node, MachineSpec &m)

@@ -1,5 +1,7 @@
 #include "testspec.h"
 
+#include "linkfields.h"
+
 namespace vivarium {
 
 QString SourceLocation::toString() const
@@ -9,17 +11,8 @@ QString SourceLocation::toString() const
 
 QString LinkSettings::validate() const
 {
-    const auto range = [](const char *key, double value, double min, double max) {
-        if (value >= min && value <= max)
-            return QString();
-        const auto number = [](double v) { return QString::number(v, 'g', 12); };
-        return QStringLiteral("'%1' must be between %2 and %3, not %4")
-            .arg(QLatin1String(key), number(min), number(max), number(value));
-    };
-    for (const QString &error :
-        { range("delay_ms", delayMs, 0, maxDelayMs), range("jitter_ms", jitterMs, 0, maxDelayMs),
-            range("loss", loss, 0, 1), range("dup", dup, 0, 1),
-            range("bandwidth_kbit", bandwidthKbit, 0, maxBandwidthKbit) }) {
+    for (const LinkField &field : linkFields()) {
+        const QString error = field.check(field.get(*this));
         if (!error.isEmpty())
             return error;
     }

@@ -49,9 +49,32 @@ private slots:
         QVERIFY(window.statusBar()->currentMessage().startsWith("Paused at line 2 (breakpoint)"));
         window.editor()->setBreakpoint(2, false);
         window.workbench()->engine()->resume();
-        QTRY_COMPARE_WITH_TIMEOUT(
-            window.statusBar()->currentMessage(), QString("The script passed"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.statusBar()->currentMessage().startsWith("The script passed — report: "), 10000);
         QCOMPARE(window.editor()->currentLine(), 0);
+    }
+
+    void aWorkbenchRunWritesTheReports()
+    {
+        // The same output directory as vivarium-test: events.jsonl, log.html, junit.xml.
+        MainWindow window(writeTest("print('from the workbench')\nassert 1 == 2, 'planted'\n"));
+        window.workbench()->runScript(window.editor()->text());
+        QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().contains(" — report: "), 10000);
+        const QString out = window.workbench()->outDir();
+        const QString html = out + "/log.html";
+        QVERIFY2(window.statusBar()->currentMessage().endsWith(html),
+            qPrintable(window.statusBar()->currentMessage()));
+        QFile report(html);
+        QVERIFY(report.open(QIODevice::ReadOnly));
+        const QByteArray page = report.readAll();
+        QVERIFY(page.contains("from the workbench"));
+        QVERIFY(page.contains("AssertionError: planted"));
+        QFile junit(out + "/junit.xml");
+        QVERIFY(junit.open(QIODevice::ReadOnly));
+        QVERIFY(junit.readAll().contains("<failure message=\"AssertionError: planted"));
+        QFile events(out + "/events.jsonl");
+        QVERIFY(events.open(QIODevice::ReadOnly));
+        QVERIFY(events.readAll().contains("\"type\":\"finished\""));
     }
 
     void clickingAnActionGoesToItsLine()
@@ -68,7 +91,7 @@ private slots:
         event.arguments = { { "command", "true" } };
         event.result = ActionEvent::Result::Ok;
         event.line = 3;
-        emit window.workbench()->run()->events()->actionFinished(event);
+        window.workbench()->run()->events()->post(event::ActionFinished { event });
         QTRY_COMPARE(window.actionLog()->topLevelItemCount(), 1);
         QTreeWidgetItem *item = window.actionLog()->topLevelItem(0);
         QCOMPARE(item->text(2), QString("succeed(true)"));

@@ -295,11 +295,11 @@ private slots:
         QCOMPARE(result.line, 4);
         QStringList logs;
         int actionLine = 0;
-        for (const QJsonObject &e : recorder.events()) {
-            if (e.value("type") == "log")
-                logs << e.value("text").toString();
-            if (e.value("type") == "action_finished")
-                actionLine = e.value("line").toInt();
+        for (const RecordedEvent &e : recorder.events()) {
+            if (const auto *log = std::get_if<event::Log>(&e.event))
+                logs << log->text;
+            if (const auto *finished = std::get_if<event::ActionFinished>(&e.event))
+                actionLine = finished->action.line;
         }
         QCOMPARE(logs, QStringList({ "one", "two" }));
         QCOMPARE(actionLine, 4);

@@ -235,8 +235,23 @@ loss = 0.5
             << QByteArray("[machines.a]\n[vlans.1]\ndelay_ms = -1\n") << "3:12"
             << "between 0 and 60000";
         QTest::newRow("bandwidth")
-            << QByteArray("[machines.a]\n[vlans.1]\nbandwidth_kbit = 0\n") << "3:18"
-            << "between 1 and";
+            << QByteArray("[machines.a]\n[vlans.1]\nbandwidth_kbit = -1\n") << "3:18"
+            << "between 0 and";
+        QTest::newRow("bandwidth fraction")
+            << QByteArray("[machines.a]\n[vlans.1]\nbandwidth_kbit = 1.5\n") << "3:18"
+            << "must be an integer";
+        // NaN compares false with any bound: it must not pass as "in range".
+        QTest::newRow("loss nan") << QByteArray("[machines.a]\n[vlans.1]\nloss = nan\n") << "3:8"
+                                  << "between 0 and 1, not nan";
+        QTest::newRow("delay nan")
+            << QByteArray("[machines.a]\n[vlans.1]\ndelay_ms = nan\n") << "3:12"
+            << "not nan";
+        QTest::newRow("jitter inf")
+            << QByteArray("[machines.a]\n[vlans.1]\njitter_ms = inf\n") << "3:13"
+            << "not inf";
+        QTest::newRow("dup nan link")
+            << QByteArray("[machines.a]\n[[link]]\nmachine = \"a\"\nvlan = 1\ndup = -nan\n")
+            << "5:7" << "not";
         QTest::newRow("unknown link key")
             << QByteArray("[machines.a]\n[vlans.1]\nlatency = 3\n") << "3:1"
             << "unknown link key 'latency'";

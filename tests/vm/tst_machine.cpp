@@ -59,10 +59,12 @@ graphics = true
 )toml");
         m_run = makeRun(spec);
         QObject::connect(
-            m_run->events(), &EventLog::actionFinished, m_run->events(),
-            [this](const ActionEvent &e) {
-                std::lock_guard lock(m_eventsMutex);
-                m_finished.append(e);
+            m_run->events(), &EventLog::happened, m_run->events(),
+            [this](const Event &e) {
+                if (const auto *finished = std::get_if<event::ActionFinished>(&e)) {
+                    std::lock_guard lock(m_eventsMutex);
+                    m_finished.append(finished->action);
+                }
             },
             Qt::DirectConnection);
         alpha = m_run->machine("alpha");

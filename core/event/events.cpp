@@ -1,0 +1,240 @@
+#include "events.h"
+
+#include "../spec/linkfields.h"
+
+#include <QJsonArray>
+
+namespace vivarium {
+
+namespace {
+
+using namespace event;
+
+// One table of the event kinds: the type name in events.jsonl, and both directions of the
+// conversion. Kept together so that a field added to a struct is added to its JSON beside it.
+template<typename T> struct Kind;
+
+QString str(const QJsonObject &o, const char *key)
+{
+    return o.value(QLatin1String(key)).toString();
+}
+
+int integer(const QJsonObject &o, const char *key)
+{
+    return o.value(QLatin1String(key)).toInt();
+}
+
+template<> struct Kind<ActionStarted> {
+    static constexpr const char *name = "action_started";
+    static QJsonObject json(const ActionStarted &e) { return e.action.toJson(); }
+    static ActionStarted read(const QJsonObject &o) { return { ActionEvent::fromJson(o) }; }
+};
+template<> struct Kind<ActionFinished> {
+    static constexpr const char *name = "action_finished";
+    static QJsonObject json(const ActionFinished &e) { return e.action.toJson(); }
+    static ActionFinished read(const QJsonObject &o) { return { ActionEvent::fromJson(o) }; }
+};
+template<> struct Kind<MachineState> {
+    static constexpr const char *name = "machine_state";
+    static QJsonObject json(const MachineState &e)
+    {
+        return { { QStringLiteral("machine"), e.machine }, { QStringLiteral("state"), e.state },
+            { QStringLiteral("detail"), e.detail } };
+    }
+    static MachineState read(const QJsonObject &o)
+    {
+        return { str(o, "machine"), str(o, "state"), str(o, "detail") };
+    }
+};
+template<> struct Kind<ConsoleLine> {
+    static constexpr const char *name = "console";
+    static QJsonObject json(const ConsoleLine &e)
+    {
+        return { { QStringLiteral("machine"), e.machine }, { QStringLiteral("line"), e.line } };
+    }
+    static ConsoleLine read(const QJsonObject &o) { return { str(o, "machine"), str(o, "line") }; }
+};
+template<> struct Kind<Log> {
+    static constexpr const char *name = "log";
+    static QJsonObject json(const Log &e) { return { { QStringLiteral("text"), e.text } }; }
+    static Log read(const QJsonObject &o) { return { str(o, "text") }; }
+};
+template<> struct Kind<SubtestStarted> {
+    static constexpr const char *name = "subtest_started";
+    static QJsonObject json(const SubtestStarted &e)
+    {
+        return { { QStringLiteral("name"), e.name }, { QStringLiteral("file"), e.file },
+            { QStringLiteral("line"), e.line } };
+    }
+    static SubtestStarted read(const QJsonObject &o)
+    {
+        return { str(o, "name"), str(o, "file"), integer(o, "line") };
+    }
+};
+template<> struct Kind<SubtestFinished> {
+    static constexpr const char *name = "subtest_finished";
+    static QJsonObject json(const SubtestFinished &e)
+    {
+        return { { QStringLiteral("name"), e.name }, { QStringLiteral("passed"), e.passed },
+            { QStringLiteral("message"), e.message },
+            { QStringLiteral("duration_ms"), e.durationMs } };
+    }
+    static SubtestFinished read(const QJsonObject &o)
+    {
+        return { str(o, "name"), o.value(QStringLiteral("passed")).toBool(), str(o, "message"),
+            o.value(QStringLiteral("duration_ms")).toInteger() };
+    }
+};
+template<> struct Kind<LinkChanged> {
+    static constexpr const char *name = "link";
+    static QJsonObject json(const LinkChanged &e)
+    {
+        QJsonObject o {
+            { QStringLiteral("machine"), e.machine },
+            { QStringLiteral("vlan"), e.vlan },
+            { QStringLiteral("interface"), e.interface },
+            { QStringLiteral("mac"), e.mac },
+            { QStringLiteral("ipv4"), e.ipv4 },
+            { QStringLiteral("ipv6"), e.ipv6 },
+            { QStringLiteral("up"), e.up },
+            { QStringLiteral("blocked"), e.blocked },
+            { QStringLiteral("capture"), e.capturePath },
+        };
+        for (const LinkField &field : linkFields())
+            o.insert(QLatin1String(field.key), field.get(e.settings));
+        return o;
+    }
+    static LinkChanged read(const QJsonObject &o)
+    {
+        LinkChanged e { str(o, "machine"), integer(o, "vlan"), str(o, "interface"), str(o, "mac"),
+            str(o, "ipv4"), str(o, "ipv6"), o.value(QStringLiteral("up")).toBool(),
+            o.value(QStringLiteral("blocked")).toBool(), {}, str(o, "capture") };
+        for (const LinkField &field : linkFields())
+            field.set(e.settings, o.value(QLatin1String(field.key)).toDouble());
+        return e;
+    }
+};
+template<> struct Kind<VlanChanged> {
+    static constexpr const char *name = "vlan";
+    static QJsonObject json(const VlanChanged &e)
+    {
+        return { { QStringLiteral("vlan"), e.vlan },
+            { QStringLiteral("machines"), QJsonArray::fromStringList(e.machines) },
+            { QStringLiteral("up"), e.up }, { QStringLiteral("capture"), e.capturePath } };
+    }
+    static VlanChanged read(const QJsonObject &o)
+    {
+        QStringList machines;
+        for (const QJsonValue &m : o.value(QStringLiteral("machines")).toArray())
+            machines << m.toString();
+        return { integer(o, "vlan"), machines, o.value(QStringLiteral("up")).toBool(),
+            str(o, "capture") };
+    }
+};
+template<> struct Kind<NetworkFailed> {
+    static constexpr const char *name = "network_failed";
+    static QJsonObject json(const NetworkFailed &e)
+    {
+        return { { QStringLiteral("message"), e.message } };
+    }
+    static NetworkFailed read(const QJsonObject &o) { return { str(o, "message") }; }
+};
+template<> struct Kind<ScriptPaused> {
+    static constexpr const char *name = "script_paused";
+    static QJsonObject json(const ScriptPaused &e)
+    {
+        QJsonObject o { { QStringLiteral("file"), e.file }, { QStringLiteral("line"), e.line },
+            { QStringLiteral("reason"), e.reason } };
+        if (!e.message.isEmpty())
+            o.insert(QStringLiteral("message"), e.message);
+        return o;
+    }
+    static ScriptPaused read(const QJsonObject &o)
+    {
+        return { str(o, "file"), integer(o, "line"), str(o, "reason"), str(o, "message") };
+    }
+};
+template<> struct Kind<ScriptResumed> {
+    static constexpr const char *name = "script_resumed";
+    static QJsonObject json(const ScriptResumed &) { return {}; }
+    static ScriptResumed read(const QJsonObject &) { return {}; }
+};
+template<> struct Kind<SerialStdout> {
+    static constexpr const char *name = "serial_stdout";
+    static QJsonObject json(const SerialStdout &e) { return { { QStringLiteral("on"), e.on } }; }
+    static SerialStdout read(const QJsonObject &o)
+    {
+        return { o.value(QStringLiteral("on")).toBool() };
+    }
+};
+template<> struct Kind<Finished> {
+    static constexpr const char *name = "finished";
+    static QJsonObject json(const Finished &e)
+    {
+        const ScriptResult &r = e.result;
+        return { { QStringLiteral("outcome"), ScriptResult::outcomeName(r.outcome) },
+            { QStringLiteral("message"), r.message }, { QStringLiteral("file"), r.file },
+            { QStringLiteral("line"), r.line }, { QStringLiteral("traceback"), r.traceback } };
+    }
+    static Finished read(const QJsonObject &o)
+    {
+        ScriptResult r;
+        r.outcome = ScriptResult::outcomeNamed(str(o, "outcome"))
+                        .value_or(ScriptResult::Outcome::Failed);
+        r.message = str(o, "message");
+        r.file = str(o, "file");
+        r.line = integer(o, "line");
+        r.traceback = str(o, "traceback");
+        return { r };
+    }
+};
+
+// Tries every alternative of the variant for the type name.
+template<std::size_t I = 0>
+std::optional<Event> readAlternative(const QString &type, const QJsonObject &o)
+{
+    if constexpr (I < std::variant_size_v<Event>) {
+        using T = std::variant_alternative_t<I, Event>;
+        if (type == QLatin1String(Kind<T>::name))
+            return Event { Kind<T>::read(o) };
+        return readAlternative<I + 1>(type, o);
+    } else {
+        return std::nullopt;
+    }
+}
+
+} // namespace
+
+QString eventTypeName(const Event &event)
+{
+    return std::visit(
+        [](const auto &e) { return QLatin1String(Kind<std::decay_t<decltype(e)>>::name); }, event);
+}
+
+QJsonObject eventFields(const Event &event)
+{
+    return std::visit([](const auto &e) { return Kind<std::decay_t<decltype(e)>>::json(e); }, event);
+}
+
+QJsonObject toJson(const RecordedEvent &recorded)
+{
+    QJsonObject o = eventFields(recorded.event);
+    o.insert(QStringLiteral("type"), eventTypeName(recorded.event));
+    o.insert(QStringLiteral("t"), recorded.t);
+    return o;
+}
+
+std::optional<RecordedEvent> eventFromJson(const QJsonObject &object)
+{
+    std::optional<Event> event = readAlternative(object.value(QStringLiteral("type")).toString(), object);
+    if (!event)
+        return std::nullopt;
+    return RecordedEvent { object.value(QStringLiteral("t")).toInteger(), std::move(*event) };
+}
+
+quint64 EventLog::nextId()
+{
+    return m_nextId++;
+}
+
+} // namespace vivarium

@@ -1,0 +1,137 @@
+#pragma once
+
+#include "actionevent.h"
+#include "scriptresult.h"
+#include "../spec/testspec.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QStringList>
+#include <atomic>
+#include <optional>
+#include <variant>
+
+// The one vocabulary of what happens in a run. Machines, the network and the script engine post
+// these to the run's EventLog; the recorder stamps and serialises them (events.jsonl), and the
+// terminal log, log.html, junit.xml and the workbench read them as they are, never as JSON parsed
+// back. A new kind of event is a struct here, a case in events.cpp, and the readers that care.
+namespace vivarium::event {
+
+struct ActionStarted {
+    ActionEvent action;
+};
+struct ActionFinished {
+    ActionEvent action;
+};
+struct MachineState {
+    QString machine;
+    QString state; // machineStateName(): "off", "booting", "ready", "failed"
+    QString detail;
+};
+// A whole line a machine wrote on its serial console (without the line end).
+struct ConsoleLine {
+    QString machine;
+    QString line;
+};
+// The script's own output: log.info(), print().
+struct Log {
+    QString text;
+};
+struct SubtestStarted {
+    QString name;
+    QString file;
+    int line = 0;
+};
+struct SubtestFinished {
+    QString name;
+    bool passed = true;
+    QString message;
+    qint64 durationMs = 0;
+};
+// The live state of one link (a machine's NIC on a VLAN) after a change.
+struct LinkChanged {
+    QString machine;
+    int vlan = 0;
+    QString interface;
+    QString mac;
+    QString ipv4;
+    QString ipv6;
+    bool up = false;
+    bool blocked = false;
+    LinkSettings settings;
+    QString capturePath;
+};
+struct VlanChanged {
+    int vlan = 0;
+    QStringList machines;
+    bool up = false;
+    QString capturePath;
+};
+// A switch or filter died while the network ran.
+struct NetworkFailed {
+    QString message;
+};
+struct ScriptPaused {
+    QString file;
+    int line = 0;
+    QString reason; // "breakpoint", "step", "paused", "before m.succeed", "failure"
+    QString message; // for a failure: the driver's error
+};
+struct ScriptResumed {
+};
+// serial_stdout_on()/off(): whether the terminal log shows serial lines.
+struct SerialStdout {
+    bool on = true;
+};
+struct Finished {
+    ScriptResult result;
+};
+
+} // namespace vivarium::event
+
+namespace vivarium {
+
+using Event = std::variant<event::ActionStarted, event::ActionFinished, event::MachineState,
+    event::ConsoleLine, event::Log, event::SubtestStarted, event::SubtestFinished,
+    event::LinkChanged, event::VlanChanged, event::NetworkFailed, event::ScriptPaused,
+    event::ScriptResumed, event::SerialStdout, event::Finished>;
+
+// An event as recorded: when it happened (ms since the epoch) and what.
+struct RecordedEvent {
+    qint64 t = 0;
+    Event event;
+};
+
+// "action_finished", "console", ...: the "type" of the event in events.jsonl.
+QString eventTypeName(const Event &event);
+// One line of events.jsonl (docs/reports.md), and back: nullopt for an unknown type.
+QJsonObject toJson(const RecordedEvent &recorded);
+// The event's own fields, as in events.jsonl without "type" and "t".
+QJsonObject eventFields(const Event &event);
+std::optional<RecordedEvent> eventFromJson(const QJsonObject &object);
+
+// Where a run's machines, network and script post their events. Thread-safe: post() from any
+// thread; receivers on other threads get queued calls. The raw terminal bytes are not events
+// (they are not recorded) but travel here too, for the workbench's terminals.
+class EventLog : public QObject {
+    Q_OBJECT
+
+public:
+    using QObject::QObject;
+    quint64 nextId();
+    void post(const Event &event) { emit happened(event); }
+
+signals:
+    void happened(const vivarium::Event &event);
+    // Raw bytes of a machine's serial console and of its hvc1 shell, as they come (terminals).
+    void serialBytes(const QString &machine, const QByteArray &bytes);
+    void shellBytes(const QString &machine, const QByteArray &bytes);
+
+private:
+    std::atomic<quint64> m_nextId { 1 };
+};
+
+} // namespace vivarium
+
+Q_DECLARE_METATYPE(vivarium::Event)

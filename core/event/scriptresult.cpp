@@ -1,0 +1,29 @@
+#include "scriptresult.h"
+
+namespace vivarium {
+
+QString ScriptResult::outcomeName(Outcome outcome)
+{
+    switch (outcome) {
+    case Outcome::Passed:
+        return QStringLiteral("passed");
+    case Outcome::Failed:
+        return QStringLiteral("failed");
+    case Outcome::Stopped:
+        return QStringLiteral("stopped");
+    case Outcome::TimedOut:
+        return QStringLiteral("timed out");
+    }
+    return {};
+}
+
+std::optional<ScriptResult::Outcome> ScriptResult::outcomeNamed(const QString &name)
+{
+    for (Outcome o : { Outcome::Passed, Outcome::Failed, Outcome::Stopped, Outcome::TimedOut }) {
+        if (outcomeName(o) == name)
+            return o;
+    }
+    return std::nullopt;
+}
+
+} // namespace vivarium

@@ -1,0 +1,128 @@
+#include "session.h"
+
+#include "../report/eventrecorder.h"
+#include "../report/reports.h"
+#include "../report/terminallog.h"
+#include "../script/scriptengine.h"
+
+#include <QFile>
+#include <QFileInfo>
+
+namespace vivarium {
+
+namespace {
+
+const char *const everyMachineComesUp
+    = "start_all()\nfor machine in machines:\n    machine.wait_for_ready()\n";
+
+} // namespace
+
+std::unique_ptr<Session> Session::create(
+    const TestSpec &spec, const Options &options, QString *error)
+{
+    TestRun::Options runOptions;
+    runOptions.outDir = options.outDir;
+    runOptions.accel = options.accel;
+    runOptions.keepMachineState = options.keepMachineState;
+    std::unique_ptr<TestRun> run = TestRun::create(spec, runOptions, error);
+    if (!run)
+        return nullptr;
+    std::unique_ptr<Session> session(new Session);
+    session->m_options = options;
+    session->m_run = std::move(run);
+    session->m_recorder
+        = std::make_unique<EventRecorder>(session->outDir() + QStringLiteral("/events.jsonl"));
+    session->m_recorder->watch(session->events());
+    if (options.terminalLog)
+        session->m_terminal = std::make_unique<TerminalLog>(session->m_recorder.get());
+    session->m_engine = std::make_unique<ScriptEngine>(session->m_run.get());
+    session->m_engine->setPauseOnFailure(options.pauseOnFailure);
+    session->m_engine->setGlobalTimeout(
+        options.globalTimeout < 0 ? double(spec.globalTimeoutS) : options.globalTimeout);
+    return session;
+}
+
+Session::~Session()
+{
+    // The script first (its calls return at once), then the machines, then the rest.
+    m_engine->stop();
+    m_engine.reset();
+    m_run->crashAll();
+    m_terminal.reset();
+    m_recorder.reset();
+    m_run.reset();
+}
+
+const TestSpec &Session::spec() const
+{
+    return m_run->spec();
+}
+
+QString Session::reportPath() const
+{
+    return outDir() + QStringLiteral("/log.html");
+}
+
+QString Session::junitPath() const
+{
+    return m_options.junitPath.isEmpty() ? outDir() + QStringLiteral("/junit.xml")
+                                         : QFileInfo(m_options.junitPath).absoluteFilePath();
+}
+
+void Session::begin(const QString &source, const QString &file)
+{
+    m_source = source;
+    m_sourceFile = file;
+    m_recorder->restart();
+}
+
+bool Session::startTestScript(QString *error)
+{
+    const QString script = spec().script;
+    if (script.isEmpty()) {
+        startSource(QString::fromLatin1(everyMachineComesUp), QStringLiteral("<no script>"));
+        return true;
+    }
+    QFile file(script);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read the script %1: %2").arg(script, file.errorString());
+        return false;
+    }
+    startSource(QString::fromUtf8(file.readAll()), script);
+    return true;
+}
+
+void Session::startSource(const QString &source, const QString &file)
+{
+    begin(source, file);
+    m_engine->startSource(source, file);
+}
+
+void Session::startInteractive()
+{
+    begin({}, QStringLiteral("<stdin>"));
+    m_engine->setGlobalTimeout(0);
+    m_engine->startInteractive();
+}
+
+ScriptResult Session::wait()
+{
+    const ScriptResult result = m_engine->wait();
+    finish(result);
+    return result;
+}
+
+QStringList Session::finish(const ScriptResult &result)
+{
+    events()->post(event::Finished { result });
+    const ReportInput report { spec().name, m_sourceFile, m_source, m_recorder->events(), result };
+    QStringList problems;
+    for (const QString &problem :
+        { writeJunit(junitPath(), report), writeHtmlReport(reportPath(), report) }) {
+        if (!problem.isEmpty())
+            problems << problem;
+    }
+    return problems;
+}
+
+} // namespace vivarium
