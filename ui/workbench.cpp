@@ -2,6 +2,7 @@
 
 #include "spec/specloader.h"
 
+#include <QStandardPaths>
 #include <QThreadPool>
 
 namespace vivarium {
@@ -50,6 +51,10 @@ bool Workbench::ensureRun()
         return true;
     QString error;
     Session::Options options;
+    // Not the working directory (vivarium-test's choice): a program started from a desktop has
+    // the home directory as its own. One folder per test, rewritten by each run.
+    options.outDir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)
+        + QStringLiteral("/runs/") + m_spec.name;
     options.pauseOnFailure = true;
     options.globalTimeout = 0; // the user decides when to stop
     m_session = Session::create(m_spec, options, &error);

@@ -179,8 +179,8 @@ template<> struct Kind<Finished> {
     static Finished read(const QJsonObject &o)
     {
         ScriptResult r;
-        r.outcome = ScriptResult::outcomeNamed(str(o, "outcome"))
-                        .value_or(ScriptResult::Outcome::Failed);
+        r.outcome
+            = ScriptResult::outcomeNamed(str(o, "outcome")).value_or(ScriptResult::Outcome::Failed);
         r.message = str(o, "message");
         r.file = str(o, "file");
         r.line = integer(o, "line");
@@ -213,7 +213,8 @@ QString eventTypeName(const Event &event)
 
 QJsonObject eventFields(const Event &event)
 {
-    return std::visit([](const auto &e) { return Kind<std::decay_t<decltype(e)>>::json(e); }, event);
+    return std::visit(
+        [](const auto &e) { return Kind<std::decay_t<decltype(e)>>::json(e); }, event);
 }
 
 QJsonObject toJson(const RecordedEvent &recorded)
@@ -226,7 +227,8 @@ QJsonObject toJson(const RecordedEvent &recorded)
 
 std::optional<RecordedEvent> eventFromJson(const QJsonObject &object)
 {
-    std::optional<Event> event = readAlternative(object.value(QStringLiteral("type")).toString(), object);
+    std::optional<Event> event
+        = readAlternative(object.value(QStringLiteral("type")).toString(), object);
     if (!event)
         return std::nullopt;
     return RecordedEvent { object.value(QStringLiteral("t")).toInteger(), std::move(*event) };

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "../spec/testspec.h"
 #include "actionevent.h"
 #include "scriptresult.h"
-#include "../spec/testspec.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -78,8 +78,7 @@ struct ScriptPaused {
     QString reason; // "breakpoint", "step", "paused", "before m.succeed", "failure"
     QString message; // for a failure: the driver's error
 };
-struct ScriptResumed {
-};
+struct ScriptResumed { };
 // serial_stdout_on()/off(): whether the terminal log shows serial lines.
 struct SerialStdout {
     bool on = true;

@@ -4,6 +4,7 @@
 #include "../qemu/accelprobe.h"
 #include "../qemu/hosttsc.h"
 #include "../qemu/qemucommand.h"
+#include "machinelaunch.h"
 #include "machineprocess.h"
 
 #include <QDateTime>
@@ -116,7 +117,8 @@ void Machine::setState(State state, const QString &detail)
     m_state = state;
     m_changed.notify_all();
     if (m_context.events)
-        m_context.events->post(event::MachineState { m_spec.name, machineStateName(state), detail });
+        m_context.events->post(
+            event::MachineState { m_spec.name, machineStateName(state), detail });
 }
 
 void Machine::action(
@@ -153,6 +155,102 @@ void Machine::action(
     finish(ActionEvent::Result::Ok, {});
 }
 
+// What the process reports reaches the machine's state. Direct connections: they run on the
+// I/O thread and only touch locked state.
+void Machine::connectProcess(MachineProcess *process)
+{
+    process->moveToThread(m_context.ioThread);
+    m_process = process;
+    QObject::connect(
+        process, &MachineProcess::serialData, process,
+        [this](const QByteArray &bytes) {
+            if (m_context.events)
+                emit m_context.events->serialBytes(m_spec.name, bytes);
+            onSerial(bytes);
+        },
+        Qt::DirectConnection);
+    QObject::connect(
+        process, &MachineProcess::shellData, process,
+        [this](const QByteArray &bytes) {
+            if (m_context.events)
+                emit m_context.events->shellBytes(m_spec.name, bytes);
+        },
+        Qt::DirectConnection);
+    QObject::connect(
+        process, &MachineProcess::started, process,
+        [this, process] {
+            std::lock_guard lock(m_mutex);
+            m_qemuPid = process->pid();
+        },
+        Qt::DirectConnection);
+    QObject::connect(
+        process, &MachineProcess::backdoorReady, process,
+        [this] {
+            std::lock_guard lock(m_mutex);
+            m_readySeconds = double(nowMs() - m_startMs) / 1000.0;
+            setState(
+                State::Ready, QStringLiteral("backdoor after %1 s").arg(m_readySeconds, 0, 'f', 2));
+        },
+        Qt::DirectConnection);
+    QObject::connect(
+        process, &MachineProcess::commandOutput, process,
+        [this](quint32 id, bool isStderr, const QByteArray &bytes) {
+            std::lock_guard lock(m_mutex);
+            auto it = m_commands.find(id);
+            if (it != m_commands.end())
+                (isStderr ? it->err : it->out) += bytes;
+        },
+        Qt::DirectConnection);
+    QObject::connect(
+        process, &MachineProcess::commandExited, process,
+        [this](quint32 id, int status) {
+            std::lock_guard lock(m_mutex);
+            auto it = m_commands.find(id);
+            if (it != m_commands.end()) {
+                it->status = status;
+                it->done = true;
+                m_changed.notify_all();
+            }
+        },
+        Qt::DirectConnection);
+    QObject::connect(
+        process, &MachineProcess::qmpEvent, process,
+        [this](const QString &name, const QJsonObject &data) {
+            std::lock_guard lock(m_mutex);
+            const qint64 us = nowMs() * 1000;
+            m_qmpEvents.append(
+                { { QStringLiteral("event"), name }, { QStringLiteral("data"), data },
+                    { QStringLiteral("timestamp"),
+                        QJsonObject { { QStringLiteral("seconds"), us / 1000000 },
+                            { QStringLiteral("microseconds"), us % 1000000 } } } });
+            m_changed.notify_all();
+            if (name != QLatin1String("RESET"))
+                return;
+            for (Pending &pending : m_commands) {
+                pending.done = true;
+                pending.reset = true;
+            }
+            ++m_generation;
+            m_startMs = nowMs();
+            m_readySeconds = 0;
+            setState(State::Booting, QStringLiteral("reset"));
+        },
+        Qt::DirectConnection);
+    QObject::connect(
+        process, &MachineProcess::failed, process,
+        [this](const QString &reason) {
+            std::lock_guard lock(m_mutex);
+            if (m_error.isEmpty())
+                m_error = reason;
+            m_changed.notify_all();
+        },
+        Qt::DirectConnection);
+    QObject::connect(
+        process, &MachineProcess::exited, process,
+        [this](int code, bool crashed, const QString &tail) { onExited(code, crashed, tail); },
+        Qt::DirectConnection);
+}
+
 void Machine::start()
 {
     action(QStringLiteral("start"), {}, [&] {
@@ -182,141 +280,23 @@ void Machine::start()
                 QStringLiteral(
                     "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"));
 
-        QemuLaunch launch;
-        launch.accel = m_context.accel;
-        launch.memoryMiB = m_spec.memoryMiB;
-        launch.cpus = m_spec.cpus;
-        launch.kernel = m_spec.kernel.isEmpty() ? m_context.artifacts.kernel : m_spec.kernel;
-        launch.initrd = m_spec.initrd.isEmpty() ? m_context.artifacts.initramfs : m_spec.initrd;
-        // A systemd guest boots its own target: the backdoor and the services it asks for, not
-        // whatever the host enables.
-        QStringList append;
-        if (m_spec.init == InitKind::Systemd)
-            append << QStringLiteral("systemd.unit=vivarium.target");
-        if (m_context.accel == QLatin1String("tcg") && hostTscKhz() > 0)
-            append << QStringLiteral("tsc_early_khz=%1 tsc=reliable").arg(hostTscKhz());
-        if (!m_spec.append.isEmpty())
-            append << m_spec.append;
-        launch.kernelAppend
-            = hostShareKernelAppend(stage2, m_spec.graphics, append.join(QLatin1Char(' ')));
-        launch.machineDir = m_paths.guestDir;
-        launch.disk = m_paths.disk;
-        launch.qmpSocket = m_paths.qmpSocket;
-        launch.serialSocket = m_paths.serialSocket;
-        launch.backdoorSocket = m_paths.backdoorSocket;
-        launch.shellSocket = m_paths.shellSocket;
-        launch.graphics = m_spec.graphics;
-        launch.vncSocket = m_spec.vnc ? m_paths.vncSocket : QString();
-        launch.extraOptions = m_spec.qemuOptions;
-        launch.userNetMac = userNetMac();
+        MachineLaunchInput input { m_spec, m_context.artifacts, m_paths, m_context.accel, stage2,
+            hostTscKhz(), {} };
+        if (m_context.network)
+            input.nics = machineNics(*m_context.test, m_spec.name);
+        const QemuLaunch launch = machineLaunch(input);
         QList<NicPort> ports;
-        const QList<NicAddress> nics
-            = m_context.network ? machineNics(*m_context.test, m_spec.name) : QList<NicAddress>();
-        for (const NicAddress &nic : nics) {
-            // Descriptors from 100 up: clear of anything QEMU opens before it reads them.
-            const int fd = 99 + nic.index;
-            launch.nics.append({ nic.vlan, nic.mac, fd });
+        for (const QemuNic &nic : launch.nics)
             ports.append({ m_context.network->nicSwitchDir(m_spec.name, nic.vlan),
-                m_context.network->nicPortSocket(m_spec.name, nic.vlan), fd });
-        }
+                m_context.network->nicPortSocket(m_spec.name, nic.vlan), nic.fd });
 
+        // The process is made once: later starts of the machine launch the same command.
         if (!m_process) {
             auto *process = new MachineProcess(m_spec.name, qemu, qemuArguments(launch),
                 m_paths.qmpSocket, m_paths.serialSocket, m_paths.backdoorSocket,
                 m_paths.shellSocket, m_context.outDir);
             process->setNicPorts(ports);
-            process->moveToThread(m_context.ioThread);
-            m_process = process;
-            // Direct connections: these run on the I/O thread and only touch locked state.
-            QObject::connect(
-                process, &MachineProcess::serialData, process,
-                [this](const QByteArray &bytes) {
-                    if (m_context.events)
-                        emit m_context.events->serialBytes(m_spec.name, bytes);
-                    onSerial(bytes);
-                },
-                Qt::DirectConnection);
-            QObject::connect(
-                process, &MachineProcess::shellData, process,
-                [this](const QByteArray &bytes) {
-                    if (m_context.events)
-                        emit m_context.events->shellBytes(m_spec.name, bytes);
-                },
-                Qt::DirectConnection);
-            QObject::connect(
-                process, &MachineProcess::started, process,
-                [this, process] {
-                    std::lock_guard lock(m_mutex);
-                    m_qemuPid = process->pid();
-                },
-                Qt::DirectConnection);
-            QObject::connect(
-                process, &MachineProcess::backdoorReady, process,
-                [this] {
-                    std::lock_guard lock(m_mutex);
-                    m_readySeconds = double(nowMs() - m_startMs) / 1000.0;
-                    setState(State::Ready,
-                        QStringLiteral("backdoor after %1 s").arg(m_readySeconds, 0, 'f', 2));
-                },
-                Qt::DirectConnection);
-            QObject::connect(
-                process, &MachineProcess::commandOutput, process,
-                [this](quint32 id, bool isStderr, const QByteArray &bytes) {
-                    std::lock_guard lock(m_mutex);
-                    auto it = m_commands.find(id);
-                    if (it != m_commands.end())
-                        (isStderr ? it->err : it->out) += bytes;
-                },
-                Qt::DirectConnection);
-            QObject::connect(
-                process, &MachineProcess::commandExited, process,
-                [this](quint32 id, int status) {
-                    std::lock_guard lock(m_mutex);
-                    auto it = m_commands.find(id);
-                    if (it != m_commands.end()) {
-                        it->status = status;
-                        it->done = true;
-                        m_changed.notify_all();
-                    }
-                },
-                Qt::DirectConnection);
-            QObject::connect(
-                process, &MachineProcess::qmpEvent, process,
-                [this](const QString &name, const QJsonObject &data) {
-                    std::lock_guard lock(m_mutex);
-                    const qint64 us = nowMs() * 1000;
-                    m_qmpEvents.append(
-                        { { QStringLiteral("event"), name }, { QStringLiteral("data"), data },
-                            { QStringLiteral("timestamp"),
-                                QJsonObject { { QStringLiteral("seconds"), us / 1000000 },
-                                    { QStringLiteral("microseconds"), us % 1000000 } } } });
-                    m_changed.notify_all();
-                    if (name != QLatin1String("RESET"))
-                        return;
-                    for (Pending &pending : m_commands) {
-                        pending.done = true;
-                        pending.reset = true;
-                    }
-                    ++m_generation;
-                    m_startMs = nowMs();
-                    m_readySeconds = 0;
-                    setState(State::Booting, QStringLiteral("reset"));
-                },
-                Qt::DirectConnection);
-            QObject::connect(
-                process, &MachineProcess::failed, process,
-                [this](const QString &reason) {
-                    std::lock_guard lock(m_mutex);
-                    if (m_error.isEmpty())
-                        m_error = reason;
-                    m_changed.notify_all();
-                },
-                Qt::DirectConnection);
-            QObject::connect(
-                process, &MachineProcess::exited, process,
-                [this](
-                    int code, bool crashed, const QString &tail) { onExited(code, crashed, tail); },
-                Qt::DirectConnection);
+            connectProcess(process);
         }
         {
             std::lock_guard lock(m_mutex);

@@ -57,7 +57,6 @@ public:
     State state() const;
     bool isUp() const;
     MachinePaths paths() const { return m_paths; }
-    MachineProcess *process() const { return m_process; } // lives on the I/O thread
     // Boot time of the last start, until the backdoor answered; 0 if not ready yet.
     double readySeconds() const;
     qint64 qemuPid() const; // 0 when QEMU is not running
@@ -104,6 +103,8 @@ public:
     void sendKey(const QString &key);
     void sendChars(const QString &text, double delaySeconds = 0.01);
     QString screenshot(const QString &name);
+    // The screen's width and height in pixels now (the guest can change its mode).
+    QSize screenSize();
     // The screen now (QMP screendump), not reported as an action; null without graphics.
     QImage grabScreen();
     void forwardPort(int hostPort, int guestPort);
@@ -157,6 +158,7 @@ private:
     QString succeedBody(const QString &command, double timeout);
     QString failBody(const QString &command, double timeout);
     void invoke(std::function<void()> call) const;
+    void connectProcess(MachineProcess *process);
     void onSerial(const QByteArray &bytes);
     void onExited(int code, bool crashed, const QString &stderrTail);
     void setState(State state, const QString &detail = {});

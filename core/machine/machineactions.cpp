@@ -345,6 +345,16 @@ QString Machine::screenshot(const QString &name)
         });
 }
 
+QSize Machine::screenSize()
+{
+    return actionResult<QSize>(QStringLiteral("get_screen_size"), {}, [&] {
+        if (!m_spec.graphics)
+            throw MachineError(MachineError::Kind::Usage,
+                QStringLiteral("machine %1 has no screen: set graphics = true").arg(m_spec.name));
+        return grabScreen().size();
+    });
+}
+
 QImage Machine::grabScreen()
 {
     if (!m_spec.graphics)

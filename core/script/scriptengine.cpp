@@ -1,6 +1,6 @@
 #include "scriptengine.h"
 
-#include "bindings.h"
+#include "interpreter.h"
 
 #include <QFile>
 #include <atomic>
@@ -363,8 +363,8 @@ ScriptEngine::FailureChoice ScriptEngine::onActionFailed(
     m_paused = true;
     const ScriptLocation here = ScriptLocation::current();
     lock.unlock();
-    m_run->events()->post(event::ScriptPaused { here.file, here.line, QStringLiteral("failure"),
-        message });
+    m_run->events()->post(
+        event::ScriptPaused { here.file, here.line, QStringLiteral("failure"), message });
     emit failurePaused(here.file, here.line, message);
     lock.lock();
     waitServingConsole(lock, [this] { return !m_failurePending; });

@@ -116,7 +116,11 @@ def _timeout(value):
 
 
 class Machine:
-    """One machine of the test, with the NixOS driver's methods."""
+    """One machine of the test, with the NixOS driver's methods.
+
+    The methods that pass straight through to Vivarium's C++ come from its API table
+    (_vivarium.machine_api(), installed below the class); those written here are the ones
+    that are genuinely Python and call the table's rows by name with _api."""
 
     def __init__(self, name):
         self.name = name
@@ -125,9 +129,9 @@ class Machine:
     def __repr__(self):
         return f"<Machine '{self.name}'>"
 
-    def _call(self, function, *args):
+    def _api(self, method, *args):
         _check_polling_conditions()
-        return function(self.name, *args)
+        return _vivarium.call(self.name, method, *args)
 
     # Logging
     def log(self, message):
@@ -138,32 +142,14 @@ class Machine:
 
     # Life cycle
     def start(self, allow_reboot=False):
-        self._call(_vivarium.start)
-
-    def wait_for_ready(self, timeout=_DEFAULT_TIMEOUT):
-        self._call(_vivarium.wait_for_ready, _timeout(timeout))
-
-    def is_up(self):
-        return _vivarium.is_up(self.name)
-
-    def shutdown(self, timeout=_DEFAULT_TIMEOUT):
-        self._call(_vivarium.shutdown, _timeout(timeout))
-
-    def crash(self):
-        self._call(_vivarium.crash)
-
-    def reboot(self):
-        self._call(_vivarium.reboot)
-
-    def wait_for_shutdown(self, timeout=_DEFAULT_TIMEOUT):
-        self._call(_vivarium.wait_for_shutdown, _timeout(timeout))
+        self._api("start")
 
     def sleep(self, secs):
         _vivarium.sleep(float(secs))
 
     # Commands
     def execute(self, command, check_return=True, check_output=True, timeout=_DEFAULT_TIMEOUT):
-        status, output = self._call(_vivarium.execute, command, _timeout(timeout))
+        status, output = self._api("execute", command, _timeout(timeout))
         if not check_output:
             output = ""
         if not check_return:
@@ -173,22 +159,16 @@ class Machine:
     def succeed(self, *commands, timeout=None):
         output = ""
         for command in commands:
-            output += self._call(_vivarium.succeed, command, _timeout(timeout))
+            output += self._api("succeed", command, _timeout(timeout))
         return output
 
     def fail(self, *commands, timeout=None):
         output = ""
         for command in commands:
-            output += self._call(_vivarium.fail, command, _timeout(timeout))
+            output += self._api("fail", command, _timeout(timeout))
         return output
 
-    def wait_until_succeeds(self, command, timeout=_DEFAULT_TIMEOUT):
-        return self._call(_vivarium.wait_until_succeeds, command, _timeout(timeout))
-
-    def wait_until_fails(self, command, timeout=_DEFAULT_TIMEOUT):
-        return self._call(_vivarium.wait_until_fails, command, _timeout(timeout))
-
-    # systemd
+    # systemd: the user= variants
     def _user_command(self, user, query):
         query = query.replace("'", "\\'")
         return (
@@ -199,7 +179,7 @@ class Machine:
     def systemctl(self, q, user=None):
         if user is not None:
             return self.execute(self._user_command(user, q))
-        return self._call(_vivarium.systemctl, q)
+        return self._api("systemctl", q)
 
     def start_job(self, jobname, user=None):
         return self.systemctl(f"start {jobname}", user)
@@ -213,15 +193,12 @@ class Machine:
             if status != 0:
                 raise MachineError(f'retrieving systemctl info for unit "{unit}" failed')
             return dict(line.split("=", 1) for line in lines.splitlines() if "=" in line)
-        return self._call(_vivarium.get_unit_info, unit)
+        return self._api("get_unit_info", unit)
 
     def get_unit_property(self, unit, property, user=None):
         if user is not None:
             return self.get_unit_info(unit, user)[property]
-        return self._call(_vivarium.get_unit_property, unit, property)
-
-    def require_unit_state(self, unit, require_state="active"):
-        self._call(_vivarium.require_unit_state, unit, require_state)
+        return self._api("get_unit_property", unit, property)
 
     def wait_for_unit(self, unit, user=None, timeout=_DEFAULT_TIMEOUT):
         if user is not None:
@@ -233,34 +210,9 @@ class Machine:
 
             retry(active, timeout)
             return
-        self._call(_vivarium.wait_for_unit, unit, _timeout(timeout))
-
-    # Waiting for things
-    def wait_for_file(self, filename, timeout=_DEFAULT_TIMEOUT):
-        self._call(_vivarium.wait_for_file, filename, _timeout(timeout))
-
-    def wait_for_open_port(self, port, addr="localhost", timeout=_DEFAULT_TIMEOUT):
-        self._call(_vivarium.wait_for_open_port, int(port), addr, _timeout(timeout))
-
-    def wait_for_closed_port(self, port, addr="localhost", timeout=_DEFAULT_TIMEOUT):
-        self._call(_vivarium.wait_for_closed_port, int(port), addr, _timeout(timeout))
-
-    def wait_for_open_unix_socket(self, addr, is_datagram=False, timeout=_DEFAULT_TIMEOUT):
-        self._call(_vivarium.wait_for_open_unix_socket, addr, bool(is_datagram), _timeout(timeout))
+        self._api("wait_for_unit", unit, _timeout(timeout))
 
     # Consoles and QEMU
-    def wait_for_console_text(self, regex, timeout=_DEFAULT_TIMEOUT):
-        return self._call(_vivarium.wait_for_console_text, regex, _timeout(timeout))
-
-    def get_console_log(self):
-        return _vivarium.get_console_log(self.name)
-
-    def send_console(self, chars):
-        self._call(_vivarium.send_console, chars)
-
-    def send_monitor_command(self, command):
-        return self._call(_vivarium.send_monitor_command, command)
-
     def wait_for_qmp_event(self, event_filter, timeout=60 * 10):
         """The first QMP event for which event_filter(event) is true, among those that came
         since the script started or since the last wait_for_qmp_event ended: a dict with
@@ -283,15 +235,12 @@ class Machine:
 
     # Keyboard and screen
     def send_key(self, key, delay=0.01, log=True):
-        self._call(_vivarium.send_key, key)
+        self._api("send_key", key)
         if delay:
             _vivarium.sleep(delay)
 
     def send_chars(self, chars, delay=0.01):
-        self._call(_vivarium.send_chars, chars, float(delay or 0))
-
-    def screenshot(self, filename):
-        return self._call(_vivarium.screenshot, filename)
+        self._api("send_chars", chars, float(delay or 0))
 
     def get_tty_text(self, tty):
         return self.succeed(
@@ -337,42 +286,19 @@ class Machine:
         retry(window_is_visible, timeout)
 
     # Networks
-    def forward_port(self, host_port=8080, guest_port=80):
-        self._call(_vivarium.forward_port, int(host_port), int(guest_port))
-
-    def block(self):
-        self._call(_vivarium.block)
-
-    def unblock(self):
-        self._call(_vivarium.unblock)
-
     def set_link(self, vlan, **settings):
         """Vivarium: impair this machine's link on a VLAN (delay_ms, jitter_ms, loss, dup,
         bandwidth_kbit); what is not named stays."""
-        self._call(_vivarium.set_link, int(vlan), settings)
+        _check_polling_conditions()
+        _vivarium.set_link(self.name, int(vlan), settings)
 
     def link(self, vlan):
         """Vivarium: the live state of this machine's link on a VLAN, as a dict."""
         return _vivarium.link(self.name, int(vlan))
 
-    def capture(self, vlan):
-        """Vivarium: capture this machine's NIC on a VLAN into a pcap file; returns its path."""
-        return self._call(_vivarium.capture, int(vlan))
-
-    def stop_capture(self, vlan):
-        self._call(_vivarium.stop_capture, int(vlan))
-
     # Files
-    def copy_from_host(self, source, target):
-        self._call(_vivarium.copy_from_host, str(source), str(target))
-
     def copy_from_host_via_shell(self, source, target):
         self.copy_from_host(source, target)
-
-    def copy_from_machine(self, source, target_dir=""):
-        return self._call(_vivarium.copy_from_machine, str(source), str(target_dir))
-
-    copy_from_vm = copy_from_machine
 
     # Snapshots, screen needles: Vivarium's own, still to come
     def snapshot(self, name):
@@ -382,6 +308,36 @@ class Machine:
 
     def wait_for_screen(self, needle_png, region=None, threshold=None):
         raise NotImplementedError("wait_for_screen is not supported by Vivarium yet")
+
+
+def _vivarium_install_api():
+    """Adds a method to Machine for each row of the API table it does not define itself."""
+    import inspect
+
+    for name, arguments in _vivarium.machine_api():
+        if name in Machine.__dict__:
+            continue
+        parameters = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        parameters += [
+            inspect.Parameter(argument, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default)
+            for argument, default in arguments
+        ]
+        signature = inspect.Signature(parameters)
+
+        def method(*args, _name=name, _signature=signature, **kwargs):
+            bound = _signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            self, *values = bound.arguments.values()
+            return self._api(_name, *values)
+
+        method.__name__ = method.__qualname__ = name
+        method.__signature__ = signature
+        method.__doc__ = f"{name}{signature} (Vivarium's C++ API table)"
+        setattr(Machine, name, method)
+
+
+_vivarium_install_api()
+Machine.copy_from_vm = Machine.copy_from_machine
 
 
 class Vlan:

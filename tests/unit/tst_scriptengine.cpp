@@ -2,6 +2,7 @@
 // stepping, pausing, stopping and the global timeout. (tests/vm/tst_script drives real guests.)
 #include "machine/testrun.h"
 #include "report/eventrecorder.h"
+#include "script/machineapi.h"
 #include "script/scriptengine.h"
 #include "spec/specloader.h"
 
@@ -100,6 +101,61 @@ private slots:
                                         "import hypothesis\n");
         QCOMPARE(ScriptResult::outcomeName(result.outcome), QString("passed"));
         QVERIFY2(result.message.isEmpty(), qPrintable(result.message));
+    }
+
+    void everyApiRowIsAMachineMethod()
+    {
+        // The table is the API: each row is a method with the row's argument names and
+        // defaults (NixOS's: timeout=900, addr="localhost"), whether driver.py writes it or not.
+        // driver.py's own methods may take more (execute's check_return), never less; a
+        // *commands stands for the row's command (succeed, fail).
+        QString checks = "import inspect\n"
+                         "def takes(method, names):\n"
+                         "    ps = inspect.signature(method).parameters.values()\n"
+                         "    if any(p.kind == p.VAR_POSITIONAL for p in ps):\n"
+                         "        return True\n"
+                         "    return set(names) <= {p.name for p in ps}\n";
+        for (const ApiMethod &method : machineApi()) {
+            QStringList names;
+            for (const ApiArgument &a : method.arguments)
+                names << QString("'%1'").arg(a.name);
+            checks += QString("assert takes(Machine.%1, [%2]), inspect.signature(Machine.%1)\n")
+                          .arg(method.name, names.join(", "));
+        }
+        checks += "s = inspect.signature(idle.wait_for_open_port)\n"
+                  "assert str(s) == \"(port, addr='localhost', timeout=900.0)\", str(s)\n"
+                  "assert Machine.copy_from_vm is Machine.copy_from_machine\n";
+        const ScriptResult result = run(checks);
+        QVERIFY2(result.passed(), qPrintable(result.message + result.traceback));
+    }
+
+    void apiArgumentsAreChecked()
+    {
+        // Bad arguments fail in Python, at the caller's line, before anything reaches a machine.
+        ScriptResult result = run("x = 1\nidle.wait_for_open_port('eighty')\n");
+        QCOMPARE(result.line, 2);
+        QVERIFY2(result.message.contains(
+                     "TypeError: wait_for_open_port(): 'port' must be an integer, not str"),
+            qPrintable(result.message));
+        result = run("idle.wait_for_file()\n");
+        QVERIFY2(result.message.contains("missing a required argument: 'filename'"),
+            qPrintable(result.message));
+        result = run("idle.is_up(3)\n");
+        QVERIFY2(result.message.contains("too many positional arguments"),
+            qPrintable(result.message));
+        result = run("idle.set_link(1, latency=3)\n");
+        QVERIFY2(result.message.contains("unknown link setting 'latency' (known: delay_ms"),
+            qPrintable(result.message));
+        result = run("idle.set_link(1, loss=float('nan'))\n");
+        QVERIFY2(result.message.contains("'loss' must be between 0 and 1, not nan"),
+            qPrintable(result.message));
+        // A machine that is off is not up; keywords and None-for-default work as in NixOS.
+        result = run("assert idle.is_up() is False\n"
+                     "try:\n"
+                     "    idle.wait_for_shutdown(timeout=None)\n"
+                     "except MachineError:\n"
+                     "    pass\n");
+        QVERIFY2(result.passed(), qPrintable(result.message));
     }
 
     void pythonErrorNamesItsLineAndTraceback()

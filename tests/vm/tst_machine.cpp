@@ -260,7 +260,10 @@ graphics = true
         QVERIFY(!image.isNull());
         QCOMPARE(image.width(), size.value(0).toInt());
         QCOMPARE(image.height(), size.value(1).toInt());
+        QCOMPARE(delta->screenSize(), QSize(size.value(0).toInt(), size.value(1).toInt()));
         QCOMPARE(expectError([&] { alpha->screenshot("none"); }, "graphics = true"),
+            MachineError::Kind::Usage);
+        QCOMPARE(expectError([&] { alpha->screenSize(); }, "has no screen"),
             MachineError::Kind::Usage);
         // Typed keys reach the shell on the guest's screen: shifted characters and Enter too.
         delta->sendChars("echo 'Hello, World! a_b|c~' > /root/typed\n");

@@ -136,6 +136,11 @@ event = alpha.wait_for_qmp_event(lambda e: e["event"] == "STOP", timeout=30)
 assert event["event"] == "STOP" and "seconds" in event["timestamp"], event
 alpha.send_monitor_command("cont")
 try:
+    alpha.get_screen_size()
+    raise AssertionError("a size without a screen")
+except MachineError as e:
+    assert "has no screen" in str(e), str(e)
+try:
     alpha.wait_for_qmp_event(lambda e: False, timeout=1)
     raise AssertionError("no timeout")
 except Timeout as e:
@@ -249,8 +254,10 @@ with marker_present:
         QCOMPARE(m_engine->wait().outcome, ScriptResult::Outcome::Passed);
 
         // Skip: the call returns nothing and the script goes on; Fail ends it.
-        m_engine->startSource(
-            "x = alpha.succeed('exit 1')\nassert x == ''\nalpha.succeed('exit 2')\n",
+        m_engine->startSource("x = alpha.succeed('exit 1')\nassert x == ''\n"
+                              "s, out = alpha.execute('exit 3')\n" // not a failure: no pause
+                              "assert (s, out) == (3, ''), (s, out)\n"
+                              "alpha.succeed('exit 2')\n",
             m_dir.filePath("script.py"));
         QTRY_VERIFY_WITH_TIMEOUT(m_engine->isPaused(), 30000);
         m_engine->resolveFailure(ScriptEngine::FailureChoice::Skip);
@@ -258,7 +265,7 @@ with marker_present:
         m_engine->resolveFailure(ScriptEngine::FailureChoice::Fail);
         const ScriptResult result = m_engine->wait();
         QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
-        QCOMPARE(result.line, 3);
+        QCOMPARE(result.line, 5);
         disconnect(connection);
         m_engine->setPauseOnFailure(false);
     }

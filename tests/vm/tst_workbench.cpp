@@ -20,6 +20,7 @@
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -77,11 +78,18 @@ private:
     // Waits until the script ended; returns what the status bar says about it.
     static QString waitForScriptEnd(MainWindow &window, int timeoutMs)
     {
-        // The caller compares the message: a timeout shows as whatever it says then.
+        // The caller compares the verdict: a timeout shows as whatever the bar says then. A run
+        // that ended names its report, which must exist.
         (void)QTest::qWaitFor(
             [&] { return window.statusBar()->currentMessage().startsWith("The script"); },
             timeoutMs);
-        return window.statusBar()->currentMessage();
+        const QString message = window.statusBar()->currentMessage();
+        const qsizetype report = message.indexOf(" — report: ");
+        if (report < 0)
+            return message;
+        if (!QFileInfo(message.mid(report + 11)).isFile())
+            return message + " (the report is missing)";
+        return message.left(report);
     }
 
     // Types as a person does: Shift is pressed for the characters that need it (a VNC server

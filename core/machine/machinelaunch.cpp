@@ -1,0 +1,40 @@
+#include "machinelaunch.h"
+
+namespace vivarium {
+
+QemuLaunch machineLaunch(const MachineLaunchInput &in)
+{
+    const MachineSpec &m = in.spec;
+    QemuLaunch launch;
+    launch.accel = in.accel;
+    launch.memoryMiB = m.memoryMiB;
+    launch.cpus = m.cpus;
+    launch.kernel = m.kernel.isEmpty() ? in.artifacts.kernel : m.kernel;
+    launch.initrd = m.initrd.isEmpty() ? in.artifacts.initramfs : m.initrd;
+    // A systemd guest boots its own target: the backdoor and the services it asks for, not
+    // whatever the host enables.
+    QStringList append;
+    if (m.init == InitKind::Systemd)
+        append << QStringLiteral("systemd.unit=vivarium.target");
+    if (in.accel == QLatin1String("tcg") && in.hostTscKhz > 0)
+        append << QStringLiteral("tsc_early_khz=%1 tsc=reliable").arg(in.hostTscKhz);
+    if (!m.append.isEmpty())
+        append << m.append;
+    launch.kernelAppend
+        = hostShareKernelAppend(in.stage2, m.graphics, append.join(QLatin1Char(' ')));
+    launch.machineDir = in.paths.guestDir;
+    launch.disk = in.paths.disk;
+    launch.qmpSocket = in.paths.qmpSocket;
+    launch.serialSocket = in.paths.serialSocket;
+    launch.backdoorSocket = in.paths.backdoorSocket;
+    launch.shellSocket = in.paths.shellSocket;
+    launch.graphics = m.graphics;
+    launch.vncSocket = m.graphics && m.vnc ? in.paths.vncSocket : QString();
+    launch.extraOptions = m.qemuOptions;
+    launch.userNetMac = userNetMac();
+    for (const NicAddress &nic : in.nics)
+        launch.nics.append({ nic.vlan, nic.mac, firstNicFd - 1 + nic.index });
+    return launch;
+}
+
+} // namespace vivarium

@@ -1,0 +1,140 @@
+#include "machineapi.h"
+
+#include <type_traits>
+
+namespace vivarium {
+
+namespace {
+
+using Type = ApiArgument::Type;
+
+ApiArgument text(const char *name)
+{
+    return { name, Type::String };
+}
+
+ApiArgument timeout(double seconds = Machine::defaultTimeout)
+{
+    return { "timeout", Type::Float, seconds };
+}
+
+// A row from a call that returns what the script gets (nothing, text, a command's result...):
+// what a skipped failure returns is that type's empty value.
+template<typename F>
+ApiMethod row(const char *name, std::vector<ApiArgument> arguments, F call, bool isAction = true)
+{
+    using Result = std::invoke_result_t<F, Machine &, const ApiArguments &>;
+    ApiMethod method { name, std::move(arguments), {}, isAction, {} };
+    if constexpr (std::is_void_v<Result>) {
+        method.call = [call](Machine &m, const ApiArguments &a) -> ApiValue {
+            call(m, a);
+            return {};
+        };
+    } else {
+        method.call = [call](Machine &m, const ApiArguments &a) -> ApiValue { return call(m, a); };
+        method.skipped = Result {};
+    }
+    return method;
+}
+
+// The rows: the NixOS test driver's machine methods that need nothing but their C++, then
+// Vivarium's own. Keep the order of docs/script-api.md.
+std::vector<ApiMethod> makeApi()
+{
+    using A = const ApiArguments &;
+    const ApiArgument port { "port", Type::Int };
+    const ApiArgument addr { "addr", Type::String, QStringLiteral("localhost") };
+    const ApiArgument vlan { "vlan", Type::Int };
+    return {
+        // Life cycle
+        row("start", {}, [](Machine &m, A) { m.start(); }),
+        row("wait_for_ready", { timeout() }, [](Machine &m, A a) { m.waitForReady(a.number(0)); }),
+        row(
+            "is_up", {}, [](Machine &m, A) { return m.isUp(); }, false),
+        row("shutdown", { timeout() }, [](Machine &m, A a) { m.shutdown(a.number(0)); }),
+        row("crash", {}, [](Machine &m, A) { m.crash(); }),
+        row("reboot", {}, [](Machine &m, A) { m.reboot(); }),
+        row("wait_for_shutdown", { timeout() },
+            [](Machine &m, A a) { m.waitForShutdown(a.number(0)); }),
+        // Commands (execute, succeed and fail are driver.py's, over these rows)
+        row("execute", { text("command"), timeout() },
+            [](Machine &m, A a) { return m.execute(a.string(0), a.number(1)); }),
+        row("succeed", { text("command"), timeout() },
+            [](Machine &m, A a) { return m.succeed(a.string(0), a.number(1)); }),
+        row("fail", { text("command"), timeout() },
+            [](Machine &m, A a) { return m.fail(a.string(0), a.number(1)); }),
+        row("wait_until_succeeds", { text("command"), timeout() },
+            [](Machine &m, A a) { return m.waitUntilSucceeds(a.string(0), a.number(1)); }),
+        row("wait_until_fails", { text("command"), timeout() },
+            [](Machine &m, A a) { return m.waitUntilFails(a.string(0), a.number(1)); }),
+        // systemd (the user= variants are driver.py's)
+        row("systemctl", { text("q") }, [](Machine &m, A a) { return m.systemctl(a.string(0)); }),
+        row("get_unit_info", { text("unit") },
+            [](Machine &m, A a) { return m.getUnitInfo(a.string(0)); }),
+        row("get_unit_property", { text("unit"), text("property") },
+            [](Machine &m, A a) { return m.getUnitProperty(a.string(0), a.string(1)); }),
+        row("require_unit_state",
+            { text("unit"), { "require_state", Type::String, QStringLiteral("active") } },
+            [](Machine &m, A a) { m.requireUnitState(a.string(0), a.string(1)); }),
+        row("wait_for_unit", { text("unit"), timeout() },
+            [](Machine &m, A a) { m.waitForUnit(a.string(0), a.number(1)); }),
+        // Waiting for things
+        row("wait_for_file", { text("filename"), timeout() },
+            [](Machine &m, A a) { m.waitForFile(a.string(0), a.number(1)); }),
+        row("wait_for_open_port", { port, addr, timeout() },
+            [](Machine &m, A a) { m.waitForOpenPort(a.integer(0), a.string(1), a.number(2)); }),
+        row("wait_for_closed_port", { port, addr, timeout() },
+            [](Machine &m, A a) { m.waitForClosedPort(a.integer(0), a.string(1), a.number(2)); }),
+        row("wait_for_open_unix_socket",
+            { text("addr"), { "is_datagram", Type::Bool, false }, timeout() },
+            [](Machine &m, A a) {
+                m.waitForOpenUnixSocket(a.string(0), a.boolean(1), a.number(2));
+            }),
+        // Consoles and QEMU
+        row("wait_for_console_text", { text("regex"), timeout() },
+            [](Machine &m, A a) { return m.waitForConsoleText(a.string(0), a.number(1)); }),
+        row(
+            "get_console_log", {}, [](Machine &m, A) { return m.getConsoleLog(); }, false),
+        row("send_console", { text("chars") }, [](Machine &m, A a) { m.sendConsole(a.string(0)); }),
+        row("send_monitor_command", { text("command") },
+            [](Machine &m, A a) { return m.sendMonitorCommand(a.string(0)); }),
+        // Keyboard and screen (driver.py's send_key sleeps after the key)
+        row("send_key", { text("key") }, [](Machine &m, A a) { m.sendKey(a.string(0)); }),
+        row("send_chars", { text("chars"), { "delay", Type::Float, 0.01 } },
+            [](Machine &m, A a) { m.sendChars(a.string(0), a.number(1)); }),
+        row("screenshot", { text("filename") },
+            [](Machine &m, A a) { return m.screenshot(a.string(0)); }),
+        row("get_screen_size", {}, [](Machine &m, A) { return m.screenSize(); }),
+        // Networks (set_link is driver.py's: keyword arguments)
+        row("forward_port", { { "host_port", Type::Int, 8080 }, { "guest_port", Type::Int, 80 } },
+            [](Machine &m, A a) { m.forwardPort(a.integer(0), a.integer(1)); }),
+        row("block", {}, [](Machine &m, A) { m.block(); }),
+        row("unblock", {}, [](Machine &m, A) { m.unblock(); }),
+        row("capture", { vlan }, [](Machine &m, A a) { return m.capture(a.integer(0)); }),
+        row("stop_capture", { vlan }, [](Machine &m, A a) { m.stopCapture(a.integer(0)); }),
+        // Files
+        row("copy_from_host", { text("source"), text("target") },
+            [](Machine &m, A a) { m.copyFromHost(a.string(0), a.string(1)); }),
+        row("copy_from_machine", { text("source"), { "target_dir", Type::String, QString() } },
+            [](Machine &m, A a) { return m.copyFromMachine(a.string(0), a.string(1)); }),
+    };
+}
+
+} // namespace
+
+const std::vector<ApiMethod> &machineApi()
+{
+    static const std::vector<ApiMethod> api = makeApi();
+    return api;
+}
+
+const ApiMethod *machineApiMethod(const QString &name)
+{
+    for (const ApiMethod &method : machineApi()) {
+        if (name == QLatin1String(method.name))
+            return &method;
+    }
+    return nullptr;
+}
+
+} // namespace vivarium

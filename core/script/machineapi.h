@@ -1,0 +1,65 @@
+#pragma once
+
+#include "../machine/machine.h"
+
+#include <QMap>
+#include <QSize>
+#include <QString>
+#include <QVariant>
+#include <functional>
+#include <variant>
+#include <vector>
+
+namespace vivarium {
+
+// The script API's machine methods that pass straight through to a Machine, one row each: the
+// Python name, its arguments with their defaults, the C++ call and the kind of value it gives
+// back. The `_vivarium` module dispatches on it and driver.py turns each row into a method of
+// Machine, so a new pass-through method is one row here plus its C++ in Machine. driver.py
+// defines a method itself only where it is genuinely Python (several commands, user units,
+// retries in Python); those call the rows they need by name.
+struct ApiArgument {
+    enum class Type { String, Int, Float, Bool };
+    const char *name;
+    Type type;
+    // The default when the script leaves the argument out (null: the argument is required).
+    // For a Float, a script's None also means the default (NixOS's timeout=None).
+    QVariant defaultValue {};
+};
+
+// What a row's call gives back, converted to Python by the module.
+using ApiValue
+    = std::variant<std::monostate, bool, QString, CommandResult, QMap<QString, QString>, QSize>;
+
+// The arguments of one call, converted to the row's types and defaults applied.
+class ApiArguments {
+public:
+    explicit ApiArguments(QVariantList values)
+        : m_values(std::move(values))
+    {
+    }
+    QString string(int i) const { return m_values.at(i).toString(); }
+    int integer(int i) const { return m_values.at(i).toInt(); }
+    double number(int i) const { return m_values.at(i).toDouble(); }
+    bool boolean(int i) const { return m_values.at(i).toBool(); }
+
+private:
+    QVariantList m_values;
+};
+
+struct ApiMethod {
+    const char *name; // the Python method: "wait_for_open_port"
+    std::vector<ApiArgument> arguments;
+    std::function<ApiValue(Machine &, const ApiArguments &)> call;
+    // Reported as a driver call (pauses on failure, steps by action): false for queries that
+    // only read state (is_up, get_console_log).
+    bool isAction = true;
+    // What the call gives back when the user skips its failure: its type's empty value
+    // ("" for text, (0, "") for a command).
+    ApiValue skipped;
+};
+
+const std::vector<ApiMethod> &machineApi();
+const ApiMethod *machineApiMethod(const QString &name);
+
+} // namespace vivarium

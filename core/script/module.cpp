@@ -1,0 +1,417 @@
+// The `_vivarium` module the driver's Python layer (resources/script/driver.py) is built on:
+// the machine API table's dispatcher, the networks, and the runner's own calls (log, subtests,
+// sleep). Every driver call goes through driverCall, which releases the GIL, lets the engine
+// pause before it and on its failure, and turns a MachineError into the exception scripts see.
+// clang-format off
+#include "pythonmodule.h"
+#include <pybind11/stl.h>
+// clang-format on
+
+#include "../network/network.h"
+#include "machineapi.h"
+#include "scriptengine.h"
+
+#include <QJsonDocument>
+
+namespace py = pybind11;
+
+namespace vivarium::python {
+
+PyObject *machineError = nullptr;
+PyObject *timeoutError = nullptr;
+PyObject *stopped = nullptr;
+
+} // namespace vivarium::python
+
+namespace vivarium {
+
+namespace {
+
+QString qs(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+std::string ss(const QString &s)
+{
+    return s.toStdString();
+}
+
+ScriptEngine *engine()
+{
+    return ScriptEngine::current();
+}
+
+[[noreturn]] void raiseStopped()
+{
+    PyErr_SetString(python::stopped, "the script was stopped");
+    throw py::error_already_set();
+}
+
+// Runs one driver call without the GIL; on failure, lets the engine pause on the failing line
+// (retry, skip or fail), and turns the error into the Python exception the script sees.
+template<typename T> T castFromPython(const py::object &value)
+{
+    return value.cast<T>();
+}
+
+// The value an edited line gave, as a row of the API table would have returned it.
+template<> ApiValue castFromPython<ApiValue>(const py::object &value)
+{
+    if (py::isinstance<py::bool_>(value))
+        return value.cast<bool>();
+    if (py::isinstance<py::str>(value))
+        return qs(value.cast<std::string>());
+    if (py::isinstance<py::dict>(value)) {
+        QMap<QString, QString> map;
+        for (auto [k, v] : value.cast<py::dict>())
+            map.insert(qs(py::str(k)), qs(py::str(v)));
+        return map;
+    }
+    if (py::isinstance<py::tuple>(value) && py::len(value) == 2) {
+        const py::tuple pair = value.cast<py::tuple>();
+        if (py::isinstance<py::str>(pair[1]))
+            return CommandResult { pair[0].cast<int>(),
+                QByteArray::fromStdString(pair[1].cast<std::string>()), {} };
+        return QSize(pair[0].cast<int>(), pair[1].cast<int>());
+    }
+    throw py::cast_error("no such result");
+}
+
+template<typename T>
+T driverCall(const QString &what, const std::function<T()> &call, const T &skipped = T {})
+{
+    for (;;) {
+        QString failure;
+        MachineError::Kind kind = MachineError::Kind::Failed;
+        {
+            py::gil_scoped_release release;
+            if (ScriptEngine *e = engine())
+                e->beforeAction(what);
+            try {
+                return call();
+            } catch (const MachineError &error) {
+                failure = QString::fromStdString(error.what());
+                kind = error.kind();
+            }
+        }
+        ScriptEngine *e = engine();
+        if (kind == MachineError::Kind::Cancelled || (e && e->stopRequested()))
+            raiseStopped();
+        QString replacement;
+        ScriptEngine::FailureChoice choice = ScriptEngine::FailureChoice::Fail;
+        if (e) {
+            py::gil_scoped_release release;
+            choice = e->onActionFailed(failure, &replacement);
+        }
+        if (choice == ScriptEngine::FailureChoice::Retry && replacement.isEmpty())
+            continue;
+        if (choice == ScriptEngine::FailureChoice::Retry) {
+            // The edited line runs instead, in the script's globals; the value of its
+            // expression (or of its assignment's) is what the failed call returns.
+            py::object globals = py::module_::import("__main__").attr("__dict__");
+            py::object value = globals["_vivarium_replacement"](ss(replacement), globals);
+            try {
+                if (!value.is_none())
+                    return castFromPython<T>(value);
+            } catch (const py::cast_error &) {
+            }
+            return T {};
+        }
+        if (choice == ScriptEngine::FailureChoice::Skip)
+            return skipped;
+        PyErr_SetString(
+            kind == MachineError::Kind::Timeout ? python::timeoutError : python::machineError,
+            ss(failure).c_str());
+        throw py::error_already_set();
+    }
+}
+
+Machine *machineNamed(const std::string &name)
+{
+    ScriptEngine *e = engine();
+    Machine *m = e ? e->run()->machine(qs(name)) : nullptr;
+    if (!m)
+        throw py::value_error("there is no machine " + name);
+    return m;
+}
+
+// A Python argument as the row's type wants it; None takes a Float's default.
+QVariant argument(const ApiMethod &method, const ApiArgument &spec, const py::handle &value)
+{
+    using Type = ApiArgument::Type;
+    if (value.is_none() && spec.type == Type::Float && spec.defaultValue.isValid())
+        return spec.defaultValue;
+    try {
+        switch (spec.type) {
+        case Type::String:
+            return qs(py::str(value));
+        case Type::Int:
+            return value.cast<int>();
+        case Type::Float:
+            return value.cast<double>();
+        case Type::Bool:
+            return PyObject_IsTrue(value.ptr()) == 1;
+        }
+    } catch (const py::cast_error &) {
+    }
+    throw py::type_error(std::string(method.name) + "(): '" + spec.name + "' must be "
+        + (spec.type == Type::Int ? "an integer" : "a number") + ", not "
+        + std::string(py::str(py::type::handle_of(value).attr("__name__"))));
+}
+
+// What a row gives back, as the script sees it: output as str, a command as (status, output).
+py::object toPython(const ApiValue &value)
+{
+    struct {
+        py::object operator()(std::monostate) const { return py::none(); }
+        py::object operator()(bool b) const { return py::bool_(b); }
+        py::object operator()(const QString &s) const { return py::str(ss(s)); }
+        py::object operator()(const CommandResult &r) const
+        {
+            return py::make_tuple(r.status, py::str(r.stdoutBytes.toStdString()));
+        }
+        py::object operator()(const QMap<QString, QString> &map) const
+        {
+            py::dict d;
+            for (auto it = map.cbegin(); it != map.cend(); ++it)
+                d[py::str(ss(it.key()))] = ss(it.value());
+            return d;
+        }
+        py::object operator()(const QSize &size) const
+        {
+            return py::make_tuple(size.width(), size.height());
+        }
+    } convert;
+    return std::visit(convert, value);
+}
+
+// The table's dispatcher: call("web", "wait_for_open_port", 80, "localhost", 900.0). driver.py
+// binds the script's arguments against the row (names, defaults) before it calls this.
+py::object callMethod(const std::string &machine, const std::string &name, const py::args &args)
+{
+    const ApiMethod *method = machineApiMethod(qs(name));
+    if (!method)
+        throw py::attribute_error("Machine has no method " + name);
+    if (args.size() != method->arguments.size())
+        throw py::type_error(name + "() takes " + std::to_string(method->arguments.size())
+            + " arguments, " + std::to_string(args.size()) + " given");
+    QVariantList values;
+    for (size_t i = 0; i < args.size(); ++i)
+        values << argument(*method, method->arguments.at(i), args[i]);
+    Machine *m = machineNamed(machine);
+    const ApiArguments arguments(values);
+    if (!method->isAction) {
+        ApiValue value;
+        {
+            py::gil_scoped_release release;
+            value = method->call(*m, arguments);
+        }
+        return toPython(value);
+    }
+    const ApiValue value = driverCall<ApiValue>(qs(machine) + QLatin1Char('.') + qs(name),
+        [&] { return method->call(*m, arguments); }, method->skipped);
+    return toPython(value);
+}
+
+// The rows for driver.py: (name, ((argument, default or a marker for required), ...)).
+py::list describeApi()
+{
+    py::list rows;
+    py::object required = py::module_::import("inspect").attr("Parameter").attr("empty");
+    for (const ApiMethod &method : machineApi()) {
+        py::list arguments;
+        for (const ApiArgument &a : method.arguments) {
+            py::object value = required;
+            if (a.defaultValue.isValid()) {
+                switch (a.type) {
+                case ApiArgument::Type::String:
+                    value = py::str(ss(a.defaultValue.toString()));
+                    break;
+                case ApiArgument::Type::Int:
+                    value = py::int_(a.defaultValue.toInt());
+                    break;
+                case ApiArgument::Type::Float:
+                    value = py::float_(a.defaultValue.toDouble());
+                    break;
+                case ApiArgument::Type::Bool:
+                    value = py::bool_(a.defaultValue.toBool());
+                    break;
+                }
+            }
+            arguments.append(py::make_tuple(a.name, value));
+        }
+        rows.append(py::make_tuple(method.name, arguments));
+    }
+    return rows;
+}
+
+LinkUpdate linkUpdate(const py::dict &values)
+{
+    LinkUpdate update;
+    for (auto [key, value] : values) {
+        const QString k = qs(py::str(key));
+        const LinkField *field = linkField(k);
+        if (!field)
+            throw py::type_error(
+                "unknown link setting '" + ss(k) + "' (known: " + ss(linkFieldKeys()) + ")");
+        double number = 0;
+        try {
+            number = value.cast<double>();
+        } catch (const py::cast_error &) {
+            throw py::type_error("link setting '" + ss(k) + "' must be a number");
+        }
+        if (const QString problem = field->check(number); !problem.isEmpty())
+            throw py::value_error(ss(problem));
+        update.*field->update = number;
+    }
+    return update;
+}
+
+py::dict linkDict(const LinkState &link)
+{
+    py::dict d;
+    const QJsonObject json = eventFields(link.toEvent());
+    for (auto it = json.begin(); it != json.end(); ++it) {
+        const QJsonValue v = it.value();
+        if (v.isBool())
+            d[py::str(ss(it.key()))] = v.toBool();
+        else if (v.isDouble())
+            d[py::str(ss(it.key()))] = v.toDouble();
+        else
+            d[py::str(ss(it.key()))] = ss(v.toString());
+    }
+    return d;
+}
+
+void defineMachine(py::module_ &m)
+{
+    m.def("machine_names", [] {
+        std::vector<std::string> names;
+        if (ScriptEngine *e = engine()) {
+            for (const auto &machine : e->run()->machines())
+                names.push_back(ss(machine->name()));
+        }
+        return names;
+    });
+    m.def("machine_api", &describeApi);
+    m.def("call", &callMethod);
+    // Calls that are not one row: a dict of link settings, QMP events by index.
+    m.def("set_link", [](const std::string &n, int vlan, const py::dict &values) {
+        const LinkUpdate update = linkUpdate(values);
+        driverCall<int>(qs(n) + QStringLiteral(".set_link"), [&] {
+            machineNamed(n)->setLink(vlan, update);
+            return 0;
+        });
+    });
+    m.def("qmp_event_count",
+        [](const std::string &n) { return qint64(machineNamed(n)->qmpEventCount()); });
+    m.def("next_qmp_event", [](const std::string &n, qint64 next, double timeout) {
+        qsizetype index = next;
+        const QJsonObject event
+            = driverCall<QJsonObject>(qs(n) + QStringLiteral(".wait_for_qmp_event"),
+                [&] { return machineNamed(n)->nextQmpEvent(&index, timeout); });
+        const std::string json = QJsonDocument(event).toJson(QJsonDocument::Compact).toStdString();
+        return std::make_pair(py::module_::import("json").attr("loads")(json), qint64(index));
+    });
+}
+
+void defineNetwork(py::module_ &m)
+{
+    const auto network = [] {
+        ScriptEngine *e = engine();
+        if (!e)
+            throw std::runtime_error("no test run");
+        return e->run()->network();
+    };
+    const auto voidCall = [](const QString &what, const std::function<void()> &call) {
+        driverCall<int>(what, [&] {
+            call();
+            return 0;
+        });
+    };
+    m.def("vlan_numbers", [=] {
+        std::vector<int> numbers;
+        for (const VlanState &v : network()->vlans())
+            numbers.push_back(v.vlan);
+        return numbers;
+    });
+    m.def("vlan_machines", [=](int vlan) {
+        std::vector<std::string> names;
+        for (const VlanState &v : network()->vlans()) {
+            if (v.vlan == vlan) {
+                for (const QString &name : v.machines)
+                    names.push_back(ss(name));
+            }
+        }
+        return names;
+    });
+    m.def("vlan_set_link", [=](int vlan, const py::dict &values) {
+        const LinkUpdate update = linkUpdate(values);
+        voidCall(
+            QStringLiteral("vlan%1.set_link").arg(vlan), [&] { network()->setVlan(vlan, update); });
+    });
+    m.def("vlan_capture", [=](int vlan) {
+        return driverCall<std::string>(QStringLiteral("vlan%1.capture").arg(vlan),
+            [&] { return ss(network()->startCapture(vlan)); });
+    });
+    m.def("vlan_stop_capture", [=](int vlan) {
+        voidCall(
+            QStringLiteral("vlan%1.stop_capture").arg(vlan), [&] { network()->stopCapture(vlan); });
+    });
+    m.def("link", [=](const std::string &machine, int vlan) {
+        return linkDict(driverCall<LinkState>(
+            QStringLiteral("link"), [&] { return network()->link(qs(machine), vlan); }));
+    });
+}
+
+void post(const Event &event)
+{
+    if (ScriptEngine *e = engine())
+        e->run()->events()->post(event);
+}
+
+void defineRunner(py::module_ &m)
+{
+    m.def("log", [](const std::string &text) { post(event::Log { qs(text) }); });
+    m.def("subtest_started", [](const std::string &name) {
+        const ScriptLocation &here = ScriptLocation::current();
+        post(event::SubtestStarted { qs(name), here.file, here.line });
+    });
+    m.def("subtest_finished",
+        [](const std::string &name, bool passed, const std::string &message, double seconds) {
+            post(event::SubtestFinished { qs(name), passed, qs(message), qint64(seconds * 1000) });
+        });
+    m.def("sleep", [](double seconds) {
+        bool completed = true;
+        {
+            py::gil_scoped_release release;
+            if (ScriptEngine *e = engine())
+                completed = e->sleep(seconds);
+        }
+        if (!completed)
+            raiseStopped();
+    });
+    m.def("serial_stdout", [](bool on) { post(event::SerialStdout { on }); });
+    m.def("output_dir", [] { return engine() ? ss(engine()->run()->outDir()) : std::string(); });
+    m.def("test_name", [] { return engine() ? ss(engine()->run()->spec().name) : std::string(); });
+}
+
+} // namespace
+
+} // namespace vivarium
+
+PYBIND11_EMBEDDED_MODULE(_vivarium, m)
+{
+    using namespace vivarium;
+    python::machineError = PyErr_NewException("vivarium.MachineError", PyExc_Exception, nullptr);
+    python::timeoutError = PyErr_NewException("vivarium.Timeout", python::machineError, nullptr);
+    // Not an Exception: `except Exception` in a script does not swallow Stop.
+    python::stopped = PyErr_NewException("vivarium.Stopped", PyExc_BaseException, nullptr);
+    m.attr("MachineError") = py::handle(python::machineError);
+    m.attr("Timeout") = py::handle(python::timeoutError);
+    m.attr("Stopped") = py::handle(python::stopped);
+    defineMachine(m);
+    defineNetwork(m);
+    defineRunner(m);
+}

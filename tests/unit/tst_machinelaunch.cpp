@@ -1,0 +1,111 @@
+// The pure step of Machine::start: a machine's spec and its surroundings to QEMU's launch.
+#include "machine/machinelaunch.h"
+
+#include <QTest>
+
+using namespace vivarium;
+
+Q_DECLARE_METATYPE(MachineLaunchInput)
+
+namespace {
+
+MachineLaunchInput input()
+{
+    MachineLaunchInput in;
+    in.spec.name = "web";
+    in.artifacts.kernel = "/g/vmlinux";
+    in.artifacts.initramfs = "/g/initramfs.cpio.gz";
+    in.paths = MachinePaths::under("/run/v/web");
+    in.stage2 = "/vivarium/config/init";
+    return in;
+}
+
+} // namespace
+
+class TestMachineLaunch : public QObject {
+    Q_OBJECT
+
+private slots:
+    void launch_data()
+    {
+        QTest::addColumn<MachineLaunchInput>("in");
+        QTest::addColumn<QStringList>("appendHas");
+        QTest::addColumn<QStringList>("appendLacks");
+
+        QTest::newRow("minimal") << input() << QStringList { "init=/vivarium/config/init" }
+                                 << QStringList { "systemd.unit", "tsc_early_khz" };
+        MachineLaunchInput systemd = input();
+        systemd.spec.init = InitKind::Systemd;
+        QTest::newRow("systemd boots its own target")
+            << systemd << QStringList { "systemd.unit=vivarium.target" } << QStringList {};
+        MachineLaunchInput tcg = input();
+        tcg.hostTscKhz = 2400000;
+        QTest::newRow("tcg gets the host's TSC")
+            << tcg << QStringList { "tsc_early_khz=2400000 tsc=reliable" } << QStringList {};
+        MachineLaunchInput kvm = tcg;
+        kvm.accel = "kvm";
+        QTest::newRow("kvm measures its own") << kvm << QStringList {}
+                                              << QStringList { "tsc_early_khz" };
+        MachineLaunchInput append = input();
+        append.spec.append = "loglevel=7";
+        QTest::newRow("the machine's append comes last") << append
+                                                         << QStringList { "loglevel=7" }
+                                                         << QStringList {};
+    }
+
+    void launch()
+    {
+        QFETCH(MachineLaunchInput, in);
+        QFETCH(QStringList, appendHas);
+        QFETCH(QStringList, appendLacks);
+        const QemuLaunch l = machineLaunch(in);
+        for (const QString &part : appendHas)
+            QVERIFY2(l.kernelAppend.contains(part), qPrintable(l.kernelAppend));
+        for (const QString &part : appendLacks)
+            QVERIFY2(!l.kernelAppend.contains(part), qPrintable(l.kernelAppend));
+        if (!in.spec.append.isEmpty())
+            QVERIFY(l.kernelAppend.endsWith(in.spec.append));
+        QCOMPARE(l.accel, in.accel);
+        QCOMPARE(l.kernel, QString("/g/vmlinux"));
+        QCOMPARE(l.qmpSocket, in.paths.qmpSocket);
+        QCOMPARE(l.disk, in.paths.disk);
+    }
+
+    void ownKernelScreenAndNics()
+    {
+        MachineLaunchInput in = input();
+        in.spec.kernel = "/k/bzImage";
+        in.spec.initrd = "/k/initrd";
+        in.spec.memoryMiB = 512;
+        in.spec.cpus = 2;
+        in.spec.graphics = true;
+        in.spec.qemuOptions = { "-rtc", "base=utc" };
+        in.nics = { { 1, 1, "eth1", "52:54:00:12:01:02", "192.168.1.2", "2001:db8:1::2" },
+            { 3, 2, "eth2", "52:54:00:12:03:02", "192.168.3.2", "2001:db8:3::2" } };
+        QemuLaunch l = machineLaunch(in);
+        QCOMPARE(l.kernel, QString("/k/bzImage"));
+        QCOMPARE(l.initrd, QString("/k/initrd"));
+        QCOMPARE(l.memoryMiB, 512);
+        QCOMPARE(l.cpus, 2);
+        QVERIFY(l.graphics);
+        QCOMPARE(l.vncSocket, in.paths.vncSocket);
+        QCOMPARE(l.extraOptions, QStringList({ "-rtc", "base=utc" }));
+        QCOMPARE(l.nics.size(), 2);
+        QCOMPARE(l.nics[0].fd, firstNicFd);
+        QCOMPARE(l.nics[1].fd, firstNicFd + 1);
+        QCOMPARE(l.nics[1].vlan, 3);
+        QCOMPARE(l.nics[1].mac, QString("52:54:00:12:03:02"));
+        // vnc = false: a screen without a VNC server (the workbench polls screen dumps).
+        in.spec.vnc = false;
+        l = machineLaunch(in);
+        QVERIFY(l.graphics);
+        QVERIFY(l.vncSocket.isEmpty());
+        // No screen, no VNC, whatever vnc says.
+        in.spec.graphics = false;
+        in.spec.vnc = true;
+        QVERIFY(machineLaunch(in).vncSocket.isEmpty());
+    }
+};
+
+QTEST_APPLESS_MAIN(TestMachineLaunch)
+#include "tst_machinelaunch.moc"
