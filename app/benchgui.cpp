@@ -3,10 +3,10 @@
 // memory per machine).
 #include "benchgui.h"
 
-#include "mainwindow.h"
-#include "spec/specloader.h"
-#include "terminal/terminalview.h"
-#include "workbench.h"
+#include "core/spec/specloader.h"
+#include "ui/mainwindow.h"
+#include "ui/terminal/terminalview.h"
+#include "ui/workbench.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

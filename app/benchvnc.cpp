@@ -3,9 +3,9 @@
 // tab) delivers them to the GUI thread; the figure is how many arrive per second against how
 // many the guest drew.
 #include "benchgui.h"
-#include "session/session.h"
-#include "screen/vncclient.h"
-#include "spec/specloader.h"
+#include "core/session/session.h"
+#include "core/spec/specloader.h"
+#include "ui/screen/vncclient.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>

@@ -1,7 +1,7 @@
 // vivarium-bench: the performance figures of DESIGN section 10, as a table and as JSON.
-#include "machine/testrun.h"
-#include "session/session.h"
-#include "spec/specloader.h"
+#include "core/machine/testrun.h"
+#include "core/session/session.h"
+#include "core/spec/specloader.h"
 #ifdef VIVARIUM_BENCH_GUI
 #include "benchgui.h"
 
@@ -163,10 +163,7 @@ public:
     }
 
 private:
-    void send(const QByteArray &bytes)
-    {
-        m_machine->writeShell(bytes);
-    }
+    void send(const QByteArray &bytes) { m_machine->writeShell(bytes); }
     QByteArray readLine()
     {
         std::unique_lock lock(m_mutex);

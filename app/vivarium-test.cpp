@@ -1,7 +1,7 @@
 // vivarium-test: runs a test headless (DESIGN section 7).
-#include "script/scriptengine.h"
-#include "session/session.h"
-#include "spec/specloader.h"
+#include "core/script/scriptengine.h"
+#include "core/session/session.h"
+#include "core/spec/specloader.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

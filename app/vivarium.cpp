@@ -1,5 +1,5 @@
 // vivarium: the workbench (DESIGN section 8).
-#include "mainwindow.h"
+#include "ui/mainwindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

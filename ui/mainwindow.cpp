@@ -1,12 +1,12 @@
-#include "mainwindow.h"
+#include "ui/mainwindow.h"
 
-#include "console/pythonconsole.h"
-#include "editor/scripteditor.h"
-#include "machine/machinepanel.h"
-#include "record/scriptrecorder.h"
-#include "topology/topologymenus.h"
-#include "topology/topologyview.h"
-#include "workbench.h"
+#include "ui/console/pythonconsole.h"
+#include "ui/editor/scripteditor.h"
+#include "ui/machine/machinepanel.h"
+#include "ui/record/scriptrecorder.h"
+#include "ui/topology/topologymenus.h"
+#include "ui/topology/topologyview.h"
+#include "ui/workbench.h"
 
 #include <QAction>
 #include <QCloseEvent>

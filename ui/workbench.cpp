@@ -1,6 +1,6 @@
-#include "workbench.h"
+#include "ui/workbench.h"
 
-#include "spec/specloader.h"
+#include "core/spec/specloader.h"
 
 #include <QStandardPaths>
 #include <QThreadPool>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "script/scriptengine.h"
-#include "session/session.h"
+#include "core/script/scriptengine.h"
+#include "core/session/session.h"
 
 #include <QObject>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "actionevent.h"
+#include "core/event/actionevent.h"
 
 namespace vivarium {
 

@@ -1,6 +1,6 @@
-#include "events.h"
+#include "core/event/events.h"
 
-#include "../spec/linkfields.h"
+#include "core/spec/linkfields.h"
 
 #include <QJsonArray>
 

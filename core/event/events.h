@@ -1,8 +1,8 @@
 #pragma once
 
-#include "../spec/testspec.h"
-#include "actionevent.h"
-#include "scriptresult.h"
+#include "core/event/actionevent.h"
+#include "core/event/scriptresult.h"
+#include "core/spec/testspec.h"
 
 #include <QJsonObject>
 #include <QList>

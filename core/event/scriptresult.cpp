@@ -1,4 +1,4 @@
-#include "scriptresult.h"
+#include "core/event/scriptresult.h"
 
 namespace vivarium {
 

@@ -1,4 +1,4 @@
-#include "guestartifacts.h"
+#include "core/guest/guestartifacts.h"
 
 #include <QCoreApplication>
 #include <QDir>

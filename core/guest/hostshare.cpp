@@ -1,6 +1,6 @@
-#include "hostshare.h"
+#include "core/guest/hostshare.h"
 
-#include "../network/addressing.h"
+#include "core/network/addressing.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "../spec/testspec.h"
-#include "guestartifacts.h"
+#include "core/guest/guestartifacts.h"
+#include "core/spec/testspec.h"
 
 namespace vivarium {
 

@@ -1,4 +1,4 @@
-#include "backdoorframe.h"
+#include "core/machine/backdoorframe.h"
 
 #include <QtEndian>
 

@@ -1,11 +1,11 @@
-#include "machine.h"
+#include "core/machine/machine.h"
 
-#include "../network/network.h"
-#include "../qemu/accelprobe.h"
-#include "../qemu/hosttsc.h"
-#include "../qemu/qemucommand.h"
-#include "machinelaunch.h"
-#include "machineprocess.h"
+#include "core/machine/machinelaunch.h"
+#include "core/machine/machineprocess.h"
+#include "core/network/network.h"
+#include "core/qemu/accelprobe.h"
+#include "core/qemu/hosttsc.h"
+#include "core/qemu/qemucommand.h"
 
 #include <QDateTime>
 #include <QDir>

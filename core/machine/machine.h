@@ -1,9 +1,9 @@
 #pragma once
 
-#include "../event/events.h"
-#include "../event/machineerror.h"
-#include "../guest/hostshare.h"
-#include "../spec/testspec.h"
+#include "core/event/events.h"
+#include "core/event/machineerror.h"
+#include "core/guest/hostshare.h"
+#include "core/spec/testspec.h"
 
 #include <QByteArray>
 #include <QImage>

@@ -1,8 +1,8 @@
 // The Machine methods built on the backdoor, the serial console and QMP.
-#include "../qemu/keymap.h"
-#include "../util/pngwriter.h"
-#include "machine.h"
-#include "machineprocess.h"
+#include "core/machine/machine.h"
+#include "core/machine/machineprocess.h"
+#include "core/qemu/keymap.h"
+#include "core/util/pngwriter.h"
 
 #include <QDir>
 #include <QFile>

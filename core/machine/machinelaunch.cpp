@@ -1,4 +1,4 @@
-#include "machinelaunch.h"
+#include "core/machine/machinelaunch.h"
 
 namespace vivarium {
 

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "../guest/hostshare.h"
-#include "../network/addressing.h"
-#include "../qemu/qemucommand.h"
-#include "../spec/testspec.h"
+#include "core/guest/hostshare.h"
+#include "core/network/addressing.h"
+#include "core/qemu/qemucommand.h"
+#include "core/spec/testspec.h"
 
 namespace vivarium {
 

@@ -1,8 +1,8 @@
 // Machine's network methods: block/unblock through QMP, link settings and captures through the
 // test run's Network.
-#include "../network/network.h"
-#include "../qemu/qemucommand.h"
-#include "machine.h"
+#include "core/machine/machine.h"
+#include "core/network/network.h"
+#include "core/qemu/qemucommand.h"
 
 #include <QJsonArray>
 

@@ -1,7 +1,7 @@
-#include "machineprocess.h"
+#include "core/machine/machineprocess.h"
 
-#include "../util/childprocess.h"
-#include "../util/localconnect.h"
+#include "core/util/childprocess.h"
+#include "core/util/localconnect.h"
 
 #include <QLocalSocket>
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "../network/vdeport.h"
-#include "../qemu/qmpclient.h"
-#include "backdoorframe.h"
+#include "core/machine/backdoorframe.h"
+#include "core/network/vdeport.h"
+#include "core/qemu/qmpclient.h"
 
 #include <QFile>
 #include <QObject>

@@ -1,4 +1,4 @@
-#include "testrun.h"
+#include "core/machine/testrun.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "../event/events.h"
-#include "../network/network.h"
-#include "../qemu/accelprobe.h"
-#include "../util/rundirectory.h"
-#include "machine.h"
+#include "core/event/events.h"
+#include "core/machine/machine.h"
+#include "core/network/network.h"
+#include "core/qemu/accelprobe.h"
+#include "core/util/rundirectory.h"
 
 #include <QThread>
 #include <memory>
@@ -13,7 +13,8 @@
 namespace vivarium {
 
 // Everything one run of a test needs: the private run directory, the I/O thread, the event
-// log (machines' and the network's events) and a Machine for every machine of the test. Destroying it kills every QEMU.
+// log (machines' and the network's events) and a Machine for every machine of the test. Destroying
+// it kills every QEMU.
 class TestRun {
 public:
     struct Options {

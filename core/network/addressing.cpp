@@ -1,4 +1,4 @@
-#include "addressing.h"
+#include "core/network/addressing.h"
 
 namespace vivarium {
 

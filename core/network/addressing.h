@@ -1,6 +1,6 @@
 #pragma once
 
-#include "../spec/testspec.h"
+#include "core/spec/testspec.h"
 
 #include <QList>
 #include <QString>

@@ -1,5 +1,4 @@
-#include "linkstate.h"
-
+#include "core/network/linkstate.h"
 
 namespace vivarium {
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "../event/events.h"
-#include "../spec/linkfields.h"
-#include "addressing.h"
+#include "core/event/events.h"
+#include "core/network/addressing.h"
+#include "core/spec/linkfields.h"
 
 #include <QJsonObject>
 #include <QMetaType>

@@ -1,9 +1,9 @@
-#include "network.h"
+#include "core/network/network.h"
 
-#include "../event/machineerror.h"
-#include "../util/childprocess.h"
-#include "packetcapture.h"
-#include "vdemanagement.h"
+#include "core/event/machineerror.h"
+#include "core/network/packetcapture.h"
+#include "core/network/vdemanagement.h"
+#include "core/util/childprocess.h"
 
 #include <QDeadlineTimer>
 #include <QDir>

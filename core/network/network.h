@@ -1,6 +1,6 @@
 #pragma once
 
-#include "linkstate.h"
+#include "core/network/linkstate.h"
 
 #include <QObject>
 #include <QSet>

@@ -1,4 +1,4 @@
-#include "packetcapture.h"
+#include "core/network/packetcapture.h"
 
 #include <QSocketNotifier>
 #include <QtEndian>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "vdeport.h"
+#include "core/network/vdeport.h"
 
 #include <QFile>
 #include <QObject>

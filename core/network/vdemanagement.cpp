@@ -1,4 +1,4 @@
-#include "vdemanagement.h"
+#include "core/network/vdemanagement.h"
 
 #include <QDeadlineTimer>
 #include <QFile>

@@ -1,4 +1,4 @@
-#include "vdeport.h"
+#include "core/network/vdeport.h"
 
 #include <QFile>
 #include <cerrno>

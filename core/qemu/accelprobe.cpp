@@ -1,4 +1,4 @@
-#include "accelprobe.h"
+#include "core/qemu/accelprobe.h"
 
 #include <QDeadlineTimer>
 #include <QDir>

@@ -1,4 +1,4 @@
-#include "hosttsc.h"
+#include "core/qemu/hosttsc.h"
 
 #include <QFile>
 #include <ctime>

@@ -1,4 +1,4 @@
-#include "keymap.h"
+#include "core/qemu/keymap.h"
 
 #include <QHash>
 

@@ -1,4 +1,4 @@
-#include "qemucommand.h"
+#include "core/qemu/qemucommand.h"
 
 namespace vivarium {
 

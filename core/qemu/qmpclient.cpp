@@ -1,4 +1,4 @@
-#include "qmpclient.h"
+#include "core/qemu/qmpclient.h"
 
 #include <QLocalSocket>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "qmpparser.h"
+#include "core/qemu/qmpparser.h"
 
 #include <QHash>
 #include <QObject>

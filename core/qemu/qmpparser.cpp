@@ -1,4 +1,4 @@
-#include "qmpparser.h"
+#include "core/qemu/qmpparser.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>

@@ -1,4 +1,4 @@
-#include "eventrecorder.h"
+#include "core/report/eventrecorder.h"
 
 #include <QDateTime>
 #include <QJsonDocument>

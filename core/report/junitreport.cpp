@@ -1,4 +1,4 @@
-#include "reports.h"
+#include "core/report/reports.h"
 
 #include <QFile>
 #include <QXmlStreamWriter>

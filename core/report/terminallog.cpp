@@ -1,6 +1,6 @@
-#include "terminallog.h"
+#include "core/report/terminallog.h"
 
-#include "eventrecorder.h"
+#include "core/report/eventrecorder.h"
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "../event/events.h"
+#include "core/event/events.h"
 
 #include <QObject>
 #include <cstdio>

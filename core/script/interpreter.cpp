@@ -2,13 +2,13 @@
 // each script, the line tracer that lets the engine pause and step, running a script or a
 // console entry.
 // clang-format off
-#include "pythonmodule.h"
+#include "core/script/pythonmodule.h"
 #include <frameobject.h>
 // clang-format on
 
-#include "interpreter.h"
+#include "core/script/interpreter.h"
 
-#include "scriptengine.h"
+#include "core/script/scriptengine.h"
 
 #include <QFile>
 #include <mutex>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "../event/scriptresult.h"
+#include "core/event/scriptresult.h"
 
 #include <QString>
 

@@ -1,4 +1,4 @@
-#include "machineapi.h"
+#include "core/script/machineapi.h"
 
 #include <type_traits>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "../machine/machine.h"
+#include "core/machine/machine.h"
 
 #include <QMap>
 #include <QSize>

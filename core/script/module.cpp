@@ -3,13 +3,13 @@
 // sleep). Every driver call goes through driverCall, which releases the GIL, lets the engine
 // pause before it and on its failure, and turns a MachineError into the exception scripts see.
 // clang-format off
-#include "pythonmodule.h"
+#include "core/script/pythonmodule.h"
 #include <pybind11/stl.h>
 // clang-format on
 
-#include "../network/network.h"
-#include "machineapi.h"
-#include "scriptengine.h"
+#include "core/network/network.h"
+#include "core/script/machineapi.h"
+#include "core/script/scriptengine.h"
 
 #include <QJsonDocument>
 
@@ -209,8 +209,9 @@ py::object callMethod(const std::string &machine, const std::string &name, const
         }
         return toPython(value);
     }
-    const ApiValue value = driverCall<ApiValue>(qs(machine) + QLatin1Char('.') + qs(name),
-        [&] { return method->call(*m, arguments); }, method->skipped);
+    const ApiValue value = driverCall<ApiValue>(
+        qs(machine) + QLatin1Char('.') + qs(name), [&] { return method->call(*m, arguments); },
+        method->skipped);
     return toPython(value);
 }
 

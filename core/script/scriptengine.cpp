@@ -1,6 +1,6 @@
-#include "scriptengine.h"
+#include "core/script/scriptengine.h"
 
-#include "interpreter.h"
+#include "core/script/interpreter.h"
 
 #include <QFile>
 #include <atomic>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "../event/scriptresult.h"
-#include "../machine/testrun.h"
+#include "core/event/scriptresult.h"
+#include "core/machine/testrun.h"
 
 #include <QObject>
 #include <QSet>

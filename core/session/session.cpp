@@ -1,9 +1,9 @@
-#include "session.h"
+#include "core/session/session.h"
 
-#include "../report/eventrecorder.h"
-#include "../report/reports.h"
-#include "../report/terminallog.h"
-#include "../script/scriptengine.h"
+#include "core/report/eventrecorder.h"
+#include "core/report/reports.h"
+#include "core/report/terminallog.h"
+#include "core/script/scriptengine.h"
 
 #include <QFile>
 #include <QFileInfo>

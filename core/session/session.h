@@ -1,7 +1,7 @@
 #pragma once
 
-#include "../event/events.h"
-#include "../machine/testrun.h"
+#include "core/event/events.h"
+#include "core/machine/testrun.h"
 
 #include <QObject>
 #include <QStringList>

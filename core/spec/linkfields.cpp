@@ -1,4 +1,4 @@
-#include "linkfields.h"
+#include "core/spec/linkfields.h"
 
 #include <QStringList>
 #include <cmath>

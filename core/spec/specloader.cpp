@@ -1,6 +1,6 @@
-#include "specloader.h"
+#include "core/spec/specloader.h"
 
-#include "linkfields.h"
+#include "core/spec/linkfields.h"
 
 #include <QDir>
 #include <QFile>

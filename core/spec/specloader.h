@@ -1,6 +1,6 @@
 #pragma once
 
-#include "testspec.h"
+#include "core/spec/testspec.h"
 
 #include <QStringList>
 #include <functional>

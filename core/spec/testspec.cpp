@@ -1,6 +1,6 @@
-#include "testspec.h"
+#include "core/spec/testspec.h"
 
-#include "linkfields.h"
+#include "core/spec/linkfields.h"
 
 namespace vivarium {
 

@@ -1,4 +1,4 @@
-#include "childprocess.h"
+#include "core/util/childprocess.h"
 
 #include <QProcess>
 #include <csignal>

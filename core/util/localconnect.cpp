@@ -1,4 +1,4 @@
-#include "localconnect.h"
+#include "core/util/localconnect.h"
 
 #include <QLocalSocket>
 #include <QPointer>

@@ -1,4 +1,4 @@
-#include "pngwriter.h"
+#include "core/util/pngwriter.h"
 
 #include <QFile>
 #include <QImage>

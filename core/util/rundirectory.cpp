@@ -1,4 +1,4 @@
-#include "rundirectory.h"
+#include "core/util/rundirectory.h"
 
 #include <QDir>
 #include <cstdlib>

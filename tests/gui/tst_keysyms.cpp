@@ -1,5 +1,5 @@
 // Qt keys to the X keysyms VNC sends (data-driven).
-#include "screen/keysyms.h"
+#include "ui/screen/keysyms.h"
 
 #include <QTest>
 

@@ -2,12 +2,12 @@
 // guests): the impairment dialog starts from the link's settings and applies live, to a link or
 // a whole VLAN; captures start and stop from the link's menu; a right-click on a link's line
 // asks for that link's menu.
-#include "mainwindow.h"
-#include "topology/linkdialog.h"
-#include "topology/topologymenus.h"
-#include "topology/topologymodel.h"
-#include "topology/topologyview.h"
-#include "workbench.h"
+#include "ui/mainwindow.h"
+#include "ui/topology/linkdialog.h"
+#include "ui/topology/topologymenus.h"
+#include "ui/topology/topologymodel.h"
+#include "ui/topology/topologyview.h"
+#include "ui/workbench.h"
 
 #include <QApplication>
 #include <QContextMenuEvent>

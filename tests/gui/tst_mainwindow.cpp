@@ -1,10 +1,10 @@
 // The workbench window offscreen, without booting guests: breakpoints set in the editor reach the
 // script engine, and clicking an action in the log puts the editor on its line.
-#include "console/pythonconsole.h"
-#include "editor/scripteditor.h"
-#include "mainwindow.h"
-#include "widgets/historylineedit.h"
-#include "workbench.h"
+#include "ui/console/pythonconsole.h"
+#include "ui/editor/scripteditor.h"
+#include "ui/mainwindow.h"
+#include "ui/widgets/historylineedit.h"
+#include "ui/workbench.h"
 
 #include <QApplication>
 #include <QStandardPaths>
@@ -59,7 +59,8 @@ private slots:
         // The same output directory as vivarium-test: events.jsonl, log.html, junit.xml.
         MainWindow window(writeTest("print('from the workbench')\nassert 1 == 2, 'planted'\n"));
         window.workbench()->runScript(window.editor()->text());
-        QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().contains(" — report: "), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.statusBar()->currentMessage().contains(" — report: "), 10000);
         const QString out = window.workbench()->outDir();
         const QString html = out + "/log.html";
         QVERIFY2(window.statusBar()->currentMessage().endsWith(html),

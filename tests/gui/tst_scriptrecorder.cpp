@@ -1,8 +1,8 @@
 // The recorder: key events, shell commands, serial selections and screenshots become script
 // lines; the lines are valid Python, the regexes match what was selected, and the editor puts
 // them at the cursor with the cursor line's indentation.
-#include "editor/scripteditor.h"
-#include "record/scriptrecorder.h"
+#include "ui/editor/scripteditor.h"
+#include "ui/record/scriptrecorder.h"
 
 #include <QApplication>
 #include <QKeyEvent>

@@ -1,6 +1,6 @@
 // The terminal surface over libvterm: escape sequences become the right cells and colours,
 // lines scroll into a bounded scrollback, damage is reported, keys become bytes.
-#include "terminal/terminalsurface.h"
+#include "ui/terminal/terminalsurface.h"
 
 #include <QSignalSpy>
 #include <QTest>

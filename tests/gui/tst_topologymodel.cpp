@@ -1,7 +1,7 @@
 // The topology built from a test file: the right nodes and edges, and their state following the
 // run's events.
-#include "spec/specloader.h"
-#include "topology/topologymodel.h"
+#include "core/spec/specloader.h"
+#include "ui/topology/topologymodel.h"
 
 #include <QJsonArray>
 #include <QSignalSpy>

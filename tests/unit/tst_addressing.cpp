@@ -1,7 +1,7 @@
 // The NixOS address scheme, the guest's NIC set-up, /etc/hosts, link values and the wirefilter
 // commands they become.
-#include "network/addressing.h"
-#include "network/linkstate.h"
+#include "core/network/addressing.h"
+#include "core/network/linkstate.h"
 
 #include <QSet>
 #include <QTest>

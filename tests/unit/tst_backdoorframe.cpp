@@ -1,4 +1,4 @@
-#include "machine/backdoorframe.h"
+#include "core/machine/backdoorframe.h"
 
 #include <QTest>
 

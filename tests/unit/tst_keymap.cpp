@@ -1,4 +1,4 @@
-#include "qemu/keymap.h"
+#include "core/qemu/keymap.h"
 
 #include <QTest>
 

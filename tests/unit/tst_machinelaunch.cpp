@@ -1,5 +1,5 @@
 // The pure step of Machine::start: a machine's spec and its surroundings to QEMU's launch.
-#include "machine/machinelaunch.h"
+#include "core/machine/machinelaunch.h"
 
 #include <QTest>
 
@@ -44,13 +44,12 @@ private slots:
             << tcg << QStringList { "tsc_early_khz=2400000 tsc=reliable" } << QStringList {};
         MachineLaunchInput kvm = tcg;
         kvm.accel = "kvm";
-        QTest::newRow("kvm measures its own") << kvm << QStringList {}
-                                              << QStringList { "tsc_early_khz" };
+        QTest::newRow("kvm measures its own")
+            << kvm << QStringList {} << QStringList { "tsc_early_khz" };
         MachineLaunchInput append = input();
         append.spec.append = "loglevel=7";
-        QTest::newRow("the machine's append comes last") << append
-                                                         << QStringList { "loglevel=7" }
-                                                         << QStringList {};
+        QTest::newRow("the machine's append comes last")
+            << append << QStringList { "loglevel=7" } << QStringList {};
     }
 
     void launch()

@@ -1,6 +1,6 @@
 // Screenshots: QEMU's PPM dumps are read without a general loader, and the PNG writer's files
 // read back (through Qt's libpng reader, which checks every CRC) to exactly the same pixels.
-#include "util/pngwriter.h"
+#include "core/util/pngwriter.h"
 
 #include <QPainter>
 #include <QTemporaryDir>

@@ -1,4 +1,4 @@
-#include "qemu/qemucommand.h"
+#include "core/qemu/qemucommand.h"
 
 #include <QTest>
 

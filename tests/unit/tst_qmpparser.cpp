@@ -1,4 +1,4 @@
-#include "qemu/qmpparser.h"
+#include "core/qemu/qmpparser.h"
 
 #include <QJsonDocument>
 #include <QTest>

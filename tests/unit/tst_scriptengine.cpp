@@ -1,10 +1,10 @@
 // The script engine without guests: results, failing lines, Python errors, breakpoints,
 // stepping, pausing, stopping and the global timeout. (tests/vm/tst_script drives real guests.)
-#include "machine/testrun.h"
-#include "report/eventrecorder.h"
-#include "script/machineapi.h"
-#include "script/scriptengine.h"
-#include "spec/specloader.h"
+#include "core/machine/testrun.h"
+#include "core/report/eventrecorder.h"
+#include "core/script/machineapi.h"
+#include "core/script/scriptengine.h"
+#include "core/spec/specloader.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -141,8 +141,8 @@ private slots:
         QVERIFY2(result.message.contains("missing a required argument: 'filename'"),
             qPrintable(result.message));
         result = run("idle.is_up(3)\n");
-        QVERIFY2(result.message.contains("too many positional arguments"),
-            qPrintable(result.message));
+        QVERIFY2(
+            result.message.contains("too many positional arguments"), qPrintable(result.message));
         result = run("idle.set_link(1, latency=3)\n");
         QVERIFY2(result.message.contains("unknown link setting 'latency' (known: delay_ms"),
             qPrintable(result.message));

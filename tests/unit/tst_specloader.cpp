@@ -1,4 +1,4 @@
-#include "spec/specloader.h"
+#include "core/spec/specloader.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -251,7 +251,8 @@ loss = 0.5
             << "not inf";
         QTest::newRow("dup nan link")
             << QByteArray("[machines.a]\n[[link]]\nmachine = \"a\"\nvlan = 1\ndup = -nan\n")
-            << "5:7" << "not";
+            << "5:7"
+            << "not";
         QTest::newRow("unknown link key")
             << QByteArray("[machines.a]\n[vlans.1]\nlatency = 3\n") << "3:1"
             << "unknown link key 'latency'";

@@ -1,9 +1,9 @@
 // The network layer on real vde_switch and wirefilter processes, without guests: the test joins
 // each NIC's switch the way QEMU does and sends Ethernet frames itself.
-#include "machine/machine.h"
-#include "network/network.h"
-#include "network/vdemanagement.h"
-#include "network/vdeport.h"
+#include "core/machine/machine.h"
+#include "core/network/network.h"
+#include "core/network/vdemanagement.h"
+#include "core/network/vdeport.h"
 
 #include <QElapsedTimer>
 #include <QFile>

@@ -1,7 +1,7 @@
 // Test scripts on real guests: each method family keeps the NixOS driver's semantics (return
 // values, what raises, timeouts), stop cancels a wait at once, and a failure pauses the script
 // with the machines running until the user retries or skips.
-#include "script/scriptengine.h"
+#include "core/script/scriptengine.h"
 #include "vmtestutil.h"
 
 #include <QElapsedTimer>

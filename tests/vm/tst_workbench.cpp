@@ -1,26 +1,26 @@
 // The workbench end to end on real guests, in a real X server (Xvfb): the demo runs to the end
 // from the Run button, and a failing test pauses at its line with the machine still answering
 // in its Shell tab, then passes after Retry. Saves screenshots of the window as test artifacts.
-#include "console/pythonconsole.h"
-#include "editor/scripteditor.h"
-#include "machine/machinepanel.h"
-#include "mainwindow.h"
-#include "screen/screenview.h"
-#include "terminal/terminalview.h"
-#include "topology/linkdialog.h"
-#include "topology/topologymenus.h"
+#include "ui/console/pythonconsole.h"
+#include "ui/editor/scripteditor.h"
+#include "ui/machine/machinepanel.h"
+#include "ui/mainwindow.h"
+#include "ui/screen/screenview.h"
+#include "ui/terminal/terminalview.h"
+#include "ui/topology/linkdialog.h"
+#include "ui/topology/topologymenus.h"
+#include "ui/widgets/historylineedit.h"
+#include "ui/workbench.h"
 #include "vmtestutil.h"
-#include "widgets/historylineedit.h"
-#include "workbench.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QDir>
+#include <QFileInfo>
 #include <QFrame>
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QStatusBar>
-#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "machine/testrun.h"
-#include "spec/specloader.h"
+#include "core/machine/testrun.h"
+#include "core/spec/specloader.h"
 
 #include <QString>
 

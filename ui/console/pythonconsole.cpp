@@ -1,7 +1,7 @@
-#include "pythonconsole.h"
+#include "ui/console/pythonconsole.h"
 
-#include "widgets/historylineedit.h"
-#include "workbench.h"
+#include "ui/widgets/historylineedit.h"
+#include "ui/workbench.h"
 
 #include <QFontDatabase>
 #include <QPlainTextEdit>

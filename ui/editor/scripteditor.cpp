@@ -1,4 +1,4 @@
-#include "scripteditor.h"
+#include "ui/editor/scripteditor.h"
 
 #include <QFontDatabase>
 #include <Qsci/qscilexerpython.h>

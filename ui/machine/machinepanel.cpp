@@ -1,10 +1,10 @@
-#include "machinepanel.h"
+#include "ui/machine/machinepanel.h"
 
-#include "record/scriptrecorder.h"
-#include "screen/screenview.h"
-#include "terminal/terminalview.h"
-#include "widgets/historylineedit.h"
-#include "workbench.h"
+#include "ui/record/scriptrecorder.h"
+#include "ui/screen/screenview.h"
+#include "ui/terminal/terminalview.h"
+#include "ui/widgets/historylineedit.h"
+#include "ui/workbench.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>

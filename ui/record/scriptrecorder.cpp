@@ -1,6 +1,6 @@
-#include "scriptrecorder.h"
+#include "ui/record/scriptrecorder.h"
 
-#include "qemu/keymap.h"
+#include "core/qemu/keymap.h"
 
 #include <QRegularExpression>
 

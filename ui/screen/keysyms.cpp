@@ -1,4 +1,4 @@
-#include "keysyms.h"
+#include "ui/screen/keysyms.h"
 
 #include <QHash>
 

@@ -1,7 +1,7 @@
-#include "screenview.h"
+#include "ui/screen/screenview.h"
 
-#include "keysyms.h"
-#include "vncclient.h"
+#include "ui/screen/keysyms.h"
+#include "ui/screen/vncclient.h"
 
 #include <QKeyEvent>
 #include <QPainter>

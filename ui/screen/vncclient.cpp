@@ -1,4 +1,4 @@
-#include "vncclient.h"
+#include "ui/screen/vncclient.h"
 
 #include <QDebug>
 #include <QFileInfo>

@@ -1,4 +1,4 @@
-#include "terminalsurface.h"
+#include "ui/terminal/terminalsurface.h"
 
 #include <vterm.h>
 

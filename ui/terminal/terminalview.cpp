@@ -1,4 +1,4 @@
-#include "terminalview.h"
+#include "ui/terminal/terminalview.h"
 
 #include <QApplication>
 #include <QClipboard>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "terminalsurface.h"
+#include "ui/terminal/terminalsurface.h"
 
 #include <QAbstractScrollArea>
 #include <QRegion>

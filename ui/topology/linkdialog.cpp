@@ -1,4 +1,4 @@
-#include "linkdialog.h"
+#include "ui/topology/linkdialog.h"
 
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>

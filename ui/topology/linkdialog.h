@@ -1,6 +1,6 @@
 #pragma once
 
-#include "network/linkstate.h"
+#include "core/network/linkstate.h"
 
 #include <QDialog>
 

@@ -1,7 +1,7 @@
-#include "topologymenus.h"
+#include "ui/topology/topologymenus.h"
 
-#include "linkdialog.h"
-#include "workbench.h"
+#include "ui/topology/linkdialog.h"
+#include "ui/workbench.h"
 
 #include <QApplication>
 #include <QClipboard>

@@ -1,4 +1,4 @@
-#include "topologymodel.h"
+#include "ui/topology/topologymodel.h"
 
 #include <QJsonArray>
 #include <QJsonObject>

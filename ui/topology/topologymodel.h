@@ -1,7 +1,7 @@
 #pragma once
 
-#include "network/linkstate.h"
-#include "spec/testspec.h"
+#include "core/network/linkstate.h"
+#include "core/spec/testspec.h"
 
 #include <QObject>
 #include <QPointF>

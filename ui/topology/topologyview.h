@@ -1,6 +1,6 @@
 #pragma once
 
-#include "topologymodel.h"
+#include "ui/topology/topologymodel.h"
 
 #include <QGraphicsView>
 #include <QHash>

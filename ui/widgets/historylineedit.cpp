@@ -1,4 +1,4 @@
-#include "historylineedit.h"
+#include "ui/widgets/historylineedit.h"
 
 #include <QKeyEvent>
 
