@@ -125,7 +125,7 @@ private:
     bool m_quick;
 };
 
-// The NixOS driver's protocol on the same guest, over the hvc1 shell: a bash reading commands,
+// The NixOS driver's protocol on the same guest, over the hvc0 shell: a bash reading commands,
 // each sent as `bash -c CMD | (base64 -w 0; echo)`, its status fetched in a second round trip.
 class NixosProtocol {
 public:

@@ -123,7 +123,7 @@ public:
 
 signals:
     void happened(const vivarium::Event &event);
-    // Raw bytes of a machine's serial console and of its hvc1 shell, as they come (terminals).
+    // Raw bytes of a machine's serial console and of its hvc0 shell, as they come (terminals).
     void serialBytes(const QString &machine, const QByteArray &bytes);
     void shellBytes(const QString &machine, const QByteArray &bytes);
 

@@ -60,11 +60,11 @@ QMap<QString, QByteArray> systemdUnits(const MachineSpec &m, const QString &agen
             .arg(m.name, wants.join(QLatin1Char(' ')))
             .toUtf8());
     units.insert(QStringLiteral("vivarium-backdoor.service"),
-        QStringLiteral("[Unit]\nDescription=Vivarium backdoor on hvc0\n"
+        QStringLiteral("[Unit]\nDescription=Vivarium backdoor (virtio port org.vivarium.backdoor)\n"
                        "DefaultDependencies=no\nAfter=tmp.mount systemd-journald.socket\n"
                        "Requires=tmp.mount\n"
                        "[Service]\nExecStartPre=/bin/bash /vivarium/config/prepare\n"
-                       "ExecStart=%1 /dev/hvc0\nRestart=always\nRestartSec=0.2\n"
+                       "ExecStart=%1\nRestart=always\nRestartSec=0.2\n"
                        "KillMode=process\n")
             .arg(agent)
             .toUtf8());
@@ -80,7 +80,7 @@ QMap<QString, QByteArray> systemdUnits(const MachineSpec &m, const QString &agen
             .toUtf8();
     };
     units.insert(
-        QStringLiteral("vivarium-shell.service"), shell("hvc1", "Vivarium root shell on hvc1"));
+        QStringLiteral("vivarium-shell.service"), shell("hvc0", "Vivarium root shell on hvc0"));
     units.insert(QStringLiteral("vivarium-serial-shell.service"),
         shell("ttyS0", "Vivarium root shell on the serial console"));
     units.insert(QStringLiteral("tmp.mount"),

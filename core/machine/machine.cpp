@@ -203,14 +203,29 @@ void Machine::connectProcess(MachineProcess *process)
         Qt::DirectConnection);
     QObject::connect(
         process, &MachineProcess::commandExited, process,
-        [this](quint32 id, int status) {
+        [this](quint32 id, int status, qint64 sentOut, qint64 sentErr) {
             std::lock_guard lock(m_mutex);
             auto it = m_commands.find(id);
             if (it != m_commands.end()) {
                 it->status = status;
+                it->sentOut = sentOut;
+                it->sentErr = sentErr;
                 it->done = true;
                 m_changed.notify_all();
             }
+        },
+        Qt::DirectConnection);
+    QObject::connect(
+        process, &MachineProcess::backdoorCorrupted, process,
+        [this](const QString &what) {
+            // Whatever runs now cannot be trusted: it fails, with what came instead of frames.
+            std::lock_guard lock(m_mutex);
+            for (Pending &pending : m_commands) {
+                if (pending.corrupted.isEmpty())
+                    pending.corrupted = what;
+                pending.done = true;
+            }
+            m_changed.notify_all();
         },
         Qt::DirectConnection);
     QObject::connect(
@@ -454,7 +469,7 @@ void Machine::waitForReady(double timeout)
         std::unique_lock lock(m_mutex);
         waitUntil(
             lock, [&] { return m_state == State::Ready; }, timeout,
-            QStringLiteral("the guest to come up (backdoor on hvc0)"));
+            QStringLiteral("the guest to come up (its backdoor agent)"));
     });
 }
 
@@ -468,7 +483,7 @@ CommandResult Machine::execute(const QString &command, double timeout)
 
 void Machine::resizeShell(int rows, int cols)
 {
-    runCommand(QStringLiteral("stty -F /dev/hvc1 rows %1 cols %2").arg(rows).arg(cols), 30);
+    runCommand(QStringLiteral("stty -F /dev/hvc0 rows %1 cols %2").arg(rows).arg(cols), 30);
 }
 
 CommandResult Machine::runCommand(const QString &command, double timeout)
@@ -487,7 +502,12 @@ CommandResult Machine::runCommand(const QString &command, double timeout)
     std::unique_lock lock(m_mutex);
     try {
         waitUntil(
-            lock, [&] { return m_commands.value(id).done; }, timeout,
+            lock,
+            [&] {
+                const auto it = m_commands.constFind(id);
+                return it != m_commands.cend() && it->done;
+            },
+            timeout,
             QStringLiteral("command `%1`").arg(shortened(command, 200)));
     } catch (const MachineError &e) {
         m_commands.remove(id);
@@ -500,6 +520,21 @@ CommandResult Machine::runCommand(const QString &command, double timeout)
         throw MachineError(MachineError::Kind::Dead,
             QStringLiteral("machine %1: the guest was reset while running `%2`")
                 .arg(m_spec.name, command));
+    if (!done.corrupted.isEmpty())
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("machine %1: the backdoor channel carried %2 while running `%3`; its "
+                           "output cannot be trusted")
+                .arg(m_spec.name, done.corrupted, shortened(command, 200)));
+    // The agent counts what it sent: output is returned byte for byte or the call fails.
+    if (done.sentOut != done.out.size() || done.sentErr != done.err.size())
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("machine %1: output of `%2` was lost on the way: the guest sent %3 "
+                           "bytes of stdout and %4 of stderr, %5 and %6 arrived")
+                .arg(m_spec.name, shortened(command, 200))
+                .arg(done.sentOut)
+                .arg(done.sentErr)
+                .arg(done.out.size())
+                .arg(done.err.size()));
     return CommandResult { done.status, done.out, done.err };
 }
 

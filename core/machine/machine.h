@@ -83,11 +83,11 @@ public:
     QString waitForConsoleText(const QString &regex, double timeout = defaultTimeout);
     QString getConsoleLog() const;
     void sendConsole(const QString &text);
-    // Raw bytes to the serial console and to the hvc1 shell, not reported as actions (what a
+    // Raw bytes to the serial console and to the hvc0 shell, not reported as actions (what a
     // user types into the workbench's terminals). Nothing happens while QEMU is not running.
     void writeSerial(const QByteArray &bytes);
     void writeShell(const QByteArray &bytes);
-    // The hvc1 shell's terminal size (the shell gets SIGWINCH), set over the backdoor so nothing
+    // The hvc0 shell's terminal size (the shell gets SIGWINCH), set over the backdoor so nothing
     // shows in the shell; not reported as an action. Waits for the machine to be ready.
     void resizeShell(int rows, int cols);
     void shutdown(double timeout = defaultTimeout);
@@ -130,6 +130,9 @@ private:
         int status = 0;
         bool done = false;
         bool reset = false; // the guest was reset or powered off before the command ended
+        // What the agent says it sent (-1: not told); a difference means output was lost.
+        qint64 sentOut = -1, sentErr = -1;
+        QString corrupted; // the channel carried bytes that were not frames meanwhile
     };
     // Runs body as one reported action: started and finished events with timing and result.
     void action(

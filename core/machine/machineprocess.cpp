@@ -38,7 +38,7 @@ void MachineProcess::start()
     for (const QString &path : { m_qmpPath, m_serialPath, m_backdoorPath, m_shellPath })
         QFile::remove(path);
     m_failed = false;
-    m_decoder = {};
+    m_decoder = BackdoorDecoder();
     m_stderrTail.clear();
     m_serialLog.open(QIODevice::WriteOnly | QIODevice::Append);
     m_qemuLog.open(QIODevice::WriteOnly | QIODevice::Append);
@@ -130,8 +130,13 @@ void MachineProcess::connectSockets()
                 return;
             }
             m_qmp = new QmpClient(this);
-            connect(m_qmp, &QmpClient::event, this,
-                [this](const QmpMessage &m) { emit qmpEvent(m.event, m.data); });
+            connect(m_qmp, &QmpClient::event, this, [this](const QmpMessage &m) {
+                // A reset ends the agent wherever it was, mid-frame too: the new one starts
+                // afresh.
+                if (m.event == QLatin1String("RESET"))
+                    m_decoder = BackdoorDecoder();
+                emit qmpEvent(m.event, m.data);
+            });
             m_qmp->attach(qmpSocket);
             // QMP's socket is created last: the others exist now.
             m_serial = new QLocalSocket(this);
@@ -170,6 +175,8 @@ void MachineProcess::connectSockets()
 void MachineProcess::onBackdoorData()
 {
     const QList<BackdoorFrame> frames = m_decoder.feed(m_backdoor->readAll());
+    if (const QString corruption = m_decoder.takeCorruption(); !corruption.isEmpty())
+        emit backdoorCorrupted(corruption);
     for (const BackdoorFrame &frame : frames) {
         switch (frame.type) {
         case BackdoorFrame::Ready:
@@ -180,7 +187,8 @@ void MachineProcess::onBackdoorData()
             emit commandOutput(frame.id, frame.type == BackdoorFrame::Stderr, frame.payload);
             break;
         case BackdoorFrame::Exit:
-            emit commandExited(frame.id, frame.exitStatus());
+            emit commandExited(
+                frame.id, frame.exitStatus(), frame.exitStdoutBytes(), frame.exitStderrBytes());
             break;
         default:
             break;

@@ -49,7 +49,10 @@ signals:
     void started();
     void backdoorReady();
     void commandOutput(quint32 id, bool isStderr, const QByteArray &bytes);
-    void commandExited(quint32 id, int status);
+    // The agent's counts of what it sent of the command's stdout and stderr.
+    void commandExited(quint32 id, int status, qint64 stdoutBytes, qint64 stderrBytes);
+    // The backdoor carried bytes that are not frames (what they were, for the message).
+    void backdoorCorrupted(const QString &what);
     void serialData(const QByteArray &bytes);
     void shellData(const QByteArray &bytes);
     void qmpEvent(const QString &name, const QJsonObject &data);

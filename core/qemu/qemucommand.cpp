@@ -59,7 +59,9 @@ QStringList qemuArguments(const QemuLaunch &l)
         QStringLiteral("-chardev"),
         socketChardev(QStringLiteral("backdoor"), escaped(l.backdoorSocket)),
         QStringLiteral("-device"),
-        QStringLiteral("virtconsole,chardev=backdoor"),
+        // A plain port, not a console: QEMU throttles it while the host side is not reading
+        // where it drops a console's data; and the guest can open it only once (the agent).
+        QStringLiteral("virtserialport,chardev=backdoor,name=org.vivarium.backdoor"),
         QStringLiteral("-chardev"),
         socketChardev(QStringLiteral("shell"), escaped(l.shellSocket)),
         QStringLiteral("-device"),

@@ -169,7 +169,8 @@ py::object toPython(const ApiValue &value)
         py::object operator()(const QString &s) const { return py::str(ss(s)); }
         py::object operator()(const CommandResult &r) const
         {
-            return py::make_tuple(r.status, py::str(r.stdoutBytes.toStdString()));
+            // As succeed's text: bytes that are not UTF-8 become U+FFFD, never an error.
+            return py::make_tuple(r.status, py::str(ss(QString::fromUtf8(r.stdoutBytes))));
         }
         py::object operator()(const QMap<QString, QString> &map) const
         {

@@ -44,12 +44,13 @@ std::unique_ptr<Session> Session::create(
 
 Session::~Session()
 {
-    // The script first (its calls return at once), then the machines, then the rest.
+    // The script first (its calls return at once), then the readers of events (the run's
+    // reports are written: killing the machines is not part of them), then the machines.
     m_engine->stop();
     m_engine.reset();
-    m_run->crashAll();
     m_terminal.reset();
     m_recorder.reset();
+    m_run->crashAll();
     m_run.reset();
 }
 

@@ -135,6 +135,9 @@ alpha.send_monitor_command("stop")
 event = alpha.wait_for_qmp_event(lambda e: e["event"] == "STOP", timeout=30)
 assert event["event"] == "STOP" and "seconds" in event["timestamp"], event
 alpha.send_monitor_command("cont")
+status, text = alpha.execute("printf 'a\\377b'")
+assert (status, text) == (0, "a\ufffdb"), (status, text)
+assert alpha.succeed("printf 'a\\377b'") == "a\ufffdb"
 try:
     alpha.get_screen_size()
     raise AssertionError("a size without a screen")

@@ -14,7 +14,7 @@ class TerminalSurface;
 class TerminalView;
 class Workbench;
 
-// One machine's consoles: Serial and Shell terminals (the serial console and the hvc1 root
+// One machine's consoles: Serial and Shell terminals (the serial console and the hvc0 root
 // shell), and the QEMU monitor (HMP commands with history). Bytes come from and go to the
 // Workbench; the panel never touches a socket.
 class MachinePanel : public QTabWidget {

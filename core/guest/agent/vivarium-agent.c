@@ -1,14 +1,21 @@
 /*
  * vivarium-agent: the backdoor inside every host-share guest.
  *
- * Runs on a virtio console (hvc0) in raw mode and keeps one bash alive, so a command costs one
- * round trip and one fork. Frames in both directions are
- *   'V' 'V' type flags  id:u32le  length:u32le  payload[length]
+ * Runs on a virtio serial port (named org.vivarium.backdoor; not a console: QEMU throttles a
+ * plain port when the host side is slow, where it drops a console's data) and keeps one bash
+ * alive, so a command costs one round trip and one fork. The port can be open only once, and
+ * the agent holds it (close-on-exec): no other program in the guest can write frames to it.
+ * Frames in both directions are
+ *   'V' 'V' type flags  id:u32le  length:u32le  headerCrc:u32le  payloadCrc:u32le  payload
+ * with CRC-32 (zlib's) over the first 12 bytes and over the payload: a frame that fails either
+ * is not a frame, and the reader resynchronises on the next one that passes.
  * Host to guest: 'C' run the payload as a bash command, 'K' kill the running command.
  * Guest to host: 'R' ready (payload: version), 'O' stdout bytes, 'E' stderr bytes,
- *                'X' exit (payload: status as i32le; 128+N for signal N).
+ *                'X' exit (payload: status i32le, 128+N for signal N; then the command's stdout
+ *                and stderr byte counts as u64le, so the host can tell that nothing was lost).
  * The command text goes to bash as NUL-terminated data and is eval'ed, so a syntax error in it
- * is that command's failure, never the protocol's.
+ * is that command's failure, never the protocol's. The command runs without the status
+ * descriptor (5), so it cannot report a status of its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,17 +30,16 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
-enum { HeaderSize = 12, MaxPayload = 64 * 1024 * 1024 };
+enum { HeaderSize = 20, MaxPayload = 64 * 1024 * 1024 };
+static const char portName[] = "org.vivarium.backdoor";
 
 /* Commands run in the one shell, without a subshell: a fork costs ~9 ms under TCG. `cd` and
- * shell options are reset after each command; `exit` ends the shell, whose EXIT trap still
- * reports the status, and the agent starts a new one. */
+ * shell options are reset after each command; `exit N` (or exec) ends the shell: the agent
+ * reports the shell's own exit status as the command's and starts a new one. */
 static const char shellSetup[] =
-    "trap 'echo $? exit >&5' EXIT\n"
-    "__vv_run() { IFS= read -r -d '' __vv_cmd; eval \"$__vv_cmd\" </dev/null; }\n"
+    "__vv_run() { IFS= read -r -d '' __vv_cmd; eval \"$__vv_cmd\" </dev/null 5>&-; }\n"
     "_() { __vv_run; echo $? >&5; builtin cd /; set +euxo pipefail; }\n";
 /* bash reads a pipe one byte at a time, and each read is a syscall: keep this line short. */
 static const char runLine[] = "_\n";
@@ -81,14 +87,84 @@ static uint32_t getU32(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static void putU64(unsigned char *p, uint64_t v)
+{
+    putU32(p, (uint32_t)v);
+    putU32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* CRC-32 as zlib computes it (reflected, polynomial 0xEDB88320). */
+static uint32_t crc32(const void *data, size_t size)
+{
+    static uint32_t table[256];
+    if (!table[1]) {
+        for (uint32_t i = 0; i < 256; ++i) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; ++k)
+                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+    }
+    const unsigned char *p = data;
+    uint32_t c = 0xFFFFFFFFu;
+    while (size-- > 0)
+        c = table[(c ^ *p++) & 0xff] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
 static void sendFrame(char type, uint32_t id, const void *payload, uint32_t size)
 {
     unsigned char header[HeaderSize] = { 'V', 'V', (unsigned char)type, 0 };
     putU32(header + 4, id);
     putU32(header + 8, size);
+    putU32(header + 12, crc32(header, 12));
+    putU32(header + 16, crc32(payload, size));
     writeAll(tty, header, sizeof header);
     if (size > 0)
         writeAll(tty, payload, size);
+}
+
+/* The counts of the running command's output, reported with its exit. */
+static uint64_t sentOut, sentErr;
+
+static void sendExit(uint32_t id, int32_t status)
+{
+    unsigned char payload[20];
+    putU32(payload, (uint32_t)status);
+    putU64(payload + 4, sentOut);
+    putU64(payload + 12, sentErr);
+    sendFrame('X', id, payload, sizeof payload);
+}
+
+/* The device of the virtio port with this name (/dev/vportNpM), waiting a while for the
+   kernel to create it. */
+static int openPort(const char *name)
+{
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        for (int dev = 0; dev < 4; ++dev) {
+            for (int port = 0; port < 8; ++port) {
+                char path[96];
+                snprintf(path, sizeof path, "/sys/class/virtio-ports/vport%dp%d/name", dev, port);
+                FILE *file = fopen(path, "r");
+                if (!file)
+                    continue;
+                char found[64] = "";
+                if (!fgets(found, sizeof found, file))
+                    found[0] = 0;
+                fclose(file);
+                found[strcspn(found, "\n")] = 0;
+                if (strcmp(found, name) != 0)
+                    continue;
+                snprintf(path, sizeof path, "/dev/vport%dp%d", dev, port);
+                int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+                if (fd >= 0)
+                    return fd;
+            }
+        }
+        usleep(50000);
+    }
+    fprintf(stderr, "vivarium-agent: no virtio port named %s\n", name);
+    exit(1);
 }
 
 static void startShell(void)
@@ -146,8 +222,10 @@ static int forward(int fd, char type, uint32_t id, int send)
     for (;;) {
         ssize_t n = read(fd, buffer, sizeof buffer);
         if (n > 0) {
-            if (send)
+            if (send) {
                 sendFrame(type, id, buffer, (uint32_t)n);
+                *(type == 'O' ? &sentOut : &sentErr) += (uint64_t)n;
+            }
             continue;
         }
         if (n == 0)
@@ -211,25 +289,18 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--early-init") == 0)
         return earlyInit(argv[2]);
-    if (argc != 2) {
-        fprintf(stderr, "usage: vivarium-agent TTY | vivarium-agent --early-init HOSTNAME\n");
+    if (argc != 1) {
+        fprintf(stderr, "usage: vivarium-agent | vivarium-agent --early-init HOSTNAME\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_DFL);
-    tty = open(argv[1], O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (tty < 0)
-        die(argv[1]);
-    struct termios mode;
-    if (tcgetattr(tty, &mode) == 0) {
-        cfmakeraw(&mode);
-        tcsetattr(tty, TCSANOW, &mode);
-    }
+    tty = openPort(portName);
     setenv("HOME", "/root", 1);
     setenv("USER", "root", 1);
     setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
     startShell();
-    static const char version[] = "vivarium-agent 1";
+    static const char version[] = "vivarium-agent 2";
     sendFrame('R', 0, version, sizeof version - 1);
 
     unsigned char *input = malloc(HeaderSize + MaxPayload);
@@ -259,12 +330,20 @@ int main(int argc, char **argv)
             ssize_t n = read(shellStatus, statusText + statusLength,
                              sizeof statusText - 1 - statusLength);
             if (n <= 0) {
-                /* The shell died (exec, exit in a weird place): report and start a new one. */
+                /* The shell ended (exit N, exec): its status is the command's. The output it
+                   wrote before it went is still in the pipes. */
+                forward(shellOut, 'O', runningId, running);
+                forward(shellErr, 'E', runningId, running);
+                int status = 255;
+                int how = 0;
+                if (waitpid(shell, &how, 0) == shell)
+                    status = WIFEXITED(how) ? WEXITSTATUS(how) : 128 + WTERMSIG(how);
+                kill(-shell, SIGKILL); /* what it left in its group goes with it, as before */
+                shell = -1;
                 stopShell();
                 startShell();
                 if (running) {
-                    int32_t status = 255;
-                    sendFrame('X', runningId, &status, 4);
+                    sendExit(runningId, status);
                     running = 0;
                 }
                 statusLength = 0;
@@ -273,21 +352,13 @@ int main(int argc, char **argv)
                 char *newline = memchr(statusText, '\n', statusLength);
                 if (newline) {
                     *newline = 0;
-                    int exited = strstr(statusText, " exit") != NULL;
                     forward(shellOut, 'O', runningId, running);
                     forward(shellErr, 'E', runningId, running);
                     if (running) {
-                        int32_t status = atoi(statusText);
-                        unsigned char le[4];
-                        putU32(le, (uint32_t)status);
-                        sendFrame('X', runningId, le, 4);
+                        sendExit(runningId, atoi(statusText));
                         running = 0;
                     }
                     statusLength = 0;
-                    if (exited) {
-                        stopShell();
-                        startShell();
-                    }
                 }
             }
         }
@@ -304,12 +375,14 @@ int main(int argc, char **argv)
         }
         have += (size_t)n;
         for (;;) {
-            /* Resynchronise on the magic if the stream ever carries anything else. */
+            /* A frame starts with the magic and a header whose CRC holds; anything else is
+               skipped a byte at a time until one does. */
             size_t skip = 0;
-            while (skip + 1 < have && !(input[skip] == 'V' && input[skip + 1] == 'V'))
+            while (skip + HeaderSize <= have
+                && !(input[skip] == 'V' && input[skip + 1] == 'V'
+                    && getU32(input + skip + 12) == crc32(input + skip, 12)
+                    && getU32(input + skip + 8) <= MaxPayload))
                 ++skip;
-            if (skip > 0 && skip + 1 >= have && input[have - 1] != 'V')
-                skip = have;
             if (skip > 0) {
                 memmove(input, input + skip, have - skip);
                 have -= skip;
@@ -317,18 +390,19 @@ int main(int argc, char **argv)
             if (have < HeaderSize)
                 break;
             uint32_t length = getU32(input + 8);
-            if (length > MaxPayload) {
-                memmove(input, input + 2, have - 2);
-                have -= 2;
-                continue;
-            }
             if (have < HeaderSize + length)
                 break;
+            if (getU32(input + 16) != crc32(input + HeaderSize, length)) {
+                memmove(input, input + 1, have - 1);
+                have -= 1;
+                continue;
+            }
             char type = (char)input[2];
             uint32_t id = getU32(input + 4);
             if (type == 'C' && !running) {
                 forward(shellOut, 'O', 0, 0);
                 forward(shellErr, 'E', 0, 0);
+                sentOut = sentErr = 0;
                 running = 1;
                 runningId = id;
                 writeAll(shellIn, runLine, sizeof runLine - 1);
@@ -337,9 +411,7 @@ int main(int argc, char **argv)
             } else if (type == 'K' && running && id == runningId) {
                 stopShell();
                 startShell();
-                unsigned char le[4];
-                putU32(le, 128 + SIGKILL);
-                sendFrame('X', runningId, le, 4);
+                sendExit(runningId, 128 + SIGKILL);
                 running = 0;
                 statusLength = 0;
             }
