@@ -2,17 +2,59 @@
 #include "core/script/scriptengine.h"
 #include "core/session/session.h"
 #include "core/spec/specloader.h"
+#include "core/util/rundirectory.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <atomic>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <pthread.h>
+#include <thread>
 
 using namespace vivarium;
 
 namespace {
 
-enum ExitCode { Passed = 0, TestFailed = 1, BadInput = 2, Environment = 3 };
+// 128 + N: stopped by signal N (SIGINT 130, SIGTERM 143, SIGHUP 129), as shells report it.
+enum ExitCode { Passed = 0, TestFailed = 1, BadInput = 2, Environment = 3, Signalled = 128 };
+
+std::atomic<Session *> g_session { nullptr };
+std::atomic<int> g_signal { 0 };
+
+// SIGINT, SIGTERM and SIGHUP are blocked in every thread (the mask is inherited) and taken by
+// one thread with sigwait: a signal stops the run as the Stop button does, so the machines are
+// killed, every report is written and the run directory removed, instead of the process dying
+// where it stood.
+sigset_t stopSignals()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    return set;
+}
+
+void watchSignals()
+{
+    std::thread([] {
+        const sigset_t set = stopSignals();
+        for (;;) {
+            int signal = 0;
+            if (sigwait(&set, &signal) != 0)
+                continue;
+            if (g_signal.exchange(signal) != 0)
+                continue; // one interruption is enough; it is under way
+            Session *session = g_session.load();
+            if (!session)
+                std::_Exit(Signalled + signal); // nothing started yet: nothing to clean up
+            session->interrupt(QString::fromLatin1(sigabbrev_np(signal)).prepend(QStringLiteral("SIG")));
+        }
+    }).detach();
+}
 
 void say(const QString &line)
 {
@@ -29,13 +71,17 @@ void complain(const QString &line)
 
 int main(int argc, char **argv)
 {
+    const sigset_t blocked = stopSignals();
+    pthread_sigmask(SIG_BLOCK, &blocked, nullptr); // before any thread exists
+    watchSignals();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("vivarium-test"));
     QCoreApplication::setApplicationVersion(QStringLiteral(VIVARIUM_VERSION));
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Runs a Vivarium test headless.\n"
-        "Exit status: 0 passed, 1 test failed, 2 bad test file or usage, 3 environment."));
+        "Exit status: 0 passed, 1 test failed, 2 bad test file or usage, 3 environment,\n"
+        "128+N stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP)."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption outDir({ QStringLiteral("o"), QStringLiteral("output") },
@@ -52,7 +98,12 @@ int main(int argc, char **argv)
     const QCommandLineOption junit(QStringLiteral("junit-xml"),
         QStringLiteral("Where to write the JUnit report (default: OUTPUT/junit.xml)."),
         QStringLiteral("FILE"));
-    parser.addOptions({ outDir, keep, accel, timeout, interactive, junit });
+    const QCommandLineOption clean(QStringLiteral("clean"),
+        QStringLiteral("Remove run directories left by runs that were killed, then exit."));
+    const QCommandLineOption reportFrom(QStringLiteral("report-from"),
+        QStringLiteral("Write log.html and junit.xml again from DIR/events.jsonl, then exit."),
+        QStringLiteral("DIR"));
+    parser.addOptions({ outDir, keep, accel, timeout, interactive, junit, clean, reportFrom });
     parser.addPositionalArgument(QStringLiteral("TEST.toml"), QStringLiteral("The test file."));
     if (!parser.parse(app.arguments())) {
         complain(QStringLiteral("vivarium-test: ") + parser.errorText());
@@ -62,6 +113,26 @@ int main(int argc, char **argv)
         parser.showHelp(0);
     if (parser.isSet(QStringLiteral("version")))
         parser.showVersion();
+    if (parser.isSet(clean)) {
+        const QStringList removed = RunDirectory::removeStale();
+        for (const QString &path : removed)
+            say(QStringLiteral("vivarium-test: removed %1").arg(path));
+        say(QStringLiteral("vivarium-test: %1 stale run directories removed from %2")
+                .arg(removed.size())
+                .arg(RunDirectory::base()));
+        return Passed;
+    }
+    if (parser.isSet(reportFrom)) {
+        ScriptResult result;
+        const QStringList problems = Session::rebuildReports(parser.value(reportFrom), &result);
+        for (const QString &problem : problems)
+            complain(QStringLiteral("vivarium-test: ") + problem);
+        if (!problems.isEmpty())
+            return BadInput;
+        say(QStringLiteral("vivarium-test: %1/log.html and junit.xml written (%2)")
+                .arg(parser.value(reportFrom), ScriptResult::outcomeName(result.outcome)));
+        return Passed;
+    }
     if (parser.positionalArguments().size() != 1) {
         complain(QStringLiteral("vivarium-test: give one test file (see --help)"));
         return BadInput;
@@ -106,6 +177,7 @@ int main(int argc, char **argv)
         return Environment;
     }
     TestRun *run = session->run();
+    g_session = session.get();
     say(QStringLiteral("vivarium-test: %1 (%2 machines), accelerator %3 (%4), output in %5")
             .arg(spec->name)
             .arg(spec->machines.size())
@@ -118,9 +190,10 @@ int main(int argc, char **argv)
         complain(QStringLiteral("vivarium-test: ") + error);
         return BadInput;
     }
-    const ScriptResult result = session->engine()->wait();
+    ScriptResult result = session->engine()->wait();
     for (const QString &problem : session->finish(result))
         complain(QStringLiteral("vivarium-test: ") + problem);
+    const int signal = result.outcome == ScriptResult::Outcome::Stopped ? g_signal.load() : 0;
     const double seconds = double(clock.elapsed()) / 1000.0;
     if (options.keepMachineState)
         say(QStringLiteral("vivarium-test: machine state kept in %1").arg(run->runDir()));
@@ -137,5 +210,11 @@ int main(int argc, char **argv)
                  .arg(spec->name, ScriptResult::outcomeName(result.outcome).toUpper())
                  .arg(seconds, 0, 'f', 1)
                  .arg(where, result.message, session->reportPath()));
+    if (signal != 0) {
+        // The machines and the run directory go before the exit, as for any end.
+        g_session = nullptr;
+        session.reset();
+        return Signalled + signal;
+    }
     return TestFailed;
 }

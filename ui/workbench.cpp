@@ -94,8 +94,9 @@ void Workbench::onScriptFinished(const ScriptResult &result)
 {
     if (!m_session)
         return;
-    const QStringList problems = m_session->finish(result);
-    emit scriptFinished(result);
+    ScriptResult concluded = result;
+    const QStringList problems = m_session->finish(concluded);
+    emit scriptFinished(concluded);
     if (!problems.isEmpty())
         emit message(problems.join(QLatin1Char('\n')));
     else

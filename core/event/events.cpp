@@ -24,6 +24,18 @@ int integer(const QJsonObject &o, const char *key)
     return o.value(QLatin1String(key)).toInt();
 }
 
+template<> struct Kind<RunStarted> {
+    static constexpr const char *name = "run_started";
+    static QJsonObject json(const RunStarted &e)
+    {
+        return { { QStringLiteral("test"), e.test }, { QStringLiteral("script"), e.scriptFile },
+            { QStringLiteral("output"), e.outDir } };
+    }
+    static RunStarted read(const QJsonObject &o)
+    {
+        return { str(o, "test"), str(o, "script"), str(o, "output") };
+    }
+};
 template<> struct Kind<ActionStarted> {
     static constexpr const char *name = "action_started";
     static QJsonObject json(const ActionStarted &e) { return e.action.toJson(); }

@@ -18,6 +18,12 @@
 // back. A new kind of event is a struct here, a case in events.cpp, and the readers that care.
 namespace vivarium::event {
 
+// A script run begins: what the reports are about (so they can be rebuilt from events.jsonl).
+struct RunStarted {
+    QString test;
+    QString scriptFile;
+    QString outDir;
+};
 struct ActionStarted {
     ActionEvent action;
 };
@@ -91,7 +97,7 @@ struct Finished {
 
 namespace vivarium {
 
-using Event = std::variant<event::ActionStarted, event::ActionFinished, event::MachineState,
+using Event = std::variant<event::RunStarted, event::ActionStarted, event::ActionFinished, event::MachineState,
     event::ConsoleLine, event::Log, event::SubtestStarted, event::SubtestFinished,
     event::LinkChanged, event::VlanChanged, event::NetworkFailed, event::ScriptPaused,
     event::ScriptResumed, event::SerialStdout, event::Finished>;

@@ -15,6 +15,8 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
             "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
         return nullptr;
     }
+    // Directories of runs whose process was killed (SIGKILL cannot be caught) go first.
+    RunDirectory::removeStale();
     std::unique_ptr<TestRun> run(new TestRun);
     if (!run->m_runDir.isValid()) {
         *error = QStringLiteral("cannot create a private run directory (set VIVARIUM_RUN_DIR)");

@@ -96,7 +96,8 @@ void TerminalLog::print(const RecordedEvent &recorded)
         const QString traceback = end->result.traceback.trimmed();
         const bool driverError = traceback.contains(QLatin1String("\nvivarium.MachineError: "))
             || traceback.contains(QLatin1String("\nvivarium.Timeout: "));
-        if (!end->result.passed() && !traceback.isEmpty() && !driverError)
+        const bool stopped = end->result.outcome == ScriptResult::Outcome::Stopped;
+        if (!end->result.passed() && !stopped && !traceback.isEmpty() && !driverError)
             for (const QString &l : traceback.split(QLatin1Char('\n')))
                 line(l, red);
     }

@@ -74,7 +74,21 @@ void Session::begin(const QString &source, const QString &file)
 {
     m_source = source;
     m_sourceFile = file;
+    {
+        std::lock_guard lock(m_mutex);
+        m_interruption.clear();
+    }
     m_recorder->restart();
+    events()->post(event::RunStarted { spec().name, file, outDir() });
+}
+
+void Session::interrupt(const QString &why)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_interruption = why;
+    }
+    m_engine->stop();
 }
 
 bool Session::startTestScript(QString *error)
@@ -108,18 +122,62 @@ void Session::startInteractive()
 
 ScriptResult Session::wait()
 {
-    const ScriptResult result = m_engine->wait();
+    ScriptResult result = m_engine->wait();
     finish(result);
     return result;
 }
 
-QStringList Session::finish(const ScriptResult &result)
+QStringList Session::finish(ScriptResult &result)
 {
+    QString interruption;
+    {
+        std::lock_guard lock(m_mutex);
+        interruption = m_interruption;
+    }
+    if (!interruption.isEmpty() && result.outcome == ScriptResult::Outcome::Stopped)
+        result.message = QStringLiteral("interrupted by %1").arg(interruption); // at file:line
     events()->post(event::Finished { result });
     const ReportInput report { spec().name, m_sourceFile, m_source, m_recorder->events(), result };
     QStringList problems;
     for (const QString &problem :
         { writeJunit(junitPath(), report), writeHtmlReport(reportPath(), report) }) {
+        if (!problem.isEmpty())
+            problems << problem;
+    }
+    return problems;
+}
+
+QStringList Session::rebuildReports(const QString &outDir, ScriptResult *result)
+{
+    QString error;
+    const QList<RecordedEvent> events
+        = EventRecorder::read(outDir + QStringLiteral("/events.jsonl"), &error);
+    if (!error.isEmpty())
+        return { error };
+    ReportInput report;
+    report.result.outcome = ScriptResult::Outcome::Failed;
+    report.result.message
+        = QStringLiteral("the run did not finish (its process was killed before it could say how "
+                         "it ended)");
+    for (const RecordedEvent &e : events) {
+        if (const auto *started = std::get_if<event::RunStarted>(&e.event)) {
+            report.testName = started->test;
+            report.scriptFile = started->scriptFile;
+        } else if (const auto *finished = std::get_if<event::Finished>(&e.event)) {
+            report.result = finished->result;
+        }
+    }
+    if (report.testName.isEmpty())
+        return { QStringLiteral("%1/events.jsonl does not say which test ran (no run_started)")
+                     .arg(outDir) };
+    QFile script(report.scriptFile);
+    if (script.open(QIODevice::ReadOnly))
+        report.scriptSource = QString::fromUtf8(script.readAll());
+    report.events = events;
+    *result = report.result;
+    QStringList problems;
+    for (const QString &problem : { writeJunit(outDir + QStringLiteral("/junit.xml"), report),
+             writeHtmlReport(outDir + QStringLiteral("/log.html"), report) }) {
         if (!problem.isEmpty())
             problems << problem;
     }

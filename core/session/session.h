@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QStringList>
 #include <memory>
+#include <mutex>
 
 namespace vivarium {
 
@@ -60,8 +61,16 @@ public:
     // Blocks until the script ended, then finish()es; returns how it ended.
     ScriptResult wait();
     // Records the end and writes junit.xml and log.html for the last script; returns the
-    // problems writing them (none: empty). The workbench calls it when the engine finished.
-    QStringList finish(const ScriptResult &result);
+    // problems writing them (none: empty). The workbench calls it when the engine finished. A
+    // run stopped by interrupt() says so in result.
+    QStringList finish(ScriptResult &result);
+    // Ends the running script at once, as Stop does, for a signal (why: "SIGTERM"); the result
+    // and the reports say "interrupted by SIGTERM" with the line it was at. Thread-safe.
+    void interrupt(const QString &why);
+
+    // Writes log.html and junit.xml of a run again from its events.jsonl (a run that was
+    // killed has none: its result says it did not finish). Returns the problems, or empty.
+    static QStringList rebuildReports(const QString &outDir, ScriptResult *result);
 
 private:
     Session() = default;
@@ -72,6 +81,8 @@ private:
     std::unique_ptr<EventRecorder> m_recorder;
     std::unique_ptr<TerminalLog> m_terminal;
     std::unique_ptr<ScriptEngine> m_engine;
+    mutable std::mutex m_mutex;
+    QString m_interruption; // why interrupt() stopped the run, or empty
     QString m_source; // the last script's text and file, for log.html
     QString m_sourceFile;
 };

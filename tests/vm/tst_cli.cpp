@@ -3,6 +3,8 @@
 #include "vmtestutil.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -10,6 +12,8 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+#include <csignal>
+#include <cstring>
 
 class TestCli : public QObject {
     Q_OBJECT
@@ -52,7 +56,109 @@ private:
         return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
     }
 
+    // Starts vivarium-test on a script that boots one machine and then waits in a command, with
+    // run directories under runDir; returns once the machine is up.
+    void startWaitingRun(QProcess &process, const QString &runDir, const QString &out)
+    {
+        const QString test = writeTest("waits", "[machines.m]\n",
+            "m.start()\nm.wait_for_ready()\nprint('machine-is-up')\nm.succeed('sleep 600')\n");
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("VIVARIUM_RUN_DIR", runDir);
+        process.setProcessEnvironment(env);
+        process.setProcessChannelMode(QProcess::MergedChannels);
+        process.start(QCoreApplication::applicationDirPath() + "/../../app/vivarium-test",
+            { "-o", out, test });
+        QVERIFY(process.waitForStarted());
+        QByteArray seen;
+        QElapsedTimer clock;
+        clock.start();
+        while (!seen.contains("machine-is-up") && clock.elapsed() < 120000) {
+            process.waitForReadyRead(1000);
+            seen += process.readAll();
+        }
+        QVERIFY2(seen.contains("machine-is-up"), seen.constData());
+        QCOMPARE(QDir(runDir).entryList({ "vivarium-*" }, QDir::Dirs).size(), 1);
+    }
+
+    static int qemuProcessesUnder(const QString &runDir)
+    {
+        int count = 0;
+        for (const QString &pid : QDir("/proc").entryList(QDir::Dirs)) {
+            if (readAll("/proc/" + pid + "/cmdline").contains(runDir.toUtf8()))
+                ++count;
+        }
+        return count;
+    }
+
 private slots:
+    void signalsStopTheRunAndKeepTheReports_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::newRow("SIGINT") << SIGINT;
+        QTest::newRow("SIGTERM") << SIGTERM;
+        QTest::newRow("SIGHUP") << SIGHUP;
+    }
+
+    void signalsStopTheRunAndKeepTheReports()
+    {
+        QFETCH(int, signal);
+        QTemporaryDir runDir;
+        const QString out = m_dir.filePath(QString("signal-%1").arg(signal));
+        QProcess process;
+        startWaitingRun(process, runDir.path(), out);
+        QElapsedTimer clock;
+        clock.start();
+        ::kill(pid_t(process.processId()), signal);
+        QVERIFY(process.waitForFinished(30000));
+        // At once (the running command is cancelled, not waited for), with 128 + N.
+        QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(process.exitCode(), 128 + signal);
+        const QString name = QString("SIG") + sigabbrev_np(signal);
+        const QByteArray output = process.readAll();
+        QVERIFY2(output.contains("waits.py:4: interrupted by " + name.toUtf8()), output.constData());
+        QVERIFY(!output.contains("Traceback"));
+        const QByteArray html = readAll(out + "/log.html");
+        QVERIFY(html.contains("interrupted by " + name.toUtf8()));
+        QVERIFY(html.contains("#line-4"));
+        QVERIFY(readAll(out + "/junit.xml").contains("<failure message=\"interrupted by "));
+        QVERIFY(readAll(out + "/events.jsonl").contains("\"type\":\"finished\""));
+        // Nothing left behind: no QEMU, no run directory with its disk.
+        QCOMPARE(qemuProcessesUnder(runDir.path()), 0);
+        QCOMPARE(QDir(runDir.path()).entryList({ "vivarium-*" }, QDir::Dirs), QStringList());
+    }
+
+    void afterSigkillTheNextRunCleansUp()
+    {
+        QTemporaryDir runDir;
+        const QString out = m_dir.filePath("sigkill");
+        QProcess process;
+        startWaitingRun(process, runDir.path(), out);
+        process.kill(); // SIGKILL: nothing of Vivarium's runs any more
+        QVERIFY(process.waitForFinished(10000));
+        // QEMU dies with its parent (PR_SET_PDEATHSIG); the run directory stays...
+        QTRY_COMPARE_WITH_TIMEOUT(qemuProcessesUnder(runDir.path()), 0, 10000);
+        QCOMPARE(QDir(runDir.path()).entryList({ "vivarium-*" }, QDir::Dirs).size(), 1);
+        // ...until --clean (or the next run) removes it, its owner being gone.
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("VIVARIUM_RUN_DIR", runDir.path());
+        QProcess clean;
+        clean.setProcessEnvironment(env);
+        clean.start(QCoreApplication::applicationDirPath() + "/../../app/vivarium-test", { "--clean" });
+        QVERIFY(clean.waitForFinished(30000));
+        QCOMPARE(clean.exitCode(), 0);
+        QVERIFY(clean.readAllStandardOutput().contains("1 stale run directories removed"));
+        QCOMPARE(QDir(runDir.path()).entryList({ "vivarium-*" }, QDir::Dirs), QStringList());
+        // The reports come back from events.jsonl, saying the run did not finish.
+        QVERIFY(!QFile::exists(out + "/log.html"));
+        const Run rebuilt = vivariumTest({ "--report-from", out });
+        QVERIFY2(rebuilt.exitCode == 0, qPrintable(rebuilt.out));
+        const QByteArray html = readAll(out + "/log.html");
+        QVERIFY(html.contains("the run did not finish"));
+        QVERIFY(html.contains("machine-is-up"));
+        QVERIFY(readAll(out + "/junit.xml").contains("<failure"));
+        QCOMPARE(vivariumTest({ "--report-from", m_dir.filePath("nothing-here") }).exitCode, 2);
+    }
+
     void demoPasses()
     {
         const QString out = testOutputDir("cli-demo");
