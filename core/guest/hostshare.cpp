@@ -47,6 +47,26 @@ QString shellQuote(const QString &s)
     return QLatin1Char('\'') + quoted + QLatin1Char('\'');
 }
 
+// A shadow (from passwd) or gshadow (from group) file naming the host's accounts, all locked but
+// root, whose password is empty.
+QByteArray machineShadow(const QString &accounts, bool users)
+{
+    QFile file(accounts);
+    QByteArray shadow;
+    if (!file.open(QIODevice::ReadOnly))
+        return shadow;
+    for (const QByteArray &line : file.readAll().split('\n')) {
+        const QByteArray name = line.split(':').value(0);
+        if (name.isEmpty())
+            continue;
+        if (users)
+            shadow += name + (name == "root" ? "::19000:0:99999:7:::\n" : ":*:19000:0:99999:7:::\n");
+        else
+            shadow += name + ":!::" + line.split(':').value(3) + '\n';
+    }
+    return shadow;
+}
+
 QMap<QString, QByteArray> systemdUnits(const MachineSpec &m, const QString &agent)
 {
     QMap<QString, QByteArray> units;
@@ -139,6 +159,18 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
         || (!m.commands.isEmpty()
             && !writeFile(config + QStringLiteral("/commands.sh"), commands, &error)))
         return error;
+    // The host's shadow files are hidden from guests (HostView): each machine has its own, root
+    // without a password (as a NixOS test machine's) and every other account locked, unless
+    // the test gives its own.
+    for (const auto &[name, content] : { std::pair { QStringLiteral("/etc/shadow"),
+                                             machineShadow(QStringLiteral("/etc/passwd"), true) },
+             std::pair { QStringLiteral("/etc/gshadow"),
+                 machineShadow(QStringLiteral("/etc/group"), false) } }) {
+        if (!m.files.contains(name)
+            && !writeFile(config + QStringLiteral("/files") + name, content, &error,
+                QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup))
+            return error;
+    }
     for (auto it = m.files.cbegin(); it != m.files.cend(); ++it) {
         if (!writeFile(config + QStringLiteral("/files") + it.key(), it.value().toUtf8(), &error))
             return error;

@@ -9,6 +9,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFileInfo>
 #include <QElapsedTimer>
 #include <QMetaObject>
 #include <QThread>
@@ -311,6 +312,13 @@ void Machine::start()
                 m_paths.qmpSocket, m_paths.serialSocket, m_paths.backdoorSocket,
                 m_paths.shellSocket, m_context.outDir);
             process->setNicPorts(ports);
+            // The host share without the host's secrets; QEMU still reaches its own files.
+            const QString empty = m_paths.root + QStringLiteral("/empty");
+            QFile(empty).open(QIODevice::WriteOnly);
+            process->setHostView(std::make_shared<HostView>(
+                QStringList { QFileInfo(launch.kernel).absolutePath(),
+                    QFileInfo(launch.initrd).absolutePath(), m_paths.root },
+                empty));
             connectProcess(process);
         }
         {

@@ -68,7 +68,11 @@ void MachineProcess::start()
     }
 
     m_process = new QProcess(this);
-    dieWithParent(m_process, inherited);
+    std::shared_ptr<const HostView> view = m_hostView;
+    dieWithParent(m_process, inherited, [view] {
+        if (view)
+            view->applyInChild();
+    });
     connect(m_process, &QProcess::readyReadStandardError, this, [this] {
         const QByteArray bytes = m_process->readAllStandardError();
         m_qemuLog.write(bytes);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/machine/backdoorframe.h"
+#include "core/util/hostview.h"
 #include "core/network/vdeport.h"
 #include "core/qemu/qmpclient.h"
 
@@ -35,6 +36,8 @@ public:
     ~MachineProcess() override;
 
     void setNicPorts(QList<NicPort> ports) { m_nicPorts = std::move(ports); }
+    // What QEMU's host share shows the guest (its secrets hidden); null: all of the host.
+    void setHostView(std::shared_ptr<const HostView> view) { m_hostView = std::move(view); }
     // Starts QEMU paused, connects every socket, then lets the guest run: started() or failed().
     void start();
     void kill();
@@ -77,6 +80,7 @@ private:
     QLocalSocket *m_shell = nullptr;
     BackdoorDecoder m_decoder;
     QList<NicPort> m_nicPorts;
+    std::shared_ptr<const HostView> m_hostView;
     std::vector<std::unique_ptr<VdePort>> m_ports; // while QEMU runs
     QFile m_serialLog;
     QFile m_qemuLog;

@@ -8,10 +8,11 @@
 
 namespace vivarium {
 
-void dieWithParent(QProcess *process, const QList<std::pair<int, int>> &inherited)
+void dieWithParent(
+    QProcess *process, const QList<std::pair<int, int>> &inherited, std::function<void()> inChild)
 {
     const pid_t parent = ::getpid();
-    process->setChildProcessModifier([parent, inherited] {
+    process->setChildProcessModifier([parent, inherited, inChild] {
         // dup2 leaves close-on-exec off on the copy.
         for (const auto &[from, to] : inherited)
             ::dup2(from, to);
@@ -20,6 +21,8 @@ void dieWithParent(QProcess *process, const QList<std::pair<int, int>> &inherite
         // The parent may have died between fork and prctl.
         if (::getppid() != parent)
             ::_exit(1);
+        if (inChild)
+            inChild();
     });
 }
 

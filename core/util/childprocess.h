@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QList>
+#include <functional>
 #include <utility>
 
 class QProcess;
@@ -9,7 +10,9 @@ namespace vivarium {
 
 // Makes the child die with Vivarium, also when Vivarium is killed with SIGKILL
 // (PR_SET_PDEATHSIG), and gives it a process group of its own. inherited maps descriptors of
-// ours to the numbers the child gets them as (the rest stay closed on exec).
-void dieWithParent(QProcess *process, const QList<std::pair<int, int>> &inherited = {});
+// ours to the numbers the child gets them as (the rest stay closed on exec). inChild, if set,
+// runs in the child just before exec (system calls only: the parent has other threads).
+void dieWithParent(QProcess *process, const QList<std::pair<int, int>> &inherited = {},
+    std::function<void()> inChild = {});
 
 } // namespace vivarium

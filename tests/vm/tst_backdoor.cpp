@@ -1,11 +1,14 @@
 // The backdoor under load and under attack, on a real guest (ctest label fault): output of any
 // size and content comes back byte for byte or the call fails; a program in the guest cannot
 // forge frames, report a status that is not its own, or wedge the channel.
+#include "core/util/hostview.h"
 #include "vmtestutil.h"
 
 #include <QCryptographicHash>
 #include <QTemporaryDir>
+#include <QFile>
 #include <QTest>
+#include <unistd.h>
 
 using namespace vivarium;
 
@@ -117,6 +120,32 @@ private slots:
         QCOMPARE(m->execute("exec true").status, 0);
         QCOMPARE(m->execute("kill -9 $$").status, 128 + 9);
         QCOMPARE(m->succeed("echo after"), QString("after\n"));
+    }
+
+    void hostSecretsAreHidden()
+    {
+        if (::geteuid() != 0)
+            QSKIP("the host's view is narrowed only when Vivarium runs as root");
+        // A secret of the host's own, where guests used to read it.
+        writeTestFile("/root/.vivarium-secret-probe", "host-secret\n");
+        QCOMPARE(m->execute("cat /root/.vivarium-secret-probe").status, 1);
+        QCOMPARE(m->succeed("ls -A /home | wc -l").trimmed(), QString("0"));
+        // The machine's own shadow: root without a password, the host's hashes nowhere.
+        const QString shadow = m->succeed("cat /etc/shadow");
+        QVERIFY2(shadow.startsWith("root::"), qPrintable(shadow.left(200)));
+        QVERIFY(!shadow.contains("$"));
+        QCOMPARE(m->succeed("cat /etc/gshadow").count('$'), 0);
+        for (const QString &key : HostView::hiddenFiles()) {
+            if (key.startsWith("/etc/ssh/"))
+                QCOMPARE(m->succeed("wc -c < " + key).trimmed(), QString("0"));
+        }
+        // Not through a fresh mount of the host share either: the channel is taken (the mount
+        // fails), and were it not, QEMU serves the narrowed view.
+        const CommandResult fresh = m->execute(
+            "mkdir -p /mnt/host && mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot "
+            "/mnt/host && cat /mnt/host/root/.vivarium-secret-probe; umount /mnt/host");
+        QVERIFY2(!fresh.stdoutBytes.contains("host-secret"), fresh.stdoutBytes.constData());
+        QFile::remove("/root/.vivarium-secret-probe");
     }
 
     void cleanupTestCase() { m_run.reset(); }
