@@ -95,6 +95,19 @@ bool VdeManagement::command(const QString &line, QString *output, QString *error
     QByteArray reply;
     if (!readPrompt(&reply, commandTimeoutMs, error))
         return false;
+    const VdeReply answer = parseVdeReply(reply);
+    if (output)
+        *output = answer.data;
+    if (!answer.ok) {
+        *error = QStringLiteral("'%1' failed: %2")
+                     .arg(line, answer.status.isEmpty() ? QStringLiteral("no answer") : answer.status);
+        return false;
+    }
+    return true;
+}
+
+VdeReply parseVdeReply(const QByteArray &reply)
+{
     // The status is the last line that starts with four digits; data lines come before it.
     const QList<QByteArray> lines = reply.split('\n');
     QByteArray status;
@@ -111,16 +124,8 @@ bool VdeManagement::command(const QString &line, QString *output, QString *error
             status = l;
         }
     }
-    if (output)
-        *output = QString::fromUtf8(data.join('\n'));
-    if (!status.startsWith("1000 ")) {
-        *error = QStringLiteral("'%1' failed: %2")
-                     .arg(line,
-                         status.isEmpty() ? QStringLiteral("no answer")
-                                          : QString::fromUtf8(status.trimmed()));
-        return false;
-    }
-    return true;
+    return { status.startsWith("1000 "), QString::fromUtf8(status.trimmed()),
+        QString::fromUtf8(data.join('\n')) };
 }
 
 } // namespace vivarium

@@ -5,6 +5,15 @@
 
 namespace vivarium {
 
+// One answer of a management socket, up to its prompt: whether it was "1000 Success", the
+// status line, and the data lines between "0000 DATA END WITH '.'" and ".".
+struct VdeReply {
+    bool ok = false;
+    QString status;
+    QString data;
+};
+VdeReply parseVdeReply(const QByteArray &reply);
+
 // A session on the management socket of vde_switch or wirefilter (--mgmt): a banner, a prompt
 // ("vde$ ", "VDEwf$ "), then one command at a time answered by "<code> <text>", 1000 meaning
 // success, after optional "0000 DATA END WITH '.'" lines. Blocking, with deadlines: the

@@ -68,8 +68,14 @@ bool QmpParser::parseLine(const QByteArray &line, QmpMessage &message)
         message.event = object.value(QLatin1String("event")).toString();
         message.data = object.value(QLatin1String("data")).toObject();
         const QJsonObject ts = object.value(QLatin1String("timestamp")).toObject();
-        message.timestampUs = qint64(ts.value(QLatin1String("seconds")).toDouble()) * 1000000
-            + qint64(ts.value(QLatin1String("microseconds")).toDouble());
+        // QEMU's numbers are small; anything else (a double beyond qint64, which made the
+        // conversion undefined, found by fuzzing) counts as no time stamp.
+        const qint64 seconds = ts.value(QLatin1String("seconds")).toInteger(-1);
+        const qint64 micros = ts.value(QLatin1String("microseconds")).toInteger(-1);
+        message.timestampUs = seconds >= 0 && seconds < (qint64(1) << 40) && micros >= 0
+                && micros < 1000000
+            ? seconds * 1000000 + micros
+            : 0;
     } else {
         m_error = QStringLiteral("unknown QMP message: %1").arg(QString::fromUtf8(line.left(200)));
         return false;

@@ -23,22 +23,11 @@ static void initScriptResources()
 
 namespace vivarium {
 
+using python::engine;
+using python::qs;
+using python::ss;
+
 namespace {
-
-QString qs(const std::string &s)
-{
-    return QString::fromStdString(s);
-}
-
-std::string ss(const QString &s)
-{
-    return s.toStdString();
-}
-
-ScriptEngine *engine()
-{
-    return ScriptEngine::current();
-}
 
 // The line tracer: every line of the script's own file reaches the engine (which may pause
 // there); other code runs untraced, so libraries keep their speed.

@@ -21,26 +21,20 @@ PyObject *machineError = nullptr;
 PyObject *timeoutError = nullptr;
 PyObject *stopped = nullptr;
 
-} // namespace vivarium::python
-
-namespace vivarium {
-
-namespace {
-
-QString qs(const std::string &s)
-{
-    return QString::fromStdString(s);
-}
-
-std::string ss(const QString &s)
-{
-    return s.toStdString();
-}
-
 ScriptEngine *engine()
 {
     return ScriptEngine::current();
 }
+
+} // namespace vivarium::python
+
+namespace vivarium {
+
+using python::engine;
+using python::qs;
+using python::ss;
+
+namespace {
 
 [[noreturn]] void raiseStopped()
 {

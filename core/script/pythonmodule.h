@@ -7,7 +7,20 @@
 #include <pybind11/embed.h>
 // clang-format on
 
+#include <QString>
+#include <string>
+
+namespace vivarium {
+class ScriptEngine;
+}
+
 namespace vivarium::python {
+
+// Text between Python (UTF-8 std::string through pybind11) and Qt.
+inline QString qs(const std::string &s) { return QString::fromStdString(s); }
+inline std::string ss(const QString &s) { return s.toStdString(); }
+// The engine whose script runs on this thread.
+ScriptEngine *engine();
 
 extern PyObject *machineError; // vivarium.MachineError
 extern PyObject *timeoutError; // vivarium.Timeout, a MachineError

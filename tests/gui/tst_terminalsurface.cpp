@@ -3,6 +3,8 @@
 #include "ui/terminal/terminalsurface.h"
 
 #include <QSignalSpy>
+#include <QDir>
+#include <QFile>
 #include <QTest>
 
 using namespace vivarium;
@@ -178,6 +180,38 @@ private slots:
         QCOMPARE(s.rows(), 10);
         QCOMPARE(s.cols(), 40);
         QCOMPARE(s.lineText(0), QString("kept"));
+    }
+
+    void aWideCharacterInANarrowTerminal()
+    {
+        // Found by fuzz_terminalsurface: libvterm crashed on a double-width character in a
+        // one-column terminal (a Shell squeezed to nothing, a guest printing "Ａ").
+        TerminalSurface s(24, 1);
+        QCOMPARE(s.cols(), 2);
+        s.feed("\xef\xbc\xa1x");
+        s.resize(3, 1);
+        QCOMPARE(s.cols(), 2);
+        s.feed("\r\n\xef\xbc\xa1\xef\xbc\xa1");
+        QVERIFY(s.lineCount() >= 3);
+    }
+
+    void fuzzerFindingsReplay()
+    {
+        // Every input kept in the fuzz corpus goes through without a crash.
+        const QDir corpus(QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/fuzz/corpus/terminalsurface"));
+        const QStringList files = corpus.entryList(QDir::Files);
+        QVERIFY(!files.isEmpty());
+        for (const QString &name : files) {
+            QFile file(corpus.filePath(name));
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QByteArray bytes = file.readAll();
+            TerminalSurface s(24, 80);
+            for (qsizetype at = 0; at < bytes.size(); ++at) {
+                s.feed(bytes.mid(at, 1));
+                if (at % 7 == 3)
+                    s.resize(1 + uchar(bytes[at]) % 60, 1 + uchar(bytes[at]) % 200);
+            }
+        }
     }
 };
 

@@ -68,6 +68,28 @@ private slots:
         QCOMPARE(messages[1].event, QStringLiteral("STOP"));
     }
 
+    void outlandishTimestampsAreNoTimestamps_data()
+    {
+        QTest::addColumn<QByteArray>("timestamp");
+        // Found by fuzz_qmpparser: 2.2e27 seconds made the conversion to qint64 undefined.
+        QTest::newRow("beyond qint64") << QByteArray("{\"seconds\": 2.22222e27, \"microseconds\": 1}");
+        QTest::newRow("negative") << QByteArray("{\"seconds\": -5, \"microseconds\": 1}");
+        QTest::newRow("fraction") << QByteArray("{\"seconds\": 1.5, \"microseconds\": 1}");
+        QTest::newRow("micros too big") << QByteArray("{\"seconds\": 1, \"microseconds\": 1e7}");
+        QTest::newRow("strings") << QByteArray("{\"seconds\": \"1\", \"microseconds\": \"2\"}");
+    }
+
+    void outlandishTimestampsAreNoTimestamps()
+    {
+        QFETCH(QByteArray, timestamp);
+        QmpParser parser;
+        const QList<QmpMessage> messages
+            = parser.feed("{\"event\": \"STOP\", \"timestamp\": " + timestamp + "}\n");
+        QCOMPARE(messages.size(), 1);
+        QCOMPARE(messages[0].event, QStringLiteral("STOP"));
+        QCOMPARE(messages[0].timestampUs, qint64(0));
+    }
+
     void malformed_data()
     {
         QTest::addColumn<QByteArray>("input");

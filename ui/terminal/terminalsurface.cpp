@@ -177,6 +177,11 @@ struct TerminalCallbacks {
 
 namespace {
 
+// libvterm 0.1 dereferences a null pointer when a double-width character comes to a terminal of
+// one column (found by fuzz_terminalsurface: a guest printing "Ａ" to a Shell squeezed to one
+// column crashed the workbench). Two columns always hold one.
+constexpr int minColumns = 2;
+
 const VTermScreenCallbacks screenCallbacks = {
     TerminalCallbacks::damage,
     nullptr, // moverect: damage covers it
@@ -192,12 +197,12 @@ const VTermScreenCallbacks screenCallbacks = {
 
 TerminalSurface::TerminalSurface(int rows, int cols, QObject *parent)
     : QObject(parent)
-    , m_rows(rows)
-    , m_cols(cols)
+    , m_rows(qMax(1, rows))
+    , m_cols(qMax(minColumns, cols))
     , m_defaultFg(qRgb(0xd0, 0xd0, 0xd0))
     , m_defaultBg(qRgb(0x10, 0x10, 0x10))
 {
-    m_vterm = vterm_new(rows, cols);
+    m_vterm = vterm_new(m_rows, m_cols);
     vterm_set_utf8(m_vterm, 1);
     m_screen = vterm_obtain_screen(m_vterm);
     vterm_screen_set_callbacks(m_screen, &screenCallbacks, this);
@@ -240,7 +245,7 @@ void TerminalSurface::resize(int rows, int cols)
     if (rows == m_rows && cols == m_cols)
         return;
     m_rows = qMax(1, rows);
-    m_cols = qMax(1, cols);
+    m_cols = qMax(minColumns, cols);
     vterm_set_size(m_vterm, m_rows, m_cols);
     vterm_screen_flush_damage(m_screen);
     emit damaged(QRect(0, 0, m_cols, lineCount()));
