@@ -9,11 +9,13 @@
 
 #include <QDateTime>
 #include <QDir>
-#include <QFileInfo>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QMetaObject>
+#include <QRegularExpression>
 #include <QThread>
 #include <chrono>
+#include <cstring>
 #include <future>
 
 namespace vivarium {
@@ -23,6 +25,17 @@ namespace {
 qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
+}
+
+// A guest's line as plain text for a message: terminal escape sequences and control characters
+// out (colours, cursor movement, a title), so messages print as they read.
+QString printableText(QString text)
+{
+    static const QRegularExpression escapes(QStringLiteral(
+        "\\x1b(\\[[0-?]*[ -/]*[@-~]|\\][^\\x07\\x1b]*(\\x07|\\x1b\\\\)?|[@-Z\\\\-_])"));
+    text.remove(escapes);
+    text.removeIf([](QChar c) { return c.unicode() < 0x20 && c != QLatin1Char('\t'); });
+    return text;
 }
 
 QString shortened(const QString &text, int limit = 400)
@@ -393,7 +406,10 @@ void Machine::onExited(int code, bool crashed, const QString &stderrTail)
     std::lock_guard lock(m_mutex);
     m_qemuRunning = false;
     if (!m_expectExit && m_error.isEmpty()) {
-        m_error = crashed ? QStringLiteral("QEMU was killed")
+        // QProcess gives the signal's number as the code of a process a signal ended.
+        m_error = crashed ? QStringLiteral("QEMU was killed by signal %1 (SIG%2)")
+                                .arg(code)
+                                .arg(QLatin1String(sigabbrev_np(code)))
                           : QStringLiteral("QEMU exited with status %1").arg(code);
         if (!stderrTail.isEmpty())
             m_error += QStringLiteral(": ") + shortened(stderrTail);
@@ -414,11 +430,11 @@ QString Machine::deathMessage() const
     if (lines.size() > 5)
         lines = lines.mid(lines.size() - 5);
     if (!lines.isEmpty() && !lines.first().isEmpty()) {
-        message += QStringLiteral("\nlast serial lines:\n");
+        message += QStringLiteral("\nlast serial lines:");
         for (const QByteArray &line : std::as_const(lines))
-            message += QStringLiteral("  ") + QString::fromUtf8(line).trimmed() + QLatin1Char('\n');
+            message += QStringLiteral("\n  ") + printableText(QString::fromUtf8(line)).trimmed();
     }
-    message += QStringLiteral("logs: %1/%2.serial.log, %1/%2.qemu.log")
+    message += QStringLiteral("\nlogs: %1/%2.serial.log, %1/%2.qemu.log")
                    .arg(m_context.outDir, m_spec.name);
     return message;
 }
@@ -515,8 +531,7 @@ CommandResult Machine::runCommand(const QString &command, double timeout)
                 const auto it = m_commands.constFind(id);
                 return it != m_commands.cend() && it->done;
             },
-            timeout,
-            QStringLiteral("command `%1`").arg(shortened(command, 200)));
+            timeout, QStringLiteral("command `%1`").arg(shortened(command, 200)));
     } catch (const MachineError &e) {
         m_commands.remove(id);
         if (e.kind() != MachineError::Kind::Dead)

@@ -29,6 +29,9 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
                                         : options.outDir)
               .absolutePath();
     QDir().mkpath(run->m_outDir);
+    // Reports hold what the guests printed and the test's commands: the owner's to read.
+    QFile::setPermissions(
+        run->m_outDir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     run->m_accel = chooseAccelerator(options.accel, artifacts->kernel);
     run->m_ioThread.setObjectName(QStringLiteral("vivarium-io"));
     run->m_ioThread.start();

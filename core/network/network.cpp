@@ -11,6 +11,7 @@
 #include <QProcess>
 #include <QStandardPaths>
 #include <algorithm>
+#include <cstring>
 
 namespace vivarium {
 
@@ -145,10 +146,11 @@ void Network::startProcess(const QString &key, const QString &description, const
                 QByteArray &output = m_processes[key].output;
                 output = QByteArray(output + bytes).right(2048);
             });
-        QObject::connect(process, &QProcess::finished, process, [this, key, process](int code) {
-            onProcessEnded(key, code);
-            process->deleteLater();
-        });
+        QObject::connect(process, &QProcess::finished, process,
+            [this, key, process](int code, QProcess::ExitStatus status) {
+                onProcessEnded(key, code, status == QProcess::CrashExit);
+                process->deleteLater();
+            });
         // stdin stays an open pipe: vde_switch ends when its console reaches end of file.
         process->start(program, arguments);
         if (!process->waitForStarted(healthTimeoutMs)) {
@@ -163,7 +165,7 @@ void Network::startProcess(const QString &key, const QString &description, const
         fail(MachineError::Kind::Failed, error);
 }
 
-void Network::onProcessEnded(const QString &key, int exitCode)
+void Network::onProcessEnded(const QString &key, int exitCode, bool signalled)
 {
     QString message;
     QList<LinkState> links;
@@ -174,7 +176,12 @@ void Network::onProcessEnded(const QString &key, int exitCode)
         process.ended = true;
         if (m_stopping)
             return;
-        message = QStringLiteral("%1 exited (status %2)").arg(process.description).arg(exitCode);
+        message = signalled
+            ? QStringLiteral("%1 was killed by signal %2 (SIG%3)")
+                  .arg(process.description)
+                  .arg(exitCode)
+                  .arg(QLatin1String(sigabbrev_np(exitCode)))
+            : QStringLiteral("%1 exited (status %2)").arg(process.description).arg(exitCode);
         const QString output = QString::fromUtf8(process.output).trimmed();
         if (!output.isEmpty())
             message += QStringLiteral(": ") + output;

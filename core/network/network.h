@@ -73,7 +73,7 @@ private:
     void startProcess(const QString &key, const QString &description, const QString &program,
         const QStringList &arguments);
     void waitForManagement(const QString &key, const QString &socket, VdeManagement *session);
-    void onProcessEnded(const QString &key, int exitCode);
+    void onProcessEnded(const QString &key, int exitCode, bool signalled);
     void startLocked();
     void stopAll();
     QString beginCapture(int vlan, const QString &machine);

@@ -60,6 +60,33 @@ private slots:
         QVERIFY(elapsed < 30000);
     }
 
+    void aKilledQemuIsNamedWithItsSignal()
+    {
+        const TestSpec spec = specFromToml(m_dir.path(), "killed", "[machines.victim]\n");
+        std::unique_ptr<TestRun> run = makeRun(spec);
+        Machine *m = run->machine("victim");
+        m->start();
+        m->waitForReady(300);
+        // Colours and a title on the serial console: the message shows the text only.
+        m->succeed("printf '\\033[1;31mred alert\\033[0m \\033]0;title\\007done\\n' > /dev/ttyS0");
+        m->waitForConsoleText("done", 30);
+        ::kill(pid_t(m->qemuPid()), SIGKILL);
+        QString error;
+        try {
+            m->succeed("sleep 30", 60);
+        } catch (const MachineError &e) {
+            error = QString::fromStdString(e.what());
+        }
+        QVERIFY2(error.contains("QEMU was killed by signal 9 (SIGKILL)"), qPrintable(error));
+        QVERIFY2(error.contains("\n  red alert done"), qPrintable(error));
+        QVERIFY2(!error.contains('\x1b'), qPrintable(error));
+        QVERIFY2(error.contains("\nlogs: "), qPrintable(error));
+        // The output directory is the owner's alone.
+        QCOMPARE(QFileInfo(run->outDir()).permissions()
+                & (QFileDevice::ReadOther | QFileDevice::ReadGroup | QFileDevice::ExeOther),
+            QFileDevice::Permissions());
+    }
+
     void missingGuestArtifactsSayHowToBuildThem()
     {
         const TestSpec spec = specFromToml(m_dir.path(), "no-artifacts", "[machines.a]\n");
