@@ -3,12 +3,9 @@
 #include "core/event/machineerror.h"
 #include "core/network/packetcapture.h"
 #include "core/network/vdemanagement.h"
-#include "core/util/childprocess.h"
 
-#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
-#include <QProcess>
 #include <QStandardPaths>
 #include <algorithm>
 #include <cstring>
@@ -16,13 +13,6 @@
 namespace vivarium {
 
 namespace {
-
-constexpr int healthTimeoutMs = 5000;
-
-QString linkKey(const QString &machine, int vlan)
-{
-    return machine + QLatin1Char('.') + QString::number(vlan);
-}
 
 [[noreturn]] void fail(MachineError::Kind kind, const QString &message)
 {
@@ -44,61 +34,31 @@ Network::Network(const TestSpec *test, QString runDir, QString outDir, QThread *
     : m_test(test)
     , m_runDir(std::move(runDir))
     , m_outDir(std::move(outDir))
-    , m_host(new QObject)
+    , m_supervisor(ioThread,
+          [this](ProcessSupervisor::Id id, const QString &message) { onProcessEnded(id, message); })
 {
     qRegisterMetaType<LinkState>();
     qRegisterMetaType<VlanState>();
-    m_host->moveToThread(ioThread);
-    for (auto it = test->vlans.cbegin(); it != test->vlans.cend(); ++it) {
-        VlanState vlan;
-        vlan.vlan = it.key();
-        for (const MachineSpec &m : test->machines) {
-            if (m.vlans.contains(vlan.vlan))
-                vlan.machines << m.name;
-        }
-        m_vlans << vlan;
-    }
+    for (auto it = test->vlans.cbegin(); it != test->vlans.cend(); ++it)
+        m_switches.push_back(std::make_unique<VlanSwitch>(it.key(), netDir()));
     for (const MachineSpec &m : test->machines) {
         for (const NicAddress &nic : machineNics(*test, m.name)) {
             LinkState link;
             link.machine = m.name;
             link.nic = nic;
             link.settings = test->linkSettings(m.name, nic.vlan);
-            m_links << link;
+            for (auto &s : m_switches) {
+                if (s->vlan() == nic.vlan)
+                    s->addLink(link);
+            }
+            m_linkOrder.emplace_back(m.name, nic.vlan);
         }
     }
 }
 
 Network::~Network()
 {
-    {
-        std::lock_guard lock(m_mutex);
-        m_stopping = true;
-    }
-    invokeBlocking([this] { stopAll(); });
-    QObject *host = m_host;
-    invokeBlocking([host] { delete host; });
-}
-
-void Network::stopAll()
-{
-    // On the I/O thread. Each process is killed and reaped before the next, quietly.
-    for (QObject *child : m_host->children()) {
-        if (auto *process = qobject_cast<QProcess *>(child)) {
-            QObject::disconnect(process, nullptr, nullptr, nullptr);
-            process->kill();
-            process->waitForFinished(2000);
-        }
-        delete child; // a capture closes its file
-    }
-}
-
-void Network::invokeBlocking(const std::function<void()> &call) const
-{
-    if (QThread::currentThread() == m_host->thread())
-        call();
-    else
-        QMetaObject::invokeMethod(m_host, call, Qt::BlockingQueuedConnection);
+    m_supervisor.stopAll();
 }
 
 QString Network::netDir() const
@@ -106,19 +66,39 @@ QString Network::netDir() const
     return m_runDir + QStringLiteral("/net");
 }
 
-QString Network::vlanSwitchDir(int vlan) const
+VlanSwitch &Network::switchOf(int vlan) const
 {
-    return netDir() + QStringLiteral("/v%1").arg(vlan);
+    for (const auto &s : m_switches) {
+        if (s->vlan() == vlan)
+            return *s;
+    }
+    fail(MachineError::Kind::Usage, QStringLiteral("no machine is on VLAN %1").arg(vlan));
+}
+
+VlanSwitch::Link &Network::linkOf(const QString &machine, int vlan) const
+{
+    if (!m_test->machine(machine))
+        fail(MachineError::Kind::Usage, QStringLiteral("there is no machine '%1'").arg(machine));
+    for (const auto &s : m_switches) {
+        if (s->vlan() != vlan)
+            continue;
+        if (VlanSwitch::Link *link = s->link(machine))
+            return *link;
+    }
+    fail(MachineError::Kind::Usage,
+        QStringLiteral("machine %1 is not on VLAN %2").arg(machine).arg(vlan));
 }
 
 QString Network::nicSwitchDir(const QString &machine, int vlan) const
 {
-    return netDir() + QLatin1Char('/') + linkKey(machine, vlan);
+    std::lock_guard lock(m_mutex);
+    return switchOf(vlan).nicSwitchDir(machine);
 }
 
 QString Network::nicPortSocket(const QString &machine, int vlan) const
 {
-    return netDir() + QLatin1Char('/') + linkKey(machine, vlan) + QStringLiteral(".qemu");
+    std::lock_guard lock(m_mutex);
+    return switchOf(vlan).nicPortSocket(machine);
 }
 
 bool Network::isStarted() const
@@ -127,77 +107,24 @@ bool Network::isStarted() const
     return m_started;
 }
 
-void Network::startProcess(const QString &key, const QString &description, const QString &program,
-    const QStringList &arguments)
+void Network::onProcessEnded(ProcessSupervisor::Id id, const QString &message)
 {
-    {
-        std::lock_guard lock(m_mutex);
-        m_processes[key] = Process { description, 0, false, {} };
-    }
-    QString error;
-    invokeBlocking([&] {
-        auto *process = new QProcess(m_host);
-        dieWithParent(process);
-        process->setProcessChannelMode(QProcess::MergedChannels);
-        QObject::connect(
-            process, &QProcess::readyReadStandardOutput, process, [this, key, process] {
-                const QByteArray bytes = process->readAllStandardOutput();
-                std::lock_guard lock(m_mutex);
-                QByteArray &output = m_processes[key].output;
-                output = QByteArray(output + bytes).right(2048);
-            });
-        QObject::connect(process, &QProcess::finished, process,
-            [this, key, process](int code, QProcess::ExitStatus status) {
-                onProcessEnded(key, code, status == QProcess::CrashExit);
-                process->deleteLater();
-            });
-        // stdin stays an open pipe: vde_switch ends when its console reaches end of file.
-        process->start(program, arguments);
-        if (!process->waitForStarted(healthTimeoutMs)) {
-            error = QStringLiteral("cannot start %1: %2").arg(program, process->errorString());
-            delete process;
-            return;
-        }
-        std::lock_guard lock(m_mutex);
-        m_processes[key].pid = process->processId();
-    });
-    if (!error.isEmpty())
-        fail(MachineError::Kind::Failed, error);
-}
-
-void Network::onProcessEnded(const QString &key, int exitCode, bool signalled)
-{
-    QString message;
     QList<LinkState> links;
     QList<VlanState> vlans;
     {
         std::lock_guard lock(m_mutex);
-        Process &process = m_processes[key];
-        process.ended = true;
-        if (m_stopping)
-            return;
-        message = signalled
-            ? QStringLiteral("%1 was killed by signal %2 (SIG%3)")
-                  .arg(process.description)
-                  .arg(exitCode)
-                  .arg(QLatin1String(sigabbrev_np(exitCode)))
-            : QStringLiteral("%1 exited (status %2)").arg(process.description).arg(exitCode);
-        const QString output = QString::fromUtf8(process.output).trimmed();
-        if (!output.isEmpty())
-            message += QStringLiteral(": ") + output;
         if (m_error.isEmpty())
             m_error = message;
-        for (LinkState &link : m_links) {
-            const QString nic = linkKey(link.machine, link.nic.vlan);
-            if (key == nic || key == nic + QStringLiteral(".wf")) {
-                link.filterRunning = false;
-                links << link;
+        for (auto &s : m_switches) {
+            if (s->hub == id) {
+                s->state().switchRunning = false;
+                vlans << s->state();
             }
-        }
-        for (VlanState &vlan : m_vlans) {
-            if (key == QStringLiteral("v%1").arg(vlan.vlan)) {
-                vlan.switchRunning = false;
-                vlans << vlan;
+            for (VlanSwitch::Link &link : s->links()) {
+                if (link.nicSwitch == id || link.filter == id) {
+                    link.state.filterRunning = false;
+                    links << link.state;
+                }
             }
         }
     }
@@ -211,26 +138,12 @@ void Network::onProcessEnded(const QString &key, int exitCode, bool signalled)
         emit vlanChanged(vlan);
 }
 
-void Network::waitForManagement(const QString &key, const QString &socket, VdeManagement *session)
+void Network::forgetProcesses()
 {
-    QDeadlineTimer deadline(healthTimeoutMs);
-    QString error;
-    while (!session->open(socket, 100, &error)) {
-        std::lock_guard lock(m_mutex);
-        const Process &process = m_processes[key];
-        if (process.ended || deadline.hasExpired()) {
-            QString message = process.ended
-                ? QStringLiteral("%1 ended before it answered").arg(process.description)
-                : QStringLiteral("%1 did not answer within %2 s (%3)")
-                      .arg(process.description)
-                      .arg(healthTimeoutMs / 1000)
-                      .arg(error);
-            const QString output = QString::fromUtf8(process.output).trimmed();
-            if (!output.isEmpty())
-                message += QStringLiteral(": ") + output;
-            fail(MachineError::Kind::Failed, message);
-        }
-    }
+    m_supervisor.stopAll(); // captures go with it
+    std::lock_guard lock(m_mutex);
+    for (auto &s : m_switches)
+        s->reset();
 }
 
 void Network::start()
@@ -242,18 +155,14 @@ void Network::start()
         startLocked();
     } catch (const MachineError &) {
         // Nothing half-started stays behind.
-        invokeBlocking([this] { stopAll(); });
-        std::lock_guard lock(m_mutex);
-        m_processes.clear();
-        m_filters.clear();
-        m_captures.clear();
+        forgetProcesses();
         throw;
     }
 }
 
 void Network::startLocked()
 {
-    if (m_links.isEmpty())
+    if (m_linkOrder.empty())
         return;
     const QString vdeSwitch = requireProgram("vde_switch");
     const QString wirefilter = requireProgram("wirefilter");
@@ -265,134 +174,125 @@ void Network::startLocked()
             QStringLiteral("--mgmt"), dir + QStringLiteral(".mgmt"), QStringLiteral("--mode"),
             QStringLiteral("600"), QStringLiteral("--dirmode"), QStringLiteral("700") };
     };
-
-    // Switches first: each filter joins two of them when it starts.
-    struct Switch {
-        QString key, dir, description;
-    };
-    QList<Switch> switches;
-    for (const VlanState &vlan : std::as_const(m_vlans))
-        switches.append({ QStringLiteral("v%1").arg(vlan.vlan), vlanSwitchDir(vlan.vlan),
-            QStringLiteral("vde_switch for VLAN %1").arg(vlan.vlan) });
-    for (const LinkState &link : std::as_const(m_links))
-        switches.append(
-            { linkKey(link.machine, link.nic.vlan), nicSwitchDir(link.machine, link.nic.vlan),
-                QStringLiteral("vde_switch for the NIC of %1 on VLAN %2")
-                    .arg(link.machine)
-                    .arg(link.nic.vlan) });
-    for (const Switch &s : std::as_const(switches))
-        startProcess(s.key, s.description, vdeSwitch, switchArguments(s.dir));
-    for (const auto &[key, dir, description] : switches) {
+    // The switches first (each filter joins two of them when it starts), all at once, then
+    // each is waited for; then the filters the same way. The switch objects stay put while
+    // the start runs (m_startMutex), so they are read without m_mutex here.
+    std::vector<std::pair<ProcessSupervisor::Id, QString>> switches;
+    for (auto &s : m_switches) {
+        s->hub = m_supervisor.start(QStringLiteral("vde_switch for VLAN %1").arg(s->vlan()),
+            vdeSwitch, switchArguments(s->switchDir()));
+        switches.emplace_back(s->hub, s->switchDir());
+        for (VlanSwitch::Link &link : s->links()) {
+            const QString machine = link.state.machine;
+            link.nicSwitch
+                = m_supervisor.start(QStringLiteral("vde_switch for the NIC of %1 on VLAN %2")
+                                         .arg(machine)
+                                         .arg(s->vlan()),
+                    vdeSwitch, switchArguments(s->nicSwitchDir(machine)));
+            switches.emplace_back(link.nicSwitch, s->nicSwitchDir(machine));
+        }
+    }
+    for (const auto &[id, dir] : switches) {
         VdeManagement session;
-        waitForManagement(key, dir + QStringLiteral(".mgmt"), &session);
+        m_supervisor.waitForManagement(id, dir + QStringLiteral(".mgmt"), &session);
     }
-    for (const LinkState &link : std::as_const(m_links)) {
-        const QString key = linkKey(link.machine, link.nic.vlan);
-        startProcess(key + QStringLiteral(".wf"),
-            QStringLiteral("wirefilter for %1 on VLAN %2").arg(link.machine).arg(link.nic.vlan),
-            wirefilter,
-            { QStringLiteral("--vde-plug"),
-                nicSwitchDir(link.machine, link.nic.vlan) + QLatin1Char(':')
-                    + vlanSwitchDir(link.nic.vlan),
-                QStringLiteral("--mgmt"), netDir() + QLatin1Char('/') + key + QStringLiteral(".wf"),
-                QStringLiteral("--mgmtmode"), QStringLiteral("600") });
+    for (auto &s : m_switches) {
+        for (VlanSwitch::Link &link : s->links()) {
+            const QString machine = link.state.machine;
+            link.filter = m_supervisor.start(
+                QStringLiteral("wirefilter for %1 on VLAN %2").arg(machine).arg(s->vlan()),
+                wirefilter,
+                { QStringLiteral("--vde-plug"),
+                    s->nicSwitchDir(machine) + QLatin1Char(':') + s->switchDir(),
+                    QStringLiteral("--mgmt"), s->filterSocket(machine),
+                    QStringLiteral("--mgmtmode"), QStringLiteral("600") });
+        }
     }
-    for (const LinkState &link : std::as_const(m_links)) {
-        const QString key = linkKey(link.machine, link.nic.vlan);
-        auto session = std::make_unique<VdeManagement>();
-        waitForManagement(key + QStringLiteral(".wf"),
-            netDir() + QLatin1Char('/') + key + QStringLiteral(".wf"), session.get());
-        std::lock_guard lock(m_mutex);
-        m_filters[key] = std::move(session);
+    for (auto &s : m_switches) {
+        for (VlanSwitch::Link &link : s->links()) {
+            auto session = std::make_unique<VdeManagement>();
+            m_supervisor.waitForManagement(
+                link.filter, s->filterSocket(link.state.machine), session.get());
+            std::lock_guard lock(m_mutex);
+            link.session = std::move(session);
+        }
     }
 
-    QList<LinkState> links;
-    QList<VlanState> vlans;
     {
         std::lock_guard lock(m_mutex);
-        for (LinkState &link : m_links)
-            link.filterRunning = true;
-        for (VlanState &vlan : m_vlans)
-            vlan.switchRunning = true;
-        links = m_links;
-        vlans = m_vlans;
+        for (auto &s : m_switches) {
+            s->state().switchRunning = true;
+            for (VlanSwitch::Link &link : s->links())
+                link.state.filterRunning = true;
+        }
     }
-    for (const LinkState &link : std::as_const(links)) {
+    const QList<LinkState> started = links();
+    for (const LinkState &link : started) {
         if (link.settings != LinkSettings())
-            applyFilter(link, link.settings);
+            applyFilter(link.machine, link.nic.vlan, link.settings);
     }
     {
         std::lock_guard lock(m_mutex);
         m_started = true;
     }
-    for (const VlanState &vlan : std::as_const(vlans)) {
+    for (const VlanState &vlan : vlans()) {
         if (m_test->vlans.value(vlan.vlan).capture)
             beginCapture(vlan.vlan, {});
     }
-    for (const LinkState &link : std::as_const(links)) {
+    for (const LinkState &link : started) {
         if (link.settings.capture)
             beginCapture(link.nic.vlan, link.machine);
     }
-    for (const LinkState &link : this->links())
+    for (const LinkState &link : links())
         emit linkChanged(link);
-    for (const VlanState &vlan : this->vlans())
+    for (const VlanState &vlan : vlans())
         emit vlanChanged(vlan);
 }
 
 QList<VlanState> Network::vlans() const
 {
     std::lock_guard lock(m_mutex);
-    return m_vlans;
+    QList<VlanState> vlans;
+    for (const auto &s : m_switches)
+        vlans << s->state();
+    return vlans;
 }
 
 QList<LinkState> Network::links() const
 {
     std::lock_guard lock(m_mutex);
-    return m_links;
-}
-
-qsizetype Network::linkIndex(const QString &machine, int vlan) const
-{
-    // Called with m_mutex held.
-    for (qsizetype i = 0; i < m_links.size(); ++i) {
-        if (m_links.at(i).machine == machine && m_links.at(i).nic.vlan == vlan)
-            return i;
-    }
-    if (!m_test->machine(machine))
-        fail(MachineError::Kind::Usage, QStringLiteral("there is no machine '%1'").arg(machine));
-    fail(MachineError::Kind::Usage,
-        QStringLiteral("machine %1 is not on VLAN %2").arg(machine).arg(vlan));
+    QList<LinkState> links;
+    for (const auto &[machine, vlan] : m_linkOrder)
+        links << linkOf(machine, vlan).state;
+    return links;
 }
 
 LinkState Network::link(const QString &machine, int vlan) const
 {
     std::lock_guard lock(m_mutex);
-    return m_links.at(linkIndex(machine, vlan));
+    return linkOf(machine, vlan).state;
 }
 
-void Network::applyFilter(const LinkState &link, const LinkSettings &settings)
+void Network::applyFilter(const QString &machine, int vlan, const LinkSettings &settings)
 {
-    const QString key = linkKey(link.machine, link.nic.vlan);
     std::lock_guard filterLock(m_filterMutex);
     VdeManagement *session = nullptr;
     {
         std::lock_guard lock(m_mutex);
-        auto it = m_filters.find(key);
-        if (it != m_filters.end())
-            session = it->second.get();
+        session = linkOf(machine, vlan).session.get();
     }
     if (!session)
         fail(MachineError::Kind::Failed,
             QStringLiteral("the network is not running (link of %1 on VLAN %2)")
-                .arg(link.machine)
-                .arg(link.nic.vlan));
+                .arg(machine)
+                .arg(vlan));
     for (const QString &command : wirefilterCommands(settings)) {
         QString error;
         if (!session->command(command, nullptr, &error))
             fail(MachineError::Kind::Failed,
                 QStringLiteral("wirefilter for %1 on VLAN %2: %3")
-                    .arg(link.machine)
-                    .arg(link.nic.vlan)
+                    .arg(machine)
+                    .arg(vlan)
                     .arg(error));
     }
 }
@@ -400,20 +300,20 @@ void Network::applyFilter(const LinkState &link, const LinkSettings &settings)
 void Network::setLink(const QString &machine, int vlan, const LinkUpdate &update)
 {
     start();
-    LinkState link;
+    LinkSettings settings;
     {
         std::lock_guard lock(m_mutex);
-        link = m_links.at(linkIndex(machine, vlan));
+        settings = update.appliedTo(linkOf(machine, vlan).state.settings);
     }
-    const LinkSettings settings = update.appliedTo(link.settings);
     const QString problem = settings.validate();
     if (!problem.isEmpty())
         fail(MachineError::Kind::Usage,
             QStringLiteral("link of %1 on VLAN %2: %3").arg(machine).arg(vlan).arg(problem));
-    applyFilter(link, settings);
+    applyFilter(machine, vlan, settings);
+    LinkState link;
     {
         std::lock_guard lock(m_mutex);
-        LinkState &current = m_links[linkIndex(machine, vlan)];
+        LinkState &current = linkOf(machine, vlan).state;
         for (const LinkField &field : linkFields())
             field.set(current.settings, field.get(settings));
         link = current;
@@ -424,12 +324,10 @@ void Network::setLink(const QString &machine, int vlan, const LinkUpdate &update
 void Network::setVlan(int vlan, const LinkUpdate &update)
 {
     QStringList machines;
-    for (const VlanState &v : vlans()) {
-        if (v.vlan == vlan)
-            machines = v.machines;
+    {
+        std::lock_guard lock(m_mutex);
+        machines = switchOf(vlan).state().machines;
     }
-    if (machines.isEmpty())
-        fail(MachineError::Kind::Usage, QStringLiteral("no machine is on VLAN %1").arg(vlan));
     // Checked before any link changes, so a bad value changes nothing.
     const QString problem = update.appliedTo({}).validate();
     if (!problem.isEmpty())
@@ -446,30 +344,23 @@ QString Network::startCapture(int vlan, const QString &machine)
 
 QString Network::beginCapture(int vlan, const QString &machine)
 {
-    QString key = QStringLiteral("v%1").arg(vlan);
-    QString switchDir = vlanSwitchDir(vlan);
-    QString name = QStringLiteral("vlan%1").arg(vlan);
+    QString switchDir, socket, name;
     {
         std::lock_guard lock(m_mutex);
-        if (!machine.isEmpty()) {
-            linkIndex(machine, vlan); // throws when there is no such link
-            key = linkKey(machine, vlan);
-            switchDir = nicSwitchDir(machine, vlan);
+        VlanSwitch &s = switchOf(vlan);
+        if (machine.isEmpty()) {
+            if (s.capture)
+                return s.state().capturePath;
+            switchDir = s.switchDir();
+            name = QStringLiteral("vlan%1").arg(vlan);
+        } else {
+            VlanSwitch::Link &link = linkOf(machine, vlan);
+            if (link.capture)
+                return link.state.capturePath;
+            switchDir = s.nicSwitchDir(machine);
             name = QStringLiteral("%1-vlan%2").arg(machine).arg(vlan);
-        } else if (std::none_of(m_vlans.cbegin(), m_vlans.cend(),
-                       [vlan](const VlanState &v) { return v.vlan == vlan; })) {
-            fail(MachineError::Kind::Usage, QStringLiteral("no machine is on VLAN %1").arg(vlan));
         }
-        if (m_captures.count(key)) {
-            for (const LinkState &link : std::as_const(m_links)) {
-                if (linkKey(link.machine, link.nic.vlan) == key)
-                    return link.capturePath;
-            }
-            for (const VlanState &v : std::as_const(m_vlans)) {
-                if (v.vlan == vlan)
-                    return v.capturePath;
-            }
-        }
+        socket = s.captureSocket(machine);
     }
     // A second capture of the same link in one run goes to a new file: name.2.pcap, ...
     QString path = m_outDir + QLatin1Char('/') + name + QStringLiteral(".pcap");
@@ -477,9 +368,9 @@ QString Network::beginCapture(int vlan, const QString &machine)
         path = m_outDir + QLatin1Char('/') + name + QStringLiteral(".%1.pcap").arg(n);
     QString error;
     QObject *capture = nullptr;
-    invokeBlocking([&] {
-        auto *c = new PacketCapture(m_host);
-        if (c->start(switchDir, netDir() + QStringLiteral("/cap-") + key, path, &error))
+    m_supervisor.invokeBlocking([&] {
+        auto *c = new PacketCapture(m_supervisor.host());
+        if (c->start(switchDir, socket, path, &error))
             capture = c;
         else
             delete c;
@@ -491,19 +382,17 @@ QString Network::beginCapture(int vlan, const QString &machine)
     {
         std::lock_guard lock(m_mutex);
         m_capturesTaken.insert(path);
-        m_captures[key] = capture;
+        VlanSwitch &s = switchOf(vlan);
         if (machine.isEmpty()) {
-            for (VlanState &v : m_vlans) {
-                if (v.vlan == vlan) {
-                    v.capturePath = path;
-                    vlanState = v;
-                }
-            }
+            s.capture = capture;
+            s.state().capturePath = path;
+            vlanState = s.state();
         } else {
-            LinkState &l = m_links[linkIndex(machine, vlan)];
-            l.capturePath = path;
-            l.settings.capture = true;
-            link = l;
+            VlanSwitch::Link &l = linkOf(machine, vlan);
+            l.capture = capture;
+            l.state.capturePath = path;
+            l.state.settings.capture = true;
+            link = l.state;
         }
     }
     if (machine.isEmpty())
@@ -515,35 +404,27 @@ QString Network::beginCapture(int vlan, const QString &machine)
 
 void Network::stopCapture(int vlan, const QString &machine)
 {
-    const QString key
-        = machine.isEmpty() ? QStringLiteral("v%1").arg(vlan) : linkKey(machine, vlan);
     QObject *capture = nullptr;
     LinkState link;
     VlanState vlanState;
     {
         std::lock_guard lock(m_mutex);
-        if (!machine.isEmpty())
-            linkIndex(machine, vlan); // throws when there is no such link
-        auto it = m_captures.find(key);
-        if (it == m_captures.end())
-            return;
-        capture = it->second;
-        m_captures.erase(it);
+        VlanSwitch &s = switchOf(vlan);
         if (machine.isEmpty()) {
-            for (VlanState &v : m_vlans) {
-                if (v.vlan == vlan) {
-                    v.capturePath.clear();
-                    vlanState = v;
-                }
-            }
+            capture = std::exchange(s.capture, nullptr);
+            s.state().capturePath.clear();
+            vlanState = s.state();
         } else {
-            LinkState &l = m_links[linkIndex(machine, vlan)];
-            l.capturePath.clear();
-            l.settings.capture = false;
-            link = l;
+            VlanSwitch::Link &l = linkOf(machine, vlan);
+            capture = std::exchange(l.capture, nullptr);
+            l.state.capturePath.clear();
+            l.state.settings.capture = false;
+            link = l.state;
         }
     }
-    invokeBlocking([capture] { delete capture; });
+    if (!capture)
+        return;
+    m_supervisor.invokeBlocking([capture] { delete capture; });
     if (machine.isEmpty())
         emit vlanChanged(vlanState);
     else
@@ -556,8 +437,11 @@ void Network::updateLinksOf(
     QList<LinkState> changed;
     {
         std::lock_guard lock(m_mutex);
-        for (LinkState &link : m_links) {
-            if (link.machine == machine && change(link))
+        for (const auto &[name, vlan] : m_linkOrder) {
+            if (name != machine)
+                continue;
+            LinkState &link = linkOf(name, vlan).state;
+            if (change(link))
                 changed << link;
         }
     }
@@ -590,13 +474,7 @@ void Network::setBlocked(const QString &machine, bool blocked)
 
 QList<qint64> Network::processIds() const
 {
-    std::lock_guard lock(m_mutex);
-    QList<qint64> pids;
-    for (const auto &[key, process] : m_processes) {
-        if (!process.ended && process.pid > 0)
-            pids << process.pid;
-    }
-    return pids;
+    return m_supervisor.processIds();
 }
 
 QString Network::error() const

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "core/network/linkstate.h"
+#include "core/network/processsupervisor.h"
+#include "core/network/vlanswitch.h"
 
 #include <QObject>
 #include <QSet>
@@ -11,11 +13,10 @@
 
 namespace vivarium {
 
-class VdeManagement;
-
-// The virtual networks of one test run: a vde_switch (hub) per VLAN, and per machine NIC a small
-// switch QEMU joins plus a wirefilter that carries the NIC's frames to its VLAN switch, so each
-// link can be impaired and captured on its own while the test runs. Knows every link's live
+// The virtual networks of one test run: a VlanSwitch per VLAN (its hub, and per machine NIC a
+// small switch QEMU joins plus a wirefilter that carries the NIC's frames to the hub, so each
+// link can be impaired and captured on its own while the test runs), their processes under
+// one ProcessSupervisor. Knows every link's live
 // state and emits a signal for each change. Thread-safe: the calls block the caller (the
 // script's thread, the GUI's worker), the processes live on the I/O thread. Errors are thrown
 // as MachineError. Destroying it (or Vivarium dying) ends every switch and filter.
@@ -62,44 +63,32 @@ signals:
     void failed(const QString &message);
 
 private:
-    struct Process {
-        QString description; // "vde_switch for VLAN 1"
-        qint64 pid = 0;
-        bool ended = false;
-        QByteArray output; // the last of what it printed
-    };
     QString netDir() const;
-    QString vlanSwitchDir(int vlan) const;
-    void startProcess(const QString &key, const QString &description, const QString &program,
-        const QStringList &arguments);
-    void waitForManagement(const QString &key, const QString &socket, VdeManagement *session);
-    void onProcessEnded(const QString &key, int exitCode, bool signalled);
     void startLocked();
-    void stopAll();
     QString beginCapture(int vlan, const QString &machine);
-    qsizetype linkIndex(const QString &machine, int vlan) const; // throws when there is none
-    void applyFilter(const LinkState &link, const LinkSettings &settings);
+    // With m_mutex held: the VLAN's switch, or the link of machine on it; throw when none.
+    VlanSwitch &switchOf(int vlan) const;
+    VlanSwitch::Link &linkOf(const QString &machine, int vlan) const;
+    void onProcessEnded(ProcessSupervisor::Id id, const QString &message);
+    void applyFilter(const QString &machine, int vlan, const LinkSettings &settings);
     // Applies change to each link of machine (under the lock); emits for those it changed.
     void updateLinksOf(const QString &machine, const std::function<bool(LinkState &link)> &change);
-    void invokeBlocking(const std::function<void()> &call) const;
+    void forgetProcesses();
 
     const TestSpec *m_test;
     QString m_runDir;
     QString m_outDir;
-    QObject *m_host; // on the I/O thread: parent of the processes and captures
 
     std::mutex m_startMutex; // one start() at a time
     std::mutex m_filterMutex; // one management command at a time
     mutable std::mutex m_mutex; // the state below
     bool m_started = false;
-    bool m_stopping = false;
     QString m_error;
-    QList<VlanState> m_vlans;
-    QList<LinkState> m_links;
-    std::map<QString, Process> m_processes; // by key: "v1", "web.1", "web.1.wf"
-    std::map<QString, std::unique_ptr<VdeManagement>> m_filters; // by link key "web.1"
-    std::map<QString, QObject *> m_captures; // PacketCapture on the I/O thread, by link key
+    // One per VLAN, in VLAN order; the links in the order of the sorted machine names.
+    std::vector<std::unique_ptr<VlanSwitch>> m_switches;
+    std::vector<std::pair<QString, int>> m_linkOrder; // (machine, vlan) as links() lists them
     QSet<QString> m_capturesTaken; // every pcap file of this run
+    ProcessSupervisor m_supervisor; // last member: destroyed first, with every process
 };
 
 } // namespace vivarium

@@ -99,8 +99,9 @@ bool VdeManagement::command(const QString &line, QString *output, QString *error
     if (output)
         *output = answer.data;
     if (!answer.ok) {
-        *error = QStringLiteral("'%1' failed: %2")
-                     .arg(line, answer.status.isEmpty() ? QStringLiteral("no answer") : answer.status);
+        *error
+            = QStringLiteral("'%1' failed: %2")
+                  .arg(line, answer.status.isEmpty() ? QStringLiteral("no answer") : answer.status);
         return false;
     }
     return true;

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "core/network/linkstate.h"
+#include "core/network/processsupervisor.h"
+
+#include <QString>
+#include <memory>
+#include <vector>
+
+class QObject;
+
+namespace vivarium {
+
+class VdeManagement;
+
+// One VLAN of a run: its vde_switch (a hub) and, per machine NIC on it, the small switch QEMU
+// joins and the wirefilter that carries the NIC's frames to the hub, with their live state and
+// captures (as the NixOS driver has one VLan object per switch). Plain state: the Network
+// guards it with its mutex and drives the processes.
+class VlanSwitch {
+public:
+    struct Link {
+        LinkState state;
+        ProcessSupervisor::Id nicSwitch = 0;
+        ProcessSupervisor::Id filter = 0;
+        std::unique_ptr<VdeManagement> session; // the filter's management socket
+        QObject *capture = nullptr; // a PacketCapture of this NIC, on the I/O thread
+    };
+
+    VlanSwitch(int vlan, QString netDir);
+    ~VlanSwitch();
+
+    int vlan() const { return m_state.vlan; }
+    VlanState &state() { return m_state; }
+    const VlanState &state() const { return m_state; }
+    std::vector<Link> &links() { return m_links; }
+    // The link of machine, or null.
+    Link *link(const QString &machine);
+    void addLink(LinkState state);
+
+    // Where things live below the run's network directory.
+    QString switchDir() const;
+    QString nicSwitchDir(const QString &machine) const;
+    QString nicPortSocket(const QString &machine) const; // QEMU's end of the NIC's switch
+    QString filterSocket(const QString &machine) const;
+    QString captureSocket(const QString &machine) const; // machine empty: the VLAN's
+
+    ProcessSupervisor::Id hub = 0;
+    QObject *capture = nullptr; // a PacketCapture of the whole VLAN
+    // Forgets the processes, sessions and captures (after the supervisor stopped them).
+    void reset();
+
+private:
+    QString m_netDir;
+    VlanState m_state;
+    std::vector<Link> m_links;
+};
+
+} // namespace vivarium
