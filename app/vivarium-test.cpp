@@ -2,6 +2,7 @@
 #include "core/script/scriptengine.h"
 #include "core/session/session.h"
 #include "core/spec/specloader.h"
+#include "core/util/childprocess.h"
 #include "core/util/rundirectory.h"
 
 #include <QCommandLineParser>
@@ -10,7 +11,6 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <pthread.h>
 #include <thread>
 
@@ -51,7 +51,7 @@ void watchSignals()
             Session *session = g_session.load();
             if (!session)
                 std::_Exit(Signalled + signal); // nothing started yet: nothing to clean up
-            session->interrupt(QString::fromLatin1(sigabbrev_np(signal)).prepend(QStringLiteral("SIG")));
+            session->interrupt(signalName(signal));
         }
     }).detach();
 }
@@ -178,6 +178,11 @@ int main(int argc, char **argv)
     }
     TestRun *run = session->run();
     g_session = session.get();
+    // A signal that comes while the session is torn down must not reach it (declared after the
+    // session: runs before it is destroyed, on every return).
+    struct ForgetSession {
+        ~ForgetSession() { g_session = nullptr; }
+    } forgetSession;
     say(QStringLiteral("vivarium-test: %1 (%2 machines), accelerator %3 (%4), output in %5")
             .arg(spec->name)
             .arg(spec->machines.size())
@@ -210,11 +215,5 @@ int main(int argc, char **argv)
                  .arg(spec->name, ScriptResult::outcomeName(result.outcome).toUpper())
                  .arg(seconds, 0, 'f', 1)
                  .arg(where, result.message, session->reportPath()));
-    if (signal != 0) {
-        // The machines and the run directory go before the exit, as for any end.
-        g_session = nullptr;
-        session.reset();
-        return Signalled + signal;
-    }
-    return TestFailed;
+    return signal != 0 ? Signalled + signal : TestFailed;
 }

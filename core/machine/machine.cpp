@@ -6,6 +6,7 @@
 #include "core/qemu/accelprobe.h"
 #include "core/qemu/hosttsc.h"
 #include "core/qemu/qemucommand.h"
+#include "core/util/childprocess.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -15,7 +16,6 @@
 #include <QRegularExpression>
 #include <QThread>
 #include <chrono>
-#include <cstring>
 #include <future>
 
 namespace vivarium {
@@ -407,10 +407,9 @@ void Machine::onExited(int code, bool crashed, const QString &stderrTail)
     m_qemuRunning = false;
     if (!m_expectExit && m_error.isEmpty()) {
         // QProcess gives the signal's number as the code of a process a signal ended.
-        m_error = crashed ? QStringLiteral("QEMU was killed by signal %1 (SIG%2)")
-                                .arg(code)
-                                .arg(QLatin1String(sigabbrev_np(code)))
-                          : QStringLiteral("QEMU exited with status %1").arg(code);
+        m_error = crashed
+            ? QStringLiteral("QEMU was killed by signal %1 (%2)").arg(code).arg(signalName(code))
+            : QStringLiteral("QEMU exited with status %1").arg(code);
         if (!stderrTail.isEmpty())
             m_error += QStringLiteral(": ") + shortened(stderrTail);
     }

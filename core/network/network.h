@@ -7,7 +7,6 @@
 #include <QObject>
 #include <QSet>
 #include <QThread>
-#include <map>
 #include <memory>
 #include <mutex>
 

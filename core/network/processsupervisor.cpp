@@ -7,7 +7,6 @@
 #include <QDeadlineTimer>
 #include <QProcess>
 #include <QThread>
-#include <cstring>
 
 namespace vivarium {
 
@@ -92,10 +91,10 @@ void ProcessSupervisor::onEnded(Id id, int exitCode, bool signalled)
             return;
         // QProcess gives the signal's number as the code of a process a signal ended.
         message = signalled
-            ? QStringLiteral("%1 was killed by signal %2 (SIG%3)")
+            ? QStringLiteral("%1 was killed by signal %2 (%3)")
                   .arg(process.description)
                   .arg(exitCode)
-                  .arg(QLatin1String(sigabbrev_np(exitCode)))
+                  .arg(signalName(exitCode))
             : QStringLiteral("%1 exited (status %2)").arg(process.description).arg(exitCode);
         const QString output = QString::fromUtf8(process.output).trimmed();
         if (!output.isEmpty())

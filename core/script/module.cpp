@@ -110,7 +110,7 @@ T driverCall(const QString &what, const std::function<T()> &call, const T &skipp
                     return castFromPython<T>(value);
             } catch (const py::cast_error &) {
             }
-            return T {};
+            return skipped; // a statement gives no value: the call's empty one, as for Skip
         }
         if (choice == ScriptEngine::FailureChoice::Skip)
             return skipped;

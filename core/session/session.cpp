@@ -120,13 +120,6 @@ void Session::startInteractive()
     m_engine->startInteractive();
 }
 
-ScriptResult Session::wait()
-{
-    ScriptResult result = m_engine->wait();
-    finish(result);
-    return result;
-}
-
 QStringList Session::finish(ScriptResult &result)
 {
     QString interruption;

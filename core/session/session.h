@@ -58,8 +58,6 @@ public:
     void startSource(const QString &source, const QString &file);
     // A Python prompt with the script's globals (vivarium-test --interactive).
     void startInteractive();
-    // Blocks until the script ended, then finish()es; returns how it ended.
-    ScriptResult wait();
     // Records the end and writes junit.xml and log.html for the last script; returns the
     // problems writing them (none: empty). The workbench calls it when the engine finished. A
     // run stopped by interrupt() says so in result.

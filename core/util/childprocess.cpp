@@ -1,7 +1,9 @@
 #include "core/util/childprocess.h"
 
 #include <QProcess>
+#include <QString>
 #include <csignal>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -24,6 +26,13 @@ void dieWithParent(
         if (inChild)
             inChild();
     });
+}
+
+QString signalName(int signal)
+{
+    const char *abbreviation = ::sigabbrev_np(signal);
+    return abbreviation ? QStringLiteral("SIG") + QLatin1String(abbreviation)
+                        : QStringLiteral("signal %1").arg(signal);
 }
 
 } // namespace vivarium

@@ -5,6 +5,7 @@
 #include <utility>
 
 class QProcess;
+class QString;
 
 namespace vivarium {
 
@@ -14,5 +15,8 @@ namespace vivarium {
 // runs in the child just before exec (system calls only: the parent has other threads).
 void dieWithParent(QProcess *process, const QList<std::pair<int, int>> &inherited = {},
     std::function<void()> inChild = {});
+
+// "SIGKILL" for 9: how messages name the signal that ended a process.
+QString signalName(int signal);
 
 } // namespace vivarium
