@@ -97,10 +97,10 @@ struct Finished {
 
 namespace vivarium {
 
-using Event = std::variant<event::RunStarted, event::ActionStarted, event::ActionFinished, event::MachineState,
-    event::ConsoleLine, event::Log, event::SubtestStarted, event::SubtestFinished,
-    event::LinkChanged, event::VlanChanged, event::NetworkFailed, event::ScriptPaused,
-    event::ScriptResumed, event::SerialStdout, event::Finished>;
+using Event = std::variant<event::RunStarted, event::ActionStarted, event::ActionFinished,
+    event::MachineState, event::ConsoleLine, event::Log, event::SubtestStarted,
+    event::SubtestFinished, event::LinkChanged, event::VlanChanged, event::NetworkFailed,
+    event::ScriptPaused, event::ScriptResumed, event::SerialStdout, event::Finished>;
 
 // An event as recorded: when it happened (ms since the epoch) and what.
 struct RecordedEvent {

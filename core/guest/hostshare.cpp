@@ -60,7 +60,8 @@ QByteArray machineShadow(const QString &accounts, bool users)
         if (name.isEmpty())
             continue;
         if (users)
-            shadow += name + (name == "root" ? "::19000:0:99999:7:::\n" : ":*:19000:0:99999:7:::\n");
+            shadow
+                += name + (name == "root" ? "::19000:0:99999:7:::\n" : ":*:19000:0:99999:7:::\n");
         else
             shadow += name + ":!::" + line.split(':').value(3) + '\n';
     }

@@ -24,8 +24,7 @@ bool knownType(char type)
 
 quint32 crc(const char *data, qsizetype size)
 {
-    return quint32(
-        crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef *>(data), uInt(size)));
+    return quint32(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef *>(data), uInt(size)));
 }
 
 } // namespace
@@ -64,8 +63,7 @@ qint64 BackdoorFrame::exitStdoutBytes() const
 
 qint64 BackdoorFrame::exitStderrBytes() const
 {
-    return payload.size() >= 20 ? qint64(qFromLittleEndian<quint64>(payload.constData() + 12))
-                                : -1;
+    return payload.size() >= 20 ? qint64(qFromLittleEndian<quint64>(payload.constData() + 12)) : -1;
 }
 
 void BackdoorDecoder::skip(qsizetype at)
@@ -79,10 +77,9 @@ QString BackdoorDecoder::takeCorruption()
 {
     if (m_skipped == 0)
         return {};
-    const QString text
-        = QStringLiteral("%1 bytes that are not frames (the first: %2)")
-              .arg(m_skipped)
-              .arg(QString::fromLatin1(m_skippedSample.toHex(' ')));
+    const QString text = QStringLiteral("%1 bytes that are not frames (the first: %2)")
+                             .arg(m_skipped)
+                             .arg(QString::fromLatin1(m_skippedSample.toHex(' ')));
     m_skipped = 0;
     m_skippedSample.clear();
     return text;

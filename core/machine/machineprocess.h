@@ -1,9 +1,9 @@
 #pragma once
 
 #include "core/machine/backdoorframe.h"
-#include "core/util/hostview.h"
 #include "core/network/vdeport.h"
 #include "core/qemu/qmpclient.h"
+#include "core/util/hostview.h"
 
 #include <QFile>
 #include <QObject>

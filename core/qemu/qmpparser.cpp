@@ -72,8 +72,8 @@ bool QmpParser::parseLine(const QByteArray &line, QmpMessage &message)
         // conversion undefined, found by fuzzing) counts as no time stamp.
         const qint64 seconds = ts.value(QLatin1String("seconds")).toInteger(-1);
         const qint64 micros = ts.value(QLatin1String("microseconds")).toInteger(-1);
-        message.timestampUs = seconds >= 0 && seconds < (qint64(1) << 40) && micros >= 0
-                && micros < 1000000
+        message.timestampUs
+            = seconds >= 0 && seconds < (qint64(1) << 40) && micros >= 0 && micros < 1000000
             ? seconds * 1000000 + micros
             : 0;
     } else {

@@ -17,8 +17,14 @@ class ScriptEngine;
 namespace vivarium::python {
 
 // Text between Python (UTF-8 std::string through pybind11) and Qt.
-inline QString qs(const std::string &s) { return QString::fromStdString(s); }
-inline std::string ss(const QString &s) { return s.toStdString(); }
+inline QString qs(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+inline std::string ss(const QString &s)
+{
+    return s.toStdString();
+}
 // The engine whose script runs on this thread.
 ScriptEngine *engine();
 

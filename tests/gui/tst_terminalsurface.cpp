@@ -2,9 +2,9 @@
 // lines scroll into a bounded scrollback, damage is reported, keys become bytes.
 #include "ui/terminal/terminalsurface.h"
 
-#include <QSignalSpy>
 #include <QDir>
 #include <QFile>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace vivarium;

@@ -20,7 +20,8 @@ private slots:
         QCOMPARE(bytes.mid(8, 4), QByteArray("\x04\x00\x00\x00", 4));
         // CRC-32 of the first 12 bytes and of "true" (zlib's; the agent computes its own).
         const quint32 headerCrc = qFromLittleEndian<quint32>(bytes.constData() + 12);
-        QCOMPARE(headerCrc, quint32(crc32(0, reinterpret_cast<const Bytef *>(bytes.constData()), 12)));
+        QCOMPARE(
+            headerCrc, quint32(crc32(0, reinterpret_cast<const Bytef *>(bytes.constData()), 12)));
         QCOMPARE(bytes.mid(16, 4), QByteArray("\x8d\x4c\xfc\xfd", 4)); // crc32("true")
         QCOMPARE(bytes.mid(20), QByteArray("true"));
     }
@@ -42,7 +43,9 @@ private slots:
         QByteArray stream = BackdoorFrame { BackdoorFrame::Ready, 0, "vivarium-agent 1" }.encode();
         stream += BackdoorFrame { BackdoorFrame::Stdout, 9, binary }.encode();
         stream += BackdoorFrame { BackdoorFrame::Stderr, 9, "oops\n" }.encode();
-        stream += BackdoorFrame { BackdoorFrame::Exit, 9, BackdoorFrame::encodeExit(-3, 256 + 6, 5) }.encode();
+        stream
+            += BackdoorFrame { BackdoorFrame::Exit, 9, BackdoorFrame::encodeExit(-3, 256 + 6, 5) }
+                   .encode();
         BackdoorDecoder decoder;
         QList<BackdoorFrame> frames;
         for (qsizetype i = 0; i < stream.size(); i += chunk)
@@ -63,7 +66,8 @@ private slots:
         BackdoorDecoder decoder;
         QByteArray stream = "login: \r\nV";
         stream += "VVZ"; // an unknown type after a magic is skipped too
-        stream += BackdoorFrame { BackdoorFrame::Exit, 1, BackdoorFrame::encodeExit(0, 0, 0) }.encode();
+        stream += BackdoorFrame { BackdoorFrame::Exit, 1, BackdoorFrame::encodeExit(0, 0, 0) }
+                      .encode();
         const QList<BackdoorFrame> frames = decoder.feed(stream);
         QCOMPARE(frames.size(), 1);
         QCOMPARE(frames[0].exitStatus(), 0);
@@ -79,8 +83,8 @@ private slots:
         // 64 MiB payload and wedged it for good, and an exit frame without CRCs.
         QTest::newRow("old wedging header") << QByteArray("VVO\0\0\0\0\0\xff\xff\xff\x03", 12);
         QTest::newRow("old exit frame") << QByteArray("VVX\0\x01\0\0\0\x04\0\0\0\0\0\0\0", 16);
-        QByteArray badPayload = BackdoorFrame { BackdoorFrame::Exit, 1,
-            BackdoorFrame::encodeExit(0, 0, 0) }.encode();
+        QByteArray badPayload
+            = BackdoorFrame { BackdoorFrame::Exit, 1, BackdoorFrame::encodeExit(0, 0, 0) }.encode();
         badPayload[badPayload.size() - 1] = '\x01'; // the payload's CRC no longer holds
         QTest::newRow("damaged payload") << badPayload;
         QByteArray badHeader = BackdoorFrame { BackdoorFrame::Stdout, 1, "x" }.encode();
@@ -114,7 +118,8 @@ private slots:
         bogus[11] = '\x7f';
         BackdoorDecoder decoder;
         const QList<BackdoorFrame> frames = decoder.feed(bogus
-            + BackdoorFrame { BackdoorFrame::Exit, 2, BackdoorFrame::encodeExit(1, 0, 0) }.encode());
+            + BackdoorFrame { BackdoorFrame::Exit, 2, BackdoorFrame::encodeExit(1, 0, 0) }
+                  .encode());
         QCOMPARE(frames.size(), 1);
         QCOMPARE(frames[0].id, quint32(2));
     }

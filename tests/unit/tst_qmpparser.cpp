@@ -72,7 +72,8 @@ private slots:
     {
         QTest::addColumn<QByteArray>("timestamp");
         // Found by fuzz_qmpparser: 2.2e27 seconds made the conversion to qint64 undefined.
-        QTest::newRow("beyond qint64") << QByteArray("{\"seconds\": 2.22222e27, \"microseconds\": 1}");
+        QTest::newRow("beyond qint64")
+            << QByteArray("{\"seconds\": 2.22222e27, \"microseconds\": 1}");
         QTest::newRow("negative") << QByteArray("{\"seconds\": -5, \"microseconds\": 1}");
         QTest::newRow("fraction") << QByteArray("{\"seconds\": 1.5, \"microseconds\": 1}");
         QTest::newRow("micros too big") << QByteArray("{\"seconds\": 1, \"microseconds\": 1e7}");

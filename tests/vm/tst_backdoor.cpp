@@ -5,8 +5,8 @@
 #include "vmtestutil.h"
 
 #include <QCryptographicHash>
-#include <QTemporaryDir>
 #include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 #include <unistd.h>
 
@@ -53,8 +53,8 @@ private slots:
         QCryptographicHash expected(QCryptographicHash::Sha256);
         for (int i = 0; i < megabytes; ++i)
             expected.addData(seed.stdoutBytes);
-        const CommandResult result = m->execute(
-            QString("for i in $(seq %1); do cat /tmp/seed; done").arg(megabytes), 600);
+        const CommandResult result
+            = m->execute(QString("for i in $(seq %1); do cat /tmp/seed; done").arg(megabytes), 600);
         QCOMPARE(result.status, 0);
         QCOMPARE(result.stdoutBytes.size(), qsizetype(megabytes) * 1000000);
         QCOMPARE(sha256(result.stdoutBytes), QString::fromLatin1(expected.result().toHex()));
@@ -78,11 +78,12 @@ private slots:
         const QString ports = m->succeed(
             "for n in /sys/class/virtio-ports/*/name; do echo \"$(cat $n) ${n%/name}\"; done");
         QVERIFY2(ports.contains("org.vivarium.backdoor"), qPrintable(ports));
-        const CommandResult open = m->execute(
-            "d=$(grep -l org.vivarium.backdoor /sys/class/virtio-ports/*/name); "
-            "d=/dev/$(basename $(dirname $d)); printf 'VVX' > $d");
+        const CommandResult open
+            = m->execute("d=$(grep -l org.vivarium.backdoor /sys/class/virtio-ports/*/name); "
+                         "d=/dev/$(basename $(dirname $d)); printf 'VVX' > $d");
         QVERIFY(open.status != 0);
-        QVERIFY2(open.stderrBytes.contains("Device or resource busy"), open.stderrBytes.constData());
+        QVERIFY2(
+            open.stderrBytes.contains("Device or resource busy"), open.stderrBytes.constData());
     }
 
     void forgedFramesChangeNothing_data()

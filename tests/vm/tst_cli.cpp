@@ -115,7 +115,8 @@ private slots:
         QCOMPARE(process.exitCode(), 128 + signal);
         const QString name = QString("SIG") + sigabbrev_np(signal);
         const QByteArray output = process.readAll();
-        QVERIFY2(output.contains("waits.py:4: interrupted by " + name.toUtf8()), output.constData());
+        QVERIFY2(
+            output.contains("waits.py:4: interrupted by " + name.toUtf8()), output.constData());
         QVERIFY(!output.contains("Traceback"));
         const QByteArray html = readAll(out + "/log.html");
         QVERIFY(html.contains("interrupted by " + name.toUtf8()));
@@ -143,7 +144,8 @@ private slots:
         env.insert("VIVARIUM_RUN_DIR", runDir.path());
         QProcess clean;
         clean.setProcessEnvironment(env);
-        clean.start(QCoreApplication::applicationDirPath() + "/../../app/vivarium-test", { "--clean" });
+        clean.start(
+            QCoreApplication::applicationDirPath() + "/../../app/vivarium-test", { "--clean" });
         QVERIFY(clean.waitForFinished(30000));
         QCOMPARE(clean.exitCode(), 0);
         QVERIFY(clean.readAllStandardOutput().contains("1 stale run directories removed"));

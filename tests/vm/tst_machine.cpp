@@ -263,8 +263,8 @@ graphics = true
         QCOMPARE(delta->screenSize(), QSize(size.value(0).toInt(), size.value(1).toInt()));
         QCOMPARE(expectError([&] { alpha->screenshot("none"); }, "graphics = true"),
             MachineError::Kind::Usage);
-        QCOMPARE(expectError([&] { alpha->screenSize(); }, "has no screen"),
-            MachineError::Kind::Usage);
+        QCOMPARE(
+            expectError([&] { alpha->screenSize(); }, "has no screen"), MachineError::Kind::Usage);
         // Typed keys reach the shell on the guest's screen: shifted characters and Enter too.
         delta->sendChars("echo 'Hello, World! a_b|c~' > /root/typed\n");
         delta->waitUntilSucceeds("test -s /root/typed", 60);

@@ -249,8 +249,8 @@ delay_ms = 40
         QProcess::execute("pkill", { "-KILL", "-f", "wirefilter .*server.2.wf" });
         QTRY_VERIFY_WITH_TIMEOUT(!failure.isEmpty(), 5000);
         // "exited (status 9)" before: a signal is named as one.
-        QVERIFY2(failure.startsWith(
-                     "wirefilter for server on VLAN 2 was killed by signal 9 (SIGKILL)"),
+        QVERIFY2(
+            failure.startsWith("wirefilter for server on VLAN 2 was killed by signal 9 (SIGKILL)"),
             qPrintable(failure));
         QCOMPARE(m_run->network()->error(), failure);
         QVERIFY(!lastEventFor("server").up());
