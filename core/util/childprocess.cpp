@@ -14,7 +14,7 @@ void dieWithParent(
     QProcess *process, const QList<std::pair<int, int>> &inherited, std::function<void()> inChild)
 {
     const pid_t parent = ::getpid();
-    process->setChildProcessModifier([parent, inherited, inChild] {
+    process->setChildProcessModifier([parent, inherited, inChild = std::move(inChild)] {
         // dup2 leaves close-on-exec off on the copy.
         for (const auto &[from, to] : inherited)
             ::dup2(from, to);
