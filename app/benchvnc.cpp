@@ -108,7 +108,7 @@ QList<GuiFigure> measureVnc(bool quick)
     Machine *machine = run->machine(QStringLiteral("screen"));
     try {
         machine->start();
-        machine->waitForReady(300);
+        machine->ensureReady(300);
         const QString script = dir.filePath(QStringLiteral("producer.sh"));
         QFile file(script);
         file.open(QIODevice::WriteOnly);

@@ -130,7 +130,7 @@ int main(int argc, char **argv)
         if (!problems.isEmpty())
             return BadInput;
         say(QStringLiteral("vivarium-test: %1/log.html and junit.xml written (%2)")
-                .arg(parser.value(reportFrom), ScriptResult::outcomeName(result.outcome)));
+                .arg(parser.value(reportFrom), result.verdict()));
         return Passed;
     }
     if (parser.positionalArguments().size() != 1) {
@@ -212,7 +212,7 @@ int main(int argc, char **argv)
     const QString where
         = result.line > 0 ? QStringLiteral("%1:%2: ").arg(result.file).arg(result.line) : QString();
     complain(QStringLiteral("vivarium-test: %1 %2 after %3 s: %4%5\nvivarium-test: report %6")
-                 .arg(spec->name, ScriptResult::outcomeName(result.outcome).toUpper())
+                 .arg(spec->name, result.verdict().toUpper())
                  .arg(seconds, 0, 'f', 1)
                  .arg(where, result.message, session->reportPath()));
     return signal != 0 ? Signalled + signal : TestFailed;

@@ -1,5 +1,6 @@
 #include "ui/workbench.h"
 
+#include "core/report/eventrecorder.h"
 #include "core/spec/specloader.h"
 
 #include <QStandardPaths>
@@ -14,6 +15,7 @@ Workbench::Workbench(QObject *parent)
     qRegisterMetaType<LinkState>();
     qRegisterMetaType<VlanState>();
     qRegisterMetaType<ScriptResult>();
+    qRegisterMetaType<RecordedEvent>();
 }
 
 Workbench::~Workbench()
@@ -32,12 +34,30 @@ bool Workbench::open(const QString &testFile, QString *error)
         *error = loader.errors().join(QLatin1Char('\n'));
         return false;
     }
-    if (m_session)
-        m_session->engine()->stop();
-    QThreadPool::globalInstance()->waitForDone();
-    m_session.reset();
+    dropSession();
     m_spec = *spec;
     return true;
+}
+
+void Workbench::dropSession()
+{
+    if (!m_session)
+        return;
+    m_session->engine()->stop();
+    m_session->run()->cancelAll(); // a worker waiting on a machine returns
+    QThreadPool::globalInstance()->waitForDone();
+    m_session.reset();
+    emit sessionReplaced();
+}
+
+int Workbench::runningMachines() const
+{
+    if (!m_session)
+        return 0;
+    int running = 0;
+    for (const auto &m : m_session->run()->machines())
+        running += m->qemuPid() != 0 ? 1 : 0;
+    return running;
 }
 
 bool Workbench::isScriptRunning() const
@@ -67,6 +87,7 @@ bool Workbench::ensureRun()
     EventLog *events = m_session->events();
     ScriptEngine *engine = m_session->engine();
     connect(events, &EventLog::happened, this, &Workbench::onEvent, queued);
+    connect(m_session->recorder(), &EventRecorder::recorded, this, &Workbench::outputLine, queued);
     connect(events, &EventLog::serialBytes, this, &Workbench::serialBytes, queued);
     connect(events, &EventLog::shellBytes, this, &Workbench::shellBytes, queued);
     connect(m_session->network(), &Network::linkChanged, this, &Workbench::linkChanged, queued);
@@ -133,7 +154,7 @@ void Workbench::stopAll()
         return;
     m_session->engine()->stop();
     TestRun *run = m_session->run();
-    inWorker(QStringLiteral("stop all"), [run] { run->crashAll(); });
+    inWorker(QStringLiteral("stop all"), [run] { run->crashAll(QStringLiteral("stopped")); });
 }
 
 void Workbench::startMachine(const QString &name)
@@ -215,9 +236,15 @@ void Workbench::setCapture(int vlan, const QString &machine, bool on)
     });
 }
 
-void Workbench::runScript(const QString &source)
+void Workbench::runScript(const QString &source, Machines machines)
 {
-    if (!ensureRun() || m_session->engine()->isRunning())
+    if (isScriptRunning())
+        return;
+    // A run starts where vivarium-test starts: a manual fix on a machine of the last run must
+    // not make this one pass.
+    if (machines == Machines::Fresh)
+        dropSession();
+    if (!ensureRun())
         return;
     m_session->startSource(source, m_spec.script.isEmpty() ? m_spec.file : m_spec.script);
 }

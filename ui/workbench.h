@@ -30,6 +30,8 @@ public:
     // Where the runs write their reports (empty before anything ran).
     QString outDir() const { return m_session ? m_session->outDir() : QString(); }
     bool isScriptRunning() const;
+    // Machines whose QEMU runs now (what closing the test would stop).
+    int runningMachines() const;
 
     void startAll();
     void stopAll();
@@ -44,8 +46,12 @@ public:
     void setVlan(int vlan, const LinkUpdate &update);
     // Starts or stops a capture of one machine's NIC on vlan, or (machine empty) of the VLAN.
     void setCapture(int vlan, const QString &machine, bool on);
+    // Which machines a script run uses: new ones from the test file (fresh state disks, what
+    // vivarium-test does; the machines of the last run are stopped), or the ones running now
+    // with whatever was done to them by hand.
+    enum class Machines { Fresh, Running };
     // Runs source (the editor's text) as the test's script, pausing on failures.
-    void runScript(const QString &source);
+    void runScript(const QString &source, Machines machines = Machines::Fresh);
     // An HMP command; the answer comes back as monitorAnswer.
     void monitorCommand(const QString &machine, const QString &command);
     void setBreakpoints(const QSet<int> &lines);
@@ -71,9 +77,15 @@ signals:
     void reportWritten(const QString &path);
     void consoleOutput(const QString &source, const QString &output);
     void monitorAnswer(const QString &machine, const QString &command, const QString &answer);
+    // The session (and with it every Machine) was replaced or dropped: views holding a
+    // machine's sockets (the Screen's VNC) let go of them.
+    void sessionReplaced();
+    // Everything the terminal log says (subtests, log lines, serial lines...), a line at a time.
+    void outputLine(const vivarium::RecordedEvent &event);
 
 private:
     bool ensureRun();
+    void dropSession(); // stops the script, ends the machines, forgets the session
     void onEvent(const vivarium::Event &event);
     void onScriptFinished(const vivarium::ScriptResult &result);
 

@@ -186,7 +186,8 @@ template<> struct Kind<Finished> {
         const ScriptResult &r = e.result;
         return { { QStringLiteral("outcome"), ScriptResult::outcomeName(r.outcome) },
             { QStringLiteral("message"), r.message }, { QStringLiteral("file"), r.file },
-            { QStringLiteral("line"), r.line }, { QStringLiteral("traceback"), r.traceback } };
+            { QStringLiteral("line"), r.line }, { QStringLiteral("traceback"), r.traceback },
+            { QStringLiteral("skipped"), QJsonArray::fromStringList(r.skipped) } };
     }
     static Finished read(const QJsonObject &o)
     {
@@ -197,6 +198,8 @@ template<> struct Kind<Finished> {
         r.file = str(o, "file");
         r.line = integer(o, "line");
         r.traceback = str(o, "traceback");
+        for (const QJsonValue &skipped : o.value(QStringLiteral("skipped")).toArray())
+            r.skipped << skipped.toString();
         return { r };
     }
 };

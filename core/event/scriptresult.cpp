@@ -17,6 +17,15 @@ QString ScriptResult::outcomeName(Outcome outcome)
     return {};
 }
 
+QString ScriptResult::verdict() const
+{
+    if (outcome != Outcome::Passed || skipped.isEmpty())
+        return outcomeName(outcome);
+    return skipped.size() == 1
+        ? QStringLiteral("passed with 1 skipped failure")
+        : QStringLiteral("passed with %1 skipped failures").arg(skipped.size());
+}
+
 std::optional<ScriptResult::Outcome> ScriptResult::outcomeNamed(const QString &name)
 {
     for (Outcome o : { Outcome::Passed, Outcome::Failed, Outcome::Stopped, Outcome::TimedOut }) {

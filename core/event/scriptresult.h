@@ -2,6 +2,7 @@
 
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 #include <optional>
 
 namespace vivarium {
@@ -14,8 +15,13 @@ struct ScriptResult {
     QString file; // the script line that failed
     int line = 0;
     QString traceback; // Python's, when the failure was a Python exception
+    // The failures the user chose to Skip in the workbench ("script.py:3: exit 1 ..."): the
+    // script ran to its end, but it did not pass.
+    QStringList skipped;
 
-    bool passed() const { return outcome == Outcome::Passed; }
+    bool passed() const { return outcome == Outcome::Passed && skipped.isEmpty(); }
+    // "passed", "failed", ... or "passed with 2 skipped failures".
+    QString verdict() const;
     static QString outcomeName(Outcome outcome);
     static std::optional<Outcome> outcomeNamed(const QString &name);
 };

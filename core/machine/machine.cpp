@@ -338,6 +338,7 @@ void Machine::start()
             std::lock_guard lock(m_mutex);
             m_qemuRunning = true;
             m_expectExit = false;
+            m_exitReason.clear();
             m_error.clear();
             ++m_generation;
             m_startMs = nowMs();
@@ -414,7 +415,8 @@ void Machine::onExited(int code, bool crashed, const QString &stderrTail)
             m_error += QStringLiteral(": ") + shortened(stderrTail);
     }
     ++m_generation;
-    setState(m_expectExit || m_error.isEmpty() ? State::Off : State::Failed, m_error);
+    setState(m_expectExit || m_error.isEmpty() ? State::Off : State::Failed,
+        m_error.isEmpty() ? m_exitReason : m_error);
     if (m_context.network)
         m_context.network->setMachineRunning(m_spec.name, false);
 }
@@ -474,13 +476,18 @@ void Machine::pollPause()
             QStringLiteral("machine %1: cancelled").arg(m_spec.name));
 }
 
-void Machine::waitForReady(double timeout)
+void Machine::ensureReady(double timeout)
 {
     {
         std::lock_guard lock(m_mutex);
         if (m_state == State::Ready && m_qemuRunning)
             return;
     }
+    waitForReady(timeout);
+}
+
+void Machine::waitForReady(double timeout)
+{
     action(QStringLiteral("wait_for_ready"), {}, [&] {
         bool running;
         {
@@ -498,7 +505,7 @@ void Machine::waitForReady(double timeout)
 
 CommandResult Machine::execute(const QString &command, double timeout)
 {
-    waitForReady();
+    ensureReady();
     return actionResult<CommandResult>(QStringLiteral("execute"),
         { { QStringLiteral("command"), command }, { QStringLiteral("timeout"), timeout } },
         [&] { return runCommand(command, timeout); });
@@ -511,7 +518,7 @@ void Machine::resizeShell(int rows, int cols)
 
 CommandResult Machine::runCommand(const QString &command, double timeout)
 {
-    waitForReady();
+    ensureReady();
     std::lock_guard serial(m_commandMutex);
     quint32 id;
     {
@@ -562,7 +569,7 @@ CommandResult Machine::runCommand(const QString &command, double timeout)
 
 QString Machine::succeed(const QString &command, double timeout)
 {
-    waitForReady();
+    ensureReady();
     return actionResult<QString>(QStringLiteral("succeed"),
         { { QStringLiteral("command"), command } }, [&] { return succeedBody(command, timeout); });
 }
@@ -582,7 +589,7 @@ QString Machine::succeedBody(const QString &command, double timeout)
 
 QString Machine::fail(const QString &command, double timeout)
 {
-    waitForReady();
+    ensureReady();
     return actionResult<QString>(QStringLiteral("fail"), { { QStringLiteral("command"), command } },
         [&] { return failBody(command, timeout); });
 }

@@ -62,7 +62,10 @@ public:
     qint64 qemuPid() const; // 0 when QEMU is not running
 
     void start();
+    // The API's wait_for_ready: an action in the log even when the machine is up already.
     void waitForReady(double timeout = defaultTimeout);
+    // What other calls do first: waits (as a wait_for_ready action) only when not up yet.
+    void ensureReady(double timeout = defaultTimeout);
     CommandResult execute(const QString &command, double timeout = defaultTimeout);
     QString succeed(const QString &command, double timeout = defaultTimeout);
     QString fail(const QString &command, double timeout = defaultTimeout);
@@ -91,7 +94,9 @@ public:
     // shows in the shell; not reported as an action. Waits for the machine to be ready.
     void resizeShell(int rows, int cols);
     void shutdown(double timeout = defaultTimeout);
-    void crash();
+    // Kills QEMU at once; reason is the detail of the "off" state it ends in ("crashed", or
+    // "stopped" when the workbench's Stop All ends every machine).
+    void crash(const QString &reason = QStringLiteral("crashed"));
     void reboot();
     void waitForShutdown(double timeout = defaultTimeout);
     QString sendMonitorCommand(const QString &command);
@@ -183,6 +188,7 @@ private:
     quint64 m_generation = 0; // counts starts and resets
     bool m_qemuRunning = false;
     bool m_expectExit = false;
+    QString m_exitReason; // why QEMU was ended on purpose: the detail of the state "off"
     bool m_cancelled = false;
     QString m_error;
     QByteArray m_console;

@@ -72,7 +72,7 @@ void Machine::requireSystemd(const QString &what) const
 CommandResult Machine::systemctl(const QString &arguments)
 {
     requireSystemd(QStringLiteral("systemctl"));
-    waitForReady();
+    ensureReady();
     return actionResult<CommandResult>(QStringLiteral("systemctl"),
         { { QStringLiteral("arguments"), arguments } },
         [&] { return runCommand(QStringLiteral("systemctl ") + arguments, defaultTimeout); });
@@ -81,7 +81,7 @@ CommandResult Machine::systemctl(const QString &arguments)
 QMap<QString, QString> Machine::getUnitInfo(const QString &unit)
 {
     requireSystemd(QStringLiteral("get_unit_info"));
-    waitForReady();
+    ensureReady();
     return actionResult<QMap<QString, QString>>(QStringLiteral("get_unit_info"),
         { { QStringLiteral("unit"), unit } }, [&] { return unitInfo(unit); });
 }
@@ -460,6 +460,7 @@ void Machine::shutdown(double timeout)
         {
             std::lock_guard lock(m_mutex);
             m_expectExit = true;
+            m_exitReason = QStringLiteral("shut down");
         }
         if (m_spec.init == InitKind::Systemd)
             runCommand(QStringLiteral("systemctl --no-block poweroff"), defaultTimeout);
@@ -471,7 +472,7 @@ void Machine::shutdown(double timeout)
     });
 }
 
-void Machine::crash()
+void Machine::crash(const QString &reason)
 {
     action(QStringLiteral("crash"), {}, [&] {
         {
@@ -479,6 +480,7 @@ void Machine::crash()
             if (!m_qemuRunning)
                 return;
             m_expectExit = true;
+            m_exitReason = reason;
         }
         try {
             qmp(QStringLiteral("quit"), {}, 10);

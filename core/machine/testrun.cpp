@@ -95,7 +95,7 @@ void TestRun::waitAllReady(double timeout)
 {
     startAll();
     for (const auto &m : m_machines)
-        m->waitForReady(timeout);
+        m->ensureReady(timeout);
 }
 
 void TestRun::cancelAll()
@@ -104,13 +104,13 @@ void TestRun::cancelAll()
         m->cancel();
 }
 
-void TestRun::crashAll()
+void TestRun::crashAll(const QString &reason)
 {
     for (const auto &m : m_machines) {
         m->clearCancel();
         try {
             if (m->qemuPid() != 0)
-                m->crash();
+                m->crash(reason);
         } catch (const MachineError &) {
             // Dead already: nothing left to kill.
         }

@@ -43,7 +43,7 @@ public:
     void cancelAll();
     // Kills every running machine at once (QMP quit, then the process): the end of a run that
     // was stopped, timed out or interrupted. Never throws.
-    void crashAll();
+    void crashAll(const QString &reason = QStringLiteral("crashed"));
 
 private:
     TestRun() = default;

@@ -89,13 +89,18 @@ QString row(const QString &kind, qint64 t, const QString &duration, const QStrin
 QString writeHtmlReport(const QString &path, const ReportInput &input)
 {
     const ScriptResult &result = input.result;
-    const QString outcome = ScriptResult::outcomeName(result.outcome);
+    const QString outcome = result.verdict();
+    const QString outcomeClass = result.skipped.isEmpty()
+        ? ScriptResult::outcomeName(result.outcome).remove(QLatin1Char(' '))
+        : QStringLiteral("failed"); // a skipped failure is not a pass
     QString html;
     html += QStringLiteral("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%1 — "
                            "Vivarium</title><style>%2</style></head><body>\n")
                 .arg(esc(input.testName), QString::fromUtf8(style));
     html += QStringLiteral("<header><h1>%1: <span class=\"%2\">%3</span></h1>")
-                .arg(esc(input.testName), QString(outcome).remove(QLatin1Char(' ')), esc(outcome));
+                .arg(esc(input.testName), outcomeClass, esc(outcome));
+    for (const QString &skipped : result.skipped)
+        html += QStringLiteral("<div class=\"failed\">skipped: %1</div>").arg(esc(skipped));
     if (result.outcome != ScriptResult::Outcome::Passed) {
         html += QStringLiteral("<div class=\"failed\">%1%2</div>")
                     .arg(esc(result.message),

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/event/events.h"
+#include "core/report/logformatter.h"
 
 #include <QObject>
 #include <cstdio>
@@ -21,12 +21,10 @@ public:
 
 private:
     void print(const RecordedEvent &recorded);
-    void line(const QString &text, const char *colour = nullptr);
 
     FILE *m_out;
     bool m_colour;
-    int m_depth = 0;
-    bool m_serial = true; // serial_stdout_on()/off()
+    LogFormatter m_formatter;
     std::mutex m_mutex;
 };
 

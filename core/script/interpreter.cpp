@@ -11,6 +11,7 @@
 #include "core/script/scriptengine.h"
 
 #include <QFile>
+#include <QScopeGuard>
 #include <mutex>
 
 namespace py = pybind11;
@@ -117,6 +118,12 @@ void describe(py::error_already_set &error, const QString &file, ScriptResult *f
             = qs(py::str(error.type().attr("__name__"))) + QStringLiteral(": ") + failure->message;
     if (error.trace())
         locate(py::reinterpret_borrow<py::object>(error.trace()), file, failure);
+    if (error.matches(PyExc_SyntaxError)) {
+        // Raised by compile(): no frame of the script, the error itself says where.
+        py::object lineno = py::getattr(error.value(), "lineno", py::none());
+        if (!lineno.is_none())
+            failure->line = lineno.cast<int>();
+    }
     try {
         py::object trace
             = error.trace() ? py::reinterpret_borrow<py::object>(error.trace()) : py::none();
@@ -147,7 +154,12 @@ void ensurePython()
 QString runConsole(const QString &source, bool paused)
 {
     ensurePython();
-    ScriptLocation::current() = { QStringLiteral("<console>"), 0 };
+    // A paused script serves the console on its own thread: its line is put back afterwards,
+    // so the calls it makes next still name the script's line.
+    const ScriptLocation scriptLocation = std::exchange(
+        ScriptLocation::current(), ScriptLocation { QStringLiteral("<console>"), 0 });
+    const auto restore
+        = qScopeGuard([&scriptLocation] { ScriptLocation::current() = scriptLocation; });
     py::gil_scoped_acquire acquire;
     try {
         py::object globals;

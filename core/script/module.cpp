@@ -80,9 +80,13 @@ T driverCall(const QString &what, const std::function<T()> &call, const T &skipp
         MachineError::Kind kind = MachineError::Kind::Failed;
         {
             py::gil_scoped_release release;
-            if (ScriptEngine *e = engine())
+            ScriptEngine *e = engine();
+            if (e)
                 e->beforeAction(what);
             try {
+                if (e && e->stopRequested())
+                    throw MachineError(
+                        MachineError::Kind::Cancelled, QStringLiteral("stopped before the call"));
                 return call();
             } catch (const MachineError &error) {
                 failure = QString::fromStdString(error.what());

@@ -171,6 +171,8 @@ void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
         m_paused = false;
         m_failurePending = false;
         m_lastLine = 0; // a new run: its first line is new, even if the last run ended there
+        if (kind == Launch::Script)
+            m_skipped.clear();
         m_consoleRun = m_consoleTakesMore = kind == Launch::Console;
         if (m_mode == Mode::PauseNow || m_mode == Mode::StepAction)
             m_mode = Mode::Run;
@@ -224,6 +226,8 @@ void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
                                   ? QStringLiteral(" at %1:%2").arg(result.file).arg(result.line)
                                   : QString());
             }
+            if (kind == Launch::Script)
+                result.skipped = m_skipped;
             m_result = result;
             m_running = false;
             m_consoleRun = m_consoleTakesMore = false;
@@ -372,6 +376,11 @@ ScriptEngine::FailureChoice ScriptEngine::onActionFailed(
     *replacement = m_replacement;
     m_replacement.clear();
     const FailureChoice choice = m_stop ? FailureChoice::Fail : m_failureChoice;
+    if (choice == FailureChoice::Skip)
+        m_skipped << QStringLiteral("%1:%2: %3")
+                         .arg(here.file)
+                         .arg(here.line)
+                         .arg(message.section(QLatin1Char('\n'), 0, 0));
     lock.unlock();
     m_run->events()->post(event::ScriptResumed {});
     emit resumed();

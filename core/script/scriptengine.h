@@ -107,6 +107,7 @@ private:
     FailureChoice m_failureChoice = FailureChoice::Fail;
     QString m_replacement;
     int m_lastLine = 0;
+    QStringList m_skipped; // this run's failures the user skipped, for its result
     ScriptResult m_result;
 };
 

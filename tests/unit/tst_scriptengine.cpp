@@ -238,6 +238,58 @@ private slots:
         QCOMPARE(m_engine->wait().outcome, ScriptResult::Outcome::Passed);
     }
 
+    // Step Action pauses before the next driver call at the script line that made it, also
+    // when a driver helper (start_all) makes the call.
+    void stepActionNamesTheScriptLine()
+    {
+        m_engine->setBreakpoints({ 2 });
+        m_engine->startSource("x = 1\nstart_all()\n", m_dir.filePath("script.py"));
+        QVERIFY(waitForPauses(1));
+        // A console entry while paused runs on the script's thread: the line stays the script's.
+        m_engine->evaluate("x + 1");
+        QTest::qWait(200);
+        m_engine->stepAction();
+        QVERIFY(waitForPauses(2));
+        {
+            std::lock_guard lock(m_mutex);
+            QCOMPARE(m_pauses.at(1).line, 2);
+            QCOMPARE(m_pauses.at(1).reason, QString("before idle.start"));
+        }
+        // Stop while paused before the call: the call is not made.
+        m_engine->stop();
+        QCOMPARE(m_engine->wait().outcome, ScriptResult::Outcome::Stopped);
+        QVERIFY(!m_run->machine("idle")->isUp());
+        m_run->crashAll();
+    }
+
+    void syntaxErrorNamesItsLine()
+    {
+        const ScriptResult result = run("a = 1\nif True\n    b = 2\n");
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
+        QVERIFY2(result.message.startsWith("SyntaxError: "), qPrintable(result.message));
+        QCOMPARE(result.line, 2);
+    }
+
+    // A failure the user skips lets the script go on, but the run does not pass.
+    void aSkippedFailureIsNotAPass()
+    {
+        m_engine->setPauseOnFailure(true);
+        m_engine->startSource(
+            "x = 1\nidle.wait_for_ready(timeout=0.1)\ny = 2\n", m_dir.filePath("script.py"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_engine->isPaused(), 10000);
+        m_engine->resolveFailure(ScriptEngine::FailureChoice::Skip);
+        const ScriptResult result = m_engine->wait();
+        m_engine->setPauseOnFailure(false);
+        m_run->crashAll();
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Passed);
+        QVERIFY(!result.passed());
+        QCOMPARE(result.skipped.size(), 1);
+        QVERIFY2(result.skipped.first().contains("script.py:2: "), qPrintable(result.skipped.first()));
+        QCOMPARE(result.verdict(), QString("passed with 1 skipped failure"));
+        // The next run starts with none.
+        QVERIFY(run("z = 3\n").passed());
+    }
+
     void pauseStopsAtTheNextLine()
     {
         m_engine->startSource(

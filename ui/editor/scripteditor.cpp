@@ -36,7 +36,12 @@ ScriptEditor::ScriptEditor(QWidget *parent)
     setMarkerBackgroundColor(QColor(0xff, 0xf3, 0xb0), m_currentMarker);
     m_errorMarker = markerDefine(Background);
     setMarkerBackgroundColor(QColor(0xf9, 0xd0, 0xcc), m_errorMarker);
-    setMarginMarkerMask(markerMargin, 1 << m_breakpointMarker);
+    m_runningMarker = markerDefine(RightArrow);
+    setMarkerBackgroundColor(QColor(0x1a, 0x5f, 0xb4), m_runningMarker);
+    setMarkerForegroundColor(QColor(0x1a, 0x5f, 0xb4), m_runningMarker);
+    m_stoppedMarker = markerDefine(Background);
+    setMarkerBackgroundColor(QColor(0xe0, 0xe0, 0xe0), m_stoppedMarker);
+    setMarginMarkerMask(markerMargin, (1 << m_breakpointMarker) | (1 << m_runningMarker));
     connect(this, &QsciScintilla::marginClicked, this,
         [this](int margin, int line, Qt::KeyboardModifiers) {
             if (margin == markerMargin)
@@ -81,6 +86,24 @@ void ScriptEditor::setErrorLine(int line, const QString &message)
         markerAdd(line - 1, m_errorMarker);
         annotate(line - 1, message, 0);
         setAnnotationDisplay(AnnotationBoxed);
+        ensureLineVisible(line - 1);
+    }
+}
+
+void ScriptEditor::setRunningLine(int line)
+{
+    markerDeleteAll(m_runningMarker);
+    m_runningLine = line;
+    if (line > 0)
+        markerAdd(line - 1, m_runningMarker);
+}
+
+void ScriptEditor::setStoppedLine(int line)
+{
+    markerDeleteAll(m_stoppedMarker);
+    m_stoppedLine = line;
+    if (line > 0) {
+        markerAdd(line - 1, m_stoppedMarker);
         ensureLineVisible(line - 1);
     }
 }

@@ -17,7 +17,13 @@ public:
     void setBreakpoint(int line, bool on);
     void setCurrentLine(int line); // 0: none
     void setErrorLine(int line, const QString &message); // 0: none
+    // The line whose driver call is in flight (0: none): an arrow in the margin.
+    void setRunningLine(int line);
+    // Where the user stopped the script: grey, not an error (0: none).
+    void setStoppedLine(int line);
     int currentLine() const { return m_currentLine; }
+    int runningLine() const { return m_runningLine; }
+    int stoppedLine() const { return m_stoppedLine; }
     int errorLine() const { return m_errorLine; }
     QString lineText(int line) const; // 1-based, without its end
     // Puts a recorded line at the cursor: on the cursor's line when it is blank, else on a new
@@ -31,8 +37,12 @@ private:
     int m_breakpointMarker;
     int m_currentMarker;
     int m_errorMarker;
+    int m_runningMarker;
+    int m_stoppedMarker;
     int m_currentLine = 0;
     int m_errorLine = 0;
+    int m_runningLine = 0;
+    int m_stoppedLine = 0;
 };
 
 } // namespace vivarium

@@ -1,0 +1,111 @@
+#include "core/report/logformatter.h"
+
+namespace vivarium {
+
+namespace {
+
+QString shortArguments(const QJsonObject &arguments)
+{
+    QStringList parts;
+    for (auto it = arguments.begin(); it != arguments.end(); ++it) {
+        const QJsonValue v = it.value();
+        parts << (v.isString() ? QStringLiteral("\"%1\"").arg(v.toString())
+                               : QString::number(v.toDouble()));
+    }
+    QString text = parts.join(QStringLiteral(", "));
+    return text.size() > 120 ? text.left(119) + QStringLiteral("…") : text;
+}
+
+} // namespace
+
+void LogFormatter::reset()
+{
+    m_depth = 0;
+    m_serial = true;
+}
+
+QString LogFormatter::scriptTraceback(const QString &traceback)
+{
+    // A frame is its "  File ..." line and the source line under it.
+    const QStringList lines = traceback.split(QLatin1Char('\n'));
+    QStringList kept;
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        if (lines[i].startsWith(QLatin1String("  File \"<vivarium driver.py>\""))) {
+            if (i + 1 < lines.size() && lines[i + 1].startsWith(QLatin1String("    ")))
+                ++i;
+            continue;
+        }
+        kept << lines[i];
+    }
+    return kept.join(QLatin1Char('\n'));
+}
+
+QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
+{
+    using Tone = LogLine::Tone;
+    QList<LogLine> out;
+    const auto add = [&](const QString &text, Tone tone = Tone::Plain) {
+        out.append({ text, m_depth, tone, {}, false });
+    };
+    const Event &e = recorded.event;
+    if (const auto *done = std::get_if<event::ActionFinished>(&e)) {
+        const ActionEvent &a = done->action;
+        const QString call
+            = QStringLiteral("%1: %2(%3)").arg(a.machine, a.action, shortArguments(a.arguments));
+        const double seconds = double(a.durationMs) / 1000.0;
+        if (a.result == ActionEvent::Result::Ok) {
+            add(QStringLiteral("%1  (%2 s)").arg(call).arg(seconds, 0, 'f', 2));
+        } else {
+            add(QStringLiteral("%1  %2 after %3 s")
+                    .arg(call, ActionEvent::resultName(a.result))
+                    .arg(seconds, 0, 'f', 2),
+                Tone::Bad);
+            for (const QString &l : a.message.split(QLatin1Char('\n')))
+                add(QStringLiteral("  ") + l, Tone::Bad);
+        }
+    } else if (const auto *console = std::get_if<event::ConsoleLine>(&e)) {
+        if (m_serial)
+            out.append({ QStringLiteral("%1 # %2").arg(console->machine, console->line), m_depth,
+                Tone::Muted, console->machine, false });
+    } else if (const auto *serial = std::get_if<event::SerialStdout>(&e)) {
+        m_serial = serial->on;
+    } else if (const auto *log = std::get_if<event::Log>(&e)) {
+        add(log->text);
+    } else if (const auto *state = std::get_if<event::MachineState>(&e)) {
+        add(QStringLiteral("%1: %2 %3").arg(state->machine, state->state, state->detail).trimmed(),
+            Tone::Muted);
+    } else if (const auto *started = std::get_if<event::SubtestStarted>(&e)) {
+        out.append({ QStringLiteral("subtest: ") + started->name, m_depth, Tone::Plain, {}, true });
+        ++m_depth;
+    } else if (const auto *finished = std::get_if<event::SubtestFinished>(&e)) {
+        m_depth = qMax(0, m_depth - 1);
+        add(QStringLiteral("subtest %1 %2 (%3 s)")
+                .arg(finished->name,
+                    finished->passed ? QStringLiteral("passed") : QStringLiteral("failed"))
+                .arg(double(finished->durationMs) / 1000.0, 0, 'f', 2),
+            finished->passed ? Tone::Good : Tone::Bad);
+    } else if (const auto *failed = std::get_if<event::NetworkFailed>(&e)) {
+        add(failed->message, Tone::Bad);
+    } else if (const auto *paused = std::get_if<event::ScriptPaused>(&e)) {
+        add(QStringLiteral("paused at %1:%2 (%3)")
+                .arg(paused->file)
+                .arg(paused->line)
+                .arg(paused->reason));
+    } else if (const auto *end = std::get_if<event::Finished>(&e)) {
+        m_depth = 0;
+        // A driver error was printed with its action; a Python error shows its traceback.
+        const QString traceback = scriptTraceback(end->result.traceback.trimmed());
+        const bool driverError = traceback.contains(QLatin1String("\nvivarium.MachineError: "))
+            || traceback.contains(QLatin1String("\nvivarium.Timeout: "));
+        const bool stopped = end->result.outcome == ScriptResult::Outcome::Stopped;
+        if (end->result.outcome != ScriptResult::Outcome::Passed && !stopped
+            && !traceback.isEmpty() && !driverError)
+            for (const QString &l : traceback.split(QLatin1Char('\n')))
+                add(l, Tone::Bad);
+        for (const QString &skipped : end->result.skipped)
+            add(QStringLiteral("skipped failure: ") + skipped, Tone::Bad);
+    }
+    return out;
+}
+
+} // namespace vivarium

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <QHash>
+#include <QTimer>
+#include <QTreeWidget>
+
+namespace vivarium {
+
+struct ActionEvent;
+struct ScriptResult;
+
+// The workbench's log of driver calls: a row per call from the moment it starts (its elapsed
+// time counting live), finished in place with its duration and result; a skipped failure says
+// so; the run's verdict is the last row. A row remembers its script line (clicking it goes
+// there) and a screenshot it took (shown as the row's tooltip: no preview moves the rows).
+class ActionLog : public QTreeWidget {
+    Q_OBJECT
+
+public:
+    explicit ActionLog(QWidget *parent = nullptr);
+
+    void clearRun(); // a new run
+    void started(const ActionEvent &event);
+    void finished(const ActionEvent &event);
+    void markLastFailureSkipped();
+    void addVerdict(const ScriptResult &result);
+    // The call in flight (its text, "idle.succeed(true)"), or empty.
+    QString runningCall() const;
+
+    enum Column { Time, Machine, Action, Duration, Result, ColumnCount };
+
+signals:
+    void lineActivated(int line);
+
+private:
+    QTreeWidgetItem *rowFor(const ActionEvent &event);
+    void tick();
+
+    QHash<quint64, QTreeWidgetItem *> m_rows; // by the event's id
+    QHash<QTreeWidgetItem *, qint64> m_running; // row -> start (ms since the epoch)
+    QTimer m_clock;
+};
+
+} // namespace vivarium
