@@ -4,30 +4,27 @@
 #include "ui/editor/scripteditor.h"
 #include "ui/machine/machinepanel.h"
 #include "ui/record/scriptrecorder.h"
+#include "ui/run/actionlog.h"
+#include "ui/run/outputpane.h"
 #include "ui/topology/topologymenus.h"
 #include "ui/topology/topologyview.h"
 #include "ui/workbench.h"
 
 #include <QAction>
 #include <QCloseEvent>
-#include <QDateTime>
 #include <QDockWidget>
 #include <QFile>
-#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QMenu>
-#include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QToolBar>
-#include <QTreeWidget>
 #include <QVBoxLayout>
 
 namespace vivarium {
@@ -36,8 +33,8 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     : QMainWindow(parent)
     , m_workbench(new Workbench(this))
     , m_editor(new ScriptEditor(this))
-    , m_actions(new QTreeWidget(this))
-    , m_preview(new QLabel(this))
+    , m_actions(new ActionLog(this))
+    , m_output(new OutputPane(this))
     , m_machines(new QTabWidget(this))
     , m_recorder(new ScriptRecorder(this))
     , m_topologyMenus(new TopologyMenus(m_workbench, this))
@@ -47,13 +44,6 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     setObjectName(QStringLiteral("workbench"));
     m_editor->setObjectName(QStringLiteral("editor"));
     m_actions->setObjectName(QStringLiteral("actions"));
-    m_actions->setHeaderLabels(
-        { tr("Time"), tr("Machine"), tr("Action"), tr("Duration"), tr("Result") });
-    m_actions->setRootIsDecorated(false);
-    m_actions->header()->setSectionResizeMode(2, QHeaderView::Stretch);
-    m_preview->setMaximumHeight(200);
-    m_preview->setScaledContents(false);
-    m_preview->hide();
 
     // The failure bar: what failed, and what to do about it.
     m_failureBar->setObjectName(QStringLiteral("failureBar"));
@@ -63,13 +53,22 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     failureLayout->addWidget(m_failureText, 1);
     const struct {
         const char *label;
+        const char *tip;
         int choice;
-    } choices[] = { { QT_TR_NOOP("Retry"), int(ScriptEngine::FailureChoice::Retry) },
-        { QT_TR_NOOP("Skip"), int(ScriptEngine::FailureChoice::Skip) },
-        { QT_TR_NOOP("Fail"), int(ScriptEngine::FailureChoice::Fail) } };
+    } choices[] = {
+        { QT_TR_NOOP("Retry"), QT_TR_NOOP("Run the call again (or the line as you edited it)"),
+            int(ScriptEngine::FailureChoice::Retry) },
+        { QT_TR_NOOP("Skip"),
+            QT_TR_NOOP("Go on as if the call returned nothing; the run will not count as "
+                       "passed"),
+            int(ScriptEngine::FailureChoice::Skip) },
+        { QT_TR_NOOP("Fail"), QT_TR_NOOP("Let the call fail: the script ends here"),
+            int(ScriptEngine::FailureChoice::Fail) },
+    };
     for (const auto &c : choices) {
         auto *button = new QPushButton(tr(c.label), m_failureBar);
         button->setObjectName(QStringLiteral("failure") + QLatin1String(c.label));
+        button->setToolTip(tr(c.tip));
         const int choice = c.choice;
         connect(button, &QPushButton::clicked, this, [this, choice] { resolveFailure(choice); });
         failureLayout->addWidget(button);
@@ -83,12 +82,7 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     editorLayout->addWidget(m_failureBar);
     editorLayout->addWidget(m_editor, 1);
     left->addWidget(editorBox);
-    auto *logBox = new QWidget(left);
-    auto *logLayout = new QVBoxLayout(logBox);
-    logLayout->setContentsMargins(0, 0, 0, 0);
-    logLayout->addWidget(m_actions, 1);
-    logLayout->addWidget(m_preview);
-    left->addWidget(logBox);
+    left->addWidget(m_actions);
     left->setStretchFactor(0, 3);
     left->setStretchFactor(1, 2);
     auto *split = new QSplitter(Qt::Horizontal, this);
@@ -101,37 +95,34 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     consoleDock->setObjectName(QStringLiteral("consoleDock"));
     consoleDock->setWidget(new PythonConsole(m_workbench, consoleDock));
     addDockWidget(Qt::BottomDockWidgetArea, consoleDock);
-    resizeDocks({ consoleDock }, { 150 }, Qt::Vertical); // until a saved layout says otherwise
+    auto *outputDock = new QDockWidget(tr("Output"), this);
+    outputDock->setObjectName(QStringLiteral("outputDock"));
+    outputDock->setWidget(m_output);
+    addDockWidget(Qt::BottomDockWidgetArea, outputDock);
+    tabifyDockWidget(consoleDock, outputDock);
+    consoleDock->raise();
+    resizeDocks({ consoleDock }, { 170 }, Qt::Vertical); // until a saved layout says otherwise
 
     createActions();
     connect(m_workbench, &Workbench::message, this,
         [this](const QString &text) { statusBar()->showMessage(text, 15000); });
+    connect(m_workbench, &Workbench::actionStarted, this, &MainWindow::onActionStarted);
     connect(m_workbench, &Workbench::actionFinished, this, &MainWindow::onActionFinished);
+    connect(m_workbench, &Workbench::outputLine, m_output, &OutputPane::add);
     connect(m_workbench, &Workbench::scriptPaused, this, &MainWindow::onPaused);
     connect(m_workbench, &Workbench::scriptFailurePaused, this, &MainWindow::onFailurePaused);
-    connect(m_workbench, &Workbench::scriptResumed, this, [this] {
-        m_editor->setCurrentLine(0);
-        m_failureBar->hide();
-        if (m_topology)
-            m_topology->setScriptPaused(false);
-        statusBar()->showMessage(tr("Running"));
-    });
+    connect(m_workbench, &Workbench::scriptResumed, this, &MainWindow::onResumed);
     connect(m_workbench, &Workbench::scriptFinished, this, &MainWindow::onFinished);
     connect(m_workbench, &Workbench::reportWritten, this, [this](const QString &path) {
         statusBar()->showMessage(statusBar()->currentMessage() + tr(" — report: %1").arg(path));
+        updateActions();
     });
+    connect(m_workbench, &Workbench::machineStateChanged, this, &MainWindow::updateActions);
     connect(m_editor, &ScriptEditor::breakpointsChanged, m_workbench, &Workbench::setBreakpoints);
-    connect(m_actions, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem *item) {
-        const int line = item->data(0, Qt::UserRole).toInt();
-        if (line > 0) {
-            m_editor->setCursorPosition(line - 1, 0);
-            m_editor->ensureLineVisible(line - 1);
-        }
-        const QString artifact = item->data(0, Qt::UserRole + 1).toString();
-        const QPixmap shot(artifact);
-        m_preview->setVisible(!shot.isNull());
-        if (!shot.isNull())
-            m_preview->setPixmap(shot.scaledToHeight(190, Qt::SmoothTransformation));
+    connect(m_editor, &QsciScintilla::modificationChanged, this, &MainWindow::updateTitle);
+    connect(m_actions, &ActionLog::lineActivated, this, [this](int line) {
+        m_editor->setCursorPosition(line - 1, 0);
+        m_editor->ensureLineVisible(line - 1);
     });
 
     QSettings settings;
@@ -143,75 +134,43 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::createActions()
+bool MainWindow::mayDiscardTest()
 {
-    QMenu *file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Open Test…"), QKeySequence::Open, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(
-            this, tr("Open a test"), QString(), tr("Tests (*.toml)"));
-        if (!path.isEmpty())
-            openTest(path);
-    });
-    m_recentMenu = file->addMenu(tr("Open &Recent"));
-    file->addAction(tr("&Save Script"), QKeySequence::Save, this, &MainWindow::saveScript);
-    file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-
-    QToolBar *bar = addToolBar(tr("Run"));
-    bar->setObjectName(QStringLiteral("runToolBar"));
-    QMenu *run = menuBar()->addMenu(tr("&Run"));
-    const auto add = [&](const QString &text, const QKeySequence &keys, auto slot) {
-        QAction *action = run->addAction(text, keys, this, slot);
-        bar->addAction(action);
-        return action;
-    };
-    add(tr("Start All"), QKeySequence(Qt::CTRL | Qt::Key_B), [this] { m_workbench->startAll(); });
-    add(tr("Stop All"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B),
-        [this] { m_workbench->stopAll(); });
-    bar->addSeparator();
-    add(tr("Run"), QKeySequence(Qt::Key_F5), [this] {
-        m_editor->setErrorLine(0, {});
-        m_actions->clear();
-        m_workbench->setBreakpoints(m_editor->breakpoints());
-        m_workbench->runScript(m_editor->text());
-        statusBar()->showMessage(tr("Running"));
-    });
-    add(tr("Pause"), QKeySequence(Qt::Key_F6), [this] {
-        if (m_workbench->engine())
-            m_workbench->engine()->pause();
-    });
-    add(tr("Step Action"), QKeySequence(Qt::Key_F10), [this] {
-        if (m_workbench->engine())
-            m_workbench->engine()->stepAction();
-    });
-    add(tr("Step Line"), QKeySequence(Qt::Key_F11), [this] {
-        if (m_workbench->engine())
-            m_workbench->engine()->stepLine();
-    });
-    add(tr("Continue"), QKeySequence(Qt::Key_F8), [this] {
-        if (m_workbench->engine())
-            m_workbench->engine()->resume();
-    });
-    add(tr("Stop"), QKeySequence(Qt::SHIFT | Qt::Key_F5), [this] {
-        if (m_workbench->engine())
-            m_workbench->engine()->stop();
-    });
-    bar->addSeparator();
-    QAction *record = add(tr("Record"), QKeySequence(Qt::CTRL | Qt::Key_R), [this](bool on) {
-        m_recorder->setRecording(on);
-        statusBar()->showMessage(on ? tr("Recording: keys in a Screen, commands in a Shell, "
-                                         "selections in a Serial console and screenshots "
-                                         "become script lines at the cursor")
-                                    : tr("Recording stopped"),
-            on ? 0 : 5000);
-    });
-    record->setObjectName(QStringLiteral("recordAction"));
-    record->setCheckable(true);
-    connect(m_recorder, &ScriptRecorder::lineRecorded, m_editor, &ScriptEditor::insertRecordedLine);
+    const bool edited = m_editor->isModified();
+    const int running = m_workbench->runningMachines();
+    if (!edited && running == 0)
+        return true;
+    const QString machines = running == 1
+        ? tr("1 machine is running and will be stopped.")
+        : tr("%1 machines are running and will be stopped.").arg(running);
+    QMessageBox box(QMessageBox::Warning, tr("Vivarium"),
+        edited ? tr("The script %1 has changes that are not saved.")
+                     .arg(QFileInfo(m_workbench->spec().script).fileName())
+               : machines,
+        QMessageBox::NoButton, this);
+    box.setObjectName(QStringLiteral("discardPrompt"));
+    if (edited && running > 0)
+        box.setInformativeText(machines);
+    if (edited) {
+        box.setStandardButtons(QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+        box.setDefaultButton(QMessageBox::Save);
+    } else {
+        box.addButton(tr("Stop Them"), QMessageBox::AcceptRole);
+        box.setStandardButtons(QMessageBox::Cancel);
+    }
+    box.exec();
+    const QAbstractButton *clicked = box.clickedButton();
+    if (clicked == box.button(QMessageBox::Cancel) || !clicked)
+        return false;
+    if (clicked == box.button(QMessageBox::Save))
+        return saveScript();
+    return true;
 }
 
 bool MainWindow::openTest(const QString &file)
 {
+    if (!mayDiscardTest())
+        return false;
     QString error;
     if (!m_workbench->open(file, &error)) {
         QMessageBox::warning(this, tr("Cannot open the test"), error);
@@ -223,18 +182,31 @@ bool MainWindow::openTest(const QString &file)
     return true;
 }
 
+void MainWindow::updateTitle()
+{
+    const TestSpec &spec = m_workbench->spec();
+    const QString script = QFileInfo(spec.script.isEmpty() ? spec.file : spec.script).fileName();
+    setWindowTitle(QStringLiteral("%1%2 — %3 (%4) — Vivarium")
+                       .arg(script, m_editor->isModified() ? QStringLiteral("*") : QString(),
+                           spec.name, QFileInfo(spec.file).absoluteFilePath()));
+}
+
 void MainWindow::buildForTest()
 {
     const TestSpec &spec = m_workbench->spec();
-    setWindowTitle(QStringLiteral("%1 — Vivarium").arg(spec.name));
     QString source;
     if (QFile script(spec.script); !spec.script.isEmpty() && script.open(QIODevice::ReadOnly))
         source = QString::fromUtf8(script.readAll());
     m_editor->setText(source);
-    m_actions->clear();
+    m_editor->setModified(false);
+    updateTitle();
+    m_actions->clearRun();
+    m_output->clearRun();
+    QStringList names;
     while (m_machines->count() > 0)
         delete m_machines->widget(0);
     for (const MachineSpec &m : spec.machines) {
+        names << m.name;
         auto *machinePanel = new MachinePanel(m.name, m_workbench, m_machines);
         m_machines->addTab(machinePanel, m.name);
         connect(machinePanel, &MachinePanel::keyTyped, m_recorder, &ScriptRecorder::keyTyped);
@@ -245,6 +217,7 @@ void MainWindow::buildForTest()
         connect(machinePanel, &MachinePanel::screenshotTaken, m_recorder,
             &ScriptRecorder::screenshotTaken);
     }
+    m_output->setMachines(names);
 
     delete m_topologyView;
     delete m_topology;
@@ -257,12 +230,12 @@ void MainWindow::buildForTest()
         dock = new QDockWidget(tr("Topology"), this);
         dock->setObjectName(QStringLiteral("topologyDock"));
         addDockWidget(Qt::RightDockWidgetArea, dock);
+        m_viewMenu->insertAction(m_viewMenu->actions().value(0), dock->toggleViewAction());
     }
     dock->setWidget(m_topologyView);
     connect(m_workbench, &Workbench::machineStateChanged, m_topology,
-        [model = m_topology](const QString &machine, const QString &state) {
-            model->setMachineState(machine, state);
-        });
+        [model = m_topology](const QString &machine, const QString &state,
+            const QString &detail) { model->setMachineState(machine, state, detail); });
     connect(m_workbench, &Workbench::linkChanged, m_topology,
         [model = m_topology](const LinkState &link) { model->setLink(link); });
     connect(m_workbench, &Workbench::vlanChanged, m_topology,
@@ -279,6 +252,7 @@ void MainWindow::buildForTest()
         if (file.open(QIODevice::WriteOnly))
             file.write(QJsonDocument(m_topology->positions()).toJson());
     });
+    updateActions();
 }
 
 QString MainWindow::layoutFile() const
@@ -314,24 +288,41 @@ void MainWindow::showMachine(const QString &machine)
         m_machines->setCurrentWidget(p);
 }
 
-void MainWindow::machineMenu(const QString &machine, const QPoint &globalPos)
+QMenu *MainWindow::createMachineMenu(const QString &machine)
 {
-    QMenu menu(this);
-    menu.addAction(tr("Start"), this, [this, machine] { m_workbench->startMachine(machine); });
-    menu.addAction(
-        tr("Shut Down"), this, [this, machine] { m_workbench->shutdownMachine(machine); });
-    menu.addAction(tr("Crash"), this, [this, machine] { m_workbench->crashMachine(machine); });
-    menu.addSeparator();
-    menu.addAction(tr("Block"), this, [this, machine] { m_workbench->setBlocked(machine, true); });
-    menu.addAction(
-        tr("Unblock"), this, [this, machine] { m_workbench->setBlocked(machine, false); });
-    menu.addSeparator();
-    menu.addAction(tr("Open Consoles"), this, [this, machine] { showMachine(machine); });
-    menu.addAction(tr("Screenshot"), this, [this, machine] {
+    auto *menu = new QMenu(this);
+    const TopologyModel::Node *node = m_topology ? m_topology->node(machine) : nullptr;
+    const QString state = node ? node->state : QString();
+    const bool up = state == QLatin1String("booting") || state == QLatin1String("ready");
+    const bool blocked = m_topology && m_topology->isBlocked(machine);
+    const auto add = [&](const QString &text, const char *name, bool enabled, auto slot) {
+        QAction *action = menu->addAction(text, this, slot);
+        action->setObjectName(QLatin1String(name));
+        action->setEnabled(enabled);
+    };
+    add(tr("Start"), "machineStart", !up, [this, machine] { m_workbench->startMachine(machine); });
+    add(tr("Shut Down"), "machineShutdown", up,
+        [this, machine] { m_workbench->shutdownMachine(machine); });
+    add(tr("Crash"), "machineCrash", up, [this, machine] { m_workbench->crashMachine(machine); });
+    menu->addSeparator();
+    add(tr("Block"), "machineBlock", up && !blocked,
+        [this, machine] { m_workbench->setBlocked(machine, true); });
+    add(tr("Unblock"), "machineUnblock", blocked,
+        [this, machine] { m_workbench->setBlocked(machine, false); });
+    menu->addSeparator();
+    add(tr("Open Consoles"), "machineConsoles", true, [this, machine] { showMachine(machine); });
+    add(tr("Screenshot"), "machineScreenshot", up, [this, machine] {
         if (MachinePanel *p = panel(machine))
             p->takeScreenshot();
     });
-    menu.exec(globalPos);
+    return menu;
+}
+
+void MainWindow::machineMenu(const QString &machine, const QPoint &globalPos)
+{
+    QMenu *menu = createMachineMenu(machine);
+    menu->exec(globalPos);
+    delete menu;
 }
 
 void MainWindow::addRecent(const QString &file)
@@ -347,51 +338,94 @@ void MainWindow::addRecent(const QString &file)
         m_recentMenu->addAction(path, this, [this, path] { openTest(path); });
 }
 
+void MainWindow::runScript(bool freshMachines)
+{
+    if (m_workbench->isScriptRunning())
+        return;
+    m_editor->setErrorLine(0, {});
+    m_editor->setStoppedLine(0);
+    m_actions->clearRun();
+    m_output->clearRun();
+    m_paused = m_pausePending = false;
+    m_workbench->setBreakpoints(m_editor->breakpoints());
+    m_workbench->runScript(m_editor->text(),
+        freshMachines ? Workbench::Machines::Fresh : Workbench::Machines::Running);
+    if (m_topology)
+        m_topology->setScriptState(tr("Script running"));
+    statusBar()->showMessage(freshMachines ? tr("Running on fresh machines")
+                                           : tr("Running on the machines as they are"));
+    updateActions();
+}
+
+void MainWindow::requestPause()
+{
+    if (!m_workbench->engine() || !m_workbench->isScriptRunning() || m_paused)
+        return;
+    m_workbench->engine()->pause();
+    // The script pauses at its next line: while a call is in flight, that is after it returns.
+    const QString call = m_actions->runningCall();
+    if (!call.isEmpty()) {
+        m_pausePending = true;
+        statusBar()->showMessage(tr("Pause pending: the script pauses after %1 returns").arg(call));
+    }
+    updateActions();
+}
+
+void MainWindow::onActionStarted(const ActionEvent &event)
+{
+    m_actions->started(event);
+    if (event.line > 0 && event.file != QLatin1String("<console>")) {
+        m_lastLine = event.line;
+        m_editor->setRunningLine(event.line);
+    }
+}
+
 void MainWindow::onActionFinished(const ActionEvent &event)
 {
-    auto *item = new QTreeWidgetItem(m_actions);
-    item->setText(
-        0, QDateTime::fromMSecsSinceEpoch(event.startMs).toString(QStringLiteral("HH:mm:ss")));
-    item->setText(1, event.machine);
-    QStringList arguments;
-    for (auto it = event.arguments.begin(); it != event.arguments.end(); ++it)
-        arguments << (it.value().isString()
-                ? it.value().toString().replace(QLatin1Char('\n'), QLatin1String("\\n"))
-                : QString::number(it.value().toDouble()));
-    item->setText(
-        2, QStringLiteral("%1(%2)").arg(event.action, arguments.join(QStringLiteral(", "))));
-    item->setText(3, QStringLiteral("%1 s").arg(double(event.durationMs) / 1000.0, 0, 'f', 2));
-    item->setText(4, ActionEvent::resultName(event.result));
-    item->setToolTip(2, event.message.isEmpty() ? item->text(2) : event.message);
-    item->setData(0, Qt::UserRole, event.line);
-    item->setData(0, Qt::UserRole + 1, event.artifact);
-    if (event.result != ActionEvent::Result::Ok)
-        for (int c = 0; c < 5; ++c)
-            item->setForeground(c, QColor(0xb3, 0x26, 0x1e));
-    m_actions->scrollToItem(item);
+    m_actions->finished(event);
+    if (m_actions->runningCall().isEmpty())
+        m_editor->setRunningLine(0);
 }
 
 void MainWindow::onPaused(const QString &, int line, const QString &reason)
 {
+    m_paused = true;
+    m_pausePending = false;
     m_editor->setCurrentLine(line);
     if (m_topology)
-        m_topology->setScriptPaused(true);
+        m_topology->setScriptState(tr("Script paused at line %1").arg(line));
     statusBar()->showMessage(tr("Paused at line %1 (%2)").arg(line).arg(reason));
+    updateActions();
 }
 
 void MainWindow::onFailurePaused(const QString &, int line, const QString &message)
 {
+    m_paused = true;
+    m_pausePending = false;
+    m_editor->setRunningLine(0);
     m_editor->setCurrentLine(line);
     m_editor->setErrorLine(line, message);
     m_failedLineText = m_editor->lineText(line);
     if (m_topology)
-        m_topology->setScriptPaused(true);
+        m_topology->setScriptState(tr("Script paused on a failure at line %1").arg(line));
     m_failureText->setText(tr("Line %1 failed: %2\nThe machines are still running. Edit the line "
                               "and Retry, Skip it, or Fail.")
                                .arg(line)
                                .arg(message.section(QLatin1Char('\n'), 0, 2)));
     m_failureBar->show();
     statusBar()->showMessage(tr("Paused on a failure at line %1").arg(line));
+    updateActions();
+}
+
+void MainWindow::onResumed()
+{
+    m_paused = false;
+    m_editor->setCurrentLine(0);
+    m_failureBar->hide();
+    if (m_topology)
+        m_topology->setScriptState(tr("Script running"));
+    statusBar()->showMessage(tr("Running"));
+    updateActions();
 }
 
 void MainWindow::resolveFailure(int choice)
@@ -403,37 +437,60 @@ void MainWindow::resolveFailure(int choice)
     const QString replacement = edited != m_failedLineText ? edited.trimmed() : QString();
     m_editor->setErrorLine(0, {});
     m_failureBar->hide();
+    if (ScriptEngine::FailureChoice(choice) == ScriptEngine::FailureChoice::Skip)
+        m_actions->markLastFailureSkipped();
     m_workbench->engine()->resolveFailure(ScriptEngine::FailureChoice(choice), replacement);
 }
 
 void MainWindow::onFinished(const ScriptResult &result)
 {
+    m_paused = m_pausePending = false;
     m_editor->setCurrentLine(0);
+    m_editor->setRunningLine(0);
     m_failureBar->hide();
     if (m_topology)
-        m_topology->setScriptPaused(false);
-    if (result.outcome != ScriptResult::Outcome::Passed && result.line > 0)
-        m_editor->setErrorLine(result.line, result.message);
-    statusBar()->showMessage(
-        tr("The script %1%2")
-            .arg(ScriptResult::outcomeName(result.outcome),
-                result.message.isEmpty() ? QString() : QStringLiteral(": ") + result.message));
+        m_topology->setScriptState({});
+    m_actions->addVerdict(result);
+    if (result.outcome == ScriptResult::Outcome::Stopped) {
+        // The user's own doing: grey, not an error.
+        const int line = result.line > 0 ? result.line : m_lastLine;
+        m_editor->setStoppedLine(line);
+        statusBar()->showMessage(line > 0 ? tr("Stopped by you at line %1").arg(line)
+                                          : tr("Stopped by you"));
+    } else {
+        if (result.outcome != ScriptResult::Outcome::Passed && result.line > 0)
+            m_editor->setErrorLine(result.line, result.message);
+        const QString detail = result.outcome != ScriptResult::Outcome::Passed
+            ? result.message
+            : result.skipped.join(QStringLiteral("; "));
+        statusBar()->showMessage(tr("The script %1%2").arg(result.verdict(),
+            detail.isEmpty() ? QString() : QStringLiteral(": ") + detail));
+    }
+    updateActions();
 }
 
-void MainWindow::saveScript()
+bool MainWindow::saveScript()
 {
     const QString path = m_workbench->spec().script;
     QFile file(path);
-    if (path.isEmpty() || !file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        statusBar()->showMessage(tr("Cannot save the script %1").arg(path));
-        return;
+    if (path.isEmpty() || !file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        || file.write(m_editor->text().toUtf8()) < 0 || !file.flush()) {
+        const QString why = path.isEmpty() ? tr("the test has no script file") : file.errorString();
+        QMessageBox::warning(this, tr("Cannot save the script"),
+            tr("Cannot save the script %1: %2").arg(path, why));
+        return false;
     }
-    file.write(m_editor->text().toUtf8());
+    m_editor->setModified(false);
     statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+    return true;
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!mayDiscardTest()) {
+        event->ignore();
+        return;
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <QHash>
 #include <QMainWindow>
 #include <QPointer>
 
+class QAction;
 class QLabel;
 class QTabWidget;
 class QTreeWidget;
@@ -10,7 +12,9 @@ class QFrame;
 
 namespace vivarium {
 
+class ActionLog;
 class MachinePanel;
+class OutputPane;
 class ScriptEditor;
 class ScriptRecorder;
 class TopologyMenus;
@@ -20,9 +24,11 @@ class Workbench;
 struct ActionEvent;
 struct ScriptResult;
 
-// The workbench window: the script editor with its action log, every machine's consoles, and
-// the topology graph; a toolbar to start and stop machines and to run, pause, step and stop the
-// script; a bar to retry, skip or fail a call the script paused on.
+// The workbench window: the script editor with its action log, every machine's consoles, the
+// topology graph and the run's output; a toolbar to start and stop machines and to run, pause,
+// step and stop the script; a bar to retry, skip or fail a call the script paused on. It never
+// drops work silently: an edited script or running machines are asked about before Open, Open
+// Recent or Close.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 
@@ -30,37 +36,57 @@ public:
     explicit MainWindow(const QString &testFile, QWidget *parent = nullptr);
     ~MainWindow() override;
 
+    // Opens a test after asking about unsaved edits and running machines; false if the user
+    // cancelled or the file does not load.
     bool openTest(const QString &file);
     Workbench *workbench() const { return m_workbench; }
     ScriptEditor *editor() const { return m_editor; }
     MachinePanel *panel(const QString &machine) const;
-    QTreeWidget *actionLog() const { return m_actions; }
+    ActionLog *actionLog() const { return m_actions; }
+    OutputPane *output() const { return m_output; }
     ScriptRecorder *recorder() const { return m_recorder; }
     TopologyMenus *topologyMenus() const { return m_topologyMenus; }
     TopologyModel *topology() const;
     TopologyView *topologyView() const;
+    // A window action by its object name ("runAction", "pauseAction"...), for tests.
+    QAction *windowAction(const QString &name) const;
+    // The machine menu of the graph (built each time; the caller deletes it).
+    QMenu *createMachineMenu(const QString &machine);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    // ui/windowactions.cpp: menus, toolbar, what is enabled when, Help.
     void createActions();
+    void updateActions();
+    void showAbout();
+    QAction *addWindowAction(QMenu *menu, const QString &name, const QString &text,
+        const QString &icon, const QKeySequence &keys, std::function<void()> slot);
+
+    // Asks what to do with unsaved edits and running machines; false: the user cancelled.
+    bool mayDiscardTest();
+    void updateTitle();
     void buildForTest();
     void addRecent(const QString &file);
+    void runScript(bool freshMachines);
+    void requestPause();
+    void onActionStarted(const ActionEvent &event);
     void onActionFinished(const ActionEvent &event);
     void onPaused(const QString &file, int line, const QString &reason);
     void onFailurePaused(const QString &file, int line, const QString &message);
+    void onResumed();
     void onFinished(const ScriptResult &result);
     void showMachine(const QString &machine);
     void machineMenu(const QString &machine, const QPoint &globalPos);
-    void saveScript();
+    bool saveScript();
     void resolveFailure(int choice);
     QString layoutFile() const;
 
     Workbench *m_workbench;
     ScriptEditor *m_editor;
-    QTreeWidget *m_actions;
-    QLabel *m_preview;
+    ActionLog *m_actions;
+    OutputPane *m_output;
     QTabWidget *m_machines;
     ScriptRecorder *m_recorder;
     TopologyMenus *m_topologyMenus;
@@ -69,7 +95,12 @@ private:
     QPointer<TopologyModel> m_topology;
     QPointer<TopologyView> m_topologyView;
     QMenu *m_recentMenu = nullptr;
+    QMenu *m_viewMenu = nullptr;
+    QHash<QString, QAction *> m_windowActions;
     QString m_failedLineText; // the failing line as it was, to see whether it was edited
+    bool m_paused = false; // the script waits (breakpoint, step, pause or failure)
+    bool m_pausePending = false; // Pause was asked while a call was in flight
+    int m_lastLine = 0; // the script line of the last call that started
 };
 
 } // namespace vivarium

@@ -86,6 +86,7 @@ bool Workbench::ensureRun()
     const auto queued = Qt::QueuedConnection;
     EventLog *events = m_session->events();
     ScriptEngine *engine = m_session->engine();
+    engine->setBreakpoints(m_breakpoints);
     connect(events, &EventLog::happened, this, &Workbench::onEvent, queued);
     connect(m_session->recorder(), &EventRecorder::recorded, this, &Workbench::outputLine, queued);
     connect(events, &EventLog::serialBytes, this, &Workbench::serialBytes, queued);
@@ -257,7 +258,8 @@ void Workbench::evaluate(const QString &source)
 
 void Workbench::setBreakpoints(const QSet<int> &lines)
 {
-    if (ensureRun())
+    m_breakpoints = lines; // also for the sessions of later runs
+    if (m_session)
         m_session->engine()->setBreakpoints(lines);
 }
 

@@ -90,6 +90,7 @@ private:
     void onScriptFinished(const vivarium::ScriptResult &result);
 
     TestSpec m_spec;
+    QSet<int> m_breakpoints;
     std::unique_ptr<Session> m_session;
 };
 

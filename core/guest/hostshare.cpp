@@ -89,21 +89,27 @@ QMap<QString, QByteArray> systemdUnits(const MachineSpec &m, const QString &agen
                        "KillMode=process\n")
             .arg(agent)
             .toUtf8());
-    const auto shell = [](const char *tty, const char *description) {
+    // statusOsc: each command's exit status goes to the terminal as OSC 133;D (what Record
+    // reads in the Shell); not on the serial console, whose lines are matched as text.
+    const auto shell = [](const char *tty, const char *description, bool statusOsc) {
         return QStringLiteral("[Unit]\nDescription=%2\nDefaultDependencies=no\n"
                               "[Service]\nExecStart=/bin/bash --noprofile --norc -i\n"
                               "StandardInput=tty-force\n"
                               "StandardOutput=tty\nStandardError=tty\nTTYPath=/dev/%1\n"
-                              "TTYReset=yes\nKillSignal=SIGHUP\nEnvironment=HOME=/root TERM=linux "
-                              "\"PS1=\\\\u@\\\\h:\\\\w# \"\n"
+                              "TTYReset=yes\nKillSignal=SIGHUP\nEnvironment=HOME=/root "
+                              "TERM=xterm-256color \"PS1=\\\\u@\\\\h:\\\\w# \"\n"
+                              "%3"
                               "WorkingDirectory=/root\nRestart=always\nRestartSec=0.2\n")
-            .arg(QLatin1String(tty), QLatin1String(description))
+            .arg(QLatin1String(tty), QLatin1String(description),
+                statusOsc ? QStringLiteral("Environment=\"PROMPT_COMMAND=printf "
+                                           "'\\\\033]133;D;%%s\\\\007' \\\"$?\\\"\"\n")
+                          : QString())
             .toUtf8();
     };
-    units.insert(
-        QStringLiteral("vivarium-shell.service"), shell("hvc0", "Vivarium root shell on hvc0"));
+    units.insert(QStringLiteral("vivarium-shell.service"),
+        shell("hvc0", "Vivarium root shell on hvc0", true));
     units.insert(QStringLiteral("vivarium-serial-shell.service"),
-        shell("ttyS0", "Vivarium root shell on the serial console"));
+        shell("ttyS0", "Vivarium root shell on the serial console", false));
     units.insert(QStringLiteral("tmp.mount"),
         "[Unit]\nDescription=Temporary Directory /tmp\nDefaultDependencies=no\n"
         "Conflicts=umount.target\nBefore=local-fs.target umount.target\n"

@@ -511,9 +511,13 @@ CommandResult Machine::execute(const QString &command, double timeout)
         [&] { return runCommand(command, timeout); });
 }
 
-void Machine::resizeShell(int rows, int cols)
+void Machine::resizeTerminal(const QString &device, int rows, int cols)
 {
-    runCommand(QStringLiteral("stty -F /dev/hvc0 rows %1 cols %2").arg(rows).arg(cols), 30);
+    if (device != QLatin1String("hvc0") && device != QLatin1String("ttyS0"))
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("no terminal %1 to resize (hvc0 or ttyS0)").arg(device));
+    runCommand(
+        QStringLiteral("stty -F /dev/%1 rows %2 cols %3").arg(device).arg(rows).arg(cols), 30);
 }
 
 CommandResult Machine::runCommand(const QString &command, double timeout)

@@ -90,9 +90,10 @@ public:
     // user types into the workbench's terminals). Nothing happens while QEMU is not running.
     void writeSerial(const QByteArray &bytes);
     void writeShell(const QByteArray &bytes);
-    // The hvc0 shell's terminal size (the shell gets SIGWINCH), set over the backdoor so nothing
-    // shows in the shell; not reported as an action. Waits for the machine to be ready.
-    void resizeShell(int rows, int cols);
+    // A guest terminal's size ("hvc0": the Shell, "ttyS0": the serial console; its shell gets
+    // SIGWINCH), set over the backdoor so nothing shows in it; not reported as an action.
+    // Waits for the machine to be ready.
+    void resizeTerminal(const QString &device, int rows, int cols);
     void shutdown(double timeout = defaultTimeout);
     // Kills QEMU at once; reason is the detail of the "off" state it ends in ("crashed", or
     // "stopped" when the workbench's Stop All ends every machine).

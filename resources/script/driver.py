@@ -456,8 +456,22 @@ def _vivarium_console(source, names):
     import traceback
 
     output = io.StringIO()
-    saved = _sys.stdout, _sys.stderr
+    saved = _sys.stdout, _sys.stderr, _sys.displayhook
+
+    def show(value):
+        # execute()'s (status, output) with its output's real lines; everything else as repr.
+        if value is None:
+            return
+        names["_"] = value
+        if (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], int)
+                and isinstance(value[1], str)):
+            text = value[1] if value[1].endswith("\n") or not value[1] else value[1] + "\n"
+            output.write(f"exit status {value[0]}, output:\n{text}")
+        else:
+            output.write(repr(value) + "\n")
+
     _sys.stdout = _sys.stderr = output
+    _sys.displayhook = show
     try:
         try:
             code = compile(source, "<console>", "single")
@@ -472,7 +486,7 @@ def _vivarium_console(source, names):
         kind, value, trace = _sys.exc_info()
         output.write("".join(traceback.format_exception(kind, value, trace.tb_next)))
     finally:
-        _sys.stdout, _sys.stderr = saved
+        _sys.stdout, _sys.stderr, _sys.displayhook = saved
     return output.getvalue()
 
 

@@ -1,12 +1,25 @@
 // The workbench window offscreen, without booting guests: breakpoints set in the editor reach the
-// script engine, and clicking an action in the log puts the editor on its line.
+// script engine, clicking an action in the log puts the editor on its line, unsaved edits are
+// asked about, verdicts are honest, terminals keep their keys, progress and output show live.
 #include "ui/console/pythonconsole.h"
 #include "ui/editor/scripteditor.h"
+#include "ui/machine/machinepanel.h"
 #include "ui/mainwindow.h"
+#include "ui/run/outputpane.h"
+#include "ui/terminal/terminalview.h"
+#include "ui/topology/topologymodel.h"
+#include "ui/run/actionlog.h"
 #include "ui/widgets/historylineedit.h"
 #include "ui/workbench.h"
 
+#include <QAction>
 #include <QApplication>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTimer>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -21,17 +34,54 @@ class TestMainWindow : public QObject {
 private:
     QTemporaryDir m_dir;
 
-    QString writeTest(const QByteArray &script)
+    QString writeTest(const QByteArray &script, const QString &name = "t")
     {
-        QFile py(m_dir.filePath("t.py"));
+        QFile py(m_dir.filePath(name + ".py"));
         py.open(QIODevice::WriteOnly);
         py.write(script);
         py.close();
-        QFile toml(m_dir.filePath("t.toml"));
+        QFile toml(m_dir.filePath(name + ".toml"));
         toml.open(QIODevice::WriteOnly);
-        toml.write("script = \"t.py\"\n[machines.idle]\n");
+        toml.write("script = \"" + name.toUtf8() + ".py\"\n[machines.idle]\n");
         toml.close();
-        return m_dir.filePath("t.toml");
+        return m_dir.filePath(name + ".toml");
+    }
+
+    static QString readFile(const QString &path)
+    {
+        QFile file(path);
+        return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString();
+    }
+
+    // Answers the next "discard?" prompt with button (a standard one, or 0 for "Stop Them");
+    // what it said lands in text.
+    static void answerPrompt(QMessageBox::StandardButton button, QString *text)
+    {
+        auto *timer = new QTimer;
+        timer->setInterval(20);
+        QObject::connect(timer, &QTimer::timeout, timer, [timer, button, text] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            if (!box || box->objectName() != "discardPrompt")
+                return;
+            *text = box->text() + "\n" + box->informativeText();
+            QAbstractButton *target = button != QMessageBox::NoButton
+                ? box->button(button)
+                : box->buttons().value(0);
+            for (QAbstractButton *b : box->buttons())
+                if (button == QMessageBox::NoButton && box->buttonRole(b) == QMessageBox::AcceptRole)
+                    target = b;
+            timer->stop(); // before the click: the next prompt is not this one's
+            timer->deleteLater();
+            target->click();
+        });
+        timer->start();
+    }
+
+    static void waitForEnd(MainWindow &window)
+    {
+        QTRY_VERIFY_WITH_TIMEOUT(!window.workbench()->isScriptRunning()
+                && window.statusBar()->currentMessage().contains("report"),
+            20000);
     }
 
 private slots:
@@ -93,8 +143,8 @@ private slots:
         event.result = ActionEvent::Result::Ok;
         event.line = 3;
         window.workbench()->run()->events()->post(event::ActionFinished { event });
-        QTRY_COMPARE(window.actionLog()->topLevelItemCount(), 1);
-        QTreeWidgetItem *item = window.actionLog()->topLevelItem(0);
+        QTRY_COMPARE(window.actionLog()->topLevelItemCount(), 2); // the verdict of "pass", the call
+        QTreeWidgetItem *item = window.actionLog()->topLevelItem(1);
         QCOMPARE(item->text(2), QString("succeed(true)"));
         const QRect rect = window.actionLog()->visualItemRect(item);
         QTest::mouseClick(window.actionLog()->viewport(), Qt::LeftButton, {}, rect.center());
@@ -136,6 +186,233 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(console->transcript().contains("\n43"), 10000);
         window.workbench()->engine()->resume();
         QTRY_VERIFY_WITH_TIMEOUT(!window.workbench()->isScriptRunning(), 10000);
+    }
+
+    // Item 1: an edit is never dropped without asking; Cancel keeps it, Save writes it.
+    void unsavedEditsAreAskedAbout()
+    {
+        const QString first = writeTest("a = 1\n", "first");
+        const QString second = writeTest("b = 2\n", "second");
+        MainWindow window(first);
+        QVERIFY2(window.windowTitle().startsWith("first.py — first ("), qPrintable(window.windowTitle()));
+        QVERIFY(window.windowTitle().contains(QFileInfo(first).absoluteFilePath()));
+        window.editor()->append("edited = True\n");
+        QVERIFY2(window.windowTitle().startsWith("first.py* — first"), qPrintable(window.windowTitle()));
+
+        QString said;
+        answerPrompt(QMessageBox::Cancel, &said);
+        QVERIFY(!window.openTest(second));
+        QVERIFY2(said.contains("first.py has changes that are not saved"), qPrintable(said));
+        QVERIFY(window.editor()->text().contains("edited = True"));
+        QCOMPARE(window.workbench()->spec().name, QString("first"));
+
+        // Closing the window asks too; Cancel keeps it open.
+        window.show();
+        answerPrompt(QMessageBox::Cancel, &said);
+        QVERIFY(!window.close());
+        QVERIFY(window.isVisible());
+
+        // Save writes the edit, then the other test opens.
+        answerPrompt(QMessageBox::Save, &said);
+        QVERIFY2(window.openTest(second), qPrintable(said + " / " + window.statusBar()->currentMessage()));
+        QVERIFY(readFile(m_dir.filePath("first.py")).contains("edited = True"));
+        QCOMPARE(window.workbench()->spec().name, QString("second"));
+        QCOMPARE(window.editor()->text(), QString("b = 2\n"));
+        QVERIFY(!window.windowTitle().contains("*"));
+        // Nothing edited, nothing running: no prompt.
+        QVERIFY(window.openTest(first));
+    }
+
+    // Item 3: Skip lets the script end, but the verdict is not "passed" anywhere.
+    void skipIsNotAPass()
+    {
+        MainWindow window(writeTest("x = 1\nidle.wait_for_ready(timeout=0.1)\ny = 2\n"));
+        window.windowAction("runAction")->trigger();
+        auto *bar = window.findChild<QFrame *>("failureBar");
+        QTRY_VERIFY_WITH_TIMEOUT(!bar->isHidden(), 10000);
+        window.findChild<QPushButton *>("failureSkip")->click();
+        waitForEnd(window);
+        const QString status = window.statusBar()->currentMessage();
+        QVERIFY2(status.startsWith("The script passed with 1 skipped failure: "), qPrintable(status));
+        ActionLog *log = window.actionLog();
+        QTreeWidgetItem *last = log->topLevelItem(log->topLevelItemCount() - 1);
+        QCOMPARE(last->text(ActionLog::Action), QString("The script passed with 1 skipped failure"));
+        bool skippedRow = false;
+        for (int i = 0; i < log->topLevelItemCount(); ++i)
+            skippedRow = skippedRow || log->topLevelItem(i)->text(ActionLog::Result).endsWith("(skipped)");
+        QVERIFY(skippedRow);
+        const QString out = window.workbench()->outDir();
+        QVERIFY(readFile(out + "/log.html").contains("passed with 1 skipped failure"));
+        const QString junit = readFile(out + "/junit.xml");
+        QVERIFY2(junit.contains("failures=\"1\""), qPrintable(junit));
+        QVERIFY(junit.contains("<failure message=\"passed with 1 skipped failure: "));
+        QVERIFY(readFile(out + "/events.jsonl").contains("\"skipped\":["));
+    }
+
+    // Item 4: a focused terminal gets Ctrl+R and Ctrl+B; elsewhere they are the window's.
+    void aFocusedTerminalKeepsItsKeys()
+    {
+        MainWindow window(writeTest("pass\n"));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        TerminalView *shell = window.panel("idle")->shellView();
+        window.panel("idle")->setCurrentWidget(shell);
+        shell->setFocus();
+        QTRY_VERIFY(shell->hasFocus());
+        QSignalSpy typed(shell->surface(), &TerminalSurface::output);
+        QTest::keyClick(shell, Qt::Key_R, Qt::ControlModifier);
+        QTest::keyClick(shell, Qt::Key_B, Qt::ControlModifier);
+        QCOMPARE(typed.size(), 2);
+        QCOMPARE(typed.at(0).at(0).toByteArray(), QByteArray("\x12"));
+        QCOMPARE(typed.at(1).at(0).toByteArray(), QByteArray("\x02"));
+        QVERIFY(!window.windowAction("recordAction")->isChecked());
+        // With the focus in the editor, Ctrl+R is Record again.
+        window.editor()->setFocus();
+        QTRY_VERIFY(window.editor()->hasFocus());
+        QTest::keyClick(window.editor(), Qt::Key_R, Qt::ControlModifier);
+        QVERIFY(window.windowAction("recordAction")->isChecked());
+        window.windowAction("recordAction")->setChecked(false);
+    }
+
+    // Item 5: a call in flight has a live row and an arrow at its line; a Pause meanwhile is
+    // shown as pending until the script really pauses.
+    void progressIsLive()
+    {
+        MainWindow window(writeTest("import time\ntime.sleep(1.5)\nx = 1\ny = 2\n"));
+        window.windowAction("runAction")->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(window.workbench()->isScriptRunning(), 5000);
+        ActionEvent call;
+        call.id = 4242;
+        call.machine = "idle";
+        call.action = "wait_for_unit";
+        call.arguments = { { "unit", "x.service" } };
+        call.startMs = QDateTime::currentMSecsSinceEpoch();
+        call.line = 2;
+        call.file = window.workbench()->spec().script;
+        window.workbench()->run()->events()->post(event::ActionStarted { call });
+        QTRY_COMPARE(window.actionLog()->topLevelItemCount(), 1);
+        QTreeWidgetItem *row = window.actionLog()->topLevelItem(0);
+        QCOMPARE(row->text(ActionLog::Result), QString("running"));
+        QCOMPARE(window.editor()->runningLine(), 2);
+        QTRY_VERIFY(row->text(ActionLog::Duration).endsWith(" s…"));
+        const QString first = row->text(ActionLog::Duration);
+        QTRY_VERIFY(row->text(ActionLog::Duration) != first); // the clock runs
+
+        window.windowAction("pauseAction")->trigger();
+        QVERIFY2(window.statusBar()->currentMessage().startsWith(
+                     "Pause pending: the script pauses after idle.wait_for_unit(x.service) returns"),
+            qPrintable(window.statusBar()->currentMessage()));
+        QCOMPARE(window.windowAction("pauseAction")->text(), QString("Pause (pending)"));
+        QVERIFY(!window.windowAction("pauseAction")->isEnabled());
+        QVERIFY(!window.windowAction("continueAction")->isEnabled());
+
+        call.durationMs = 100;
+        call.result = ActionEvent::Result::Ok;
+        window.workbench()->run()->events()->post(event::ActionFinished { call });
+        QTRY_COMPARE(row->text(ActionLog::Result), QString("ok"));
+        QCOMPARE(window.actionLog()->topLevelItemCount(), 1); // finished in place
+        QCOMPARE(window.editor()->runningLine(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().startsWith("Paused at line 3"), 10000);
+        QCOMPARE(window.windowAction("pauseAction")->text(), QString("Pause"));
+        QVERIFY(window.windowAction("continueAction")->isEnabled());
+        QCOMPARE(window.topology()->scriptState(), QString("Script paused at line 3"));
+        QCOMPARE(window.topology()->node("idle")->state, QString("stopped")); // the machine's own
+        window.windowAction("continueAction")->trigger();
+        waitForEnd(window);
+        QVERIFY(!window.windowAction("continueAction")->isEnabled());
+    }
+
+    // Item 6: print, log lines and subtests show in the Output pane, subtests nested.
+    void outputShowsWhatTheScriptSays()
+    {
+        MainWindow window(writeTest("print('hello from print')\nlog.info('a log line')\n"
+                                    "with subtest('inner'):\n    print('inside')\n"));
+        window.windowAction("runAction")->trigger();
+        waitForEnd(window);
+        OutputPane *output = window.output();
+        QTRY_VERIFY(output->visibleText().contains("subtest inner passed"));
+        const QString text = output->visibleText();
+        QVERIFY2(text.contains("hello from print\na log line\nsubtest: inner\n  inside\n"),
+            qPrintable(text));
+        QVERIFY(window.windowAction("openReportAction")->isEnabled());
+        QVERIFY(window.windowAction("openOutputAction")->isEnabled());
+        // A serial line of one machine, filtered.
+        window.workbench()->run()->events()->post(event::ConsoleLine { "idle", "booted fine" });
+        QTRY_VERIFY(output->visibleText().contains("idle # booted fine"));
+        output->setFilter("script");
+        QVERIFY(!output->visibleText().contains("idle # booted fine"));
+        QVERIFY(output->visibleText().contains("hello from print"));
+        output->setFilter("idle");
+        QVERIFY(output->visibleText().contains("idle # booted fine"));
+        QVERIFY(!output->visibleText().contains("hello from print"));
+    }
+
+    // Item 7: a machine that went away says so in its terminals and in red on the graph.
+    void aCrashedMachineSaysSo()
+    {
+        MainWindow window(writeTest("pass\n"));
+        window.windowAction("runAction")->trigger();
+        waitForEnd(window);
+        window.workbench()->run()->events()->post(event::MachineState { "idle", "off", "crashed" });
+        QTRY_VERIFY(window.panel("idle")->shellView()->banner().startsWith("Machine crashed at "));
+        QVERIFY(window.panel("idle")->serialView()->banner().endsWith("Start to boot it again"));
+        QCOMPARE(window.topology()->node("idle")->state, QString("crashed"));
+        window.workbench()->run()->events()->post(event::MachineState { "idle", "booting", "QEMU" });
+        QTRY_VERIFY(window.panel("idle")->shellView()->banner().isEmpty());
+        // The machine menu offers what applies: Start while booting is not one.
+        QMenu *menu = window.createMachineMenu("idle");
+        QVERIFY(!menu->findChild<QAction *>("machineStart")->isEnabled());
+        QVERIFY(menu->findChild<QAction *>("machineCrash")->isEnabled());
+        QVERIFY(!menu->findChild<QAction *>("machineUnblock")->isEnabled());
+        delete menu;
+    }
+
+    // Item 8: a stop is the user's doing: grey, "Stopped by you at line N".
+    void aStopIsNotAFailure()
+    {
+        MainWindow window(writeTest("import time\nx = 1\nidle.wait_for_console_text('never')\n"));
+        window.windowAction("runAction")->trigger();
+        QTest::qWait(800);
+        window.windowAction("stopAction")->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.workbench()->isScriptRunning(), 10000);
+        QTRY_VERIFY(window.statusBar()->currentMessage().startsWith("Stopped by you at line 3"));
+        QCOMPARE(window.editor()->stoppedLine(), 3);
+        QCOMPARE(window.editor()->errorLine(), 0);
+    }
+
+    // Item 12: a syntax error is marked at its line; the actions say their shortcuts, have
+    // icons, and are enabled only when they apply; closed docks come back from View.
+    void theWindowIsSelfExplaining()
+    {
+        MainWindow window(writeTest("a = 1\nif True\n    b = 2\n"));
+        QVERIFY(!window.windowAction("pauseAction")->isEnabled());
+        QVERIFY(!window.windowAction("stepLineAction")->isEnabled());
+        QVERIFY(!window.windowAction("continueAction")->isEnabled());
+        QVERIFY(window.windowAction("runAction")->isEnabled());
+        for (const char *name : { "runAction", "pauseAction", "stepActionAction", "stopAction",
+                 "recordAction", "startAllAction" }) {
+            QAction *action = window.windowAction(name);
+            QVERIFY2(!action->icon().isNull(), name);
+            QVERIFY2(action->toolTip().contains(action->shortcut().toString(QKeySequence::NativeText)), name);
+        }
+        window.windowAction("runAction")->trigger();
+        waitForEnd(window);
+        QCOMPARE(window.editor()->errorLine(), 2);
+        QVERIFY(window.statusBar()->currentMessage().startsWith("The script failed: SyntaxError"));
+
+        QMenu *view = nullptr;
+        for (QAction *menu : window.menuBar()->actions())
+            if (menu->text() == "&View")
+                view = menu->menu();
+        QVERIFY(view);
+        QStringList docks;
+        for (QAction *a : view->actions())
+            docks << a->text();
+        QVERIFY2(docks.contains("Python Console") && docks.contains("Output")
+                && docks.contains("Topology"),
+            qPrintable(docks.join(", ")));
+        QVERIFY(window.windowAction("aboutAction"));
+        QVERIFY(window.windowAction("documentationAction"));
     }
 };
 

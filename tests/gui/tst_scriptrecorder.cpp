@@ -103,19 +103,21 @@ private slots:
         recorder.setRecording(true);
         typeText(recorder, QStringLiteral("a"), QStringLiteral("x"));
         typeText(recorder, QStringLiteral("b"), QStringLiteral("y"));
-        recorder.shellCommand(QStringLiteral("b"), QStringLiteral("  uname -r  "));
+        recorder.shellCommand(QStringLiteral("b"), QStringLiteral("  uname -r  "), 0);
+        recorder.shellCommand(QStringLiteral("b"), QStringLiteral("cat /tmp/nonexistent"), 1);
         recorder.screenshotTaken(QStringLiteral("b"), QStringLiteral("b-101500"));
         typeText(recorder, QStringLiteral("a"), QStringLiteral("z"));
         recorder.setRecording(false); // flushes
         QCOMPARE(linesOf(spy),
             QStringList({ QStringLiteral(R"(a.send_chars("x"))"),
                 QStringLiteral(R"(b.send_chars("y"))"), QStringLiteral(R"(b.succeed("uname -r"))"),
+                QStringLiteral(R"(b.fail("cat /tmp/nonexistent"))"),
                 QStringLiteral(R"(b.screenshot("b-101500"))"),
                 QStringLiteral(R"(a.send_chars("z"))") }));
         typeText(recorder, QStringLiteral("a"), QStringLiteral("ignored"));
-        recorder.shellCommand(QStringLiteral("a"), QStringLiteral("ignored"));
+        recorder.shellCommand(QStringLiteral("a"), QStringLiteral("ignored"), 0);
         recorder.flush();
-        QCOMPARE(spy.count(), 5);
+        QCOMPARE(spy.count(), 6);
     }
 
     void pauseInTypingFinishesTheLine()

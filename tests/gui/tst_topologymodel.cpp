@@ -2,6 +2,7 @@
 // run's events.
 #include "core/spec/specloader.h"
 #include "ui/topology/topologymodel.h"
+#include "ui/topology/topologyview.h"
 
 #include <QJsonArray>
 #include <QSignalSpy>
@@ -54,19 +55,26 @@ private slots:
     {
         TopologyModel model(load(demo));
         QSignalSpy changed(&model, &TopologyModel::nodeChanged);
-        model.setMachineState("client", "booting");
+        model.setMachineState("client", "booting", "QEMU (tcg)");
         QCOMPARE(model.node("client")->state, QString("booting"));
-        model.setMachineState("client", "ready");
-        model.setMachineState("server", "failed");
+        model.setMachineState("client", "ready", {});
+        model.setMachineState("server", "failed", "QEMU was killed by signal 9 (SIGKILL)");
         QCOMPARE(model.node("server")->state, QString("crashed"));
         QCOMPARE(changed.size(), 3);
-        model.setScriptPaused(true);
-        QCOMPARE(model.node("client")->state, QString("paused"));
-        QCOMPARE(model.node("server")->state, QString("crashed"));
-        model.setScriptPaused(false);
+        // A paused script is the script's state, not the machines'.
+        QSignalSpy script(&model, &TopologyModel::scriptStateChanged);
+        model.setScriptState("Script paused at line 3");
         QCOMPARE(model.node("client")->state, QString("ready"));
-        model.setMachineState("client", "ready"); // no change, no signal
-        QCOMPARE(changed.size(), 5);
+        QCOMPARE(script.size(), 1);
+        QCOMPARE(model.scriptState(), QString("Script paused at line 3"));
+        model.setMachineState("client", "ready", {}); // no change, no signal
+        QCOMPARE(changed.size(), 3);
+        // Crash (on purpose) shows red "crashed"; a shutdown or Stop All, grey "stopped".
+        model.setMachineState("client", "off", "crashed");
+        QCOMPARE(model.node("client")->state, QString("crashed"));
+        QCOMPARE(stateColour("crashed"), QColor(0xd3, 0x2f, 0x2f));
+        model.setMachineState("client", "off", "stopped");
+        QCOMPARE(model.node("client")->state, QString("stopped"));
     }
 
     void linkChangesChangeTheEdges()

@@ -337,6 +337,9 @@ private slots:
         QCOMPARE(evaluate("x = 5"), QString());
         QCOMPARE(evaluate("print(x * 2); idle.name"), QString("10\n'idle'\n"));
         QVERIFY(evaluate("1 / 0").contains("ZeroDivisionError: division by zero"));
+        // execute()'s tuple shows its output's lines as lines; the value is still _.
+        QCOMPARE(evaluate("(0, 'one\\ntwo\\n')"), QString("exit status 0, output:\none\ntwo\n"));
+        QCOMPARE(evaluate("_[0] + 1"), QString("1\n"));
         m_engine->setPauseOnFailure(true);
         const QString failed = evaluate("idle.stop_capture(7)"); // fails at once, no pause
         QVERIFY2(failed.startsWith("MachineError: "), qPrintable(failed));

@@ -5,6 +5,7 @@
 #include "ui/editor/scripteditor.h"
 #include "ui/machine/machinepanel.h"
 #include "ui/mainwindow.h"
+#include "ui/run/actionlog.h"
 #include "ui/screen/screenview.h"
 #include "ui/terminal/terminalview.h"
 #include "ui/topology/linkdialog.h"

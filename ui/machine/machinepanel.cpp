@@ -13,6 +13,7 @@
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QPointer>
+#include <QScrollArea>
 #include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
@@ -33,16 +34,18 @@ MachinePanel::MachinePanel(const QString &machine, Workbench *workbench, QWidget
     m_serialView->setObjectName(QStringLiteral("serial-") + machine);
     m_shellView->setObjectName(QStringLiteral("shell-") + machine);
     m_shellView->setFollowsWidgetSize(true);
+    m_serialView->setFollowsWidgetSize(true);
     addTab(m_serialView, tr("Serial"));
     addTab(m_shellView, tr("Shell"));
     const MachineSpec *spec = workbench->spec().machine(machine);
     addTab(screenTab(spec && spec->graphics), tr("Screen"));
     addTab(monitorTab(), tr("Monitor"));
     connect(workbench, &Workbench::machineStateChanged, this,
-        [this](const QString &m, const QString &state) {
-            if (m == m_machine && state == QLatin1String("booting"))
-                attachScreen();
+        [this](const QString &m, const QString &state, const QString &detail) {
+            if (m == m_machine)
+                onMachineState(state, detail);
         });
+    connect(workbench, &Workbench::sessionReplaced, this, &MachinePanel::detachScreen);
 
     connect(workbench, &Workbench::serialBytes, this,
         [this](const QString &m, const QByteArray &bytes) {
@@ -59,17 +62,16 @@ MachinePanel::MachinePanel(const QString &machine, Workbench *workbench, QWidget
             m->writeSerial(bytes);
     });
     connect(m_shell, &TerminalSurface::output, this, &MachinePanel::onShellInput);
+    connect(m_shell, &TerminalSurface::commandFinished, this,
+        [this](int status) { m_commandStatus = status; });
     connect(m_serialView, &TerminalView::textSelected, this,
         [this](const QString &text) { emit serialTextSelected(m_machine, text); });
-    // The shell runs on a real tty: tell it the terminal's size, now and when the machine is up.
-    connect(m_shellView, &TerminalView::sizeChanged, this, &MachinePanel::resizeShell);
-    connect(workbench, &Workbench::machineStateChanged, this,
-        [this](const QString &m, const QString &state) {
-            if (m == m_machine && state == QLatin1String("ready")) {
-                m_upSince.start();
-                resizeShell(m_shell->rows(), m_shell->cols());
-            }
-        });
+    // The shells run on real ttys: tell them the terminals' sizes, now and when the machine is
+    // up (a serial console otherwise says 0x0 and programs cut their lines at 80).
+    connect(m_shellView, &TerminalView::sizeChanged, this,
+        [this](int rows, int cols) { resizeTerminal(QStringLiteral("hvc0"), rows, cols); });
+    connect(m_serialView, &TerminalView::sizeChanged, this,
+        [this](int rows, int cols) { resizeTerminal(QStringLiteral("ttyS0"), rows, cols); });
     connect(workbench, &Workbench::monitorAnswer, this,
         [this](const QString &m, const QString &command, const QString &answer) {
             if (m == m_machine)
@@ -93,21 +95,13 @@ QWidget *MachinePanel::screenTab(bool graphics)
     sendKey->setText(tr("Send Key"));
     sendKey->setPopupMode(QToolButton::InstantPopup);
     auto *keys = new QMenu(sendKey);
-    QStringList combos { QStringLiteral("ctrl-alt-delete") };
-    for (int f = 1; f <= 6; ++f)
-        combos << QStringLiteral("ctrl-alt-f%1").arg(f);
-    combos << QStringLiteral("alt-tab") << QStringLiteral("alt-f4") << QStringLiteral("sysrq");
-    for (const QString &combo : std::as_const(combos)) {
-        keys->addAction(combo, this, [this, combo] {
-            if (Machine *m = machineObject())
-                m_workbench->inWorker(
-                    QStringLiteral("send_key"), [m, combo] { m->sendKey(combo); });
-        });
-    }
+    for (const QString &combo : sendKeyCombos())
+        keys->addAction(combo, this, [this, combo] { sendKeyCombo(combo); });
     sendKey->setMenu(keys);
     bar->addWidget(sendKey);
     bar->addAction(tr("Take Screenshot"), this, &MachinePanel::takeScreenshot);
     QAction *fit = bar->addAction(tr("Scale to Fit"));
+    fit->setObjectName(QStringLiteral("scaleToFit"));
     fit->setCheckable(true);
     fit->setChecked(true);
     connect(fit, &QAction::toggled, this, [this](bool on) {
@@ -115,6 +109,13 @@ QWidget *MachinePanel::screenTab(bool graphics)
             m_screenView->setScaled(on);
     });
     layout->addWidget(bar);
+    // 1:1 shows the screen at its size, with scroll bars when the view is smaller.
+    auto *scroll = new QScrollArea(m_screenBox);
+    scroll->setObjectName(QStringLiteral("screenScroll"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->hide();
+    layout->addWidget(scroll, 1);
     auto *waiting = new QLabel(tr("The screen appears when the machine starts."), m_screenBox);
     waiting->setAlignment(Qt::AlignCenter);
     waiting->setObjectName(QStringLiteral("screenWaiting"));
@@ -128,10 +129,15 @@ void MachinePanel::attachScreen()
     Machine *m = machineObject();
     if (m_screenView || !spec || !spec->graphics || !m)
         return;
-    delete m_screenBox->findChild<QLabel *>(QStringLiteral("screenWaiting"));
-    m_screenView = new ScreenView(true, spec->vnc ? m->paths().vncSocket : QString(), m_screenBox);
+    if (auto *waiting = m_screenBox->findChild<QLabel *>(QStringLiteral("screenWaiting")))
+        waiting->hide();
+    auto *scroll = m_screenBox->findChild<QScrollArea *>(QStringLiteral("screenScroll"));
+    m_screenView = new ScreenView(true, spec->vnc ? m->paths().vncSocket : QString(), scroll);
     m_screenView->setObjectName(QStringLiteral("screen-") + m_machine);
-    m_screenBox->layout()->addWidget(m_screenView);
+    if (auto *fit = m_screenBox->findChild<QAction *>(QStringLiteral("scaleToFit")))
+        m_screenView->setScaled(fit->isChecked());
+    scroll->setWidget(m_screenView);
+    scroll->show();
     connect(m_screenView, &ScreenView::keyTyped, this,
         [this](quint32, const QString &text, int qtKey, Qt::KeyboardModifiers modifiers) {
             if (m_screenView->isPolling() && !m_screenView->isConnected())
@@ -223,12 +229,83 @@ void MachinePanel::sendQueuedKeys()
 void MachinePanel::takeScreenshot()
 {
     Machine *m = machineObject();
-    if (!m || !m->isUp())
+    if (!m || !m->isUp()) {
+        emit m_workbench->message(tr("%1 is not running: no screen to take").arg(m_machine));
         return;
+    }
     const QString name
         = m_machine + QDateTime::currentDateTime().toString(QStringLiteral("-HHmmss"));
-    m_workbench->inWorker(QStringLiteral("screenshot"), [m, name] { m->screenshot(name); });
+    QPointer<Workbench> workbench(m_workbench);
+    m_workbench->inWorker(QStringLiteral("screenshot"), [m, name, workbench] {
+        const QString path = m->screenshot(name);
+        QMetaObject::invokeMethod(workbench, [workbench, path] {
+            if (workbench)
+                emit workbench->message(tr("Screenshot saved to %1").arg(path));
+        });
+    });
     emit screenshotTaken(m_machine, name);
+}
+
+QStringList MachinePanel::sendKeyCombos()
+{
+    // What each does on a Vivarium guest's text consoles: Ctrl+Alt+Fn and Alt+F4 switch
+    // virtual consoles, Alt+Tab reaches the program as ESC Tab, Alt+SysRq+H prints the
+    // kernel's SysRq help, Ctrl+Alt+Delete restarts the machine.
+    QStringList combos;
+    for (int f = 1; f <= 6; ++f)
+        combos << QStringLiteral("ctrl-alt-f%1").arg(f);
+    combos << QStringLiteral("alt-f4") << QStringLiteral("alt-tab")
+           << QStringLiteral("alt-sysrq-h") << QStringLiteral("ctrl-alt-delete");
+    return combos;
+}
+
+void MachinePanel::sendKeyCombo(const QString &combo)
+{
+    Machine *m = machineObject();
+    if (!m || !m->isUp()) {
+        emit m_workbench->message(tr("%1 is not running: no keys to send").arg(m_machine));
+        return;
+    }
+    m_workbench->inWorker(QStringLiteral("send_key %1").arg(combo), [m, combo] { m->sendKey(combo); });
+    emit m_workbench->message(tr("Sent %1 to %2").arg(combo, m_machine));
+}
+
+void MachinePanel::onMachineState(const QString &state, const QString &detail)
+{
+    const QString at = QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss"));
+    QString banner;
+    if (state == QLatin1String("booting")) {
+        attachScreen();
+    } else if (state == QLatin1String("ready")) {
+        m_upSince.start();
+        resizeTerminal(QStringLiteral("hvc0"), m_shell->rows(), m_shell->cols());
+        resizeTerminal(QStringLiteral("ttyS0"), m_serial->rows(), m_serial->cols());
+    } else if (state == QLatin1String("failed")) {
+        banner = tr("Machine crashed at %1: %2 — Start to boot it again").arg(at, detail);
+    } else if (state == QLatin1String("off")) {
+        banner = detail == QLatin1String("crashed")
+            ? tr("Machine crashed at %1 — Start to boot it again").arg(at)
+            : tr("Machine stopped at %1 — Start to boot it again").arg(at);
+    }
+    m_serialView->setBanner(banner);
+    m_shellView->setBanner(banner);
+}
+
+void MachinePanel::detachScreen()
+{
+    // The VNC socket belonged to the old session's machine: the next boot attaches anew.
+    delete m_screenView;
+    m_screenView = nullptr;
+    const MachineSpec *spec = m_workbench->spec().machine(m_machine);
+    if (!spec || !spec->graphics) {
+        m_screenView = new ScreenView(false, QString(), m_screenBox);
+        m_screenBox->layout()->addWidget(m_screenView);
+        return;
+    }
+    if (auto *scroll = m_screenBox->findChild<QScrollArea *>(QStringLiteral("screenScroll")))
+        scroll->hide();
+    if (auto *waiting = m_screenBox->findChild<QLabel *>(QStringLiteral("screenWaiting")))
+        waiting->show();
 }
 
 void MachinePanel::onShellInput(const QByteArray &bytes)
@@ -243,27 +320,29 @@ void MachinePanel::onShellInput(const QByteArray &bytes)
 
 void MachinePanel::onShellOutput(const QByteArray &bytes)
 {
-    m_shell->feed(bytes);
+    m_commandStatus.reset();
+    m_shell->feed(bytes); // may report a command's exit status (OSC 133;D)
     const int cursorLine = m_shell->cursor().y();
-    if (m_enterLine < 0 || cursorLine <= m_enterLine)
-        return;
-    const int first = qMax(0, m_enterLine - 9);
-    QStringList rows;
-    for (int line = first; line < cursorLine && line < m_enterLine + 20; ++line)
-        rows << m_shell->lineText(line);
-    const QString command
-        = ScriptRecorder::commandAfterPrompt(rows, m_enterLine - first, m_shell->cols());
-    m_enterLine = -1;
-    if (!command.isEmpty())
-        emit shellCommandEntered(m_machine, command);
+    if (m_enterLine >= 0 && cursorLine > m_enterLine) {
+        const int first = qMax(0, m_enterLine - 9);
+        QStringList rows;
+        for (int line = first; line < cursorLine && line < m_enterLine + 20; ++line)
+            rows << m_shell->lineText(line);
+        m_enteredCommand
+            = ScriptRecorder::commandAfterPrompt(rows, m_enterLine - first, m_shell->cols());
+        m_enterLine = -1;
+    }
+    // The status comes with the next prompt, in this output or a later one.
+    if (m_commandStatus && !m_enteredCommand.isEmpty())
+        emit shellCommandEntered(m_machine, std::exchange(m_enteredCommand, {}), *m_commandStatus);
 }
 
-void MachinePanel::resizeShell(int rows, int cols)
+void MachinePanel::resizeTerminal(const QString &device, int rows, int cols)
 {
     Machine *m = machineObject();
     if (m && m->isUp())
-        m_workbench->inWorker(
-            QStringLiteral("resize the shell"), [m, rows, cols] { m->resizeShell(rows, cols); });
+        m_workbench->inWorker(QStringLiteral("resize %1").arg(device),
+            [m, device, rows, cols] { m->resizeTerminal(device, rows, cols); });
 }
 
 QWidget *MachinePanel::monitorTab()

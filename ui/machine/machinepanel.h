@@ -2,6 +2,7 @@
 
 #include <QElapsedTimer>
 #include <QTabWidget>
+#include <optional>
 
 class QPlainTextEdit;
 
@@ -15,8 +16,9 @@ class TerminalView;
 class Workbench;
 
 // One machine's consoles: Serial and Shell terminals (the serial console and the hvc0 root
-// shell), and the QEMU monitor (HMP commands with history). Bytes come from and go to the
-// Workbench; the panel never touches a socket.
+// shell, both sized to their views), the Screen, and the QEMU monitor (HMP commands with
+// history). Bytes come from and go to the Workbench; the panel never touches a socket. When the
+// machine goes away, its terminals say so in a banner.
 class MachinePanel : public QTabWidget {
     Q_OBJECT
 
@@ -27,14 +29,19 @@ public:
     TerminalView *serialView() const { return m_serialView; }
     TerminalView *shellView() const { return m_shellView; }
     ScreenView *screenView() const { return m_screenView; }
-    // A screenshot into the run's output directory, named after the machine and the time.
+    // A screenshot into the run's output directory, named after the machine and the time; the
+    // status bar says where it went.
     void takeScreenshot();
+    // The Screen's Send Key entries ("ctrl-alt-f2", ...), each checked against a guest.
+    static QStringList sendKeyCombos();
+    void sendKeyCombo(const QString &combo);
 
 signals:
     // What the user does by hand, for the recorder.
     void keyTyped(const QString &machine, int qtKey, const QString &text,
         Qt::KeyboardModifiers modifiers); // in the Screen
-    void shellCommandEntered(const QString &machine, const QString &command);
+    // A command entered in the Shell, once the shell said how it ended.
+    void shellCommandEntered(const QString &machine, const QString &command, int status);
     void serialTextSelected(const QString &machine, const QString &text);
     void screenshotTaken(const QString &machine, const QString &name);
 
@@ -45,7 +52,9 @@ private:
     Machine *machineObject() const; // null before the run exists
     void onShellInput(const QByteArray &bytes);
     void onShellOutput(const QByteArray &bytes);
-    void resizeShell(int rows, int cols);
+    void resizeTerminal(const QString &device, int rows, int cols);
+    void onMachineState(const QString &state, const QString &detail);
+    void detachScreen(); // the session (and its machine) went away
     void pollScreen(); // a screen dump when VNC is off or silent
     void sendKeyOverQmp(int qtKey, const QString &text, Qt::KeyboardModifiers modifiers);
     void sendQueuedKeys();
@@ -65,6 +74,8 @@ private:
     QList<QStringList> m_keysToSend; // {key name, ""} or {"", character}, in typing order
     bool m_sendingKeys = false;
     int m_enterLine = -1; // the Shell line Enter was pressed on, until the guest echoes it
+    QString m_enteredCommand; // read from the echo, until the shell reports its exit status
+    std::optional<int> m_commandStatus; // reported while the last output was fed
 };
 
 } // namespace vivarium

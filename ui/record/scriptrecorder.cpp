@@ -186,13 +186,15 @@ void ScriptRecorder::keyTyped(
     emitLine(machine, QStringLiteral("send_key(%1)").arg(pythonString(name)));
 }
 
-void ScriptRecorder::shellCommand(const QString &machine, const QString &command)
+void ScriptRecorder::shellCommand(const QString &machine, const QString &command, int status)
 {
     const QString trimmed = command.trimmed();
     if (!m_recording || trimmed.isEmpty())
         return;
     flush();
-    emitLine(machine, QStringLiteral("succeed(%1)").arg(pythonString(trimmed)));
+    emitLine(machine,
+        QStringLiteral("%1(%2)").arg(status == 0 ? QStringLiteral("succeed") : QStringLiteral("fail"),
+            pythonString(trimmed)));
 }
 
 void ScriptRecorder::serialSelection(const QString &machine, const QString &text)

@@ -9,7 +9,7 @@ namespace vivarium {
 // Turns what the user does by hand into script lines: keys typed into a Screen become
 // `m.send_chars("...")` (typed text coalesced; Backspace takes back what was not written yet)
 // or `m.send_key("ctrl-alt-f2")` (special keys by their QEMU names), commands entered in a
-// Shell `m.succeed("...")`, text selected in a Serial terminal `m.wait_for_console_text(...)`
+// Shell `m.succeed("...")` (or `m.fail("...")` when it exited non-zero), text selected in a Serial terminal `m.wait_for_console_text(...)`
 // (escaped as a regex, one wait per line), a screenshot `m.screenshot("...")`. Each finished
 // line comes out as lineRecorded; typed text is finished by Enter, another kind of event, a
 // pause in typing, or flush().
@@ -26,7 +26,9 @@ public:
 
     void keyTyped(
         const QString &machine, int qtKey, const QString &text, Qt::KeyboardModifiers modifiers);
-    void shellCommand(const QString &machine, const QString &command);
+    // A command entered in the Shell and the exit status the shell reported for it: succeed()
+    // for 0, fail() for anything else, so the recorded line does what the command did.
+    void shellCommand(const QString &machine, const QString &command, int status);
     void serialSelection(const QString &machine, const QString &text);
     void screenshotTaken(const QString &machine, const QString &name);
     void flush(); // pending typed text becomes its line now

@@ -24,6 +24,8 @@ ScreenView::ScreenView(bool graphics, const QString &vncSocket, QWidget *parent)
     connect(m_client, &VncClient::frame, this, [this](const QImage &image, const QRect &changed) {
         const bool resized = image.size() != m_image.size();
         m_image = image;
+        if (resized)
+            updateMinimumSize();
         if (resized || m_scaled)
             update();
         else
@@ -46,14 +48,33 @@ ScreenView::~ScreenView()
 void ScreenView::showPolledImage(const QImage &image)
 {
     m_polling = true;
+    const bool resized = image.size() != m_image.size();
     m_image = image;
+    if (resized)
+        updateMinimumSize();
     update();
 }
 
 void ScreenView::setScaled(bool scaled)
 {
     m_scaled = scaled;
+    updateMinimumSize();
     update();
+}
+
+void ScreenView::updateMinimumSize()
+{
+    // 1:1: the screen's own size, so the scroll area around it scrolls.
+    setMinimumSize(m_scaled || m_image.isNull() ? QSize(0, 0) : m_image.size());
+}
+
+bool ScreenView::event(QEvent *event)
+{
+    if (event->type() == QEvent::ShortcutOverride) {
+        event->accept(); // every key is the guest's while the Screen has the focus
+        return true;
+    }
+    return QWidget::event(event);
 }
 
 QRectF ScreenView::target() const
@@ -63,7 +84,9 @@ QRectF ScreenView::target() const
     QSizeF size = m_image.size();
     if (m_scaled)
         size.scale(QSizeF(this->size()), Qt::KeepAspectRatio);
-    return QRectF(QPointF((width() - size.width()) / 2, (height() - size.height()) / 2), size);
+    return QRectF(QPointF(qMax(0.0, (width() - size.width()) / 2),
+                      qMax(0.0, (height() - size.height()) / 2)),
+        size);
 }
 
 void ScreenView::paintEvent(QPaintEvent *)

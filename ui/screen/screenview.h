@@ -8,7 +8,8 @@ namespace vivarium {
 
 class VncClient;
 
-// A machine's live screen over VNC, scaled to fit or 1:1, taking keyboard and mouse input. The
+// A machine's live screen over VNC, scaled to fit or 1:1 (at its own size, inside a scroll
+// area), taking keyboard and mouse input (every key, the window's shortcuts included). The
 // VNC client runs on its own thread; frames arrive as images with the changed rectangle and
 // only that part is repainted. Machines without graphics say so.
 class ScreenView : public QWidget {
@@ -34,6 +35,7 @@ signals:
     void keyTyped(quint32 keysym, const QString &text, int qtKey, Qt::KeyboardModifiers modifiers);
 
 protected:
+    bool event(QEvent *event) override;
     void paintEvent(QPaintEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
     void keyReleaseEvent(QKeyEvent *event) override;
@@ -44,6 +46,7 @@ protected:
 
 private:
     QRectF target() const; // where the image is drawn
+    void updateMinimumSize();
     void sendPointer(QMouseEvent *event);
     void sendKey(QKeyEvent *event, bool down);
 

@@ -182,6 +182,22 @@ namespace {
 // column crashed the workbench). Two columns always hold one.
 constexpr int minColumns = 2;
 
+// Escape sequences libvterm leaves to its user: OSC 133 (shell integration: "D;status" when a
+// command ended).
+int onUnknownOsc(const char *command, size_t length, void *user)
+{
+    const QByteArray osc(command, qsizetype(length));
+    if (!osc.startsWith("133;D"))
+        return 0;
+    bool ok = false;
+    const int status = osc.mid(6).toInt(&ok);
+    emit static_cast<TerminalSurface *>(user)->commandFinished(ok ? status : 0);
+    return 1;
+}
+
+const VTermParserCallbacks fallbacks = { nullptr, nullptr, nullptr, nullptr, onUnknownOsc,
+    nullptr, nullptr };
+
 const VTermScreenCallbacks screenCallbacks = {
     TerminalCallbacks::damage,
     nullptr, // moverect: damage covers it
@@ -208,6 +224,7 @@ TerminalSurface::TerminalSurface(int rows, int cols, QObject *parent)
     vterm_screen_set_callbacks(m_screen, &screenCallbacks, this);
     vterm_screen_set_damage_merge(m_screen, VTERM_DAMAGE_SCROLL);
     vterm_screen_enable_altscreen(m_screen, 1);
+    vterm_screen_set_unrecognised_fallbacks(m_screen, &fallbacks, this);
     vterm_output_set_callback(m_vterm, TerminalCallbacks::output, this);
     vterm_screen_reset(m_screen, 1);
 }
@@ -215,6 +232,13 @@ TerminalSurface::TerminalSurface(int rows, int cols, QObject *parent)
 TerminalSurface::~TerminalSurface()
 {
     vterm_free(m_vterm);
+}
+
+void TerminalSurface::clearScrollback()
+{
+    m_scrollback.clear();
+    emit scrolled(0);
+    emit damaged(QRect(0, 0, m_cols, lineCount()));
 }
 
 void TerminalSurface::setScrollbackLimit(int lines)

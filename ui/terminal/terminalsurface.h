@@ -52,6 +52,7 @@ public:
     // Typing: a key (Qt::Key) with modifiers and its text; emits output with what to send.
     void typeKey(int key, Qt::KeyboardModifiers modifiers, const QString &text);
     void paste(const QString &text);
+    void clearScrollback();
 
 signals:
     // Cells that changed, as a rectangle of (col, line) in line numbers.
@@ -61,6 +62,9 @@ signals:
     void output(const QByteArray &bytes);
     void titleChanged(const QString &title);
     void bell();
+    // The shell said a command ended with this exit status (OSC 133;D;status, as the guest's
+    // shells send it from PROMPT_COMMAND): what the recorder reads instead of guessing.
+    void commandFinished(int status);
 
 private:
     friend struct TerminalCallbacks; // libvterm's callbacks, in the .cpp

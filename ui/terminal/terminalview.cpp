@@ -3,7 +3,11 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QFontDatabase>
+#include <QInputDialog>
 #include <QKeyEvent>
+#include <QLabel>
+#include <QMenu>
+#include <QToolTip>
 #include <QPainter>
 #include <QScrollBar>
 
@@ -19,8 +23,17 @@ TerminalView::TerminalView(TerminalSurface *surface, QWidget *parent)
     : QAbstractScrollArea(parent)
     , m_surface(surface)
     , m_font(QFontDatabase::systemFont(QFontDatabase::FixedFont))
+    , m_banner(new QLabel(this))
 {
     setFocusPolicy(Qt::StrongFocus);
+    // Always there, so the cells never run under it when the scrollback starts to fill.
+    setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
+    m_banner->setObjectName(QStringLiteral("terminalBanner"));
+    m_banner->setStyleSheet(QStringLiteral(
+        "QLabel { background: #fdecea; color: #8a1c13; border-bottom: 1px solid #e0a39c; "
+        "padding: 4px 8px; }"));
+    m_banner->setWordWrap(true);
+    m_banner->hide();
     setAttribute(Qt::WA_OpaquePaintEvent);
     viewport()->setCursor(Qt::IBeamCursor);
     zoom(0);
@@ -42,6 +55,100 @@ TerminalView::TerminalView(TerminalSurface *surface, QWidget *parent)
         m_pending += QRect(0, firstVisibleLine(), m_surface->cols(), m_surface->rows() + 1);
     });
     updateScrollBar();
+}
+
+bool TerminalView::event(QEvent *event)
+{
+    if (event->type() == QEvent::ShortcutOverride) {
+        // Every key is the guest's while the terminal has the focus, as in Konsole: accepting
+        // the override makes Qt deliver it as a key press instead of a window shortcut.
+        event->accept();
+        return true;
+    }
+    return QAbstractScrollArea::event(event);
+}
+
+void TerminalView::setBanner(const QString &text)
+{
+    m_banner->setText(text);
+    m_banner->setVisible(!text.isEmpty());
+    m_banner->setGeometry(0, 0, viewport()->width(), m_banner->sizeHint().height());
+    m_banner->raise();
+}
+
+QString TerminalView::banner() const
+{
+    return m_banner->isHidden() ? QString() : m_banner->text();
+}
+
+void TerminalView::selectAll()
+{
+    m_selectionStart = QPoint(0, 0);
+    m_selectionEnd = QPoint(m_surface->cols() - 1, m_surface->lineCount() - 1);
+    viewport()->update();
+}
+
+QMenu *TerminalView::createContextMenu()
+{
+    auto *menu = new QMenu(this);
+    QAction *copy = menu->addAction(tr("Copy"), this,
+        [this] { QApplication::clipboard()->setText(selectedText()); });
+    copy->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    copy->setEnabled(!selectedText().isEmpty());
+    QAction *paste = menu->addAction(
+        tr("Paste"), this, [this] { m_surface->paste(QApplication::clipboard()->text()); });
+    paste->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_V));
+    menu->addAction(tr("Select All"), this, &TerminalView::selectAll);
+    menu->addSeparator();
+    menu->addAction(tr("Find…"), this, [this] {
+        bool ok = false;
+        const QString text = QInputDialog::getText(
+            this, tr("Find"), tr("Find in the terminal:"), QLineEdit::Normal, {}, &ok);
+        if (ok && !text.isEmpty() && !findNext(text))
+            QToolTip::showText(mapToGlobal(QPoint(8, 8)), tr("Not found: %1").arg(text), this);
+    });
+    menu->addAction(tr("Clear Scrollback"), this, [this] {
+        m_selectionStart = m_selectionEnd = QPoint(-1, -1);
+        m_surface->clearScrollback();
+        updateScrollBar();
+        viewport()->update();
+    });
+    return menu;
+}
+
+void TerminalView::contextMenuEvent(QContextMenuEvent *event)
+{
+    QMenu *menu = createContextMenu();
+    menu->exec(event->globalPos());
+    delete menu;
+}
+
+void TerminalView::mouseDoubleClickEvent(QMouseEvent *event)
+{
+    if (event->button() != Qt::LeftButton)
+        return;
+    // A word: letters, digits and the characters of paths and addresses.
+    const QPoint at = cellAt(event->pos());
+    const QString text = m_surface->lineText(at.y());
+    const auto inWord = [&](int col) {
+        if (col < 0 || col >= text.size())
+            return false;
+        const QChar c = text.at(col);
+        return c.isLetterOrNumber() || QStringLiteral("-_./~:@%+").contains(c);
+    };
+    if (!inWord(at.x()))
+        return;
+    int from = at.x(), to = at.x();
+    while (inWord(from - 1))
+        --from;
+    while (inWord(to + 1))
+        ++to;
+    m_selectionStart = QPoint(from, at.y());
+    m_selectionEnd = QPoint(to, at.y());
+    viewport()->update();
+    const QString word = selectedText();
+    if (QClipboard *clipboard = QApplication::clipboard(); clipboard->supportsSelection())
+        clipboard->setText(word, QClipboard::Selection);
 }
 
 void TerminalView::zoom(int steps)
@@ -178,6 +285,8 @@ void TerminalView::resizeEvent(QResizeEvent *event)
 {
     if (event)
         QAbstractScrollArea::resizeEvent(event);
+    if (m_banner->isVisible())
+        m_banner->setGeometry(0, 0, viewport()->width(), m_banner->sizeHint().height());
     if (m_followsSize) {
         const int rows = qMax(2, viewport()->height() / m_cellSize.height());
         const int cols = qMax(10, viewport()->width() / m_cellSize.width());

@@ -6,13 +6,19 @@
 #include <QRegion>
 #include <QTimer>
 
+class QLabel;
+class QMenu;
+
 namespace vivarium {
 
 // Draws a TerminalSurface: merges the surface's damage and repaints at most every 16 ms (a
 // burst of output never floods the event loop), follows new output unless scrolled back,
-// selects with the mouse and copies (Ctrl+Shift+C), pastes (Ctrl+Shift+V), finds
-// (findNext), zooms (Ctrl++ / Ctrl+-). Keys typed go to the surface, whose output the owner
-// sends to the machine.
+// selects with the mouse (a double-click selects a word) and copies (Ctrl+Shift+C), pastes
+// (Ctrl+Shift+V), finds (findNext), zooms (Ctrl++ / Ctrl+-); a right-click menu has Copy,
+// Paste, Select All, Find and Clear Scrollback. With the focus, it takes every key, the
+// window's shortcuts included (Ctrl+R is the shell's, not Record). Keys typed go to the
+// surface, whose output the owner sends to the machine. A banner over the top says when the
+// machine behind it is gone.
 class TerminalView : public QAbstractScrollArea {
     Q_OBJECT
 
@@ -24,6 +30,14 @@ public:
     // Selects the next match of text after the selection (or from the top); false if none.
     bool findNext(const QString &text);
     void zoom(int steps);
+    QSize cellSize() const { return m_cellSize; }
+    void selectAll();
+    // A notice over the terminal ("machine crashed at 10:16:17 — Start to boot it again");
+    // empty hides it.
+    void setBanner(const QString &text);
+    QString banner() const;
+    // The right-click menu (built each time: Copy is enabled only with a selection).
+    QMenu *createContextMenu();
     // Resize the surface to the widget (a shell on a real tty), or keep its size (serial).
     void setFollowsWidgetSize(bool follows) { m_followsSize = follows; }
 
@@ -34,6 +48,9 @@ signals:
     void textSelected(const QString &text);
 
 protected:
+    bool event(QEvent *event) override;
+    void contextMenuEvent(QContextMenuEvent *event) override;
+    void mouseDoubleClickEvent(QMouseEvent *event) override;
     void paintEvent(QPaintEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
@@ -60,6 +77,7 @@ private:
     bool m_followOutput = true;
     QPoint m_selectionStart { -1, -1 };
     QPoint m_selectionEnd { -1, -1 };
+    QLabel *m_banner;
 };
 
 } // namespace vivarium

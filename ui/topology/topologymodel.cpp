@@ -7,15 +7,16 @@ namespace vivarium {
 
 namespace {
 
-// The graph's words for the machine states the core reports.
-QString displayState(const QString &state, bool paused)
+// The graph's words for the machine states the core reports: a machine that died or was
+// crashed on purpose is "crashed", one shut down or stopped is "stopped". Only the machine's
+// own state: the script's (paused, running) is shown apart.
+QString displayState(const QString &state, const QString &detail)
 {
     if (state == QLatin1String("failed"))
         return QStringLiteral("crashed");
     if (state == QLatin1String("off"))
-        return QStringLiteral("stopped");
-    if (state == QLatin1String("ready") && paused)
-        return QStringLiteral("paused");
+        return detail == QLatin1String("crashed") ? QStringLiteral("crashed")
+                                                  : QStringLiteral("stopped");
     return state;
 }
 
@@ -35,7 +36,6 @@ TopologyModel::TopologyModel(const TestSpec &spec, QObject *parent)
         node.id = m.name;
         node.label = m.name;
         m_nodes << node;
-        m_machineStates.insert(m.name, QStringLiteral("off"));
         for (const NicAddress &nic : machineNics(spec, m.name)) {
             Edge edge;
             edge.machine = m.name;
@@ -84,32 +84,31 @@ const TopologyModel::Edge *TopologyModel::edge(const QString &machine, int vlan)
     return nullptr;
 }
 
-void TopologyModel::setMachineState(const QString &machine, const QString &state)
+void TopologyModel::setMachineState(
+    const QString &machine, const QString &state, const QString &detail)
 {
     Node *n = findNode(machine);
     if (!n || n->kind != Node::Kind::Machine)
         return;
-    m_machineStates.insert(machine, state);
-    const QString shown = displayState(state, m_paused);
+    const QString shown = displayState(state, detail);
     if (n->state == shown)
         return;
     n->state = shown;
     emit nodeChanged(machine);
 }
 
-void TopologyModel::setScriptPaused(bool paused)
+void TopologyModel::setScriptState(const QString &text)
 {
-    if (m_paused == paused)
+    if (m_scriptState == text)
         return;
-    m_paused = paused;
-    for (auto it = m_machineStates.cbegin(); it != m_machineStates.cend(); ++it) {
-        Node *n = findNode(it.key());
-        const QString shown = displayState(it.value(), paused);
-        if (n && n->state != shown) {
-            n->state = shown;
-            emit nodeChanged(it.key());
-        }
-    }
+    m_scriptState = text;
+    emit scriptStateChanged(text);
+}
+
+bool TopologyModel::isBlocked(const QString &machine) const
+{
+    return std::any_of(m_edges.cbegin(), m_edges.cend(),
+        [&](const Edge &e) { return e.machine == machine && e.blocked; });
 }
 
 void TopologyModel::setLink(const LinkState &link)

@@ -20,8 +20,8 @@ public:
         Kind kind = Kind::Machine;
         QString id; // the machine's name, or "vlan<N>"
         QString label;
-        QString state = QStringLiteral(
-            "stopped"); // stopped, booting, ready, crashed, paused; VLANs: up, down
+        // Machines: stopped, booting, ready, crashed; VLANs: up, down.
+        QString state = QStringLiteral("stopped");
         QPointF position; // set by a layout or a drag
     };
     struct Edge {
@@ -41,11 +41,16 @@ public:
     const Node *node(const QString &id) const;
     const Edge *edge(const QString &machine, int vlan) const;
 
-    // From the run: Machine states ("off", "booting", "ready", "failed"), link changes.
-    void setMachineState(const QString &machine, const QString &state);
+    // From the run: Machine states ("off", "booting", "ready", "failed") with their detail
+    // ("crashed" for an "off" that Crash caused), link changes.
+    void setMachineState(const QString &machine, const QString &state, const QString &detail);
     void setLink(const LinkState &link);
     void setVlanUp(int vlan, bool up);
-    void setScriptPaused(bool paused); // ready machines show as paused while the script is
+    // What the script does ("Script paused at line 3", or empty when none runs): shown beside
+    // the machines, never as their state.
+    void setScriptState(const QString &text);
+    QString scriptState() const { return m_scriptState; }
+    bool isBlocked(const QString &machine) const; // any of its links
     void setPosition(const QString &id, QPointF position);
 
     // Positions as {"id": [x, y]}, and back (unknown ids are ignored).
@@ -55,11 +60,11 @@ public:
 signals:
     void nodeChanged(const QString &id);
     void edgeChanged(const QString &machine, int vlan);
+    void scriptStateChanged(const QString &text);
 
 private:
     Node *findNode(const QString &id);
-    QHash<QString, QString> m_machineStates; // as reported, before pause is applied
-    bool m_paused = false;
+    QString m_scriptState;
     QList<Node> m_nodes;
     QList<Edge> m_edges;
 };

@@ -3,6 +3,7 @@
 #include <QContextMenuEvent>
 #include <QGraphicsRectItem>
 #include <QGraphicsSimpleTextItem>
+#include <QLabel>
 #include <QPen>
 #include <graphviz/gvc.h>
 
@@ -28,8 +29,6 @@ QColor stateColour(const QString &state)
         return QColor(0x4c, 0xaf, 0x50);
     if (state == QLatin1String("booting"))
         return QColor(0xff, 0xb3, 0x00);
-    if (state == QLatin1String("paused"))
-        return QColor(0x42, 0x85, 0xf4);
     if (state == QLatin1String("crashed"))
         return QColor(0xd3, 0x2f, 0x2f);
     return QColor(0x9e, 0x9e, 0x9e); // stopped, down
@@ -50,6 +49,19 @@ TopologyView::TopologyView(TopologyModel *model, QWidget *parent)
     rebuild();
     connect(model, &TopologyModel::nodeChanged, this, &TopologyView::updateNode);
     connect(model, &TopologyModel::edgeChanged, this, [this] { updateEdges(); });
+    // The script's state, apart from the machines': a badge in the corner.
+    m_scriptState = new QLabel(viewport());
+    m_scriptState->setObjectName(QStringLiteral("scriptState"));
+    m_scriptState->setStyleSheet(QStringLiteral(
+        "QLabel { background: #e3ecfa; color: #1a3d7c; border: 1px solid #8fb0e6; "
+        "border-radius: 3px; padding: 2px 6px; }"));
+    m_scriptState->move(6, 6);
+    m_scriptState->hide();
+    connect(model, &TopologyModel::scriptStateChanged, this, [this](const QString &text) {
+        m_scriptState->setText(text);
+        m_scriptState->adjustSize();
+        m_scriptState->setVisible(!text.isEmpty());
+    });
 }
 
 void TopologyView::layoutWithGraphviz()

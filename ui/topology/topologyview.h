@@ -8,6 +8,7 @@
 class QGraphicsItem;
 class QGraphicsLineItem;
 class QGraphicsSimpleTextItem;
+class QLabel;
 
 namespace vivarium {
 
@@ -53,6 +54,7 @@ public:
     QHash<QString, QGraphicsSimpleTextItem *> m_states;
     QList<QGraphicsLineItem *> m_edgeLines;
     QList<QGraphicsSimpleTextItem *> m_edgeLabels;
+    QLabel *m_scriptState = nullptr;
 };
 
 QColor stateColour(const QString &state);
