@@ -107,7 +107,7 @@ void MainWindow::createActions()
     addWindowAction(file, QStringLiteral("quitAction"), tr("&Quit"), {}, QKeySequence::Quit,
         [this] { close(); });
 
-    QToolBar *bar = addToolBar(tr("Run"));
+    QToolBar *bar = addToolBar(tr("Toolbar"));
     bar->setObjectName(QStringLiteral("runToolBar"));
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     QMenu *run = menuBar()->addMenu(tr("&Run"));

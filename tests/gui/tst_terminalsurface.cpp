@@ -1,6 +1,11 @@
 // The terminal surface over libvterm: escape sequences become the right cells and colours,
-// lines scroll into a bounded scrollback, damage is reported, keys become bytes.
+// lines scroll into a bounded scrollback, damage is reported, keys become bytes; the view keeps
+// every column visible, selects words, and has its right-click menu.
 #include "ui/terminal/terminalsurface.h"
+#include "ui/terminal/terminalview.h"
+
+#include <QMenu>
+#include <QScrollBar>
 
 #include <QDir>
 #include <QFile>
@@ -195,6 +200,72 @@ private slots:
         QVERIFY(s.lineCount() >= 3);
     }
 
+
+    // OSC 133;D;status (the guest shell's PROMPT_COMMAND) reports a command's exit status and
+    // shows nothing.
+    void shellIntegrationReportsExitStatus()
+    {
+        TerminalSurface s(24, 80);
+        QSignalSpy finished(&s, &TerminalSurface::commandFinished);
+        s.feed("cat: /tmp/x: No such file\r\n\x1b]133;D;1\x07root@m:/# ");
+        QCOMPARE(finished.size(), 1);
+        QCOMPARE(finished.at(0).at(0).toInt(), 1);
+        QCOMPARE(s.lineText(1), QString("root@m:/#")); // without trailing blanks
+        s.feed("\x1b]133;D;0\x07");
+        QCOMPARE(finished.at(1).at(0).toInt(), 0);
+        s.feed("\x1b]2;a title\x07"); // others are not statuses
+        QCOMPARE(finished.size(), 2);
+    }
+
+    // The last column is never under the scroll bar, before or after the scrollback fills.
+    void everyColumnIsVisible()
+    {
+        TerminalSurface s(24, 80);
+        TerminalView view(&s);
+        view.setFollowsWidgetSize(true);
+        view.resize(700, 400);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const int colsBefore = s.cols();
+        QVERIFY(colsBefore * view.cellSize().width() <= view.viewport()->width());
+        for (int i = 0; i < 200; ++i)
+            s.feed("line " + QByteArray::number(i) + "\r\n");
+        QTRY_VERIFY(view.verticalScrollBar()->maximum() > 0);
+        QCOMPARE(s.cols(), colsBefore);
+        QVERIFY(s.cols() * view.cellSize().width() <= view.viewport()->width());
+        QScrollBar *bar = view.verticalScrollBar();
+        QVERIFY(!QRect(bar->mapTo(&view, QPoint(0, 0)), bar->size()).intersects(
+            QRect(view.viewport()->mapTo(&view, QPoint(0, 0)),
+                QSize(s.cols() * view.cellSize().width(), view.viewport()->height()))));
+    }
+
+    void doubleClickSelectsAWordAndTheMenuHasItsActions()
+    {
+        TerminalSurface s(24, 80);
+        TerminalView view(&s);
+        view.resize(700, 400);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        s.feed("ls /var/log/syslog now\r\n");
+        const QSize cell = view.cellSize();
+        QTest::mouseDClick(view.viewport(), Qt::LeftButton, {},
+            QPoint(6 * cell.width() + cell.width() / 2, cell.height() / 2));
+        QCOMPARE(view.selectedText(), QString("/var/log/syslog"));
+        QMenu *menu = view.createContextMenu();
+        QStringList texts;
+        for (QAction *a : menu->actions())
+            if (!a->isSeparator())
+                texts << a->text();
+        QCOMPARE(texts, QStringList({ "Copy", "Paste", "Select All", "Find…", "Clear Scrollback" }));
+        QVERIFY(menu->actions().at(0)->isEnabled()); // something is selected
+        for (int i = 0; i < 100; ++i)
+            s.feed("more\r\n");
+        QVERIFY(s.scrollbackLines() > 0);
+        menu->actions().last()->trigger();
+        QCOMPARE(s.scrollbackLines(), 0);
+        delete menu;
+    }
+
     void fuzzerFindingsReplay()
     {
         // Every input kept in the fuzz corpus goes through without a crash.
@@ -215,5 +286,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestTerminalSurface)
+QTEST_MAIN(TestTerminalSurface)
 #include "tst_terminalsurface.moc"

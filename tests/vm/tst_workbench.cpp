@@ -10,6 +10,7 @@
 #include "ui/terminal/terminalview.h"
 #include "ui/topology/linkdialog.h"
 #include "ui/topology/topologymenus.h"
+#include "ui/topology/topologymodel.h"
 #include "ui/widgets/historylineedit.h"
 #include "ui/workbench.h"
 #include "vmtestutil.h"
@@ -20,6 +21,10 @@
 #include <QFileInfo>
 #include <QFrame>
 #include <QPushButton>
+#include <QMenu>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -38,6 +43,8 @@ private:
     {
         for (QAction *action : window.findChildren<QAction *>()) {
             if (action->text() == text) {
+                QVERIFY2(action->isEnabled(), qPrintable(text + " is disabled"));
+                window.statusBar()->clearMessage(); // the last run's verdict is not this one's
                 action->trigger();
                 return;
             }
@@ -81,10 +88,19 @@ private:
     {
         // The caller compares the verdict: a timeout shows as whatever the bar says then. A run
         // that ended names its report, which must exist.
-        (void)QTest::qWaitFor(
+        QStringList said; // what the status bar said meanwhile: for a verdict that never came
+        const auto connection = QObject::connect(window.statusBar(), &QStatusBar::messageChanged,
+            [&said](const QString &text) {
+                if (!text.isEmpty())
+                    said << text;
+            });
+        const bool ended = QTest::qWaitFor(
             [&] { return window.statusBar()->currentMessage().startsWith("The script"); },
             timeoutMs);
+        QObject::disconnect(connection);
         const QString message = window.statusBar()->currentMessage();
+        if (!ended)
+            return message + " (no verdict; the status bar said: " + said.join(" | ") + ")";
         const qsizetype report = message.indexOf(" — report: ");
         if (report < 0)
             return message;
@@ -144,21 +160,56 @@ private slots:
     void failurePausesWithTheMachineUsable()
     {
         MainWindow window(writeTest("failing",
-            "start_all()\nidle.succeed('true')\nidle.succeed('test -e /tmp/fixme')\n",
+            "start_all()\nidle.wait_for_ready()\nidle.wait_for_ready()\n"
+            "idle.succeed('test -e /tmp/fixme')\n",
             "[machines.idle]\n"));
         showLarge(window);
         trigger(window, "Run");
         auto *bar = window.findChild<QFrame *>("failureBar");
         QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible(), 120000);
-        QCOMPARE(window.editor()->errorLine(), 3);
-        QCOMPARE(window.editor()->currentLine(), 3);
+        QCOMPARE(window.editor()->errorLine(), 4);
+        QCOMPARE(window.editor()->currentLine(), 4);
+        // A call that returns at once is logged like every other: both wait_for_ready rows.
+        int waits = 0;
+        for (int i = 0; i < window.actionLog()->topLevelItemCount(); ++i)
+            waits += window.actionLog()->topLevelItem(i)->text(2).startsWith("wait_for_ready") ? 1 : 0;
+        QCOMPARE(waits, 2);
         saveScreenshot(window, "failure-paused");
 
         // The machine answers in its Shell tab while the script waits.
         TerminalView *shell = window.panel("idle")->shellView();
+        window.panel("idle")->setCurrentWidget(shell);
+        QTest::qWait(300); // shown: sized to its view
         QTest::keyClicks(shell, "touch /tmp/fixme; echo shell-$((6*7))");
         QTest::keyClick(shell, Qt::Key_Return);
         QTRY_VERIFY_WITH_TIMEOUT(surfaceText(shell->surface()).contains("shell-42"), 30000);
+        // The Shell is an xterm the size of its view, and it gets Ctrl+R (not Record).
+        QTest::keyClicks(shell, "echo term=$TERM size=$(stty size | tr ' ' x)");
+        QTest::keyClick(shell, Qt::Key_Return);
+        const QString size = QString("%1x%2").arg(shell->surface()->rows()).arg(shell->surface()->cols());
+        QTRY_VERIFY2_WITH_TIMEOUT(surfaceText(shell->surface()).contains("term=xterm-256color size=" + size),
+            qPrintable(surfaceText(shell->surface())), 30000);
+        shell->setFocus();
+        QTest::keyClicks(shell, "cat -v");
+        QTest::keyClick(shell, Qt::Key_Return);
+        QTest::qWait(500);
+        QTest::keyClick(shell, Qt::Key_R, Qt::ControlModifier);
+        QTest::keyClick(shell, Qt::Key_Return);
+        QTest::keyClick(shell, Qt::Key_D, Qt::ControlModifier);
+        QTRY_VERIFY2_WITH_TIMEOUT(surfaceText(shell->surface()).contains("\n^R\n"),
+            qPrintable(surfaceText(shell->surface())), 30000);
+        QVERIFY(!window.windowAction("recordAction")->isChecked());
+        // The serial console knows its size too.
+        TerminalView *serial = window.panel("idle")->serialView();
+        window.panel("idle")->setCurrentWidget(serial);
+        QTest::qWait(300); // shown: sized to its view
+        QTest::keyClicks(serial, "stty size | tr ' ' x");
+        QTest::keyClick(serial, Qt::Key_Return);
+        const QString serialSize
+            = QString("%1x%2").arg(serial->surface()->rows()).arg(serial->surface()->cols());
+        QTRY_VERIFY2_WITH_TIMEOUT(surfaceText(serial->surface()).contains("\n" + serialSize + "\n"),
+            qPrintable(serialSize + "\n" + surfaceText(serial->surface())), 30000);
+        window.panel("idle")->setCurrentWidget(shell);
 
         // ...and in the Python console, in the paused script's globals.
         auto *console = window.findChild<PythonConsole *>("pythonConsole");
@@ -171,6 +222,45 @@ private slots:
         window.findChild<QPushButton *>("failureRetry")->click();
         QCOMPARE(waitForScriptEnd(window, 60000), QString("The script passed"));
         QVERIFY(!bar->isVisible());
+
+        // Crash from the graph's menu: red "crashed" on the graph, a banner in the terminals.
+        QMenu *menu = window.createMachineMenu("idle");
+        QVERIFY(!menu->findChild<QAction *>("machineStart")->isEnabled());
+        menu->findChild<QAction *>("machineCrash")->trigger();
+        delete menu;
+        QTRY_COMPARE_WITH_TIMEOUT(window.topology()->node("idle")->state, QString("crashed"), 30000);
+        QTRY_VERIFY(shell->banner().startsWith("Machine crashed at "));
+        QVERIFY(shell->banner().endsWith("Start to boot it again"));
+        saveScreenshot(window, "crashed");
+    }
+
+    // A second Run starts from fresh machines: what was done by hand after the first is gone.
+    // "Run on the Running Machines" keeps it.
+    void runStartsFromFreshMachines()
+    {
+        MainWindow window(writeTest("fresh", "start_all()\nidle.succeed('test ! -e /tmp/by-hand')\n",
+            "[machines.idle]\n"));
+        showLarge(window);
+        trigger(window, "Run");
+        QCOMPARE(waitForScriptEnd(window, 120000), QString("The script passed"));
+        Machine *first = window.workbench()->run()->machine("idle");
+        first->succeed("touch /tmp/by-hand");
+        const QString firstRunDir = window.workbench()->run()->runDir();
+        trigger(window, "Run on the Running Machines");
+        // The machine as it is: the file made by hand is there, and line 2 fails.
+        QTRY_COMPARE_WITH_TIMEOUT(window.statusBar()->currentMessage(),
+            QString("Paused on a failure at line 2"), 60000);
+        window.findChild<QPushButton *>("failureFail")->click();
+        const QString reused = waitForScriptEnd(window, 60000);
+        QVERIFY2(reused.startsWith("The script failed"), qPrintable(reused));
+        trigger(window, "Run");
+        QCOMPARE(waitForScriptEnd(window, 120000), QString("The script passed"));
+        QVERIFY(window.workbench()->run()->runDir() != firstRunDir); // new state disks
+        QVERIFY(!QFileInfo::exists(firstRunDir));
+        QCOMPARE(window.workbench()->runningMachines(), 1);
+        trigger(window, "Stop All");
+        QTRY_COMPARE_WITH_TIMEOUT(window.workbench()->runningMachines(), 0, 30000);
+        QCOMPARE(window.topology()->node("idle")->state, QString("stopped"));
     }
 
     // Record: keys typed into the Screen and a command entered in the Shell become script
@@ -201,6 +291,12 @@ private slots:
         QTRY_VERIFY2_WITH_TIMEOUT(window.editor()->text().contains("succeed("),
             qPrintable(window.editor()->text() + "\n--- shell:\n" + surfaceText(shell->surface())),
             10000);
+        // A command that fails is recorded as fail(), from its exit status.
+        QTest::keyClicks(shell, "cat /tmp/nonexistent");
+        QTest::keyClick(shell, Qt::Key_Return);
+        QTRY_VERIFY2_WITH_TIMEOUT(window.editor()->text().contains("desk.fail(\"cat /tmp/nonexistent\")"),
+            qPrintable(window.editor()->text() + "\n--- shell:\n" + surfaceText(shell->surface())),
+            10000);
         trigger(window, "Record");
         const QString script = window.editor()->text();
         QVERIFY2(script.contains("desk.send_chars(\"echo typed-by-hand > /tmp/rec\\n\")\n"),
@@ -219,9 +315,62 @@ private slots:
         window.editor()->setText(script + "\ndesk.wait_for_file(\"/tmp/rec\")\n");
         trigger(window, "Run");
         QCOMPARE(waitForScriptEnd(window, 120000), QString("The script passed"));
+        machine = window.workbench()->run()->machine("desk"); // a fresh machine for this run
         QTRY_VERIFY_WITH_TIMEOUT(
             machine->execute("cat /tmp/rec").stdoutBytes.trimmed() == "typed-by-hand", 20000);
         QCOMPARE(machine->execute("cat /tmp/shellrec").stdoutBytes.trimmed(), "shell-recorded");
+
+        // The Screen at 1:1 is the guest's size and scrolls in a smaller view.
+        desk->setCurrentIndex(2);
+        ScreenView *screen = desk->screenView();
+        QTRY_VERIFY_WITH_TIMEOUT(screen && !screen->image().isNull(), 30000);
+        desk->findChild<QAction *>("scaleToFit")->setChecked(false);
+        QCOMPARE(screen->minimumSize(), screen->image().size());
+        auto *scroll = desk->findChild<QScrollArea *>("screenScroll");
+        QTRY_VERIFY(scroll->horizontalScrollBar()->maximum() > 0
+            || scroll->verticalScrollBar()->maximum() > 0);
+        saveScreenshot(window, "screen-1to1");
+        desk->findChild<QAction *>("scaleToFit")->setChecked(true);
+
+        // Every Send Key entry does on the guest what it says.
+        const auto active = [machine] {
+            return machine->execute("cat /sys/class/tty/tty0/active").stdoutBytes.trimmed();
+        };
+        for (int f : { 2, 3, 5, 6, 1 }) {
+            desk->sendKeyCombo(QString("ctrl-alt-f%1").arg(f));
+            QTRY_COMPARE_WITH_TIMEOUT(active(), QByteArray("tty") + QByteArray::number(f), 10000);
+        }
+        QVERIFY(window.statusBar()->currentMessage().startsWith("Sent ctrl-alt-f1 to desk"));
+        desk->sendKeyCombo("alt-f4");
+        QTRY_COMPARE_WITH_TIMEOUT(active(), QByteArray("tty4"), 10000);
+        desk->sendKeyCombo("ctrl-alt-f1");
+        QTRY_COMPARE_WITH_TIMEOUT(active(), QByteArray("tty1"), 10000);
+        machine->succeed("dmesg -c > /dev/null");
+        desk->sendKeyCombo("alt-sysrq-h");
+        QTRY_VERIFY_WITH_TIMEOUT(machine->succeed("dmesg").contains("sysrq: HELP"), 10000);
+        machine->sendChars("cat -v > /tmp/keys\n", 0);
+        QTest::qWait(1000);
+        desk->sendKeyCombo("alt-tab");
+        QTest::qWait(500);
+        machine->sendChars("\n", 0);
+        machine->sendKey("ctrl-d");
+        QTRY_COMPARE_WITH_TIMEOUT(machine->execute("cat /tmp/keys").stdoutBytes, QByteArray("^[\t\n"), 10000);
+        QSignalSpy states(window.workbench(), &Workbench::machineStateChanged);
+        desk->sendKeyCombo("ctrl-alt-delete");
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(states.cbegin(), states.cend(),
+                                     [](const QList<QVariant> &s) {
+                                         return s.at(1).toString() == "booting"
+                                             && s.at(2).toString() == "reset";
+                                     }),
+            30000);
+        const QStringList combos = MachinePanel::sendKeyCombos(); // each one checked above
+        QCOMPARE(combos.size(), 10);
+
+        // Take Screenshot says where the file went.
+        QTRY_VERIFY_WITH_TIMEOUT(machine->isUp(), 60000);
+        desk->takeScreenshot();
+        QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().startsWith("Screenshot saved to "), 30000);
+        QVERIFY(QFileInfo(window.statusBar()->currentMessage().mid(20)).isFile());
         trigger(window, "Stop All");
     }
 

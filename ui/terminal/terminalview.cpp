@@ -59,6 +59,8 @@ TerminalView::TerminalView(TerminalSurface *surface, QWidget *parent)
 
 bool TerminalView::event(QEvent *event)
 {
+    if (event->type() == QEvent::Show && m_followsSize)
+        resizeEvent(nullptr);
     if (event->type() == QEvent::ShortcutOverride) {
         // Every key is the guest's while the terminal has the focus, as in Konsole: accepting
         // the override makes Qt deliver it as a key press instead of a window shortcut.
@@ -287,7 +289,7 @@ void TerminalView::resizeEvent(QResizeEvent *event)
         QAbstractScrollArea::resizeEvent(event);
     if (m_banner->isVisible())
         m_banner->setGeometry(0, 0, viewport()->width(), m_banner->sizeHint().height());
-    if (m_followsSize) {
+    if (m_followsSize && isVisible()) { // a hidden tab's size is not the one it will show at
         const int rows = qMax(2, viewport()->height() / m_cellSize.height());
         const int cols = qMax(10, viewport()->width() / m_cellSize.width());
         if (rows != m_surface->rows() || cols != m_surface->cols()) {
