@@ -8,6 +8,7 @@
 #include "ui/run/outputpane.h"
 #include "ui/topology/topologymenus.h"
 #include "ui/topology/topologyview.h"
+#include "ui/widgets/historylineedit.h"
 #include "ui/workbench.h"
 
 #include <QAction>
@@ -218,6 +219,9 @@ void MainWindow::buildForTest()
             &ScriptRecorder::screenshotTaken);
     }
     m_output->setMachines(names);
+    if (auto *console = findChild<PythonConsole *>())
+        console->input()->setHistoryKey(
+            QStringLiteral("console ") + QFileInfo(spec.file).absoluteFilePath());
 
     delete m_topologyView;
     delete m_topology;

@@ -24,22 +24,6 @@ void LogFormatter::reset()
     m_serial = true;
 }
 
-QString LogFormatter::scriptTraceback(const QString &traceback)
-{
-    // A frame is its "  File ..." line and the source line under it.
-    const QStringList lines = traceback.split(QLatin1Char('\n'));
-    QStringList kept;
-    for (qsizetype i = 0; i < lines.size(); ++i) {
-        if (lines[i].startsWith(QLatin1String("  File \"<vivarium driver.py>\""))) {
-            if (i + 1 < lines.size() && lines[i + 1].startsWith(QLatin1String("    ")))
-                ++i;
-            continue;
-        }
-        kept << lines[i];
-    }
-    return kept.join(QLatin1Char('\n'));
-}
-
 QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
 {
     using Tone = LogLine::Tone;
@@ -94,7 +78,7 @@ QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
     } else if (const auto *end = std::get_if<event::Finished>(&e)) {
         m_depth = 0;
         // A driver error was printed with its action; a Python error shows its traceback.
-        const QString traceback = scriptTraceback(end->result.traceback.trimmed());
+        const QString traceback = end->result.traceback.trimmed();
         const bool driverError = traceback.contains(QLatin1String("\nvivarium.MachineError: "))
             || traceback.contains(QLatin1String("\nvivarium.Timeout: "));
         const bool stopped = end->result.outcome == ScriptResult::Outcome::Stopped;

@@ -20,15 +20,12 @@ struct LogLine {
 
 // Turns recorded events into log lines: actions with durations, nested in subtests, serial
 // lines with the machine's name (while the script wants them: serial_stdout_on/off), log
-// lines, machine states, and a Python error's traceback without the driver's own frames.
+// lines, machine states, and a Python error's traceback (the interpreter left the driver's own
+// frames out of it).
 class LogFormatter {
 public:
     QList<LogLine> lines(const RecordedEvent &recorded);
     void reset(); // a new run
-
-    // A traceback without the frames of Vivarium's driver (<vivarium driver.py>): the script's
-    // frames and the error are what the user can act on.
-    static QString scriptTraceback(const QString &traceback);
 
 private:
     int m_depth = 0;

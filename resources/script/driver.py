@@ -450,6 +450,17 @@ def _vivarium_replacement(source, names):
     return None
 
 
+def _vivarium_format_exception(kind, value, trace):
+    """An error's traceback without the driver's own frames: what the user can act on."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(trace) if f.filename != "<vivarium driver.py>"]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    lines += traceback.format_list(frames)
+    lines += traceback.format_exception_only(kind, value)
+    return "".join(lines)
+
+
 def _vivarium_console(source, names):
     """Runs a console entry in names; returns what it printed, its value, or its error."""
     import io
@@ -484,7 +495,7 @@ def _vivarium_console(source, names):
         output.write(f"{type(error).__name__}: {error}\n")
     except BaseException:  # noqa: B902 - the console shows every error and goes on
         kind, value, trace = _sys.exc_info()
-        output.write("".join(traceback.format_exception(kind, value, trace.tb_next)))
+        output.write(_vivarium_format_exception(kind, value, trace.tb_next))
     finally:
         _sys.stdout, _sys.stderr, _sys.displayhook = saved
     return output.getvalue()

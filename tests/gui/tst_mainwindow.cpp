@@ -176,6 +176,15 @@ private slots:
         QTest::keyClick(input, Qt::Key_Up);
         QCOMPARE(input->text(), QString("y + ['x']"));
         input->clear();
+        // The history is the test file's: another test has its own, this one's comes back.
+        const QString other = writeTest("pass\n", "other");
+        QVERIFY(window.openTest(other));
+        QTest::keyClick(input, Qt::Key_Up);
+        QCOMPARE(input->text(), QString());
+        QVERIFY(window.openTest(m_dir.filePath("t.toml")));
+        QTest::keyClick(input, Qt::Key_Up);
+        QCOMPARE(input->text(), QString("undefined_name"));
+        input->clear();
 
         window.editor()->setBreakpoint(2, true);
         window.workbench()->setBreakpoints(window.editor()->breakpoints());

@@ -4,6 +4,7 @@
 #include "ui/topology/topologymodel.h"
 #include "ui/topology/topologyview.h"
 
+#include <QGraphicsSimpleTextItem>
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -103,6 +104,38 @@ private slots:
         QCOMPARE(changed.first().at(1).toInt(), 1);
     }
 
+    // A long link label is drawn over the boxes beside it and stays inside the view.
+    void linkLabelsAreNeverClipped()
+    {
+        const TestSpec spec = load(demo);
+        TopologyModel model(spec);
+        TopologyView view(&model);
+        view.resize(320, 420);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        LinkState link;
+        link.machine = "router";
+        link.nic = machineNics(spec, "router").at(0);
+        link.machineRunning = link.filterRunning = true;
+        link.blocked = true;
+        link.settings.delayMs = 250;
+        link.settings.loss = 0.125;
+        link.capturePath = "/tmp/x.pcap";
+        model.setLink(link);
+        const QRectF visible = view.mapToScene(view.viewport()->rect()).boundingRect();
+        bool found = false;
+        for (QGraphicsItem *item : view.scene()->items()) {
+            auto *label = dynamic_cast<QGraphicsSimpleTextItem *>(item);
+            if (!label || !label->text().startsWith(link.nic.interface + " · blocked"))
+                continue;
+            found = true;
+            QVERIFY2(visible.contains(label->sceneBoundingRect()), qPrintable(label->text()));
+            for (QGraphicsItem *other : view.scene()->collidingItems(label))
+                QVERIFY(other->parentItem() || other->zValue() < label->zValue());
+        }
+        QVERIFY(found);
+    }
+
     void positionsRoundTrip()
     {
         TopologyModel model(load(demo));
@@ -115,5 +148,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestTopologyModel)
+QTEST_MAIN(TestTopologyModel)
 #include "tst_topologymodel.moc"

@@ -171,6 +171,17 @@ private slots:
         QVERIFY2(result.traceback.contains("line 4, in <module>"), qPrintable(result.traceback));
     }
 
+    // An error inside a driver method: one traceback, the script's frames only.
+    void tracebacksLeaveTheDriverOut()
+    {
+        const ScriptResult result = run("x = 1\nidle.sleep('soon')\n");
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
+        QCOMPARE(result.line, 2);
+        QVERIFY2(result.traceback.contains("line 2, in <module>"), qPrintable(result.traceback));
+        QVERIFY2(!result.traceback.contains("driver.py"), qPrintable(result.traceback));
+        QCOMPARE(result.traceback.count("ValueError"), 1);
+    }
+
     void assertionFailureIsATestFailure()
     {
         const ScriptResult result = run("t.assertEqual(idle.name, 'other')\n");

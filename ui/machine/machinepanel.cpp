@@ -8,6 +8,7 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QFontDatabase>
 #include <QLabel>
 #include <QMenu>
@@ -354,6 +355,9 @@ QWidget *MachinePanel::monitorTab()
     m_monitorOutput->setReadOnly(true);
     m_monitorOutput->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_monitorInput = new HistoryLineEdit(tab);
+    m_monitorInput->setHistoryKey(QStringLiteral("monitor %1 %2")
+                                      .arg(QFileInfo(m_workbench->spec().file).absoluteFilePath(),
+                                          m_machine));
     m_monitorInput->setObjectName(QStringLiteral("monitor-") + m_machine);
     m_monitorInput->setPlaceholderText(tr("HMP command, e.g. info status (Up/Down: history)"));
     layout->addWidget(m_monitorOutput);

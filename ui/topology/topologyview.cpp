@@ -48,7 +48,10 @@ TopologyView::TopologyView(TopologyModel *model, QWidget *parent)
         layoutWithGraphviz();
     rebuild();
     connect(model, &TopologyModel::nodeChanged, this, &TopologyView::updateNode);
-    connect(model, &TopologyModel::edgeChanged, this, [this] { updateEdges(); });
+    connect(model, &TopologyModel::edgeChanged, this, [this] {
+        updateEdges();
+        fitGraph(); // a longer label ("eth1 · blocked · 100 ms · 5 % loss") stays in view
+    });
     // The script's state, apart from the machines': a badge in the corner.
     m_scriptState = new QLabel(viewport());
     m_scriptState->setObjectName(QStringLiteral("scriptState"));
@@ -101,6 +104,7 @@ void TopologyView::rebuild()
         m_edgeLines << line;
         auto *label = scene()->addSimpleText(QString());
         label->setData(0, lineKey(e));
+        label->setZValue(2); // over the boxes it runs beside, never under them
         m_edgeLabels << label;
     }
     for (const auto &n : m_model->nodes()) {
@@ -176,6 +180,16 @@ void TopologyView::updateEdges()
     }
 }
 
+void TopologyView::fitGraph()
+{
+    const QRectF bounds = scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20);
+    fitInView(bounds, Qt::KeepAspectRatio);
+    // Never larger than life: small graphs stay readable, not blown up.
+    if (transform().m11() > 1.0)
+        setTransform(QTransform());
+    centerOn(bounds.center());
+}
+
 QString TopologyView::nodeAt(const QPoint &pos) const
 {
     for (QGraphicsItem *item = itemAt(pos); item; item = item->parentItem()) {
@@ -189,12 +203,7 @@ QString TopologyView::nodeAt(const QPoint &pos) const
 void TopologyView::resizeEvent(QResizeEvent *event)
 {
     QGraphicsView::resizeEvent(event);
-    const QRectF bounds = scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20);
-    fitInView(bounds, Qt::KeepAspectRatio);
-    // Never larger than life: small graphs stay readable, not blown up.
-    if (transform().m11() > 1.0)
-        setTransform(QTransform());
-    centerOn(bounds.center());
+    fitGraph();
 }
 
 void TopologyView::mouseDoubleClickEvent(QMouseEvent *event)

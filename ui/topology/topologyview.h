@@ -41,6 +41,7 @@ private:
     void rebuild();
     void updateNode(const QString &id);
     void updateEdges();
+    void fitGraph(); // the whole graph, labels included, in view
     QString nodeAt(const QPoint &pos) const;
     // The edge drawn at or within a few pixels of pos (its line or its label); null if none.
     const TopologyModel::Edge *edgeAt(const QPoint &pos) const;

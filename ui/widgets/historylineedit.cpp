@@ -1,12 +1,26 @@
 #include "ui/widgets/historylineedit.h"
 
 #include <QKeyEvent>
+#include <QSettings>
 
 namespace vivarium {
 
 HistoryLineEdit::HistoryLineEdit(QWidget *parent)
     : QLineEdit(parent)
 {
+}
+
+namespace {
+
+constexpr qsizetype kept = 200;
+
+} // namespace
+
+void HistoryLineEdit::setHistoryKey(const QString &key)
+{
+    m_key = key;
+    m_history = QSettings().value(QStringLiteral("history/") + key).toStringList();
+    m_index = m_history.size();
 }
 
 void HistoryLineEdit::keyPressEvent(QKeyEvent *event)
@@ -19,7 +33,11 @@ void HistoryLineEdit::keyPressEvent(QKeyEvent *event)
             return;
         if (m_history.isEmpty() || m_history.last() != command)
             m_history << command;
+        if (m_history.size() > kept)
+            m_history = m_history.mid(m_history.size() - kept);
         m_index = m_history.size();
+        if (!m_key.isEmpty())
+            QSettings().setValue(QStringLiteral("history/") + m_key, m_history);
         clear();
         emit commandEntered(command);
         return;
