@@ -6,6 +6,7 @@
 #include "ui/machine/machinepanel.h"
 #include "ui/mainwindow.h"
 #include "ui/run/outputpane.h"
+#include "ui/screen/screenview.h"
 #include "ui/terminal/terminalview.h"
 #include "ui/topology/topologymodel.h"
 #include "ui/run/actionlog.h"
@@ -142,12 +143,21 @@ private slots:
         event.arguments = { { "command", "true" } };
         event.result = ActionEvent::Result::Ok;
         event.line = 3;
+        // A screenshot's call: its picture must not push the rows around when clicked.
+        QImage shot(400, 300, QImage::Format_RGB32);
+        shot.fill(Qt::darkCyan);
+        QVERIFY(shot.save(m_dir.filePath("shot.png")));
+        event.artifact = m_dir.filePath("shot.png");
         window.workbench()->run()->events()->post(event::ActionFinished { event });
         QTRY_COMPARE(window.actionLog()->topLevelItemCount(), 2); // the verdict of "pass", the call
         QTreeWidgetItem *item = window.actionLog()->topLevelItem(1);
+        QVERIFY(item->toolTip(ActionLog::Action).contains("shot.png"));
         QCOMPARE(item->text(2), QString("succeed(true)"));
         const QRect rect = window.actionLog()->visualItemRect(item);
+        const QRect logBefore = window.actionLog()->geometry();
         QTest::mouseClick(window.actionLog()->viewport(), Qt::LeftButton, {}, rect.center());
+        QCOMPARE(window.actionLog()->geometry(), logBefore); // nothing moved under the mouse
+        QCOMPARE(window.actionLog()->visualItemRect(item), rect);
         int line = -1, index = -1;
         window.editor()->getCursorPosition(&line, &index);
         QCOMPARE(line, 2); // 0-based: the script's line 3
@@ -274,6 +284,18 @@ private slots:
         QCOMPARE(typed.size(), 2);
         QCOMPARE(typed.at(0).at(0).toByteArray(), QByteArray("\x12"));
         QCOMPARE(typed.at(1).at(0).toByteArray(), QByteArray("\x02"));
+        QVERIFY(!window.windowAction("recordAction")->isChecked());
+        // The Screen too (here showing dumps, as without VNC).
+        ScreenView *screen = window.panel("idle")->screenView();
+        window.panel("idle")->setCurrentIndex(2);
+        screen->showPolledImage(QImage(64, 48, QImage::Format_RGB32));
+        screen->setFocus();
+        QTRY_VERIFY(screen->hasFocus());
+        QSignalSpy keys(screen, &ScreenView::keyTyped);
+        QTest::keyClick(screen, Qt::Key_R, Qt::ControlModifier);
+        QVERIFY(std::any_of(keys.cbegin(), keys.cend(), [](const QList<QVariant> &key) {
+            return key.at(2).toInt() == int(Qt::Key_R); // after Control's own press
+        }));
         QVERIFY(!window.windowAction("recordAction")->isChecked());
         // With the focus in the editor, Ctrl+R is Record again.
         window.editor()->setFocus();
