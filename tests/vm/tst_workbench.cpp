@@ -6,6 +6,7 @@
 #include "ui/machine/machinepanel.h"
 #include "ui/mainwindow.h"
 #include "ui/run/actionlog.h"
+#include "ui/run/outputpane.h"
 #include "ui/screen/screenview.h"
 #include "ui/terminal/terminalview.h"
 #include "ui/topology/linkdialog.h"
@@ -18,6 +19,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileInfo>
 #include <QFrame>
 #include <QPushButton>
@@ -141,6 +143,11 @@ private slots:
         QVERIFY(surfaceText(window.panel("client")->serialView()->surface())
                     .contains("vivarium-init: ready"));
         saveScreenshot(window, "demo-passed");
+        // The Output pane: the run's log, subtests nested.
+        auto *outputDock = window.findChild<QDockWidget *>("outputDock");
+        outputDock->raise();
+        QTRY_VERIFY(window.output()->visibleText().contains("subtest the client's screen passed"));
+        saveScreenshot(window, "demo-output");
         // The client has a screen: its Screen tab shows the live display over VNC.
         MachinePanel *client = window.panel("client");
         client->setCurrentIndex(2);
@@ -260,7 +267,7 @@ private slots:
         QCOMPARE(window.workbench()->runningMachines(), 1);
         trigger(window, "Stop All");
         QTRY_COMPARE_WITH_TIMEOUT(window.workbench()->runningMachines(), 0, 30000);
-        QCOMPARE(window.topology()->node("idle")->state, QString("stopped"));
+        QTRY_COMPARE_WITH_TIMEOUT(window.topology()->node("idle")->state, QString("stopped"), 10000);
     }
 
     // Record: keys typed into the Screen and a command entered in the Shell become script
