@@ -462,12 +462,15 @@ void Machine::shutdown(double timeout)
             m_expectExit = true;
             m_exitReason = QStringLiteral("shut down");
         }
+        // The command only starts the power-off (sync included: it can take long on a busy
+        // host), so its answer comes at once; the wait for QEMU to end is what takes time.
+        const double answer = qMin(timeout, 30.0);
         if (m_spec.init == InitKind::Systemd)
-            runCommand(QStringLiteral("systemctl --no-block poweroff"), defaultTimeout);
+            runCommand(QStringLiteral("systemctl --no-block poweroff"), answer);
         else
-            runCommand(
-                QStringLiteral("sync; (sleep 0.1; echo o > /proc/sysrq-trigger) >/dev/null 2>&1 &"),
-                defaultTimeout);
+            runCommand(QStringLiteral("(sync; sleep 0.1; echo o > /proc/sysrq-trigger) "
+                                      ">/dev/null 2>&1 < /dev/null &"),
+                answer);
         waitForShutdown(timeout);
     });
 }

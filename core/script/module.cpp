@@ -5,9 +5,12 @@
 // clang-format off
 #include "core/script/pythonmodule.h"
 #include <pybind11/stl.h>
+
+#include <QFile>
 // clang-format on
 
 #include "core/network/network.h"
+#include "core/script/runtimenetworks.h"
 #include "core/script/machineapi.h"
 #include "core/script/scriptengine.h"
 
@@ -129,6 +132,8 @@ Machine *machineNamed(const std::string &name)
 {
     ScriptEngine *e = engine();
     Machine *m = e ? e->run()->machine(qs(name)) : nullptr;
+    if (!m && e)
+        m = e->networks()->machine(qs(name));
     if (!m)
         throw py::value_error("there is no machine " + name);
     return m;
@@ -295,6 +300,41 @@ void defineMachine(py::module_ &m)
         return names;
     });
     m.def("machine_api", &describeApi);
+    m.def("resource_text", [](const std::string &name) {
+        QFile file(QStringLiteral(":/vivarium/script/") + qs(name));
+        if (!file.open(QIODevice::ReadOnly))
+            throw py::value_error("no resource " + name);
+        return ss(QString::fromUtf8(file.readAll()));
+    });
+    // Networks made at run time (vivarium.stateful): test-file text in, machine names out.
+    m.def("network_create", [](const std::string &label, const std::string &toml) {
+        ScriptEngine *e = engine();
+        if (!e)
+            throw py::value_error("no script runs");
+        QStringList names;
+        QString error;
+        {
+            py::gil_scoped_release release;
+            try {
+                names = e->networks()->create(qs(label), qs(toml));
+            } catch (const MachineError &failure) {
+                error = QString::fromStdString(failure.what());
+            }
+        }
+        if (!error.isEmpty()) // bad text: the loader's message, as for a test file
+            throw py::value_error(ss(error));
+        std::vector<std::string> out;
+        for (const QString &n : names)
+            out.push_back(ss(n));
+        return out;
+    });
+    m.def("network_destroy", [](const std::string &label) {
+        ScriptEngine *e = engine();
+        if (!e)
+            throw py::value_error("no script runs");
+        py::gil_scoped_release release;
+        e->networks()->destroy(qs(label));
+    });
     m.def("call", &callMethod);
     // Calls that are not one row: a dict of link settings, QMP events by index.
     m.def("set_link", [](const std::string &n, int vlan, const py::dict &values) {

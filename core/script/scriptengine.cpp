@@ -1,6 +1,7 @@
 #include "core/script/scriptengine.h"
 
 #include "core/script/interpreter.h"
+#include "core/script/runtimenetworks.h"
 
 #include <QFile>
 #include <atomic>
@@ -17,6 +18,7 @@ std::atomic<ScriptEngine *> g_current { nullptr };
 ScriptEngine::ScriptEngine(TestRun *run, QObject *parent)
     : QObject(parent)
     , m_run(run)
+    , m_networks(std::make_unique<RuntimeNetworks>(run))
 {
     qRegisterMetaType<ScriptResult>();
 }
@@ -206,6 +208,8 @@ void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
             stop();
         });
         ScriptResult result = body();
+        if (kind == Launch::Script)
+            m_networks->destroyAll(); // what the script made goes with it
         bool timedOut;
         {
             std::lock_guard lock(m_mutex);
@@ -295,8 +299,9 @@ void ScriptEngine::stop()
         m_failureChoice = FailureChoice::Fail;
         m_changed.notify_all();
     }
-    // Blocked driver calls return at once.
+    // Blocked driver calls return at once, on the script's own networks too.
     m_run->cancelAll();
+    m_networks->cancelAll();
 }
 
 void ScriptEngine::resolveFailure(FailureChoice choice, const QString &replacement)

@@ -11,6 +11,9 @@
 
 namespace vivarium {
 
+class RuntimeNetworks;
+
+
 // Runs a test script in the embedded CPython on a thread of its own, with the NixOS driver's
 // globals for the run's machines and VLANs. The workbench and the headless runner share it: the
 // runner just never pauses. Control calls are thread-safe and return at once; what happens is
@@ -27,6 +30,8 @@ public:
     ~ScriptEngine() override; // stops a running script and waits for its thread
 
     TestRun *run() const { return m_run; }
+    // The networks the running script made (vivarium.stateful examples); destroyed when it ends.
+    RuntimeNetworks *networks() const { return m_networks.get(); }
     void setBreakpoints(const QSet<int> &lines);
     void setPauseOnFailure(bool on);
     // 0: none. When reached, the script is stopped, the machines killed, and the run fails.
@@ -88,6 +93,7 @@ private:
         std::unique_lock<std::mutex> &lock, const QString &file, int line, const QString &reason);
 
     TestRun *m_run;
+    std::unique_ptr<RuntimeNetworks> m_networks;
     std::thread m_thread;
     mutable std::mutex m_mutex;
     std::condition_variable m_changed;

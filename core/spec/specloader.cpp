@@ -478,11 +478,13 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
         }
     }
 
-    if (!machinesTable || machinesTable->empty()) {
-        m_errors.append(
-            QStringLiteral("%1:1:1: the test declares no machines (add a [machines.NAME] table)")
-                .arg(path));
-    } else {
+    if ((!machinesTable || machinesTable->empty()) && spec.script.isEmpty()) {
+        // A script may make its machines itself (vivarium.stateful's networks); without one
+        // there is nothing to run.
+        m_errors.append(QStringLiteral("%1:1:1: the test declares no machines and no script "
+                                       "(add a [machines.NAME] table)")
+                            .arg(path));
+    } else if (machinesTable) {
         for (auto &&[k, v] : *machinesTable) {
             MachineSpec machine = defaults;
             machine.name = str(k.str());

@@ -3,6 +3,7 @@
 # Vivarium's plumbing.
 import _vivarium
 import contextlib as _contextlib
+import importlib.util as _importlib_util
 import re as _re
 import sys as _sys
 import time as _time
@@ -422,8 +423,32 @@ class _TestCase(_unittest.TestCase):
 t = _TestCase()
 
 
+class _VivariumModules:
+    """Makes `import vivarium` and `import vivarium.stateful` work in scripts: the modules come
+    from Vivarium's resources, vivarium.stateful (Hypothesis) only when imported."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name in ("vivarium", "vivarium.stateful"):
+            return _importlib_util.spec_from_loader(name, self, is_package=name == "vivarium")
+        return None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        if module.__name__ == "vivarium":
+            module.MachineError, module.Timeout, module.Stopped = MachineError, Timeout, Stopped
+            return
+        source = _vivarium.resource_text("stateful.py")
+        exec(compile(source, "<vivarium stateful.py>", "exec"), module.__dict__)
+
+
 def _vivarium_setup(names):
     global machines, vlans
+    if not any(isinstance(f, _VivariumModules) for f in _sys.meta_path):
+        _sys.meta_path.insert(0, _VivariumModules())
+    for name in ("vivarium.stateful", "vivarium"):
+        _sys.modules.pop(name, None)  # made again for this script's globals
     machines = []
     for name in _vivarium.machine_names():
         machine = Machine(name)

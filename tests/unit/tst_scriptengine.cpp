@@ -3,9 +3,12 @@
 #include "core/machine/testrun.h"
 #include "core/report/eventrecorder.h"
 #include "core/script/machineapi.h"
+#include "core/script/runtimenetworks.h"
 #include "core/script/scriptengine.h"
 #include "core/spec/specloader.h"
 
+#include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 #include <mutex>
@@ -299,6 +302,53 @@ private slots:
         QCOMPARE(result.verdict(), QString("passed with 1 skipped failure"));
         // The next run starts with none.
         QVERIFY(run("z = 3\n").passed());
+    }
+
+    // vivarium.stateful without booting: the network strategy shrinks to one default machine,
+    // what it draws passes the loader, a bad key gets the loader's message, and the regression
+    // test writer emits a test the loader accepts.
+    void statefulNetworksAndRegressionTests()
+    {
+        const QString out = m_dir.filePath("falsified");
+        const ScriptResult result = run(QString(
+            "from vivarium.stateful import networks, to_toml, regression_test, Ping, st\n"
+            "from hypothesis import find, settings\n"
+            "smallest = find(networks(memory=st.integers(96, 256)), lambda n: True,\n"
+            "                settings=settings(database=None))\n"
+            "assert smallest == {'n1': {'vlans': [1], 'memory': 96}}, smallest\n"
+            "big = find(networks(memory=st.integers(96, 256)), lambda n: len(n) >= 3,\n"
+            "           settings=settings(database=None))\n"
+            "assert list(big) == ['n1', 'n2', 'n3'], big\n"
+            "import _vivarium\n"
+            "assert _vivarium.network_create('ex', to_toml(big)) == ['n1', 'n2', 'n3']\n"
+            "assert Machine('n2').is_up() is False\n" // the API reaches the example's machines
+            "_vivarium.network_destroy('ex')\n"
+            "try:\n"
+            "    _vivarium.network_create('bad', to_toml({'n1': {'memroy': 128}}))\n"
+            "    raise AssertionError('a bad key was taken')\n"
+            "except ValueError as error:\n"
+            "    assert \"unknown machine key 'memroy'\" in str(error), str(error)\n"
+            "    assert '<bad>:2:' in str(error), str(error)\n"
+            "try:\n"
+            "    _vivarium.network_create('clash', to_toml({'idle': {}}))\n"
+            "    raise AssertionError('a taken name was taken')\n"
+            "except ValueError as error:\n"
+            "    assert 'there is a machine idle already' in str(error), str(error)\n"
+            "regression_test(Ping, {'n1': {'vlans': [1], 'memory': 200}},\n"
+            "    [('boot', {'node': 'n1'}), ('ping', {'source': 'n1', 'destination': 'n1'})], %1)\n")
+                .arg(QString("'%1'").arg(out)));
+        QVERIFY2(result.passed(), qPrintable(result.message + "\n" + result.traceback));
+        SpecLoader loader;
+        const auto spec = loader.loadFile(out + "/Ping.toml");
+        QVERIFY2(spec, qPrintable(loader.errors().join("\n")));
+        QCOMPARE(spec->machines.size(), 1);
+        QCOMPARE(spec->machines.first().memoryMiB, 200);
+        QFile script(out + "/Ping.py");
+        QVERIFY(script.open(QIODevice::ReadOnly));
+        const QByteArray text = script.readAll();
+        QVERIFY2(text.contains("n1.start()\nn1.wait_for_ready()\n"), text.constData());
+        QVERIFY(text.contains("n1.execute('ping -4 -c 1 -W 2 n1', timeout=30)"));
+        QVERIFY(m_engine->networks()->labels().isEmpty()); // nothing outlives the script
     }
 
     void pauseStopsAtTheNextLine()

@@ -1,0 +1,115 @@
+#include "core/script/runtimenetworks.h"
+
+#include "core/spec/specloader.h"
+
+#include <QRegularExpression>
+
+namespace vivarium {
+
+RuntimeNetworks::RuntimeNetworks(TestRun *parent)
+    : m_parent(parent)
+{
+}
+
+RuntimeNetworks::~RuntimeNetworks()
+{
+    destroyAll();
+}
+
+QStringList RuntimeNetworks::create(const QString &label, const QString &toml)
+{
+    static const QRegularExpression labelPattern(QStringLiteral("^[A-Za-z0-9_-]{1,64}$"));
+    if (!labelPattern.match(label).hasMatch())
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("a network's label is 1-64 letters, digits, '-' or '_', not \"%1\"")
+                .arg(label));
+    SpecLoader loader;
+    std::optional<TestSpec> spec = loader.loadString(toml.toUtf8(), QStringLiteral("<%1>").arg(label));
+    if (!spec)
+        throw MachineError(
+            MachineError::Kind::Failed, loader.errors().join(QLatin1Char('\n')));
+    spec->name = label;
+    std::lock_guard lock(m_mutex);
+    if (m_runs.count(label) != 0)
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("there is a network %1 already").arg(label));
+    for (const MachineSpec &m : spec->machines) {
+        bool taken = m_parent->machine(m.name) != nullptr;
+        for (const auto &[other, run] : m_runs)
+            taken = taken || run->machine(m.name) != nullptr;
+        if (taken)
+            throw MachineError(MachineError::Kind::Failed,
+                QStringLiteral("network %1: there is a machine %2 already").arg(label, m.name));
+    }
+    TestRun::Options options;
+    options.outDir = m_parent->outDir() + QStringLiteral("/networks/") + label;
+    options.accel = m_parent->accel().accel;
+    QString error;
+    std::unique_ptr<TestRun> run = TestRun::create(*spec, options, &error);
+    if (!run)
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("network %1: %2").arg(label, error));
+    // Its events are the script's: reports and the workbench see its machines.
+    EventLog *into = m_parent->events();
+    QObject::connect(run->events(), &EventLog::happened, into,
+        [into](const Event &event) { into->post(event); }, Qt::DirectConnection);
+    QStringList names;
+    for (const auto &m : run->machines())
+        names << m->name();
+    m_runs.emplace(label, std::move(run));
+    return names;
+}
+
+void RuntimeNetworks::destroy(const QString &label)
+{
+    std::unique_ptr<TestRun> run;
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_runs.find(label);
+        if (it == m_runs.end())
+            throw MachineError(
+                MachineError::Kind::Failed, QStringLiteral("there is no network %1").arg(label));
+        run = std::move(it->second);
+        m_runs.erase(it);
+    }
+    run->crashAll(QStringLiteral("stopped")); // then the TestRun removes its run directory
+}
+
+void RuntimeNetworks::destroyAll()
+{
+    std::map<QString, std::unique_ptr<TestRun>> runs;
+    {
+        std::lock_guard lock(m_mutex);
+        runs.swap(m_runs);
+    }
+    for (auto &[label, run] : runs)
+        run->crashAll(QStringLiteral("stopped"));
+}
+
+void RuntimeNetworks::cancelAll()
+{
+    std::lock_guard lock(m_mutex);
+    for (const auto &[label, run] : m_runs)
+        run->cancelAll();
+}
+
+Machine *RuntimeNetworks::machine(const QString &name) const
+{
+    std::lock_guard lock(m_mutex);
+    for (const auto &[label, run] : m_runs) {
+        if (Machine *m = run->machine(name))
+            return m;
+    }
+    return nullptr;
+}
+
+QStringList RuntimeNetworks::labels() const
+{
+    std::lock_guard lock(m_mutex);
+    QStringList labels;
+    for (const auto &[label, run] : m_runs)
+        labels << label;
+    return labels;
+}
+
+} // namespace vivarium

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "core/machine/testrun.h"
+
+#include <QStringList>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace vivarium {
+
+// Networks a script makes while it runs — each example of a vivarium.stateful property gets a
+// fresh one — from test-file text, with the test file's keys, validation and messages. Each is
+// a TestRun of its own (run directory, state disks, switches) under the script's run: its
+// machines answer the driver API by name, its events go into the script's run (so reports and
+// the workbench show them live), and destroying it kills its machines and removes its run
+// directory. Whatever the script leaves is destroyed when it ends.
+class RuntimeNetworks {
+public:
+    explicit RuntimeNetworks(TestRun *parent);
+    ~RuntimeNetworks();
+
+    // Creates network `label` from TOML; returns its machines' names. Throws MachineError with
+    // the loader's messages (file "<label>") for bad text, or when a name is taken.
+    QStringList create(const QString &label, const QString &toml);
+    void destroy(const QString &label);
+    void destroyAll();
+    // Blocked calls on these networks' machines return at once (a Stop, a signal).
+    void cancelAll();
+    Machine *machine(const QString &name) const; // null if no network has it
+    QStringList labels() const;
+
+private:
+    TestRun *m_parent;
+    mutable std::mutex m_mutex;
+    std::map<QString, std::unique_ptr<TestRun>> m_runs;
+};
+
+} // namespace vivarium
