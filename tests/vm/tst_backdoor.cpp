@@ -35,6 +35,24 @@ private slots:
         m->waitForReady(300);
     }
 
+    // A machine with little memory (96 MiB: about 13 MiB free) answers commands and shuts
+    // down: the agent no longer takes 64 MiB for its input at start (it died there, after
+    // saying it was ready, and every command waited for ever). Found by vivarium.stateful.
+    void aSmallMachineAnswers()
+    {
+        auto small = makeRun(specFromToml(m_dir.path(), "small", "[machines.s]\nmemory = 96\n"));
+        Machine *s = small->machine("s");
+        s->start();
+        s->waitForReady(300);
+        QCOMPARE(s->execute("echo small", 30).stdoutBytes, QByteArray("small\n"));
+        // A large command still gets through: the input buffer grows as it comes.
+        const QString word(256 * 1024, QLatin1Char('x')); // four times the first buffer
+        QCOMPARE(s->execute("printf %s '" + word + "' | wc -c", 60).stdoutBytes.trimmed(),
+            QByteArray("262144"));
+        s->shutdown(60);
+        QVERIFY(!s->isUp());
+    }
+
     void largeOutputByteForByte_data()
     {
         QTest::addColumn<int>("megabytes");

@@ -303,7 +303,13 @@ int main(int argc, char **argv)
     static const char version[] = "vivarium-agent 2";
     sendFrame('R', 0, version, sizeof version - 1);
 
-    unsigned char *input = malloc(HeaderSize + MaxPayload);
+    /* The input buffer grows with the frames that come (up to a whole 64 MiB frame): a
+       machine with 112 MiB has too little free memory to take 64 MiB at once, and an agent
+       that died there left every command waiting. */
+    size_t capacity = 64 * 1024;
+    unsigned char *input = malloc(capacity);
+    if (!input)
+        die("malloc");
     size_t have = 0;
     int running = 0;
     uint32_t runningId = 0;
@@ -367,7 +373,20 @@ int main(int argc, char **argv)
         }
         if (!(fds[0].revents & POLLIN))
             continue;
-        ssize_t n = read(tty, input + have, HeaderSize + MaxPayload - have);
+        if (have == capacity && capacity < HeaderSize + MaxPayload) {
+            size_t grown = capacity * 2 < HeaderSize + MaxPayload ? capacity * 2
+                                                                   : HeaderSize + MaxPayload;
+            unsigned char *bigger = realloc(input, grown);
+            if (bigger) {
+                input = bigger;
+                capacity = grown;
+            } else {
+                /* No memory for the frame: drop what came; its command fails by timeout. */
+                fprintf(stderr, "vivarium-agent: no memory for a %zu-byte frame\n", grown);
+                have = 0;
+            }
+        }
+        ssize_t n = read(tty, input + have, capacity - have);
         if (n <= 0) {
             if (n < 0 && errno != EINTR && errno != EAGAIN)
                 usleep(100000);
