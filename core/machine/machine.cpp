@@ -253,6 +253,19 @@ void Machine::connectProcess(MachineProcess *process)
                         QJsonObject { { QStringLiteral("seconds"), us / 1000000 },
                             { QStringLiteral("microseconds"), us % 1000000 } } } });
             m_changed.notify_all();
+            if (name == QLatin1String("VSERPORT_CHANGE")
+                && data.value(QStringLiteral("id")).toString() == QLatin1String("backdoor-port")
+                && !data.value(QStringLiteral("open")).toBool()) {
+                // Nobody will answer the commands in flight: they fail now, not at their
+                // timeout; the machine is not ready until an agent says so again.
+                for (Pending &pending : m_commands) {
+                    pending.done = true;
+                    pending.agentGone = true;
+                }
+                if (m_state == State::Ready && !m_expectExit) // not on the way to power-off
+                    setState(State::Booting, QStringLiteral("the backdoor agent closed its port"));
+                return;
+            }
             if (name != QLatin1String("RESET"))
                 return;
             for (Pending &pending : m_commands) {
@@ -549,6 +562,11 @@ CommandResult Machine::runCommand(const QString &command, double timeout)
         throw;
     }
     const Pending done = m_commands.take(id);
+    if (done.agentGone)
+        throw MachineError(MachineError::Kind::Dead,
+            QStringLiteral("machine %1: the backdoor agent closed its port (it died or was "
+                           "killed) while running `%2`")
+                .arg(m_spec.name, shortened(command, 200)));
     if (done.reset)
         throw MachineError(MachineError::Kind::Dead,
             QStringLiteral("machine %1: the guest was reset while running `%2`")

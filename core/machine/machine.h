@@ -136,6 +136,7 @@ private:
         int status = 0;
         bool done = false;
         bool reset = false; // the guest was reset or powered off before the command ended
+        bool agentGone = false; // the agent closed its port (died, was killed) meanwhile
         // What the agent says it sent (-1: not told); a difference means output was lost.
         qint64 sentOut = -1, sentErr = -1;
         QString corrupted; // the channel carried bytes that were not frames meanwhile

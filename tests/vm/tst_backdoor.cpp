@@ -7,6 +7,7 @@
 #include <QCryptographicHash>
 #include <QFile>
 #include <QTemporaryDir>
+#include <QElapsedTimer>
 #include <QTest>
 #include <unistd.h>
 
@@ -51,6 +52,28 @@ private slots:
             QByteArray("262144"));
         s->shutdown(60);
         QVERIFY(!s->isUp());
+    }
+
+    // An agent that dies fails the command in flight at once (QMP VSERPORT_CHANGE), with a
+    // message that says so, instead of leaving it to its timeout; the machine is not "ready".
+    void aDeadAgentFailsItsCommandAtOnce()
+    {
+        auto lone = makeRun(specFromToml(m_dir.path(), "lone", "[machines.l]\n"));
+        Machine *l = lone->machine("l");
+        l->start();
+        l->waitForReady(300);
+        QElapsedTimer clock;
+        clock.start();
+        try {
+            l->execute("kill -9 $(pidof vivarium-agent); sleep 60", 120);
+            QFAIL("the command of a killed agent returned");
+        } catch (const MachineError &e) {
+            QVERIFY2(QString(e.what()).contains("the backdoor agent closed its port"), e.what());
+            QCOMPARE(e.kind(), MachineError::Kind::Dead);
+        }
+        QVERIFY2(clock.elapsed() < 20000, qPrintable(QString::number(clock.elapsed())));
+        QVERIFY(!l->isUp());
+        l->crash();
     }
 
     void largeOutputByteForByte_data()
