@@ -238,8 +238,9 @@ void MainWindow::buildForTest()
     }
     dock->setWidget(m_topologyView);
     connect(m_workbench, &Workbench::machineStateChanged, m_topology,
-        [model = m_topology](const QString &machine, const QString &state,
-            const QString &detail) { model->setMachineState(machine, state, detail); });
+        [model = m_topology](const QString &machine, const QString &state, const QString &detail) {
+            model->setMachineState(machine, state, detail);
+        });
     connect(m_workbench, &Workbench::linkChanged, m_topology,
         [model = m_topology](const LinkState &link) { model->setLink(link); });
     connect(m_workbench, &Workbench::vlanChanged, m_topology,
@@ -459,16 +460,18 @@ void MainWindow::onFinished(const ScriptResult &result)
         // The user's own doing: grey, not an error.
         const int line = result.line > 0 ? result.line : m_lastLine;
         m_editor->setStoppedLine(line);
-        statusBar()->showMessage(line > 0 ? tr("Stopped by you at line %1").arg(line)
-                                          : tr("Stopped by you"));
+        statusBar()->showMessage(
+            line > 0 ? tr("Stopped by you at line %1").arg(line) : tr("Stopped by you"));
     } else {
         if (result.outcome != ScriptResult::Outcome::Passed && result.line > 0)
             m_editor->setErrorLine(result.line, result.message);
         const QString detail = result.outcome != ScriptResult::Outcome::Passed
             ? result.message
             : result.skipped.join(QStringLiteral("; "));
-        statusBar()->showMessage(tr("The script %1%2").arg(result.verdict(),
-            detail.isEmpty() ? QString() : QStringLiteral(": ") + detail));
+        statusBar()->showMessage(
+            tr("The script %1%2")
+                .arg(result.verdict(),
+                    detail.isEmpty() ? QString() : QStringLiteral(": ") + detail));
     }
     updateActions();
 }
@@ -480,8 +483,8 @@ bool MainWindow::saveScript()
     if (path.isEmpty() || !file.open(QIODevice::WriteOnly | QIODevice::Truncate)
         || file.write(m_editor->text().toUtf8()) < 0 || !file.flush()) {
         const QString why = path.isEmpty() ? tr("the test has no script file") : file.errorString();
-        QMessageBox::warning(this, tr("Cannot save the script"),
-            tr("Cannot save the script %1: %2").arg(path, why));
+        QMessageBox::warning(
+            this, tr("Cannot save the script"), tr("Cannot save the script %1: %2").arg(path, why));
         return false;
     }
     m_editor->setModified(false);

@@ -84,8 +84,8 @@ QAction *MainWindow::windowAction(const QString &name) const
 void MainWindow::createActions()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    addWindowAction(file, QStringLiteral("openAction"), tr("&Open Test…"), {},
-        QKeySequence::Open, [this] {
+    addWindowAction(file, QStringLiteral("openAction"), tr("&Open Test…"), {}, QKeySequence::Open,
+        [this] {
             const QString path = QFileDialog::getOpenFileName(
                 this, tr("Open a test"), QString(), tr("Tests (*.toml)"));
             if (!path.isEmpty())
@@ -132,7 +132,8 @@ void MainWindow::createActions()
         icon(QStringLiteral("media-playback-start"), QStyle::SP_MediaPlay),
         [this] { runScript(true); })
         ->setToolTip(tr("Run the script on fresh machines, as vivarium-test does (F5)"));
-    add("runOnRunningAction", tr("Run on the Running Machines"),
+    add(
+        "runOnRunningAction", tr("Run on the Running Machines"),
         QKeySequence(Qt::CTRL | Qt::Key_F5),
         icon(QStringLiteral("media-seek-forward"), QStyle::SP_MediaSeekForward),
         [this] { runScript(false); }, false)
@@ -163,8 +164,8 @@ void MainWindow::createActions()
         });
     bar->addSeparator();
     run->addSeparator();
-    QAction *record = add("recordAction", tr("Record"), QKeySequence(Qt::CTRL | Qt::Key_R),
-        recordIcon(), [] {});
+    QAction *record = add(
+        "recordAction", tr("Record"), QKeySequence(Qt::CTRL | Qt::Key_R), recordIcon(), [] {});
     record->setCheckable(true);
     connect(record, &QAction::toggled, this, [this](bool on) {
         m_recorder->setRecording(on);
@@ -212,8 +213,8 @@ void MainWindow::updateActions()
     enable("stopAllAction", m_workbench->runningMachines() > 0);
     const QString out = m_workbench->outDir();
     enable("openOutputAction", !out.isEmpty() && QFileInfo(out).isDir());
-    enable("openReportAction",
-        !out.isEmpty() && QFileInfo::exists(out + QStringLiteral("/log.html")));
+    enable(
+        "openReportAction", !out.isEmpty() && QFileInfo::exists(out + QStringLiteral("/log.html")));
     if (QAction *pause = m_windowActions.value(QStringLiteral("pauseAction")))
         pause->setText(m_pausePending ? tr("Pause (pending)") : tr("Pause"));
 }
@@ -224,7 +225,8 @@ void MainWindow::showAbout()
     qemu.start(QStringLiteral("qemu-system-x86_64"), { QStringLiteral("--version") });
     QString qemuVersion = tr("not found");
     if (qemu.waitForFinished(3000) && qemu.exitCode() == 0)
-        qemuVersion = QString::fromUtf8(qemu.readAllStandardOutput()).section(QLatin1Char('\n'), 0, 0);
+        qemuVersion
+            = QString::fromUtf8(qemu.readAllStandardOutput()).section(QLatin1Char('\n'), 0, 0);
     QMessageBox about(this);
     about.setObjectName(QStringLiteral("aboutBox"));
     about.setWindowTitle(tr("About Vivarium"));
@@ -233,7 +235,8 @@ void MainWindow::showAbout()
                      "virtual machines.</p>")
                       .arg(QStringLiteral(VIVARIUM_VERSION)));
     about.setInformativeText(
-        tr("Qt %1 (built with %2)<br>%3").arg(QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR), qemuVersion));
+        tr("Qt %1 (built with %2)<br>%3")
+            .arg(QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR), qemuVersion));
     about.exec();
 }
 

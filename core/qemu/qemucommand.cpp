@@ -62,7 +62,8 @@ QStringList qemuArguments(const QemuLaunch &l)
         // A plain port, not a console: QEMU throttles it while the host side is not reading
         // where it drops a console's data; and the guest can open it only once (the agent).
         // The id names it in QMP's VSERPORT_CHANGE: the host learns when the agent goes away.
-        QStringLiteral("virtserialport,chardev=backdoor,name=org.vivarium.backdoor,id=backdoor-port"),
+        QStringLiteral(
+            "virtserialport,chardev=backdoor,name=org.vivarium.backdoor,id=backdoor-port"),
         QStringLiteral("-chardev"),
         socketChardev(QStringLiteral("shell"), escaped(l.shellSocket)),
         QStringLiteral("-device"),

@@ -52,8 +52,8 @@ QList<Case> casesOf(const ReportInput &input)
     if (!failed && !input.result.skipped.isEmpty()) {
         // Not a pass in CI terms: a failed case of its own that names each skipped failure.
         cases.append({ QStringLiteral("%1 (skipped failures)").arg(input.testName), 0, true,
-            QStringLiteral("%1: %2").arg(input.result.verdict(),
-                input.result.skipped.join(QStringLiteral("; "))),
+            QStringLiteral("%1: %2").arg(
+                input.result.verdict(), input.result.skipped.join(QStringLiteral("; "))),
             input.result.skipped });
     }
     const bool failedInSubtest

@@ -82,8 +82,8 @@ QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
         const bool driverError = traceback.contains(QLatin1String("\nvivarium.MachineError: "))
             || traceback.contains(QLatin1String("\nvivarium.Timeout: "));
         const bool stopped = end->result.outcome == ScriptResult::Outcome::Stopped;
-        if (end->result.outcome != ScriptResult::Outcome::Passed && !stopped
-            && !traceback.isEmpty() && !driverError)
+        if (end->result.outcome != ScriptResult::Outcome::Passed && !stopped && !traceback.isEmpty()
+            && !driverError)
             for (const QString &l : traceback.split(QLatin1Char('\n')))
                 add(l, Tone::Bad);
         for (const QString &skipped : end->result.skipped)

@@ -130,8 +130,8 @@ void describe(py::error_already_set &error, const QString &file, ScriptResult *f
         // Without the driver's own frames when the driver is there (not if it failed to load).
         py::object main = py::module_::import("__main__");
         if (py::hasattr(main, "_vivarium_format_exception")) {
-            failure->traceback = qs(py::str(main.attr("_vivarium_format_exception")(
-                error.type(), error.value(), trace)));
+            failure->traceback = qs(py::str(
+                main.attr("_vivarium_format_exception")(error.type(), error.value(), trace)));
         } else {
             py::list lines = py::module_::import("traceback")
                                  .attr("format_exception")(error.type(), error.value(), trace);

@@ -10,8 +10,8 @@
 // clang-format on
 
 #include "core/network/network.h"
-#include "core/script/runtimenetworks.h"
 #include "core/script/machineapi.h"
+#include "core/script/runtimenetworks.h"
 #include "core/script/scriptengine.h"
 
 #include <QJsonDocument>

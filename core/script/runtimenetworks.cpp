@@ -24,15 +24,15 @@ QStringList RuntimeNetworks::create(const QString &label, const QString &toml)
             QStringLiteral("a network's label is 1-64 letters, digits, '-' or '_', not \"%1\"")
                 .arg(label));
     SpecLoader loader;
-    std::optional<TestSpec> spec = loader.loadString(toml.toUtf8(), QStringLiteral("<%1>").arg(label));
+    std::optional<TestSpec> spec
+        = loader.loadString(toml.toUtf8(), QStringLiteral("<%1>").arg(label));
     if (!spec)
-        throw MachineError(
-            MachineError::Kind::Failed, loader.errors().join(QLatin1Char('\n')));
+        throw MachineError(MachineError::Kind::Failed, loader.errors().join(QLatin1Char('\n')));
     spec->name = label;
     std::lock_guard lock(m_mutex);
     if (m_runs.count(label) != 0)
-        throw MachineError(MachineError::Kind::Failed,
-            QStringLiteral("there is a network %1 already").arg(label));
+        throw MachineError(
+            MachineError::Kind::Failed, QStringLiteral("there is a network %1 already").arg(label));
     for (const MachineSpec &m : spec->machines) {
         bool taken = m_parent->machine(m.name) != nullptr;
         for (const auto &[other, run] : m_runs)
@@ -47,12 +47,13 @@ QStringList RuntimeNetworks::create(const QString &label, const QString &toml)
     QString error;
     std::unique_ptr<TestRun> run = TestRun::create(*spec, options, &error);
     if (!run)
-        throw MachineError(MachineError::Kind::Failed,
-            QStringLiteral("network %1: %2").arg(label, error));
+        throw MachineError(
+            MachineError::Kind::Failed, QStringLiteral("network %1: %2").arg(label, error));
     // Its events are the script's: reports and the workbench see its machines.
     EventLog *into = m_parent->events();
-    QObject::connect(run->events(), &EventLog::happened, into,
-        [into](const Event &event) { into->post(event); }, Qt::DirectConnection);
+    QObject::connect(
+        run->events(), &EventLog::happened, into, [into](const Event &event) { into->post(event); },
+        Qt::DirectConnection);
     QStringList names;
     for (const auto &m : run->machines())
         names << m->name();

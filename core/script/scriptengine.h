@@ -13,7 +13,6 @@ namespace vivarium {
 
 class RuntimeNetworks;
 
-
 // Runs a test script in the embedded CPython on a thread of its own, with the NixOS driver's
 // globals for the run's machines and VLANs. The workbench and the headless runner share it: the
 // runner just never pauses. Control calls are thread-safe and return at once; what happens is

@@ -5,11 +5,11 @@
 #include "ui/editor/scripteditor.h"
 #include "ui/machine/machinepanel.h"
 #include "ui/mainwindow.h"
+#include "ui/run/actionlog.h"
 #include "ui/run/outputpane.h"
 #include "ui/screen/screenview.h"
 #include "ui/terminal/terminalview.h"
 #include "ui/topology/topologymodel.h"
-#include "ui/run/actionlog.h"
 #include "ui/widgets/historylineedit.h"
 #include "ui/workbench.h"
 
@@ -20,11 +20,11 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
-#include <QTimer>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QTreeWidget>
 
 using namespace vivarium;
@@ -65,11 +65,11 @@ private:
             if (!box || box->objectName() != "discardPrompt")
                 return;
             *text = box->text() + "\n" + box->informativeText();
-            QAbstractButton *target = button != QMessageBox::NoButton
-                ? box->button(button)
-                : box->buttons().value(0);
+            QAbstractButton *target
+                = button != QMessageBox::NoButton ? box->button(button) : box->buttons().value(0);
             for (QAbstractButton *b : box->buttons())
-                if (button == QMessageBox::NoButton && box->buttonRole(b) == QMessageBox::AcceptRole)
+                if (button == QMessageBox::NoButton
+                    && box->buttonRole(b) == QMessageBox::AcceptRole)
                     target = b;
             timer->stop(); // before the click: the next prompt is not this one's
             timer->deleteLater();
@@ -213,10 +213,12 @@ private slots:
         const QString first = writeTest("a = 1\n", "first");
         const QString second = writeTest("b = 2\n", "second");
         MainWindow window(first);
-        QVERIFY2(window.windowTitle().startsWith("first.py — first ("), qPrintable(window.windowTitle()));
+        QVERIFY2(window.windowTitle().startsWith("first.py — first ("),
+            qPrintable(window.windowTitle()));
         QVERIFY(window.windowTitle().contains(QFileInfo(first).absoluteFilePath()));
         window.editor()->append("edited = True\n");
-        QVERIFY2(window.windowTitle().startsWith("first.py* — first"), qPrintable(window.windowTitle()));
+        QVERIFY2(
+            window.windowTitle().startsWith("first.py* — first"), qPrintable(window.windowTitle()));
 
         QString said;
         answerPrompt(QMessageBox::Cancel, &said);
@@ -233,7 +235,8 @@ private slots:
 
         // Save writes the edit, then the other test opens.
         answerPrompt(QMessageBox::Save, &said);
-        QVERIFY2(window.openTest(second), qPrintable(said + " / " + window.statusBar()->currentMessage()));
+        QVERIFY2(window.openTest(second),
+            qPrintable(said + " / " + window.statusBar()->currentMessage()));
         QVERIFY(readFile(m_dir.filePath("first.py")).contains("edited = True"));
         QCOMPARE(window.workbench()->spec().name, QString("second"));
         QCOMPARE(window.editor()->text(), QString("b = 2\n"));
@@ -252,13 +255,16 @@ private slots:
         window.findChild<QPushButton *>("failureSkip")->click();
         waitForEnd(window);
         const QString status = window.statusBar()->currentMessage();
-        QVERIFY2(status.startsWith("The script passed with 1 skipped failure: "), qPrintable(status));
+        QVERIFY2(
+            status.startsWith("The script passed with 1 skipped failure: "), qPrintable(status));
         ActionLog *log = window.actionLog();
         QTreeWidgetItem *last = log->topLevelItem(log->topLevelItemCount() - 1);
-        QCOMPARE(last->text(ActionLog::Action), QString("The script passed with 1 skipped failure"));
+        QCOMPARE(
+            last->text(ActionLog::Action), QString("The script passed with 1 skipped failure"));
         bool skippedRow = false;
         for (int i = 0; i < log->topLevelItemCount(); ++i)
-            skippedRow = skippedRow || log->topLevelItem(i)->text(ActionLog::Result).endsWith("(skipped)");
+            skippedRow
+                = skippedRow || log->topLevelItem(i)->text(ActionLog::Result).endsWith("(skipped)");
         QVERIFY(skippedRow);
         const QString out = window.workbench()->outDir();
         QVERIFY(readFile(out + "/log.html").contains("passed with 1 skipped failure"));
@@ -330,8 +336,9 @@ private slots:
         QTRY_VERIFY(row->text(ActionLog::Duration) != first); // the clock runs
 
         window.windowAction("pauseAction")->trigger();
-        QVERIFY2(window.statusBar()->currentMessage().startsWith(
-                     "Pause pending: the script pauses after idle.wait_for_unit(x.service) returns"),
+        QVERIFY2(
+            window.statusBar()->currentMessage().startsWith(
+                "Pause pending: the script pauses after idle.wait_for_unit(x.service) returns"),
             qPrintable(window.statusBar()->currentMessage()));
         QCOMPARE(window.windowAction("pauseAction")->text(), QString("Pause (pending)"));
         QVERIFY(!window.windowAction("pauseAction")->isEnabled());
@@ -343,7 +350,8 @@ private slots:
         QTRY_COMPARE(row->text(ActionLog::Result), QString("ok"));
         QCOMPARE(window.actionLog()->topLevelItemCount(), 1); // finished in place
         QCOMPARE(window.editor()->runningLine(), 0);
-        QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().startsWith("Paused at line 3"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.statusBar()->currentMessage().startsWith("Paused at line 3"), 10000);
         QCOMPARE(window.windowAction("pauseAction")->text(), QString("Pause"));
         QVERIFY(window.windowAction("continueAction")->isEnabled());
         QCOMPARE(window.topology()->scriptState(), QString("Script paused at line 3"));
@@ -388,7 +396,8 @@ private slots:
         QTRY_VERIFY(window.panel("idle")->shellView()->banner().startsWith("Machine crashed at "));
         QVERIFY(window.panel("idle")->serialView()->banner().endsWith("Start to boot it again"));
         QCOMPARE(window.topology()->node("idle")->state, QString("crashed"));
-        window.workbench()->run()->events()->post(event::MachineState { "idle", "booting", "QEMU" });
+        window.workbench()->run()->events()->post(
+            event::MachineState { "idle", "booting", "QEMU" });
         QTRY_VERIFY(window.panel("idle")->shellView()->banner().isEmpty());
         // The machine menu offers what applies: Start while booting is not one.
         QMenu *menu = window.createMachineMenu("idle");
@@ -424,7 +433,9 @@ private slots:
                  "recordAction", "startAllAction" }) {
             QAction *action = window.windowAction(name);
             QVERIFY2(!action->icon().isNull(), name);
-            QVERIFY2(action->toolTip().contains(action->shortcut().toString(QKeySequence::NativeText)), name);
+            QVERIFY2(
+                action->toolTip().contains(action->shortcut().toString(QKeySequence::NativeText)),
+                name);
         }
         window.windowAction("runAction")->trigger();
         waitForEnd(window);

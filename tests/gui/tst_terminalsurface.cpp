@@ -4,11 +4,10 @@
 #include "ui/terminal/terminalsurface.h"
 #include "ui/terminal/terminalview.h"
 
-#include <QMenu>
-#include <QScrollBar>
-
 #include <QDir>
 #include <QFile>
+#include <QMenu>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -200,7 +199,6 @@ private slots:
         QVERIFY(s.lineCount() >= 3);
     }
 
-
     // OSC 133;D;status (the guest shell's PROMPT_COMMAND) reports a command's exit status and
     // shows nothing.
     void shellIntegrationReportsExitStatus()
@@ -234,9 +232,9 @@ private slots:
         QCOMPARE(s.cols(), colsBefore);
         QVERIFY(s.cols() * view.cellSize().width() <= view.viewport()->width());
         QScrollBar *bar = view.verticalScrollBar();
-        QVERIFY(!QRect(bar->mapTo(&view, QPoint(0, 0)), bar->size()).intersects(
-            QRect(view.viewport()->mapTo(&view, QPoint(0, 0)),
-                QSize(s.cols() * view.cellSize().width(), view.viewport()->height()))));
+        QVERIFY(!QRect(bar->mapTo(&view, QPoint(0, 0)), bar->size())
+                     .intersects(QRect(view.viewport()->mapTo(&view, QPoint(0, 0)),
+                         QSize(s.cols() * view.cellSize().width(), view.viewport()->height()))));
     }
 
     void doubleClickSelectsAWordAndTheMenuHasItsActions()
@@ -256,7 +254,8 @@ private slots:
         for (QAction *a : menu->actions())
             if (!a->isSeparator())
                 texts << a->text();
-        QCOMPARE(texts, QStringList({ "Copy", "Paste", "Select All", "Find…", "Clear Scrollback" }));
+        QCOMPARE(
+            texts, QStringList({ "Copy", "Paste", "Select All", "Find…", "Clear Scrollback" }));
         QVERIFY(menu->actions().at(0)->isEnabled()); // something is selected
         for (int i = 0; i < 100; ++i)
             s.feed("more\r\n");

@@ -298,7 +298,8 @@ private slots:
         QCOMPARE(result.outcome, ScriptResult::Outcome::Passed);
         QVERIFY(!result.passed());
         QCOMPARE(result.skipped.size(), 1);
-        QVERIFY2(result.skipped.first().contains("script.py:2: "), qPrintable(result.skipped.first()));
+        QVERIFY2(
+            result.skipped.first().contains("script.py:2: "), qPrintable(result.skipped.first()));
         QCOMPARE(result.verdict(), QString("passed with 1 skipped failure"));
         // The next run starts with none.
         QVERIFY(run("z = 3\n").passed());
@@ -335,8 +336,9 @@ private slots:
             "except ValueError as error:\n"
             "    assert 'there is a machine idle already' in str(error), str(error)\n"
             "regression_test(Ping, {'n1': {'vlans': [1], 'memory': 200}},\n"
-            "    [('boot', {'node': 'n1'}), ('ping', {'source': 'n1', 'destination': 'n1'})], %1)\n")
-                .arg(QString("'%1'").arg(out)));
+            "    [('boot', {'node': 'n1'}), ('ping', {'source': 'n1', 'destination': 'n1'})], "
+            "%1)\n")
+                                            .arg(QString("'%1'").arg(out)));
         QVERIFY2(result.passed(), qPrintable(result.message + "\n" + result.traceback));
         SpecLoader loader;
         const auto spec = loader.loadFile(out + "/Ping.toml");

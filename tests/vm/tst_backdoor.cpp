@@ -5,9 +5,9 @@
 #include "vmtestutil.h"
 
 #include <QCryptographicHash>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QTemporaryDir>
-#include <QElapsedTimer>
 #include <QTest>
 #include <unistd.h>
 

@@ -27,7 +27,8 @@ private:
         QProcess process;
         process.setProcessChannelMode(QProcess::MergedChannels);
         process.setWorkingDirectory(m_dir.path());
-        process.start(QCoreApplication::applicationDirPath() + "/../../app/vivarium-test", { toml });
+        process.start(
+            QCoreApplication::applicationDirPath() + "/../../app/vivarium-test", { toml });
         if (!process.waitForFinished(400000))
             process.kill();
         return { process.exitCode(), QString::fromUtf8(process.readAll()) };
@@ -39,7 +40,8 @@ private:
         for (const QString &pid : QDir("/proc").entryList(QDir::Dirs)) {
             QFile cmdline("/proc/" + pid + "/cmdline");
             // Every QEMU on the host: the count before and after the property must match.
-            if (cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().startsWith("/usr/bin/qemu-system"))
+            if (cmdline.open(QIODevice::ReadOnly)
+                && cmdline.readAll().startsWith("/usr/bin/qemu-system"))
                 ++count;
         }
         return count;
@@ -82,7 +84,8 @@ private slots:
         QFile::copy(m_dir.filePath("w/Ping.py"), m_dir.filePath("Quiet.py"));
         const Outcome replay = runTest(m_dir.filePath("Quiet.toml"));
         QCOMPARE(replay.status, 1);
-        QVERIFY2(replay.output.contains("AssertionError: ping n1 -> n1"), qPrintable(replay.output));
+        QVERIFY2(
+            replay.output.contains("AssertionError: ping n1 -> n1"), qPrintable(replay.output));
         QVERIFY2(replay.output.contains("Quiet.py:12: "), qPrintable(replay.output));
     }
 };

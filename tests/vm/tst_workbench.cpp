@@ -22,8 +22,8 @@
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QFrame>
-#include <QPushButton>
 #include <QMenu>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -91,8 +91,8 @@ private:
         // The caller compares the verdict: a timeout shows as whatever the bar says then. A run
         // that ended names its report, which must exist.
         QStringList said; // what the status bar said meanwhile: for a verdict that never came
-        const auto connection = QObject::connect(window.statusBar(), &QStatusBar::messageChanged,
-            [&said](const QString &text) {
+        const auto connection = QObject::connect(
+            window.statusBar(), &QStatusBar::messageChanged, [&said](const QString &text) {
                 if (!text.isEmpty())
                     said << text;
             });
@@ -179,7 +179,8 @@ private slots:
         // A call that returns at once is logged like every other: both wait_for_ready rows.
         int waits = 0;
         for (int i = 0; i < window.actionLog()->topLevelItemCount(); ++i)
-            waits += window.actionLog()->topLevelItem(i)->text(2).startsWith("wait_for_ready") ? 1 : 0;
+            waits += window.actionLog()->topLevelItem(i)->text(2).startsWith("wait_for_ready") ? 1
+                                                                                               : 0;
         QCOMPARE(waits, 2);
         saveScreenshot(window, "failure-paused");
 
@@ -193,8 +194,10 @@ private slots:
         // The Shell is an xterm the size of its view, and it gets Ctrl+R (not Record).
         QTest::keyClicks(shell, "echo term=$TERM size=$(stty size | tr ' ' x)");
         QTest::keyClick(shell, Qt::Key_Return);
-        const QString size = QString("%1x%2").arg(shell->surface()->rows()).arg(shell->surface()->cols());
-        QTRY_VERIFY2_WITH_TIMEOUT(surfaceText(shell->surface()).contains("term=xterm-256color size=" + size),
+        const QString size
+            = QString("%1x%2").arg(shell->surface()->rows()).arg(shell->surface()->cols());
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            surfaceText(shell->surface()).contains("term=xterm-256color size=" + size),
             qPrintable(surfaceText(shell->surface())), 30000);
         shell->setFocus();
         QTest::keyClicks(shell, "cat -v");
@@ -235,7 +238,8 @@ private slots:
         QVERIFY(!menu->findChild<QAction *>("machineStart")->isEnabled());
         menu->findChild<QAction *>("machineCrash")->trigger();
         delete menu;
-        QTRY_COMPARE_WITH_TIMEOUT(window.topology()->node("idle")->state, QString("crashed"), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            window.topology()->node("idle")->state, QString("crashed"), 30000);
         QTRY_VERIFY(shell->banner().startsWith("Machine crashed at "));
         QVERIFY(shell->banner().endsWith("Start to boot it again"));
         saveScreenshot(window, "crashed");
@@ -245,8 +249,8 @@ private slots:
     // "Run on the Running Machines" keeps it.
     void runStartsFromFreshMachines()
     {
-        MainWindow window(writeTest("fresh", "start_all()\nidle.succeed('test ! -e /tmp/by-hand')\n",
-            "[machines.idle]\n"));
+        MainWindow window(writeTest(
+            "fresh", "start_all()\nidle.succeed('test ! -e /tmp/by-hand')\n", "[machines.idle]\n"));
         showLarge(window);
         trigger(window, "Run");
         QCOMPARE(waitForScriptEnd(window, 120000), QString("The script passed"));
@@ -255,8 +259,8 @@ private slots:
         const QString firstRunDir = window.workbench()->run()->runDir();
         trigger(window, "Run on the Running Machines");
         // The machine as it is: the file made by hand is there, and line 2 fails.
-        QTRY_COMPARE_WITH_TIMEOUT(window.statusBar()->currentMessage(),
-            QString("Paused on a failure at line 2"), 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            window.statusBar()->currentMessage(), QString("Paused on a failure at line 2"), 60000);
         window.findChild<QPushButton *>("failureFail")->click();
         const QString reused = waitForScriptEnd(window, 60000);
         QVERIFY2(reused.startsWith("The script failed"), qPrintable(reused));
@@ -267,7 +271,8 @@ private slots:
         QCOMPARE(window.workbench()->runningMachines(), 1);
         trigger(window, "Stop All");
         QTRY_COMPARE_WITH_TIMEOUT(window.workbench()->runningMachines(), 0, 30000);
-        QTRY_COMPARE_WITH_TIMEOUT(window.topology()->node("idle")->state, QString("stopped"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            window.topology()->node("idle")->state, QString("stopped"), 10000);
     }
 
     // Record: keys typed into the Screen and a command entered in the Shell become script
@@ -301,7 +306,8 @@ private slots:
         // A command that fails is recorded as fail(), from its exit status.
         QTest::keyClicks(shell, "cat /tmp/nonexistent");
         QTest::keyClick(shell, Qt::Key_Return);
-        QTRY_VERIFY2_WITH_TIMEOUT(window.editor()->text().contains("desk.fail(\"cat /tmp/nonexistent\")"),
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            window.editor()->text().contains("desk.fail(\"cat /tmp/nonexistent\")"),
             qPrintable(window.editor()->text() + "\n--- shell:\n" + surfaceText(shell->surface())),
             10000);
         trigger(window, "Record");
@@ -361,7 +367,8 @@ private slots:
         QTest::qWait(500);
         machine->sendChars("\n", 0);
         machine->sendKey("ctrl-d");
-        QTRY_COMPARE_WITH_TIMEOUT(machine->execute("cat /tmp/keys").stdoutBytes, QByteArray("^[\t\n"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            machine->execute("cat /tmp/keys").stdoutBytes, QByteArray("^[\t\n"), 10000);
         QSignalSpy states(window.workbench(), &Workbench::machineStateChanged);
         desk->sendKeyCombo("ctrl-alt-delete");
         QTRY_VERIFY_WITH_TIMEOUT(std::any_of(states.cbegin(), states.cend(),
@@ -376,7 +383,8 @@ private slots:
         // Take Screenshot says where the file went.
         QTRY_VERIFY_WITH_TIMEOUT(machine->isUp(), 60000);
         desk->takeScreenshot();
-        QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().startsWith("Screenshot saved to "), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.statusBar()->currentMessage().startsWith("Screenshot saved to "), 30000);
         QVERIFY(QFileInfo(window.statusBar()->currentMessage().mid(20)).isFile());
         trigger(window, "Stop All");
     }

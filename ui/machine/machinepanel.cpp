@@ -255,8 +255,8 @@ QStringList MachinePanel::sendKeyCombos()
     QStringList combos;
     for (int f = 1; f <= 6; ++f)
         combos << QStringLiteral("ctrl-alt-f%1").arg(f);
-    combos << QStringLiteral("alt-f4") << QStringLiteral("alt-tab")
-           << QStringLiteral("alt-sysrq-h") << QStringLiteral("ctrl-alt-delete");
+    combos << QStringLiteral("alt-f4") << QStringLiteral("alt-tab") << QStringLiteral("alt-sysrq-h")
+           << QStringLiteral("ctrl-alt-delete");
     return combos;
 }
 
@@ -267,7 +267,8 @@ void MachinePanel::sendKeyCombo(const QString &combo)
         emit m_workbench->message(tr("%1 is not running: no keys to send").arg(m_machine));
         return;
     }
-    m_workbench->inWorker(QStringLiteral("send_key %1").arg(combo), [m, combo] { m->sendKey(combo); });
+    m_workbench->inWorker(
+        QStringLiteral("send_key %1").arg(combo), [m, combo] { m->sendKey(combo); });
     emit m_workbench->message(tr("Sent %1 to %2").arg(combo, m_machine));
 }
 
@@ -355,9 +356,9 @@ QWidget *MachinePanel::monitorTab()
     m_monitorOutput->setReadOnly(true);
     m_monitorOutput->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_monitorInput = new HistoryLineEdit(tab);
-    m_monitorInput->setHistoryKey(QStringLiteral("monitor %1 %2")
-                                      .arg(QFileInfo(m_workbench->spec().file).absoluteFilePath(),
-                                          m_machine));
+    m_monitorInput->setHistoryKey(
+        QStringLiteral("monitor %1 %2")
+            .arg(QFileInfo(m_workbench->spec().file).absoluteFilePath(), m_machine));
     m_monitorInput->setObjectName(QStringLiteral("monitor-") + m_machine);
     m_monitorInput->setPlaceholderText(tr("HMP command, e.g. info status (Up/Down: history)"));
     layout->addWidget(m_monitorOutput);

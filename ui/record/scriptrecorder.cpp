@@ -193,7 +193,8 @@ void ScriptRecorder::shellCommand(const QString &machine, const QString &command
         return;
     flush();
     emitLine(machine,
-        QStringLiteral("%1(%2)").arg(status == 0 ? QStringLiteral("succeed") : QStringLiteral("fail"),
+        QStringLiteral("%1(%2)").arg(
+            status == 0 ? QStringLiteral("succeed") : QStringLiteral("fail"),
             pythonString(trimmed)));
 }
 

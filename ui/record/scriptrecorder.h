@@ -9,10 +9,10 @@ namespace vivarium {
 // Turns what the user does by hand into script lines: keys typed into a Screen become
 // `m.send_chars("...")` (typed text coalesced; Backspace takes back what was not written yet)
 // or `m.send_key("ctrl-alt-f2")` (special keys by their QEMU names), commands entered in a
-// Shell `m.succeed("...")` (or `m.fail("...")` when it exited non-zero), text selected in a Serial terminal `m.wait_for_console_text(...)`
-// (escaped as a regex, one wait per line), a screenshot `m.screenshot("...")`. Each finished
-// line comes out as lineRecorded; typed text is finished by Enter, another kind of event, a
-// pause in typing, or flush().
+// Shell `m.succeed("...")` (or `m.fail("...")` when it exited non-zero), text selected in a Serial
+// terminal `m.wait_for_console_text(...)` (escaped as a regex, one wait per line), a screenshot
+// `m.screenshot("...")`. Each finished line comes out as lineRecorded; typed text is finished by
+// Enter, another kind of event, a pause in typing, or flush().
 class ScriptRecorder : public QObject {
     Q_OBJECT
 

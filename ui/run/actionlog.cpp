@@ -143,8 +143,8 @@ void ActionLog::addVerdict(const ScriptResult &result)
     font.setBold(true);
     row->setFont(Action, font);
     if (!result.passed())
-        paint(row, result.outcome == ScriptResult::Outcome::Stopped ? QColor(Qt::darkGray)
-                                                                     : failedColour);
+        paint(row,
+            result.outcome == ScriptResult::Outcome::Stopped ? QColor(Qt::darkGray) : failedColour);
     scrollToItem(row);
 }
 

@@ -100,12 +100,13 @@ void OutputPane::applyFilter(QTreeWidgetItem *item)
 
 void OutputPane::add(const RecordedEvent &event)
 {
-    const bool atEnd = m_view->verticalScrollBar()->value() == m_view->verticalScrollBar()->maximum();
+    const bool atEnd
+        = m_view->verticalScrollBar()->value() == m_view->verticalScrollBar()->maximum();
     for (const LogLine &line : m_formatter.lines(event)) {
         while (m_open.size() > line.depth)
             m_open.removeLast();
-        QTreeWidgetItem *item = m_open.isEmpty() ? new QTreeWidgetItem(m_view)
-                                                 : new QTreeWidgetItem(m_open.last());
+        QTreeWidgetItem *item
+            = m_open.isEmpty() ? new QTreeWidgetItem(m_view) : new QTreeWidgetItem(m_open.last());
         item->setText(0, line.text);
         item->setData(0, machineRole, line.machine);
         item->setForeground(0, colourOf(line.tone, palette()));

@@ -84,8 +84,8 @@ QRectF ScreenView::target() const
     QSizeF size = m_image.size();
     if (m_scaled)
         size.scale(QSizeF(this->size()), Qt::KeepAspectRatio);
-    return QRectF(QPointF(qMax(0.0, (width() - size.width()) / 2),
-                      qMax(0.0, (height() - size.height()) / 2)),
+    return QRectF(
+        QPointF(qMax(0.0, (width() - size.width()) / 2), qMax(0.0, (height() - size.height()) / 2)),
         size);
 }
 

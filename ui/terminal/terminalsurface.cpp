@@ -195,8 +195,8 @@ int onUnknownOsc(const char *command, size_t length, void *user)
     return 1;
 }
 
-const VTermParserCallbacks fallbacks = { nullptr, nullptr, nullptr, nullptr, onUnknownOsc,
-    nullptr, nullptr };
+const VTermParserCallbacks fallbacks
+    = { nullptr, nullptr, nullptr, nullptr, onUnknownOsc, nullptr, nullptr };
 
 const VTermScreenCallbacks screenCallbacks = {
     TerminalCallbacks::damage,

@@ -7,9 +7,9 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QMenu>
-#include <QToolTip>
 #include <QPainter>
 #include <QScrollBar>
+#include <QToolTip>
 
 namespace vivarium {
 
@@ -93,8 +93,8 @@ void TerminalView::selectAll()
 QMenu *TerminalView::createContextMenu()
 {
     auto *menu = new QMenu(this);
-    QAction *copy = menu->addAction(tr("Copy"), this,
-        [this] { QApplication::clipboard()->setText(selectedText()); });
+    QAction *copy = menu->addAction(
+        tr("Copy"), this, [this] { QApplication::clipboard()->setText(selectedText()); });
     copy->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     copy->setEnabled(!selectedText().isEmpty());
     QAction *paste = menu->addAction(

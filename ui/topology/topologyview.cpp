@@ -55,9 +55,9 @@ TopologyView::TopologyView(TopologyModel *model, QWidget *parent)
     // The script's state, apart from the machines': a badge in the corner.
     m_scriptState = new QLabel(viewport());
     m_scriptState->setObjectName(QStringLiteral("scriptState"));
-    m_scriptState->setStyleSheet(QStringLiteral(
-        "QLabel { background: #e3ecfa; color: #1a3d7c; border: 1px solid #8fb0e6; "
-        "border-radius: 3px; padding: 2px 6px; }"));
+    m_scriptState->setStyleSheet(
+        QStringLiteral("QLabel { background: #e3ecfa; color: #1a3d7c; border: 1px solid #8fb0e6; "
+                       "border-radius: 3px; padding: 2px 6px; }"));
     m_scriptState->move(6, 6);
     m_scriptState->hide();
     connect(model, &TopologyModel::scriptStateChanged, this, [this](const QString &text) {
