@@ -62,7 +62,7 @@ private:
     void updateActions();
     void showAbout();
     QAction *addWindowAction(QMenu *menu, const QString &name, const QString &text,
-        const QString &icon, const QKeySequence &keys, std::function<void()> slot);
+        const QKeySequence &keys, std::function<void()> slot);
 
     // Asks what to do with unsaved edits and running machines; false: the user cancelled.
     bool mayDiscardTest();

@@ -59,7 +59,7 @@ QString documentation()
 } // namespace
 
 QAction *MainWindow::addWindowAction(QMenu *menu, const QString &name, const QString &text,
-    const QString &iconName, const QKeySequence &keys, std::function<void()> slot)
+    const QKeySequence &keys, std::function<void()> slot)
 {
     auto *action = new QAction(text, this);
     action->setObjectName(name);
@@ -68,8 +68,6 @@ QAction *MainWindow::addWindowAction(QMenu *menu, const QString &name, const QSt
     if (!keys.isEmpty())
         tip += QStringLiteral(" (%1)").arg(keys.toString(QKeySequence::NativeText));
     action->setToolTip(tip);
-    if (!iconName.isEmpty())
-        action->setIcon(QIcon::fromTheme(iconName));
     connect(action, &QAction::triggered, this, [slot = std::move(slot)] { slot(); });
     menu->addAction(action);
     m_windowActions.insert(name, action);
@@ -84,7 +82,7 @@ QAction *MainWindow::windowAction(const QString &name) const
 void MainWindow::createActions()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    addWindowAction(file, QStringLiteral("openAction"), tr("&Open Test…"), {}, QKeySequence::Open,
+    addWindowAction(file, QStringLiteral("openAction"), tr("&Open Test…"), QKeySequence::Open,
         [this] {
             const QString path = QFileDialog::getOpenFileName(
                 this, tr("Open a test"), QString(), tr("Tests (*.toml)"));
@@ -93,19 +91,19 @@ void MainWindow::createActions()
         })
         ->setIcon(icon(QStringLiteral("document-open"), QStyle::SP_DialogOpenButton));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
-    addWindowAction(file, QStringLiteral("saveAction"), tr("&Save Script"), {}, QKeySequence::Save,
+    addWindowAction(file, QStringLiteral("saveAction"), tr("&Save Script"), QKeySequence::Save,
         [this] { saveScript(); })
         ->setIcon(icon(QStringLiteral("document-save"), QStyle::SP_DialogSaveButton));
     file->addSeparator();
-    addWindowAction(file, QStringLiteral("openOutputAction"), tr("Open Output &Folder"), {}, {},
+    addWindowAction(file, QStringLiteral("openOutputAction"), tr("Open Output &Folder"), {},
         [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(m_workbench->outDir())); });
-    addWindowAction(file, QStringLiteral("openReportAction"), tr("Open &Report"), {}, {}, [this] {
+    addWindowAction(file, QStringLiteral("openReportAction"), tr("Open &Report"), {}, [this] {
         QDesktopServices::openUrl(
             QUrl::fromLocalFile(m_workbench->outDir() + QStringLiteral("/log.html")));
     });
     file->addSeparator();
-    addWindowAction(file, QStringLiteral("quitAction"), tr("&Quit"), {}, QKeySequence::Quit,
-        [this] { close(); });
+    addWindowAction(
+        file, QStringLiteral("quitAction"), tr("&Quit"), QKeySequence::Quit, [this] { close(); });
 
     QToolBar *bar = addToolBar(tr("Toolbar"));
     bar->setObjectName(QStringLiteral("runToolBar"));
@@ -113,8 +111,7 @@ void MainWindow::createActions()
     QMenu *run = menuBar()->addMenu(tr("&Run"));
     const auto add = [&](const char *name, const QString &text, const QKeySequence &keys,
                          const QIcon &actionIcon, std::function<void()> slot, bool onBar = true) {
-        QAction *action
-            = addWindowAction(run, QLatin1String(name), text, {}, keys, std::move(slot));
+        QAction *action = addWindowAction(run, QLatin1String(name), text, keys, std::move(slot));
         action->setIcon(actionIcon);
         if (onBar)
             bar->addAction(action);
@@ -184,7 +181,7 @@ void MainWindow::createActions()
     m_viewMenu->addAction(bar->toggleViewAction());
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
-    addWindowAction(help, QStringLiteral("documentationAction"), tr("&Documentation"), {},
+    addWindowAction(help, QStringLiteral("documentationAction"), tr("&Documentation"),
         QKeySequence::HelpContents, [this] {
             const QString docs = documentation();
             if (docs.isEmpty())
@@ -192,8 +189,8 @@ void MainWindow::createActions()
             else
                 QDesktopServices::openUrl(QUrl::fromLocalFile(docs));
         });
-    addWindowAction(help, QStringLiteral("aboutAction"), tr("&About Vivarium"), {}, {},
-        [this] { showAbout(); });
+    addWindowAction(
+        help, QStringLiteral("aboutAction"), tr("&About Vivarium"), {}, [this] { showAbout(); });
 }
 
 void MainWindow::updateActions()

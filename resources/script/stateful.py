@@ -115,8 +115,6 @@ class NetworkStateMachine(RuleBasedStateMachine):
             )
         super()._print_step(rule, data, result)
 
-    _falsifying_steps = []  # per instance once the final replay starts (see __init__)
-
     def heal(self):
         pass
 

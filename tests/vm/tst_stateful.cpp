@@ -34,6 +34,15 @@ private:
         return { process.exitCode(), QString::fromUtf8(process.readAll()) };
     }
 
+    // Writes NAME.py and NAME.toml (the script, then tables); returns the test file.
+    QString writeTest(const QString &name, const QByteArray &script, const QByteArray &tables = {})
+    {
+        writeTestFile(m_dir.filePath(name + ".py"), script);
+        writeTestFile(
+            m_dir.filePath(name + ".toml"), "script = \"" + name.toUtf8() + ".py\"\n" + tables);
+        return m_dir.filePath(name + ".toml");
+    }
+
     static int qemuProcesses()
     {
         int count = 0;
@@ -53,13 +62,11 @@ private slots:
     void aPropertyRunsOnFreshNetworks()
     {
         const int before = qemuProcesses();
-        writeTestFile(m_dir.filePath("prop.py"),
+        const Outcome outcome = runTest(writeTest("prop",
             "from vivarium.stateful import Ping, networks, run, st\n"
             "class BootAndPing(Ping):\n"
             "    network = networks(min_machines=1, max_machines=2, memory=st.integers(96, 160))\n"
-            "run(BootAndPing, examples=6, steps=4, derandomize=True)\n");
-        writeTestFile(m_dir.filePath("prop.toml"), "script = \"prop.py\"\n");
-        const Outcome outcome = runTest(m_dir.filePath("prop.toml"));
+            "run(BootAndPing, examples=6, steps=4, derandomize=True)\n"));
         QVERIFY2(outcome.status == 0, qPrintable(outcome.output));
         QVERIFY(outcome.output.contains("subtest property BootAndPing passed"));
         QVERIFY(outcome.output.contains("example-6: "));
@@ -69,20 +76,18 @@ private slots:
     // The case the property shrank to, replayed as a plain test, fails at its step.
     void aMinimalCaseReplaysItsFailure()
     {
-        writeTestFile(m_dir.filePath("Quiet.toml"),
-            "name = \"Quiet-falsified\"\nscript = \"Quiet.py\"\n[machines.n1]\nvlans = [1]\n"
-            "memory = 96\ncommands = [\"echo 1 > /proc/sys/net/ipv4/icmp_echo_ignore_all\"]\n");
-        writeTestFile(m_dir.filePath("write.py"),
+        const Outcome written = runTest(writeTest("write",
             "from vivarium.stateful import Ping, regression_test\n"
             "import os\n"
             "regression_test(Ping, {}, [('boot', {'node': 'n1'}),\n"
-            "    ('ping', {'source': 'n1', 'destination': 'n1'})], os.getcwd() + '/w')\n");
-        writeTestFile(m_dir.filePath("write.toml"), "script = \"write.py\"\n");
-        const Outcome written = runTest(m_dir.filePath("write.toml"));
+            "    ('ping', {'source': 'n1', 'destination': 'n1'})], os.getcwd() + '/w')\n"));
         QVERIFY2(written.status == 0, qPrintable(written.output));
         // The written steps with the planted network.
-        QFile::copy(m_dir.filePath("w/Ping.py"), m_dir.filePath("Quiet.py"));
-        const Outcome replay = runTest(m_dir.filePath("Quiet.toml"));
+        QFile script(m_dir.filePath("w/Ping.py"));
+        QVERIFY(script.open(QIODevice::ReadOnly));
+        const Outcome replay = runTest(writeTest("Quiet", script.readAll(),
+            "[machines.n1]\nvlans = [1]\nmemory = 96\n"
+            "commands = [\"echo 1 > /proc/sys/net/ipv4/icmp_echo_ignore_all\"]\n"));
         QCOMPARE(replay.status, 1);
         QVERIFY2(
             replay.output.contains("AssertionError: ping n1 -> n1"), qPrintable(replay.output));

@@ -67,45 +67,42 @@ void ScriptEditor::setBreakpoint(int line, bool on)
     emit breakpointsChanged(breakpoints());
 }
 
+void ScriptEditor::moveMarker(int marker, int *stored, int line, bool reveal)
+{
+    markerDeleteAll(marker);
+    *stored = line;
+    if (line <= 0)
+        return;
+    markerAdd(line - 1, marker);
+    if (reveal)
+        ensureLineVisible(line - 1);
+}
+
 void ScriptEditor::setCurrentLine(int line)
 {
-    markerDeleteAll(m_currentMarker);
-    m_currentLine = line;
-    if (line > 0) {
-        markerAdd(line - 1, m_currentMarker);
-        ensureLineVisible(line - 1);
-    }
+    moveMarker(m_currentMarker, &m_currentLine, line, true);
 }
 
 void ScriptEditor::setErrorLine(int line, const QString &message)
 {
-    markerDeleteAll(m_errorMarker);
     clearAnnotations();
-    m_errorLine = line;
+    moveMarker(m_errorMarker, &m_errorLine, line, true);
     if (line > 0) {
-        markerAdd(line - 1, m_errorMarker);
         annotate(line - 1, message, 0);
         setAnnotationDisplay(AnnotationBoxed);
-        ensureLineVisible(line - 1);
     }
 }
 
 void ScriptEditor::setRunningLine(int line)
 {
-    markerDeleteAll(m_runningMarker);
-    m_runningLine = line;
-    if (line > 0)
-        markerAdd(line - 1, m_runningMarker);
+    // Not scrolled to: the running line changes with every call, the user may be reading
+    // elsewhere.
+    moveMarker(m_runningMarker, &m_runningLine, line, false);
 }
 
 void ScriptEditor::setStoppedLine(int line)
 {
-    markerDeleteAll(m_stoppedMarker);
-    m_stoppedLine = line;
-    if (line > 0) {
-        markerAdd(line - 1, m_stoppedMarker);
-        ensureLineVisible(line - 1);
-    }
+    moveMarker(m_stoppedMarker, &m_stoppedLine, line, true);
 }
 
 QString ScriptEditor::lineText(int line) const

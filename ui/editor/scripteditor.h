@@ -34,6 +34,9 @@ signals:
     void breakpointsChanged(const QSet<int> &lines);
 
 private:
+    // Puts marker on line (1-based; 0: nowhere) and remembers it in *stored.
+    void moveMarker(int marker, int *stored, int line, bool reveal);
+
     int m_breakpointMarker;
     int m_currentMarker;
     int m_errorMarker;

@@ -109,9 +109,10 @@ void ActionLog::finished(const ActionEvent &event)
 
 QString ActionLog::runningCall() const
 {
-    for (auto it = m_running.begin(); it != m_running.end(); ++it)
-        return it.key()->text(Machine) + QLatin1Char('.') + it.key()->text(Action);
-    return {};
+    if (m_running.isEmpty())
+        return {};
+    const QTreeWidgetItem *row = m_running.begin().key();
+    return row->text(Machine) + QLatin1Char('.') + row->text(Action);
 }
 
 void ActionLog::tick()
