@@ -1,6 +1,8 @@
 #pragma once
 
 #include <QJsonObject>
+#include <QJsonValue>
+#include <QList>
 #include <QMetaType>
 #include <QString>
 
@@ -14,13 +16,16 @@ struct ScriptLocation {
     static ScriptLocation &current(); // of the calling thread
 };
 
+// A call's arguments in the order of the call (what the reports print).
+using ActionArguments = QList<std::pair<QString, QJsonValue>>;
+
 // One driver call on a machine (start, succeed, wait_for_unit ...), for the reports and the GUI.
 struct ActionEvent {
     enum class Result { Running, Ok, Failed, Timeout };
     quint64 id = 0;
     QString machine;
     QString action;
-    QJsonObject arguments;
+    ActionArguments arguments;
     qint64 startMs = 0; // since the epoch
     qint64 durationMs = 0;
     Result result = Result::Running;
@@ -32,6 +37,10 @@ struct ActionEvent {
     QJsonObject toJson() const;
     static ActionEvent fromJson(const QJsonObject &object);
     static QString resultName(Result result);
+    // The arguments as the call wrote them: "6379, \"localhost\"", or with names
+    // ("port=6379, addr=\"localhost\""); cut at maxChars (0: whole) with an ellipsis.
+    QString argumentsText(bool withNames, qsizetype maxChars = 0) const;
+    QJsonValue argument(const QString &name) const;
 };
 
 } // namespace vivarium

@@ -1,11 +1,14 @@
 #include "core/guest/hostshare.h"
 
+#include "core/guest/machinefiles.h"
+#include "core/guest/systemdunits.h"
 #include "core/network/addressing.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QStorageInfo>
 
 // The resources live in a static library: register them before the first use.
 static void initGuestResources()
@@ -40,82 +43,51 @@ QByteArray resource(const QString &name)
     return file.readAll();
 }
 
-QString shellQuote(const QString &s)
+// A sparse raw image of sizeMiB, made with mkfs.FS unless fs is empty; nothing when it exists.
+QString createDisk(const QString &path, qint64 sizeMiB, const QString &fs, const QString &label)
 {
-    QString quoted = s;
-    quoted.replace(QLatin1Char('\''), QLatin1String("'\\''"));
-    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
-}
-
-// A shadow (from passwd) or gshadow (from group) file naming the host's accounts, all locked but
-// root, whose password is empty.
-QByteArray machineShadow(const QString &accounts, bool users)
-{
-    QFile file(accounts);
-    QByteArray shadow;
-    if (!file.open(QIODevice::ReadOnly))
-        return shadow;
-    for (const QByteArray &line : file.readAll().split('\n')) {
-        const QByteArray name = line.split(':').value(0);
-        if (name.isEmpty())
-            continue;
-        if (users)
-            shadow
-                += name + (name == "root" ? "::19000:0:99999:7:::\n" : ":*:19000:0:99999:7:::\n");
-        else
-            shadow += name + ":!::" + line.split(':').value(3) + '\n';
+    if (QFileInfo::exists(path))
+        return {};
+    const qint64 bytes = sizeMiB * 1024 * 1024;
+    // Sparse, but a guest may fill it: it must fit where the run lives.
+    const QStorageInfo storage(QFileInfo(path).absolutePath());
+    if (storage.isValid() && bytes > storage.bytesAvailable())
+        return QStringLiteral("cannot create the disk %1: %2 MiB do not fit in the %3 MiB free "
+                              "on %4")
+            .arg(path)
+            .arg(sizeMiB)
+            .arg(storage.bytesAvailable() / (1024 * 1024))
+            .arg(storage.rootPath());
+    QFile disk(path);
+    if (!disk.open(QIODevice::WriteOnly) || !disk.resize(bytes)) {
+        const QString reason = disk.errorString();
+        disk.remove();
+        return QStringLiteral("cannot create the disk %1: %2").arg(path, reason);
     }
-    return shadow;
-}
-
-QMap<QString, QByteArray> systemdUnits(const MachineSpec &m, const QString &agent)
-{
-    QMap<QString, QByteArray> units;
-    QStringList wants { QStringLiteral("vivarium-shell.service"),
-        QStringLiteral("vivarium-serial-shell.service"), QStringLiteral("tmp.mount") };
-    wants += m.services;
-    units.insert(QStringLiteral("vivarium.target"),
-        QStringLiteral("[Unit]\nDescription=Vivarium machine %1\n"
-                       "Requires=basic.target vivarium-backdoor.service\n"
-                       "Wants=%2\nAfter=basic.target\nAllowIsolate=yes\n")
-            .arg(m.name, wants.join(QLatin1Char(' ')))
-            .toUtf8());
-    units.insert(QStringLiteral("vivarium-backdoor.service"),
-        QStringLiteral("[Unit]\nDescription=Vivarium backdoor (virtio port org.vivarium.backdoor)\n"
-                       "DefaultDependencies=no\nAfter=tmp.mount systemd-journald.socket\n"
-                       "Requires=tmp.mount\n"
-                       "[Service]\nExecStartPre=/bin/bash /vivarium/config/prepare\n"
-                       "ExecStart=%1\nRestart=always\nRestartSec=0.2\n"
-                       "KillMode=process\n")
-            .arg(agent)
-            .toUtf8());
-    // statusOsc: each command's exit status goes to the terminal as OSC 133;D (what Record
-    // reads in the Shell); not on the serial console, whose lines are matched as text.
-    const auto shell = [](const char *tty, const char *description, bool statusOsc) {
-        return QStringLiteral("[Unit]\nDescription=%2\nDefaultDependencies=no\n"
-                              "[Service]\nExecStart=/bin/bash --noprofile --norc -i\n"
-                              "StandardInput=tty-force\n"
-                              "StandardOutput=tty\nStandardError=tty\nTTYPath=/dev/%1\n"
-                              "TTYReset=yes\nKillSignal=SIGHUP\nEnvironment=HOME=/root "
-                              "TERM=xterm-256color \"PS1=\\\\u@\\\\h:\\\\w# \"\n"
-                              "%3"
-                              "WorkingDirectory=/root\nRestart=always\nRestartSec=0.2\n")
-            .arg(QLatin1String(tty), QLatin1String(description),
-                statusOsc ? QStringLiteral("Environment=\"PROMPT_COMMAND=printf "
-                                           "'\\\\033]133;D;%%s\\\\007' \\\"$?\\\"\"\n")
-                          : QString())
-            .toUtf8();
-    };
-    units.insert(QStringLiteral("vivarium-shell.service"),
-        shell("hvc0", "Vivarium root shell on hvc0", true));
-    units.insert(QStringLiteral("vivarium-serial-shell.service"),
-        shell("ttyS0", "Vivarium root shell on the serial console", false));
-    units.insert(QStringLiteral("tmp.mount"),
-        "[Unit]\nDescription=Temporary Directory /tmp\nDefaultDependencies=no\n"
-        "Conflicts=umount.target\nBefore=local-fs.target umount.target\n"
-        "[Mount]\nWhat=tmpfs\nWhere=/"
-        "tmp\nType=tmpfs\nOptions=mode=1777,strictatime,nosuid,nodev\n");
-    return units;
+    disk.close();
+    if (fs.isEmpty())
+        return {};
+    const bool swap = fs == QLatin1String("swap");
+    QStringList arguments;
+    if (!swap)
+        arguments << QStringLiteral("-q");
+    if (fs == QLatin1String("ext4") || fs == QLatin1String("ext3") || fs == QLatin1String("ext2"))
+        arguments << QStringLiteral("-F") << QStringLiteral("-E")
+                  << QStringLiteral("lazy_itable_init=1,lazy_journal_init=1");
+    else if (fs == QLatin1String("xfs") || fs == QLatin1String("btrfs"))
+        arguments << QStringLiteral("-f");
+    if (!label.isEmpty() && fs != QLatin1String("vfat"))
+        arguments << QStringLiteral("-L") << label.left(12);
+    QProcess mkfs;
+    mkfs.setProcessChannelMode(QProcess::MergedChannels);
+    mkfs.start(swap ? QStringLiteral("mkswap") : QStringLiteral("mkfs.") + fs, arguments << path);
+    if (!mkfs.waitForFinished(60000) || mkfs.exitStatus() != QProcess::NormalExit
+        || mkfs.exitCode() != 0) {
+        QFile::remove(path);
+        return QStringLiteral("mkfs.%1 failed for %2: %3 %4")
+            .arg(fs, path, mkfs.errorString(), QString::fromUtf8(mkfs.readAll()).trimmed());
+    }
+    return {};
 }
 
 } // namespace
@@ -166,22 +138,31 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
         || (!m.commands.isEmpty()
             && !writeFile(config + QStringLiteral("/commands.sh"), commands, &error)))
         return error;
-    // The host's shadow files are hidden from guests (HostView): each machine has its own, root
-    // without a password (as a NixOS test machine's) and every other account locked, unless
-    // the test gives its own.
-    for (const auto &[name, content] : { std::pair { QStringLiteral("/etc/shadow"),
-                                             machineShadow(QStringLiteral("/etc/passwd"), true) },
-             std::pair { QStringLiteral("/etc/gshadow"),
-                 machineShadow(QStringLiteral("/etc/group"), false) } }) {
-        if (!m.files.contains(name)
-            && !writeFile(config + QStringLiteral("/files") + name, content, &error,
-                QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup))
+    // The machine's root beyond the host's: its accounts (the host's shadow files are hidden
+    // from guests), fstab, systemd units, then the test's files, which win.
+    Accounts accounts = Accounts::ofHost();
+    if (const QString problem = accounts.addAll(m.groups, m.users); !problem.isEmpty())
+        return problem;
+    QMap<QString, GuestFile> files = accountFiles(accounts, m.users);
+    files.insert(QStringLiteral("/etc/fstab"), fstabFile(m));
+    QStringList removed;
+    if (m.init == InitKind::Systemd) {
+        files.insert(systemdFiles(m, guestAgent));
+        removed = hostUnitLinks();
+    }
+    files.insert(m.files);
+    for (auto it = files.cbegin(); it != files.cend(); ++it) {
+        if (!writeFile(config + QStringLiteral("/files") + it.key(), it->content.toUtf8(), &error))
             return error;
     }
-    for (auto it = m.files.cbegin(); it != m.files.cend(); ++it) {
-        if (!writeFile(config + QStringLiteral("/files") + it.key(), it.value().toUtf8(), &error))
-            return error;
-    }
+    QByteArray script
+        = filesScript(files, removed, QStringLiteral("./vivarium/config/files"), accounts, m.users);
+    for (const GuestMount &mount : m.fstab())
+        if (mount.fs != QLatin1String("swap"))
+            script += "mkdir -p " + shellQuote(QLatin1Char('.') + mount.mountPoint).toUtf8() + '\n';
+    if (!writeFile(config + QStringLiteral("/files.sh"), script, &error)
+        || !writeFile(config + QStringLiteral("/profile"), machineProfile(m), &error))
+        return error;
 
     if (m.init == InitKind::Minimal) {
         if (!writeFile(config + QStringLiteral("/init"), resource(QStringLiteral("minimal-init")),
@@ -189,41 +170,24 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
             return error;
         *stage2 = QStringLiteral("/vivarium/config/init");
     } else {
-        const QString unitDir = config + QStringLiteral("/files/etc/systemd/system");
-        const auto units = systemdUnits(m, guestAgent);
-        for (auto it = units.cbegin(); it != units.cend(); ++it) {
-            if (!writeFile(unitDir + QLatin1Char('/') + it.key(), it.value(), &error))
-                return error;
-        }
-        // Consoles are the backdoor's and the shell's, not a getty's.
-        for (const char *masked : { "serial-getty@hvc0.service", "serial-getty@hvc1.service",
-                 "serial-getty@ttyS0.service", "getty@tty1.service" })
-            QFile::link(
-                QStringLiteral("/dev/null"), unitDir + QLatin1Char('/') + QLatin1String(masked));
         if (!writeFile(config + QStringLiteral("/prepare"),
                 resource(QStringLiteral("systemd-prepare")), &error, executable))
             return error;
         *stage2 = QStringLiteral("/lib/systemd/systemd");
     }
 
-    if (!QFileInfo::exists(paths.disk)) {
-        QFile disk(paths.disk);
-        if (!disk.open(QIODevice::WriteOnly) || !disk.resize(qint64(4) * 1024 * 1024 * 1024))
-            return QStringLiteral("cannot create the machine disk %1: %2")
-                .arg(paths.disk, disk.errorString());
-        disk.close();
-        QProcess mkfs;
-        mkfs.setProcessChannelMode(QProcess::MergedChannels);
-        mkfs.start(QStringLiteral("mkfs.ext4"),
-            { QStringLiteral("-q"), QStringLiteral("-F"), QStringLiteral("-E"),
-                QStringLiteral("lazy_itable_init=1,lazy_journal_init=1"), QStringLiteral("-L"),
-                m.name.left(16), paths.disk });
-        if (!mkfs.waitForFinished(30000) || mkfs.exitStatus() != QProcess::NormalExit
-            || mkfs.exitCode() != 0) {
-            QFile::remove(paths.disk);
-            return QStringLiteral("mkfs.ext4 failed for %1: %2 %3")
-                .arg(paths.disk, mkfs.errorString(), QString::fromUtf8(mkfs.readAll()));
-        }
+    // The disks are made once per run: what the guest wrote on them survives its crashes.
+    if (QString problem = createDisk(paths.disk, 4096, QStringLiteral("ext4"), m.name);
+        !problem.isEmpty())
+        return problem;
+    for (qsizetype i = 0; i < m.disks.size(); ++i) {
+        const GuestDisk &disk = m.disks.at(i);
+        if (QString problem = createDisk(paths.extraDisk(i), disk.sizeMiB, disk.fs,
+                QFileInfo(disk.mount).fileName());
+            !problem.isEmpty())
+            return QStringLiteral("'disks' entry %1 (%2): %3")
+                .arg(i + 1)
+                .arg(MachineSpec::diskDevice(i), problem);
     }
     return {};
 }

@@ -14,6 +14,11 @@ struct MachinePaths {
 
     static MachinePaths under(const QString &root);
     QString sharedDir() const { return guestDir + QStringLiteral("/shared"); }
+    // The image of the machine's extra disk i (0-based, as in its `disks`).
+    QString extraDisk(qsizetype i) const
+    {
+        return root + QStringLiteral("/disk-%1.img").arg(i + 1);
+    }
 };
 
 // Writes the machine's configuration for its guest: init, hostname and hosts, files, commands,

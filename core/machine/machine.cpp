@@ -136,7 +136,7 @@ void Machine::setState(State state, const QString &detail)
 }
 
 void Machine::action(
-    const QString &name, const QJsonObject &arguments, const std::function<void()> &body)
+    const QString &name, const ActionArguments &arguments, const std::function<void()> &body)
 {
     ActionEvent event;
     event.machine = m_spec.name;
@@ -201,6 +201,8 @@ void Machine::connectProcess(MachineProcess *process)
         process, &MachineProcess::backdoorReady, process,
         [this] {
             std::lock_guard lock(m_mutex);
+            if (m_rebooting) // the agent of the boot that is ending, restarted by systemd
+                return;
             m_readySeconds = double(nowMs() - m_startMs) / 1000.0;
             setState(
                 State::Ready, QStringLiteral("backdoor after %1 s").arg(m_readySeconds, 0, 'f', 2));
@@ -273,6 +275,7 @@ void Machine::connectProcess(MachineProcess *process)
                 pending.reset = true;
             }
             ++m_generation;
+            m_rebooting = false;
             m_startMs = nowMs();
             m_readySeconds = 0;
             setState(State::Booting, QStringLiteral("reset"));
@@ -351,9 +354,11 @@ void Machine::start()
             std::lock_guard lock(m_mutex);
             m_qemuRunning = true;
             m_expectExit = false;
+            m_rebooting = false;
             m_exitReason.clear();
             m_error.clear();
             ++m_generation;
+            m_rebooting = false;
             m_startMs = nowMs();
             m_readySeconds = 0;
             setState(State::Booting, QStringLiteral("QEMU (%1)").arg(m_context.accel));
@@ -419,6 +424,7 @@ void Machine::onExited(int code, bool crashed, const QString &stderrTail)
 {
     std::lock_guard lock(m_mutex);
     m_qemuRunning = false;
+    m_rebooting = false;
     if (!m_expectExit && m_error.isEmpty()) {
         // QProcess gives the signal's number as the code of a process a signal ended.
         m_error = crashed

@@ -143,11 +143,11 @@ private:
     };
     // Runs body as one reported action: started and finished events with timing and result.
     void action(
-        const QString &name, const QJsonObject &arguments, const std::function<void()> &body);
+        const QString &name, const ActionArguments &arguments, const std::function<void()> &body);
     // The same for a body with a result.
     template<typename T>
     T actionResult(
-        const QString &name, const QJsonObject &arguments, const std::function<T()> &body)
+        const QString &name, const ActionArguments &arguments, const std::function<T()> &body)
     {
         T result {};
         action(name, arguments, [&] { result = body(); });
@@ -190,6 +190,7 @@ private:
     quint64 m_generation = 0; // counts starts and resets
     bool m_qemuRunning = false;
     bool m_expectExit = false;
+    bool m_rebooting = false; // ctrl-alt-delete sent: the old backdoor is not the new boot's
     QString m_exitReason; // why QEMU was ended on purpose: the detail of the state "off"
     bool m_cancelled = false;
     QString m_error;

@@ -145,7 +145,10 @@ void Machine::waitForUnit(const QString &unit, double timeout)
             if (state == QLatin1String("inactive")) {
                 const CommandResult jobs
                     = runCommand(QStringLiteral("systemctl list-jobs --full 2>&1"), defaultTimeout);
-                if (jobs.stdoutBytes.contains("No jobs"))
+                // As NixOS does, the state is read once more: a job may have started and
+                // ended between the two questions (seen under TCG).
+                if (jobs.stdoutBytes.contains("No jobs")
+                    && unitInfo(unit).value(QStringLiteral("ActiveState")) == state)
                     throw MachineError(MachineError::Kind::Failed,
                         QStringLiteral(
                             "machine %1: unit \"%2\" is inactive and there are no pending jobs")
@@ -499,10 +502,17 @@ void Machine::crash(const QString &reason)
 void Machine::reboot()
 {
     action(QStringLiteral("reboot"), {}, [&] {
-        qmp(QStringLiteral("system_reset"));
-        // The RESET event marks the machine as booting again; wait until it has.
-        std::unique_lock lock(m_mutex);
-        m_changed.wait_for(lock, std::chrono::seconds(5), [&] { return m_state != State::Ready; });
+        ensureReady();
+        // As NixOS does: Ctrl+Alt+Delete, a clean reboot by the guest (its writes synced, its
+        // services stopped). Until QEMU says RESET the machine counts as booting, so the next
+        // command waits for the new boot's backdoor, not the old one's. crash() then start()
+        // is the hard reset.
+        {
+            std::lock_guard lock(m_mutex);
+            m_rebooting = true;
+            setState(State::Booting, QStringLiteral("rebooting (ctrl-alt-delete)"));
+        }
+        pressKey(QStringLiteral("ctrl-alt-delete"));
     });
 }
 

@@ -11,11 +11,11 @@ QemuLaunch machineLaunch(const MachineLaunchInput &in)
     launch.cpus = m.cpus;
     launch.kernel = m.kernel.isEmpty() ? in.artifacts.kernel : m.kernel;
     launch.initrd = m.initrd.isEmpty() ? in.artifacts.initramfs : m.initrd;
-    // A systemd guest boots its own target: the backdoor and the services it asks for, not
-    // whatever the host enables.
+    // A systemd guest boots multi-user.target, which holds the machine's backdoor and services,
+    // not whatever the host enables (its wants are removed from the machine's root).
     QStringList append;
     if (m.init == InitKind::Systemd)
-        append << QStringLiteral("systemd.unit=vivarium.target");
+        append << QStringLiteral("systemd.unit=multi-user.target");
     if (in.accel == QLatin1String("tcg") && in.hostTscKhz > 0)
         append << QStringLiteral("tsc_early_khz=%1 tsc=reliable").arg(in.hostTscKhz);
     if (!m.append.isEmpty())
@@ -24,6 +24,8 @@ QemuLaunch machineLaunch(const MachineLaunchInput &in)
         = hostShareKernelAppend(in.stage2, m.graphics, append.join(QLatin1Char(' ')));
     launch.machineDir = in.paths.guestDir;
     launch.disk = in.paths.disk;
+    for (qsizetype i = 0; i < m.disks.size(); ++i)
+        launch.extraDisks.append(in.paths.extraDisk(i));
     launch.qmpSocket = in.paths.qmpSocket;
     launch.serialSocket = in.paths.serialSocket;
     launch.backdoorSocket = in.paths.backdoorSocket;

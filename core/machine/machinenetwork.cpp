@@ -10,12 +10,12 @@ namespace vivarium {
 
 namespace {
 
-QJsonObject updateArguments(int vlan, const LinkUpdate &update)
+ActionArguments updateArguments(int vlan, const LinkUpdate &update)
 {
-    QJsonObject arguments { { QStringLiteral("vlan"), vlan } };
+    ActionArguments arguments { { QStringLiteral("vlan"), vlan } };
     for (const LinkField &field : linkFields()) {
         if (const std::optional<double> &value = update.*field.update)
-            arguments.insert(QLatin1String(field.key), *value);
+            arguments.append({ QLatin1String(field.key), *value });
     }
     return arguments;
 }

@@ -76,6 +76,12 @@ QStringList qemuArguments(const QemuLaunch &l)
         QStringLiteral("-display"),
         QStringLiteral("none"),
     };
+    for (qsizetype i = 0; i < l.extraDisks.size(); ++i)
+        args << QStringLiteral("-drive")
+             << QStringLiteral("if=none,id=disk%1,file=%2,format=raw,cache=writeback")
+                    .arg(i + 1)
+                    .arg(escaped(l.extraDisks.at(i)))
+             << QStringLiteral("-device") << QStringLiteral("virtio-blk-pci,drive=disk%1").arg(i + 1);
     for (const QemuNic &nic : l.nics) {
         args << QStringLiteral("-netdev")
              << QStringLiteral("dgram,id=vlan%1,local.type=fd,local.str=%2")

@@ -23,6 +23,7 @@ struct QemuLaunch {
     QString kernelAppend; // the whole kernel command line
     QString machineDir; // shared with the guest as 9p tag "vivarium" (read-write)
     QString disk; // raw ext4 image: the overlay's upper layer
+    QStringList extraDisks; // raw images: /dev/vdb, /dev/vdc...
     QString qmpSocket;
     QString serialSocket;
     QString backdoorSocket;

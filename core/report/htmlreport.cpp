@@ -52,21 +52,6 @@ QString clock(qint64 ms)
     return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss.zzz"));
 }
 
-QString argumentsText(const QJsonObject &arguments)
-{
-    QStringList parts;
-    for (auto it = arguments.begin(); it != arguments.end(); ++it) {
-        const QJsonValue v = it.value();
-        parts << it.key() + QLatin1Char('=')
-                + (v.isString() ? QStringLiteral("\"%1\"").arg(v.toString())
-                                : QString::fromUtf8(
-                                    QJsonDocument(QJsonArray { v }).toJson(QJsonDocument::Compact))
-                                      .mid(1)
-                                      .chopped(1));
-    }
-    return parts.join(QStringLiteral(", "));
-}
-
 QString imageTag(const QString &path)
 {
     QFile file(path);
@@ -144,7 +129,7 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
         } else if (const auto *done = std::get_if<event::ActionFinished>(&e)) {
             const ActionEvent &a = done->action;
             const QString action = a.machine + QLatin1Char('.') + a.action + QLatin1Char('(')
-                + argumentsText(a.arguments) + QLatin1Char(')');
+                + a.argumentsText(true) + QLatin1Char(')');
             const bool ok = a.result == ActionEvent::Result::Ok;
             QString body = esc(action);
             if (a.line > 0)

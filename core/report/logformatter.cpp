@@ -4,18 +4,6 @@ namespace vivarium {
 
 namespace {
 
-QString shortArguments(const QJsonObject &arguments)
-{
-    QStringList parts;
-    for (auto it = arguments.begin(); it != arguments.end(); ++it) {
-        const QJsonValue v = it.value();
-        parts << (v.isString() ? QStringLiteral("\"%1\"").arg(v.toString())
-                               : QString::number(v.toDouble()));
-    }
-    QString text = parts.join(QStringLiteral(", "));
-    return text.size() > 120 ? text.left(119) + QStringLiteral("…") : text;
-}
-
 } // namespace
 
 void LogFormatter::reset()
@@ -35,7 +23,7 @@ QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
     if (const auto *done = std::get_if<event::ActionFinished>(&e)) {
         const ActionEvent &a = done->action;
         const QString call
-            = QStringLiteral("%1: %2(%3)").arg(a.machine, a.action, shortArguments(a.arguments));
+            = QStringLiteral("%1: %2(%3)").arg(a.machine, a.action, a.argumentsText(false, 120));
         const double seconds = double(a.durationMs) / 1000.0;
         if (a.result == ActionEvent::Result::Ok) {
             add(QStringLiteral("%1  (%2 s)").arg(call).arg(seconds, 0, 'f', 2));

@@ -25,6 +25,23 @@ QString MachineSpec::pythonName() const
     return result.replace(QLatin1Char('-'), QLatin1Char('_'));
 }
 
+QString MachineSpec::diskDevice(qsizetype i)
+{
+    return QStringLiteral("/dev/vd") + QChar(char16_t(u'b' + i));
+}
+
+QList<GuestMount> MachineSpec::fstab() const
+{
+    QList<GuestMount> result;
+    for (qsizetype i = 0; i < disks.size(); ++i) {
+        if (disks.at(i).fs == QLatin1String("swap"))
+            result.append({ QStringLiteral("none"), diskDevice(i), disks.at(i).fs });
+        else if (!disks.at(i).mount.isEmpty())
+            result.append({ disks.at(i).mount, diskDevice(i), disks.at(i).fs });
+    }
+    return result + mounts;
+}
+
 const MachineSpec *TestSpec::machine(const QString &name) const
 {
     for (const MachineSpec &m : machines) {

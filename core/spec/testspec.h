@@ -36,6 +36,54 @@ struct LinkSettings {
 
 enum class InitKind { Minimal, Systemd };
 
+// A file the test puts into the machine's root at every boot, replacing whatever the host has
+// at that path (a file, a symlink, an earlier boot's copy).
+struct GuestFile {
+    QString content;
+    int mode = 0644;
+    QString owner; // "user" or "user:group"; empty: root:root
+    bool operator==(const GuestFile &) const = default;
+};
+
+// An account of the machine's own (the `users` key), beside the host's.
+struct GuestUser {
+    QString name;
+    int uid = -1; // -1: the first free from 1000
+    // Empty: "users" for a new account, its own for one the host has (root's password, say).
+    QString group; // primary group, created when the host has none
+    QStringList groups; // supplementary; created when missing
+    QString home; // default /home/NAME (created, owned by the user)
+    int homeMode = 0700;
+    QString shell; // default /bin/bash
+    QString password; // plain text, hashed when the machine is prepared; empty: locked
+    bool operator==(const GuestUser &) const = default;
+};
+
+// A group of the machine's own (the `groups` key); users' groups that no one declares are made
+// with a free gid.
+struct GuestGroup {
+    QString name;
+    int gid = -1; // -1: the first free from 1000
+    bool operator==(const GuestGroup &) const = default;
+};
+
+// An extra virtio disk (/dev/vdb, /dev/vdc...), kept across crash() like the state disk.
+struct GuestDisk {
+    int sizeMiB = 0;
+    QString fs; // mkfs type ("swap": mkswap, and swapped on at boot); empty: left unformatted
+    QString mount; // where the guest mounts it at boot; empty: not mounted
+    bool operator==(const GuestDisk &) const = default;
+};
+
+// One /etc/fstab line (the `mounts` key), which the guest mounts at boot.
+struct GuestMount {
+    QString mountPoint;
+    QString device;
+    QString fs;
+    QStringList options { QStringLiteral("defaults") };
+    bool operator==(const GuestMount &) const = default;
+};
+
 struct MachineSpec {
     QString name;
     QList<int> vlans { 1 };
@@ -44,7 +92,12 @@ struct MachineSpec {
     InitKind init = InitKind::Minimal;
     QStringList services;
     QStringList commands;
-    QMap<QString, QString> files; // absolute guest path -> content
+    QMap<QString, GuestFile> files; // absolute guest path -> file
+    QList<GuestUser> users;
+    QList<GuestGroup> groups;
+    QList<GuestDisk> disks;
+    QList<GuestMount> mounts; // besides the disks' own
+    QMap<QString, QString> environment; // for every command the backdoor runs
     QStringList packages;
     bool graphics = false;
     bool vnc = true; // with graphics: a VNC server for the workbench (else it polls dumps)
@@ -58,6 +111,11 @@ struct MachineSpec {
 
     // The name as a Python identifier ("web-1" -> "web_1").
     QString pythonName() const;
+    // The guest device of extra disk i (0-based): /dev/vdb, /dev/vdc...
+    static QString diskDevice(qsizetype i);
+    // The mounts of /etc/fstab: the disks' with a mount point and the swap disks' (mount point
+    // "none"), then `mounts`.
+    QList<GuestMount> fstab() const;
 };
 
 // A [[link]] entry: settings for one machine's NIC on one VLAN.

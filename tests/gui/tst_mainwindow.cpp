@@ -152,7 +152,7 @@ private slots:
         QTRY_COMPARE(window.actionLog()->topLevelItemCount(), 2); // the verdict of "pass", the call
         QTreeWidgetItem *item = window.actionLog()->topLevelItem(1);
         QVERIFY(item->toolTip(ActionLog::Action).contains("shot.png"));
-        QCOMPARE(item->text(2), QString("succeed(true)"));
+        QCOMPARE(item->text(2), QString("succeed(\"true\")"));
         const QRect rect = window.actionLog()->visualItemRect(item);
         const QRect logBefore = window.actionLog()->geometry();
         QTest::mouseClick(window.actionLog()->viewport(), Qt::LeftButton, {}, rect.center());
@@ -338,7 +338,7 @@ private slots:
         window.windowAction("pauseAction")->trigger();
         QVERIFY2(
             window.statusBar()->currentMessage().startsWith(
-                "Pause pending: the script pauses after idle.wait_for_unit(x.service) returns"),
+                "Pause pending: the script pauses after idle.wait_for_unit(\"x.service\") returns"),
             qPrintable(window.statusBar()->currentMessage()));
         QCOMPARE(window.windowAction("pauseAction")->text(), QString("Pause (pending)"));
         QVERIFY(!window.windowAction("pauseAction")->isEnabled());

@@ -36,8 +36,8 @@ private slots:
                                  << QStringList { "systemd.unit", "tsc_early_khz" };
         MachineLaunchInput systemd = input();
         systemd.spec.init = InitKind::Systemd;
-        QTest::newRow("systemd boots its own target")
-            << systemd << QStringList { "systemd.unit=vivarium.target" } << QStringList {};
+        QTest::newRow("systemd boots multi-user.target")
+            << systemd << QStringList { "systemd.unit=multi-user.target" } << QStringList {};
         MachineLaunchInput tcg = input();
         tcg.hostTscKhz = 2400000;
         QTest::newRow("tcg gets the host's TSC")

@@ -69,9 +69,13 @@ cpus = 2
 [machines.server]
 vlans = [2, 1]
 init = "systemd"
-services = ["nginx.service"]
+services = ["dbus.service", "systemd-journald"]
 commands = ["echo one", "echo two"]
-files = { "/etc/motd" = "hello\n", "/srv/a b" = "x" }
+files = { "/etc/motd" = "hello\n", "/srv/a b" = "x", "/usr/local/bin/go" = { content = "#!/bin/sh\n", mode = "0755", owner = "alice:wheel" } }
+users = [{ name = "alice", uid = 1500, groups = ["wheel"], password = "secret" }, { name = "bob" }]
+disks = [{ size_mb = 512, mount = "/data" }, { size_mb = 64 }]
+mounts = { "/mnt" = { device = "server:/data", fs = "nfs", options = ["vers=4", "soft"] } }
+environment = { ETCDCTL_API = "3", LANG = "C.UTF-8" }
 packages = ["nginx"]
 graphics = true
 vnc = false
@@ -117,10 +121,25 @@ loss = 0.5
         QCOMPARE(server->memoryMiB, 512);
         QCOMPARE(server->cpus, 2);
         QCOMPARE(server->init, InitKind::Systemd);
-        QCOMPARE(server->services, QStringList { "nginx.service" });
+        QCOMPARE(server->services,
+            (QStringList { "dbus.service", "systemd-journald.service" })); // .service is implied
         QCOMPARE(server->commands, (QStringList { "echo one", "echo two" }));
-        QCOMPARE(server->files.value("/etc/motd"), QString("hello\n"));
-        QCOMPARE(server->files.value("/srv/a b"), QString("x"));
+        QCOMPARE(server->files.value("/etc/motd").content, QString("hello\n"));
+        QCOMPARE(server->files.value("/srv/a b").content, QString("x"));
+        QCOMPARE(server->files.value("/srv/a b").mode, 0644);
+        QCOMPARE(server->files.value("/usr/local/bin/go"),
+            (GuestFile { "#!/bin/sh\n", 0755, "alice:wheel" }));
+        QCOMPARE(server->users.size(), 2);
+        QCOMPARE(server->users[0].uid, 1500);
+        QCOMPARE(server->users[0].groups, QStringList { "wheel" });
+        QCOMPARE(server->users[1].group, QString()); // "users" when made
+        QCOMPARE(server->users[1].uid, -1);
+        QCOMPARE(server->disks,
+            (QList<GuestDisk> { { 512, "ext4", "/data" }, { 64, QString(), QString() } }));
+        QCOMPARE(server->fstab().size(), 2);
+        QCOMPARE(server->fstab()[0].device, QString("/dev/vdb"));
+        QCOMPARE(server->fstab()[1].options, (QStringList { "vers=4", "soft" }));
+        QCOMPARE(server->environment.value("ETCDCTL_API"), QString("3"));
         QCOMPARE(server->packages, QStringList { "nginx" });
         QVERIFY(server->graphics);
         QVERIFY(!server->vnc);
@@ -184,10 +203,61 @@ loss = 0.5
                                          << "unknown key 'foo'";
         QTest::newRow("unknown machine key") << QByteArray("[machines.a]\nmemroy = 3\n") << "2:1"
                                              << "unknown machine key 'memroy'";
-        QTest::newRow("bad name") << QByteArray("[machines.Web]\n") << "1:11"
-                                  << "must match";
+        QTest::newRow("bad name") << QByteArray("[machines.\"web.1\"]\n") << "1:11"
+                                  << "must be a host name";
         QTest::newRow("name starts with digit") << QByteArray("[machines.1a]\n") << "1:11"
-                                                << "must match";
+                                                << "must be a host name";
+        QTest::newRow("names differ in case only")
+            << QByteArray("[machines.Web]\n[machines.web]\n") << "2:11" << "taken by machine 'Web'";
+        QTest::newRow("names differ in - and _")
+            << QByteArray("[machines.a-b]\n[machines.a_b]\n") << "2:11" << "taken by machine 'a-b'";
+        QTest::newRow("service names no unit")
+            << QByteArray("[machines.a]\ninit = \"systemd\"\nservices = [\"nosuch\"]\n") << "1:11"
+            << "\"nosuch.service\" names no unit";
+        QTest::newRow("uid clash")
+            << QByteArray("[machines.a]\nusers = [{ name = \"alice\", uid = 0 }]\n") << "1:11"
+            << "uid 0 is taken by 'root'";
+        QTest::newRow("gid clash")
+            << QByteArray("[machines.a]\ngroups = [{ name = \"x1\", gid = 0 }]\n") << "1:11"
+            << "gid 0 is taken by 'root'";
+        QTest::newRow("user twice")
+            << QByteArray("[machines.a]\nusers = [{ name = \"al\" }, { name = \"al\" }]\n")
+            << "2:27" << "listed twice";
+        QTest::newRow("user bad name")
+            << QByteArray("[machines.a]\nusers = [{ name = \"Al ice\" }]\n") << "2:19"
+            << "user name \"Al ice\"";
+        QTest::newRow("user unknown key")
+            << QByteArray("[machines.a]\nusers = [{ name = \"al\", isNormalUser = true }]\n")
+            << "2:25" << "unknown user key 'isNormalUser'";
+        QTest::newRow("file owner unknown")
+            << QByteArray("[machines.a]\nfiles = { \"/x\" = { content = \"\", owner = \"nobody2\" } }\n")
+            << "1:11" << "owner \"nobody2\" of /x";
+        QTest::newRow("file mode")
+            << QByteArray("[machines.a]\nfiles = { \"/x\" = { content = \"\", mode = \"rwx\" } }\n")
+            << "2:41" << "must be octal";
+        QTest::newRow("file without content")
+            << QByteArray("[machines.a]\nfiles = { \"/x\" = { mode = \"0755\" } }\n") << "2:18"
+            << "a table with 'content'";
+        QTest::newRow("disk size")
+            << QByteArray("[machines.a]\ndisks = [{ size_mb = 0 }]\n") << "2:22"
+            << "between 1 and";
+        QTest::newRow("disk fs") << QByteArray("[machines.a]\ndisks = [{ size_mb = 8, fs = \"nosuchfs\" }]\n")
+                                 << "2:30" << "no mkfs.nosuchfs";
+        QTest::newRow("disk mount") << QByteArray("[machines.a]\ndisks = [{ size_mb = 8, mount = \"data\" }]\n")
+                                    << "2:33" << "absolute path";
+        QTest::newRow("mount of a missing disk")
+            << QByteArray("[machines.a]\nmounts = { \"/m\" = { device = \"/dev/vdc\", fs = \"ext4\" } }\n")
+            << "1:11" << "/dev/vdc is not one of the machine's disks";
+        QTest::newRow("mount without fs")
+            << QByteArray("[machines.a]\nmounts = { \"/m\" = { device = \"s:/d\" } }\n") << "2:19"
+            << "'device' and 'fs'";
+        QTest::newRow("mounted twice")
+            << QByteArray("[machines.a]\ndisks = [{ size_mb = 8, mount = \"/m\" }]\n"
+                          "mounts = { \"/m\" = { device = \"s:/d\", fs = \"nfs\" } }\n")
+            << "1:11" << "/m is mounted twice";
+        QTest::newRow("environment name")
+            << QByteArray("[machines.a]\nenvironment = { \"A-B\" = \"1\" }\n") << "2:17"
+            << "not a shell variable name";
         QTest::newRow("memory type") << QByteArray("[machines.a]\nmemory = \"lots\"\n") << "2:10"
                                      << "'memory' must be an integer";
         QTest::newRow("memory range") << QByteArray("[machines.a]\nmemory = 1\n") << "2:10"

@@ -144,10 +144,16 @@ graphics = true
     void commandsDoNotLeakDirectoryOrExit()
     {
         alpha->succeed("cd /etc");
-        QCOMPARE(alpha->succeed("pwd"), QString("/\n"));
+        QCOMPARE(alpha->succeed("pwd"), QString("/tmp\n")); // each command starts in /tmp
         QCOMPARE(alpha->execute("exit 4").status, 4);
         QCOMPARE(alpha->execute("set -e; false; echo unreachable").status, 1);
         QCOMPARE(alpha->succeed("echo alive"), QString("alive\n"));
+        // A failure ends the agent's shell (set -e): what earlier commands started lives on.
+        alpha->succeed("sleep 1000 >/dev/null 2>&1 &");
+        QCOMPARE(alpha->execute("false").status, 1);
+        QCOMPARE(alpha->execute("exit 3").status, 3);
+        QVERIFY(!alpha->succeed("pgrep -x sleep").isEmpty());
+        alpha->succeed("pkill -x sleep");
     }
 
     void waits()
@@ -283,14 +289,14 @@ graphics = true
         const auto found
             = std::find_if(m_finished.cbegin(), m_finished.cend(), [](const ActionEvent &e) {
                   return e.machine == "alpha" && e.action == "succeed"
-                      && e.arguments.value("command").toString() == "echo reported";
+                      && e.argument("command").toString() == "echo reported";
               });
         QVERIFY(found != m_finished.cend());
         QCOMPARE(found->result, ActionEvent::Result::Ok);
         // succeed is one action: the command it runs is not reported again as an execute.
         QVERIFY(std::none_of(m_finished.cbegin(), m_finished.cend(), [](const ActionEvent &e) {
             return e.action == "execute"
-                && e.arguments.value("command").toString() == "echo reported";
+                && e.argument("command").toString() == "echo reported";
         }));
         QVERIFY(found->startMs > 0 && found->durationMs >= 0);
         QVERIFY(std::any_of(m_finished.cbegin(), m_finished.cend(), [](const ActionEvent &e) {

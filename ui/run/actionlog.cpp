@@ -17,12 +17,7 @@ const QColor runningColour(0x1a, 0x5f, 0xb4);
 
 QString callText(const ActionEvent &event)
 {
-    QStringList arguments;
-    for (auto it = event.arguments.begin(); it != event.arguments.end(); ++it)
-        arguments << (it.value().isString()
-                ? it.value().toString().replace(QLatin1Char('\n'), QLatin1String("\\n"))
-                : QString::number(it.value().toDouble()));
-    return QStringLiteral("%1(%2)").arg(event.action, arguments.join(QStringLiteral(", ")));
+    return QStringLiteral("%1(%2)").arg(event.action, event.argumentsText(false));
 }
 
 QString seconds(qint64 ms)

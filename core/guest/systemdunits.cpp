@@ -1,0 +1,116 @@
+#include "core/guest/systemdunits.h"
+
+#include <QDir>
+
+namespace vivarium {
+
+namespace {
+
+GuestFile text(const QString &content)
+{
+    return { content, 0644, {} };
+}
+
+// statusOsc: each command's exit status goes to the terminal as OSC 133;D (what Record reads in
+// the Shell); not on the serial console, whose lines are matched as text.
+QString shellUnit(const char *tty, const char *description, bool statusOsc)
+{
+    return QStringLiteral("[Unit]\nDescription=%2\nDefaultDependencies=no\n"
+                          "[Service]\nExecStart=/bin/bash --noprofile --norc -i\n"
+                          "StandardInput=tty-force\n"
+                          "StandardOutput=tty\nStandardError=tty\nTTYPath=/dev/%1\n"
+                          "TTYReset=yes\nKillSignal=SIGHUP\nEnvironment=HOME=/root "
+                          "TERM=xterm-256color \"PS1=\\\\u@\\\\h:\\\\w# \"\n"
+                          "%3"
+                          "WorkingDirectory=/root\nRestart=always\nRestartSec=0.2\n")
+        .arg(QLatin1String(tty), QLatin1String(description),
+            statusOsc ? QStringLiteral("Environment=\"PROMPT_COMMAND=printf "
+                                       "'\\\\033]133;D;%%s\\\\007' \\\"$?\\\"\"\n")
+                      : QString());
+}
+
+} // namespace
+
+QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent)
+{
+    const QString dir = QStringLiteral("/etc/systemd/system/");
+    QMap<QString, GuestFile> files;
+    // The machine's own units come with the targets that a NixOS machine reaches: the network
+    // targets once its NICs are set up (the backdoor's start runs that set-up), remote-fs for
+    // the NFS lines of its fstab.
+    QStringList wants { QStringLiteral("vivarium-backdoor.service"),
+        QStringLiteral("vivarium-shell.service"), QStringLiteral("vivarium-serial-shell.service"),
+        QStringLiteral("tmp.mount"), QStringLiteral("network.target"),
+        QStringLiteral("network-online.target"), QStringLiteral("remote-fs.target") };
+    wants += m.services;
+    const QString wanted
+        = QStringLiteral("[Unit]\nWants=%1\n").arg(wants.join(QLatin1Char(' ')));
+    files.insert(dir + QStringLiteral("multi-user.target.d/vivarium.conf"), text(wanted));
+    const bool localMounts = std::any_of(m.disks.cbegin(), m.disks.cend(),
+        [](const GuestDisk &disk) { return !disk.mount.isEmpty(); });
+    files.insert(dir + QStringLiteral("vivarium-backdoor.service"),
+        text(QStringLiteral("[Unit]\nDescription=Vivarium backdoor (virtio port "
+                            "org.vivarium.backdoor)\n"
+                            "DefaultDependencies=no\nAfter=tmp.mount systemd-journald.socket%2\n"
+                            "Requires=tmp.mount\n"
+                            "Before=network.target network-online.target\n"
+                            "[Service]\nExecStartPre=/bin/bash /vivarium/config/prepare\n"
+                            "ExecStart=%1\nRestart=always\nRestartSec=0.2\n"
+                            "KillMode=process\n")
+                 .arg(agent,
+                     // A machine's own disks are mounted when its first command runs.
+                     localMounts ? QStringLiteral(" local-fs.target") : QString())));
+    files.insert(dir + QStringLiteral("vivarium-shell.service"),
+        text(shellUnit("hvc0", "Vivarium root shell on hvc0", true)));
+    files.insert(dir + QStringLiteral("vivarium-serial-shell.service"),
+        text(shellUnit("ttyS0", "Vivarium root shell on the serial console", false)));
+    files.insert(dir + QStringLiteral("tmp.mount"),
+        text(QStringLiteral("[Unit]\nDescription=Temporary Directory /tmp\nDefaultDependencies=no\n"
+                            "Conflicts=umount.target\nBefore=local-fs.target umount.target\n"
+                            "[Mount]\nWhat=tmpfs\nWhere=/tmp\nType=tmpfs\n"
+                            "Options=mode=1777,strictatime,nosuid,nodev\n")));
+    // As on NixOS, the journal goes to the serial console too, so wait_for_console_text
+    // matches a service's log lines.
+    files.insert(QStringLiteral("/etc/systemd/journald.conf.d/vivarium.conf"),
+        text(QStringLiteral("[Journal]\nForwardToConsole=yes\nMaxLevelConsole=debug\n"
+                            "TTYPath=/dev/ttyS0\n")));
+    // Units that run when the host's /etc or /var "needs update" (after a package upgrade),
+    // rebuilding caches a guest shares with the host: each took 1-2 s of a boot under TCG. But
+    // a machine's own sysusers.d files take effect at every boot.
+    bool ownSysusers = false;
+    for (auto it = m.files.cbegin(); it != m.files.cend(); ++it)
+        ownSysusers = ownSysusers || it.key().startsWith(QLatin1String("/etc/sysusers.d/"));
+    if (ownSysusers)
+        files.insert(dir + QStringLiteral("systemd-sysusers.service.d/vivarium.conf"),
+            text(QStringLiteral("[Unit]\nConditionNeedsUpdate=\n")));
+    for (const char *cache : { "ldconfig.service", "systemd-hwdb-update.service",
+             "systemd-journal-catalog-update.service", "systemd-update-done.service" })
+        files.insert(dir + QLatin1String(cache), text({}));
+    if (!ownSysusers)
+        files.insert(dir + QStringLiteral("systemd-sysusers.service"), text({}));
+    // Consoles are the backdoor's and the shells', not a getty's: an empty unit file is a mask.
+    // A machine with a screen has a login prompt on tty1 as a NixOS machine does (logind starts
+    // the others when Alt+F2... switches to them); without one, tty1 is nobody's.
+    for (const char *masked : { "serial-getty@hvc0.service", "serial-getty@hvc1.service",
+             "serial-getty@ttyS0.service" })
+        files.insert(dir + QLatin1String(masked), text({}));
+    if (m.graphics)
+        files.insert(dir + QStringLiteral("getty.target.d/vivarium.conf"),
+            text(QStringLiteral("[Unit]\nWants=getty@tty1.service\n")));
+    else
+        files.insert(dir + QStringLiteral("getty@tty1.service"), text({}));
+    return files;
+}
+
+QStringList hostUnitLinks()
+{
+    const QString dir = QStringLiteral("/etc/systemd/system/");
+    QStringList links { dir + QStringLiteral("default.target"),
+        dir + QStringLiteral("display-manager.service") };
+    for (const QString &entry : QDir(dir).entryList(
+             { QStringLiteral("*.wants"), QStringLiteral("*.requires") }, QDir::Dirs))
+        links.append(dir + entry);
+    return links;
+}
+
+} // namespace vivarium

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "core/spec/tomlreader.h"
+
+namespace vivarium {
+
+// The keys of a [machines.NAME] or [defaults] table (DESIGN section 5, docs/test-file.md):
+// each read with its checks, then the checks across keys once the machine is complete.
+class MachineKeys {
+public:
+    struct PackageUse {
+        QString who;
+        QStringList packages;
+        toml::source_region where;
+    };
+
+    explicit MachineKeys(TomlReader &reader)
+        : m_reader(reader)
+    {
+    }
+
+    static const QStringList &names();
+    // The machine names NixOS accepts (its node names, e.g. routerDummyNoNat).
+    static bool isMachineName(const QString &name);
+
+    void table(const toml::table &table, MachineSpec &m);
+    void check(const MachineSpec &m, const toml::source_region &where);
+    // Where each machine (or [defaults]) named packages, for one dpkg question at the end.
+    const QList<PackageUse> &packageUses() const { return m_packageUses; }
+
+private:
+    void key(const QString &key, const toml::node &node, MachineSpec &m);
+    // guestkeys.cpp: what the machine's root holds beyond the host's.
+    void files(const toml::node &node, MachineSpec &m);
+    void users(const toml::node &node, MachineSpec &m);
+    void groups(const toml::node &node, MachineSpec &m);
+    void disks(const toml::node &node, MachineSpec &m);
+    void mounts(const toml::node &node, MachineSpec &m);
+    void environment(const toml::node &node, MachineSpec &m);
+    void checkGuest(const MachineSpec &m, const toml::source_region &where);
+
+    TomlReader &m_reader;
+    QList<PackageUse> m_packageUses;
+};
+
+} // namespace vivarium

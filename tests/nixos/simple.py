@@ -1,0 +1,3 @@
+start_all()
+machine.wait_for_unit("multi-user.target")
+machine.shutdown()
