@@ -125,7 +125,9 @@ public:
             "RemainAfterExit=yes\\nExecStart=/bin/true\\n\" }\n");
         QElapsedTimer clock;
         clock.start();
-        session->run()->machine(QStringLiteral("s"))->waitForUnit(QStringLiteral("multi-user.target"), 300);
+        session->run()
+            ->machine(QStringLiteral("s"))
+            ->waitForUnit(QStringLiteral("multi-user.target"), 300);
         return double(clock.elapsed()) / 1000.0;
     }
 

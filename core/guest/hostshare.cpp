@@ -152,7 +152,9 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
     }
     files.insert(m.files);
     for (auto it = files.cbegin(); it != files.cend(); ++it) {
-        if (!writeFile(config + QStringLiteral("/files") + it.key(), it->content.toUtf8(), &error))
+        if (it->symlink.isEmpty()
+            && !writeFile(
+                config + QStringLiteral("/files") + it.key(), it->content.toUtf8(), &error))
             return error;
     }
     QByteArray script
@@ -182,8 +184,8 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
         return problem;
     for (qsizetype i = 0; i < m.disks.size(); ++i) {
         const GuestDisk &disk = m.disks.at(i);
-        if (QString problem = createDisk(paths.extraDisk(i), disk.sizeMiB, disk.fs,
-                QFileInfo(disk.mount).fileName());
+        if (QString problem = createDisk(
+                paths.extraDisk(i), disk.sizeMiB, disk.fs, QFileInfo(disk.mount).fileName());
             !problem.isEmpty())
             return QStringLiteral("'disks' entry %1 (%2): %3")
                 .arg(i + 1)

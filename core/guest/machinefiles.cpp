@@ -42,10 +42,12 @@ QMap<QString, GuestFile> accountFiles(const Accounts &accounts, const QList<Gues
 {
     QMap<QString, QString> passwords;
     for (const GuestUser &u : users)
-        passwords.insert(u.name, u.password.isEmpty() ? QStringLiteral("!") : hashPassword(u.password));
+        passwords.insert(
+            u.name, u.password.isEmpty() ? QStringLiteral("!") : hashPassword(u.password));
     QString shadow;
     for (const Accounts::User &u : accounts.users()) {
-        const QString hash = passwords.value(u.name, u.name == QLatin1String("root") ? QString() : QStringLiteral("*"));
+        const QString hash = passwords.value(
+            u.name, u.name == QLatin1String("root") ? QString() : QStringLiteral("*"));
         shadow += QStringLiteral("%1:%2:19000:0:99999:7:::\n").arg(u.name, hash);
     }
     QString gshadow;
@@ -54,7 +56,8 @@ QMap<QString, GuestFile> accountFiles(const Accounts &accounts, const QList<Gues
         if (fields.size() == 4)
             gshadow += QString::fromUtf8(fields[0] + ":!::" + fields[3] + '\n');
     }
-    const QString shadowOwner = accounts.group(QStringLiteral("shadow")) ? QStringLiteral("root:shadow") : QString();
+    const QString shadowOwner
+        = accounts.group(QStringLiteral("shadow")) ? QStringLiteral("root:shadow") : QString();
     return {
         { QStringLiteral("/etc/passwd"), { QString::fromUtf8(accounts.passwdFile()), 0644, {} } },
         { QStringLiteral("/etc/group"), { QString::fromUtf8(accounts.groupFile()), 0644, {} } },
@@ -95,12 +98,18 @@ QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList 
     QStringList paths, directories;
     QMap<QString, QStringList> byDirectory, byOwner;
     QMap<int, QStringList> byMode;
+    QStringList links;
     for (auto it = files.cbegin(); it != files.cend(); ++it) {
         const QString path = relative(it.key());
         const QString directory = QFileInfo(path).path();
         paths.append(path);
         if (!directories.contains(directory))
             directories.append(directory);
+        if (!it->symlink.isEmpty()) {
+            links.append(
+                QStringLiteral("ln -s %1 %2").arg(shellQuote(it->symlink), shellQuote(path)));
+            continue;
+        }
         byDirectory[directory].append(source + it.key());
         byOwner[it->owner].append(path);
         byMode[it->mode].append(path);
@@ -116,25 +125,30 @@ QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList 
         script.append(QStringLiteral("mkdir -p ") + joined(directories));
     }
     for (auto it = byDirectory.cbegin(); it != byDirectory.cend(); ++it)
-        script.append(QStringLiteral("cp ") + joined(it.value()) + QLatin1Char(' ') + shellQuote(it.key()));
+        script.append(
+            QStringLiteral("cp ") + joined(it.value()) + QLatin1Char(' ') + shellQuote(it.key()));
+    script += links;
     for (auto it = byOwner.cbegin(); it != byOwner.cend(); ++it) {
         const auto ids = accounts.owner(it.key().isEmpty() ? QStringLiteral("0:0") : it.key())
                              .value_or(std::pair { 0, 0 });
-        script.append(QStringLiteral("chown %1:%2 ").arg(ids.first).arg(ids.second) + joined(it.value()));
+        script.append(
+            QStringLiteral("chown %1:%2 ").arg(ids.first).arg(ids.second) + joined(it.value()));
     }
     for (auto it = byMode.cbegin(); it != byMode.cend(); ++it)
-        script.append(QStringLiteral("chmod %1 ").arg(it.key(), 4, 8, QLatin1Char('0')) + joined(it.value()));
+        script.append(
+            QStringLiteral("chmod %1 ").arg(it.key(), 4, 8, QLatin1Char('0')) + joined(it.value()));
     // A user's home is made once, as useradd -m would (the host's /home is not shared).
     for (const GuestUser &u : users) {
         const Accounts::User *account = accounts.user(u.name);
         if (!account || account->uid == 0 || account->home == QLatin1String("/"))
             continue;
         const QString home = shellQuote(relative(account->home));
-        script.append(QStringLiteral("if [ ! -d %1 ]; then mkdir -p %1; chown %2:%3 %1; chmod %4 %1; fi")
-                          .arg(home)
-                          .arg(account->uid)
-                          .arg(account->gid)
-                          .arg(u.homeMode, 4, 8, QLatin1Char('0')));
+        script.append(
+            QStringLiteral("if [ ! -d %1 ]; then mkdir -p %1; chown %2:%3 %1; chmod %4 %1; fi")
+                .arg(home)
+                .arg(account->uid)
+                .arg(account->gid)
+                .arg(u.homeMode, 4, 8, QLatin1Char('0')));
     }
     return script.join(QLatin1Char('\n')).toUtf8() + '\n';
 }

@@ -43,8 +43,7 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
         QStringLiteral("tmp.mount"), QStringLiteral("network.target"),
         QStringLiteral("network-online.target"), QStringLiteral("remote-fs.target") };
     wants += m.services;
-    const QString wanted
-        = QStringLiteral("[Unit]\nWants=%1\n").arg(wants.join(QLatin1Char(' ')));
+    const QString wanted = QStringLiteral("[Unit]\nWants=%1\n").arg(wants.join(QLatin1Char(' ')));
     files.insert(dir + QStringLiteral("multi-user.target.d/vivarium.conf"), text(wanted));
     const bool localMounts = std::any_of(m.disks.cbegin(), m.disks.cend(),
         [](const GuestDisk &disk) { return !disk.mount.isEmpty(); });
@@ -83,21 +82,39 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
     if (ownSysusers)
         files.insert(dir + QStringLiteral("systemd-sysusers.service.d/vivarium.conf"),
             text(QStringLiteral("[Unit]\nConditionNeedsUpdate=\n")));
+    // The root is the host's, read-only below the machine's disk: nothing to remount.
     for (const char *cache : { "ldconfig.service", "systemd-hwdb-update.service",
-             "systemd-journal-catalog-update.service", "systemd-update-done.service" })
+             "systemd-journal-catalog-update.service", "systemd-update-done.service",
+             "systemd-remount-fs.service" })
         files.insert(dir + QLatin1String(cache), text({}));
+    // Generators run before any unit, each a program (~50-100 ms under TCG): those for what a
+    // test machine has not (encrypted, verity, GPT-discovered or hibernated disks, serial and
+    // container gettys, rc.local, a system update, the host's PostgreSQL clusters) are masked;
+    // fstab, SysV scripts and NFS's stay.
+    for (const char *generator : { "postgresql-generator", "systemd-cryptsetup-generator",
+             "systemd-debug-generator", "systemd-getty-generator", "systemd-gpt-auto-generator",
+             "systemd-hibernate-resume-generator", "systemd-integritysetup-generator",
+             "systemd-rc-local-generator", "systemd-run-generator",
+             "systemd-system-update-generator", "systemd-veritysetup-generator" })
+        files.insert(QStringLiteral("/etc/systemd/system-generators/") + QLatin1String(generator),
+            GuestFile::link(QStringLiteral("/dev/null")));
     if (!ownSysusers)
         files.insert(dir + QStringLiteral("systemd-sysusers.service"), text({}));
     // Consoles are the backdoor's and the shells', not a getty's: an empty unit file is a mask.
     // A machine with a screen has a login prompt on tty1 as a NixOS machine does (logind starts
     // the others when Alt+F2... switches to them); without one, tty1 is nobody's.
-    for (const char *masked : { "serial-getty@hvc0.service", "serial-getty@hvc1.service",
-             "serial-getty@ttyS0.service" })
+    for (const char *masked :
+        { "serial-getty@hvc0.service", "serial-getty@hvc1.service", "serial-getty@ttyS0.service" })
         files.insert(dir + QLatin1String(masked), text({}));
-    if (m.graphics)
+    if (m.graphics) {
         files.insert(dir + QStringLiteral("getty.target.d/vivarium.conf"),
             text(QStringLiteral("[Unit]\nWants=getty@tty1.service\n")));
-    else
+        // NixOS's agetty names its tty on the command line (tests look for `agetty.*tty2`);
+        // Debian's reads it from stdin ("-").
+        files.insert(dir + QStringLiteral("getty@.service.d/vivarium.conf"),
+            text(QStringLiteral("[Service]\nExecStart=\nExecStart=-/sbin/agetty --noclear "
+                                "--keep-baud %I 115200,38400,9600 $TERM\n")));
+    } else
         files.insert(dir + QStringLiteral("getty@tty1.service"), text({}));
     return files;
 }

@@ -1,5 +1,6 @@
 #include "core/machine/machine.h"
 
+#include "core/machine/backdoorframe.h"
 #include "core/machine/machinelaunch.h"
 #include "core/machine/machineprocess.h"
 #include "core/network/network.h"
@@ -359,6 +360,7 @@ void Machine::start()
             m_error.clear();
             ++m_generation;
             m_rebooting = false;
+            m_fatalScan = m_console.size(); // what an earlier boot said is not this one's
             m_startMs = nowMs();
             m_readySeconds = 0;
             setState(State::Booting, QStringLiteral("QEMU (%1)").arg(m_context.accel));
@@ -411,13 +413,16 @@ void Machine::onSerial(const QByteArray &bytes)
     for (const char *halted : { "reboot: System halted", "reboot: Power down" }) {
         const qsizetype at = m_console.indexOf(halted, m_fatalScan);
         if (m_error.isEmpty() && at >= 0 && at < lastNewline) {
+            // Past it for good: the overlap kept below for markers split across reads found
+            // this one again on the next boot and killed that QEMU too.
+            m_fatalScan = at + qsizetype(strlen(halted));
             m_expectExit = true;
             QMetaObject::invokeMethod(
                 m_process, [p = m_process] { p->kill(); }, Qt::QueuedConnection);
             break;
         }
     }
-    m_fatalScan = qMax<qsizetype>(0, lastNewline - 64);
+    m_fatalScan = qMax(m_fatalScan, lastNewline - 64);
 }
 
 void Machine::onExited(int code, bool crashed, const QString &stderrTail)
@@ -541,6 +546,15 @@ void Machine::resizeTerminal(const QString &device, int rows, int cols)
 
 CommandResult Machine::runCommand(const QString &command, double timeout)
 {
+    // The agent takes a command of one frame at most: a longer one would never be answered.
+    if (const qsizetype bytes = command.toUtf8().size();
+        bytes > qsizetype(BackdoorFrame::maxPayload))
+        throw MachineError(MachineError::Kind::Usage,
+            QStringLiteral("machine %1: a command of %2 bytes is longer than the backdoor takes "
+                           "(%3 MiB); copy large data with copy_from_host or through /tmp/shared")
+                .arg(m_spec.name)
+                .arg(bytes)
+                .arg(BackdoorFrame::maxPayload / (1024 * 1024)));
     ensureReady();
     std::lock_guard serial(m_commandMutex);
     quint32 id;

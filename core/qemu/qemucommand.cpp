@@ -68,6 +68,10 @@ QStringList qemuArguments(const QemuLaunch &l)
         socketChardev(QStringLiteral("shell"), escaped(l.shellSocket)),
         QStringLiteral("-device"),
         QStringLiteral("virtconsole,chardev=shell"),
+        // Entropy from the host: a guest under TCG has little of its own, and systemd's
+        // random-seed waited minutes for it on a second boot.
+        QStringLiteral("-device"),
+        QStringLiteral("virtio-rng-pci"),
         QStringLiteral("-netdev"),
         QStringLiteral("user,id=user0,restrict=on"),
         QStringLiteral("-device"),
@@ -81,7 +85,8 @@ QStringList qemuArguments(const QemuLaunch &l)
              << QStringLiteral("if=none,id=disk%1,file=%2,format=raw,cache=writeback")
                     .arg(i + 1)
                     .arg(escaped(l.extraDisks.at(i)))
-             << QStringLiteral("-device") << QStringLiteral("virtio-blk-pci,drive=disk%1").arg(i + 1);
+             << QStringLiteral("-device")
+             << QStringLiteral("virtio-blk-pci,drive=disk%1").arg(i + 1);
     for (const QemuNic &nic : l.nics) {
         args << QStringLiteral("-netdev")
              << QStringLiteral("dgram,id=vlan%1,local.type=fd,local.str=%2")

@@ -44,9 +44,10 @@ Accounts Accounts::ofHost()
 int Accounts::freeId(int from, bool group) const
 {
     for (int id = from;; ++id) {
-        const bool taken = group
-            ? std::any_of(m_groups.cbegin(), m_groups.cend(), [&](const Group &g) { return g.gid == id; })
-            : std::any_of(m_users.cbegin(), m_users.cend(), [&](const User &u) { return u.uid == id; });
+        const bool taken = group ? std::any_of(m_groups.cbegin(), m_groups.cend(),
+                               [&](const Group &g) { return g.gid == id; })
+                                 : std::any_of(m_users.cbegin(), m_users.cend(),
+                                     [&](const User &u) { return u.uid == id; });
         if (!taken)
             return id;
     }
@@ -65,8 +66,8 @@ QString Accounts::add(const GuestUser &spec)
         }
     }
     const QString primary = !spec.group.isEmpty() ? spec.group
-        : existing                                 ? QString()
-                                                   : QStringLiteral("users");
+        : existing                                ? QString()
+                                                  : QStringLiteral("users");
     // A primary group the host lacks is made with the user's own id when that is free.
     if (!primary.isEmpty() && !group(primary)) {
         const int wanted = spec.uid >= 0 ? spec.uid : -1;

@@ -41,8 +41,8 @@ void MachineKeys::files(const toml::node &node, MachineSpec &m)
             continue;
         }
         if (!isAbsolute(guestPath) || guestPath.endsWith(QLatin1Char('/'))) {
-            m_reader.error(path.source(),
-                QStringLiteral("file path \"%1\" must be absolute").arg(guestPath));
+            m_reader.error(
+                path.source(), QStringLiteral("file path \"%1\" must be absolute").arg(guestPath));
             continue;
         }
         GuestFile file;
@@ -163,7 +163,8 @@ void MachineKeys::users(const toml::node &node, MachineSpec &m)
         }
         if (std::any_of(m.users.cbegin(), m.users.cend(),
                 [&](const GuestUser &u) { return u.name == user.name; }))
-            m_reader.error(item.source(), QStringLiteral("user '%1' is listed twice").arg(user.name));
+            m_reader.error(
+                item.source(), QStringLiteral("user '%1' is listed twice").arg(user.name));
         else
             m.users.append(user);
     }
@@ -215,7 +216,8 @@ void MachineKeys::disks(const toml::node &node, MachineSpec &m)
     for (const toml::node &item : *array) {
         const toml::table *t = item.as_table();
         if (!t || !t->contains("size_mb")) {
-            m_reader.error(item.source(), QStringLiteral("each disk must be a table with 'size_mb'"));
+            m_reader.error(
+                item.source(), QStringLiteral("each disk must be a table with 'size_mb'"));
             continue;
         }
         if (m.disks.size() == maxDisks) {
@@ -230,14 +232,16 @@ void MachineKeys::disks(const toml::node &node, MachineSpec &m)
             } else if (key == QLatin1String("fs")) {
                 disk.fs = m_reader.string(v, key).value_or(QString());
                 static const QRegularExpression fsName(QStringLiteral("^[a-z0-9]+$"));
-                const QString maker
-                    = disk.fs == QLatin1String("swap") ? QStringLiteral("mkswap") : QStringLiteral("mkfs.") + disk.fs;
+                const QString maker = disk.fs == QLatin1String("swap")
+                    ? QStringLiteral("mkswap")
+                    : QStringLiteral("mkfs.") + disk.fs;
                 if (!fsName.match(disk.fs).hasMatch()
-                    || QStandardPaths::findExecutable(maker,
-                           { QStringLiteral("/usr/sbin"), QStringLiteral("/sbin") })
+                    || QStandardPaths::findExecutable(
+                        maker, { QStringLiteral("/usr/sbin"), QStringLiteral("/sbin") })
                            .isEmpty()) {
                     m_reader.error(v.source(),
-                        QStringLiteral("'fs' \"%1\": this host has no %2 to make it").arg(disk.fs, maker));
+                        QStringLiteral("'fs' \"%1\": this host has no %2 to make it")
+                            .arg(disk.fs, maker));
                     disk.fs.clear();
                 }
             } else if (key == QLatin1String("mount")) {
@@ -324,7 +328,8 @@ void MachineKeys::environment(const toml::node &node, MachineSpec &m)
 {
     const toml::table *table = node.as_table();
     if (!table) {
-        m_reader.error(node.source(), QStringLiteral("'environment' must be a table of NAME = value"));
+        m_reader.error(
+            node.source(), QStringLiteral("'environment' must be a table of NAME = value"));
         return;
     }
     m.environment.clear();
@@ -333,7 +338,8 @@ void MachineKeys::environment(const toml::node &node, MachineSpec &m)
         const QString name = tomlString(k.str());
         if (!variable.match(name).hasMatch()) {
             m_reader.error(k.source(),
-                QStringLiteral("environment variable \"%1\" is not a shell variable name").arg(name));
+                QStringLiteral("environment variable \"%1\" is not a shell variable name")
+                    .arg(name));
             continue;
         }
         if (const auto value = m_reader.string(v, name))

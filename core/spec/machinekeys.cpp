@@ -60,14 +60,16 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
     if (key == QLatin1String("vlans")) {
         const toml::array *array = node.as_array();
         if (!array) {
-            m_reader.error(node.source(), QStringLiteral("'vlans' must be an array of VLAN numbers"));
+            m_reader.error(
+                node.source(), QStringLiteral("'vlans' must be an array of VLAN numbers"));
             return;
         }
         m.vlans.clear();
         for (const toml::node &item : *array) {
             if (const auto vlan = m_reader.integer(item, QStringLiteral("vlans"), 1, 254)) {
                 if (m.vlans.contains(int(*vlan)))
-                    m_reader.error(item.source(), QStringLiteral("VLAN %1 is listed twice").arg(*vlan));
+                    m_reader.error(
+                        item.source(), QStringLiteral("VLAN %1 is listed twice").arg(*vlan));
                 else
                     m.vlans.append(int(*vlan));
             }
@@ -91,8 +93,9 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
         // As systemctl does, a name without a unit type is a service.
         m.services.clear();
         for (const QString &service : m_reader.strings(node, key).value_or(QStringList()))
-            m.services.append(service.contains(QLatin1Char('.')) ? service
-                                                                 : service + QStringLiteral(".service"));
+            m.services.append(service.contains(QLatin1Char('.'))
+                    ? service
+                    : service + QStringLiteral(".service"));
     } else if (key == QLatin1String("commands")) {
         m.commands = m_reader.strings(node, key).value_or(QStringList());
     } else if (key == QLatin1String("packages")) {
@@ -104,14 +107,13 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
         for (const QString &package : std::as_const(m.packages)) {
             if (!packageName.match(package).hasMatch()) {
                 m_reader.error(node.source(),
-                    QStringLiteral("'packages': \"%1\" is not a Debian package name")
-                        .arg(package));
+                    QStringLiteral("'packages': \"%1\" is not a Debian package name").arg(package));
                 m.packages.clear();
                 return;
             }
         }
         m_packageUses.append({ m.name.isEmpty() ? QStringLiteral("[defaults]")
-                                                 : QStringLiteral("machine '%1'").arg(m.name),
+                                                : QStringLiteral("machine '%1'").arg(m.name),
             m.packages, node.source() });
     } else if (key == QLatin1String("qemu_options")) {
         m.qemuOptions = m_reader.strings(node, key).value_or(QStringList());
@@ -130,8 +132,7 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
                     m_reader.error(node.source(),
                         QStringLiteral("'qemu_options': \"%1\" would make QEMU listen on "
                                        "\"%2\", beyond this host; use 127.0.0.1")
-                            .arg(option,
-                                host.isEmpty() ? QStringLiteral("every address") : host));
+                            .arg(option, host.isEmpty() ? QStringLiteral("every address") : host));
             }
         }
     } else if (key == QLatin1String("files")) {

@@ -186,7 +186,8 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
             const int vlan = tomlString(k.str()).toInt(&ok);
             if (!ok || vlan < 1 || vlan > 254) {
                 reader.error(k.source(),
-                    QStringLiteral("VLAN '%1' must be a number from 1 to 254").arg(tomlString(k.str())));
+                    QStringLiteral("VLAN '%1' must be a number from 1 to 254")
+                        .arg(tomlString(k.str())));
                 continue;
             }
             if (!usedVlans.contains(vlan)) {

@@ -39,9 +39,25 @@ enum class InitKind { Minimal, Systemd };
 // A file the test puts into the machine's root at every boot, replacing whatever the host has
 // at that path (a file, a symlink, an earlier boot's copy).
 struct GuestFile {
+    GuestFile() = default;
+    GuestFile(QString text, int fileMode = 0644, QString fileOwner = {})
+        : content(std::move(text))
+        , mode(fileMode)
+        , owner(std::move(fileOwner))
+    {
+    }
+    // Vivarium's own masks: a symbolic link (to /dev/null) instead of content.
+    static GuestFile link(const QString &target)
+    {
+        GuestFile file;
+        file.symlink = target;
+        return file;
+    }
+
     QString content;
     int mode = 0644;
     QString owner; // "user" or "user:group"; empty: root:root
+    QString symlink;
     bool operator==(const GuestFile &) const = default;
 };
 

@@ -50,7 +50,8 @@ private slots:
         root.password = QStringLiteral("rootpw");
         QCOMPARE(accounts.addAll({ { "baz", 1337 } }, { alice, root }), QString());
         QCOMPARE(accounts.group("baz")->gid, 1337);
-        QCOMPARE(accounts.addGroup({ "qux", 100 }), QString("group 'qux': gid 100 is taken by 'users'"));
+        QCOMPARE(
+            accounts.addGroup({ "qux", 100 }), QString("group 'qux': gid 100 is taken by 'users'"));
         QCOMPARE(accounts.addGroup({ "users", 5 }),
             QString("group 'users' exists on this host with gid 100, not 5"));
         const QByteArray passwd = accounts.passwdFile();
@@ -107,19 +108,23 @@ private slots:
             { "/etc/motd", { "new\n", 0644, {} } },
             { "/usr/local/bin/go it", { "#!/bin/sh\n", 0755, "alice" } },
             { "/var/tmp/x", { "x", 0600, {} } },
+            { "/etc/systemd/system-generators/gen", GuestFile::link("/dev/null") },
         };
         Accounts accounts = Accounts::fromFiles(hostPasswd, hostGroup);
         GuestUser alice;
         alice.name = "alice";
         accounts.add(alice);
         for (auto it = files.cbegin(); it != files.cend(); ++it) {
+            if (!it->symlink.isEmpty())
+                continue;
             QDir().mkpath(QFileInfo(source + it.key()).path());
             QFile f(source + it.key());
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write(it->content.toUtf8());
         }
-        const QByteArray script = filesScript(files, { "/etc/systemd/system/multi-user.target.wants" },
-            "./vivarium/config/files", accounts, { alice });
+        const QByteArray script
+            = filesScript(files, { "/etc/systemd/system/multi-user.target.wants" },
+                "./vivarium/config/files", accounts, { alice });
         // It runs in the new root, as in the initramfs.
         const QByteArray rooted = script;
         QProcess sh;
@@ -137,7 +142,7 @@ private slots:
         QVERIFY(!QFileInfo(root + "/etc/systemd/system/getty@tty1.service").isSymLink());
         QCOMPARE(content("/etc/motd"), QByteArray("new\n"));
         QVERIFY(!QFileInfo::exists(root + "/etc/systemd/system/multi-user.target.wants"));
-        struct stat st {};
+        struct stat st { };
         QCOMPARE(stat(QFile::encodeName(root + "/usr/local/bin/go it").constData(), &st), 0);
         QCOMPARE(int(st.st_mode & 07777), 0755);
         QCOMPARE(int(st.st_uid), accounts.user("alice")->uid);
@@ -147,6 +152,11 @@ private slots:
         // A directory on the way keeps its mode (cp -a would have given it the host's).
         QCOMPARE(stat(QFile::encodeName(root + "/var/tmp").constData(), &st), 0);
         QCOMPARE(int(st.st_mode & 07777), 0777);
+        // A mask is a link; owners and modes are not applied through it.
+        QCOMPARE(QFileInfo(root + "/etc/systemd/system-generators/gen").symLinkTarget(),
+            QString("/dev/null"));
+        QCOMPARE(stat("/dev/null", &st), 0);
+        QCOMPARE(int(st.st_mode & 07777), 0666);
         // The user's home, made once.
         QCOMPARE(stat(QFile::encodeName(root + "/home/alice").constData(), &st), 0);
         QCOMPARE(int(st.st_mode & 07777), 0700);

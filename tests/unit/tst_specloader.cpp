@@ -208,9 +208,11 @@ loss = 0.5
         QTest::newRow("name starts with digit") << QByteArray("[machines.1a]\n") << "1:11"
                                                 << "must be a host name";
         QTest::newRow("names differ in case only")
-            << QByteArray("[machines.Web]\n[machines.web]\n") << "2:11" << "taken by machine 'Web'";
+            << QByteArray("[machines.Web]\n[machines.web]\n") << "2:11"
+            << "taken by machine 'Web'";
         QTest::newRow("names differ in - and _")
-            << QByteArray("[machines.a-b]\n[machines.a_b]\n") << "2:11" << "taken by machine 'a-b'";
+            << QByteArray("[machines.a-b]\n[machines.a_b]\n") << "2:11"
+            << "taken by machine 'a-b'";
         QTest::newRow("service names no unit")
             << QByteArray("[machines.a]\ninit = \"systemd\"\nservices = [\"nosuch\"]\n") << "1:11"
             << "\"nosuch.service\" names no unit";
@@ -222,39 +224,48 @@ loss = 0.5
             << "gid 0 is taken by 'root'";
         QTest::newRow("user twice")
             << QByteArray("[machines.a]\nusers = [{ name = \"al\" }, { name = \"al\" }]\n")
-            << "2:27" << "listed twice";
+            << "2:27"
+            << "listed twice";
         QTest::newRow("user bad name")
             << QByteArray("[machines.a]\nusers = [{ name = \"Al ice\" }]\n") << "2:19"
             << "user name \"Al ice\"";
         QTest::newRow("user unknown key")
             << QByteArray("[machines.a]\nusers = [{ name = \"al\", isNormalUser = true }]\n")
-            << "2:25" << "unknown user key 'isNormalUser'";
-        QTest::newRow("file owner unknown")
-            << QByteArray("[machines.a]\nfiles = { \"/x\" = { content = \"\", owner = \"nobody2\" } }\n")
-            << "1:11" << "owner \"nobody2\" of /x";
+            << "2:25"
+            << "unknown user key 'isNormalUser'";
+        QTest::newRow("file owner unknown") << QByteArray(
+            "[machines.a]\nfiles = { \"/x\" = { content = \"\", owner = \"nobody2\" } }\n")
+                                            << "1:11"
+                                            << "owner \"nobody2\" of /x";
         QTest::newRow("file mode")
             << QByteArray("[machines.a]\nfiles = { \"/x\" = { content = \"\", mode = \"rwx\" } }\n")
-            << "2:41" << "must be octal";
+            << "2:41"
+            << "must be octal";
         QTest::newRow("file without content")
             << QByteArray("[machines.a]\nfiles = { \"/x\" = { mode = \"0755\" } }\n") << "2:18"
             << "a table with 'content'";
         QTest::newRow("disk size")
             << QByteArray("[machines.a]\ndisks = [{ size_mb = 0 }]\n") << "2:22"
             << "between 1 and";
-        QTest::newRow("disk fs") << QByteArray("[machines.a]\ndisks = [{ size_mb = 8, fs = \"nosuchfs\" }]\n")
-                                 << "2:30" << "no mkfs.nosuchfs";
-        QTest::newRow("disk mount") << QByteArray("[machines.a]\ndisks = [{ size_mb = 8, mount = \"data\" }]\n")
-                                    << "2:33" << "absolute path";
-        QTest::newRow("mount of a missing disk")
-            << QByteArray("[machines.a]\nmounts = { \"/m\" = { device = \"/dev/vdc\", fs = \"ext4\" } }\n")
-            << "1:11" << "/dev/vdc is not one of the machine's disks";
+        QTest::newRow("disk fs") << QByteArray(
+            "[machines.a]\ndisks = [{ size_mb = 8, fs = \"nosuchfs\" }]\n")
+                                 << "2:30"
+                                 << "no mkfs.nosuchfs";
+        QTest::newRow("disk mount")
+            << QByteArray("[machines.a]\ndisks = [{ size_mb = 8, mount = \"data\" }]\n") << "2:33"
+            << "absolute path";
+        QTest::newRow("mount of a missing disk") << QByteArray(
+            "[machines.a]\nmounts = { \"/m\" = { device = \"/dev/vdc\", fs = \"ext4\" } }\n")
+                                                 << "1:11"
+                                                 << "/dev/vdc is not one of the machine's disks";
         QTest::newRow("mount without fs")
             << QByteArray("[machines.a]\nmounts = { \"/m\" = { device = \"s:/d\" } }\n") << "2:19"
             << "'device' and 'fs'";
         QTest::newRow("mounted twice")
             << QByteArray("[machines.a]\ndisks = [{ size_mb = 8, mount = \"/m\" }]\n"
                           "mounts = { \"/m\" = { device = \"s:/d\", fs = \"nfs\" } }\n")
-            << "1:11" << "/m is mounted twice";
+            << "1:11"
+            << "/m is mounted twice";
         QTest::newRow("environment name")
             << QByteArray("[machines.a]\nenvironment = { \"A-B\" = \"1\" }\n") << "2:17"
             << "not a shell variable name";

@@ -54,6 +54,25 @@ private slots:
         QVERIFY(!s->isUp());
     }
 
+    // A command longer than one frame is refused before it is sent, saying what to use
+    // instead; it used to go out and never be answered.
+    void aTooLongCommandIsRefusedAtOnce()
+    {
+        const QString huge = "echo " + QString(64 * 1024 * 1024, QLatin1Char('x'));
+        QElapsedTimer clock;
+        clock.start();
+        try {
+            m->execute(huge, 600);
+            QFAIL("a 64 MiB command was sent");
+        } catch (const MachineError &e) {
+            QCOMPARE(e.kind(), MachineError::Kind::Usage);
+            QVERIFY2(QString(e.what()).contains("67108869 bytes"), e.what());
+            QVERIFY2(QString(e.what()).contains("copy_from_host"), e.what());
+        }
+        QVERIFY(clock.elapsed() < 10000);
+        QCOMPARE(m->execute("echo still", 30).stdoutBytes, QByteArray("still\n"));
+    }
+
     // An agent that dies fails the command in flight at once (QMP VSERPORT_CHANGE), with a
     // message that says so, instead of leaving it to its timeout; the machine is not "ready".
     void aDeadAgentFailsItsCommandAtOnce()

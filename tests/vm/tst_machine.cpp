@@ -154,6 +154,11 @@ graphics = true
         QCOMPARE(alpha->execute("exit 3").status, 3);
         QVERIFY(!alpha->succeed("pgrep -x sleep").isEmpty());
         alpha->succeed("pkill -x sleep");
+        // ... and may still write to the output it was given (the pipes are drained): the NFS
+        // test's `flock ... -c 'echo acquired; touch locked' >&2 &` died of SIGPIPE at its echo.
+        alpha->succeed("rm -f /tmp/wrote; (sleep 2; echo late; echo late >&2; touch /tmp/wrote) &");
+        QCOMPARE(alpha->execute("false").status, 1);
+        alpha->waitForFile("/tmp/wrote", 30);
     }
 
     void waits()
@@ -341,6 +346,13 @@ graphics = true
         QVERIFY(!delta->isUp());
         QCOMPARE(gamma->qemuPid(), 0);
         QCOMPARE(delta->state(), Machine::State::Off);
+        // And it starts again, and stays up: the halt message of the boot before was found
+        // again in the console and killed the new QEMU within seconds.
+        delta->start();
+        delta->waitForReady(120);
+        QTest::qSleep(3000);
+        QCOMPARE(delta->succeed("echo again"), QString("again\n"));
+        QVERIFY(delta->isUp());
     }
 
     void cleanupTestCase() { m_run.reset(); }

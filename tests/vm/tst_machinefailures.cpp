@@ -5,8 +5,9 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QProcess>
-#include <QTemporaryDir>
 #include <QRegularExpression>
+#include <QStorageInfo>
+#include <QTemporaryDir>
 #include <QTest>
 #include <csignal>
 
@@ -100,6 +101,28 @@ private slots:
         QVERIFY(!run);
         QVERIFY2(
             error.contains("guest artifact") && error.contains("scripts/setup"), qPrintable(error));
+    }
+
+    // A disk bigger than the run directory's free space is refused at start, naming the
+    // machine, the disk and the space, before QEMU runs.
+    void aDiskThatDoesNotFitIsNamed()
+    {
+        const TestSpec spec = specFromToml(
+            m_dir.path(), "bigdisk", "[machines.big]\ndisks = [{ size_mb = 1048576 }]\n");
+        std::unique_ptr<TestRun> run = makeRun(spec);
+        const QStorageInfo storage(run->runDir());
+        if (storage.bytesAvailable() > qint64(1024) * 1024 * 1024 * 1024)
+            QSKIP("more than 1 TiB free here: the largest disk fits");
+        QString error;
+        try {
+            run->machine("big")->start();
+        } catch (const MachineError &e) {
+            error = QString::fromStdString(e.what());
+        }
+        QVERIFY2(error.startsWith("machine big: 'disks' entry 1 (/dev/vdb): cannot create the disk")
+                && error.contains("1048576 MiB do not fit"),
+            qPrintable(error));
+        QCOMPARE(run->machine("big")->qemuPid(), 0);
     }
 
     void missingNetworkProgramsAreNamed()

@@ -74,8 +74,8 @@ private slots:
             // The machine's environment and its /etc/profile.d, not the host's profile.
             QCOMPARE(m->succeed("echo $ETCDCTL_API $FROM_PROFILE"), QString("3 yes\n"));
             const QString flags = m->succeed("echo $-; shopt -qo pipefail && echo pipefail");
-            QVERIFY2(flags.section('\n', 0, 0).contains('e') && flags.section('\n', 0, 0).contains('u')
-                    && flags.endsWith("pipefail\n"),
+            QVERIFY2(flags.section('\n', 0, 0).contains('e')
+                    && flags.section('\n', 0, 0).contains('u') && flags.endsWith("pipefail\n"),
                 qPrintable(flags));
             // Each command starts afresh in /tmp.
             QCOMPARE(m->execute("cd /etc; exit 0").status, 0);
@@ -89,10 +89,10 @@ private slots:
         QCOMPARE(sd->succeed("systemctl is-active hello.service"), QString("active\n"));
         // What the host enabled stays off in the guest.
         QStringList hostEnabled;
-        for (const char *dir : { "multi-user.target.wants", "timers.target.wants",
-                 "sysinit.target.wants" })
-            for (const QString &unit :
-                QDir(QStringLiteral("/etc/systemd/system/") + dir).entryList(QDir::Files | QDir::System))
+        for (const char *dir :
+            { "multi-user.target.wants", "timers.target.wants", "sysinit.target.wants" })
+            for (const QString &unit : QDir(QStringLiteral("/etc/systemd/system/") + dir)
+                                           .entryList(QDir::Files | QDir::System))
                 if (unit != "remote-fs.target") // a NixOS machine has it too
                     hostEnabled.append(unit);
         if (hostEnabled.isEmpty())
@@ -120,7 +120,8 @@ private slots:
             QVERIFY(m->succeed("grep '^alice:' /etc/shadow").startsWith("alice:$6$"));
             QVERIFY(m->succeed("grep '^root:' /etc/shadow").startsWith("root::"));
         }
-        QCOMPARE(sd->succeed("hi; stat -c '%U:%G %a' /usr/local/bin/hi"), QString("hi\nalice:wheel 755\n"));
+        QCOMPARE(sd->succeed("hi; stat -c '%U:%G %a' /usr/local/bin/hi"),
+            QString("hi\nalice:wheel 755\n"));
         sd->waitForUnit("multi-user.target", 300);
         QVERIFY(sd->succeed("getent passwd svc").startsWith("svc:"));
         QCOMPARE(sd->succeed("stat -c '%U %a' /run/svc"), QString("svc 750\n"));
@@ -130,10 +131,7 @@ private slots:
         }
     }
 
-    void theJournalReachesTheConsole()
-    {
-        sd->waitForConsoleText("hello-from-the-journal", 120);
-    }
+    void theJournalReachesTheConsole() { sd->waitForConsoleText("hello-from-the-journal", 120); }
 
     void disksSurviveACrashAndFilesComeBack()
     {

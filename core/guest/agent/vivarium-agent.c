@@ -207,15 +207,51 @@ static void startShell(void)
     writeAll(shellIn, shellSetup, sizeof shellSetup - 1);
 }
 
-static void stopShell(void)
+/* The output pipes of shells that ended while programs they started in the background still
+   hold them: drained, their bytes dropped, until those programs close them, so that a
+   daemon's writes neither fail (SIGPIPE killed one at its first `echo`) nor block. */
+enum { MaxOrphans = 32 };
+static int orphans[MaxOrphans];
+static int orphanCount = 0;
+
+static void adopt(int fd)
 {
-    if (shell > 0) {
+    if (orphanCount == MaxOrphans) {
+        close(orphans[0]);
+        memmove(orphans, orphans + 1, (MaxOrphans - 1) * sizeof orphans[0]);
+        --orphanCount;
+    }
+    orphans[orphanCount++] = fd;
+}
+
+static void drainOrphan(int i)
+{
+    static char sink[65536];
+    ssize_t n;
+    while ((n = read(orphans[i], sink, sizeof sink)) > 0) {
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        close(orphans[i]);
+        orphans[i] = orphans[--orphanCount];
+    }
+}
+
+/* killGroup: a command killed (timeout, 'K') goes with everything it started; a shell that
+   ended by itself leaves its background programs running, with their pipes drained. */
+static void stopShell(int killGroup)
+{
+    if (shell > 0 && killGroup) {
         kill(-shell, SIGKILL);
         waitpid(shell, NULL, 0);
     }
     close(shellIn);
-    close(shellOut);
-    close(shellErr);
+    if (killGroup) {
+        close(shellOut);
+        close(shellErr);
+    } else {
+        adopt(shellOut);
+        adopt(shellErr);
+    }
     close(shellStatus);
     shell = -1;
 }
@@ -322,16 +358,24 @@ int main(int argc, char **argv)
     size_t statusLength = 0;
 
     for (;;) {
-        struct pollfd fds[4] = {
+        struct pollfd fds[4 + MaxOrphans] = {
             { tty, POLLIN, 0 },
             { shellOut, POLLIN, 0 },
             { shellErr, POLLIN, 0 },
             { shellStatus, POLLIN, 0 },
         };
-        if (poll(fds, 4, -1) < 0) {
+        const int orphansPolled = orphanCount;
+        for (int i = 0; i < orphansPolled; ++i)
+            fds[4 + i] = (struct pollfd) { orphans[i], POLLIN, 0 };
+        if (poll(fds, (nfds_t)(4 + orphansPolled), -1) < 0) {
             if (errno == EINTR)
                 continue;
             die("poll");
+        }
+        /* From the last: draining one may move the last orphan into its place. */
+        for (int i = orphansPolled - 1; i >= 0; --i) {
+            if (fds[4 + i].revents)
+                drainOrphan(i);
         }
         if (fds[1].revents)
             forward(shellOut, 'O', runningId, running);
@@ -352,7 +396,7 @@ int main(int argc, char **argv)
                 /* What it started in the background lives on, as a NixOS backdoor's does: a
                    failure under -e ends the shell too, and must not take a test's daemons. */
                 shell = -1;
-                stopShell();
+                stopShell(0);
                 startShell();
                 if (running) {
                     sendExit(runningId, status);
@@ -434,7 +478,7 @@ int main(int argc, char **argv)
                 writeAll(shellIn, input + HeaderSize, length);
                 writeAll(shellIn, "", 1);
             } else if (type == 'K' && running && id == runningId) {
-                stopShell();
+                stopShell(1);
                 startShell();
                 sendExit(runningId, 128 + SIGKILL);
                 running = 0;
