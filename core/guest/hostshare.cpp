@@ -44,14 +44,16 @@ QByteArray resource(const QString &name)
 }
 
 // A sparse raw image of sizeMiB, made with mkfs.FS unless fs is empty; nothing when it exists.
-QString createDisk(const QString &path, qint64 sizeMiB, const QString &fs, const QString &label)
+// mustFit: a disk the test sized itself is sparse, but a guest may fill it, so it must fit
+// where the run lives (the 4 GiB state disk is the overlay's upper layer and stays small).
+QString createDisk(
+    const QString &path, qint64 sizeMiB, const QString &fs, const QString &label, bool mustFit)
 {
     if (QFileInfo::exists(path))
         return {};
     const qint64 bytes = sizeMiB * 1024 * 1024;
-    // Sparse, but a guest may fill it: it must fit where the run lives.
     const QStorageInfo storage(QFileInfo(path).absolutePath());
-    if (storage.isValid() && bytes > storage.bytesAvailable())
+    if (mustFit && storage.isValid() && bytes > storage.bytesAvailable())
         return QStringLiteral("cannot create the disk %1: %2 MiB do not fit in the %3 MiB free "
                               "on %4")
             .arg(path)
@@ -132,7 +134,7 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
         commands += command.toUtf8() + '\n';
     if (!writeFile(config + QStringLiteral("/machine.env"), env, &error)
         || !writeFile(config + QStringLiteral("/etc/hostname"), m.name.toUtf8() + '\n', &error)
-        || !writeFile(config + QStringLiteral("/etc/hosts"), hostsFile(test), &error)
+        || !writeFile(config + QStringLiteral("/etc/hosts"), hostsFile(test, m.name), &error)
         || !writeFile(
             config + QStringLiteral("/setup.sh"), nicSetupScript(machineNics(test, m.name)), &error)
         || (!m.commands.isEmpty()
@@ -179,13 +181,13 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
     }
 
     // The disks are made once per run: what the guest wrote on them survives its crashes.
-    if (QString problem = createDisk(paths.disk, 4096, QStringLiteral("ext4"), m.name);
+    if (QString problem = createDisk(paths.disk, 4096, QStringLiteral("ext4"), m.name, false);
         !problem.isEmpty())
         return problem;
     for (qsizetype i = 0; i < m.disks.size(); ++i) {
         const GuestDisk &disk = m.disks.at(i);
         if (QString problem = createDisk(
-                paths.extraDisk(i), disk.sizeMiB, disk.fs, QFileInfo(disk.mount).fileName());
+                paths.extraDisk(i), disk.sizeMiB, disk.fs, QFileInfo(disk.mount).fileName(), true);
             !problem.isEmpty())
             return QStringLiteral("'disks' entry %1 (%2): %3")
                 .arg(i + 1)

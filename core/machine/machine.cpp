@@ -269,6 +269,22 @@ void Machine::connectProcess(MachineProcess *process)
                     setState(State::Booting, QStringLiteral("the backdoor agent closed its port"));
                 return;
             }
+            if (name == QLatin1String("BLOCK_IO_ERROR")) {
+                // QEMU stops the guest on such an error (werror=enospc): say why and end it,
+                // rather than let every command wait for its timeout.
+                const QString reason = data.value(QStringLiteral("nospace")).toBool()
+                    ? QStringLiteral("the host has no space left for the machine's disk images "
+                                     "in %1 (QEMU stopped the guest on a write to %2); free "
+                                     "space there, or set VIVARIUM_RUN_DIR")
+                          .arg(m_paths.root, data.value(QStringLiteral("device")).toString())
+                    : QStringLiteral("QEMU stopped the guest on a disk error (%1 of %2: %3)")
+                          .arg(data.value(QStringLiteral("operation")).toString(),
+                              data.value(QStringLiteral("device")).toString(),
+                              data.value(QStringLiteral("reason")).toString());
+                QMetaObject::invokeMethod(
+                    m_process, [p = m_process, reason] { p->fail(reason); }, Qt::QueuedConnection);
+                return;
+            }
             if (name != QLatin1String("RESET"))
                 return;
             for (Pending &pending : m_commands) {

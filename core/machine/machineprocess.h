@@ -41,6 +41,8 @@ public:
     // Starts QEMU paused, connects every socket, then lets the guest run: started() or failed().
     void start();
     void kill();
+    // Ends QEMU for a reason that failed() carries to the machine (a disk error, say).
+    void fail(const QString &reason);
     void sendCommand(quint32 id, const QByteArray &command);
     void cancelCommand(quint32 id);
     void writeSerial(const QByteArray &bytes);
@@ -59,7 +61,8 @@ signals:
     void serialData(const QByteArray &bytes);
     void shellData(const QByteArray &bytes);
     void qmpEvent(const QString &name, const QJsonObject &data);
-    // QEMU could not start or its sockets could not be reached; QEMU has been killed.
+    // QEMU could not start, its sockets could not be reached, or fail() was called; QEMU has
+    // been killed.
     void failed(const QString &reason);
     // QEMU ended; stderrTail holds its last messages.
     void exited(int exitCode, bool crashed, const QString &stderrTail);
@@ -67,7 +70,6 @@ signals:
 private:
     void connectSockets();
     void onBackdoorData();
-    void fail(const QString &reason);
 
     QString m_name;
     QString m_qemu;

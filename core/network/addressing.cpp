@@ -41,9 +41,12 @@ QList<NicAddress> machineNics(const TestSpec &test, const QString &machine)
     return nics;
 }
 
-QByteArray hostsFile(const TestSpec &test)
+QByteArray hostsFile(const TestSpec &test, const QString &self)
 {
     QByteArray hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n";
+    // As on NixOS: the machine's own name on 127.0.0.2 (so 127.0.0.2 resolves back to it).
+    if (!self.isEmpty())
+        hosts += "127.0.0.2 " + self.toUtf8() + '\n';
     for (const MachineSpec &m : test.machines) {
         const QList<NicAddress> nics = machineNics(test, m.name);
         if (nics.isEmpty())

@@ -26,7 +26,8 @@ QList<NicAddress> machineNics(const TestSpec &test, const QString &machine);
 // The shell lines a guest runs before it reports ready: every NIC named by its MAC, up, and
 // addressed. Names are assigned in two steps so eth1 and eth2 can trade places.
 QByteArray nicSetupScript(const QList<NicAddress> &nics);
-// /etc/hosts of every guest: localhost, and each machine by its first VLAN's addresses.
-QByteArray hostsFile(const TestSpec &test);
+// /etc/hosts of a guest: localhost, itself on 127.0.0.2, and each machine by its first VLAN's
+// addresses.
+QByteArray hostsFile(const TestSpec &test, const QString &self = {});
 
 } // namespace vivarium

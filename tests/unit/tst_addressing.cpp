@@ -101,6 +101,8 @@ private slots:
         QVERIFY(
             hosts.contains(QStringLiteral("2001:db8:%1::1 m000\n").arg(spec.machines[0].vlans[0])));
         QVERIFY(!hosts.contains("m001"));
+        QVERIFY(!hosts.contains("127.0.0.2"));
+        QVERIFY(QString::fromUtf8(hostsFile(spec, "m002")).contains("\n127.0.0.2 m002\n"));
         QVERIFY(
             hosts.contains(QStringLiteral("192.168.%1.3 m002\n").arg(spec.machines[2].vlans[0])));
     }

@@ -54,6 +54,28 @@ private slots:
         QVERIFY(!s->isUp());
     }
 
+    // A guest whose disk is full: the command that filled it fails with the guest's own
+    // message, the next ones run, and output still comes back whole (the agent writes nothing
+    // to disk).
+    void aFullGuestDiskIsTheCommandsFailureOnly()
+    {
+        auto full = makeRun(specFromToml(m_dir.path(), "full",
+            "[machines.f]\ndisks = [{ size_mb = 16, mount = \"/small\" }]\n"));
+        Machine *f = full->machine("f");
+        f->start();
+        f->waitForReady(300);
+        const CommandResult filled = f->execute("dd if=/dev/zero of=/small/fill bs=1M", 120);
+        QVERIFY(filled.status != 0);
+        QVERIFY2(
+            filled.stderrBytes.contains("No space left on device"), filled.stderrBytes.constData());
+        QCOMPARE(f->execute("echo still", 30).stdoutBytes, QByteArray("still\n"));
+        const QByteArray big = f->execute("head -c 3000000 /dev/zero | tr '\\0' x", 60).stdoutBytes;
+        QCOMPARE(big.size(), 3000000);
+        QCOMPARE(f->execute("df --output=avail /small | tail -1", 30).stdoutBytes.trimmed(),
+            QByteArray("0"));
+        f->shutdown(60);
+    }
+
     // A command longer than one frame is refused before it is sent, saying what to use
     // instead; it used to go out and never be answered.
     void aTooLongCommandIsRefusedAtOnce()

@@ -300,8 +300,7 @@ graphics = true
         QCOMPARE(found->result, ActionEvent::Result::Ok);
         // succeed is one action: the command it runs is not reported again as an execute.
         QVERIFY(std::none_of(m_finished.cbegin(), m_finished.cend(), [](const ActionEvent &e) {
-            return e.action == "execute"
-                && e.argument("command").toString() == "echo reported";
+            return e.action == "execute" && e.argument("command").toString() == "echo reported";
         }));
         QVERIFY(found->startMs > 0 && found->durationMs >= 0);
         QVERIFY(std::any_of(m_finished.cbegin(), m_finished.cend(), [](const ActionEvent &e) {

@@ -10,6 +10,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <csignal>
+#include <sys/mount.h>
+#include <unistd.h>
 
 using namespace vivarium;
 
@@ -123,6 +125,40 @@ private slots:
                 && error.contains("1048576 MiB do not fit"),
             qPrintable(error));
         QCOMPARE(run->machine("big")->qemuPid(), 0);
+    }
+
+    // The host's file system under the run directory fills while a guest writes: QEMU stops
+    // the guest (BLOCK_IO_ERROR, nospace); the command fails at once saying so, not at its
+    // timeout.
+    void aFullHostRunDirectoryIsNamed()
+    {
+        if (geteuid() != 0)
+            QSKIP("mounts a small tmpfs for the run directory: run as root");
+        QTemporaryDir small;
+        QVERIFY(::mount("tmpfs", QFile::encodeName(small.path()).constData(), "tmpfs", 0,
+                    "size=96m,mode=0755")
+            == 0);
+        qputenv("VIVARIUM_RUN_DIR", QFile::encodeName(small.path()));
+        {
+            const TestSpec spec = specFromToml(m_dir.path(), "hostfull", "[machines.h]\n");
+            std::unique_ptr<TestRun> run = makeRun(spec);
+            Machine *h = run->machine("h");
+            h->start();
+            h->waitForReady(300);
+            QString error;
+            QElapsedTimer clock;
+            clock.start();
+            try {
+                h->succeed("dd if=/dev/urandom of=/root/big bs=1M count=200 conv=fsync", 600);
+            } catch (const MachineError &e) {
+                error = QString::fromStdString(e.what());
+            }
+            QVERIFY2(error.contains("the host has no space left for the machine's disk images"),
+                qPrintable(error));
+            QVERIFY2(clock.elapsed() < 300000, qPrintable(error));
+        }
+        qunsetenv("VIVARIUM_RUN_DIR");
+        QCOMPARE(::umount2(QFile::encodeName(small.path()).constData(), MNT_DETACH), 0);
     }
 
     void missingNetworkProgramsAreNamed()
