@@ -159,12 +159,9 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
                 config + QStringLiteral("/files") + it.key(), it->content.toUtf8(), &error))
             return error;
     }
-    QByteArray script
-        = filesScript(files, removed, QStringLiteral("./vivarium/config/files"), accounts, m.users);
-    for (const GuestMount &mount : m.fstab())
-        if (mount.fs != QLatin1String("swap"))
-            script += "mkdir -p " + shellQuote(QLatin1Char('.') + mount.mountPoint).toUtf8() + '\n';
-    if (!writeFile(config + QStringLiteral("/files.sh"), script, &error)
+    if (!writeFile(config + QStringLiteral("/files.sh"),
+            filesScript(files, removed, QStringLiteral("./vivarium/config/files"), accounts, m),
+            &error)
         || !writeFile(config + QStringLiteral("/profile"), machineProfile(m), &error))
         return error;
 

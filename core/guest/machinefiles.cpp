@@ -51,11 +51,8 @@ QMap<QString, GuestFile> accountFiles(const Accounts &accounts, const QList<Gues
         shadow += QStringLiteral("%1:%2:19000:0:99999:7:::\n").arg(u.name, hash);
     }
     QString gshadow;
-    for (const QByteArray &line : accounts.groupFile().split('\n')) {
-        const QList<QByteArray> fields = line.split(':');
-        if (fields.size() == 4)
-            gshadow += QString::fromUtf8(fields[0] + ":!::" + fields[3] + '\n');
-    }
+    for (const Accounts::Group &g : accounts.groups())
+        gshadow += QStringLiteral("%1:!::%2\n").arg(g.name, g.members.join(QLatin1Char(',')));
     const QString shadowOwner
         = accounts.group(QStringLiteral("shadow")) ? QStringLiteral("root:shadow") : QString();
     return {
@@ -90,7 +87,7 @@ QByteArray machineProfile(const MachineSpec &m)
 }
 
 QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList &removed,
-    const QString &source, const Accounts &accounts, const QList<GuestUser> &users)
+    const QString &source, const Accounts &accounts, const MachineSpec &m)
 {
     // Paths relative to the new root (the script runs there), grouped so that each step is one
     // program: under TCG each costs milliseconds.
@@ -99,6 +96,11 @@ QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList 
     QMap<QString, QStringList> byDirectory, byOwner;
     QMap<int, QStringList> byMode;
     QStringList links;
+    // The mount points of the machine's fstab exist before its init mounts them.
+    for (const GuestMount &mount : m.fstab()) {
+        if (mount.fs != QLatin1String("swap") && !directories.contains(relative(mount.mountPoint)))
+            directories.append(relative(mount.mountPoint));
+    }
     for (auto it = files.cbegin(); it != files.cend(); ++it) {
         const QString path = relative(it.key());
         const QString directory = QFileInfo(path).path();
@@ -120,10 +122,10 @@ QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList 
         gone.append(relative(path));
     if (!gone.isEmpty())
         script.append(QStringLiteral("rm -rf ") + joined(gone));
-    if (!paths.isEmpty()) {
+    if (!paths.isEmpty())
         script.append(QStringLiteral("rm -f ") + joined(paths));
+    if (!directories.isEmpty())
         script.append(QStringLiteral("mkdir -p ") + joined(directories));
-    }
     for (auto it = byDirectory.cbegin(); it != byDirectory.cend(); ++it)
         script.append(
             QStringLiteral("cp ") + joined(it.value()) + QLatin1Char(' ') + shellQuote(it.key()));
@@ -138,7 +140,7 @@ QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList 
         script.append(
             QStringLiteral("chmod %1 ").arg(it.key(), 4, 8, QLatin1Char('0')) + joined(it.value()));
     // A user's home is made once, as useradd -m would (the host's /home is not shared).
-    for (const GuestUser &u : users) {
+    for (const GuestUser &u : m.users) {
         const Accounts::User *account = accounts.user(u.name);
         if (!account || account->uid == 0 || account->home == QLatin1String("/"))
             continue;

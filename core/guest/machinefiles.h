@@ -24,10 +24,11 @@ QByteArray machineProfile(const MachineSpec &m);
 
 // The initramfs's steps for the machine's files at each boot, as a busybox sh script run in the
 // new root: remove `removed` and whatever is at each file's path (a host's symlink, an earlier
-// boot's copy), copy the files from `source` (config/files, relative to the new root) without
-// touching the directories on the way that exist, then owners and modes; then the users' homes.
+// boot's copy), make the directories on the way and the mount points of m's fstab that do not
+// exist (existing ones keep their mode and owner), copy the files from `source` (config/files,
+// relative to the new root), then owners and modes; then the homes of m's users.
 QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList &removed,
-    const QString &source, const Accounts &accounts, const QList<GuestUser> &users);
+    const QString &source, const Accounts &accounts, const MachineSpec &m);
 
 QString shellQuote(const QString &s);
 

@@ -6,11 +6,6 @@ namespace vivarium {
 
 namespace {
 
-GuestFile text(const QString &content)
-{
-    return { content, 0644, {} };
-}
-
 // statusOsc: each command's exit status goes to the terminal as OSC 133;D (what Record reads in
 // the Shell); not on the serial console, whose lines are matched as text.
 QString shellUnit(const char *tty, const char *description, bool statusOsc)
@@ -35,6 +30,7 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
 {
     const QString dir = QStringLiteral("/etc/systemd/system/");
     QMap<QString, GuestFile> files;
+    const GuestFile mask; // an empty unit file: systemd takes it for masked
     // The machine's own units come with the targets that a NixOS machine reaches: the network
     // targets once its NICs are set up (the backdoor's start runs that set-up), remote-fs for
     // the NFS lines of its fstab.
@@ -44,35 +40,37 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
         QStringLiteral("network-online.target"), QStringLiteral("remote-fs.target") };
     wants += m.services;
     const QString wanted = QStringLiteral("[Unit]\nWants=%1\n").arg(wants.join(QLatin1Char(' ')));
-    files.insert(dir + QStringLiteral("multi-user.target.d/vivarium.conf"), text(wanted));
+    files.insert(dir + QStringLiteral("multi-user.target.d/vivarium.conf"), GuestFile(wanted));
     const bool localMounts = std::any_of(m.disks.cbegin(), m.disks.cend(),
         [](const GuestDisk &disk) { return !disk.mount.isEmpty(); });
     files.insert(dir + QStringLiteral("vivarium-backdoor.service"),
-        text(QStringLiteral("[Unit]\nDescription=Vivarium backdoor (virtio port "
-                            "org.vivarium.backdoor)\n"
-                            "DefaultDependencies=no\nAfter=tmp.mount systemd-journald.socket%2\n"
-                            "Requires=tmp.mount\n"
-                            "Before=network.target network-online.target\n"
-                            "[Service]\nExecStartPre=/bin/bash /vivarium/config/prepare\n"
-                            "ExecStart=%1\nRestart=always\nRestartSec=0.2\n"
-                            "KillMode=process\n")
-                 .arg(agent,
-                     // A machine's own disks are mounted when its first command runs.
-                     localMounts ? QStringLiteral(" local-fs.target") : QString())));
+        GuestFile(
+            QStringLiteral("[Unit]\nDescription=Vivarium backdoor (virtio port "
+                           "org.vivarium.backdoor)\n"
+                           "DefaultDependencies=no\nAfter=tmp.mount systemd-journald.socket%2\n"
+                           "Requires=tmp.mount\n"
+                           "Before=network.target network-online.target\n"
+                           "[Service]\nExecStartPre=/bin/bash /vivarium/config/prepare\n"
+                           "ExecStart=%1\nRestart=always\nRestartSec=0.2\n"
+                           "KillMode=process\n")
+                .arg(agent,
+                    // A machine's own disks are mounted when its first command runs.
+                    localMounts ? QStringLiteral(" local-fs.target") : QString())));
     files.insert(dir + QStringLiteral("vivarium-shell.service"),
-        text(shellUnit("hvc0", "Vivarium root shell on hvc0", true)));
+        GuestFile(shellUnit("hvc0", "Vivarium root shell on hvc0", true)));
     files.insert(dir + QStringLiteral("vivarium-serial-shell.service"),
-        text(shellUnit("ttyS0", "Vivarium root shell on the serial console", false)));
+        GuestFile(shellUnit("ttyS0", "Vivarium root shell on the serial console", false)));
     files.insert(dir + QStringLiteral("tmp.mount"),
-        text(QStringLiteral("[Unit]\nDescription=Temporary Directory /tmp\nDefaultDependencies=no\n"
-                            "Conflicts=umount.target\nBefore=local-fs.target umount.target\n"
-                            "[Mount]\nWhat=tmpfs\nWhere=/tmp\nType=tmpfs\n"
-                            "Options=mode=1777,strictatime,nosuid,nodev\n")));
+        GuestFile(
+            QStringLiteral("[Unit]\nDescription=Temporary Directory /tmp\nDefaultDependencies=no\n"
+                           "Conflicts=umount.target\nBefore=local-fs.target umount.target\n"
+                           "[Mount]\nWhat=tmpfs\nWhere=/tmp\nType=tmpfs\n"
+                           "Options=mode=1777,strictatime,nosuid,nodev\n")));
     // As on NixOS, the journal goes to the serial console too, so wait_for_console_text
     // matches a service's log lines.
     files.insert(QStringLiteral("/etc/systemd/journald.conf.d/vivarium.conf"),
-        text(QStringLiteral("[Journal]\nForwardToConsole=yes\nMaxLevelConsole=debug\n"
-                            "TTYPath=/dev/ttyS0\n")));
+        GuestFile(QStringLiteral("[Journal]\nForwardToConsole=yes\nMaxLevelConsole=debug\n"
+                                 "TTYPath=/dev/ttyS0\n")));
     // Units that run when the host's /etc or /var "needs update" (after a package upgrade),
     // rebuilding caches a guest shares with the host: each took 1-2 s of a boot under TCG. But
     // a machine's own sysusers.d files take effect at every boot.
@@ -81,12 +79,12 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
         ownSysusers = ownSysusers || it.key().startsWith(QLatin1String("/etc/sysusers.d/"));
     if (ownSysusers)
         files.insert(dir + QStringLiteral("systemd-sysusers.service.d/vivarium.conf"),
-            text(QStringLiteral("[Unit]\nConditionNeedsUpdate=\n")));
+            GuestFile(QStringLiteral("[Unit]\nConditionNeedsUpdate=\n")));
     // The root is the host's, read-only below the machine's disk: nothing to remount.
     for (const char *cache : { "ldconfig.service", "systemd-hwdb-update.service",
              "systemd-journal-catalog-update.service", "systemd-update-done.service",
              "systemd-remount-fs.service" })
-        files.insert(dir + QLatin1String(cache), text({}));
+        files.insert(dir + QLatin1String(cache), mask);
     // Generators run before any unit, each a program (~50-100 ms under TCG): those for what a
     // test machine has not (encrypted, verity, GPT-discovered or hibernated disks, serial and
     // container gettys, rc.local, a system update, the host's PostgreSQL clusters) are masked;
@@ -99,23 +97,23 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
         files.insert(QStringLiteral("/etc/systemd/system-generators/") + QLatin1String(generator),
             GuestFile::link(QStringLiteral("/dev/null")));
     if (!ownSysusers)
-        files.insert(dir + QStringLiteral("systemd-sysusers.service"), text({}));
+        files.insert(dir + QStringLiteral("systemd-sysusers.service"), mask);
     // Consoles are the backdoor's and the shells', not a getty's: an empty unit file is a mask.
     // A machine with a screen has a login prompt on tty1 as a NixOS machine does (logind starts
     // the others when Alt+F2... switches to them); without one, tty1 is nobody's.
     for (const char *masked :
         { "serial-getty@hvc0.service", "serial-getty@hvc1.service", "serial-getty@ttyS0.service" })
-        files.insert(dir + QLatin1String(masked), text({}));
+        files.insert(dir + QLatin1String(masked), mask);
     if (m.graphics) {
         files.insert(dir + QStringLiteral("getty.target.d/vivarium.conf"),
-            text(QStringLiteral("[Unit]\nWants=getty@tty1.service\n")));
+            GuestFile(QStringLiteral("[Unit]\nWants=getty@tty1.service\n")));
         // NixOS's agetty names its tty on the command line (tests look for `agetty.*tty2`);
         // Debian's reads it from stdin ("-").
         files.insert(dir + QStringLiteral("getty@.service.d/vivarium.conf"),
-            text(QStringLiteral("[Service]\nExecStart=\nExecStart=-/sbin/agetty --noclear "
-                                "--keep-baud %I 115200,38400,9600 $TERM\n")));
+            GuestFile(QStringLiteral("[Service]\nExecStart=\nExecStart=-/sbin/agetty --noclear "
+                                     "--keep-baud %I 115200,38400,9600 $TERM\n")));
     } else
-        files.insert(dir + QStringLiteral("getty@tty1.service"), text({}));
+        files.insert(dir + QStringLiteral("getty@tty1.service"), mask);
     return files;
 }
 

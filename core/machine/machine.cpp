@@ -563,13 +563,13 @@ void Machine::resizeTerminal(const QString &device, int rows, int cols)
 CommandResult Machine::runCommand(const QString &command, double timeout)
 {
     // The agent takes a command of one frame at most: a longer one would never be answered.
-    if (const qsizetype bytes = command.toUtf8().size();
-        bytes > qsizetype(BackdoorFrame::maxPayload))
+    const QByteArray bytes = command.toUtf8();
+    if (bytes.size() > qsizetype(BackdoorFrame::maxPayload))
         throw MachineError(MachineError::Kind::Usage,
             QStringLiteral("machine %1: a command of %2 bytes is longer than the backdoor takes "
                            "(%3 MiB); copy large data with copy_from_host or through /tmp/shared")
                 .arg(m_spec.name)
-                .arg(bytes)
+                .arg(bytes.size())
                 .arg(BackdoorFrame::maxPayload / (1024 * 1024)));
     ensureReady();
     std::lock_guard serial(m_commandMutex);
@@ -580,7 +580,6 @@ CommandResult Machine::runCommand(const QString &command, double timeout)
         m_commands.insert(id, {});
     }
     MachineProcess *process = m_process;
-    const QByteArray bytes = command.toUtf8();
     invoke([process, id, bytes] { process->sendCommand(id, bytes); });
     std::unique_lock lock(m_mutex);
     try {

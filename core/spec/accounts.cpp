@@ -41,13 +41,28 @@ Accounts Accounts::ofHost()
     return fromFiles(readAll(QStringLiteral("/etc/passwd")), readAll(QStringLiteral("/etc/group")));
 }
 
+const Accounts::User *Accounts::userWithUid(int uid) const
+{
+    for (const User &u : m_users) {
+        if (u.uid == uid)
+            return &u;
+    }
+    return nullptr;
+}
+
+const Accounts::Group *Accounts::groupWithGid(int gid) const
+{
+    for (const Group &g : m_groups) {
+        if (g.gid == gid)
+            return &g;
+    }
+    return nullptr;
+}
+
 int Accounts::freeId(int from, bool group) const
 {
     for (int id = from;; ++id) {
-        const bool taken = group ? std::any_of(m_groups.cbegin(), m_groups.cend(),
-                               [&](const Group &g) { return g.gid == id; })
-                                 : std::any_of(m_users.cbegin(), m_users.cend(),
-                                     [&](const User &u) { return u.uid == id; });
+        const bool taken = group ? groupWithGid(id) != nullptr : userWithUid(id) != nullptr;
         if (!taken)
             return id;
     }
@@ -56,25 +71,19 @@ int Accounts::freeId(int from, bool group) const
 QString Accounts::add(const GuestUser &spec)
 {
     const User *existing = user(spec.name);
-    if (spec.uid >= 0) {
-        for (const User &u : std::as_const(m_users)) {
-            if (u.uid == spec.uid && u.name != spec.name)
-                return QStringLiteral("user '%1': uid %2 is taken by '%3'")
-                    .arg(spec.name)
-                    .arg(spec.uid)
-                    .arg(u.name);
-        }
-    }
+    if (const User *taken = spec.uid >= 0 ? userWithUid(spec.uid) : nullptr;
+        taken && taken->name != spec.name)
+        return QStringLiteral("user '%1': uid %2 is taken by '%3'")
+            .arg(spec.name)
+            .arg(spec.uid)
+            .arg(taken->name);
     const QString primary = !spec.group.isEmpty() ? spec.group
         : existing                                ? QString()
                                                   : QStringLiteral("users");
     // A primary group the host lacks is made with the user's own id when that is free.
     if (!primary.isEmpty() && !group(primary)) {
-        const int wanted = spec.uid >= 0 ? spec.uid : -1;
-        const bool free = wanted >= 0
-            && std::none_of(m_groups.cbegin(), m_groups.cend(),
-                [&](const Group &g) { return g.gid == wanted; });
-        m_groups.append({ primary, free ? wanted : freeId(1000, true), {} });
+        const bool free = spec.uid >= 0 && !groupWithGid(spec.uid);
+        m_groups.append({ primary, free ? spec.uid : freeId(1000, true), {} });
     }
     for (const QString &name : spec.groups) {
         if (!group(name))
@@ -109,13 +118,11 @@ QString Accounts::addGroup(const GuestGroup &spec)
                   .arg(spec.name)
                   .arg(existing->gid)
                   .arg(spec.gid);
-    for (const Group &g : std::as_const(m_groups)) {
-        if (g.gid == spec.gid)
-            return QStringLiteral("group '%1': gid %2 is taken by '%3'")
-                .arg(spec.name)
-                .arg(spec.gid)
-                .arg(g.name);
-    }
+    if (const Group *taken = spec.gid >= 0 ? groupWithGid(spec.gid) : nullptr)
+        return QStringLiteral("group '%1': gid %2 is taken by '%3'")
+            .arg(spec.name)
+            .arg(spec.gid)
+            .arg(taken->name);
     m_groups.append({ spec.name, spec.gid >= 0 ? spec.gid : freeId(1000, true), {} });
     return {};
 }

@@ -48,11 +48,14 @@ public:
     // "user", "user:group", "uid:gid" -> ids, or nothing when a name is unknown.
     std::optional<std::pair<int, int>> owner(const QString &owner) const;
     QList<User> users() const { return m_users; }
+    QList<Group> groups() const { return m_groups; }
 
     QByteArray passwdFile() const;
     QByteArray groupFile() const;
 
 private:
+    const User *userWithUid(int uid) const;
+    const Group *groupWithGid(int gid) const;
     int freeId(int from, bool group) const;
     QList<User> m_users;
     QList<Group> m_groups;

@@ -90,21 +90,36 @@ void MachineKeys::files(const toml::node &node, MachineSpec &m)
     }
 }
 
-void MachineKeys::users(const toml::node &node, MachineSpec &m)
+std::optional<QList<const toml::table *>> MachineKeys::tables(const toml::node &node,
+    const QString &key, const QString &example, const QString &each, const char *required)
 {
     const toml::array *array = node.as_array();
     if (!array) {
         m_reader.error(node.source(),
-            QStringLiteral("'users' must be an array of tables ({ name = \"alice\", ... })"));
-        return;
+            QStringLiteral("'%1' must be an array of tables (%2)").arg(key, example));
+        return std::nullopt;
     }
-    m.users.clear();
+    QList<const toml::table *> result;
     for (const toml::node &item : *array) {
         const toml::table *t = item.as_table();
-        if (!t || !t->contains("name")) {
-            m_reader.error(item.source(), QStringLiteral("each user must be a table with 'name'"));
-            continue;
-        }
+        if (!t || !t->contains(required))
+            m_reader.error(item.source(),
+                QStringLiteral("each %1 must be a table with '%2'")
+                    .arg(each, QLatin1String(required)));
+        else
+            result.append(t);
+    }
+    return result;
+}
+
+void MachineKeys::users(const toml::node &node, MachineSpec &m)
+{
+    const auto items = tables(node, QStringLiteral("users"),
+        QStringLiteral("{ name = \"alice\", ... }"), QStringLiteral("user"), "name");
+    if (!items)
+        return;
+    m.users.clear();
+    for (const toml::table *t : *items) {
         GuestUser user;
         for (auto &&[k, v] : *t) {
             const QString key = tomlString(k.str());
@@ -163,8 +178,7 @@ void MachineKeys::users(const toml::node &node, MachineSpec &m)
         }
         if (std::any_of(m.users.cbegin(), m.users.cend(),
                 [&](const GuestUser &u) { return u.name == user.name; }))
-            m_reader.error(
-                item.source(), QStringLiteral("user '%1' is listed twice").arg(user.name));
+            m_reader.error(t->source(), QStringLiteral("user '%1' is listed twice").arg(user.name));
         else
             m.users.append(user);
     }
@@ -172,19 +186,12 @@ void MachineKeys::users(const toml::node &node, MachineSpec &m)
 
 void MachineKeys::groups(const toml::node &node, MachineSpec &m)
 {
-    const toml::array *array = node.as_array();
-    if (!array) {
-        m_reader.error(node.source(),
-            QStringLiteral("'groups' must be an array of tables ({ name = \"wheel\", gid = 10 })"));
+    const auto items = tables(node, QStringLiteral("groups"),
+        QStringLiteral("{ name = \"wheel\", gid = 10 }"), QStringLiteral("group"), "name");
+    if (!items)
         return;
-    }
     m.groups.clear();
-    for (const toml::node &item : *array) {
-        const toml::table *t = item.as_table();
-        if (!t || !t->contains("name")) {
-            m_reader.error(item.source(), QStringLiteral("each group must be a table with 'name'"));
-            continue;
-        }
+    for (const toml::table *t : *items) {
         GuestGroup group;
         for (auto &&[k, v] : *t) {
             const QString key = tomlString(k.str());
@@ -206,22 +213,14 @@ void MachineKeys::groups(const toml::node &node, MachineSpec &m)
 
 void MachineKeys::disks(const toml::node &node, MachineSpec &m)
 {
-    const toml::array *array = node.as_array();
-    if (!array) {
-        m_reader.error(node.source(),
-            QStringLiteral("'disks' must be an array of tables ({ size_mb = 512, ... })"));
+    const auto items = tables(node, QStringLiteral("disks"),
+        QStringLiteral("{ size_mb = 512, ... }"), QStringLiteral("disk"), "size_mb");
+    if (!items)
         return;
-    }
     m.disks.clear();
-    for (const toml::node &item : *array) {
-        const toml::table *t = item.as_table();
-        if (!t || !t->contains("size_mb")) {
-            m_reader.error(
-                item.source(), QStringLiteral("each disk must be a table with 'size_mb'"));
-            continue;
-        }
+    for (const toml::table *t : *items) {
         if (m.disks.size() == maxDisks) {
-            m_reader.error(item.source(), QStringLiteral("at most %1 disks").arg(maxDisks));
+            m_reader.error(t->source(), QStringLiteral("at most %1 disks").arg(maxDisks));
             break;
         }
         GuestDisk disk;
@@ -259,9 +258,9 @@ void MachineKeys::disks(const toml::node &node, MachineSpec &m)
         if (!disk.mount.isEmpty() && disk.fs.isEmpty() && !t->contains("fs"))
             disk.fs = QStringLiteral("ext4");
         else if (!disk.mount.isEmpty() && disk.fs.isEmpty())
-            m_reader.error(item.source(), QStringLiteral("a disk with a 'mount' needs an 'fs'"));
+            m_reader.error(t->source(), QStringLiteral("a disk with a 'mount' needs an 'fs'"));
         else if (!disk.mount.isEmpty() && disk.fs == QLatin1String("swap"))
-            m_reader.error(item.source(),
+            m_reader.error(t->source(),
                 QStringLiteral("a swap disk has no 'mount': it is swapped on at boot"));
         m.disks.append(disk);
     }
@@ -347,10 +346,17 @@ void MachineKeys::environment(const toml::node &node, MachineSpec &m)
     }
 }
 
+const Accounts &MachineKeys::hostAccounts()
+{
+    if (!m_hostAccounts)
+        m_hostAccounts = Accounts::ofHost();
+    return *m_hostAccounts;
+}
+
 void MachineKeys::checkGuest(const MachineSpec &m, const toml::source_region &where)
 {
     const QString machine = QStringLiteral("machine '%1'").arg(m.name);
-    Accounts accounts = Accounts::ofHost();
+    Accounts accounts = hostAccounts();
     if (const QString problem = accounts.addAll(m.groups, m.users); !problem.isEmpty())
         m_reader.error(where, QStringLiteral("%1: 'users': %2").arg(machine, problem));
     for (auto it = m.files.cbegin(); it != m.files.cend(); ++it) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/spec/accounts.h"
 #include "core/spec/tomlreader.h"
 
 namespace vivarium {
@@ -30,6 +31,12 @@ public:
 
 private:
     void key(const QString &key, const toml::node &node, MachineSpec &m);
+    // The tables of an array-of-tables key (users, groups, disks), each with its required key;
+    // nothing when the value is no array. What is wrong is said where it is.
+    std::optional<QList<const toml::table *>> tables(const toml::node &node, const QString &key,
+        const QString &example, const QString &each, const char *required);
+    // The host's accounts, read once for every machine of the file.
+    const Accounts &hostAccounts();
     // guestkeys.cpp: what the machine's root holds beyond the host's.
     void files(const toml::node &node, MachineSpec &m);
     void users(const toml::node &node, MachineSpec &m);
@@ -41,6 +48,7 @@ private:
 
     TomlReader &m_reader;
     QList<PackageUse> m_packageUses;
+    std::optional<Accounts> m_hostAccounts;
 };
 
 } // namespace vivarium

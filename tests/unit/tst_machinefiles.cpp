@@ -122,9 +122,12 @@ private slots:
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write(it->content.toUtf8());
         }
+        MachineSpec machine;
+        machine.users = { alice };
+        machine.mounts = { { "/srv/nfs", "server:/", "nfs" } };
         const QByteArray script
             = filesScript(files, { "/etc/systemd/system/multi-user.target.wants" },
-                "./vivarium/config/files", accounts, { alice });
+                "./vivarium/config/files", accounts, machine);
         // It runs in the new root, as in the initramfs.
         const QByteArray rooted = script;
         QProcess sh;
@@ -152,6 +155,8 @@ private slots:
         // A directory on the way keeps its mode (cp -a would have given it the host's).
         QCOMPARE(stat(QFile::encodeName(root + "/var/tmp").constData(), &st), 0);
         QCOMPARE(int(st.st_mode & 07777), 0777);
+        // The fstab's mount point is made.
+        QVERIFY(QFileInfo(root + "/srv/nfs").isDir());
         // A mask is a link; owners and modes are not applied through it.
         QCOMPARE(QFileInfo(root + "/etc/systemd/system-generators/gen").symLinkTarget(),
             QString("/dev/null"));
