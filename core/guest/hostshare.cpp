@@ -165,6 +165,15 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
         || !writeFile(config + QStringLiteral("/profile"), machineProfile(m), &error))
         return error;
 
+    if (!m.desktop.isEmpty()) {
+        QByteArray x11Commands;
+        for (const QString &command : m.x11Commands)
+            x11Commands += command.toUtf8() + " &\n";
+        if (!writeFile(config + QStringLiteral("/x11-session"),
+                resource(QStringLiteral("x11-session")), &error, executable)
+            || !writeFile(config + QStringLiteral("/x11-commands.sh"), x11Commands, &error))
+            return error;
+    }
     if (m.init == InitKind::Minimal) {
         if (!writeFile(config + QStringLiteral("/init"), resource(QStringLiteral("minimal-init")),
                 &error, executable))

@@ -38,6 +38,8 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
         QStringLiteral("vivarium-shell.service"), QStringLiteral("vivarium-serial-shell.service"),
         QStringLiteral("tmp.mount"), QStringLiteral("network.target"),
         QStringLiteral("network-online.target"), QStringLiteral("remote-fs.target") };
+    if (!m.desktop.isEmpty())
+        wants.append(QStringLiteral("vivarium-x11.service"));
     wants += m.services;
     const QString wanted = QStringLiteral("[Unit]\nWants=%1\n").arg(wants.join(QLatin1Char(' ')));
     files.insert(dir + QStringLiteral("multi-user.target.d/vivarium.conf"), GuestFile(wanted));
@@ -60,6 +62,12 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
         GuestFile(shellUnit("hvc0", "Vivarium root shell on hvc0", true)));
     files.insert(dir + QStringLiteral("vivarium-serial-shell.service"),
         GuestFile(shellUnit("ttyS0", "Vivarium root shell on the serial console", false)));
+    if (!m.desktop.isEmpty())
+        files.insert(dir + QStringLiteral("vivarium-x11.service"),
+            GuestFile(QStringLiteral("[Unit]\nDescription=Vivarium X11 session (Xorg, icewm, "
+                                     "x11_commands)\nAfter=vivarium-backdoor.service "
+                                     "systemd-user-sessions.service\n"
+                                     "[Service]\nExecStart=/vivarium/config/x11-session\n")));
     files.insert(dir + QStringLiteral("tmp.mount"),
         GuestFile(
             QStringLiteral("[Unit]\nDescription=Temporary Directory /tmp\nDefaultDependencies=no\n"

@@ -162,6 +162,7 @@ void Machine::action(
         body();
         event.artifact = actionArtifact();
     } catch (const MachineError &e) {
+        event.artifact = actionArtifact(); // a failure's evidence: the diff of a needle...
         finish(e.kind() == MachineError::Kind::Timeout ? ActionEvent::Result::Timeout
                                                        : ActionEvent::Result::Failed,
             QString::fromStdString(e.what()));

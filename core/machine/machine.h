@@ -3,6 +3,8 @@
 #include "core/event/events.h"
 #include "core/event/machineerror.h"
 #include "core/guest/hostshare.h"
+#include "core/screen/needle.h"
+#include "core/screen/ocr.h"
 #include "core/spec/testspec.h"
 
 #include <QByteArray>
@@ -10,9 +12,11 @@
 #include <QJsonObject>
 #include <QPointer>
 #include <QRegularExpression>
+#include <QVariantMap>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 
 class QThread;
 
@@ -108,11 +112,25 @@ public:
     QJsonObject nextQmpEvent(qsizetype *next, double timeout);
     void sendKey(const QString &key);
     void sendChars(const QString &text, double delaySeconds = 0.01);
+    // The screen (machinescreen.cpp). A region is (x, y, width, height) on the screen; null:
+    // all of it. A threshold is a similarity from 0 to 1; NaN: the needle's own levels.
     QString screenshot(const QString &name);
     // The screen's width and height in pixels now (the guest can change its mode).
     QSize screenSize();
     // The screen now (QMP screendump), not reported as an action; null without graphics.
     QImage grabScreen();
+    void waitForX(double timeout = defaultTimeout);
+    QString getScreenText(const QRect &region = {});
+    QStringList getScreenTextVariants(const QRect &region = {});
+    void waitForText(const QString &regex, double timeout = defaultTimeout);
+    QList<QRect> findText(const QString &regex, const QRect &region = {});
+    // {x, y, width, height (of the first match area), similarity, click}; empty: no match.
+    QVariantMap matchScreen(const QString &needle, double threshold);
+    QVariantMap waitForScreen(const QString &needle, double timeout, double threshold);
+    void mouseMove(int x, int y);
+    void mouseClick(int x, int y, const QString &button = QStringLiteral("left"));
+    QList<QRect> clickText(const QString &regex, double timeout = defaultTimeout);
+    QVariantMap clickNeedle(const QString &needle, double timeout, double threshold);
     void forwardPort(int hostPort, int guestPort);
     // Takes every VLAN link of the machine down (up), as if its cables were pulled; eth0 stays.
     void block();
@@ -177,6 +195,21 @@ private:
     void setLinksUp(bool up);
     // A file the running action wrote, for its event (the calling thread's).
     static QString &actionArtifact();
+    // Screens (machinescreen.cpp).
+    QImage requireScreen(const char *what);
+    QString outputPath(const QString &dir, const QString &name) const;
+    void savePng(const QImage &image, const QString &path) const;
+    ocr::Reading readScreen(const QImage &screen, ocr::Variant variant, const QRect &region);
+    QRegularExpression screenPattern(const QString &regex) const;
+    QList<QRect> textBoxes(const QImage &screen, const QRegularExpression &pattern,
+        const QRect &region, bool firstOnly);
+    QRect waitForTextBox(const QString &regex, double timeout);
+    Needle needle(const QString &path) const;
+    std::optional<NeedleMatch> matchOnce(
+        const Needle &needle, double threshold, NeedleMatch *best, QImage *screen);
+    NeedleMatch waitForNeedle(const QString &needle, double timeout, double threshold);
+    void pointerTo(int x, int y);
+    void pressButton(const QString &button);
 
     MachineSpec m_spec;
     MachineContext m_context;

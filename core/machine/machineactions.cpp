@@ -2,7 +2,6 @@
 #include "core/machine/machine.h"
 #include "core/machine/machineprocess.h"
 #include "core/qemu/keymap.h"
-#include "core/util/pngwriter.h"
 
 #include <QDir>
 #include <QFile>
@@ -317,65 +316,6 @@ void Machine::sendChars(const QString &text, double delaySeconds)
             QThread::usleep(static_cast<unsigned long>(delaySeconds * 1e6));
         }
     });
-}
-
-QString Machine::screenshot(const QString &name)
-{
-    return actionResult<QString>(
-        QStringLiteral("screenshot"), { { QStringLiteral("name"), name } }, [&] {
-            QString path = name;
-            if (!name.contains(QLatin1Char('/'))) {
-                QDir().mkpath(m_context.outDir + QStringLiteral("/screenshots"));
-                path = m_context.outDir + QStringLiteral("/screenshots/") + name;
-            }
-            if (!path.endsWith(QLatin1String(".png")))
-                path += QStringLiteral(".png");
-            path = QFileInfo(path).absoluteFilePath();
-            if (!m_spec.graphics)
-                throw MachineError(MachineError::Kind::Usage,
-                    QStringLiteral(
-                        "machine %1 has no screen: set graphics = true to take screenshots")
-                        .arg(m_spec.name));
-            // A raw dump written by a PNG writer tuned for screens: QEMU's own PNG encoder
-            // took ~28 ms for 1024x768 here, Qt's ~20 ms; this one a few.
-            const QImage image = grabScreen();
-            if (const QString problem = writeScreenPng(image, path); !problem.isEmpty())
-                throw MachineError(MachineError::Kind::Failed,
-                    QStringLiteral("machine %1: cannot write the screenshot %2: %3")
-                        .arg(m_spec.name, path, problem));
-            actionArtifact() = path;
-            return path;
-        });
-}
-
-QSize Machine::screenSize()
-{
-    return actionResult<QSize>(QStringLiteral("get_screen_size"), {}, [&] {
-        if (!m_spec.graphics)
-            throw MachineError(MachineError::Kind::Usage,
-                QStringLiteral("machine %1 has no screen: set graphics = true").arg(m_spec.name));
-        return grabScreen().size();
-    });
-}
-
-QImage Machine::grabScreen()
-{
-    if (!m_spec.graphics)
-        return {};
-    // One dump file per calling thread: the workbench's polling and a script's screenshot
-    // may dump at the same time.
-    const QString raw = m_paths.root
-        + QStringLiteral("/screendump-%1.ppm").arg(quintptr(QThread::currentThreadId()), 0, 16);
-    qmp(QStringLiteral("screendump"), { { QStringLiteral("filename"), raw } });
-    QFile file(raw);
-    const QByteArray dump = file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-    file.remove();
-    const QImage image = imageFromPpm(dump);
-    if (image.isNull())
-        throw MachineError(MachineError::Kind::Failed,
-            QStringLiteral("machine %1: QEMU's screen dump %2 cannot be read")
-                .arg(m_spec.name, raw));
-    return image;
 }
 
 void Machine::forwardPort(int hostPort, int guestPort)

@@ -97,7 +97,10 @@ QStringList qemuArguments(const QemuLaunch &l)
                     .arg(QString::number(nic.vlan), nic.mac, nicDeviceId(nic.vlan));
     }
     if (l.graphics) {
-        args << QStringLiteral("-vga") << QStringLiteral("std");
+        // An absolute pointer for mouse_move/mouse_click (QMP input-send-event). virtio, not a
+        // usb-tablet: a USB host controller is polled by the emulated CPU all the time.
+        args << QStringLiteral("-vga") << QStringLiteral("std") << QStringLiteral("-device")
+             << QStringLiteral("virtio-tablet-pci");
         if (!l.vncSocket.isEmpty())
             args << QStringLiteral("-vnc") << QStringLiteral("unix:%1").arg(escaped(l.vncSocket));
     } else {

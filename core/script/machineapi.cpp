@@ -45,6 +45,10 @@ std::vector<ApiMethod> makeApi()
     const ApiArgument port { "port", Type::Int };
     const ApiArgument addr { "addr", Type::String, QStringLiteral("localhost") };
     const ApiArgument vlan { "vlan", Type::Int };
+    const ApiArgument region { "region", Type::Region, QRect() };
+    const ApiArgument threshold { "threshold", Type::OptionalFloat, QVariant::fromValue(0.0) };
+    const ApiArgument x { "x", Type::Int };
+    const ApiArgument y { "y", Type::Int };
     return {
         // Life cycle
         row("start", {}, [](Machine &m, A) { m.start(); }),
@@ -105,6 +109,27 @@ std::vector<ApiMethod> makeApi()
         row("screenshot", { text("filename") },
             [](Machine &m, A a) { return m.screenshot(a.string(0)); }),
         row("get_screen_size", {}, [](Machine &m, A) { return m.screenSize(); }),
+        // Desktops, OCR, needles and the mouse (get_window_names, wait_for_window: driver.py)
+        row("wait_for_x", { timeout() }, [](Machine &m, A a) { m.waitForX(a.number(0)); }),
+        row("get_screen_text", { region },
+            [](Machine &m, A a) { return m.getScreenText(a.region(0)); }),
+        row("get_screen_text_variants", { region },
+            [](Machine &m, A a) { return m.getScreenTextVariants(a.region(0)); }),
+        row("wait_for_text", { text("regex"), timeout() },
+            [](Machine &m, A a) { m.waitForText(a.string(0), a.number(1)); }),
+        row("find_text", { text("regex"), region },
+            [](Machine &m, A a) { return m.findText(a.string(0), a.region(1)); }),
+        row("match_screen", { text("needle"), threshold },
+            [](Machine &m, A a) { return m.matchScreen(a.string(0), a.number(1)); }),
+        row("wait_for_screen", { text("needle"), timeout(), threshold },
+            [](Machine &m, A a) { return m.waitForScreen(a.string(0), a.number(1), a.number(2)); }),
+        row("mouse_move", { x, y }, [](Machine &m, A a) { m.mouseMove(a.integer(0), a.integer(1)); }),
+        row("mouse_click", { x, y, { "button", Type::String, QStringLiteral("left") } },
+            [](Machine &m, A a) { m.mouseClick(a.integer(0), a.integer(1), a.string(2)); }),
+        row("click_text", { text("regex"), timeout() },
+            [](Machine &m, A a) { return m.clickText(a.string(0), a.number(1)); }),
+        row("click_needle", { text("needle"), timeout(), threshold },
+            [](Machine &m, A a) { return m.clickNeedle(a.string(0), a.number(1), a.number(2)); }),
         // Networks (set_link is driver.py's: keyword arguments)
         row("forward_port", { { "host_port", Type::Int, 8080 }, { "guest_port", Type::Int, 80 } },
             [](Machine &m, A a) { m.forwardPort(a.integer(0), a.integer(1)); }),

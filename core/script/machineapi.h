@@ -3,6 +3,7 @@
 #include "core/machine/machine.h"
 
 #include <QMap>
+#include <QRect>
 #include <QSize>
 #include <QString>
 #include <QVariant>
@@ -19,7 +20,8 @@ namespace vivarium {
 // defines a method itself only where it is genuinely Python (several commands, user units,
 // retries in Python); those call the rows they need by name.
 struct ApiArgument {
-    enum class Type { String, Int, Float, Bool };
+    // Region: None or (x, y, width, height); OptionalFloat: a number or None (NaN in C++).
+    enum class Type { String, Int, Float, Bool, Region, OptionalFloat };
     const char *name;
     Type type;
     // The default when the script leaves the argument out (null: the argument is required).
@@ -28,8 +30,10 @@ struct ApiArgument {
 };
 
 // What a row's call gives back, converted to Python by the module.
-using ApiValue
-    = std::variant<std::monostate, bool, QString, CommandResult, QMap<QString, QString>, QSize>;
+// An empty QVariantMap is None (match_screen without a match); QList<QRect> is a list of
+// (x, y, width, height).
+using ApiValue = std::variant<std::monostate, bool, QString, CommandResult, QMap<QString, QString>,
+    QSize, QStringList, QList<QRect>, QVariantMap>;
 
 // The arguments of one call, converted to the row's types and defaults applied.
 class ApiArguments {
@@ -42,6 +46,7 @@ public:
     int integer(int i) const { return m_values.at(i).toInt(); }
     double number(int i) const { return m_values.at(i).toDouble(); }
     bool boolean(int i) const { return m_values.at(i).toBool(); }
+    QRect region(int i) const { return m_values.at(i).toRect(); }
 
 private:
     QVariantList m_values;

@@ -15,6 +15,7 @@
 #include "core/script/scriptengine.h"
 
 #include <QJsonDocument>
+#include <limits>
 
 namespace py = pybind11;
 
@@ -145,13 +146,25 @@ QVariant argument(const ApiMethod &method, const ApiArgument &spec, const py::ha
     using Type = ApiArgument::Type;
     if (value.is_none() && spec.type == Type::Float && spec.defaultValue.isValid())
         return spec.defaultValue;
+    if (value.is_none() && spec.type == Type::OptionalFloat)
+        return std::numeric_limits<double>::quiet_NaN();
+    if (value.is_none() && spec.type == Type::Region)
+        return QRect();
     try {
         switch (spec.type) {
+        case Type::Region: {
+            const py::sequence parts = value.cast<py::sequence>();
+            if (py::len(parts) != 4 || py::isinstance<py::str>(value))
+                break;
+            return QRect(parts[0].cast<int>(), parts[1].cast<int>(), parts[2].cast<int>(),
+                parts[3].cast<int>());
+        }
         case Type::String:
             return qs(py::str(value));
         case Type::Int:
             return value.cast<int>();
         case Type::Float:
+        case Type::OptionalFloat:
             return value.cast<double>();
         case Type::Bool:
             return PyObject_IsTrue(value.ptr()) == 1;
@@ -159,7 +172,10 @@ QVariant argument(const ApiMethod &method, const ApiArgument &spec, const py::ha
     } catch (const py::cast_error &) {
     }
     throw py::type_error(std::string(method.name) + "(): '" + spec.name + "' must be "
-        + (spec.type == Type::Int ? "an integer" : "a number") + ", not "
+        + (spec.type == Type::Int        ? "an integer"
+                : spec.type == Type::Region ? "None or (x, y, width, height)"
+                                            : "a number")
+        + ", not "
         + std::string(py::str(py::type::handle_of(value).attr("__name__"))));
 }
 
@@ -185,6 +201,38 @@ py::object toPython(const ApiValue &value)
         py::object operator()(const QSize &size) const
         {
             return py::make_tuple(size.width(), size.height());
+        }
+        py::object operator()(const QStringList &list) const
+        {
+            py::list items;
+            for (const QString &s : list)
+                items.append(py::str(ss(s)));
+            return items;
+        }
+        py::object operator()(const QList<QRect> &boxes) const
+        {
+            py::list items;
+            for (const QRect &r : boxes)
+                items.append(py::make_tuple(r.x(), r.y(), r.width(), r.height()));
+            return items;
+        }
+        py::object operator()(const QVariantMap &map) const
+        {
+            if (map.isEmpty())
+                return py::none();
+            py::dict d;
+            for (auto it = map.cbegin(); it != map.cend(); ++it) {
+                const QVariant &v = it.value();
+                py::object value;
+                if (v.typeId() == QMetaType::QPoint)
+                    value = py::make_tuple(v.toPoint().x(), v.toPoint().y());
+                else if (v.typeId() == QMetaType::Double)
+                    value = py::float_(v.toDouble());
+                else
+                    value = py::int_(v.toInt());
+                d[py::str(ss(it.key()))] = value;
+            }
+            return d;
         }
     } convert;
     return std::visit(convert, value);
@@ -241,6 +289,10 @@ py::list describeApi()
                     break;
                 case ApiArgument::Type::Bool:
                     value = py::bool_(a.defaultValue.toBool());
+                    break;
+                case ApiArgument::Type::Region:
+                case ApiArgument::Type::OptionalFloat:
+                    value = py::none();
                     break;
                 }
             }

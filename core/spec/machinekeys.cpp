@@ -36,6 +36,8 @@ const QStringList &MachineKeys::names()
         QStringLiteral("packages"),
         QStringLiteral("graphics"),
         QStringLiteral("vnc"),
+        QStringLiteral("desktop"),
+        QStringLiteral("x11_commands"),
         QStringLiteral("image"),
         QStringLiteral("start_command"),
         QStringLiteral("kernel"),
@@ -151,6 +153,19 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
         m.graphics = m_reader.boolean(node, key).value_or(false);
     } else if (key == QLatin1String("vnc")) {
         m.vnc = m_reader.boolean(node, key).value_or(true);
+    } else if (key == QLatin1String("desktop")) {
+        if (const auto desktop = m_reader.string(node, key)) {
+            if (*desktop == QLatin1String("x11")) {
+                m.desktop = *desktop;
+                m.graphics = true; // toml++ reads keys in order: a later graphics = false wins
+            } else if (!desktop->isEmpty()) {
+                m_reader.error(node.source(),
+                    QStringLiteral("'desktop' must be \"x11\" (or \"\" for none), not \"%1\"")
+                        .arg(*desktop));
+            }
+        }
+    } else if (key == QLatin1String("x11_commands")) {
+        m.x11Commands = m_reader.strings(node, key).value_or(QStringList());
     } else if (key == QLatin1String("image") || key == QLatin1String("start_command")) {
         // Known keys of the format that this version cannot run yet: said now, with where,
         // rather than when the machine starts.
@@ -197,6 +212,16 @@ void MachineKeys::check(const MachineSpec &m, const toml::source_region &where)
         m_reader.error(where,
             QStringLiteral("machine '%1' lists services but its init is \"minimal\"; "
                            "set init = \"systemd\"")
+                .arg(m.name));
+    if (!m.desktop.isEmpty() && !m.graphics)
+        m_reader.error(where,
+            QStringLiteral("machine '%1' has desktop = \"%2\" but graphics = false; a desktop "
+                           "needs a screen")
+                .arg(m.name, m.desktop));
+    if (m.desktop.isEmpty() && !m.x11Commands.isEmpty())
+        m_reader.error(where,
+            QStringLiteral("machine '%1' lists x11_commands but has no desktop; set "
+                           "desktop = \"x11\"")
                 .arg(m.name));
     checkGuest(m, where);
 }

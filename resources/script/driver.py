@@ -259,17 +259,6 @@ class Machine:
 
         retry(tty_matches, timeout)
 
-    def _no_ocr(self, *args, **kwargs):
-        raise NotImplementedError(
-            "reading text from the screen needs OCR, which Vivarium does not have yet; "
-            "use wait_until_tty_matches or wait_for_console_text"
-        )
-
-    get_screen_text = get_screen_text_variants = wait_for_text = _no_ocr
-
-    def wait_for_x(self, timeout=_DEFAULT_TIMEOUT):
-        self.wait_until_succeeds("DISPLAY=:0 xset -q", timeout=timeout)
-
     def get_window_names(self):
         return self.succeed(
             r"DISPLAY=:0 xwininfo -root -tree | sed 's/.*0x[0-9a-f]* \"\([^\"]*\)\".*/\1/; t; d'"
@@ -307,8 +296,6 @@ class Machine:
 
     restore = snapshot
 
-    def wait_for_screen(self, needle_png, region=None, threshold=None):
-        raise NotImplementedError("wait_for_screen is not supported by Vivarium yet")
 
 
 def _vivarium_install_api():
