@@ -8,6 +8,13 @@
 #include <tesseract/baseapi.h>
 #include <tesseract/resultiterator.h>
 
+// libtesseract runs its networks on OpenMP teams of a fixed size. On a host whose cores are
+// busy (TCG guests), one read of a 1024x768 screen took ~500 ms that way instead of ~140 ms
+// (docs/graphical-tests.md): each thread that reads lets OpenMP size its teams by the load.
+// (OMP_THREAD_LIMIT would do it too, but libgomp reads it before main.)
+extern "C" void omp_set_num_threads(int threads);
+extern "C" void omp_set_dynamic(int dynamic);
+
 namespace vivarium::ocr {
 
 namespace {
@@ -23,6 +30,8 @@ tesseract::TessBaseAPI &engine()
     thread_local std::unique_ptr<tesseract::TessBaseAPI> api;
     if (api)
         return *api;
+    omp_set_num_threads(1);
+    omp_set_dynamic(1);
     auto fresh = std::make_unique<tesseract::TessBaseAPI>();
     if (fresh->Init(nullptr, "eng", tesseract::OEM_LSTM_ONLY) != 0)
         throw ScreenError(QStringLiteral(

@@ -1,0 +1,1 @@
+desk.wait_for_x(timeout=120)
