@@ -35,13 +35,21 @@ private:
 private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
 
+    void aDesktopIsReadMatchedAndClicked_data()
+    {
+        QTest::addColumn<QString>("test");
+        QTest::newRow("minimal init") << "screens";
+        QTest::newRow("systemd") << "screens-systemd";
+    }
+
     void aDesktopIsReadMatchedAndClicked()
     {
-        const Outcome outcome = runTest("screens");
+        QFETCH(QString, test);
+        const Outcome outcome = runTest(test);
         QVERIFY2(outcome.status == 0, qPrintable(outcome.output));
         QVERIFY(outcome.output.contains("SCREENS OK"));
         // The mismatch left its diff image as the action's artifact.
-        QVERIFY(QFile::exists(m_dir.filePath("screens/needles/desk-right-xterm-diff.png")));
+        QVERIFY(QFile::exists(m_dir.filePath(test + "/needles/desk-right-xterm-diff.png")));
     }
 
     void aFailingXorgIsNamedWithItsLog()

@@ -13,13 +13,14 @@ except MachineError as e:
     assert "has no screen" in str(e), e
 assert not plain.is_up()
 
-timed("x11_ready", lambda: (desk.wait_for_x(), desk.wait_for_window("^right$")))
+timed("x11_ready", lambda: (desk.wait_for_x(timeout=120), desk.wait_for_window("^right$", timeout=60)))
 names = desk.get_window_names()
 assert "left" in names and "right" in names, names
-timed("wait_for_text", lambda: desk.wait_for_text("omega window"))
-# The right xterm has the focus (started last); typed text goes there.
+timed("wait_for_text", lambda: desk.wait_for_text("omega window", timeout=60))
+# A click gives the right xterm the focus; typed text goes there.
+desk.mouse_click(700, 150)
 desk.send_chars("echo typed into right\n")
-timed("wait_for_text_typed", lambda: desk.wait_for_text("typed into right"))
+timed("wait_for_text_typed", lambda: desk.wait_for_text("typed into right", timeout=60))
 boxes = desk.find_text("^typed into right$")
 assert len(boxes) == 1, boxes
 x, y, w, h = boxes[0]
@@ -43,9 +44,9 @@ assert found is not None and found["similarity"] > 0.96, found
 desk.wait_for_screen("needles/right-xterm.json", timeout=10)
 
 # A click in the left xterm's text gives it the focus: typed text goes there now.
-desk.click_text("alpha window")
+desk.click_text("alpha window", timeout=60)
 desk.send_chars("echo now on the left\n")
-desk.wait_for_text("now on the left")
+desk.wait_for_text("now on the left", timeout=60)
 lx, ly, lw, lh = desk.find_text("now on the left")[0]
 assert lx + lw < 500, (lx, ly)
 assert desk.succeed("DISPLAY=:0 xdotool getactivewindow getwindowname").strip() == "left"
