@@ -96,10 +96,10 @@ double serialBurstStallMs()
 
 } // namespace
 
-QList<GuiFigure> measureGui(bool quick)
+QList<BenchFigure> measureGui(bool quick)
 {
-    QList<GuiFigure> figures;
-    figures << GuiFigure { QStringLiteral("serial_burst_max_stall_ms"),
+    QList<BenchFigure> figures;
+    figures << BenchFigure { QStringLiteral("serial_burst_max_stall_ms"),
         QStringLiteral("10 MB of serial output rendered: longest stall"), serialBurstStallMs(),
         QStringLiteral("ms"), QStringLiteral("<= 50") };
 
@@ -126,10 +126,10 @@ QList<GuiFigure> measureGui(bool quick)
         clock.start();
         idle(quick ? 5000 : 10000);
         const double pct = 100.0 * (cpuSeconds() - cpu0) / (double(clock.elapsed()) / 1000.0);
-        figures << GuiFigure { QStringLiteral("gui_idle_cpu_pct"),
+        figures << BenchFigure { QStringLiteral("gui_idle_cpu_pct"),
             QStringLiteral("workbench idle, five running machines (CPU)"), pct, QStringLiteral("%"),
             QStringLiteral("< 3") };
-        figures << GuiFigure { QStringLiteral("gui_rss_per_machine_mb"),
+        figures << BenchFigure { QStringLiteral("gui_rss_per_machine_mb"),
             QStringLiteral("workbench memory per running machine"), (rssMb() - rssBefore) / 5,
             QStringLiteral("MB"), QString() };
         window.workbench()->stopAll();

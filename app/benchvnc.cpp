@@ -88,9 +88,9 @@ Rates measure(Machine *machine, int &frames, int fps, int seconds, int lines)
 
 } // namespace
 
-QList<GuiFigure> measureVnc(bool quick)
+QList<BenchFigure> measureVnc(bool quick)
 {
-    QList<GuiFigure> figures;
+    QList<BenchFigure> figures;
     QTemporaryDir dir;
     SpecLoader loader;
     std::optional<TestSpec> spec
@@ -143,22 +143,22 @@ QList<GuiFigure> measureVnc(bool quick)
     thread.quit();
     thread.wait();
     const QString screen = QStringLiteral("%1x%2").arg(size.width()).arg(size.height());
-    figures << GuiFigure { QStringLiteral("vnc_guest_fps"),
+    figures << BenchFigure { QStringLiteral("vnc_guest_fps"),
         QStringLiteral("guest draws 1024x64 bands, asked for 30/s (%1)").arg(screen), band.guestFps,
         QStringLiteral("/s"), QString() };
-    figures << GuiFigure { QStringLiteral("vnc_fps"),
+    figures << BenchFigure { QStringLiteral("vnc_fps"),
         QStringLiteral("...frames the workbench received per second"), band.deliveredFps,
         QStringLiteral("/s"), QStringLiteral("= guest, <= 30") };
-    figures << GuiFigure { QStringLiteral("vnc_10_guest_fps"),
+    figures << BenchFigure { QStringLiteral("vnc_10_guest_fps"),
         QStringLiteral("guest draws 1024x64 bands, asked for 10/s"), slow.guestFps,
         QStringLiteral("/s"), QString() };
-    figures << GuiFigure { QStringLiteral("vnc_10_fps"),
+    figures << BenchFigure { QStringLiteral("vnc_10_fps"),
         QStringLiteral("...frames the workbench received per second"), slow.deliveredFps,
         QStringLiteral("/s"), QStringLiteral("= guest") };
-    figures << GuiFigure { QStringLiteral("vnc_full_guest_fps"),
+    figures << BenchFigure { QStringLiteral("vnc_full_guest_fps"),
         QStringLiteral("guest redraws the whole 1024x768 screen (TCG)"), full.guestFps,
         QStringLiteral("/s"), QString() };
-    figures << GuiFigure { QStringLiteral("vnc_full_fps"),
+    figures << BenchFigure { QStringLiteral("vnc_full_fps"),
         QStringLiteral("...frames the workbench received per second"), full.deliveredFps,
         QStringLiteral("/s"), QStringLiteral("= guest") };
     try {

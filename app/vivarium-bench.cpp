@@ -2,6 +2,8 @@
 #include "core/machine/testrun.h"
 #include "core/session/session.h"
 #include "core/spec/specloader.h"
+#include "benchfigure.h"
+#include "benchscreens.h"
 #ifdef VIVARIUM_BENCH_GUI
 #include "benchgui.h"
 
@@ -25,24 +27,7 @@ using namespace vivarium;
 
 namespace {
 
-struct Figure {
-    QString key;
-    QString what;
-    double value = 0;
-    QString unit;
-    QString target; // e.g. "<= 2.5"
-    double ratio = 0; // against the peer, where there is one
-};
-
-double percentile(QList<double> samples, double p)
-{
-    if (samples.isEmpty())
-        return 0;
-    std::sort(samples.begin(), samples.end());
-    const qsizetype index
-        = qMin<qsizetype>(samples.size() - 1, qsizetype(p * double(samples.size() - 1) + 0.5));
-    return samples.at(index);
-}
+using Figure = BenchFigure;
 
 // The RTTs in ms of count pings from machine to address, 0.2 s apart.
 QList<double> pingTimes(Machine *machine, const QString &address, int count)
@@ -226,6 +211,16 @@ void progress(const char *what)
 
 } // namespace
 
+double percentile(QList<double> samples, double p)
+{
+    if (samples.isEmpty())
+        return 0;
+    std::sort(samples.begin(), samples.end());
+    const qsizetype index
+        = qMin<qsizetype>(samples.size() - 1, qsizetype(p * double(samples.size() - 1) + 0.5));
+    return samples.at(index);
+}
+
 int main(int argc, char **argv)
 {
 #ifdef VIVARIUM_BENCH_GUI
@@ -248,7 +243,8 @@ int main(int argc, char **argv)
         QStringLiteral("accel"), QStringLiteral("auto, kvm or tcg."), QStringLiteral("ACCEL"));
     const QCommandLineOption only(QStringLiteral("only"),
         QStringLiteral(
-            "Measure only these sections (boot, commands, network, gui), comma separated."),
+            "Measure only these sections (boot, commands, network, screens, gui), comma "
+            "separated."),
         QStringLiteral("SECTIONS"));
     parser.addOptions({ json, quick, accel, only });
     parser.process(app);
@@ -399,11 +395,17 @@ int main(int argc, char **argv)
             QStringLiteral("Mb"), QString() };
     }
 
+    if (want("screens")) {
+        progress("an X11 desktop: OCR, needles");
+        figures << measureScreens(
+            [&](const QString &name, const QByteArray &toml) { return bench.run(name, toml); },
+            bench.quick());
+    }
+
 #ifdef VIVARIUM_BENCH_GUI
     if (want("gui")) {
         progress("the workbench");
-        for (const GuiFigure &g : measureGui(bench.quick()))
-            figures << Figure { g.key, g.what, g.value, g.unit, g.target };
+        figures << measureGui(bench.quick());
     }
 #endif
 

@@ -72,7 +72,7 @@ private slots:
     {
         const QImage screen = xtermScreen();
         const QImage plain = ocr::prepare(screen, ocr::Variant::Plain);
-        QCOMPARE(plain.size(), screen.size() * 2);
+        QCOMPARE(plain.size(), screen.size() * 1.5);
         QCOMPARE(plain.format(), QImage::Format_Grayscale8);
         const QImage contrast = ocr::prepare(screen, ocr::Variant::Contrast);
         const QImage inverted = ocr::prepare(screen, ocr::Variant::Inverted);
