@@ -88,6 +88,8 @@ int main(int argc, char **argv)
         QStringLiteral("Output directory."), QStringLiteral("DIR"));
     const QCommandLineOption keep({ QStringLiteral("K"), QStringLiteral("keep-machine-state") },
         QStringLiteral("Keep the machines' disks and run directory."));
+    const QCommandLineOption noVideo(QStringLiteral("no-video"),
+        QStringLiteral("Record no video of the graphical machines' screens."));
     const QCommandLineOption accel(QStringLiteral("accel"),
         QStringLiteral("auto, kvm or tcg (default: $VIVARIUM_ACCEL or auto)."),
         QStringLiteral("ACCEL"));
@@ -103,7 +105,8 @@ int main(int argc, char **argv)
     const QCommandLineOption reportFrom(QStringLiteral("report-from"),
         QStringLiteral("Write log.html and junit.xml again from DIR/events.jsonl, then exit."),
         QStringLiteral("DIR"));
-    parser.addOptions({ outDir, keep, accel, timeout, interactive, junit, clean, reportFrom });
+    parser.addOptions(
+        { outDir, keep, noVideo, accel, timeout, interactive, junit, clean, reportFrom });
     parser.addPositionalArgument(QStringLiteral("TEST.toml"), QStringLiteral("The test file."));
     if (!parser.parse(app.arguments())) {
         complain(QStringLiteral("vivarium-test: ") + parser.errorText());
@@ -168,6 +171,7 @@ int main(int argc, char **argv)
     options.outDir = parser.value(outDir);
     options.accel = accelValue;
     options.keepMachineState = parser.isSet(keep);
+    options.video = !parser.isSet(noVideo);
     options.junitPath = parser.value(junit);
     options.terminalLog = true;
     QString error;

@@ -179,6 +179,20 @@ template<> struct Kind<SerialStdout> {
         return { o.value(QStringLiteral("on")).toBool() };
     }
 };
+template<> struct Kind<VideoStarted> {
+    static constexpr const char *name = "video_started";
+    static QJsonObject json(const VideoStarted &e)
+    {
+        return { { QStringLiteral("machine"), e.machine }, { QStringLiteral("path"), e.path },
+            { QStringLiteral("start_ms"), e.startMs } };
+    }
+    static VideoStarted read(const QJsonObject &o)
+    {
+        return { o.value(QStringLiteral("machine")).toString(),
+            o.value(QStringLiteral("path")).toString(),
+            qint64(o.value(QStringLiteral("start_ms")).toDouble()) };
+    }
+};
 template<> struct Kind<Finished> {
     static constexpr const char *name = "finished";
     static QJsonObject json(const Finished &e)

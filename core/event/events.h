@@ -89,6 +89,12 @@ struct ScriptResumed { };
 struct SerialStdout {
     bool on = true;
 };
+// A machine's screen is being recorded: path (absolute) from startMs (ms since the epoch).
+struct VideoStarted {
+    QString machine;
+    QString path;
+    qint64 startMs = 0;
+};
 struct Finished {
     ScriptResult result;
 };
@@ -100,7 +106,8 @@ namespace vivarium {
 using Event = std::variant<event::RunStarted, event::ActionStarted, event::ActionFinished,
     event::MachineState, event::ConsoleLine, event::Log, event::SubtestStarted,
     event::SubtestFinished, event::LinkChanged, event::VlanChanged, event::NetworkFailed,
-    event::ScriptPaused, event::ScriptResumed, event::SerialStdout, event::Finished>;
+    event::ScriptPaused, event::ScriptResumed, event::SerialStdout, event::VideoStarted,
+    event::Finished>;
 
 // An event as recorded: when it happened (ms since the epoch) and what.
 struct RecordedEvent {

@@ -89,6 +89,7 @@ Machine::Machine(MachineSpec spec, MachineContext context)
 
 Machine::~Machine()
 {
+    m_video.reset(); // it takes screens through the process
     if (m_process) {
         MachineProcess *process = m_process;
         QMetaObject::invokeMethod(
@@ -386,6 +387,7 @@ void Machine::start()
             m_context.network->setMachineRunning(m_spec.name, true);
         MachineProcess *process = m_process;
         invoke([process] { process->start(); });
+        startVideo();
     });
 }
 

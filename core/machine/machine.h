@@ -5,6 +5,7 @@
 #include "core/guest/hostshare.h"
 #include "core/screen/needle.h"
 #include "core/screen/ocr.h"
+#include "core/screen/screenvideo.h"
 #include "core/spec/testspec.h"
 
 #include <QByteArray>
@@ -15,6 +16,7 @@
 #include <QVariantMap>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 
@@ -42,6 +44,7 @@ struct MachineContext {
     QThread *ioThread = nullptr;
     EventLog *events = nullptr;
     Network *network = nullptr; // null: no VLAN NICs
+    bool video = false; // record a graphical machine's screen into outDir/video/NAME.mp4
 };
 
 // One virtual machine with the NixOS test driver's methods. Thread-safe: the methods block the
@@ -118,7 +121,7 @@ public:
     // The screen's width and height in pixels now (the guest can change its mode).
     QSize screenSize();
     // The screen now (QMP screendump), not reported as an action; null without graphics.
-    QImage grabScreen();
+    QImage grabScreen(double timeout = 60);
     void waitForX(double timeout = defaultTimeout);
     QString getScreenText(const QRect &region = {});
     QStringList getScreenTextVariants(const QRect &region = {});
@@ -210,11 +213,13 @@ private:
     NeedleMatch waitForNeedle(const QString &needle, double timeout, double threshold);
     void pointerTo(int x, int y);
     void pressButton(const QString &button);
+    void startVideo();
 
     MachineSpec m_spec;
     MachineContext m_context;
     MachinePaths m_paths;
     MachineProcess *m_process = nullptr; // owned; deleted on the I/O thread
+    std::unique_ptr<ScreenVideo> m_video; // from the first start on, with graphics and video on
 
     mutable std::mutex m_mutex;
     std::condition_variable m_changed;

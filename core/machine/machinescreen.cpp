@@ -69,7 +69,7 @@ QSize Machine::screenSize()
         [&] { return requireScreen("to have a screen size").size(); });
 }
 
-QImage Machine::grabScreen()
+QImage Machine::grabScreen(double timeout)
 {
     if (!m_spec.graphics)
         return {};
@@ -77,7 +77,7 @@ QImage Machine::grabScreen()
     // may dump at the same time.
     const QString raw = m_paths.root
         + QStringLiteral("/screendump-%1.ppm").arg(quintptr(QThread::currentThreadId()), 0, 16);
-    qmp(QStringLiteral("screendump"), { { QStringLiteral("filename"), raw } });
+    qmp(QStringLiteral("screendump"), { { QStringLiteral("filename"), raw } }, timeout);
     QFile file(raw);
     const QByteArray dump = file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
     file.remove();
@@ -87,6 +87,28 @@ QImage Machine::grabScreen()
             QStringLiteral("machine %1: QEMU's screen dump %2 cannot be read")
                 .arg(m_spec.name, raw));
     return image;
+}
+
+void Machine::startVideo()
+{
+    if (!m_spec.graphics || !m_context.video || m_video)
+        return;
+    // One video for the whole run: it goes on across crashes and restarts (no frames while the
+    // machine is off). A short timeout per frame: stopping waits for the frame in flight.
+    m_video = std::make_unique<ScreenVideo>(
+        outputPath(QStringLiteral("video"), m_spec.name + QStringLiteral(".mp4")),
+        [this] { return grabScreen(5); });
+    QString error;
+    if (!m_video->start(&error)) {
+        m_video.reset();
+        if (m_context.events)
+            m_context.events->post(
+                event::Log { QStringLiteral("machine %1: %2").arg(m_spec.name, error) });
+        return;
+    }
+    if (m_context.events)
+        m_context.events->post(
+            event::VideoStarted { m_spec.name, m_video->path(), m_video->startMs() });
 }
 
 QImage Machine::requireScreen(const char *what)

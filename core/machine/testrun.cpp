@@ -59,6 +59,7 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
         context.accel = run->m_accel.accel;
         context.runDir = run->m_runDir.path();
         context.outDir = run->m_outDir;
+        context.video = options.video;
         context.ioThread = &run->m_ioThread;
         context.events = &run->m_events;
         context.network = run->m_network.get();

@@ -21,6 +21,7 @@ public:
         QString outDir; // default: ./vivarium-out/<test name>
         QString accel; // "", "auto", "kvm", "tcg"
         bool keepMachineState = false;
+        bool video = true; // a video of each graphical machine's screen
     };
 
     // Returns null and sets error when the guest artifacts or the run directory are missing.

@@ -1,6 +1,8 @@
 #include "core/report/reports.h"
 
 #include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -30,6 +32,11 @@ pre.script span { display: block; } pre.script span.failing { background: #f9d0c
 pre.script span::before { content: attr(data-line); display: inline-block; width: 3em; color: #999; }
 img.shot { max-width: 480px; border: 1px solid #ccc; display: block; margin: .3em 0; }
 .hidden { display: none; }
+aside.videos { position: fixed; right: 1em; bottom: 1em; width: 440px; background: #fff;
+  border: 1px solid #ccc; box-shadow: 0 2px 8px #0003; padding: .4em; z-index: 2; }
+aside.videos video { width: 100%; display: block; } aside.videos figcaption { font-weight: 600; }
+aside.videos figure { margin: 0 0 .4em; }
+body.with-videos tr[data-t] { cursor: pointer; } body.with-videos { margin-right: 470px; }
 )css";
 
 const char *const script = R"js(
@@ -39,6 +46,17 @@ document.getElementById('filter').addEventListener('input', function (e) {
     row.classList.toggle('hidden', needle !== '' && !row.dataset.text.includes(needle));
   });
   document.querySelectorAll('details').forEach(function (d) { if (needle) d.open = true; });
+});
+// Clicking a row of the timeline shows that moment in every machine's video.
+document.querySelectorAll('tr[data-t]').forEach(function (row) {
+  row.addEventListener('click', function (e) {
+    if (e.target.closest('a')) return;
+    document.querySelectorAll('video[data-start]').forEach(function (v) {
+      const at = (Number(row.dataset.t) - Number(v.dataset.start)) / 1000;
+      v.pause();
+      v.currentTime = Math.max(0, isFinite(v.duration) ? Math.min(at, v.duration) : at);
+    });
+  });
 });
 )js";
 
@@ -64,9 +82,10 @@ QString imageTag(const QString &path)
 QString row(const QString &kind, qint64 t, const QString &duration, const QString &body,
     const QString &searchText)
 {
-    return QStringLiteral("<tr class=\"%1\" data-text=\"%2\"><td class=\"time\">%3</td>"
-                          "<td class=\"duration\">%4</td><td>%5</td></tr>\n")
-        .arg(kind, esc(searchText.toLower()), clock(t), duration, body);
+    return QStringLiteral("<tr class=\"%1\" data-t=\"%6\" data-text=\"%2\"><td "
+                          "class=\"time\">%3</td><td class=\"duration\">%4</td><td>%5</td></tr>\n")
+        .arg(kind, esc(searchText.toLower()), clock(t), duration, body)
+        .arg(t);
 }
 
 } // namespace
@@ -96,6 +115,25 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
     }
     html += QStringLiteral("<input id=\"filter\" placeholder=\"Search actions, logs, "
                            "consoles…\"></header>\n");
+
+    // Each graphical machine's video beside the timeline (a path relative to the report, so
+    // the output directory can move as a whole).
+    QString videos;
+    const QDir reportDir = QFileInfo(path).absoluteDir();
+    for (const RecordedEvent &recorded : input.events) {
+        if (const auto *video = std::get_if<event::VideoStarted>(&recorded.event))
+            videos += QStringLiteral("<figure><figcaption>%1</figcaption><video controls "
+                                     "preload=\"metadata\" muted src=\"%2\" data-start=\"%3\" "
+                                     "data-machine=\"%1\"></video></figure>\n")
+                          .arg(esc(video->machine), esc(reportDir.relativeFilePath(video->path)))
+                          .arg(video->startMs);
+    }
+    if (!videos.isEmpty()) {
+        html.replace(QStringLiteral("<body>"), QStringLiteral("<body class=\"with-videos\">"));
+        html += QStringLiteral("<aside class=\"videos\">%1<small>Click a row of the timeline "
+                               "to see that moment.</small></aside>\n")
+                    .arg(videos);
+    }
 
     // The timeline, subtests nested.
     QMap<QString, QStringList> consoles;

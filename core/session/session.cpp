@@ -24,6 +24,7 @@ std::unique_ptr<Session> Session::create(
     runOptions.outDir = options.outDir;
     runOptions.accel = options.accel;
     runOptions.keepMachineState = options.keepMachineState;
+    runOptions.video = options.video;
     std::unique_ptr<TestRun> run = TestRun::create(spec, runOptions, error);
     if (!run)
         return nullptr;

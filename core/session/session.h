@@ -33,6 +33,7 @@ public:
         // Seconds; < 0: the test file's global_timeout; 0: none.
         double globalTimeout = -1;
         bool terminalLog = false; // print the readable log on stdout as the run goes
+        bool video = true; // record each graphical machine's screen (<outDir>/video/NAME.mp4)
     };
 
     // Null, with the reason in error, when the run cannot be set up (guest artifacts, QEMU, the

@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -19,14 +20,15 @@ private:
         QString output;
     };
 
-    Outcome runTest(const QString &name)
+    Outcome runTest(const QString &name, const QStringList &options = {})
     {
         QProcess process;
         process.setProcessChannelMode(QProcess::MergedChannels);
         process.setWorkingDirectory(m_dir.path());
         process.start(QCoreApplication::applicationDirPath() + "/../../app/vivarium-test",
-            { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/screens/") + name + ".toml", "-o",
-                m_dir.filePath(name) });
+            QStringList { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/screens/") + name + ".toml",
+                "-o", m_dir.filePath(name) }
+                + options);
         if (!process.waitForFinished(500000))
             process.kill();
         return { process.exitCode(), QString::fromUtf8(process.readAll()) };
@@ -50,13 +52,31 @@ private slots:
         QVERIFY(outcome.output.contains("SCREENS OK"));
         // The mismatch left its diff image as the action's artifact.
         QVERIFY(QFile::exists(m_dir.filePath(test + "/needles/desk-right-xterm-diff.png")));
+
+        // A video of the run that ffprobe reads, as long as the run, in log.html beside the
+        // timeline.
+        const QString video = m_dir.filePath(test + "/video/desk.mp4");
+        QProcess probe;
+        probe.start("ffprobe", { "-v", "error", "-show_entries", "format=duration:stream=width,height",
+                                   "-of", "default=noprint_wrappers=1", video });
+        QVERIFY(probe.waitForFinished(30000));
+        const QString info = QString::fromUtf8(probe.readAllStandardOutput());
+        QVERIFY2(info.contains("width=1024") && info.contains("height=768"), qPrintable(info));
+        const double duration
+            = QRegularExpression("duration=([0-9.]+)").match(info).captured(1).toDouble();
+        QVERIFY2(duration > 10, qPrintable(info));
+        QFile report(m_dir.filePath(test + "/log.html"));
+        QVERIFY(report.open(QIODevice::ReadOnly));
+        const QByteArray html = report.readAll();
+        QVERIFY(html.contains("<video controls preload=\"metadata\" muted src=\"video/desk.mp4\""));
+        QVERIFY(html.contains("<tr class=\"action\" data-t=\""));
     }
 
     void aFailingXorgIsNamedWithItsLog()
     {
         QElapsedTimer clock;
         clock.start();
-        const Outcome outcome = runTest("broken-x");
+        const Outcome outcome = runTest("broken-x", { "--no-video" });
         QCOMPARE(outcome.status, 1);
         QVERIFY2(outcome.output.contains("machine desk: the X11 desktop did not start: Xorg "
                                          "exited with status"),
@@ -64,6 +84,7 @@ private slots:
         QVERIFY2(outcome.output.contains("its log is /var/log/Xorg.0.log in the guest"),
             qPrintable(outcome.output));
         QVERIFY2(clock.elapsed() < 100000, "the failure waited for the timeout");
+        QVERIFY(!QDir(m_dir.filePath("broken-x/video")).exists()); // --no-video
     }
 };
 

@@ -17,6 +17,8 @@ timed("x11_ready", lambda: (desk.wait_for_x(timeout=120), desk.wait_for_window("
 names = desk.get_window_names()
 assert "left" in names and "right" in names, names
 timed("wait_for_text", lambda: desk.wait_for_text("omega window", timeout=60))
+desk.wait_for_window("^left$", timeout=60)
+desk.wait_for_text("alpha window", timeout=60)  # both drawn: no window maps (and takes the focus) later
 # A click gives the right xterm the focus; typed text goes there.
 desk.mouse_click(700, 150)
 desk.send_chars("echo typed into right\n")
