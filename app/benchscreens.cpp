@@ -7,6 +7,8 @@
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QThread>
+#include <unistd.h>
 #include <cmath>
 
 using namespace vivarium;
@@ -52,6 +54,52 @@ double nixosOcrMs(const QString &png, const QString &dir)
     return msSince(clock);
 }
 
+// CPU seconds so far of this process, the machine's QEMU and the ffmpeg children recording.
+double cpuSeconds(qint64 qemuPid)
+{
+    const auto ticks = [](const QString &pid, QByteArray *comm, qint64 *ppid) -> double {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            return 0;
+        const QByteArray line = stat.readAll();
+        const qsizetype close = line.lastIndexOf(')');
+        if (comm)
+            *comm = line.mid(line.indexOf('(') + 1, close - line.indexOf('(') - 1);
+        const QList<QByteArray> fields = line.mid(close + 2).split(' ');
+        if (ppid)
+            *ppid = fields.value(1).toLongLong();
+        return double(fields.value(11).toLongLong() + fields.value(12).toLongLong())
+            / double(sysconf(_SC_CLK_TCK));
+    };
+    double total = ticks(QString::number(getpid()), nullptr, nullptr)
+        + ticks(QString::number(qemuPid), nullptr, nullptr);
+    for (const QString &pid : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        QByteArray comm;
+        qint64 ppid = 0;
+        const double seconds = ticks(pid, &comm, &ppid);
+        if (comm == "ffmpeg" && ppid == getpid())
+            total += seconds;
+    }
+    return total;
+}
+
+// CPU seconds the desktop takes while its xterm prints a line a second for twenty seconds.
+double workloadCpu(const SessionMaker &makeSession, bool video)
+{
+    std::unique_ptr<Session> session = makeSession(
+        video ? QStringLiteral("video-on") : QStringLiteral("video-off"), desktopToml, video);
+    Machine *desk = session->run()->machine(QStringLiteral("desk"));
+    desk->waitForX(300);
+    desk->waitForText(QStringLiteral("adduser"), 120);
+    desk->mouseClick(500, 300);
+    const double before = cpuSeconds(desk->qemuPid());
+    for (int i = 0; i < 20; ++i) {
+        desk->sendChars(QStringLiteral("echo line %1\n").arg(i), 0.01);
+        QThread::msleep(1000);
+    }
+    return cpuSeconds(desk->qemuPid()) - before;
+}
+
 } // namespace
 
 QList<BenchFigure> measureScreens(const SessionMaker &makeSession, bool quick)
@@ -60,7 +108,7 @@ QList<BenchFigure> measureScreens(const SessionMaker &makeSession, bool quick)
     const int runs = quick ? 5 : 15;
     QElapsedTimer startClock;
     startClock.start();
-    std::unique_ptr<Session> session = makeSession(QStringLiteral("screens"), desktopToml);
+    std::unique_ptr<Session> session = makeSession(QStringLiteral("screens"), desktopToml, true);
     Machine *desk = session->run()->machine(QStringLiteral("desk"));
     desk->waitForX(300);
     desk->waitUntilSucceeds(
@@ -129,5 +177,17 @@ QList<BenchFigure> measureScreens(const SessionMaker &makeSession, bool quick)
     figures << BenchFigure { QStringLiteral("ocr_dense_ms"),
         QStringLiteral("get_screen_text() of the xterm full of text (median)"),
         percentile(dense, 0.5), QStringLiteral("ms"), QString() };
+    session.reset();
+
+    // Interleaved, medians: the host's speed drifts.
+    QList<double> off, on;
+    for (int i = 0; i < (quick ? 1 : 3); ++i) {
+        off << workloadCpu(makeSession, false);
+        on << workloadCpu(makeSession, true);
+    }
+    figures << BenchFigure { QStringLiteral("video_overhead_pct"),
+        QStringLiteral("CPU of a desktop run with video vs without"),
+        (percentile(on, 0.5) / percentile(off, 0.5) - 1) * 100, QStringLiteral("%"),
+        QString() };
     return figures;
 }

@@ -66,7 +66,7 @@ public:
     {
     }
 
-    std::unique_ptr<Session> run(const QString &name, const QByteArray &toml)
+    std::unique_ptr<Session> run(const QString &name, const QByteArray &toml, bool video = true)
     {
         const QString path = m_dir.filePath(name + QStringLiteral(".toml"));
         QFile file(path);
@@ -80,6 +80,7 @@ public:
         Session::Options options;
         options.outDir = m_dir.filePath(QStringLiteral("out/") + name);
         options.accel = m_accel;
+        options.video = video;
         QString error;
         std::unique_ptr<Session> result = Session::create(*spec, options, &error);
         if (!result)
@@ -398,7 +399,9 @@ int main(int argc, char **argv)
     if (want("screens")) {
         progress("an X11 desktop: OCR, needles");
         figures << measureScreens(
-            [&](const QString &name, const QByteArray &toml) { return bench.run(name, toml); },
+            [&](const QString &name, const QByteArray &toml, bool video) {
+                return bench.run(name, toml, video);
+            },
             bench.quick());
     }
 

@@ -84,6 +84,8 @@ qemu_options = ["-rtc", "base=utc"]
 
 [machines.client-1]
 memory = 300
+desktop = "x11"
+x11_commands = ["xterm -T one", "xclock"]
 
 [machines.disk]
 vlans = []
@@ -144,6 +146,10 @@ loss = 0.5
         QVERIFY(server->graphics);
         QVERIFY(!server->vnc);
         QVERIFY(spec->machine("client-1")->vnc); // the default
+        QCOMPARE(spec->machine("client-1")->desktop, QString("x11"));
+        QVERIFY(spec->machine("client-1")->graphics); // a desktop has a screen
+        QCOMPARE(spec->machine("client-1")->x11Commands, (QStringList { "xterm -T one", "xclock" }));
+        QVERIFY(server->desktop.isEmpty());
         QCOMPARE(server->append, QString("loglevel=7"));
         QCOMPARE(server->qemuOptions, (QStringList { "-rtc", "base=utc" }));
         QCOMPARE(server->location.line, 10);
@@ -290,6 +296,16 @@ loss = 0.5
                                        << "true or false";
         QTest::newRow("vnc type") << QByteArray("[machines.a]\nvnc = \"no\"\n") << "2:7"
                                   << "true or false";
+        QTest::newRow("desktop wayland") << QByteArray("[machines.a]\ndesktop = \"wayland\"\n")
+                                         << "2:11" << "'desktop' must be \"x11\"";
+        QTest::newRow("desktop without graphics")
+            << QByteArray("[machines.a]\ndesktop = \"x11\"\ngraphics = false\n") << "1:11"
+            << "has desktop = \"x11\" but graphics = false";
+        QTest::newRow("x11_commands without desktop")
+            << QByteArray("[machines.a]\nx11_commands = [\"xterm\"]\n") << "1:11"
+            << "lists x11_commands but has no desktop";
+        QTest::newRow("x11_commands type") << QByteArray("[machines.a]\ndesktop = \"x11\"\nx11_commands = \"xterm\"\n")
+                                           << "3:16" << "must be an array of strings";
         QTest::newRow("relative file")
             << QByteArray("[machines.a]\nfiles = { \"etc/x\" = \"y\" }\n") << "2:11"
             << "must be absolute";
