@@ -8,8 +8,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QThread>
-#include <unistd.h>
 #include <cmath>
+#include <unistd.h>
 
 using namespace vivarium;
 
@@ -35,14 +35,17 @@ double nixosOcrMs(const QString &png, const QString &dir)
         QStringLiteral("-despeckle"), QStringLiteral("-type"), QStringLiteral("grayscale"),
         QStringLiteral("-sharpen"), QStringLiteral("1"), QStringLiteral("-posterize"),
         QStringLiteral("3") };
-    const QString tesseract = QStringLiteral("tesseract %1 - --oem 1 --psm 11 -c debug_file=/dev/null");
-    const auto quoted = [](const QString &s) -> QString { return QLatin1Char('\'') + s + QLatin1Char('\''); };
+    const QString tesseract
+        = QStringLiteral("tesseract %1 - --oem 1 --psm 11 -c debug_file=/dev/null");
+    const auto quoted
+        = [](const QString &s) -> QString { return QLatin1Char('\'') + s + QLatin1Char('\''); };
     const QString positive = dir + QStringLiteral("/shot.positive.png");
     const QString negative = dir + QStringLiteral("/shot.negative.png");
-    const QString script = QStringLiteral("%1 > /dev/null & "
-                                          "{ convert %2 %3 -gamma 100 -blur 1x65535 %4 && %5 > /dev/null; } & "
-                                          "{ convert %2 %3 -negate -gamma 100 -blur 1x65535 %6 && %7 > /dev/null; } & "
-                                          "wait")
+    const QString script = QStringLiteral(
+        "%1 > /dev/null & "
+        "{ convert %2 %3 -gamma 100 -blur 1x65535 %4 && %5 > /dev/null; } & "
+        "{ convert %2 %3 -negate -gamma 100 -blur 1x65535 %6 && %7 > /dev/null; } & "
+        "wait")
                                .arg(tesseract.arg(quoted(png)), magick.join(QLatin1Char(' ')),
                                    quoted(png), quoted(positive), tesseract.arg(quoted(positive)),
                                    quoted(negative), tesseract.arg(quoted(negative)));
@@ -145,8 +148,8 @@ QList<BenchFigure> measureScreens(const SessionMaker &makeSession, bool quick)
         QStringLiteral("get_screen_text() of a 1024x768 xterm screen (median)"), p50,
         QStringLiteral("ms"), QStringLiteral("<= 500"), percentile(theirs, 0.5) / p50 };
     figures << BenchFigure { QStringLiteral("ocr_variants_ms"),
-        QStringLiteral("get_screen_text_variants(), all three (median)"),
-        percentile(variants, 0.5), QStringLiteral("ms"), QString() };
+        QStringLiteral("get_screen_text_variants(), all three (median)"), percentile(variants, 0.5),
+        QStringLiteral("ms"), QString() };
     figures << BenchFigure { QStringLiteral("nixos_ocr_poll_ms"),
         QStringLiteral("the same screen the NixOS way (median)"), percentile(theirs, 0.5),
         QStringLiteral("ms"), QStringLiteral("ratio >= 10x") };
@@ -154,7 +157,8 @@ QList<BenchFigure> measureScreens(const SessionMaker &makeSession, bool quick)
     // A needle of the window's title bar and first lines, as a recording would cut it.
     QFile json(dir.filePath(QStringLiteral("shot.json")));
     json.open(QIODevice::WriteOnly);
-    json.write(R"({"area": [{"xpos": 10, "ypos": 10, "width": 400, "height": 80, "type": "match"}]})");
+    json.write(
+        R"({"area": [{"xpos": 10, "ypos": 10, "width": 400, "height": 80, "type": "match"}]})");
     json.close();
     QList<double> matches;
     for (int i = 0; i < runs * 2; ++i) {
@@ -187,7 +191,6 @@ QList<BenchFigure> measureScreens(const SessionMaker &makeSession, bool quick)
     }
     figures << BenchFigure { QStringLiteral("video_overhead_pct"),
         QStringLiteral("CPU of a desktop run with video vs without"),
-        (percentile(on, 0.5) / percentile(off, 0.5) - 1) * 100, QStringLiteral("%"),
-        QString() };
+        (percentile(on, 0.5) / percentile(off, 0.5) - 1) * 100, QStringLiteral("%"), QString() };
     return figures;
 }

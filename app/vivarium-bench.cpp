@@ -1,9 +1,9 @@
 // vivarium-bench: the performance figures of DESIGN section 10, as a table and as JSON.
+#include "benchfigure.h"
+#include "benchscreens.h"
 #include "core/machine/testrun.h"
 #include "core/session/session.h"
 #include "core/spec/specloader.h"
-#include "benchfigure.h"
-#include "benchscreens.h"
 #ifdef VIVARIUM_BENCH_GUI
 #include "benchgui.h"
 
@@ -243,9 +243,8 @@ int main(int argc, char **argv)
     const QCommandLineOption accel(
         QStringLiteral("accel"), QStringLiteral("auto, kvm or tcg."), QStringLiteral("ACCEL"));
     const QCommandLineOption only(QStringLiteral("only"),
-        QStringLiteral(
-            "Measure only these sections (boot, commands, network, screens, gui), comma "
-            "separated."),
+        QStringLiteral("Measure only these sections (boot, commands, network, screens, gui), comma "
+                       "separated."),
         QStringLiteral("SECTIONS"));
     parser.addOptions({ json, quick, accel, only });
     parser.process(app);
@@ -398,10 +397,8 @@ int main(int argc, char **argv)
 
     if (want("screens")) {
         progress("an X11 desktop: OCR, needles");
-        figures << measureScreens(
-            [&](const QString &name, const QByteArray &toml, bool video) {
-                return bench.run(name, toml, video);
-            },
+        figures << measureScreens([&](const QString &name, const QByteArray &toml,
+                                      bool video) { return bench.run(name, toml, video); },
             bench.quick());
     }
 

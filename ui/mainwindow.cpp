@@ -217,6 +217,14 @@ void MainWindow::buildForTest()
             &ScriptRecorder::serialSelection);
         connect(machinePanel, &MachinePanel::screenshotTaken, m_recorder,
             &ScriptRecorder::screenshotTaken);
+        connect(
+            machinePanel, &MachinePanel::mouseClicked, m_recorder, &ScriptRecorder::mouseClicked);
+        connect(machinePanel, &MachinePanel::windowWaitChosen, m_recorder,
+            &ScriptRecorder::windowWaited);
+        connect(
+            machinePanel, &MachinePanel::textWaitChosen, m_recorder, &ScriptRecorder::textWaited);
+        connect(machinePanel, &MachinePanel::regionWaitChosen, m_recorder,
+            &ScriptRecorder::regionWaited);
     }
     m_output->setMachines(names);
     if (auto *console = findChild<PythonConsole *>())

@@ -123,6 +123,8 @@ public:
     // The screen now (QMP screendump), not reported as an action; null without graphics.
     QImage grabScreen(double timeout = 60);
     void waitForX(double timeout = defaultTimeout);
+    // The names of the X windows on DISPLAY=:0 (xwininfo's tree), as NixOS's driver reads them.
+    QStringList windowNames();
     QString getScreenText(const QRect &region = {});
     QStringList getScreenTextVariants(const QRect &region = {});
     void waitForText(const QString &regex, double timeout = defaultTimeout);

@@ -115,7 +115,8 @@ QImage Machine::requireScreen(const char *what)
 {
     if (!m_spec.graphics)
         throw MachineError(MachineError::Kind::Usage,
-            QStringLiteral("machine %1 has no screen: set graphics = true (or desktop = \"x11\") %2")
+            QStringLiteral(
+                "machine %1 has no screen: set graphics = true (or desktop = \"x11\") %2")
                 .arg(m_spec.name, QLatin1String(what)));
     return grabScreen();
 }
@@ -165,6 +166,29 @@ void Machine::waitForX(double timeout)
                         .arg(m_spec.name, QString::fromUtf8(r.stdoutBytes).trimmed()));
             pollPause();
         }
+    });
+}
+
+QStringList Machine::windowNames()
+{
+    return actionResult<QStringList>(QStringLiteral("get_window_names"), {}, [&] {
+        // xwininfo fails with BadWindow when a window goes away while it walks the tree (a
+        // window manager starting, a dialog closing): that walk is tried again.
+        const QString command = QStringLiteral("DISPLAY=:0 xwininfo -root -tree | sed "
+                                               "'s/.*0x[0-9a-f]* \"\\([^\"]*\\)\".*/\\1/; t; d'");
+        CommandResult result;
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            result = runCommand(command, 60);
+            if (result.status == 0)
+                return QString::fromUtf8(result.stdoutBytes)
+                    .split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+            pollPause();
+        }
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("machine %1: cannot list the X windows (exit code %2): %3")
+                .arg(m_spec.name)
+                .arg(result.status)
+                .arg(shortText(QString::fromUtf8(result.stderrBytes))));
     });
 }
 
@@ -235,8 +259,7 @@ QList<QRect> Machine::findText(const QString &regex, const QRect &region)
     return actionResult<QList<QRect>>(QStringLiteral("find_text"),
         { { QStringLiteral("regex"), regex }, { QStringLiteral("region"), rectArgument(region) } },
         [&] {
-            return textBoxes(
-                requireScreen("to find text on"), screenPattern(regex), region, false);
+            return textBoxes(requireScreen("to find text on"), screenPattern(regex), region, false);
         });
 }
 
@@ -283,8 +306,8 @@ Needle Machine::needle(const QString &path) const
 {
     QString file = path;
     if (QFileInfo(path).isRelative() && m_context.test && !m_context.test->file.isEmpty()) {
-        const QString besideTest = QFileInfo(m_context.test->file).absolutePath()
-            + QLatin1Char('/') + path;
+        const QString besideTest
+            = QFileInfo(m_context.test->file).absolutePath() + QLatin1Char('/') + path;
         if (QFileInfo::exists(besideTest) || !QFileInfo::exists(path))
             file = besideTest;
     }
@@ -312,8 +335,8 @@ std::optional<NeedleMatch> Machine::matchOnce(
         if (match.ok())
             return match;
     } catch (const ScreenError &e) {
-        throw MachineError(
-            MachineError::Kind::Usage, QStringLiteral("machine %1: %2").arg(m_spec.name, e.message()));
+        throw MachineError(MachineError::Kind::Usage,
+            QStringLiteral("machine %1: %2").arg(m_spec.name, e.message()));
     }
     return std::nullopt;
 }
@@ -442,8 +465,8 @@ QList<QRect> Machine::clickText(const QString &regex, double timeout)
 
 QVariantMap Machine::clickNeedle(const QString &needlePath, double timeout, double threshold)
 {
-    return actionResult<QVariantMap>(QStringLiteral("click_needle"),
-        { { QStringLiteral("needle"), needlePath } }, [&] {
+    return actionResult<QVariantMap>(
+        QStringLiteral("click_needle"), { { QStringLiteral("needle"), needlePath } }, [&] {
             const NeedleMatch match = waitForNeedle(needlePath, timeout, threshold);
             pointerTo(match.click.x(), match.click.y());
             QThread::msleep(30);

@@ -3,6 +3,8 @@
 #include "core/screen/screenerror.h"
 #include "core/screen/screenimage.h"
 
+#include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -55,7 +57,8 @@ NeedleArea::Type areaType(const QJsonObject &area, const QString &where)
 
 // The similarity of template at its best place in window: 1 - RMS difference / 255 over the
 // pixels mask keeps, with where that place is.
-std::pair<double, QPoint> bestPlace(const cv::Mat &window, const cv::Mat &templ, const cv::Mat &mask)
+std::pair<double, QPoint> bestPlace(
+    const cv::Mat &window, const cv::Mat &templ, const cv::Mat &mask)
 {
     const double kept = double(cv::countNonZero(mask)) * templ.channels();
     if (kept == 0)
@@ -120,9 +123,10 @@ QList<NeedleArea> parseNeedleAreas(
         if (click.isString() && click.toString() == QLatin1String("center"))
             area.clickPoint = QPoint(area.rect.width() / 2, area.rect.height() / 2);
         else if (click.isObject())
-            area.clickPoint = QPoint(
-                areaInteger(click.toObject(), "xpos", 0, true, where + QStringLiteral(" click_point")),
-                areaInteger(click.toObject(), "ypos", 0, true, where + QStringLiteral(" click_point")));
+            area.clickPoint = QPoint(areaInteger(click.toObject(), "xpos", 0, true,
+                                         where + QStringLiteral(" click_point")),
+                areaInteger(
+                    click.toObject(), "ypos", 0, true, where + QStringLiteral(" click_point")));
         else if (!click.isUndefined())
             throw ScreenError(
                 QStringLiteral("%1: 'click_point' must be {\"xpos\", \"ypos\"} or \"center\"")
@@ -146,9 +150,9 @@ Needle loadNeedle(const QString &path)
     Needle needle;
     needle.file = info.absoluteFilePath();
     const bool bare = info.suffix().compare(QLatin1String("png"), Qt::CaseInsensitive) == 0;
-    const QString png = bare ? needle.file
-                             : info.absolutePath() + QLatin1Char('/') + info.completeBaseName()
-            + QStringLiteral(".png");
+    const QString png = bare
+        ? needle.file
+        : info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + QStringLiteral(".png");
     if (!info.exists())
         throw ScreenError(QStringLiteral("needle %1 does not exist").arg(needle.file));
     if (!QFileInfo::exists(png))
@@ -170,6 +174,38 @@ Needle loadNeedle(const QString &path)
             QStringLiteral("needle %1 cannot be read: %2").arg(needle.file, file.errorString()));
     needle.areas = parseNeedleAreas(file.readAll(), needle.file, needle.image.size(), &needle.tags);
     return needle;
+}
+
+QString saveNeedle(
+    const QImage &screen, const QRect &area, const QString &jsonPath, const QStringList &tags)
+{
+    const QFileInfo info(jsonPath);
+    if (!screen.rect().contains(area) || area.isEmpty())
+        return QStringLiteral("the area %1 is not inside the %2x%3 screen")
+            .arg(rectText(area))
+            .arg(screen.width())
+            .arg(screen.height());
+    if (!QDir().mkpath(info.absolutePath()))
+        return QStringLiteral("cannot create %1").arg(info.absolutePath());
+    const QString png
+        = info.absolutePath() + QLatin1Char('/') + info.completeBaseName() + QStringLiteral(".png");
+    if (!screen.save(png, "PNG"))
+        return QStringLiteral("cannot write %1").arg(png);
+    const QJsonObject object {
+        { QStringLiteral("area"),
+            QJsonArray { QJsonObject { { QStringLiteral("xpos"), area.x() },
+                { QStringLiteral("ypos"), area.y() }, { QStringLiteral("width"), area.width() },
+                { QStringLiteral("height"), area.height() },
+                { QStringLiteral("type"), QStringLiteral("match") },
+                { QStringLiteral("match"), 96 }, { QStringLiteral("margin"), 50 } } } },
+        { QStringLiteral("tags"), QJsonArray::fromStringList(tags) },
+        { QStringLiteral("properties"), QJsonArray() }
+    };
+    QFile file(jsonPath);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        || file.write(QJsonDocument(object).toJson()) < 0)
+        return QStringLiteral("cannot write %1: %2").arg(jsonPath, file.errorString());
+    return {};
 }
 
 bool NeedleMatch::ok() const

@@ -39,6 +39,11 @@ Needle loadNeedle(const QString &path);
 QList<NeedleArea> parseNeedleAreas(
     const QByteArray &json, const QString &file, const QSize &imageSize, QStringList *tags);
 
+// Writes screen as NAME.png and one match area (openQA's defaults: level 96, margin 50) as
+// NAME.json, jsonPath being NAME.json; the directory is made. Returns what went wrong, or "".
+QString saveNeedle(
+    const QImage &screen, const QRect &area, const QString &jsonPath, const QStringList &tags = {});
+
 struct AreaMatch {
     QRect expected; // where the needle has it
     QRect found; // where the best match on the screen is

@@ -115,8 +115,8 @@ Reading read(const QImage &screen, Variant variant, const QRect &region)
     const QRect area = region.isNull() ? screen.rect() : region;
     const QImage prepared = prepare(screen.copy(area), variant);
     tesseract::TessBaseAPI &api = engine();
-    api.SetImage(prepared.constBits(), prepared.width(), prepared.height(), 1,
-        prepared.bytesPerLine());
+    api.SetImage(
+        prepared.constBits(), prepared.width(), prepared.height(), 1, prepared.bytesPerLine());
     api.SetSourceResolution(int(96 * scale));
     Reading reading;
     if (api.Recognize(nullptr) != 0)

@@ -17,16 +17,15 @@ cv::Mat bgrMat(const QImage &image)
 cv::Mat greyMat(const QImage &image)
 {
     const QImage grey = image.convertToFormat(QImage::Format_Grayscale8);
-    const cv::Mat view(grey.height(), grey.width(), CV_8UC1,
-        const_cast<uchar *>(grey.constBits()), size_t(grey.bytesPerLine()));
+    const cv::Mat view(grey.height(), grey.width(), CV_8UC1, const_cast<uchar *>(grey.constBits()),
+        size_t(grey.bytesPerLine()));
     return view.clone();
 }
 
 QImage imageFromMat(const cv::Mat &mat)
 {
     if (mat.channels() == 1) {
-        const QImage view(
-            mat.data, mat.cols, mat.rows, int(mat.step), QImage::Format_Grayscale8);
+        const QImage view(mat.data, mat.cols, mat.rows, int(mat.step), QImage::Format_Grayscale8);
         return view.copy();
     }
     cv::Mat rgb;

@@ -86,21 +86,22 @@ void ScreenVideo::loop()
     QProcess ffmpeg; // driven with waitFor*: this thread has no event loop
     QSize size;
     QImage last;
-    QElapsedTimer sinceWrite;
+    QElapsedTimer sinceWrite, sinceChange;
+    sinceChange.start();
     const auto write = [&](const QImage &frame) {
         const QImage rgb = (frame.size() == size ? frame : fitted(frame, size))
                                .convertToFormat(QImage::Format_RGB888);
         for (int y = 0; y < rgb.height(); ++y)
             ffmpeg.write(reinterpret_cast<const char *>(rgb.constScanLine(y)), rgb.width() * 3);
-        while (ffmpeg.bytesToWrite() > 0 && ffmpeg.waitForBytesWritten(5000)) {
-        }
+        while (ffmpeg.bytesToWrite() > 0 && ffmpeg.waitForBytesWritten(5000)) { }
         sinceWrite.restart();
         ++m_frames;
     };
     for (;;) {
         {
             std::unique_lock lock(m_mutex);
-            if (m_wake.wait_for(lock, std::chrono::milliseconds(intervalMs), [&] { return m_stopping; }))
+            const int wait = sinceChange.elapsed() > 1000 ? idleIntervalMs : intervalMs;
+            if (m_wake.wait_for(lock, std::chrono::milliseconds(wait), [&] { return m_stopping; }))
                 break;
         }
         QImage frame;
@@ -120,7 +121,10 @@ void ScreenVideo::loop()
             if (!ffmpeg.waitForStarted(10000))
                 return;
         }
-        if (frame != last || sinceWrite.elapsed() >= stillMs) {
+        const bool changed = frame != last;
+        if (changed)
+            sinceChange.restart();
+        if (changed || sinceWrite.elapsed() >= stillMs) {
             write(frame);
             last = frame;
         }

@@ -10,8 +10,10 @@
 
 namespace vivarium {
 
-// A video of a machine's screen: a thread takes the screen five times a second and hands the
-// frames that changed (and one every two seconds when nothing does) to ffmpeg, which writes
+// A video of a machine's screen: a thread takes the screen five times a second while it
+// changes (once a second when it has been still for a second: each take costs QEMU a dump)
+// and hands the frames that changed (and one every two seconds when nothing does) to ffmpeg,
+// which writes
 // H.264 in a fragmented MP4 (playable in a browser, and still readable when the run was
 // killed). Frames carry the wall clock, so the video's time is the run's time.
 class ScreenVideo {
@@ -30,7 +32,8 @@ public:
     qint64 startMs() const { return m_startMs; }
     int frames() const { return m_frames; }
 
-    static constexpr int intervalMs = 200; // 5 frames a second at most
+    static constexpr int intervalMs = 200; // 5 frames a second while the screen changes
+    static constexpr int idleIntervalMs = 1000; // once it has been still for a second
     static constexpr int stillMs = 2000; // an unchanged screen is written again this often
 
 private:

@@ -109,8 +109,9 @@ std::vector<ApiMethod> makeApi()
         row("screenshot", { text("filename") },
             [](Machine &m, A a) { return m.screenshot(a.string(0)); }),
         row("get_screen_size", {}, [](Machine &m, A) { return m.screenSize(); }),
-        // Desktops, OCR, needles and the mouse (get_window_names, wait_for_window: driver.py)
+        // Desktops, OCR, needles and the mouse (wait_for_window: driver.py)
         row("wait_for_x", { timeout() }, [](Machine &m, A a) { m.waitForX(a.number(0)); }),
+        row("get_window_names", {}, [](Machine &m, A) { return m.windowNames(); }),
         row("get_screen_text", { region },
             [](Machine &m, A a) { return m.getScreenText(a.region(0)); }),
         row("get_screen_text_variants", { region },
@@ -123,7 +124,8 @@ std::vector<ApiMethod> makeApi()
             [](Machine &m, A a) { return m.matchScreen(a.string(0), a.number(1)); }),
         row("wait_for_screen", { text("needle"), timeout(), threshold },
             [](Machine &m, A a) { return m.waitForScreen(a.string(0), a.number(1), a.number(2)); }),
-        row("mouse_move", { x, y }, [](Machine &m, A a) { m.mouseMove(a.integer(0), a.integer(1)); }),
+        row("mouse_move", { x, y },
+            [](Machine &m, A a) { m.mouseMove(a.integer(0), a.integer(1)); }),
         row("mouse_click", { x, y, { "button", Type::String, QStringLiteral("left") } },
             [](Machine &m, A a) { m.mouseClick(a.integer(0), a.integer(1), a.string(2)); }),
         row("click_text", { text("regex"), timeout() },

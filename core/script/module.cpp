@@ -172,11 +172,10 @@ QVariant argument(const ApiMethod &method, const ApiArgument &spec, const py::ha
     } catch (const py::cast_error &) {
     }
     throw py::type_error(std::string(method.name) + "(): '" + spec.name + "' must be "
-        + (spec.type == Type::Int        ? "an integer"
+        + (spec.type == Type::Int           ? "an integer"
                 : spec.type == Type::Region ? "None or (x, y, width, height)"
                                             : "a number")
-        + ", not "
-        + std::string(py::str(py::type::handle_of(value).attr("__name__"))));
+        + ", not " + std::string(py::str(py::type::handle_of(value).attr("__name__"))));
 }
 
 // What a row gives back, as the script sees it: output as str, a command as (status, output).

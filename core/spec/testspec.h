@@ -117,7 +117,8 @@ struct MachineSpec {
     QStringList packages;
     bool graphics = false;
     bool vnc = true; // with graphics: a VNC server for the workbench (else it polls dumps)
-    QString desktop; // "x11": Xorg, a window manager and x11Commands on the screen; implies graphics
+    QString
+        desktop; // "x11": Xorg, a window manager and x11Commands on the screen; implies graphics
     QStringList x11Commands; // started in the desktop's session (root, DISPLAY=:0)
     QString image; // absolute path, when the machine boots a disk image
     QString startCommand; // a NixOS-style start script, when given

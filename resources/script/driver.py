@@ -259,17 +259,6 @@ class Machine:
 
         retry(tty_matches, timeout)
 
-    def get_window_names(self):
-        # xwininfo fails with BadWindow when a window goes away while it walks the tree (a
-        # window manager starting, a dialog closing): that walk is tried again.
-        command = r"DISPLAY=:0 xwininfo -root -tree | sed 's/.*0x[0-9a-f]* \"\([^\"]*\)\".*/\1/; t; d'"
-        for _ in range(4):
-            status, output = self.execute(command)
-            if status == 0:
-                return output.splitlines()
-            _vivarium.sleep(0.2)
-        return self.succeed(command).splitlines()
-
     def wait_for_window(self, regexp, timeout=_DEFAULT_TIMEOUT):
         pattern = _re.compile(regexp)
 

@@ -54,6 +54,30 @@ class TestScriptRecorder : public QObject {
     Q_OBJECT
 
 private slots:
+    void screenActionsBecomeLines()
+    {
+        ScriptRecorder recorder;
+        QSignalSpy spy(&recorder, &ScriptRecorder::lineRecorded);
+        recorder.mouseClicked(QStringLiteral("desk"), 10, 20, QStringLiteral("left")); // not on
+        recorder.setRecording(true);
+        typeText(recorder, QStringLiteral("desk"), QStringLiteral("ls"));
+        recorder.mouseClicked(QStringLiteral("desk"), 700, 150, QStringLiteral("left"));
+        recorder.mouseClicked(QStringLiteral("desk"), 5, 6, QStringLiteral("right"));
+        recorder.windowWaited(QStringLiteral("desk"), QStringLiteral("xterm (1)"));
+        recorder.textWaited(QStringLiteral("desk"), QStringLiteral("  omega  window?\n"));
+        recorder.textWaited(QStringLiteral("desk"), QStringLiteral(" \n ")); // nothing read
+        recorder.textWaited(QStringLiteral("desk"), QStringLiteral("two\nlines"));
+        recorder.regionWaited(QStringLiteral("web-1"), QStringLiteral("needles/web-1-1200.json"));
+        QCOMPARE(linesOf(spy),
+            QStringList({ QStringLiteral(R"(desk.send_chars("ls"))"),
+                QStringLiteral(R"(desk.mouse_click(700, 150))"),
+                QStringLiteral(R"(desk.mouse_click(5, 6, "right"))"),
+                QStringLiteral(R"(desk.wait_for_window("^xterm\\ \\(1\\)$"))"),
+                QStringLiteral(R"(desk.wait_for_text("omega\\ window\\?"))"),
+                QStringLiteral(R"(desk.wait_for_text("two\\s+lines"))"),
+                QStringLiteral(R"(web_1.wait_for_screen("needles/web-1-1200.json"))") }));
+    }
+
     void typedTextIsCoalesced()
     {
         ScriptRecorder recorder;

@@ -40,8 +40,8 @@ QImage darkConsole()
     return image;
 }
 
-QString writeNeedle(const QTemporaryDir &dir, const QString &name, const QImage &png,
-    const QByteArray &json)
+QString writeNeedle(
+    const QTemporaryDir &dir, const QString &name, const QImage &png, const QByteArray &json)
 {
     png.save(dir.filePath(name + QStringLiteral(".png")));
     QFile file(dir.filePath(name + QStringLiteral(".json")));
@@ -103,11 +103,12 @@ private slots:
             = ocr::find(reading, QRegularExpression(QStringLiteral("^hello vivarium$")));
         QCOMPARE(boxes.size(), 1);
         const QRect box = boxes.first();
-        QVERIFY2(xtermWindow.contains(box), qPrintable(QStringLiteral("%1,%2 %3x%4")
-                                                  .arg(box.x())
-                                                  .arg(box.y())
-                                                  .arg(box.width())
-                                                  .arg(box.height())));
+        QVERIFY2(xtermWindow.contains(box),
+            qPrintable(QStringLiteral("%1,%2 %3x%4")
+                           .arg(box.x())
+                           .arg(box.y())
+                           .arg(box.width())
+                           .arg(box.height())));
         // The output line, under the command line: about x 108-262, y 152-168 on the screen.
         QVERIFY(qAbs(box.left() - 108) <= 4);
         QVERIFY(qAbs(box.right() - 261) <= 6);
@@ -118,11 +119,13 @@ private slots:
     void aRegionReadsOnlyItsPart()
     {
         const QImage screen = xtermScreen();
-        const QString inWindow = ocr::read(screen, ocr::Variant::Plain, QRect(104, 126, 400, 70)).text();
+        const QString inWindow
+            = ocr::read(screen, ocr::Variant::Plain, QRect(104, 126, 400, 70)).text();
         QVERIFY2(inWindow.contains(QStringLiteral("hello vivarium")), qPrintable(inWindow));
         QVERIFY2(!inWindow.contains(QStringLiteral("xterm")), qPrintable(inWindow));
-        const QList<QRect> boxes = ocr::find(ocr::read(screen, ocr::Variant::Plain, QRect(104, 126, 400, 70)),
-            QRegularExpression(QStringLiteral("^hello")));
+        const QList<QRect> boxes
+            = ocr::find(ocr::read(screen, ocr::Variant::Plain, QRect(104, 126, 400, 70)),
+                QRegularExpression(QStringLiteral("^hello")));
         QCOMPARE(boxes.size(), 1);
         QVERIFY(QRect(104, 126, 400, 70).contains(boxes.first()));
     }
@@ -134,7 +137,8 @@ private slots:
             QFAIL("a region off the screen was read");
         } catch (const ScreenError &e) {
             QCOMPARE(e.message(),
-                QStringLiteral("the region (900, 700, 200, 100) is not inside the 1024x768 screen"));
+                QStringLiteral(
+                    "the region (900, 700, 200, 100) is not inside the 1024x768 screen"));
         }
     }
 
@@ -152,32 +156,48 @@ private slots:
         QTest::addColumn<QString>("error"); // empty: good
         QTest::addColumn<int>("areas");
         const QByteArray good = areaJson(QRect(10, 10, 50, 20));
-        QTest::newRow("openQA's own") << QByteArray(R"({"area": [{"xpos": 10, "ypos": 10, "width": 50,
+        QTest::newRow("openQA's own")
+            << QByteArray(R"({"area": [{"xpos": 10, "ypos": 10, "width": 50,
             "height": 20, "type": "match", "match": 90, "margin": 20, "click_point": {"xpos": 5,
             "ypos": 6}}, {"xpos": 20, "ypos": 12, "width": 5, "height": 5, "type": "exclude"},
             {"xpos": 0, "ypos": 40, "width": 60, "height": 20, "type": "ocr"}],
-            "tags": ["login"], "properties": []})") << QString() << 3;
+            "tags": ["login"], "properties": []})")
+            << QString() << 3;
         QTest::newRow("type left out is match") << QByteArray(R"({"area": [{"xpos": 0, "ypos": 0,
-            "width": 8, "height": 8}]})") << QString() << 1;
+            "width": 8, "height": 8}]})") << QString()
+                                                << 1;
         QTest::newRow("not JSON") << QByteArray("{area: [") << QStringLiteral("is not JSON") << 0;
-        QTest::newRow("an array") << QByteArray("[]") << QStringLiteral("must hold a JSON object") << 0;
-        QTest::newRow("no area") << QByteArray(R"({"tags": []})") << QStringLiteral("has no 'area' array") << 0;
-        QTest::newRow("empty area") << QByteArray(R"({"area": []})") << QStringLiteral("has no 'area' array") << 0;
-        QTest::newRow("no xpos") << QByteArray(R"({"area": [{"ypos": 0, "width": 8, "height": 8}]})")
+        QTest::newRow("an array") << QByteArray("[]") << QStringLiteral("must hold a JSON object")
+                                  << 0;
+        QTest::newRow("no area") << QByteArray(R"({"tags": []})")
+                                 << QStringLiteral("has no 'area' array") << 0;
+        QTest::newRow("empty area")
+            << QByteArray(R"({"area": []})") << QStringLiteral("has no 'area' array") << 0;
+        QTest::newRow("no xpos") << QByteArray(
+            R"({"area": [{"ypos": 0, "width": 8, "height": 8}]})")
                                  << QStringLiteral("area 1 has no 'xpos'") << 0;
-        QTest::newRow("text width") << QByteArray(R"({"area": [{"xpos": 0, "ypos": 0, "width": "8", "height": 8}]})")
-                                    << QStringLiteral("area 1: 'width' must be a whole number from 1") << 0;
-        QTest::newRow("zero height") << QByteArray(R"({"area": [{"xpos": 0, "ypos": 0, "width": 8, "height": 0}]})")
-                                     << QStringLiteral("'height' must be a whole number from 1") << 0;
-        QTest::newRow("match 101") << QByteArray("{\"area\": [" + areaJson(QRect(0, 0, 8, 8), ", \"match\": 101") + "]}")
-                                   << QStringLiteral("'match' must be a whole number from 1 to 100") << 0;
-        QTest::newRow("bad type") << QByteArray(R"({"area": [{"xpos": 0, "ypos": 0, "width": 8, "height": 8, "type": "glob"}]})")
-                                  << QStringLiteral("'type' must be \"match\", \"ocr\" or \"exclude\", not \"glob\"") << 0;
-        QTest::newRow("outside the image") << QByteArray("{\"area\": [" + areaJson(QRect(90, 10, 50, 20)) + "]}")
-                                           << QStringLiteral("area 1 (90, 10, 50x20) is outside the needle's 100x80 image") << 0;
-        QTest::newRow("only exclude") << QByteArray(R"({"area": [{"xpos": 0, "ypos": 0, "width": 8, "height": 8, "type": "exclude"}]})")
+        QTest::newRow("text width")
+            << QByteArray(R"({"area": [{"xpos": 0, "ypos": 0, "width": "8", "height": 8}]})")
+            << QStringLiteral("area 1: 'width' must be a whole number from 1") << 0;
+        QTest::newRow("zero height")
+            << QByteArray(R"({"area": [{"xpos": 0, "ypos": 0, "width": 8, "height": 0}]})")
+            << QStringLiteral("'height' must be a whole number from 1") << 0;
+        QTest::newRow("match 101")
+            << QByteArray("{\"area\": [" + areaJson(QRect(0, 0, 8, 8), ", \"match\": 101") + "]}")
+            << QStringLiteral("'match' must be a whole number from 1 to 100") << 0;
+        QTest::newRow("bad type")
+            << QByteArray(
+                   R"({"area": [{"xpos": 0, "ypos": 0, "width": 8, "height": 8, "type": "glob"}]})")
+            << QStringLiteral("'type' must be \"match\", \"ocr\" or \"exclude\", not \"glob\"")
+            << 0;
+        QTest::newRow("outside the image")
+            << QByteArray("{\"area\": [" + areaJson(QRect(90, 10, 50, 20)) + "]}")
+            << QStringLiteral("area 1 (90, 10, 50x20) is outside the needle's 100x80 image") << 0;
+        QTest::newRow("only exclude") << QByteArray(
+            R"({"area": [{"xpos": 0, "ypos": 0, "width": 8, "height": 8, "type": "exclude"}]})")
                                       << QStringLiteral("has no area of type \"match\"") << 0;
-        QTest::newRow("bad click") << QByteArray("{\"area\": [" + areaJson(QRect(0, 0, 8, 8), ", \"click_point\": 3") + "]}")
+        QTest::newRow("bad click") << QByteArray(
+            "{\"area\": [" + areaJson(QRect(0, 0, 8, 8), ", \"click_point\": 3") + "]}")
                                    << QStringLiteral("'click_point' must be") << 0;
         Q_UNUSED(good);
     }
@@ -207,7 +227,8 @@ private slots:
         } catch (const ScreenError &e) {
             QVERIFY2(!error.isEmpty(), qPrintable(e.message()));
             QVERIFY2(e.message().contains(error), qPrintable(e.message()));
-            QVERIFY2(e.message().startsWith(QStringLiteral("needle n.json")), qPrintable(e.message()));
+            QVERIFY2(
+                e.message().startsWith(QStringLiteral("needle n.json")), qPrintable(e.message()));
         }
     }
 
@@ -222,7 +243,8 @@ private slots:
             loadNeedle(json.fileName());
             QFAIL("a needle without its PNG loaded");
         } catch (const ScreenError &e) {
-            QVERIFY2(e.message().contains(QStringLiteral("names the image ") + dir.filePath(QStringLiteral("lonely.png"))
+            QVERIFY2(e.message().contains(QStringLiteral("names the image ")
+                         + dir.filePath(QStringLiteral("lonely.png"))
                          + QStringLiteral(", which does not exist")),
                 qPrintable(e.message()));
         }
@@ -234,7 +256,8 @@ private slots:
         QTemporaryDir dir;
         const QRect title(250, 130, 215, 16); // "echo hello vivarium"
         const QString file = writeNeedle(dir, QStringLiteral("echo"), screen,
-            "{\"area\": [" + areaJson(title, ", \"click_point\": {\"xpos\": 3, \"ypos\": 4}") + "]}");
+            "{\"area\": [" + areaJson(title, ", \"click_point\": {\"xpos\": 3, \"ypos\": 4}")
+                + "]}");
         const Needle needle = loadNeedle(file);
         const NeedleMatch same = matchNeedle(needle, screen);
         QVERIFY(same.ok());
@@ -269,8 +292,8 @@ private slots:
         }
         QTemporaryDir dir;
         const QRect area(250, 130, 215, 16);
-        const Needle plain = loadNeedle(
-            writeNeedle(dir, QStringLiteral("plain"), screen, "{\"area\": [" + areaJson(area) + "]}"));
+        const Needle plain = loadNeedle(writeNeedle(
+            dir, QStringLiteral("plain"), screen, "{\"area\": [" + areaJson(area) + "]}"));
         const NeedleMatch mismatch = matchNeedle(plain, changed);
         QVERIFY(!mismatch.ok());
         QVERIFY(mismatch.worst() < 0.9);
@@ -304,14 +327,29 @@ private slots:
         QCOMPARE(match.areas.first().found.topLeft(), QPoint(104, 152));
     }
 
+    void aSavedNeedleMatchesItsScreen()
+    {
+        const QImage screen = xtermScreen();
+        QTemporaryDir dir;
+        const QString json = dir.filePath(QStringLiteral("needles/hello.json"));
+        QCOMPARE(saveNeedle(screen, QRect(104, 150, 170, 22), json, { QStringLiteral("hello") }),
+            QString());
+        const Needle needle = loadNeedle(json);
+        QCOMPARE(needle.tags, QStringList { QStringLiteral("hello") });
+        QCOMPARE(needle.areas.first().match, 96);
+        QVERIFY(matchNeedle(needle, screen).ok());
+        QVERIFY(saveNeedle(screen, QRect(1000, 700, 100, 100), json)
+                    .startsWith(QStringLiteral("the area (1000, 700, 100x100) is not inside")));
+    }
+
     void anAreaOffTheScreenIsRefused()
     {
         const QImage screen = xtermScreen();
         QTemporaryDir dir;
         QImage big(1200, 900, QImage::Format_RGB32);
         big.fill(Qt::white);
-        const Needle needle = loadNeedle(writeNeedle(
-            dir, QStringLiteral("big"), big, "{\"area\": [" + areaJson(QRect(1000, 800, 100, 50)) + "]}"));
+        const Needle needle = loadNeedle(writeNeedle(dir, QStringLiteral("big"), big,
+            "{\"area\": [" + areaJson(QRect(1000, 800, 100, 50)) + "]}"));
         try {
             matchNeedle(needle, screen);
             QFAIL("an area off the screen was matched");

@@ -148,7 +148,8 @@ loss = 0.5
         QVERIFY(spec->machine("client-1")->vnc); // the default
         QCOMPARE(spec->machine("client-1")->desktop, QString("x11"));
         QVERIFY(spec->machine("client-1")->graphics); // a desktop has a screen
-        QCOMPARE(spec->machine("client-1")->x11Commands, (QStringList { "xterm -T one", "xclock" }));
+        QCOMPARE(
+            spec->machine("client-1")->x11Commands, (QStringList { "xterm -T one", "xclock" }));
         QVERIFY(server->desktop.isEmpty());
         QCOMPARE(server->append, QString("loglevel=7"));
         QCOMPARE(server->qemuOptions, (QStringList { "-rtc", "base=utc" }));
@@ -296,16 +297,18 @@ loss = 0.5
                                        << "true or false";
         QTest::newRow("vnc type") << QByteArray("[machines.a]\nvnc = \"no\"\n") << "2:7"
                                   << "true or false";
-        QTest::newRow("desktop wayland") << QByteArray("[machines.a]\ndesktop = \"wayland\"\n")
-                                         << "2:11" << "'desktop' must be \"x11\"";
+        QTest::newRow("desktop wayland")
+            << QByteArray("[machines.a]\ndesktop = \"wayland\"\n") << "2:11"
+            << "'desktop' must be \"x11\"";
         QTest::newRow("desktop without graphics")
             << QByteArray("[machines.a]\ndesktop = \"x11\"\ngraphics = false\n") << "1:11"
             << "has desktop = \"x11\" but graphics = false";
         QTest::newRow("x11_commands without desktop")
             << QByteArray("[machines.a]\nx11_commands = [\"xterm\"]\n") << "1:11"
             << "lists x11_commands but has no desktop";
-        QTest::newRow("x11_commands type") << QByteArray("[machines.a]\ndesktop = \"x11\"\nx11_commands = \"xterm\"\n")
-                                           << "3:16" << "must be an array of strings";
+        QTest::newRow("x11_commands type")
+            << QByteArray("[machines.a]\ndesktop = \"x11\"\nx11_commands = \"xterm\"\n") << "3:16"
+            << "must be an array of strings";
         QTest::newRow("relative file")
             << QByteArray("[machines.a]\nfiles = { \"etc/x\" = \"y\" }\n") << "2:11"
             << "must be absolute";

@@ -57,8 +57,9 @@ private slots:
         // timeline.
         const QString video = m_dir.filePath(test + "/video/desk.mp4");
         QProcess probe;
-        probe.start("ffprobe", { "-v", "error", "-show_entries", "format=duration:stream=width,height",
-                                   "-of", "default=noprint_wrappers=1", video });
+        probe.start("ffprobe",
+            { "-v", "error", "-show_entries", "format=duration:stream=width,height", "-of",
+                "default=noprint_wrappers=1", video });
         QVERIFY(probe.waitForFinished(30000));
         const QString info = QString::fromUtf8(probe.readAllStandardOutput());
         QVERIFY2(info.contains("width=1024") && info.contains("height=768"), qPrintable(info));

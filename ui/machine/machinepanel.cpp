@@ -1,11 +1,13 @@
 #include "ui/machine/machinepanel.h"
 
+#include "ui/machine/screenwaits.h"
 #include "ui/record/scriptrecorder.h"
 #include "ui/screen/screenview.h"
 #include "ui/terminal/terminalview.h"
 #include "ui/widgets/historylineedit.h"
 #include "ui/workbench.h"
 
+#include <QCursor>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -101,6 +103,15 @@ QWidget *MachinePanel::screenTab(bool graphics)
     sendKey->setMenu(keys);
     bar->addWidget(sendKey);
     bar->addAction(tr("Take Screenshot"), this, &MachinePanel::takeScreenshot);
+    m_screenWaits = new ScreenWaits(m_machine, m_workbench, this);
+    connect(m_screenWaits, &ScreenWaits::windowChosen, this, &MachinePanel::windowWaitChosen);
+    connect(m_screenWaits, &ScreenWaits::textChosen, this, &MachinePanel::textWaitChosen);
+    connect(m_screenWaits, &ScreenWaits::regionChosen, this, &MachinePanel::regionWaitChosen);
+    QAction *waitWindow = bar->addAction(
+        tr("Wait for Window…"), this, [this] { m_screenWaits->chooseWindow(machineObject()); });
+    waitWindow->setObjectName(QStringLiteral("waitForWindow"));
+    waitWindow->setToolTip(tr("Record a wait for one of the guest's X windows. Ctrl+drag a "
+                              "rectangle on the screen to wait for its text or its picture."));
     QAction *fit = bar->addAction(tr("Scale to Fit"));
     fit->setObjectName(QStringLiteral("scaleToFit"));
     fit->setCheckable(true);
@@ -145,6 +156,10 @@ void MachinePanel::attachScreen()
                 sendKeyOverQmp(qtKey, text, modifiers);
             emit keyTyped(m_machine, qtKey, text, modifiers);
         });
+    connect(m_screenView, &ScreenView::clicked, this, &MachinePanel::onScreenClicked);
+    connect(m_screenView, &ScreenView::regionSelected, this, [this](const QRect &region) {
+        m_screenWaits->offerRegion(m_screenView->image(), region, QCursor::pos());
+    });
     // Without VNC (vnc = false, or a server that does not answer), screen dumps twice a second.
     auto *poll = new QTimer(m_screenView);
     poll->start(500);
@@ -225,6 +240,22 @@ void MachinePanel::sendQueuedKeys()
             self->sendQueuedKeys();
         });
     });
+}
+
+void MachinePanel::onScreenClicked(int x, int y, const QString &button)
+{
+    // Over VNC the click went out with the pointer events; a polled screen sends it over QMP.
+    if (Machine *m = machineObject();
+        m && m_screenView->isPolling() && !m_screenView->isConnected()) {
+        m_workbench->inWorker(QStringLiteral("click on %1").arg(m_machine), [m, x, y, button] {
+            try {
+                m->mouseClick(x, y, button);
+            } catch (const MachineError &) {
+                // The machine went away: nowhere to click.
+            }
+        });
+    }
+    emit mouseClicked(m_machine, x, y, button);
 }
 
 void MachinePanel::takeScreenshot()

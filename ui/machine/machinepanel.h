@@ -11,6 +11,7 @@ namespace vivarium {
 class HistoryLineEdit;
 class Machine;
 class ScreenView;
+class ScreenWaits;
 class TerminalSurface;
 class TerminalView;
 class Workbench;
@@ -44,6 +45,11 @@ signals:
     void shellCommandEntered(const QString &machine, const QString &command, int status);
     void serialTextSelected(const QString &machine, const QString &text);
     void screenshotTaken(const QString &machine, const QString &name);
+    // In the Screen: a click, and the waits chosen from it (ScreenWaits).
+    void mouseClicked(const QString &machine, int x, int y, const QString &button);
+    void windowWaitChosen(const QString &machine, const QString &window);
+    void textWaitChosen(const QString &machine, const QString &text);
+    void regionWaitChosen(const QString &machine, const QString &needle);
 
 private:
     QWidget *monitorTab();
@@ -58,6 +64,7 @@ private:
     void pollScreen(); // a screen dump when VNC is off or silent
     void sendKeyOverQmp(int qtKey, const QString &text, Qt::KeyboardModifiers modifiers);
     void sendQueuedKeys();
+    void onScreenClicked(int x, int y, const QString &button);
 
     QString m_machine;
     Workbench *m_workbench;
@@ -67,6 +74,7 @@ private:
     TerminalView *m_shellView;
     QWidget *m_screenBox = nullptr;
     ScreenView *m_screenView = nullptr;
+    ScreenWaits *m_screenWaits = nullptr;
     QPlainTextEdit *m_monitorOutput = nullptr;
     HistoryLineEdit *m_monitorInput = nullptr;
     QElapsedTimer m_upSince; // since the machine was last ready

@@ -220,6 +220,50 @@ void ScriptRecorder::screenshotTaken(const QString &machine, const QString &name
     emitLine(machine, QStringLiteral("screenshot(%1)").arg(pythonString(name)));
 }
 
+void ScriptRecorder::mouseClicked(const QString &machine, int x, int y, const QString &button)
+{
+    if (!m_recording)
+        return;
+    flush();
+    emitLine(machine,
+        button == QLatin1String("left")
+            ? QStringLiteral("mouse_click(%1, %2)").arg(x).arg(y)
+            : QStringLiteral("mouse_click(%1, %2, %3)").arg(x).arg(y).arg(pythonString(button)));
+}
+
+void ScriptRecorder::windowWaited(const QString &machine, const QString &window)
+{
+    if (!m_recording || window.isEmpty())
+        return;
+    flush();
+    emitLine(machine,
+        QStringLiteral("wait_for_window(%1)")
+            .arg(pythonString(QLatin1Char('^') + regexEscape(window) + QLatin1Char('$'))));
+}
+
+void ScriptRecorder::textWaited(const QString &machine, const QString &text)
+{
+    // Line by line (the OCR's lines end with \n, which \s+ matches), each line's spaces as one.
+    QStringList lines;
+    for (const QString &line : text.split(QLatin1Char('\n'))) {
+        if (const QString simple = line.simplified(); !simple.isEmpty())
+            lines.append(regexEscape(simple));
+    }
+    if (!m_recording || lines.isEmpty())
+        return;
+    flush();
+    emitLine(machine,
+        QStringLiteral("wait_for_text(%1)").arg(pythonString(lines.join(QStringLiteral("\\s+")))));
+}
+
+void ScriptRecorder::regionWaited(const QString &machine, const QString &needle)
+{
+    if (!m_recording || needle.isEmpty())
+        return;
+    flush();
+    emitLine(machine, QStringLiteral("wait_for_screen(%1)").arg(pythonString(needle)));
+}
+
 void ScriptRecorder::flush()
 {
     m_idle.stop();

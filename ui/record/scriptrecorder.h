@@ -31,6 +31,14 @@ public:
     void shellCommand(const QString &machine, const QString &command, int status);
     void serialSelection(const QString &machine, const QString &text);
     void screenshotTaken(const QString &machine, const QString &name);
+    // The Screen tab: a click (`m.mouse_click(x, y)`, the button named unless "left"), a window
+    // chosen in Wait for Window… (`m.wait_for_window("^NAME$")`), the text of a rectangle
+    // (`m.wait_for_text("...")`, escaped as a regex) and a rectangle kept as a needle
+    // (`m.wait_for_screen("needles/NAME.json")`).
+    void mouseClicked(const QString &machine, int x, int y, const QString &button);
+    void windowWaited(const QString &machine, const QString &window);
+    void textWaited(const QString &machine, const QString &text);
+    void regionWaited(const QString &machine, const QString &needle);
     void flush(); // pending typed text becomes its line now
 
     // Helpers, public for the tests.

@@ -102,6 +102,14 @@ void ScreenView::paintEvent(QPaintEvent *)
     }
     painter.setRenderHint(QPainter::SmoothPixmapTransform, m_scaled);
     painter.drawImage(target(), m_image);
+    if (!m_selection.isNull()) {
+        // The rectangle being dragged, in the guest's pixels mapped onto the widget.
+        const QRectF t = target();
+        const double sx = t.width() / m_image.width(), sy = t.height() / m_image.height();
+        painter.setPen(QPen(QColor(255, 140, 0), 2, Qt::DashLine));
+        painter.drawRect(QRectF(t.left() + m_selection.x() * sx, t.top() + m_selection.y() * sy,
+            m_selection.width() * sx, m_selection.height() * sy));
+    }
 }
 
 void ScreenView::sendKey(QKeyEvent *event, bool down)
@@ -131,14 +139,23 @@ bool ScreenView::focusNextPrevChild(bool)
     return false; // Tab goes to the machine
 }
 
-void ScreenView::sendPointer(QMouseEvent *event)
+QPoint ScreenView::screenPoint(const QPointF &position) const
 {
     const QRectF t = target();
-    if (!m_client || t.isEmpty())
+    if (t.isEmpty() || m_image.isNull())
+        return {};
+    const QPointF p = position - t.topLeft();
+    return { qBound(0, int(p.x() * m_image.width() / t.width()), m_image.width() - 1),
+        qBound(0, int(p.y() * m_image.height() / t.height()), m_image.height() - 1) };
+}
+
+void ScreenView::sendPointer(QMouseEvent *event)
+{
+    if (!m_client || target().isEmpty())
         return;
-    const QPointF p = (event->position() - t.topLeft());
-    const int x = qBound(0, int(p.x() * m_image.width() / t.width()), m_image.width() - 1);
-    const int y = qBound(0, int(p.y() * m_image.height() / t.height()), m_image.height() - 1);
+    const QPoint at = screenPoint(event->position());
+    const int x = at.x();
+    const int y = at.y();
     int buttons = 0;
     if (event->buttons() & Qt::LeftButton)
         buttons |= 1;
@@ -153,16 +170,46 @@ void ScreenView::sendPointer(QMouseEvent *event)
 void ScreenView::mousePressEvent(QMouseEvent *event)
 {
     setFocus();
+    m_pressedAt = screenPoint(event->position());
+    m_pressedButton = event->button();
+    m_selecting = (event->modifiers() & Qt::ControlModifier) && event->button() == Qt::LeftButton
+        && !m_image.isNull();
+    if (m_selecting) {
+        m_selection = QRect(m_pressedAt, QSize(1, 1));
+        update();
+        return;
+    }
     sendPointer(event);
 }
 
 void ScreenView::mouseReleaseEvent(QMouseEvent *event)
 {
+    const QPoint at = screenPoint(event->position());
+    if (m_selecting) {
+        m_selecting = false;
+        const QRect region = QRect(m_pressedAt, at).normalized();
+        m_selection = {};
+        update();
+        if (region.width() >= 4 && region.height() >= 4)
+            emit regionSelected(region);
+        return;
+    }
     sendPointer(event);
+    if ((at - m_pressedAt).manhattanLength() <= 3 && event->button() == m_pressedButton) {
+        const QString button = m_pressedButton == Qt::RightButton ? QStringLiteral("right")
+            : m_pressedButton == Qt::MiddleButton                 ? QStringLiteral("middle")
+                                                                  : QStringLiteral("left");
+        emit clicked(at.x(), at.y(), button);
+    }
 }
 
 void ScreenView::mouseMoveEvent(QMouseEvent *event)
 {
+    if (m_selecting) {
+        m_selection = QRect(m_pressedAt, screenPoint(event->position())).normalized();
+        update();
+        return;
+    }
     sendPointer(event);
 }
 

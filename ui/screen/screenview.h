@@ -33,6 +33,11 @@ public:
 signals:
     // A key the user typed, as an X keysym (the recorder turns these into send_chars/send_key).
     void keyTyped(quint32 keysym, const QString &text, int qtKey, Qt::KeyboardModifiers modifiers);
+    // A click (press and release in one place) at x, y of the guest's screen: "left", "middle"
+    // or "right". Sent to the guest as well.
+    void clicked(int x, int y, const QString &button);
+    // A rectangle of the guest's screen dragged with Ctrl held (not sent to the guest).
+    void regionSelected(const QRect &region);
 
 protected:
     bool event(QEvent *event) override;
@@ -48,6 +53,7 @@ private:
     QRectF target() const; // where the image is drawn
     void updateMinimumSize();
     void sendPointer(QMouseEvent *event);
+    QPoint screenPoint(const QPointF &position) const; // in the guest's pixels
     void sendKey(QKeyEvent *event, bool down);
 
     QThread m_thread;
@@ -57,6 +63,10 @@ private:
     bool m_connected = false;
     bool m_graphics = false;
     bool m_polling = false;
+    QPoint m_pressedAt; // guest pixels, where the button went down
+    Qt::MouseButton m_pressedButton = Qt::NoButton;
+    bool m_selecting = false; // a Ctrl+drag: a rectangle, not the guest's
+    QRect m_selection; // guest pixels
 };
 
 } // namespace vivarium
