@@ -1,0 +1,75 @@
+// The Screen's mouse for recording: a click is reported in the guest's pixels (also when the
+// screen is scaled), a Ctrl+drag is a rectangle and not a click.
+#include "ui/screen/screenview.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace vivarium;
+
+class TestScreenView : public QObject {
+    Q_OBJECT
+
+private:
+    static QImage screen()
+    {
+        QImage image(640, 480, QImage::Format_RGB32);
+        image.fill(Qt::darkCyan);
+        return image;
+    }
+
+private slots:
+    void aClickIsInTheGuestsPixels()
+    {
+        ScreenView view(true, QString()); // no VNC: a polled screen
+        view.showPolledImage(screen());
+        view.setScaled(false);
+        view.resize(640, 480);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QSignalSpy clicks(&view, &ScreenView::clicked);
+        QSignalSpy regions(&view, &ScreenView::regionSelected);
+        QTest::mouseClick(&view, Qt::LeftButton, {}, QPoint(100, 50));
+        QTest::mouseClick(&view, Qt::RightButton, {}, QPoint(300, 200));
+        QCOMPARE(clicks.size(), 2);
+        QCOMPARE(clicks.at(0), (QVariantList { 100, 50, QStringLiteral("left") }));
+        QCOMPARE(clicks.at(1), (QVariantList { 300, 200, QStringLiteral("right") }));
+        QCOMPARE(regions.size(), 0);
+
+        // Scaled to half the size: the same guest pixel.
+        view.setScaled(true);
+        view.resize(320, 240);
+        QTest::qWait(50);
+        QTest::mouseClick(&view, Qt::LeftButton, {}, QPoint(50, 25));
+        QCOMPARE(clicks.size(), 3);
+        QCOMPARE(clicks.at(2).at(0).toInt(), 100);
+        QCOMPARE(clicks.at(2).at(1).toInt(), 50);
+    }
+
+    void aCtrlDragIsARectangle()
+    {
+        ScreenView view(true, QString());
+        view.showPolledImage(screen());
+        view.setScaled(false);
+        view.resize(640, 480);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QSignalSpy clicks(&view, &ScreenView::clicked);
+        QSignalSpy regions(&view, &ScreenView::regionSelected);
+        QTest::mousePress(&view, Qt::LeftButton, Qt::ControlModifier, QPoint(20, 30));
+        QTest::mouseMove(&view, QPoint(150, 90));
+        QTest::mouseRelease(&view, Qt::LeftButton, Qt::ControlModifier, QPoint(220, 130));
+        QCOMPARE(regions.size(), 1);
+        QCOMPARE(regions.at(0).at(0).toRect(), QRect(QPoint(20, 30), QPoint(220, 130)));
+        QCOMPARE(clicks.size(), 0);
+        // A plain drag is the guest's (moving a window): neither a click nor a rectangle.
+        QTest::mousePress(&view, Qt::LeftButton, {}, QPoint(20, 30));
+        QTest::mouseMove(&view, QPoint(120, 60));
+        QTest::mouseRelease(&view, Qt::LeftButton, {}, QPoint(200, 100));
+        QCOMPARE(regions.size(), 1);
+        QCOMPARE(clicks.size(), 0);
+    }
+};
+
+QTEST_MAIN(TestScreenView)
+#include "tst_screenview.moc"
