@@ -9,6 +9,7 @@
 #include <QPainter>
 #include <QTemporaryDir>
 #include <QTest>
+#include <thread>
 
 using namespace vivarium;
 
@@ -148,6 +149,27 @@ private slots:
         const QString inverted = ocr::read(screen, ocr::Variant::Inverted).text();
         QVERIFY2(inverted.contains(QStringLiteral("dark side of vivarium")), qPrintable(inverted));
         QVERIFY2(inverted.contains(QStringLiteral("login: operator")), qPrintable(inverted));
+    }
+
+    void missingOcrDataIsSaidWithWhatToInstall()
+    {
+        // A thread of its own: each thread starts its own tesseract, reading TESSDATA_PREFIX.
+        const QByteArray before = qgetenv("TESSDATA_PREFIX");
+        qputenv("TESSDATA_PREFIX", "/nonexistent/tessdata");
+        QString message;
+        std::thread reader([&] {
+            try {
+                ocr::read(darkConsole(), ocr::Variant::Plain);
+            } catch (const ScreenError &e) {
+                message = e.message();
+            }
+        });
+        reader.join();
+        if (before.isNull())
+            qunsetenv("TESSDATA_PREFIX");
+        else
+            qputenv("TESSDATA_PREFIX", before);
+        QVERIFY2(message.contains(QStringLiteral("tesseract-ocr-eng")), qPrintable(message));
     }
 
     void needleFiles_data()
