@@ -18,15 +18,13 @@ namespace vivarium {
 
 namespace {
 
-QString rectArgument(const QRect &region)
+// The action's arguments with the region, when there is one (a whole screen names none).
+ActionArguments withRegion(ActionArguments arguments, const QRect &region)
 {
-    if (region.isNull())
-        return QStringLiteral("None");
-    return QStringLiteral("(%1, %2, %3, %4)")
-        .arg(region.x())
-        .arg(region.y())
-        .arg(region.width())
-        .arg(region.height());
+    if (!region.isNull())
+        arguments.append({ QStringLiteral("region"),
+            QJsonArray { region.x(), region.y(), region.width(), region.height() } });
+    return arguments;
 }
 
 QString shortText(const QString &text)
@@ -194,17 +192,15 @@ QStringList Machine::windowNames()
 
 QString Machine::getScreenText(const QRect &region)
 {
-    return actionResult<QString>(QStringLiteral("get_screen_text"),
-        { { QStringLiteral("region"), rectArgument(region) } }, [&] {
-            return readScreen(requireScreen("to read text from"), ocr::Variant::Plain, region)
-                .text();
-        });
+    return actionResult<QString>(QStringLiteral("get_screen_text"), withRegion({}, region), [&] {
+        return readScreen(requireScreen("to read text from"), ocr::Variant::Plain, region).text();
+    });
 }
 
 QStringList Machine::getScreenTextVariants(const QRect &region)
 {
-    return actionResult<QStringList>(QStringLiteral("get_screen_text_variants"),
-        { { QStringLiteral("region"), rectArgument(region) } }, [&] {
+    return actionResult<QStringList>(
+        QStringLiteral("get_screen_text_variants"), withRegion({}, region), [&] {
             const QImage screen = requireScreen("to read text from");
             QStringList texts;
             for (const ocr::Variant variant : ocr::variants())
@@ -257,8 +253,7 @@ QList<QRect> Machine::textBoxes(
 QList<QRect> Machine::findText(const QString &regex, const QRect &region)
 {
     return actionResult<QList<QRect>>(QStringLiteral("find_text"),
-        { { QStringLiteral("regex"), regex }, { QStringLiteral("region"), rectArgument(region) } },
-        [&] {
+        withRegion({ { QStringLiteral("regex"), regex } }, region), [&] {
             return textBoxes(requireScreen("to find text on"), screenPattern(regex), region, false);
         });
 }
