@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
+#include <atomic>
 #include <thread>
 
 using namespace vivarium;
@@ -86,6 +87,36 @@ Rates measure(Machine *machine, int &frames, int fps, int seconds, int lines)
     return { parts.at(0).toDouble() / seconds_, frames / seconds_ };
 }
 
+// The same producer, watched through QMP screen dumps taken one after another as fast as they
+// come (what a Screen could do instead of VNC): distinct frames seen per second.
+Rates measureDumps(Machine *machine, int fps, int seconds, int lines)
+{
+    std::atomic<bool> finished { false };
+    int distinct = 0;
+    std::thread watcher([&] {
+        QImage last;
+        while (!finished) {
+            try {
+                const QImage frame = machine->grabScreen(5);
+                if (frame != last)
+                    ++distinct;
+                last = frame;
+            } catch (const MachineError &) {
+                return;
+            }
+        }
+    });
+    const CommandResult result = machine->execute(
+        QStringLiteral("bash /tmp/producer.sh %1 %2 %3").arg(fps).arg(seconds).arg(lines));
+    finished = true;
+    watcher.join();
+    const QList<QByteArray> parts = result.stdoutBytes.trimmed().split(' ');
+    if (result.status != 0 || parts.size() != 2 || parts.at(1).toDouble() <= 0)
+        return {};
+    const double elapsed = parts.at(1).toDouble() / 1e6;
+    return { parts.at(0).toDouble() / elapsed, distinct / elapsed };
+}
+
 } // namespace
 
 QList<BenchFigure> measureVnc(bool quick)
@@ -142,6 +173,7 @@ QList<BenchFigure> measureVnc(bool quick)
     const Rates full = measure(machine, frames, 30, seconds, 768);
     thread.quit();
     thread.wait();
+    const Rates dumps = measureDumps(machine, 30, seconds, 64);
     const QString screen = QStringLiteral("%1x%2").arg(size.width()).arg(size.height());
     figures << BenchFigure { QStringLiteral("vnc_guest_fps"),
         QStringLiteral("guest draws 1024x64 bands, asked for 30/s (%1)").arg(screen), band.guestFps,
@@ -160,6 +192,12 @@ QList<BenchFigure> measureVnc(bool quick)
         QStringLiteral("/s"), QString() };
     figures << BenchFigure { QStringLiteral("vnc_full_fps"),
         QStringLiteral("...frames the workbench received per second"), full.deliveredFps,
+        QStringLiteral("/s"), QStringLiteral("= guest") };
+    figures << BenchFigure { QStringLiteral("dump_guest_fps"),
+        QStringLiteral("guest draws 1024x64 bands, asked for 30/s, once more"), dumps.guestFps,
+        QStringLiteral("/s"), QString() };
+    figures << BenchFigure { QStringLiteral("dump_fps"),
+        QStringLiteral("...distinct frames seen by back-to-back QMP dumps"), dumps.deliveredFps,
         QStringLiteral("/s"), QStringLiteral("= guest") };
     try {
         machine->crash();
