@@ -258,156 +258,164 @@ int main(int argc, char **argv)
     const int commands = bench.quick() ? 200 : 1000;
     QList<Figure> figures;
 
-    if (want("boot")) {
-        progress("minimal guest boots");
-        QList<double> minimal;
-        for (int i = 0; i < boots; ++i)
-            minimal << bench.bootSeconds("[machines.m]\n", 1);
-        figures << Figure { QStringLiteral("minimal_ready_s"),
-            QStringLiteral("minimal guest start to ready backdoor (median)"),
-            percentile(minimal, 0.5), QStringLiteral("s"), QStringLiteral("<= 2.5") };
+    // A machine that fails mid-measurement ends the run with its message; the sessions and the
+    // scratch directory are taken down on the way out (an uncaught error would leave them).
+    try {
+        if (want("boot")) {
+            progress("minimal guest boots");
+            QList<double> minimal;
+            for (int i = 0; i < boots; ++i)
+                minimal << bench.bootSeconds("[machines.m]\n", 1);
+            figures << Figure { QStringLiteral("minimal_ready_s"),
+                QStringLiteral("minimal guest start to ready backdoor (median)"),
+                percentile(minimal, 0.5), QStringLiteral("s"), QStringLiteral("<= 2.5") };
 
-        progress("systemd guest boots");
-        QList<double> systemd;
-        for (int i = 0; i < qMax(1, boots / 2); ++i)
-            systemd << bench.bootSeconds("[machines.s]\ninit = \"systemd\"\n", 1);
-        figures << Figure { QStringLiteral("systemd_ready_s"),
-            QStringLiteral("systemd guest start to ready backdoor (median)"),
-            percentile(systemd, 0.5), QStringLiteral("s"), QStringLiteral("<= 6") };
+            progress("systemd guest boots");
+            QList<double> systemd;
+            for (int i = 0; i < qMax(1, boots / 2); ++i)
+                systemd << bench.bootSeconds("[machines.s]\ninit = \"systemd\"\n", 1);
+            figures << Figure { QStringLiteral("systemd_ready_s"),
+                QStringLiteral("systemd guest start to ready backdoor (median)"),
+                percentile(systemd, 0.5), QStringLiteral("s"), QStringLiteral("<= 6") };
 
-        progress("systemd guests to multi-user.target");
-        QList<double> multiUser;
-        for (int i = 0; i < qMax(1, boots / 2); ++i)
-            multiUser << bench.multiUserSeconds();
-        figures << Figure { QStringLiteral("systemd_multi_user_s"),
-            QStringLiteral("systemd guest start to multi-user.target (median)"),
-            percentile(multiUser, 0.5), QStringLiteral("s"), QStringLiteral("<= 8") };
+            progress("systemd guests to multi-user.target");
+            QList<double> multiUser;
+            for (int i = 0; i < qMax(1, boots / 2); ++i)
+                multiUser << bench.multiUserSeconds();
+            figures << Figure { QStringLiteral("systemd_multi_user_s"),
+                QStringLiteral("systemd guest start to multi-user.target (median)"),
+                percentile(multiUser, 0.5), QStringLiteral("s"), QStringLiteral("<= 8") };
 
-        progress("three guests at once");
-        figures << Figure { QStringLiteral("three_ready_s"),
-            QStringLiteral("three minimal guests at once, all ready"),
-            bench.bootSeconds("[machines.a]\n[machines.b]\n[machines.c]\n", 3), QStringLiteral("s"),
-            QStringLiteral("<= 4") };
+            progress("three guests at once");
+            figures << Figure { QStringLiteral("three_ready_s"),
+                QStringLiteral("three minimal guests at once, all ready"),
+                bench.bootSeconds("[machines.a]\n[machines.b]\n[machines.c]\n", 3),
+                QStringLiteral("s"), QStringLiteral("<= 4") };
 
-        progress("ten guests at once");
-        QByteArray ten;
-        for (int i = 1; i <= 10; ++i)
-            ten += "[machines.m" + QByteArray::number(i) + "]\n";
-        figures << Figure { QStringLiteral("ten_ready_s"),
-            QStringLiteral("ten minimal guests at once, all ready"), bench.bootSeconds(ten, 10),
-            QStringLiteral("s"), QStringLiteral("<= 20") };
-    }
+            progress("ten guests at once");
+            QByteArray ten;
+            for (int i = 1; i <= 10; ++i)
+                ten += "[machines.m" + QByteArray::number(i) + "]\n";
+            figures << Figure { QStringLiteral("ten_ready_s"),
+                QStringLiteral("ten minimal guests at once, all ready"), bench.bootSeconds(ten, 10),
+                QStringLiteral("s"), QStringLiteral("<= 20") };
+        }
 
-    if (want("commands")) {
-        progress("commands, screenshots and memory");
-        std::unique_ptr<Session> session = bench.run(QStringLiteral("commands"),
-            "[machines.m]\n[machines.screen]\ngraphics = true\nappend = \"video=1024x768\"\n");
-        TestRun *r = session->run();
-        r->waitAllReady(300);
-        Machine *m = r->machine(QStringLiteral("m"));
-        Machine *screen = r->machine(QStringLiteral("screen"));
-        for (int i = 0; i < 20; ++i)
-            m->succeed(QStringLiteral("true")); // warm up
-        QList<double> ours;
-        for (int i = 0; i < commands; ++i) {
+        if (want("commands")) {
+            progress("commands, screenshots and memory");
+            std::unique_ptr<Session> session = bench.run(QStringLiteral("commands"),
+                "[machines.m]\n[machines.screen]\ngraphics = true\nappend = \"video=1024x768\"\n");
+            TestRun *r = session->run();
+            r->waitAllReady(300);
+            Machine *m = r->machine(QStringLiteral("m"));
+            Machine *screen = r->machine(QStringLiteral("screen"));
+            for (int i = 0; i < 20; ++i)
+                m->succeed(QStringLiteral("true")); // warm up
+            QList<double> ours;
+            for (int i = 0; i < commands; ++i) {
+                QElapsedTimer clock;
+                clock.start();
+                m->succeed(QStringLiteral("true"));
+                ours << double(clock.nsecsElapsed()) / 1e6;
+            }
+            // A failing command ends the agent's shell (set -e, as NixOS's bash -c): the price of
+            // the restart.
+            QList<double> failing;
+            for (int i = 0; i < qMax(10, commands / 20); ++i) {
+                QElapsedTimer clock;
+                clock.start();
+                m->execute(QStringLiteral("false"));
+                failing << double(clock.nsecsElapsed()) / 1e6;
+            }
+            figures << Figure { QStringLiteral("fail_p50_ms"),
+                QStringLiteral("execute(\"false\") p50 (the shell restarts)"),
+                percentile(failing, 0.5), QStringLiteral("ms"), QString() };
+            NixosProtocol nixos(m, r->events());
+            QList<double> theirs;
+            for (int i = 0; i < qMax(20, commands / 10); ++i)
+                theirs << nixos.runMs("true");
+            const double p50 = percentile(ours, 0.5);
+            const double nixosP50 = percentile(theirs, 0.5);
+            figures << Figure { QStringLiteral("succeed_p50_ms"),
+                QStringLiteral("succeed(\"true\") p50"), p50, QStringLiteral("ms"),
+                QStringLiteral("<= 2"), nixosP50 / p50 };
+            figures << Figure { QStringLiteral("succeed_p99_ms"),
+                QStringLiteral("succeed(\"true\") p99"), percentile(ours, 0.99),
+                QStringLiteral("ms"), QString() };
+            figures << Figure { QStringLiteral("nixos_protocol_p50_ms"),
+                QStringLiteral("same command, NixOS protocol, p50"), nixosP50, QStringLiteral("ms"),
+                QStringLiteral("ratio >= 40x") };
+
+            screen->waitUntilSucceeds(QStringLiteral("test -e /sys/class/graphics/fb0"), 60);
+            QList<double> shots;
+            for (int i = 0; i < 20; ++i) {
+                QElapsedTimer clock;
+                clock.start();
+                screen->screenshot(QStringLiteral("bench-%1").arg(i));
+                shots << double(clock.nsecsElapsed()) / 1e6;
+            }
+            figures << Figure { QStringLiteral("screenshot_ms"),
+                QStringLiteral("screenshot to PNG (median)"), percentile(shots, 0.5),
+                QStringLiteral("ms"), QStringLiteral("<= 20") };
+            figures << Figure { QStringLiteral("qemu_rss_mb"),
+                QStringLiteral("QEMU RSS of a ready minimal guest"),
+                double(rssKiB(m->qemuPid())) / 1024.0, QStringLiteral("MB"), QString() };
+        }
+
+        if (want("network")) {
+            progress("networks");
             QElapsedTimer clock;
             clock.start();
-            m->succeed(QStringLiteral("true"));
-            ours << double(clock.nsecsElapsed()) / 1e6;
+            std::unique_ptr<Session> session = bench.run(QStringLiteral("network"),
+                "[machines.a]\nvlans = [1]\n[machines.router]\nvlans = [1, 2]\n"
+                "[machines.b]\nvlans = [2]\n");
+            TestRun *r = session->run();
+            r->network()->start();
+            const double networkMs = double(clock.nsecsElapsed()) / 1e6;
+            r->waitAllReady(300);
+            figures << Figure { QStringLiteral("network_ready_s"),
+                QStringLiteral("3 guests on 2 VLANs: network up, all ready"),
+                double(clock.elapsed()) / 1000.0, QStringLiteral("s"), QString() };
+            figures << Figure { QStringLiteral("network_start_ms"),
+                QStringLiteral("  of which 2 VLAN switches + 4 NIC paths"), networkMs,
+                QStringLiteral("ms"), QString() };
+            Machine *a = r->machine(QStringLiteral("a"));
+            Machine *router = r->machine(QStringLiteral("router"));
+            pingTimes(a, QStringLiteral("192.168.1.3"), 5); // warm up: ARP, caches
+            const double rtt = percentile(pingTimes(a, QStringLiteral("192.168.1.3"), 30), 0.5);
+            figures << Figure { QStringLiteral("ping_rtt_ms"),
+                QStringLiteral("ping RTT guest to guest via switch + filters (p50)"), rtt,
+                QStringLiteral("ms"), QString() };
+            r->network()->setVlan(1, LinkUpdate { .delayMs = 50 });
+            const double delayed = percentile(pingTimes(a, QStringLiteral("192.168.1.3"), 10), 0.5);
+            figures << Figure { QStringLiteral("ping_rtt_delay50_ms"),
+                QStringLiteral("the same with delay_ms = 50 on VLAN 1 (p50)"), delayed,
+                QStringLiteral("ms"), QStringLiteral("~ rtt + 100") };
+            r->network()->setVlan(1, LinkUpdate { .delayMs = 0 });
+            figures << Figure { QStringLiteral("tcp_mbit"),
+                QStringLiteral("TCP throughput guest to guest across one VLAN"),
+                tcpMbit(a, router, QStringLiteral("192.168.1.3"), bench.quick() ? 16 : 64),
+                QStringLiteral("Mb"), QString() };
         }
-        // A failing command ends the agent's shell (set -e, as NixOS's bash -c): the price of the
-        // restart.
-        QList<double> failing;
-        for (int i = 0; i < qMax(10, commands / 20); ++i) {
-            QElapsedTimer clock;
-            clock.start();
-            m->execute(QStringLiteral("false"));
-            failing << double(clock.nsecsElapsed()) / 1e6;
+
+        if (want("screens")) {
+            progress("an X11 desktop: OCR, needles");
+            figures << measureScreens([&](const QString &name, const QByteArray &toml,
+                                          bool video) { return bench.run(name, toml, video); },
+                bench.quick());
         }
-        figures << Figure { QStringLiteral("fail_p50_ms"),
-            QStringLiteral("execute(\"false\") p50 (the shell restarts)"), percentile(failing, 0.5),
-            QStringLiteral("ms"), QString() };
-        NixosProtocol nixos(m, r->events());
-        QList<double> theirs;
-        for (int i = 0; i < qMax(20, commands / 10); ++i)
-            theirs << nixos.runMs("true");
-        const double p50 = percentile(ours, 0.5);
-        const double nixosP50 = percentile(theirs, 0.5);
-        figures << Figure { QStringLiteral("succeed_p50_ms"),
-            QStringLiteral("succeed(\"true\") p50"), p50, QStringLiteral("ms"),
-            QStringLiteral("<= 2"), nixosP50 / p50 };
-        figures << Figure { QStringLiteral("succeed_p99_ms"),
-            QStringLiteral("succeed(\"true\") p99"), percentile(ours, 0.99), QStringLiteral("ms"),
-            QString() };
-        figures << Figure { QStringLiteral("nixos_protocol_p50_ms"),
-            QStringLiteral("same command, NixOS protocol, p50"), nixosP50, QStringLiteral("ms"),
-            QStringLiteral("ratio >= 40x") };
-
-        screen->waitUntilSucceeds(QStringLiteral("test -e /sys/class/graphics/fb0"), 60);
-        QList<double> shots;
-        for (int i = 0; i < 20; ++i) {
-            QElapsedTimer clock;
-            clock.start();
-            screen->screenshot(QStringLiteral("bench-%1").arg(i));
-            shots << double(clock.nsecsElapsed()) / 1e6;
-        }
-        figures << Figure { QStringLiteral("screenshot_ms"),
-            QStringLiteral("screenshot to PNG (median)"), percentile(shots, 0.5),
-            QStringLiteral("ms"), QStringLiteral("<= 20") };
-        figures << Figure { QStringLiteral("qemu_rss_mb"),
-            QStringLiteral("QEMU RSS of a ready minimal guest"),
-            double(rssKiB(m->qemuPid())) / 1024.0, QStringLiteral("MB"), QString() };
-    }
-
-    if (want("network")) {
-        progress("networks");
-        QElapsedTimer clock;
-        clock.start();
-        std::unique_ptr<Session> session = bench.run(QStringLiteral("network"),
-            "[machines.a]\nvlans = [1]\n[machines.router]\nvlans = [1, 2]\n"
-            "[machines.b]\nvlans = [2]\n");
-        TestRun *r = session->run();
-        r->network()->start();
-        const double networkMs = double(clock.nsecsElapsed()) / 1e6;
-        r->waitAllReady(300);
-        figures << Figure { QStringLiteral("network_ready_s"),
-            QStringLiteral("3 guests on 2 VLANs: network up, all ready"),
-            double(clock.elapsed()) / 1000.0, QStringLiteral("s"), QString() };
-        figures << Figure { QStringLiteral("network_start_ms"),
-            QStringLiteral("  of which 2 VLAN switches + 4 NIC paths"), networkMs,
-            QStringLiteral("ms"), QString() };
-        Machine *a = r->machine(QStringLiteral("a"));
-        Machine *router = r->machine(QStringLiteral("router"));
-        pingTimes(a, QStringLiteral("192.168.1.3"), 5); // warm up: ARP, caches
-        const double rtt = percentile(pingTimes(a, QStringLiteral("192.168.1.3"), 30), 0.5);
-        figures << Figure { QStringLiteral("ping_rtt_ms"),
-            QStringLiteral("ping RTT guest to guest via switch + filters (p50)"), rtt,
-            QStringLiteral("ms"), QString() };
-        r->network()->setVlan(1, LinkUpdate { .delayMs = 50 });
-        const double delayed = percentile(pingTimes(a, QStringLiteral("192.168.1.3"), 10), 0.5);
-        figures << Figure { QStringLiteral("ping_rtt_delay50_ms"),
-            QStringLiteral("the same with delay_ms = 50 on VLAN 1 (p50)"), delayed,
-            QStringLiteral("ms"), QStringLiteral("~ rtt + 100") };
-        r->network()->setVlan(1, LinkUpdate { .delayMs = 0 });
-        figures << Figure { QStringLiteral("tcp_mbit"),
-            QStringLiteral("TCP throughput guest to guest across one VLAN"),
-            tcpMbit(a, router, QStringLiteral("192.168.1.3"), bench.quick() ? 16 : 64),
-            QStringLiteral("Mb"), QString() };
-    }
-
-    if (want("screens")) {
-        progress("an X11 desktop: OCR, needles");
-        figures << measureScreens([&](const QString &name, const QByteArray &toml,
-                                      bool video) { return bench.run(name, toml, video); },
-            bench.quick());
-    }
 
 #ifdef VIVARIUM_BENCH_GUI
-    if (want("gui")) {
-        progress("the workbench");
-        figures << measureGui(bench.quick());
-    }
+        if (want("gui")) {
+            progress("the workbench");
+            figures << measureGui(bench.quick());
+        }
 #endif
+
+    } catch (const MachineError &e) {
+        std::fprintf(stderr, "vivarium-bench: %s\n", e.what());
+        return 1;
+    }
 
     QJsonObject object;
     std::fprintf(stderr, "\nVivarium benchmark (accelerator %s)\n", qPrintable(bench.accelUsed()));
