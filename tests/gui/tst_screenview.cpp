@@ -11,22 +11,23 @@ class TestScreenView : public QObject {
     Q_OBJECT
 
 private:
-    static QImage screen()
+    // A 640x480 polled screen shown 1:1 in a window of its size.
+    static bool shownAtItsSize(ScreenView &view)
     {
         QImage image(640, 480, QImage::Format_RGB32);
         image.fill(Qt::darkCyan);
-        return image;
+        view.showPolledImage(image);
+        view.setScaled(false);
+        view.resize(640, 480);
+        view.show();
+        return QTest::qWaitForWindowExposed(&view);
     }
 
 private slots:
     void aClickIsInTheGuestsPixels()
     {
         ScreenView view(true, QString()); // no VNC: a polled screen
-        view.showPolledImage(screen());
-        view.setScaled(false);
-        view.resize(640, 480);
-        view.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(shownAtItsSize(view));
         QSignalSpy clicks(&view, &ScreenView::clicked);
         QSignalSpy regions(&view, &ScreenView::regionSelected);
         QTest::mouseClick(&view, Qt::LeftButton, {}, QPoint(100, 50));
@@ -49,11 +50,7 @@ private slots:
     void aCtrlDragIsARectangle()
     {
         ScreenView view(true, QString());
-        view.showPolledImage(screen());
-        view.setScaled(false);
-        view.resize(640, 480);
-        view.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(shownAtItsSize(view));
         QSignalSpy clicks(&view, &ScreenView::clicked);
         QSignalSpy regions(&view, &ScreenView::regionSelected);
         QTest::mousePress(&view, Qt::LeftButton, Qt::ControlModifier, QPoint(20, 30));

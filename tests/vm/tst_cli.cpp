@@ -21,25 +21,11 @@ class TestCli : public QObject {
 private:
     QTemporaryDir m_dir;
 
-    struct Run {
-        int exitCode = -1;
-        QString out; // stdout and stderr
-    };
+    using Run = ProgramRun;
 
     Run vivariumTest(const QStringList &arguments, const QByteArray &input = {}, int timeoutS = 300)
     {
-        QProcess process;
-        process.setProcessChannelMode(QProcess::MergedChannels);
-        process.start(
-            QCoreApplication::applicationDirPath() + "/../../app/vivarium-test", arguments);
-        if (!process.waitForStarted())
-            qFatal("cannot start vivarium-test");
-        if (!input.isEmpty())
-            process.write(input);
-        process.closeWriteChannel();
-        if (!process.waitForFinished(timeoutS * 1000))
-            qFatal("vivarium-test did not finish");
-        return { process.exitCode(), QString::fromUtf8(process.readAll()) };
+        return runVivariumTest(arguments, {}, timeoutS, input);
     }
 
     QString writeTest(const QString &name, const QByteArray &toml, const QByteArray &script)
@@ -66,8 +52,7 @@ private:
         env.insert("VIVARIUM_RUN_DIR", runDir);
         process.setProcessEnvironment(env);
         process.setProcessChannelMode(QProcess::MergedChannels);
-        process.start(QCoreApplication::applicationDirPath() + "/../../app/vivarium-test",
-            { "-o", out, test });
+        process.start(vivariumTestProgram(), { "-o", out, test });
         QVERIFY(process.waitForStarted());
         QByteArray seen;
         QElapsedTimer clock;
@@ -144,8 +129,7 @@ private slots:
         env.insert("VIVARIUM_RUN_DIR", runDir.path());
         QProcess clean;
         clean.setProcessEnvironment(env);
-        clean.start(
-            QCoreApplication::applicationDirPath() + "/../../app/vivarium-test", { "--clean" });
+        clean.start(vivariumTestProgram(), { "--clean" });
         QVERIFY(clean.waitForFinished(30000));
         QCOMPARE(clean.exitCode(), 0);
         QVERIFY(clean.readAllStandardOutput().contains("1 stale run directories removed"));
@@ -153,7 +137,7 @@ private slots:
         // The reports come back from events.jsonl, saying the run did not finish.
         QVERIFY(!QFile::exists(out + "/log.html"));
         const Run rebuilt = vivariumTest({ "--report-from", out });
-        QVERIFY2(rebuilt.exitCode == 0, qPrintable(rebuilt.out));
+        QVERIFY2(rebuilt.exitCode == 0, qPrintable(rebuilt.output));
         const QByteArray html = readAll(out + "/log.html");
         QVERIFY(html.contains("the run did not finish"));
         QVERIFY(html.contains("machine-is-up"));
@@ -166,8 +150,8 @@ private slots:
         const QString out = testOutputDir("cli-demo");
         const Run run = vivariumTest({ "-o", out, "--junit-xml", m_dir.filePath("demo-junit.xml"),
             QString(VIVARIUM_SOURCE_DIR) + "/resources/demo/demo.toml" });
-        QVERIFY2(run.exitCode == 0, qPrintable(run.out));
-        QVERIFY(run.out.contains("demo passed in"));
+        QVERIFY2(run.exitCode == 0, qPrintable(run.output));
+        QVERIFY(run.output.contains("demo passed in"));
         const QByteArray junit = readAll(m_dir.filePath("demo-junit.xml"));
         QCOMPARE(junit.count("<testcase "), 5);
         QVERIFY(junit.contains("failures=\"0\""));
@@ -194,10 +178,11 @@ private slots:
             "idle.succeed('true')\n");
         const Run run = vivariumTest({ "-o", out, test });
         QCOMPARE(run.exitCode, 1);
-        QVERIFY2(run.out.contains("failing.py:3: machine idle: command `echo reason >&2; exit 5` "
-                                  "failed (exit code 5)"),
-            qPrintable(run.out));
-        QVERIFY(run.out.contains("stderr: reason"));
+        QVERIFY2(
+            run.output.contains("failing.py:3: machine idle: command `echo reason >&2; exit 5` "
+                                "failed (exit code 5)"),
+            qPrintable(run.output));
+        QVERIFY(run.output.contains("stderr: reason"));
         const QByteArray junit = readAll(out + "/junit.xml");
         QVERIFY(junit.contains("failures=\"1\""));
         QVERIFY2(junit.contains("failing.py:3)"), junit.constData());
@@ -212,9 +197,9 @@ private slots:
             "def broken():\n    return {}['missing']\n\nbroken()\n");
         const Run run = vivariumTest({ "-o", testOutputDir("cli-pyerror"), test });
         QCOMPARE(run.exitCode, 1);
-        QVERIFY2(run.out.contains("Traceback (most recent call last):"), qPrintable(run.out));
-        QVERIFY(run.out.contains("pyerror.py:2: KeyError: 'missing'"));
-        QVERIFY(run.out.contains("line 4, in <module>"));
+        QVERIFY2(run.output.contains("Traceback (most recent call last):"), qPrintable(run.output));
+        QVERIFY(run.output.contains("pyerror.py:2: KeyError: 'missing'"));
+        QVERIFY(run.output.contains("line 4, in <module>"));
     }
 
     void badTestFileSaysWhere()
@@ -223,9 +208,9 @@ private slots:
         const Run run = vivariumTest({ m_dir.filePath("bad.toml") });
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(QRegularExpression("bad\\.toml:2:\\d+: 'memory' must be an integer")
-                     .match(run.out)
+                     .match(run.output)
                      .hasMatch(),
-            qPrintable(run.out));
+            qPrintable(run.output));
         const Run usage = vivariumTest({ "--accel", "fast", m_dir.filePath("bad.toml") });
         QCOMPARE(usage.exitCode, 2);
         const Run timeout
@@ -242,9 +227,9 @@ private slots:
         const Run run
             = vivariumTest({ "-o", testOutputDir("cli-slow"), "--global-timeout", "8", test });
         QCOMPARE(run.exitCode, 1);
-        QVERIFY2(run.out.contains("TIMED OUT")
-                && run.out.contains("the global timeout of 8 s was reached at "),
-            qPrintable(run.out));
+        QVERIFY2(run.output.contains("TIMED OUT")
+                && run.output.contains("the global timeout of 8 s was reached at "),
+            qPrintable(run.output));
         QVERIFY(clock.elapsed() < 30000);
     }
 
@@ -256,10 +241,10 @@ private slots:
             "print('machines:', len(machines))\n"
             "idle.start()\n"
             "print(idle.succeed('echo hi-from-$((40+2))').strip())\n");
-        QVERIFY2(run.exitCode == 0, qPrintable(run.out));
-        QVERIFY2(run.out.contains("machines: 1"), qPrintable(run.out));
-        QVERIFY(run.out.contains("hi-from-42"));
-        QVERIFY(!run.out.contains("not run"));
+        QVERIFY2(run.exitCode == 0, qPrintable(run.output));
+        QVERIFY2(run.output.contains("machines: 1"), qPrintable(run.output));
+        QVERIFY(run.output.contains("hi-from-42"));
+        QVERIFY(!run.output.contains("not run"));
     }
 };
 

@@ -81,15 +81,12 @@ private slots:
             "desk.wait_for_x()\ndesk.wait_for_window('^left$')\ndesk.wait_for_text('alpha "
             "window')\n"
                 + script.join('\n').toUtf8() + "\n");
-        QProcess replay;
-        replay.setProcessChannelMode(QProcess::MergedChannels);
-        replay.setWorkingDirectory(QDir::tempPath()); // the needle is found beside the test
-        replay.start(QCoreApplication::applicationDirPath() + "/../../app/vivarium-test",
-            { spec.file, "--no-video", "-o", dir.filePath(QStringLiteral("out")) });
-        QVERIFY(replay.waitForFinished(400000));
-        const QString output = QString::fromUtf8(replay.readAll());
-        QVERIFY2(replay.exitCode() == 0, qPrintable(output));
-        QVERIFY(output.contains("wait_for_screen(\"needles/alpha.json\")"));
+        // From elsewhere: the needle is found beside the test.
+        const ProgramRun replay = runVivariumTest(
+            { spec.file, "--no-video", "-o", dir.filePath(QStringLiteral("out")) },
+            QDir::tempPath(), 400);
+        QVERIFY2(replay.exitCode == 0, qPrintable(replay.output));
+        QVERIFY(replay.output.contains("wait_for_screen(\"needles/alpha.json\")"));
     }
 };
 

@@ -1,6 +1,8 @@
 // Graphical tests on a real X11 guest, through vivarium-test: a desktop with two xterms is read
 // (OCR), matched (needles), clicked and typed into (tests/vm/screens/screens.py says what it
 // asserts); a desktop whose Xorg fails is reported with Xorg's own error, not at a timeout.
+#include "vmtestutil.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
@@ -15,23 +17,13 @@ class TestScreens : public QObject {
 private:
     QTemporaryDir m_dir;
 
-    struct Outcome {
-        int status = -1;
-        QString output;
-    };
-
-    Outcome runTest(const QString &name, const QStringList &options = {})
+    ProgramRun runTest(const QString &name, const QStringList &options = {})
     {
-        QProcess process;
-        process.setProcessChannelMode(QProcess::MergedChannels);
-        process.setWorkingDirectory(m_dir.path());
-        process.start(QCoreApplication::applicationDirPath() + "/../../app/vivarium-test",
+        return runVivariumTest(
             QStringList { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/screens/") + name + ".toml",
                 "-o", m_dir.filePath(name) }
-                + options);
-        if (!process.waitForFinished(500000))
-            process.kill();
-        return { process.exitCode(), QString::fromUtf8(process.readAll()) };
+                + options,
+            m_dir.path(), 500);
     }
 
 private slots:
@@ -47,8 +39,8 @@ private slots:
     void aDesktopIsReadMatchedAndClicked()
     {
         QFETCH(QString, test);
-        const Outcome outcome = runTest(test);
-        QVERIFY2(outcome.status == 0, qPrintable(outcome.output));
+        const ProgramRun outcome = runTest(test);
+        QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.output));
         QVERIFY(outcome.output.contains("SCREENS OK"));
         // The mismatch left its diff image as the action's artifact.
         QVERIFY(QFile::exists(m_dir.filePath(test + "/needles/desk-right-xterm-diff.png")));
@@ -77,8 +69,8 @@ private slots:
     {
         QElapsedTimer clock;
         clock.start();
-        const Outcome outcome = runTest("broken-x", { "--no-video" });
-        QCOMPARE(outcome.status, 1);
+        const ProgramRun outcome = runTest("broken-x", { "--no-video" });
+        QCOMPARE(outcome.exitCode, 1);
         QVERIFY2(outcome.output.contains("machine desk: the X11 desktop did not start: Xorg "
                                          "exited with status"),
             qPrintable(outcome.output));

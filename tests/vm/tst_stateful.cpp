@@ -17,22 +17,7 @@ class TestStateful : public QObject {
 private:
     QTemporaryDir m_dir;
 
-    struct Outcome {
-        int status = -1;
-        QString output;
-    };
-
-    Outcome runTest(const QString &toml)
-    {
-        QProcess process;
-        process.setProcessChannelMode(QProcess::MergedChannels);
-        process.setWorkingDirectory(m_dir.path());
-        process.start(
-            QCoreApplication::applicationDirPath() + "/../../app/vivarium-test", { toml });
-        if (!process.waitForFinished(400000))
-            process.kill();
-        return { process.exitCode(), QString::fromUtf8(process.readAll()) };
-    }
+    ProgramRun runTest(const QString &toml) { return runVivariumTest({ toml }, m_dir.path(), 400); }
 
     // Writes NAME.py and NAME.toml (the script, then tables); returns the test file.
     QString writeTest(const QString &name, const QByteArray &script, const QByteArray &tables = {})
@@ -62,12 +47,12 @@ private slots:
     void aPropertyRunsOnFreshNetworks()
     {
         const int before = qemuProcesses();
-        const Outcome outcome = runTest(writeTest("prop",
+        const ProgramRun outcome = runTest(writeTest("prop",
             "from vivarium.stateful import Ping, networks, run, st\n"
             "class BootAndPing(Ping):\n"
             "    network = networks(min_machines=1, max_machines=2, memory=st.integers(96, 160))\n"
             "run(BootAndPing, examples=6, steps=4, derandomize=True)\n"));
-        QVERIFY2(outcome.status == 0, qPrintable(outcome.output));
+        QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.output));
         QVERIFY(outcome.output.contains("subtest property BootAndPing passed"));
         QVERIFY(outcome.output.contains("example-6: "));
         QCOMPARE(qemuProcesses(), before); // every example's machines are gone
@@ -76,19 +61,19 @@ private slots:
     // The case the property shrank to, replayed as a plain test, fails at its step.
     void aMinimalCaseReplaysItsFailure()
     {
-        const Outcome written = runTest(writeTest("write",
+        const ProgramRun written = runTest(writeTest("write",
             "from vivarium.stateful import Ping, regression_test\n"
             "import os\n"
             "regression_test(Ping, {}, [('boot', {'node': 'n1'}),\n"
             "    ('ping', {'source': 'n1', 'destination': 'n1'})], os.getcwd() + '/w')\n"));
-        QVERIFY2(written.status == 0, qPrintable(written.output));
+        QVERIFY2(written.exitCode == 0, qPrintable(written.output));
         // The written steps with the planted network.
         QFile script(m_dir.filePath("w/Ping.py"));
         QVERIFY(script.open(QIODevice::ReadOnly));
-        const Outcome replay = runTest(writeTest("Quiet", script.readAll(),
+        const ProgramRun replay = runTest(writeTest("Quiet", script.readAll(),
             "[machines.n1]\nvlans = [1]\nmemory = 96\n"
             "commands = [\"echo 1 > /proc/sys/net/ipv4/icmp_echo_ignore_all\"]\n"));
-        QCOMPARE(replay.status, 1);
+        QCOMPARE(replay.exitCode, 1);
         QVERIFY2(
             replay.output.contains("AssertionError: ping n1 -> n1"), qPrintable(replay.output));
         QVERIFY2(replay.output.contains("Quiet.py:12: "), qPrintable(replay.output));

@@ -1,7 +1,9 @@
 #include "vmtestutil.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 #include <cstdio>
 #include <cstdlib>
 
@@ -29,6 +31,29 @@ QString testOutputDir(const QString &name)
 {
     return qEnvironmentVariable("VIVARIUM_TEST_BINARY_DIR", QDir::currentPath()) + "/test-output/"
         + name;
+}
+
+QString vivariumTestProgram()
+{
+    return QCoreApplication::applicationDirPath() + "/../../app/vivarium-test";
+}
+
+ProgramRun runVivariumTest(
+    const QStringList &arguments, const QString &workingDir, int timeoutS, const QByteArray &input)
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    if (!workingDir.isEmpty())
+        process.setWorkingDirectory(workingDir);
+    process.start(vivariumTestProgram(), arguments);
+    if (!process.waitForStarted())
+        qFatal("cannot start vivarium-test");
+    if (!input.isEmpty())
+        process.write(input);
+    process.closeWriteChannel();
+    if (!process.waitForFinished(timeoutS * 1000))
+        qFatal("vivarium-test did not finish within %d s", timeoutS);
+    return { process.exitCode(), QString::fromUtf8(process.readAll()) };
 }
 
 std::unique_ptr<TestRun> makeRun(const TestSpec &spec)

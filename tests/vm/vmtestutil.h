@@ -12,3 +12,14 @@ void writeTestFile(const QString &path, const QByteArray &bytes);
 // A TestRun with its output under the build tree (kept as test artifacts).
 std::unique_ptr<vivarium::TestRun> makeRun(const vivarium::TestSpec &spec);
 QString testOutputDir(const QString &name);
+
+// The built vivarium-test, for tests that run it as a user does.
+QString vivariumTestProgram();
+struct ProgramRun {
+    int exitCode = -1;
+    QString output; // stdout and stderr, merged
+};
+// Runs vivarium-test with arguments in workingDir (empty: this process's), input on its stdin;
+// aborts the test program when it does not start or does not end within timeoutS.
+ProgramRun runVivariumTest(const QStringList &arguments, const QString &workingDir = {},
+    int timeoutS = 600, const QByteArray &input = {});
