@@ -39,11 +39,6 @@ QString printableText(QString text)
     return text;
 }
 
-QString shortened(const QString &text, int limit = 400)
-{
-    return text.size() <= limit ? text : text.left(limit) + QStringLiteral("…");
-}
-
 // A command's output for an error message: each stream that said something, shortened.
 QString outputText(const CommandResult &result)
 {
@@ -63,6 +58,11 @@ QString &Machine::actionArtifact()
 {
     thread_local QString artifact;
     return artifact;
+}
+
+QString shortened(const QString &text, int limit)
+{
+    return text.size() <= limit ? text : text.left(limit) + QStringLiteral("…");
 }
 
 QString machineStateName(Machine::State state)

@@ -247,5 +247,7 @@ private:
 };
 
 QString machineStateName(Machine::State state);
+// Text for an error message, cut after limit characters.
+QString shortened(const QString &text, int limit = 400);
 
 } // namespace vivarium

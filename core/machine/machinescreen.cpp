@@ -27,12 +27,6 @@ ActionArguments withRegion(ActionArguments arguments, const QRect &region)
     return arguments;
 }
 
-QString shortText(const QString &text)
-{
-    QString flat = text.simplified();
-    return flat.size() > 300 ? flat.left(300) + QStringLiteral("...") : flat;
-}
-
 QVariantMap matchValue(const NeedleMatch &match)
 {
     const QRect first = match.areas.value(0).found;
@@ -186,7 +180,7 @@ QStringList Machine::windowNames()
             QStringLiteral("machine %1: cannot list the X windows (exit code %2): %3")
                 .arg(m_spec.name)
                 .arg(result.status)
-                .arg(shortText(QString::fromUtf8(result.stderrBytes))));
+                .arg(shortened(QString::fromUtf8(result.stderrBytes).simplified(), 300)));
     });
 }
 
@@ -285,7 +279,9 @@ QRect Machine::waitForTextBox(const QString &regex, double timeout)
                                "last screen (%4) read: %5")
                     .arg(m_spec.name, regex)
                     .arg(timeout)
-                    .arg(shot, shortText(readScreen(last, ocr::Variant::Plain, {}).text())));
+                    .arg(shot,
+                        shortened(
+                            readScreen(last, ocr::Variant::Plain, {}).text().simplified(), 300)));
         }
         pollPause();
     }

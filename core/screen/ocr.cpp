@@ -59,19 +59,6 @@ const QList<Variant> &variants()
     return all;
 }
 
-QString variantName(Variant variant)
-{
-    switch (variant) {
-    case Variant::Plain:
-        return QStringLiteral("plain");
-    case Variant::Contrast:
-        return QStringLiteral("contrast");
-    case Variant::Inverted:
-        return QStringLiteral("inverted");
-    }
-    return {};
-}
-
 QImage prepare(const QImage &screen, Variant variant)
 {
     cv::Mat grey = greyMat(screen);

@@ -16,7 +16,6 @@ namespace ocr {
 
 enum class Variant { Plain, Contrast, Inverted };
 const QList<Variant> &variants();
-QString variantName(Variant variant);
 
 // The image tesseract reads: grey, scaled up (screen fonts are smaller than the print
 // tesseract was trained on) and processed as the variant says.

@@ -95,7 +95,6 @@ void ScreenVideo::loop()
             ffmpeg.write(reinterpret_cast<const char *>(rgb.constScanLine(y)), rgb.width() * 3);
         while (ffmpeg.bytesToWrite() > 0 && ffmpeg.waitForBytesWritten(5000)) { }
         sinceWrite.restart();
-        ++m_frames;
     };
     for (;;) {
         {

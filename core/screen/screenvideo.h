@@ -2,7 +2,6 @@
 
 #include <QImage>
 #include <QString>
-#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -30,7 +29,6 @@ public:
     void stop();
     QString path() const { return m_path; }
     qint64 startMs() const { return m_startMs; }
-    int frames() const { return m_frames; }
 
     static constexpr int intervalMs = 200; // 5 frames a second while the screen changes
     static constexpr int idleIntervalMs = 1000; // once it has been still for a second
@@ -46,8 +44,6 @@ private:
     std::condition_variable m_wake;
     bool m_stopping = false;
     qint64 m_startMs = 0;
-    std::atomic<int> m_frames { 0 };
-    QString m_startError;
 };
 
 } // namespace vivarium
