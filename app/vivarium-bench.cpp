@@ -1,5 +1,6 @@
 // vivarium-bench: the performance figures of DESIGN section 10, as a table and as JSON.
 #include "benchfigure.h"
+#include "benchpbt.h"
 #include "benchscreens.h"
 #include "core/machine/testrun.h"
 #include "core/session/session.h"
@@ -243,8 +244,9 @@ int main(int argc, char **argv)
     const QCommandLineOption accel(
         QStringLiteral("accel"), QStringLiteral("auto, kvm or tcg."), QStringLiteral("ACCEL"));
     const QCommandLineOption only(QStringLiteral("only"),
-        QStringLiteral("Measure only these sections (boot, commands, network, screens, gui), comma "
-                       "separated."),
+        QStringLiteral(
+            "Measure only these sections (boot, commands, network, screens, pbt, gui), comma "
+            "separated."),
         QStringLiteral("SECTIONS"));
     parser.addOptions({ json, quick, accel, only });
     parser.process(app);
@@ -402,6 +404,13 @@ int main(int argc, char **argv)
             progress("an X11 desktop: OCR, needles");
             figures << measureScreens([&](const QString &name, const QByteArray &toml,
                                           bool video) { return bench.run(name, toml, video); },
+                bench.quick());
+        }
+
+        if (want("pbt")) {
+            progress("property-based testing: the demo, the planted bug, leaks");
+            figures << measurePbt([&](const QString &name, const QByteArray &toml,
+                                      bool video) { return bench.run(name, toml, video); },
                 bench.quick());
         }
 

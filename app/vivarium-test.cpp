@@ -11,6 +11,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <limits>
+#include <optional>
 #include <pthread.h>
 #include <thread>
 
@@ -67,6 +69,59 @@ void complain(const QString &line)
     std::fprintf(stderr, "%s\n", qPrintable(line));
 }
 
+// The property options (docs/property-based.md): --examples, --steps, --seed, --derandomize,
+// --replay. They override the test file's [property] table.
+struct PropertyOptions {
+    QCommandLineOption examples { QStringLiteral("examples"),
+        QStringLiteral("Examples per property (vivarium.stateful)."), QStringLiteral("N") };
+    QCommandLineOption steps { QStringLiteral("steps"),
+        QStringLiteral("Steps per example, at most."), QStringLiteral("N") };
+    QCommandLineOption seed { QStringLiteral("seed"),
+        QStringLiteral("The properties' random seed (a run logs the one it used)."),
+        QStringLiteral("N") };
+    QCommandLineOption derandomize { QStringLiteral("derandomize"),
+        QStringLiteral("The same examples on every run (CI).") };
+    QCommandLineOption replay { QStringLiteral("replay"),
+        QStringLiteral("Run only the failing examples kept from earlier runs.") };
+
+    QList<QCommandLineOption> all() const { return { examples, steps, seed, derandomize, replay }; }
+
+    // The settings given, or nullopt with why in *error.
+    std::optional<PropertySettings> read(const QCommandLineParser &parser, QString *error) const
+    {
+        PropertySettings settings;
+        const auto whole = [&](const QCommandLineOption &option, qint64 least, qint64 most,
+                               auto &out) {
+            if (!parser.isSet(option))
+                return true;
+            bool ok = false;
+            const qint64 value = parser.value(option).toLongLong(&ok);
+            if (!ok || value < least || value > most) {
+                *error = QStringLiteral("--%1 must be a whole number from %2 to %3, not \"%4\"")
+                             .arg(option.names().constFirst())
+                             .arg(least)
+                             .arg(most)
+                             .arg(parser.value(option));
+                return false;
+            }
+            out = value;
+            return true;
+        };
+        if (!whole(examples, 1, 1000000, settings.examples)
+            || !whole(steps, 1, 10000, settings.steps)
+            || !whole(seed, 0, std::numeric_limits<qint64>::max(), settings.seed))
+            return std::nullopt;
+        if (parser.isSet(derandomize) && (parser.isSet(seed) || parser.isSet(replay))) {
+            *error = QStringLiteral("--derandomize takes neither --seed nor --replay");
+            return std::nullopt;
+        }
+        if (parser.isSet(derandomize))
+            settings.derandomize = true;
+        settings.replay = parser.isSet(replay);
+        return settings;
+    }
+};
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -107,6 +162,8 @@ int main(int argc, char **argv)
         QStringLiteral("DIR"));
     parser.addOptions(
         { outDir, keep, noVideo, accel, timeout, interactive, junit, clean, reportFrom });
+    const PropertyOptions propertyOptions;
+    parser.addOptions(propertyOptions.all());
     parser.addPositionalArgument(QStringLiteral("TEST.toml"), QStringLiteral("The test file."));
     if (!parser.parse(app.arguments())) {
         complain(QStringLiteral("vivarium-test: ") + parser.errorText());
@@ -149,6 +206,13 @@ int main(int argc, char **argv)
         return BadInput;
     }
 
+    QString error;
+    const std::optional<PropertySettings> property = propertyOptions.read(parser, &error);
+    if (!property) {
+        complain(QStringLiteral("vivarium-test: ") + error);
+        return BadInput;
+    }
+
     SpecLoader loader;
     std::optional<TestSpec> spec = loader.loadFile(parser.positionalArguments().constFirst());
     if (!spec) {
@@ -174,7 +238,7 @@ int main(int argc, char **argv)
     options.video = !parser.isSet(noVideo);
     options.junitPath = parser.value(junit);
     options.terminalLog = true;
-    QString error;
+    options.property = *property;
     std::unique_ptr<Session> session = Session::create(*spec, options, &error);
     if (!session) {
         complain(QStringLiteral("vivarium-test: ") + error);

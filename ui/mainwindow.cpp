@@ -6,6 +6,7 @@
 #include "ui/record/scriptrecorder.h"
 #include "ui/run/actionlog.h"
 #include "ui/run/outputpane.h"
+#include "ui/run/propertystatus.h"
 #include "ui/topology/topologymenus.h"
 #include "ui/topology/topologyview.h"
 #include "ui/widgets/historylineedit.h"
@@ -39,6 +40,7 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     , m_machines(new QTabWidget(this))
     , m_recorder(new ScriptRecorder(this))
     , m_topologyMenus(new TopologyMenus(m_workbench, this))
+    , m_propertyStatus(new PropertyStatus(this))
     , m_failureBar(new QFrame(this))
     , m_failureText(new QLabel(this))
 {
@@ -119,6 +121,13 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
         updateActions();
     });
     connect(m_workbench, &Workbench::machineStateChanged, this, &MainWindow::updateActions);
+    statusBar()->addPermanentWidget(m_propertyStatus);
+    connect(
+        m_workbench, &Workbench::propertyProgress, m_propertyStatus, &PropertyStatus::showProgress);
+    connect(m_workbench, &Workbench::propertyFalsified, m_propertyStatus,
+        &PropertyStatus::showFalsified);
+    connect(m_propertyStatus, &PropertyStatus::openRequested, this,
+        [this](const QString &file) { openTest(file); });
     connect(m_editor, &ScriptEditor::breakpointsChanged, m_workbench, &Workbench::setBreakpoints);
     connect(m_editor, &QsciScintilla::modificationChanged, this, &MainWindow::updateTitle);
     connect(m_actions, &ActionLog::lineActivated, this, [this](int line) {
@@ -203,6 +212,7 @@ void MainWindow::buildForTest()
     updateTitle();
     m_actions->clearRun();
     m_output->clearRun();
+    m_propertyStatus->clear();
     QStringList names;
     while (m_machines->count() > 0)
         delete m_machines->widget(0);
@@ -359,6 +369,7 @@ void MainWindow::runScript(bool freshMachines)
     m_editor->setStoppedLine(0);
     m_actions->clearRun();
     m_output->clearRun();
+    m_propertyStatus->clear();
     m_paused = m_pausePending = false;
     m_workbench->setBreakpoints(m_editor->breakpoints());
     m_workbench->runScript(m_editor->text(),

@@ -15,6 +15,7 @@ namespace vivarium {
 class ActionLog;
 class MachinePanel;
 class OutputPane;
+class PropertyStatus;
 class ScriptEditor;
 class ScriptRecorder;
 class TopologyMenus;
@@ -44,6 +45,7 @@ public:
     MachinePanel *panel(const QString &machine) const;
     ActionLog *actionLog() const { return m_actions; }
     OutputPane *output() const { return m_output; }
+    PropertyStatus *propertyStatus() const { return m_propertyStatus; }
     ScriptRecorder *recorder() const { return m_recorder; }
     TopologyMenus *topologyMenus() const { return m_topologyMenus; }
     TopologyModel *topology() const;
@@ -90,6 +92,7 @@ private:
     QTabWidget *m_machines;
     ScriptRecorder *m_recorder;
     TopologyMenus *m_topologyMenus;
+    PropertyStatus *m_propertyStatus;
     QFrame *m_failureBar;
     QLabel *m_failureText;
     QPointer<TopologyModel> m_topology;

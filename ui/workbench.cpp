@@ -110,6 +110,34 @@ void Workbench::onEvent(const Event &event)
         emit actionFinished(finished->action);
     else if (const auto *state = std::get_if<event::MachineState>(&event))
         emit machineStateChanged(state->machine, state->state, state->detail);
+    else
+        onPropertyEvent(event);
+}
+
+void Workbench::onPropertyEvent(const Event &event)
+{
+    const auto phase = [](const QString &name) {
+        return name == QLatin1String("shrink") ? tr("shrinking")
+            : name == QLatin1String("final")   ? tr("replaying the minimal case")
+                                               : tr("searching");
+    };
+    if (const auto *started = std::get_if<event::PropertyStarted>(&event)) {
+        m_propertyExamples.insert(started->name, started->examples);
+        emit propertyProgress(tr("property %1: starting").arg(started->name));
+    } else if (const auto *step = std::get_if<event::PropertyStep>(&event)) {
+        emit propertyProgress(tr("property %1: example %2 of %3 (%4), step %5: %6")
+                                  .arg(step->property)
+                                  .arg(step->example)
+                                  .arg(m_propertyExamples.value(step->property))
+                                  .arg(phase(step->phase))
+                                  .arg(step->index)
+                                  .arg(step->step));
+    } else if (const auto *finished = std::get_if<event::PropertyFinished>(&event)) {
+        m_propertyExamples.remove(finished->name);
+        emit propertyProgress(QString());
+        if (!finished->passed && !finished->regressionTest.isEmpty())
+            emit propertyFalsified(finished->name, finished->regressionTest);
+    }
 }
 
 void Workbench::onScriptFinished(const ScriptResult &result)

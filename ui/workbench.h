@@ -80,6 +80,11 @@ signals:
     // The session (and with it every Machine) was replaced or dropped: views holding a
     // machine's sockets (the Screen's VNC) let go of them.
     void sessionReplaced();
+    // A vivarium.stateful property's progress ("property P: example 3 of 60 (shrinking), step
+    // 2: ping(...)"); empty when it ended.
+    void propertyProgress(const QString &text);
+    // A property was falsified and its minimal case written as a test (the .toml's path).
+    void propertyFalsified(const QString &property, const QString &regressionTest);
     // Everything the terminal log says (subtests, log lines, serial lines...), a line at a time.
     void outputLine(const vivarium::RecordedEvent &event);
 
@@ -88,9 +93,11 @@ private:
     void dropSession(); // stops the script, ends the machines, forgets the session
     void onEvent(const vivarium::Event &event);
     void onScriptFinished(const vivarium::ScriptResult &result);
+    void onPropertyEvent(const vivarium::Event &event);
 
     TestSpec m_spec;
     QSet<int> m_breakpoints;
+    QHash<QString, int> m_propertyExamples; // a running property's name -> examples asked
     std::unique_ptr<Session> m_session;
 };
 

@@ -24,6 +24,24 @@ int integer(const QJsonObject &o, const char *key)
     return o.value(QLatin1String(key)).toInt();
 }
 
+bool boolean(const QJsonObject &o, const char *key)
+{
+    return o.value(QLatin1String(key)).toBool();
+}
+
+qint64 milliseconds(const QJsonObject &o)
+{
+    return o.value(QStringLiteral("duration_ms")).toInteger();
+}
+
+QStringList strings(const QJsonObject &o, const char *key)
+{
+    QStringList list;
+    for (const QJsonValue &v : o.value(QLatin1String(key)).toArray())
+        list << v.toString();
+    return list;
+}
+
 template<> struct Kind<RunStarted> {
     static constexpr const char *name = "run_started";
     static QJsonObject json(const RunStarted &e)
@@ -193,6 +211,74 @@ template<> struct Kind<VideoStarted> {
             qint64(o.value(QStringLiteral("start_ms")).toDouble()) };
     }
 };
+template<> struct Kind<PropertyStarted> {
+    static constexpr const char *name = "property_started";
+    static QJsonObject json(const PropertyStarted &e)
+    {
+        return { { QStringLiteral("name"), e.name }, { QStringLiteral("examples"), e.examples },
+            { QStringLiteral("steps"), e.steps }, { QStringLiteral("seed"), e.seed },
+            { QStringLiteral("mode"), e.mode } };
+    }
+    static PropertyStarted read(const QJsonObject &o)
+    {
+        return { str(o, "name"), integer(o, "examples"), integer(o, "steps"), str(o, "seed"),
+            str(o, "mode") };
+    }
+};
+
+template<> struct Kind<PropertyStep> {
+    static constexpr const char *name = "property_step";
+    static QJsonObject json(const PropertyStep &e)
+    {
+        return { { QStringLiteral("property"), e.property },
+            { QStringLiteral("example"), e.example }, { QStringLiteral("phase"), e.phase },
+            { QStringLiteral("index"), e.index }, { QStringLiteral("step"), e.step } };
+    }
+    static PropertyStep read(const QJsonObject &o)
+    {
+        return { str(o, "property"), integer(o, "example"), str(o, "phase"), integer(o, "index"),
+            str(o, "step") };
+    }
+};
+
+template<> struct Kind<PropertyExample> {
+    static constexpr const char *name = "property_example";
+    static QJsonObject json(const PropertyExample &e)
+    {
+        return { { QStringLiteral("property"), e.property },
+            { QStringLiteral("example"), e.example }, { QStringLiteral("phase"), e.phase },
+            { QStringLiteral("network"), e.network },
+            { QStringLiteral("steps"), QJsonArray::fromStringList(e.steps) },
+            { QStringLiteral("passed"), e.passed }, { QStringLiteral("message"), e.message },
+            { QStringLiteral("duration_ms"), e.durationMs } };
+    }
+    static PropertyExample read(const QJsonObject &o)
+    {
+        return { str(o, "property"), integer(o, "example"), str(o, "phase"), str(o, "network"),
+            strings(o, "steps"), boolean(o, "passed"), str(o, "message"), milliseconds(o) };
+    }
+};
+
+template<> struct Kind<PropertyFinished> {
+    static constexpr const char *name = "property_finished";
+    static QJsonObject json(const PropertyFinished &e)
+    {
+        return { { QStringLiteral("name"), e.name }, { QStringLiteral("passed"), e.passed },
+            { QStringLiteral("examples"), e.examples }, { QStringLiteral("failing"), e.failing },
+            { QStringLiteral("seed"), e.seed }, { QStringLiteral("network"), e.network },
+            { QStringLiteral("steps"), QJsonArray::fromStringList(e.steps) },
+            { QStringLiteral("regression_test"), e.regressionTest },
+            { QStringLiteral("message"), e.message },
+            { QStringLiteral("duration_ms"), e.durationMs } };
+    }
+    static PropertyFinished read(const QJsonObject &o)
+    {
+        return { str(o, "name"), boolean(o, "passed"), integer(o, "examples"),
+            integer(o, "failing"), str(o, "seed"), str(o, "network"), strings(o, "steps"),
+            str(o, "regression_test"), str(o, "message"), milliseconds(o) };
+    }
+};
+
 template<> struct Kind<Finished> {
     static constexpr const char *name = "finished";
     static QJsonObject json(const Finished &e)

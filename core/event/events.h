@@ -95,6 +95,49 @@ struct VideoStarted {
     QString path;
     qint64 startMs = 0;
 };
+// vivarium.stateful: a property begins, with what it runs. mode: "random" (from seed),
+// "derandomized" (no seed: Hypothesis derives the examples from the property), "replay" (the
+// failing examples kept from earlier runs only).
+struct PropertyStarted {
+    QString name;
+    int examples = 0;
+    int steps = 0;
+    QString seed;
+    QString mode;
+};
+// One rule of an example begins. phase: "generate"; "shrink" once an example failed;
+// "final" while Hypothesis replays the minimal failing example.
+struct PropertyStep {
+    QString property;
+    int example = 0;
+    QString phase;
+    int index = 0; // 1-based, in the example
+    QString step; // ping(source='n1', destination='n2')
+};
+// An example ended: its network (JSON of the drawn machines) and steps, and how it went.
+struct PropertyExample {
+    QString property;
+    int example = 0;
+    QString phase;
+    QString network;
+    QStringList steps;
+    bool passed = true;
+    QString message;
+    qint64 durationMs = 0;
+};
+// A property ended. Falsified: the minimal case (network, steps) and its regression test.
+struct PropertyFinished {
+    QString name;
+    bool passed = true;
+    int examples = 0;
+    int failing = 0; // examples that failed: the first, then those the shrinking found
+    QString seed;
+    QString network;
+    QStringList steps;
+    QString regressionTest;
+    QString message;
+    qint64 durationMs = 0;
+};
 struct Finished {
     ScriptResult result;
 };
@@ -107,6 +150,7 @@ using Event = std::variant<event::RunStarted, event::ActionStarted, event::Actio
     event::MachineState, event::ConsoleLine, event::Log, event::SubtestStarted,
     event::SubtestFinished, event::LinkChanged, event::VlanChanged, event::NetworkFailed,
     event::ScriptPaused, event::ScriptResumed, event::SerialStdout, event::VideoStarted,
+    event::PropertyStarted, event::PropertyStep, event::PropertyExample, event::PropertyFinished,
     event::Finished>;
 
 // An event as recorded: when it happened (ms since the epoch) and what.

@@ -328,8 +328,11 @@ void Machine::start()
                 QStringLiteral(
                     "machine %1: 'image' and 'start_command' machines are not supported yet")
                     .arg(m_spec.name));
-        if (m_context.network)
+        if (m_context.network) {
             m_context.network->start();
+            // A new QEMU's links are up, whatever block() did to the last one.
+            m_context.network->setBlocked(m_spec.name, false);
+        }
         QString stage2;
         QDir().mkpath(m_paths.root);
         QDir().mkpath(m_context.outDir);
@@ -374,6 +377,7 @@ void Machine::start()
             m_qemuRunning = true;
             m_expectExit = false;
             m_rebooting = false;
+            m_paused = false;
             m_exitReason.clear();
             m_error.clear();
             ++m_generation;
@@ -449,6 +453,7 @@ void Machine::onExited(int code, bool crashed, const QString &stderrTail)
     std::lock_guard lock(m_mutex);
     m_qemuRunning = false;
     m_rebooting = false;
+    m_paused = false;
     if (!m_expectExit && m_error.isEmpty()) {
         // QProcess gives the signal's number as the code of a process a signal ended.
         m_error = crashed
@@ -575,6 +580,10 @@ CommandResult Machine::runCommand(const QString &command, double timeout)
                 .arg(bytes.size())
                 .arg(BackdoorFrame::maxPayload / (1024 * 1024)));
     ensureReady();
+    if (isPaused())
+        throw MachineError(MachineError::Kind::Usage,
+            QStringLiteral("machine %1 is paused: it runs no command until resume()")
+                .arg(m_spec.name));
     std::lock_guard serial(m_commandMutex);
     quint32 id;
     {

@@ -106,6 +106,11 @@ public:
     // "stopped" when the workbench's Stop All ends every machine).
     void crash(const QString &reason = QStringLiteral("crashed"));
     void reboot();
+    // Vivarium's own: QEMU stops the guest's CPUs (QMP stop) and lets them run again (cont).
+    // While paused the guest neither runs nor answers: commands fail at once, saying so.
+    void pause();
+    void resume();
+    bool isPaused() const;
     void waitForShutdown(double timeout = defaultTimeout);
     QString sendMonitorCommand(const QString &command);
     QJsonObject qmp(const QString &command, const QJsonObject &arguments = {}, double timeout = 60);
@@ -231,6 +236,7 @@ private:
     bool m_qemuRunning = false;
     bool m_expectExit = false;
     bool m_rebooting = false; // ctrl-alt-delete sent: the old backdoor is not the new boot's
+    bool m_paused = false; // pause() stopped the guest's CPUs
     QString m_exitReason; // why QEMU was ended on purpose: the detail of the state "off"
     bool m_cancelled = false;
     QString m_error;

@@ -456,4 +456,28 @@ void Machine::reboot()
     });
 }
 
+void Machine::pause()
+{
+    action(QStringLiteral("pause"), {}, [&] {
+        qmp(QStringLiteral("stop"));
+        std::lock_guard lock(m_mutex);
+        m_paused = true;
+    });
+}
+
+void Machine::resume()
+{
+    action(QStringLiteral("resume"), {}, [&] {
+        qmp(QStringLiteral("cont"));
+        std::lock_guard lock(m_mutex);
+        m_paused = false;
+    });
+}
+
+bool Machine::isPaused() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_paused;
+}
+
 } // namespace vivarium

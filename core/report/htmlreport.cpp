@@ -27,6 +27,9 @@ tr.link td { color: #5b3f99; } tr.state td { color: #777; }
 details.subtest { margin: .4em 0; border-left: 3px solid #ccc; padding-left: .6em; }
 details.subtest.fail { border-color: #b3261e; }
 summary { cursor: pointer; font-weight: 600; }
+section.property { border-left: 3px solid #17702c; padding-left: .6em; margin: .6em 0; }
+section.property:has(span.failed) { border-color: #b3261e; }
+details.example { margin-left: 1em; } details.example.fail summary { color: #b3261e; }
 pre { background: #f7f7f7; padding: .5em; overflow-x: auto; margin: .2em 0; }
 pre.script span { display: block; } pre.script span.failing { background: #f9d0cc; font-weight: bold; }
 pre.script span::before { content: attr(data-line); display: inline-block; width: 3em; color: #999; }
@@ -205,6 +208,7 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
                              "finish</summary><table>\n%2</table></details>\n<table>\n")
                   .arg(esc(subtest), timeline);
     timeline += QStringLiteral("</table>\n");
+    html += propertySections(input.events, path);
     html += QStringLiteral("<h2>Timeline</h2>\n") + timeline;
 
     if (!result.traceback.isEmpty())

@@ -15,6 +15,26 @@ struct Case {
     QStringList output;
 };
 
+// A property's outcome for CI logs: how many examples, the seed, the minimal case.
+QStringList propertySummary(const event::PropertyFinished &p)
+{
+    QStringList lines {
+        QStringLiteral("property %1 %2: %3 example(s), %4 failing%5")
+            .arg(p.name, p.passed ? QStringLiteral("passed") : QStringLiteral("falsified"))
+            .arg(p.examples)
+            .arg(p.failing)
+            .arg(p.seed.isEmpty() ? QString() : QStringLiteral(", seed ") + p.seed)
+    };
+    if (!p.steps.isEmpty()) {
+        lines << QStringLiteral("minimal case: network %1").arg(p.network);
+        for (const QString &step : p.steps)
+            lines << QStringLiteral("  step: ") + step;
+    }
+    if (!p.regressionTest.isEmpty())
+        lines << QStringLiteral("regression test: ") + p.regressionTest;
+    return lines;
+}
+
 // Splits the events into testcases: each subtest, plus the script outside them when it failed
 // there or had no subtests at all.
 QList<Case> casesOf(const ReportInput &input)
@@ -41,6 +61,8 @@ QList<Case> casesOf(const ReportInput &input)
             Case &target = current ? *current : outside;
             if (const auto *log = std::get_if<event::Log>(&e))
                 target.output << log->text;
+            if (const auto *property = std::get_if<event::PropertyFinished>(&e))
+                target.output << propertySummary(*property);
             const auto *done = std::get_if<event::ActionFinished>(&e);
             if (done && done->action.result != ActionEvent::Result::Ok)
                 target.output << QStringLiteral("%1.%2: %3")

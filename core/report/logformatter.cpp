@@ -2,10 +2,6 @@
 
 namespace vivarium {
 
-namespace {
-
-} // namespace
-
 void LogFormatter::reset()
 {
     m_depth = 0;
@@ -56,6 +52,30 @@ QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
                     finished->passed ? QStringLiteral("passed") : QStringLiteral("failed"))
                 .arg(double(finished->durationMs) / 1000.0, 0, 'f', 2),
             finished->passed ? Tone::Good : Tone::Bad);
+    } else if (const auto *property = std::get_if<event::PropertyStarted>(&e)) {
+        add(QStringLiteral("property %1: %2 example(s), up to %3 step(s), %4")
+                .arg(property->name)
+                .arg(property->examples)
+                .arg(property->steps)
+                .arg(property->seed.isEmpty() ? property->mode
+                                              : QStringLiteral("seed ") + property->seed));
+    } else if (const auto *example = std::get_if<event::PropertyExample>(&e)) {
+        add(QStringLiteral("property %1: example %2 (%3) %4, %5 step(s), %6 s")
+                .arg(example->property)
+                .arg(example->example)
+                .arg(example->phase,
+                    example->passed ? QStringLiteral("passed") : QStringLiteral("failed"))
+                .arg(example->steps.size())
+                .arg(double(example->durationMs) / 1000.0, 0, 'f', 1),
+            example->passed ? Tone::Muted : Tone::Bad);
+    } else if (const auto *property = std::get_if<event::PropertyFinished>(&e)) {
+        add(QStringLiteral("property %1 %2 after %3 example(s) (%4 failing), %5 s")
+                .arg(property->name,
+                    property->passed ? QStringLiteral("passed") : QStringLiteral("falsified"))
+                .arg(property->examples)
+                .arg(property->failing)
+                .arg(double(property->durationMs) / 1000.0, 0, 'f', 1),
+            property->passed ? Tone::Good : Tone::Bad);
     } else if (const auto *failed = std::get_if<event::NetworkFailed>(&e)) {
         add(failed->message, Tone::Bad);
     } else if (const auto *paused = std::get_if<event::ScriptPaused>(&e)) {

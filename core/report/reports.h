@@ -22,5 +22,9 @@ QString writeJunit(const QString &path, const ReportInput &input);
 // that line marked, nested subtests and actions with durations and results, log lines, link
 // changes, screenshots inline, and every machine's serial output. Returns an error, or empty.
 QString writeHtmlReport(const QString &path, const ReportInput &input);
+// log.html's section of the script's vivarium.stateful properties (empty: none ran): each
+// one's settings and outcome, the minimal failing case with its regression test (a link
+// relative to reportPath), the shrink sequence, and every example with its steps, collapsed.
+QString propertySections(const QList<RecordedEvent> &events, const QString &reportPath);
 
 } // namespace vivarium

@@ -58,6 +58,8 @@ std::vector<ApiMethod> makeApi()
         row("shutdown", { timeout() }, [](Machine &m, A a) { m.shutdown(a.number(0)); }),
         row("crash", {}, [](Machine &m, A) { m.crash(); }),
         row("reboot", {}, [](Machine &m, A) { m.reboot(); }),
+        row("pause", {}, [](Machine &m, A) { m.pause(); }),
+        row("resume", {}, [](Machine &m, A) { m.resume(); }),
         row("wait_for_shutdown", { timeout() },
             [](Machine &m, A a) { m.waitForShutdown(a.number(0)); }),
         // Commands (execute, succeed and fail are driver.py's, over these rows)

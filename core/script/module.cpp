@@ -462,6 +462,59 @@ void post(const Event &event)
         e->run()->events()->post(event);
 }
 
+// vivarium.stateful's settings (the test file's [property] and the command line) and events.
+void defineProperties(py::module_ &m)
+{
+    m.def("property_settings", [] {
+        py::dict d;
+        if (!engine())
+            return d;
+        const PropertySettings &p = engine()->run()->spec().property;
+        if (p.examples)
+            d["examples"] = *p.examples;
+        if (p.steps)
+            d["steps"] = *p.steps;
+        if (p.seed)
+            d["seed"] = *p.seed;
+        if (p.derandomize)
+            d["derandomize"] = *p.derandomize;
+        if (p.replay)
+            d["replay"] = true;
+        return d;
+    });
+    m.def("property_started",
+        [](const std::string &name, int examples, int steps, const std::string &seed,
+            const std::string &mode) {
+            post(event::PropertyStarted { qs(name), examples, steps, qs(seed), qs(mode) });
+        });
+    m.def("property_step",
+        [](const std::string &property, int example, const std::string &phase, int index,
+            const std::string &step) {
+            post(event::PropertyStep { qs(property), example, qs(phase), index, qs(step) });
+        });
+    const auto list = [](const std::vector<std::string> &items) {
+        QStringList out;
+        for (const std::string &item : items)
+            out << qs(item);
+        return out;
+    };
+    m.def("property_example",
+        [list](const std::string &property, int example, const std::string &phase,
+            const std::string &network, const std::vector<std::string> &steps, bool passed,
+            const std::string &message, double seconds) {
+            post(event::PropertyExample { qs(property), example, qs(phase), qs(network),
+                list(steps), passed, qs(message), qint64(seconds * 1000) });
+        });
+    m.def("property_finished",
+        [list](const std::string &name, bool passed, int examples, int failing,
+            const std::string &seed, const std::string &network,
+            const std::vector<std::string> &steps, const std::string &regression,
+            const std::string &message, double seconds) {
+            post(event::PropertyFinished { qs(name), passed, examples, failing, qs(seed),
+                qs(network), list(steps), qs(regression), qs(message), qint64(seconds * 1000) });
+        });
+}
+
 void defineRunner(py::module_ &m)
 {
     m.def("log", [](const std::string &text) { post(event::Log { qs(text) }); });
@@ -484,6 +537,7 @@ void defineRunner(py::module_ &m)
             raiseStopped();
     });
     m.def("serial_stdout", [](bool on) { post(event::SerialStdout { on }); });
+    defineProperties(m);
     m.def("output_dir", [] { return engine() ? ss(engine()->run()->outDir()) : std::string(); });
     m.def("test_name", [] { return engine() ? ss(engine()->run()->spec().name) : std::string(); });
 }

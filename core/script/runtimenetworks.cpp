@@ -2,9 +2,26 @@
 
 #include "core/spec/specloader.h"
 
+#include <QFile>
 #include <QRegularExpression>
 
 namespace vivarium {
+
+namespace {
+
+// MiB the host can still give (MemAvailable), or -1 when /proc/meminfo does not say.
+qint64 availableMiB()
+{
+    QFile meminfo(QStringLiteral("/proc/meminfo"));
+    if (!meminfo.open(QIODevice::ReadOnly))
+        return -1;
+    static const QRegularExpression line(
+        QStringLiteral("^MemAvailable:\\s+(\\d+) kB"), QRegularExpression::MultilineOption);
+    const QRegularExpressionMatch match = line.match(QString::fromLatin1(meminfo.readAll()));
+    return match.hasMatch() ? match.captured(1).toLongLong() / 1024 : -1;
+}
+
+} // namespace
 
 RuntimeNetworks::RuntimeNetworks(TestRun *parent)
     : m_parent(parent)
@@ -29,6 +46,20 @@ QStringList RuntimeNetworks::create(const QString &label, const QString &toml)
     if (!spec)
         throw MachineError(MachineError::Kind::Failed, loader.errors().join(QLatin1Char('\n')));
     spec->name = label;
+    // Every machine of a network may run at once: refuse one the host cannot hold, before a
+    // guest is starved into a failure the property would take for the system's.
+    qint64 askedMiB = 0;
+    for (const MachineSpec &m : spec->machines)
+        askedMiB += m.memoryMiB;
+    const qint64 freeMiB = availableMiB();
+    if (freeMiB >= 0 && askedMiB > freeMiB * 9 / 10)
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("network %1 is too large for this host: its %2 machine(s) ask %3 MiB, "
+                           "the host has %4 MiB available (draw fewer or smaller machines)")
+                .arg(label)
+                .arg(spec->machines.size())
+                .arg(askedMiB)
+                .arg(freeMiB));
     std::lock_guard lock(m_mutex);
     if (m_runs.count(label) != 0)
         throw MachineError(

@@ -25,7 +25,9 @@ std::unique_ptr<Session> Session::create(
     runOptions.accel = options.accel;
     runOptions.keepMachineState = options.keepMachineState;
     runOptions.video = options.video;
-    std::unique_ptr<TestRun> run = TestRun::create(spec, runOptions, error);
+    TestSpec withOptions = spec;
+    withOptions.property = spec.property.overriddenBy(options.property);
+    std::unique_ptr<TestRun> run = TestRun::create(withOptions, runOptions, error);
     if (!run)
         return nullptr;
     std::unique_ptr<Session> session(new Session);

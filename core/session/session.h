@@ -34,6 +34,7 @@ public:
         double globalTimeout = -1;
         bool terminalLog = false; // print the readable log on stdout as the run goes
         bool video = true; // record each graphical machine's screen (<outDir>/video/NAME.mp4)
+        PropertySettings property; // over the test file's [property] (vivarium-test's options)
     };
 
     // Null, with the reason in error, when the run cannot be set up (guest artifacts, QEMU, the

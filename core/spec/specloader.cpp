@@ -10,6 +10,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <algorithm>
+#include <limits>
 #include <toml++/toml.h>
 
 namespace vivarium {
@@ -24,6 +25,27 @@ const QStringList linkKeys = [] {
     keys << QStringLiteral("capture");
     return keys;
 }();
+
+// [property]: the settings of the script's vivarium.stateful properties.
+void readPropertySettings(TomlReader &reader, const toml::table &table, PropertySettings &out)
+{
+    for (auto &&[k, v] : table) {
+        const QString key = tomlString(k.str());
+        if (key == QLatin1String("examples"))
+            out.examples = reader.integer(v, key, 1, 1000000);
+        else if (key == QLatin1String("steps"))
+            out.steps = reader.integer(v, key, 1, 10000);
+        else if (key == QLatin1String("seed"))
+            out.seed = reader.integer(v, key, 0, std::numeric_limits<qint64>::max());
+        else if (key == QLatin1String("derandomize"))
+            out.derandomize = reader.boolean(v, key);
+        else
+            reader.error(k.source(),
+                QStringLiteral("unknown [property] key '%1' (known: examples, steps, seed, "
+                               "derandomize)")
+                    .arg(key));
+    }
+}
 
 } // namespace
 
@@ -108,6 +130,11 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
             vlansTable = v.as_table();
             if (!vlansTable)
                 reader.error(v.source(), QStringLiteral("'vlans' must be a table ([vlans.N])"));
+        } else if (key == QLatin1String("property")) {
+            if (const toml::table *t = v.as_table())
+                readPropertySettings(reader, *t, spec.property);
+            else
+                reader.error(v.source(), QStringLiteral("'property' must be a table ([property])"));
         } else if (key == QLatin1String("link")) {
             linkArray = v.as_array();
             if (!linkArray)
@@ -116,7 +143,7 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
         } else {
             reader.error(k.source(),
                 QStringLiteral("unknown key '%1' (known: name, script, "
-                               "global_timeout, defaults, machines, vlans, link)")
+                               "global_timeout, defaults, machines, vlans, link, property)")
                     .arg(key));
         }
     }

@@ -42,6 +42,21 @@ QList<GuestMount> MachineSpec::fstab() const
     return result + mounts;
 }
 
+PropertySettings PropertySettings::overriddenBy(const PropertySettings &other) const
+{
+    PropertySettings merged = *this;
+    if (other.examples)
+        merged.examples = other.examples;
+    if (other.steps)
+        merged.steps = other.steps;
+    if (other.seed)
+        merged.seed = other.seed;
+    if (other.derandomize)
+        merged.derandomize = other.derandomize;
+    merged.replay = replay || other.replay;
+    return merged;
+}
+
 const MachineSpec *TestSpec::machine(const QString &name) const
 {
     for (const MachineSpec &m : machines) {

@@ -145,6 +145,20 @@ struct LinkSpec {
     SourceLocation location;
 };
 
+// Settings of the script's vivarium.stateful properties: the test file's [property] table,
+// then vivarium-test's --examples/--steps/--seed/--derandomize/--replay over it. Unset: what
+// the script's run() says.
+struct PropertySettings {
+    std::optional<int> examples;
+    std::optional<int> steps;
+    std::optional<qint64> seed;
+    std::optional<bool> derandomize;
+    bool replay = false; // only the failing examples kept from earlier runs
+
+    // These settings with every one that other sets in their place.
+    PropertySettings overriddenBy(const PropertySettings &other) const;
+};
+
 struct TestSpec {
     QString name;
     QString file; // absolute path of the .toml
@@ -153,6 +167,7 @@ struct TestSpec {
     QList<MachineSpec> machines; // sorted by name
     QMap<int, LinkSettings> vlans; // [vlans.N] settings, for every VLAN a machine names
     QList<LinkSpec> links;
+    PropertySettings property;
 
     const MachineSpec *machine(const QString &name) const;
     // The settings in force for machine's NIC on vlan: [[link]] over [vlans.N] over defaults.

@@ -16,4 +16,4 @@ class BootAndPing(Ping):
     network = networks(min_machines=1, max_machines=3, memory=st.integers(96, 256)).map(plant_bug)
 
 
-run(BootAndPing, examples=60, steps=4)
+run(BootAndPing, examples=40, steps=8)

@@ -409,8 +409,16 @@ class _VivariumModules:
     """Makes `import vivarium` and `import vivarium.stateful` work in scripts: the modules come
     from Vivarium's resources, vivarium.stateful (Hypothesis) only when imported."""
 
+    # Module name -> resource file; vivarium.stateful is what users import, the other two
+    # are its parts (the state machine base, the built-in rules).
+    _RESOURCES = {
+        "vivarium.stateful": "stateful.py",
+        "vivarium.statemachine": "statemachine.py",
+        "vivarium.rules": "rules.py",
+    }
+
     def find_spec(self, name, path=None, target=None):
-        if name in ("vivarium", "vivarium.stateful"):
+        if name == "vivarium" or name in self._RESOURCES:
             return _importlib_util.spec_from_loader(name, self, is_package=name == "vivarium")
         return None
 
@@ -421,15 +429,16 @@ class _VivariumModules:
         if module.__name__ == "vivarium":
             module.MachineError, module.Timeout, module.Stopped = MachineError, Timeout, Stopped
             return
-        source = _vivarium.resource_text("stateful.py")
-        exec(compile(source, "<vivarium stateful.py>", "exec"), module.__dict__)
+        resource = self._RESOURCES[module.__name__]
+        source = _vivarium.resource_text(resource)
+        exec(compile(source, f"<vivarium {resource}>", "exec"), module.__dict__)
 
 
 def _vivarium_setup(names):
     global machines, vlans
     if not any(isinstance(f, _VivariumModules) for f in _sys.meta_path):
         _sys.meta_path.insert(0, _VivariumModules())
-    for name in ("vivarium.stateful", "vivarium"):
+    for name in [*_VivariumModules._RESOURCES, "vivarium"]:
         _sys.modules.pop(name, None)  # made again for this script's globals
     machines = []
     for name in _vivarium.machine_names():

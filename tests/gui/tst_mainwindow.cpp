@@ -7,6 +7,7 @@
 #include "ui/mainwindow.h"
 #include "ui/run/actionlog.h"
 #include "ui/run/outputpane.h"
+#include "ui/run/propertystatus.h"
 #include "ui/screen/screenview.h"
 #include "ui/terminal/terminalview.h"
 #include "ui/topology/topologymodel.h"
@@ -26,6 +27,7 @@
 #include <QTest>
 #include <QTimer>
 #include <QTreeWidget>
+#include <algorithm>
 
 using namespace vivarium;
 
@@ -127,6 +129,47 @@ private slots:
         QFile events(out + "/events.jsonl");
         QVERIFY(events.open(QIODevice::ReadOnly));
         QVERIFY(events.readAll().contains("\"type\":\"finished\""));
+    }
+
+    // A falsified property in the workbench: its progress shows while it runs, then "Open the
+    // Minimal Failing Case" opens the written test, its steps in the editor.
+    void aFalsifiedPropertyOffersItsMinimalCase()
+    {
+        MainWindow window(writeTest(
+            "from vivarium.stateful import NetworkStateMachine, networks, replays_as, rule, run, "
+            "st\n"
+            "class Planted(NetworkStateMachine):\n"
+            "    network = networks(min_machines=1, max_machines=2, memory=st.integers(96, 256))\n"
+            "    @rule(node=NetworkStateMachine.nodes)\n"
+            "    @replays_as(\"assert {node} is not None\")\n"
+            "    def touch(self, node):\n"
+            "        import time; time.sleep(0.02)\n"
+            "        assert self.spec[node]['memory'] < 200, 'planted'\n"
+            "run(Planted, examples=100, steps=4, seed=5)\n",
+            "prop"));
+        QStringList progress;
+        connect(window.workbench(), &Workbench::propertyProgress, this,
+            [&](const QString &text) { progress << text; });
+        window.workbench()->runScript(window.editor()->text());
+        QPushButton *open = window.propertyStatus()->findChild<QPushButton *>("openMinimalCase");
+        QVERIFY(open);
+        QTRY_VERIFY_WITH_TIMEOUT(!open->isHidden(), 60000);
+        QVERIFY2(std::any_of(progress.cbegin(), progress.cend(),
+                     [](const QString &t) {
+                         return t.startsWith("property Planted: example ")
+                             && t.contains(" of 100 (") && t.contains("step 1: touch(node='n");
+                     }),
+            qPrintable(progress.join('\n')));
+        QVERIFY(progress.join('\n').contains("(shrinking)"));
+        const QString minimal = window.propertyStatus()->minimalCase();
+        QVERIFY2(minimal.endsWith("/falsified/Planted.toml"), qPrintable(minimal));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.workbench()->isScriptRunning(), 10000);
+        open->click();
+        QCOMPARE(window.workbench()->testFile(), minimal);
+        QVERIFY2(
+            window.editor()->text().contains("# step: touch(node='n1')\nassert n1 is not None"),
+            qPrintable(window.editor()->text()));
+        QVERIFY(open->isHidden()); // a new test: nothing to offer yet
     }
 
     void clickingAnActionGoesToItsLine()

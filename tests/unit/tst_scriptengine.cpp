@@ -9,6 +9,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 #include <mutex>
@@ -335,9 +336,10 @@ private slots:
             "    raise AssertionError('a taken name was taken')\n"
             "except ValueError as error:\n"
             "    assert 'there is a machine idle already' in str(error), str(error)\n"
+            "from vivarium.stateful import Step\n"
             "regression_test(Ping, {'n1': {'vlans': [1], 'memory': 200}},\n"
-            "    [('boot', {'node': 'n1'}), ('ping', {'source': 'n1', 'destination': 'n1'})], "
-            "%1)\n")
+            "    [Step('boot', {'node': 'n1'}, ['n1.start()', 'n1.wait_for_ready()']),\n"
+            "     Step('ping', {'source': 'n1', 'destination': 'n1'}, None)], %1)\n")
                                             .arg(QString("'%1'").arg(out)));
         QVERIFY2(result.passed(), qPrintable(result.message + "\n" + result.traceback));
         SpecLoader loader;
@@ -348,9 +350,97 @@ private slots:
         QFile script(out + "/Ping.py");
         QVERIFY(script.open(QIODevice::ReadOnly));
         const QByteArray text = script.readAll();
-        QVERIFY2(text.contains("n1.start()\nn1.wait_for_ready()\n"), text.constData());
-        QVERIFY(text.contains("n1.execute('ping -4 -c 1 -W 2 n1', timeout=30)"));
+        QVERIFY2(text.contains("# step: boot(node='n1')\nn1.start()\nn1.wait_for_ready()\n"),
+            text.constData());
+        QVERIFY(text.contains("raise NotImplementedError('rule ping has no @replays_as lines')"));
         QVERIFY(m_engine->networks()->labels().isEmpty()); // nothing outlives the script
+    }
+
+    // A whole property run without booting: a rule that fails only for n2 with >= 150 MiB is
+    // found and shrunk to exactly that (2 machines, n2 at 150 MiB, one step), the minimal case
+    // is written, the events tell each example and the end, and the seed is the one given.
+    void aPropertyShrinksToItsMinimalCase()
+    {
+        QList<RecordedEvent> events;
+        std::mutex mutex;
+        const auto connection = connect(
+            m_run->events(), &EventLog::happened, this,
+            [&](const Event &e) {
+                std::lock_guard lock(mutex);
+                events.append({ 0, e });
+            },
+            Qt::DirectConnection);
+        const ScriptResult result = run(
+            "from vivarium.stateful import NetworkStateMachine, networks, replays_as, rule, run, "
+            "st\n"
+            "class Planted(NetworkStateMachine):\n"
+            "    network = networks(min_machines=1, max_machines=3, memory=st.integers(96, 256))\n"
+            "    @rule(node=NetworkStateMachine.nodes)\n"
+            "    @replays_as(lambda self, node: [f'assert {self.spec[node][\"memory\"]} < 150'])\n"
+            "    def touch(self, node):\n"
+            "        assert not (node == 'n2' and self.spec[node]['memory'] >= 150), 'planted'\n"
+            "    @rule()\n"
+            "    def idle(self):\n"
+            "        pass\n"
+            "run(Planted, examples=200, steps=5, seed=3)\n");
+        disconnect(connection);
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
+        QVERIFY2(result.message.contains("planted"), qPrintable(result.message));
+        std::optional<event::PropertyFinished> finished;
+        QStringList phases;
+        for (const RecordedEvent &r : std::as_const(events)) {
+            if (const auto *f = std::get_if<event::PropertyFinished>(&r.event))
+                finished = *f;
+            if (const auto *e = std::get_if<event::PropertyExample>(&r.event))
+                phases << e->phase;
+        }
+        QVERIFY(finished);
+        QVERIFY(!finished->passed);
+        QCOMPARE(finished->seed, QString("3"));
+        QCOMPARE(finished->steps, QStringList { "touch(node='n2')" });
+        QCOMPARE(finished->network,
+            QString(
+                R"({"n1": {"vlans": [1], "memory": 96}, "n2": {"vlans": [1], "memory": 150}})"));
+        QVERIFY(finished->failing >= 1);
+        QVERIFY(finished->regressionTest.endsWith("/falsified/Planted.toml"));
+        QVERIFY(phases.contains("generate"));
+        QCOMPARE(phases.last(), QString("final"));
+        QVERIFY2(phases.contains("shrink"), qPrintable(phases.join(' ')));
+        QFile script(QFileInfo(finished->regressionTest).absolutePath() + "/Planted.py");
+        QVERIFY(script.open(QIODevice::ReadOnly));
+        QVERIFY2(script.readAll().contains("# step: touch(node='n2')\nassert 150 < 150\n"),
+            "the replay line holds the model's value at that step");
+        QVERIFY(QDir(m_run->outDir() + "/hypothesis").exists()); // the example database
+        QVERIFY(m_engine->networks()->labels().isEmpty());
+    }
+
+    // What a property gets wrong is named, and no minimal case is written for it.
+    void aBadPropertyIsNamed()
+    {
+        ScriptResult result = run("from vivarium.stateful import NetworkStateMachine, run\n"
+                                  "class Empty(NetworkStateMachine):\n"
+                                  "    pass\n"
+                                  "run(Empty)\n");
+        QVERIFY2(
+            result.message.contains("property Empty has no rules"), qPrintable(result.message));
+        result = run("from vivarium.stateful import Ping, networks, run, st\n"
+                     "class Typo(Ping):\n"
+                     "    network = networks(memroy=st.just(128))\n"
+                     "run(Typo, examples=3)\n");
+        QVERIFY2(result.message.contains("the network strategy of Typo drew a network that cannot "
+                                         "be made: <example-"),
+            qPrintable(result.message));
+        QVERIFY2(
+            result.message.contains("unknown machine key 'memroy'"), qPrintable(result.message));
+        QVERIFY(!QFile::exists(m_run->outDir() + "/falsified/Typo.toml"));
+        result = run("from vivarium.stateful import Ping, networks, run, st\n"
+                     "class Huge(Ping):\n"
+                     "    network = networks(min_machines=4, memory=st.just(65536))\n"
+                     "run(Huge, examples=2)\n");
+        QVERIFY2(result.message.contains("is too large for this host: its 4 machine(s) ask "
+                                         "262144 MiB"),
+            qPrintable(result.message));
+        QVERIFY(m_engine->networks()->labels().isEmpty());
     }
 
     void pauseStopsAtTheNextLine()

@@ -1,11 +1,13 @@
 // vivarium.stateful on real guests, through vivarium-test: a Boot/Shutdown/Crash/Ping property
-// over fresh networks passes and leaves nothing behind; a minimal failing case written as a
-// plain test replays the failure at its step.
+// over fresh networks passes and leaves nothing behind; pause/resume and the fault rules hold
+// against the model. (tst_pbtdemo, label pbt: the planted-bug demo from start to minimal case.)
+#include "core/util/rundirectory.h"
 #include "vmtestutil.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -16,6 +18,11 @@ class TestStateful : public QObject {
 
 private:
     QTemporaryDir m_dir;
+
+    static QStringList runDirectories()
+    {
+        return QDir(RunDirectory::base()).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    }
 
     ProgramRun runTest(const QString &toml) { return runVivariumTest({ toml }, m_dir.path(), 400); }
 
@@ -47,36 +54,166 @@ private slots:
     void aPropertyRunsOnFreshNetworks()
     {
         const int before = qemuProcesses();
+        const QStringList directories = runDirectories();
         const ProgramRun outcome = runTest(writeTest("prop",
             "from vivarium.stateful import Ping, networks, run, st\n"
             "class BootAndPing(Ping):\n"
             "    network = networks(min_machines=1, max_machines=2, memory=st.integers(96, 160))\n"
-            "run(BootAndPing, examples=6, steps=4, derandomize=True)\n"));
+            "run(BootAndPing, examples=30, steps=4, derandomize=True)\n"));
         QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.output));
         QVERIFY(outcome.output.contains("subtest property BootAndPing passed"));
-        QVERIFY(outcome.output.contains("example-6: "));
+        QVERIFY(outcome.output.contains("example-30: "));
         QCOMPARE(qemuProcesses(), before); // every example's machines are gone
+        QCOMPARE(runDirectories(), directories); // and their run directories
     }
 
-    // The case the property shrank to, replayed as a plain test, fails at its step.
-    void aMinimalCaseReplaysItsFailure()
+    // A property that fails without booting anything (n2 with >= 150 MiB is "wrong"), for the
+    // settings, reports and replays below.
+    QString plantedModel(const QByteArray &tables = {})
     {
-        const ProgramRun written = runTest(writeTest("write",
-            "from vivarium.stateful import Ping, regression_test\n"
-            "import os\n"
-            "regression_test(Ping, {}, [('boot', {'node': 'n1'}),\n"
-            "    ('ping', {'source': 'n1', 'destination': 'n1'})], os.getcwd() + '/w')\n"));
-        QVERIFY2(written.exitCode == 0, qPrintable(written.output));
-        // The written steps with the planted network.
-        QFile script(m_dir.filePath("w/Ping.py"));
-        QVERIFY(script.open(QIODevice::ReadOnly));
-        const ProgramRun replay = runTest(writeTest("Quiet", script.readAll(),
-            "[machines.n1]\nvlans = [1]\nmemory = 96\n"
-            "commands = [\"echo 1 > /proc/sys/net/ipv4/icmp_echo_ignore_all\"]\n"));
-        QCOMPARE(replay.exitCode, 1);
+        return writeTest("Planted",
+            "from vivarium.stateful import NetworkStateMachine, networks, replays_as, rule, run, "
+            "st\n"
+            "class Planted(NetworkStateMachine):\n"
+            "    network = networks(min_machines=1, max_machines=3, memory=st.integers(96, 256))\n"
+            "    @rule(node=NetworkStateMachine.nodes)\n"
+            "    @replays_as(\"assert '{node}' != 'n2'\")\n"
+            "    def touch(self, node):\n"
+            "        assert not (node == 'n2' and self.spec[node]['memory'] >= 150), 'planted'\n"
+            "run(Planted, examples=3, steps=2)\n",
+            tables);
+    }
+
+    // run()'s arguments, then the test file's [property], then the command line; bad values are
+    // refused with where they are.
+    void settingsComeFromTheFileAndTheCommandLine()
+    {
+        const QString test = plantedModel("[property]\nexamples = 200\nsteps = 5\n");
+        const QString out = m_dir.filePath("settings");
+        ProgramRun run = runVivariumTest({ test, "--seed", "42", "-o", out }, m_dir.path(), 300);
+        QVERIFY2(run.output.contains("property Planted: 200 example(s), up to 5 step(s), seed 42"),
+            qPrintable(run.output));
+        QVERIFY(run.output.contains("again with vivarium-test --seed 42"));
+        run = runVivariumTest(
+            { test, "--examples", "7", "--steps", "3", "--derandomize", "-o", out }, m_dir.path(),
+            300);
         QVERIFY2(
-            replay.output.contains("AssertionError: ping n1 -> n1"), qPrintable(replay.output));
-        QVERIFY2(replay.output.contains("Quiet.py:12: "), qPrintable(replay.output));
+            run.output.contains("property Planted: 7 example(s), up to 3 step(s), derandomized"),
+            qPrintable(run.output));
+        run = runVivariumTest({ test, "--seed", "x" }, m_dir.path(), 60);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(
+            run.output.contains("--seed must be a whole number from 0 to"), qPrintable(run.output));
+        run = runVivariumTest({ test, "--derandomize", "--replay" }, m_dir.path(), 60);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY(run.output.contains("--derandomize takes neither --seed nor --replay"));
+        run = runVivariumTest(
+            { plantedModel("[property]\nexamples = 0\nshrink = true\n") }, m_dir.path(), 60);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.output.contains(
+                     "Planted.toml:3:12: 'examples' must be between 1 and 1000000, not 0"),
+            qPrintable(run.output));
+        QVERIFY(run.output.contains("Planted.toml:4:1: unknown [property] key 'shrink'"));
+    }
+
+    // A falsified property in every report; the failing example kept, and --replay runs it
+    // alone (failing again at once); a replay with nothing kept says so.
+    void aFalsifiedPropertyIsReportedAndReplayed()
+    {
+        const QString test = plantedModel("[property]\nexamples = 200\nsteps = 4\nseed = 3\n");
+        const QString out = m_dir.filePath("reported");
+        ProgramRun run = runVivariumTest({ test, "-o", out }, m_dir.path(), 300);
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.output.contains("property Planted falsified: minimal case 2 machine(s), 1 "
+                                     "step(s): touch(node='n2')"),
+            qPrintable(run.output.right(3000)));
+        QFile html(out + "/log.html");
+        QVERIFY(html.open(QIODevice::ReadOnly));
+        const QByteArray page = html.readAll();
+        QVERIFY(page.contains("<h2>Properties</h2>"));
+        QVERIFY(page.contains("<h3>Planted: <span class=\"failed\">falsified</span></h3>"));
+        QVERIFY(page.contains("<h4>Minimal failing case</h4>"));
+        QVERIFY(page.contains("<code>touch(node='n2')</code>"));
+        QVERIFY(page.contains("href=\"falsified/Planted.toml\""));
+        QVERIFY(page.contains("Shrinking: "));
+        QFile junit(out + "/junit.xml");
+        QVERIFY(junit.open(QIODevice::ReadOnly));
+        const QByteArray xml = junit.readAll();
+        QVERIFY2(xml.contains("property Planted falsified: "), xml.constData());
+        QVERIFY(xml.contains("seed 3"));
+        QVERIFY(xml.contains("regression test: " + out.toUtf8() + "/falsified/Planted.toml"));
+        QFile events(out + "/events.jsonl");
+        QVERIFY(events.open(QIODevice::ReadOnly));
+        const QByteArray jsonl = events.readAll();
+        for (const char *type :
+            { "property_started", "property_step", "property_example", "property_finished" })
+            QVERIFY2(jsonl.contains(QByteArray("\"type\":\"") + type + "\""), type);
+        QVERIFY(QDir(out + "/hypothesis").exists());
+
+        run = runVivariumTest({ test, "--replay", "-o", out }, m_dir.path(), 300);
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.output.contains("property Planted: 200 example(s), up to 4 step(s), replay"),
+            qPrintable(run.output));
+        static const QRegularExpression examples("property Planted falsified after (\\d+) example");
+        const QRegularExpressionMatch match = examples.match(run.output);
+        QVERIFY2(match.hasMatch(), qPrintable(run.output));
+        QVERIFY2(match.captured(1).toInt() <= 2, "a replay runs the kept example, no search");
+        QVERIFY(QFile::exists(out + "/falsified/Planted.toml"));
+
+        run = runVivariumTest(
+            { test, "--replay", "-o", m_dir.filePath("nothing") }, m_dir.path(), 300);
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.output.contains("nothing to replay: no failing example of property Planted is "
+                                     "saved in"),
+            qPrintable(run.output));
+    }
+
+    // Pause and resume (QMP stop/cont): a paused machine answers no ping and runs no command
+    // (at once, saying so, not after a timeout); resumed, it does both again.
+    void aPausedMachineNeitherRunsNorAnswers()
+    {
+        const ProgramRun outcome = runTest(writeTest("paused",
+            "a.wait_for_ready(); b.wait_for_ready()\n"
+            "a.pause()\n"
+            "assert b.execute('ping -4 -c 1 -W 2 a', timeout=30)[0] != 0\n"
+            "import time\n"
+            "started = time.monotonic()\n"
+            "try:\n"
+            "    a.succeed('true')\n"
+            "    raise AssertionError('a paused machine ran a command')\n"
+            "except MachineError as error:\n"
+            "    assert 'machine a is paused' in str(error), str(error)\n"
+            "assert time.monotonic() - started < 5\n"
+            "a.resume()\n"
+            "b.succeed('ping -4 -c 1 -W 2 a')\n"
+            "a.succeed('true')\n",
+            "[machines.a]\nvlans = [1]\n[machines.b]\nvlans = [1]\n"));
+        QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.output));
+    }
+
+    // Every built-in rule (lifecycle, ping, partitions, link faults, pauses) against real
+    // machines: the model holds, the faults are healed before the end, some were drawn.
+    void theBuiltInFaultsAreModelled()
+    {
+        const QString out = m_dir.filePath("faults");
+        const ProgramRun outcome = runVivariumTest(
+            { writeTest("faults",
+                  "from vivarium.stateful import Crashes, LinkFaults, Partitions, Pauses, Ping, "
+                  "networks, run, st\n"
+                  "class Faults(Ping, Crashes, Partitions, LinkFaults, Pauses):\n"
+                  "    network = networks(min_machines=2, max_machines=3, memory=st.just(128))\n"
+                  "run(Faults, examples=5, steps=10, derandomize=True)\n"),
+                "-o", out },
+            m_dir.path(), 900);
+        QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.output.right(4000)));
+        QFile events(out + "/events.jsonl");
+        QVERIFY(events.open(QIODevice::ReadOnly));
+        const QByteArray all = events.readAll();
+        int faults = 0;
+        for (const char *rule :
+            { "\"step\":\"partition(", "\"step\":\"pause(", "\"step\":\"impair_link(" })
+            faults += all.count(rule);
+        QVERIFY2(faults >= 2, "the derandomized examples draw faults");
     }
 };
 

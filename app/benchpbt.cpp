@@ -1,0 +1,153 @@
+#include "benchpbt.h"
+
+#include "core/report/eventrecorder.h"
+#include "core/script/scriptengine.h"
+
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+#include <unistd.h>
+
+using namespace vivarium;
+
+namespace {
+
+// The demo model (resources/demo/pbt.py), its planted-bug variant (pbt-bug.py) and a model
+// that only boots, for the leak figure. Examples and steps come from each test's [property].
+const char *const demoScript = R"py(
+from vivarium.stateful import Ping, networks, run, st
+class BootAndPing(Ping):
+    network = networks(min_machines=1, max_machines=4, memory=st.integers(96, 256))
+run(BootAndPing)
+)py";
+
+const char *const plantedScript = R"py(
+from vivarium.stateful import Ping, networks, run, st
+def plant_bug(network):
+    for keys in network.values():
+        if keys["memory"] >= 200:
+            keys["commands"] = ["echo 1 > /proc/sys/net/ipv4/icmp_echo_ignore_all"]
+    return network
+class BootAndPing(Ping):
+    network = networks(min_machines=1, max_machines=3, memory=st.integers(96, 256)).map(plant_bug)
+run(BootAndPing)
+)py";
+
+const char *const bootScript = R"py(
+from vivarium.stateful import Lifecycle, networks, run, st
+class Boots(Lifecycle):
+    network = networks(min_machines=1, max_machines=2, memory=st.just(128))
+run(Boots)
+)py";
+
+struct PropertyRun {
+    double seconds = 0;
+    std::optional<event::PropertyFinished> finished;
+    int examplesWithSteps = 0;
+};
+
+// Runs script as a test with these [property] settings; the property's end and its examples.
+PropertyRun runProperty(const SessionMaker &makeSession, const QString &name, const char *script,
+    const QByteArray &settings)
+{
+    const QString scriptPath
+        = QDir::temp().filePath(QStringLiteral("vivarium-bench-%1-%2.py").arg(name).arg(getpid()));
+    QFile file(scriptPath);
+    file.open(QIODevice::WriteOnly);
+    file.write(script);
+    file.close();
+    std::unique_ptr<Session> session = makeSession(
+        name, "script = \"" + scriptPath.toUtf8() + "\"\n[property]\n" + settings, false);
+    QString error;
+    if (!session->startTestScript(&error))
+        throw MachineError(MachineError::Kind::Failed, error);
+    PropertyRun run;
+    ScriptResult result = session->engine()->wait();
+    session->finish(result);
+    QFile::remove(scriptPath);
+    for (const RecordedEvent &r : session->recorder()->events()) {
+        if (const auto *f = std::get_if<event::PropertyFinished>(&r.event))
+            run.finished = *f;
+        if (const auto *e = std::get_if<event::PropertyExample>(&r.event))
+            run.examplesWithSteps += e->steps.isEmpty() ? 0 : 1;
+    }
+    if (!run.finished)
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("the %1 property did not finish: %2").arg(name, result.message));
+    run.seconds = double(run.finished->durationMs) / 1000.0;
+    return run;
+}
+
+int childProcesses()
+{
+    int count = 0;
+    const QString self = QString::number(getpid());
+    for (const QString &pid : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        QFile stat(QStringLiteral("/proc/") + pid + QStringLiteral("/stat"));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        // pid (comm) state ppid ...: the field after the closing parenthesis and the state.
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields.at(1) == self.toLatin1())
+            ++count;
+    }
+    return count;
+}
+
+int openFds()
+{
+    return int(QDir(QStringLiteral("/proc/self/fd"))
+                   .entryList(QDir::NoDotAndDotDot | QDir::System)
+                   .size());
+}
+
+double rssMiB()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    status.open(QIODevice::ReadOnly);
+    static const QRegularExpression rss(QStringLiteral("VmRSS:\\s+(\\d+) kB"));
+    return rss.match(QString::fromLatin1(status.readAll())).captured(1).toDouble() / 1024.0;
+}
+
+} // namespace
+
+QList<BenchFigure> measurePbt(const SessionMaker &makeSession, bool quick)
+{
+    QList<BenchFigure> figures;
+    // Examples per minute: only the examples that ran steps count (Hypothesis also draws
+    // examples it discards at once).
+    const PropertyRun demo = runProperty(makeSession, QStringLiteral("pbt"), demoScript,
+        QByteArray("examples = ") + (quick ? "5" : "15") + "\nsteps = 6\nseed = 11\n");
+    figures << BenchFigure { QStringLiteral("pbt_examples_per_min"),
+        QStringLiteral("demo property examples a minute (6 steps)"),
+        demo.examplesWithSteps / (demo.seconds / 60.0), QStringLiteral("/m"), QString() };
+
+    const PropertyRun planted = runProperty(makeSession, QStringLiteral("pbt-bug"), plantedScript,
+        "examples = 60\nsteps = 8\nseed = 1\n");
+    figures << BenchFigure { QStringLiteral("pbt_find_and_shrink_s"),
+        QStringLiteral("planted-bug demo, start to minimal case"), planted.seconds,
+        QStringLiteral("s"), QString() };
+    figures << BenchFigure { QStringLiteral("pbt_minimal_steps"),
+        QStringLiteral("steps of the minimal case it ends with"),
+        planted.finished->passed ? -1.0 : double(planted.finished->steps.size()), QString(),
+        QStringLiteral("= 2") };
+
+    // What the driver keeps: after 1 example and after many, with the sessions gone.
+    runProperty(makeSession, QStringLiteral("leak1"), bootScript,
+        "examples = 1\nsteps = 2\nderandomize = true\n");
+    const int processes = childProcesses(), fds = openFds();
+    const double rss = rssMiB();
+    runProperty(makeSession, QStringLiteral("leak"), bootScript,
+        QByteArray("examples = ") + (quick ? "10" : "50") + "\nsteps = 2\nderandomize = true\n");
+    figures << BenchFigure { QStringLiteral("pbt_leak_processes"),
+        QStringLiteral("child processes after many examples - after 1"),
+        double(childProcesses() - processes), QString(), QStringLiteral("= 0") };
+    figures << BenchFigure { QStringLiteral("pbt_leak_fds"),
+        QStringLiteral("open file descriptors after many examples - after 1"),
+        double(openFds() - fds), QString(), QStringLiteral("= 0") };
+    figures << BenchFigure { QStringLiteral("pbt_leak_mb"),
+        QStringLiteral("driver memory (RSS) after many examples - after 1"), rssMiB() - rss,
+        QStringLiteral("MB"), QStringLiteral("< 20") };
+    return figures;
+}

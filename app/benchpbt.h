@@ -1,0 +1,8 @@
+#pragma once
+
+#include "benchscreens.h"
+
+// The pbt section: the demo property's examples per minute, the planted-bug demo from start to
+// its minimal case (and how many steps that case has), and what the driver keeps after many
+// examples (processes, file descriptors, memory).
+QList<BenchFigure> measurePbt(const SessionMaker &makeSession, bool quick);

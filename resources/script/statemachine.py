@@ -1,0 +1,303 @@
+"""vivarium.statemachine: the base of vivarium.stateful's properties (import vivarium.stateful).
+
+Each example of a property runs on a network of its own, drawn by a strategy and made for it
+(machines, switches, state disks), and destroyed after it: nothing is carried from one example
+to the next, so Hypothesis sees the same system every time it replays a step sequence. Every
+rule runs through one step function that records it (events, the minimal case) and waits for
+machines booting in the background, so rules need not know about either.
+"""
+
+import functools as _functools
+import itertools as _itertools
+import json as _json
+import os as _os
+import time as _time
+
+import __main__ as _script  # the running script's driver globals: Machine, log, subtest
+import _vivarium
+from hypothesis import strategies as st
+from hypothesis.control import current_build_context as _build_context
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple
+
+
+class NetworkSpecError(ValueError):
+    """The network strategy drew machines that cannot be made (a key or value the test file's
+    loader refuses, more memory than the host has): a mistake in the property, not a failure
+    of the system under test."""
+
+
+def _toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return _json.dumps(value)  # a TOML basic string for every str JSON escapes
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"a machine key's value must be a bool, number, string, list or dict, not {value!r}")
+
+
+def to_toml(network):
+    """A network ({machine name: {test-file key: value}}) as test-file text."""
+    lines = []
+    for name, keys in network.items():
+        lines.append(f"[machines.{name}]")
+        for key, value in keys.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def networks(draw, min_machines=1, max_machines=4, vlans=st.just([1]), **machine_keys):
+    """Draws a network of min..max machines named n1, n2, ...; each machine's keys are drawn
+    from the strategies given by key (memory=st.integers(96, 256), init=st.sampled_from(...)).
+    Shrinks towards fewer machines and each strategy's simplest value."""
+    count = draw(st.integers(min_machines, max_machines), label="machines")
+    network = {}
+    for index in range(1, count + 1):
+        keys = {"vlans": draw(vlans, label=f"n{index}.vlans")}
+        for key, strategy in machine_keys.items():
+            keys[key] = draw(strategy, label=f"n{index}.{key}")
+        network[f"n{index}"] = keys
+    return network
+
+
+class Step(tuple):
+    """One step of an example: the rule's name, its arguments, the lines that replay it (None:
+    the rule has no @replays_as)."""
+
+    def __new__(cls, rule, arguments, lines):
+        return super().__new__(cls, (rule, arguments, lines))
+
+    rule = property(lambda self: self[0])
+    arguments = property(lambda self: self[1])
+    lines = property(lambda self: self[2])
+
+
+def step_text(rule, arguments):
+    """A step as the reports show it: ping(source='n1', destination='n2')."""
+    return f"{rule}({', '.join(f'{k}={v!r}' for k, v in arguments.items())})"
+
+
+def identifier(name):
+    """A machine's name as the Python name a plain test gives it (n-1 -> n_1)."""
+    return name.replace("-", "_")
+
+
+def replays_as(*lines):
+    """Gives a rule the script lines that do the same in a plain test, for the regression test
+    written when a property is falsified: format strings over the rule's arguments
+    ("{node}.succeed('systemctl restart db')"), or one function (self, **arguments) -> lines,
+    called before the rule runs, for lines that depend on the model (what a ping must give)."""
+
+    def mark(function):
+        function.vivarium_replay = lines
+        return function
+
+    return mark
+
+
+def in_background(function):
+    """Marks a rule that may leave work running (boot: the machine comes up while the next
+    boots start): the steps before it are not waited for. Every other rule first waits until
+    the machines booting in the background are ready."""
+    function.vivarium_background = True
+    return function
+
+
+class Progress:
+    """What the running property has done so far (stateful.run() sets one per property): the
+    examples counted, the failing ones, and so the phase Hypothesis is in."""
+
+    def __init__(self, name):
+        self.name = name
+        self.examples = 0
+        self.failing = 0  # examples that failed: the first one, then those shrinking found
+        self.last = None  # (network, steps, failure) of the last example run
+
+    def phase(self):
+        try:
+            if _build_context().is_final:
+                return "final"  # Hypothesis replays the minimal failing example
+        except Exception:  # noqa: BLE001 - outside a Hypothesis test: no build context
+            pass
+        return "shrink" if self.failing else "generate"
+
+
+progress = None  # the Progress of the property stateful.run() runs, or None
+
+
+def instrument(machine_class):
+    """Runs every rule of machine_class through NetworkStateMachine._run_step (once: the rules
+    are shared with the classes they come from)."""
+    for rule in [*machine_class.rules(), *machine_class.initialize_rules()]:
+        function = rule.function
+        if getattr(function, "vivarium_step", False):
+            continue
+
+        def step(self, _function=function, **arguments):
+            return self._run_step(_function, arguments)
+
+        _functools.update_wrapper(step, function)
+        step.vivarium_step = True
+        rule.function = step
+
+
+class NetworkStateMachine(RuleBasedStateMachine):
+    """A Hypothesis state machine whose every example gets a fresh network.
+
+    Set `network` to a strategy (networks(...)); rules take machine names from the `nodes`
+    bundle; self.machines maps names to driver Machines. The model of the built-in rules:
+    self.running, self.paused, self.blocked (sets of names), self.impaired (links with faults).
+    Override heal() to undo the faults your own rules inject and final_check() for the checks
+    at the end of an example; both run (after the built-in faults are healed) before the
+    network is destroyed. parallel_boots caps the machines booting at once (None: the host's
+    cores, since every TCG guest keeps one busy while it boots).
+    """
+
+    network = networks()
+    nodes = Bundle("nodes")
+    parallel_boots = None
+    _labels = _itertools.count(1)
+
+    def __init__(self):
+        super().__init__()
+        self.spec = {}
+        self.machines = {}
+        self.running, self.paused, self.blocked = set(), set(), set()
+        self.impaired = set()  # (machine, vlan) pairs whose link has faults set
+        self.steps = []  # the Steps run so far in this example
+        self._booting = []  # machines started whose readiness no step has waited for yet
+        self._label = None
+        self._failure = None
+        self._started = _time.monotonic()
+        self._example = 0
+        if progress is not None:
+            progress.examples += 1
+            self._example = progress.examples
+
+    @initialize(target=nodes, data=st.data())
+    def make_network(self, data):
+        self.spec = data.draw(type(self).network, label="network")
+        label = f"example-{next(NetworkStateMachine._labels)}"
+        try:
+            names = _vivarium.network_create(label, to_toml(self.spec))
+        except ValueError as error:
+            raise NetworkSpecError(
+                f"the network strategy of {type(self).__name__} drew a network that cannot be "
+                f"made: {error}"
+            ) from None
+        self._label = label
+        self.machines = {name: _script.Machine(name) for name in names}
+        _script.log.info(f"{label}: {len(names)} machine(s) {self.spec}")
+        return multiple(*names)
+
+    # Booting in the background: boots of consecutive steps overlap.
+    def start_boot(self, node):
+        cap = self.parallel_boots or _os.cpu_count() or 1
+        while len(self._booting) >= cap:
+            self._settle_one()
+        self.machines[node].start()
+        if node not in self._booting:
+            self._booting.append(node)
+
+    def settle(self):
+        """Waits until every machine booting in the background is ready."""
+        while self._booting:
+            self._settle_one()
+
+    def _settle_one(self):
+        node = self._booting[0]
+        self.machines[node].wait_for_ready()
+        self._booting.remove(node)
+
+    def _run_step(self, function, arguments):
+        name = function.__name__
+        text = step_text(name, arguments)
+        try:
+            if name != "make_network":
+                self.steps.append(Step(name, dict(arguments), self._replay_lines(function, arguments)))
+                if progress is not None:
+                    _vivarium.property_step(
+                        progress.name, self._example, progress.phase(), len(self.steps), text
+                    )
+                if not getattr(function, "vivarium_background", False):
+                    self.settle()
+            return function(self, **arguments)
+        except BaseException as error:
+            self._failure = self._failure or f"{text}: {type(error).__name__}: {error}"
+            raise
+
+    def _replay_lines(self, function, arguments):
+        replay = getattr(function, "vivarium_replay", None)
+        if replay is None:
+            return None
+        if len(replay) == 1 and callable(replay[0]):
+            return list(replay[0](self, **arguments))
+        names = {k: identifier(v) if isinstance(v, str) else v for k, v in arguments.items()}
+        return [line.format(**names) for line in replay]
+
+    def check_invariants(self, settings):
+        try:
+            super().check_invariants(settings)
+        except BaseException as error:
+            self._failure = self._failure or f"invariant: {type(error).__name__}: {error}"
+            raise
+
+    def heal(self):
+        pass
+
+    def final_check(self):
+        pass
+
+    def heal_faults(self):
+        """Undoes the built-in faults (as a Jepsen nemesis heals before the final reads)."""
+        for node in sorted(self.paused):
+            self.machines[node].resume()
+        self.paused.clear()
+        for node in sorted(self.blocked):
+            self.machines[node].unblock()
+        self.blocked.clear()
+        for node, vlan in sorted(self.impaired):
+            self.machines[node].set_link(vlan, delay_ms=0, jitter_ms=0, loss=0, dup=0)
+        self.impaired.clear()
+
+    def teardown(self):
+        try:
+            # After a failing step only the network goes: a check failing now would replace
+            # the step's error as the one Hypothesis shrinks.
+            if self._label and self._failure is None:
+                try:
+                    self.settle()
+                    self.heal_faults()
+                    self.heal()
+                    self.final_check()
+                except BaseException as error:
+                    self._failure = f"final checks: {type(error).__name__}: {error}"
+                    raise
+        finally:
+            if self._label:
+                label, self._label = self._label, None
+                _vivarium.network_destroy(label)
+            self._report()
+
+    def _report(self):
+        if progress is None:
+            return
+        phase = progress.phase()
+        if self._failure is not None:
+            progress.failing += 1
+        progress.last = (dict(self.spec), list(self.steps), self._failure)
+        _vivarium.property_example(
+            progress.name,
+            self._example,
+            phase,
+            _json.dumps(self.spec),
+            [step_text(step.rule, step.arguments) for step in self.steps],
+            self._failure is None,
+            self._failure or "",
+            _time.monotonic() - self._started,
+        )
