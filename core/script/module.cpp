@@ -451,8 +451,10 @@ void defineNetwork(py::module_ &m)
             QStringLiteral("vlan%1.stop_capture").arg(vlan), [&] { network()->stopCapture(vlan); });
     });
     m.def("link", [=](const std::string &machine, int vlan) {
-        return linkDict(driverCall<LinkState>(
-            QStringLiteral("link"), [&] { return network()->link(qs(machine), vlan); }));
+        // A machine of a network the script made is on that network.
+        Network *own = engine() ? engine()->networks()->networkOf(qs(machine)) : nullptr;
+        return linkDict(driverCall<LinkState>(QStringLiteral("link"),
+            [&] { return (own ? own : network())->link(qs(machine), vlan); }));
     });
 }
 

@@ -135,6 +135,16 @@ Machine *RuntimeNetworks::machine(const QString &name) const
     return nullptr;
 }
 
+Network *RuntimeNetworks::networkOf(const QString &machine) const
+{
+    std::lock_guard lock(m_mutex);
+    for (const auto &[label, run] : m_runs) {
+        if (run->machine(machine))
+            return run->network();
+    }
+    return nullptr;
+}
+
 QStringList RuntimeNetworks::labels() const
 {
     std::lock_guard lock(m_mutex);

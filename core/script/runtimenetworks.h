@@ -28,6 +28,7 @@ public:
     // Blocked calls on these networks' machines return at once (a Stop, a signal).
     void cancelAll();
     Machine *machine(const QString &name) const; // null if no network has it
+    Network *networkOf(const QString &machine) const; // the network it is on, or null
     QStringList labels() const;
 
 private:

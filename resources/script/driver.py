@@ -415,6 +415,7 @@ class _VivariumModules:
         "vivarium.stateful": "stateful.py",
         "vivarium.statemachine": "statemachine.py",
         "vivarium.rules": "rules.py",
+        "vivarium.parallel": "parallel.py",
     }
 
     def find_spec(self, name, path=None, target=None):

@@ -32,6 +32,8 @@ from hypothesis.stateful import (  # noqa: F401 - re-exported for users' rules
     rule,
     run_state_machine_as_test,
 )
+import vivarium.parallel as _parallel
+from vivarium.parallel import Command, ParallelProperty, command  # noqa: F401
 from vivarium.rules import Crashes, Lifecycle, LinkFaults, Partitions, Pauses, Ping  # noqa: F401
 from vivarium.statemachine import (  # noqa: F401
     NetworkSpecError,
@@ -110,45 +112,90 @@ def run(machine, examples=10, steps=6, derandomize=False, seed=None, **settings)
     `vivarium-test --replay` runs only them."""
     if not (isinstance(machine, type) and issubclass(machine, NetworkStateMachine)):
         raise TypeError(f"run() takes a NetworkStateMachine subclass, not {machine!r}")
-    name = machine.__name__
     if not machine.rules():
         raise TypeError(
-            f"property {name} has no rules: give it methods decorated with @rule, or derive it "
-            "from Ping, Lifecycle, Crashes, Partitions, LinkFaults or Pauses"
+            f"property {machine.__name__} has no rules: give it methods decorated with @rule, or "
+            "derive it from Ping, Lifecycle, Crashes, Partitions, LinkFaults or Pauses"
         )
-    chosen = _chosen_settings(examples, steps, derandomize, seed)
+    _machine.instrument(machine)
+
+    def execute(chosen, hypothesis_settings, progress):
+        run_state_machine_as_test(machine, settings=hypothesis_settings(stateful_step_count=chosen["steps"]))
+
+    def falsified(progress, directory, seed_text, error):
+        return _falsified(machine, progress, directory, seed_text, error)
+
+    _run_property(machine, _chosen_settings(examples, steps, derandomize, seed), settings, execute, falsified,
+                  lambda steps: [step_text(s.rule, s.arguments) for s in steps])
+
+
+def run_parallel(prop, examples=10, prefix=2, length=3, threads=2, derandomize=False, seed=None, **settings):
+    """Runs the ParallelProperty `prop` as a subtest: each example draws a network, a sequential
+    prefix of up to `prefix` commands and `threads` lists of 1..`length` commands that run at
+    once, each on its own client; it fails when no interleaving of the lists is allowed by the
+    model. Settings, seeds and the database as for run() (`steps` sets the list length)."""
+    if not (isinstance(prop, type) and issubclass(prop, ParallelProperty)):
+        raise TypeError(f"run_parallel() takes a ParallelProperty subclass, not {prop!r}")
+    if threads < 1:
+        raise ValueError(f"run_parallel() needs threads >= 1, not {threads!r}")
+
+    def execute(chosen, hypothesis_settings, progress):
+        test = _parallel.test_function(prop, progress, prefix, chosen["steps"], threads)
+        if chosen["seed"] is not None:
+            test = _seed(chosen["seed"])(test)
+        hypothesis_settings()(test)()
+
+    def falsified(progress, directory, seed_text, error):
+        if progress.last is not None and progress.last[2] is not None:
+            network, texts, _ = progress.last
+            _script.log.info(f"property {prop.__name__} falsified: minimal case {len(network)} machine(s): "
+                             + "; ".join(texts))
+        return ""
+
+    _run_property(prop, _chosen_settings(examples, length, derandomize, seed), settings, execute, falsified,
+                  lambda texts: list(texts), seeds_class=False)
+
+
+def _run_property(prop, chosen, settings, execute, falsified, step_texts, seeds_class=True):
+    """What run() and run_parallel() share: the Hypothesis settings, the seed, the events and
+    the subtest; execute(chosen, hypothesis_settings, progress) runs the examples."""
+    name = prop.__name__
     # Not the explain phase: it traces lines with sys.settrace, which would replace the
     # engine's tracer (breakpoints, Pause, Stop). A replay only reuses saved examples.
     phases = [_Phase.reuse] if chosen["replay"] else [p for p in _Phase if p.name != "explain"]
-    hypothesis_settings = _settings(
-        phases=settings.pop("phases", phases),
-        max_examples=chosen["examples"],
-        stateful_step_count=chosen["steps"],
-        deadline=None,
-        derandomize=chosen["derandomize"],
-        database=None if chosen["derandomize"] else _Database(database_dir()),
-        suppress_health_check=list(_HealthCheck),
-        report_multiple_bugs=False,
-        **settings,
-    )
+    phases = settings.pop("phases", phases)
+
+    def hypothesis_settings(**more):
+        return _settings(
+            phases=phases,
+            # A replay runs the kept minimal example (and at most one other Hypothesis kept).
+            max_examples=1 if chosen["replay"] else chosen["examples"],
+            deadline=None,
+            derandomize=chosen["derandomize"],
+            database=None if chosen["derandomize"] else _Database(database_dir()),
+            suppress_health_check=list(_HealthCheck),
+            report_multiple_bugs=False,
+            **settings,
+            **more,
+        )
+
     directory = _os.path.join(_vivarium.output_dir(), "falsified")
     for stale in (name + ".toml", name + ".py"):  # a previous run's minimal case
         if _os.path.exists(_os.path.join(directory, stale)):
             _os.remove(_os.path.join(directory, stale))
-    _machine.instrument(machine)
     seed_text = "" if chosen["seed"] is None else str(chosen["seed"])
     progress = _machine.progress = _machine.Progress(name)
     _vivarium.property_started(name, chosen["examples"], chosen["steps"], seed_text, chosen["mode"])
     if seed_text:
         _script.log.info(f"property {name}: seed {seed_text} (again with vivarium-test --seed {seed_text})")
-    had_seed = "_hypothesis_internal_use_seed" in vars(machine)
-    if chosen["seed"] is not None:
-        _seed(chosen["seed"])(machine)
+    had_seed = "_hypothesis_internal_use_seed" in vars(prop)
+    if seeds_class and chosen["seed"] is not None:
+        _seed(chosen["seed"])(prop)
     started, passed, message, regression = _time.monotonic(), False, "", ""
     try:
         with _script.subtest(f"property {name}"):
             try:
-                run_state_machine_as_test(machine, settings=hypothesis_settings)
+                execute(chosen, hypothesis_settings, progress)
                 if chosen["replay"] and progress.examples == 0:
                     raise ValueError(
                         f"nothing to replay: no failing example of property {name} is saved in "
@@ -157,12 +204,12 @@ def run(machine, examples=10, steps=6, derandomize=False, seed=None, **settings)
                 passed = True
             except BaseException as error:
                 message = f"{type(error).__name__}: {error}".strip()
-                regression = _falsified(machine, progress, directory, seed_text, error)
+                regression = falsified(progress, directory, seed_text, error)
                 raise
     finally:
         _machine.progress = None
-        if not had_seed and "_hypothesis_internal_use_seed" in vars(machine):
-            delattr(machine, "_hypothesis_internal_use_seed")
+        if not had_seed and "_hypothesis_internal_use_seed" in vars(prop):
+            delattr(prop, "_hypothesis_internal_use_seed")
         network, steps_run, _ = progress.last or ({}, [], None)
         _vivarium.property_finished(
             name,
@@ -171,7 +218,7 @@ def run(machine, examples=10, steps=6, derandomize=False, seed=None, **settings)
             progress.failing,
             seed_text,
             _json.dumps(network) if not passed else "",
-            [step_text(s.rule, s.arguments) for s in steps_run] if not passed else [],
+            step_texts(steps_run) if not passed else [],
             regression,
             message,
             _time.monotonic() - started,

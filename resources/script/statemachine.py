@@ -50,19 +50,14 @@ def to_toml(network):
     return "\n".join(lines) + "\n"
 
 
-@st.composite
-def networks(draw, min_machines=1, max_machines=4, vlans=st.just([1]), **machine_keys):
+def networks(min_machines=1, max_machines=4, vlans=st.just([1]), **machine_keys):
     """Draws a network of min..max machines named n1, n2, ...; each machine's keys are drawn
     from the strategies given by key (memory=st.integers(96, 256), init=st.sampled_from(...)).
-    Shrinks towards fewer machines and each strategy's simplest value."""
-    count = draw(st.integers(min_machines, max_machines), label="machines")
-    network = {}
-    for index in range(1, count + 1):
-        keys = {"vlans": draw(vlans, label=f"n{index}.vlans")}
-        for key, strategy in machine_keys.items():
-            keys[key] = draw(strategy, label=f"n{index}.{key}")
-        network[f"n{index}"] = keys
-    return network
+    Shrinks towards fewer machines (a list's elements: any machine can go, the later ones are
+    renamed) and each strategy's simplest value."""
+    machine = st.fixed_dictionaries({"vlans": vlans, **machine_keys})
+    machines = st.lists(machine, min_size=min_machines, max_size=max_machines)
+    return machines.map(lambda keys: {f"n{i}": k for i, k in enumerate(keys, 1)})
 
 
 class Step(tuple):

@@ -414,6 +414,72 @@ private slots:
         QVERIFY(m_engine->networks()->labels().isEmpty());
     }
 
+    // The parallel mode without booting: a counter kept in the script whose increment reads,
+    // waits and writes (a lost update when two run at once). Sequentially (one list) it passes;
+    // two lists at once find it, shrunk to one increment on each client.
+    void theParallelModeFindsARace()
+    {
+        QList<RecordedEvent> events;
+        std::mutex mutex;
+        const auto connection = connect(
+            m_run->events(), &EventLog::happened, this,
+            [&](const Event &e) {
+                std::lock_guard lock(mutex);
+                events.append({ 0, e });
+            },
+            Qt::DirectConnection);
+        const ScriptResult result = run(
+            "import time\n"
+            "from vivarium.stateful import ParallelProperty, command, networks, run_parallel, st\n"
+            "class Counter(ParallelProperty):\n"
+            "    network = networks(min_machines=3, max_machines=3)\n"
+            "    def setup(self):\n"
+            "        self.count = 0\n"
+            "    def initial_state(self):\n"
+            "        return 0\n"
+            "    @command()\n"
+            "    def incr(self, client):\n"
+            "        seen = self.count; time.sleep(0.05); self.count = seen + 1\n"
+            "        return self.count\n"
+            "    @incr.model\n"
+            "    def incr_model(self, state, result):\n"
+            "        return state + 1, result == state + 1\n"
+            "    @command(twice=st.booleans())\n"
+            "    def read(self, client, twice):\n"
+            "        return self.count\n"
+            "    @read.model\n"
+            "    def read_model(self, state, result, twice):\n"
+            "        return state, result == state\n"
+            "run_parallel(Counter, examples=30, prefix=2, length=3, threads=1, seed=1)\n"
+            "print('sequential passed')\n"
+            "run_parallel(Counter, examples=30, prefix=2, length=3, threads=2, seed=1)\n");
+        disconnect(connection);
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
+        QVERIFY2(result.message.contains("no interleaving of the parallel commands is allowed by "
+                                         "the model: [n3: incr() -> 1] || [n2: incr() -> 1]"),
+            qPrintable(result.message));
+        QList<event::PropertyFinished> finished;
+        for (const RecordedEvent &r : std::as_const(events)) {
+            if (const auto *f = std::get_if<event::PropertyFinished>(&r.event))
+                finished << *f;
+        }
+        QCOMPARE(finished.size(), 2);
+        QVERIFY(finished.first().passed); // one list at a time cannot lose an update
+        QVERIFY(!finished.last().passed);
+        QCOMPARE(finished.last().steps, QStringList { "[n3: incr() -> 1] || [n2: incr() -> 1]" });
+        QVERIFY(m_engine->networks()->labels().isEmpty());
+        // A command without a model is named.
+        const ScriptResult bad
+            = run("from vivarium.stateful import ParallelProperty, command, run_parallel\n"
+                  "class P(ParallelProperty):\n"
+                  "    @command()\n"
+                  "    def go(self, client):\n"
+                  "        pass\n"
+                  "run_parallel(P)\n");
+        QVERIFY2(bad.message.contains("command go of P has no model: add @go.model"),
+            qPrintable(bad.message));
+    }
+
     // What a property gets wrong is named, and no minimal case is written for it.
     void aBadPropertyIsNamed()
     {

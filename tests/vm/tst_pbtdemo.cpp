@@ -1,6 +1,6 @@
-// The planted-bug demo from start to minimal case (label pbt, ~6 min: scripts/test-pbt): a
-// machine with >= 200 MiB ignores pings; the property finds it and shrinks it to its true
-// minimum, and the regression test written for it fails where the property did.
+// The property-based demos from start to minimal case (label pbt: scripts/test-pbt): the
+// planted bug (a machine with >= 200 MiB ignores pings) shrunk to its true minimum with a
+// regression test that fails where the property did; the parallel mode's race.
 #include "vmtestutil.h"
 
 #include <QFile>
@@ -47,6 +47,23 @@ private slots:
             replay.output.contains("AssertionError: ping n1 -> n1: the model expects an answer"),
             qPrintable(replay.output));
         QVERIFY2(replay.output.contains("BootAndPing.py:10: "), qPrintable(replay.output));
+    }
+
+    // The parallel mode's demo: a counter service loses an update when two clients increment
+    // at once. The sequential run passes; the parallel one finds it and shrinks it to one
+    // increment on each client.
+    void theParallelModeFindsTheRace()
+    {
+        const ProgramRun run
+            = runVivariumTest({ QString(VIVARIUM_SOURCE_DIR) + "/resources/demo/pbt-race.toml",
+                                  "--seed", "2", "-o", m_dir.filePath("race") },
+                m_dir.path(), 1500);
+        QCOMPARE(run.exitCode, 1);
+        const qsizetype sequential = run.output.indexOf("property Counter passed after ");
+        const qsizetype parallel
+            = run.output.indexOf("property Counter falsified: minimal case 3 "
+                                 "machine(s): [n2: incr() -> 1] || [n3: incr() -> 1]");
+        QVERIFY2(sequential >= 0 && parallel > sequential, qPrintable(run.output.right(4000)));
     }
 };
 

@@ -157,7 +157,8 @@ private slots:
         static const QRegularExpression examples("property Planted falsified after (\\d+) example");
         const QRegularExpressionMatch match = examples.match(run.output);
         QVERIFY2(match.hasMatch(), qPrintable(run.output));
-        QVERIFY2(match.captured(1).toInt() <= 2, "a replay runs the kept example, no search");
+        QVERIFY2(match.captured(1).toInt() <= 3,
+            "a replay runs the kept examples and the final one, no search");
         QVERIFY(QFile::exists(out + "/falsified/Planted.toml"));
 
         run = runVivariumTest(
@@ -191,29 +192,51 @@ private slots:
         QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.output));
     }
 
-    // Every built-in rule (lifecycle, ping, partitions, link faults, pauses) against real
-    // machines: the model holds, the faults are healed before the end, some were drawn.
-    void theBuiltInFaultsAreModelled()
+    // Every built-in rule (lifecycle, crashes, ping, partitions, link faults, pauses) in one
+    // fixed sequence against real machines: each ping's outcome is what the model says (the
+    // rule asserts it), and heal_faults() undoes them all. (A property's examples draw them at
+    // random; this makes sure each is met.)
+    void theBuiltInRulesMatchTheModel()
     {
-        const QString out = m_dir.filePath("faults");
-        const ProgramRun outcome = runVivariumTest(
-            { writeTest("faults",
-                  "from vivarium.stateful import Crashes, LinkFaults, Partitions, Pauses, Ping, "
-                  "networks, run, st\n"
-                  "class Faults(Ping, Crashes, Partitions, LinkFaults, Pauses):\n"
-                  "    network = networks(min_machines=2, max_machines=3, memory=st.just(128))\n"
-                  "run(Faults, examples=5, steps=10, derandomize=True)\n"),
-                "-o", out },
-            m_dir.path(), 900);
+        const ProgramRun outcome = runTest(writeTest("rules",
+            "import _vivarium\n"
+            "from vivarium.stateful import Crashes, LinkFaults, Partitions, Pauses, Ping\n"
+            "class Faults(Ping, Crashes, Partitions, LinkFaults, Pauses):\n"
+            "    pass\n"
+            "m = Faults()\n"
+            "m.spec = {'n1': {'vlans': [1]}, 'n2': {'vlans': [1]}}\n"
+            "from vivarium.stateful import to_toml\n"
+            "m.machines = {n: Machine(n) for n in _vivarium.network_create('rules', "
+            "to_toml(m.spec))}\n"
+            "F = Faults\n"
+            "F.boot(m, node='n1'); F.boot(m, node='n2'); m.settle()\n"
+            "F.ping(m, source='n1', destination='n2')\n"
+            "F.partition(m, node='n2')\n"
+            "F.ping(m, source='n1', destination='n2')\n" // no answer, as the model says
+            "F.ping(m, source='n2', destination='n2')\n" // its own address needs no link
+            "F.heal_partition(m, node='n2')\n"
+            "F.ping(m, source='n1', destination='n2')\n"
+            "F.pause(m, node='n2')\n"
+            "F.ping(m, source='n1', destination='n2')\n"
+            "F.shutdown(m, node='n2')\n" // a paused machine: nothing happens
+            "F.resume(m, node='n2')\n"
+            "F.impair_link(m, node='n2', delay_ms=300, dup=0.5)\n"
+            "F.ping(m, source='n1', destination='n2')\n"
+            "F.partition(m, node='n1'); F.pause(m, node='n2')\n"
+            "F.crash(m, node='n1')\n"
+            "assert 'n1' not in m.blocked and 'n1' not in m.running\n"
+            "F.boot(m, node='n1'); m.settle()\n"
+            "F.ping(m, source='n1', destination='n1')\n" // a new QEMU: its links are up
+            "F.reboot(m, node='n1')\n"
+            "m.heal_faults()\n"
+            "assert not (m.paused or m.blocked or m.impaired)\n"
+            "F.ping(m, source='n1', destination='n2')\n"
+            "assert m.machines['n2'].link(1)['delay_ms'] == 0\n"
+            "F.shutdown(m, node='n2')\n"
+            "F.ping(m, source='n1', destination='n2')\n"
+            "print('rules done')\n"));
         QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.output.right(4000)));
-        QFile events(out + "/events.jsonl");
-        QVERIFY(events.open(QIODevice::ReadOnly));
-        const QByteArray all = events.readAll();
-        int faults = 0;
-        for (const char *rule :
-            { "\"step\":\"partition(", "\"step\":\"pause(", "\"step\":\"impair_link(" })
-            faults += all.count(rule);
-        QVERIFY2(faults >= 2, "the derandomized examples draw faults");
+        QVERIFY(outcome.output.contains("rules done"));
     }
 };
 
