@@ -2,6 +2,7 @@
 
 #include <QFile>
 #include <QXmlStreamWriter>
+#include <algorithm>
 
 namespace vivarium {
 
@@ -61,8 +62,13 @@ QList<Case> casesOf(const ReportInput &input)
             Case &target = current ? *current : outside;
             if (const auto *log = std::get_if<event::Log>(&e))
                 target.output << log->text;
-            if (const auto *property = std::get_if<event::PropertyFinished>(&e))
-                target.output << propertySummary(*property);
+            if (const auto *property = std::get_if<event::PropertyFinished>(&e)) {
+                // It ends after its subtest (run()'s "property NAME"): into that case.
+                const QString name = QStringLiteral("property ") + property->name;
+                auto it = std::find_if(
+                    cases.rbegin(), cases.rend(), [&](const Case &c) { return c.name == name; });
+                (it != cases.rend() ? it->output : target.output) << propertySummary(*property);
+            }
             const auto *done = std::get_if<event::ActionFinished>(&e);
             if (done && done->action.result != ActionEvent::Result::Ok)
                 target.output << QStringLiteral("%1.%2: %3")
