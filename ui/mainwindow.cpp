@@ -213,6 +213,7 @@ void MainWindow::buildForTest()
     m_actions->clearRun();
     m_output->clearRun();
     m_propertyStatus->clear();
+    statusBar()->showMessage(tr("Opened %1").arg(spec.file), 5000);
     QStringList names;
     while (m_machines->count() > 0)
         delete m_machines->widget(0);

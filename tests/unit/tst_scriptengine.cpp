@@ -499,6 +499,19 @@ private slots:
         QVERIFY2(
             result.message.contains("unknown machine key 'memroy'"), qPrintable(result.message));
         QVERIFY(!QFile::exists(m_run->outDir() + "/falsified/Typo.toml"));
+        // A teardown check that fails: its error, at its line, and the networks are gone.
+        result = run("from vivarium.stateful import NetworkStateMachine, networks, rule, run\n"
+                     "class Checked(NetworkStateMachine):\n"
+                     "    @rule()\n"
+                     "    def idle(self):\n"
+                     "        pass\n"
+                     "    def final_check(self):\n"
+                     "        raise RuntimeError('the final check failed')\n"
+                     "run(Checked, examples=3, seed=1)\n");
+        QVERIFY2(result.message.contains("RuntimeError: the final check failed"),
+            qPrintable(result.message));
+        QCOMPARE(result.line, 7);
+        QVERIFY(m_engine->networks()->labels().isEmpty());
         result = run("from vivarium.stateful import Ping, networks, run, st\n"
                      "class Huge(Ping):\n"
                      "    network = networks(min_machines=4, memory=st.just(65536))\n"
