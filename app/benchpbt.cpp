@@ -124,7 +124,7 @@ QList<BenchFigure> measurePbt(const SessionMaker &makeSession, bool quick)
         demo.examplesWithSteps / (demo.seconds / 60.0), QStringLiteral("/m"), QString() };
 
     const PropertyRun planted = runProperty(makeSession, QStringLiteral("pbt-bug"), plantedScript,
-        "examples = 60\nsteps = 8\nseed = 1\n");
+        "examples = 40\nsteps = 8\nseed = 25\n");
     figures << BenchFigure { QStringLiteral("pbt_find_and_shrink_s"),
         QStringLiteral("planted-bug demo, start to minimal case"), planted.seconds,
         QStringLiteral("s"), QString() };

@@ -69,12 +69,14 @@ QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
                 .arg(double(example->durationMs) / 1000.0, 0, 'f', 1),
             example->passed ? Tone::Muted : Tone::Bad);
     } else if (const auto *property = std::get_if<event::PropertyFinished>(&e)) {
-        add(QStringLiteral("property %1 %2 after %3 example(s) (%4 failing), %5 s")
+        const double minutes = qMax(1.0, double(property->durationMs)) / 60000.0;
+        add(QStringLiteral("property %1 %2 after %3 example(s) (%4 failing), %5 s, %6 a minute")
                 .arg(property->name,
                     property->passed ? QStringLiteral("passed") : QStringLiteral("falsified"))
                 .arg(property->examples)
                 .arg(property->failing)
-                .arg(double(property->durationMs) / 1000.0, 0, 'f', 1),
+                .arg(double(property->durationMs) / 1000.0, 0, 'f', 1)
+                .arg(double(property->examples) / minutes, 0, 'f', 1),
             property->passed ? Tone::Good : Tone::Bad);
     } else if (const auto *failed = std::get_if<event::NetworkFailed>(&e)) {
         add(failed->message, Tone::Bad);

@@ -15,9 +15,9 @@ class TestPbtDemo : public QObject {
 private:
     QTemporaryDir m_dir;
 
-    // A seed with which the demo meets its bug early (most seeds find it; this one keeps the
-    // test near six minutes).
-    static constexpr const char *plantedSeed = "1";
+    // A seed with which the demo meets its bug at its 9th example and shrinks in about 75 more
+    // (23 of 30 seeds find it within the demo's 40 examples; docs/property-based.md).
+    static constexpr const char *plantedSeed = "25";
 
 private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
