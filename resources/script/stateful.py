@@ -48,6 +48,14 @@ from vivarium.statemachine import (  # noqa: F401
 )
 
 
+__all__ = [  # what a property's script imports from here
+    "Bundle", "Command", "Crashes", "Lifecycle", "LinkFaults", "NetworkSpecError", "NetworkStateMachine",
+    "ParallelProperty", "Partitions", "Pauses", "Ping", "RuleBasedStateMachine", "Step", "command",
+    "consumes", "database_dir", "identifier", "in_background", "initialize", "invariant", "multiple",
+    "networks", "precondition", "regression_test", "replays_as", "rule", "run", "run_parallel",
+    "run_state_machine_as_test", "st", "step_text", "to_toml",
+]
+
 def regression_test(machine, network, steps, directory, seed=None):
     """Writes the minimal failing case as a plain Vivarium test, directory/NAME.toml + .py
     (steps: the example's Steps); returns the .toml's path."""
