@@ -97,8 +97,10 @@ def _chosen_settings(examples, steps, derandomize, seed):
     _whole(chosen["steps"], "steps", 1)
     if chosen["seed"] is not None:
         _whole(chosen["seed"], "seed", 0)
-    if chosen["derandomize"]:
-        chosen["seed"] = None  # Hypothesis derives the examples from the property itself
+    if chosen["derandomize"] or chosen["replay"]:
+        # Derandomized, Hypothesis derives the examples from the property itself; a replay
+        # draws none.
+        chosen["seed"] = None
     elif chosen["seed"] is None and not chosen["replay"]:
         chosen["seed"] = _random.SystemRandom().randrange(2**32)
     chosen["mode"] = "replay" if chosen["replay"] else "derandomized" if chosen["derandomize"] else "random"
