@@ -11,6 +11,7 @@ import json as _json
 import os as _os
 import random as _random
 import time as _time
+from unittest import SkipTest as _SkipTest
 
 import __main__ as _script
 import _vivarium
@@ -205,12 +206,17 @@ def _run_property(prop, chosen, settings, execute, falsified, step_texts, seeds_
     try:
         with _script.subtest(f"property {name}"):
             try:
-                execute(chosen, hypothesis_settings, progress)
+                try:
+                    execute(chosen, hypothesis_settings, progress)
+                except _SkipTest:
+                    if not chosen["replay"]:
+                        raise
+                    # (Hypothesis skips a test when a replay leaves it no example to run.)
                 if chosen["replay"] and progress.examples == 0:
                     raise ValueError(
                         f"nothing to replay: no failing example of property {name} is saved in "
                         f"{database_dir()} (run it without --replay first)"
-                    )
+                    ) from None
                 passed = True
             except BaseException as error:
                 message = f"{type(error).__name__}: {error}".strip()
