@@ -2,6 +2,7 @@
 
 #include "core/report/eventrecorder.h"
 #include "core/script/scriptengine.h"
+#include "demofile.h"
 
 #include <QDir>
 #include <QFile>
@@ -12,27 +13,8 @@ using namespace vivarium;
 
 namespace {
 
-// The demo model (resources/demo/pbt.py), its planted-bug variant (pbt-bug.py) and a model
-// that only boots, for the leak figure. Examples and steps come from each test's [property].
-const char *const demoScript = R"py(
-from vivarium.stateful import Ping, networks, run, st
-class BootAndPing(Ping):
-    network = networks(min_machines=1, max_machines=4, memory=st.integers(96, 256))
-run(BootAndPing)
-)py";
-
-const char *const plantedScript = R"py(
-from vivarium.stateful import Ping, networks, run, st
-def plant_bug(network):
-    for keys in network.values():
-        if keys["memory"] >= 200:
-            keys["commands"] = ["echo 1 > /proc/sys/net/ipv4/icmp_echo_ignore_all"]
-    return network
-class BootAndPing(Ping):
-    network = networks(min_machines=1, max_machines=3, memory=st.integers(96, 256)).map(plant_bug)
-run(BootAndPing)
-)py";
-
+// The demos are measured as they are (resources/demo/pbt.py, pbt-bug.py; their run() settings
+// overridden by each test's [property]); the leak figure uses a model that only boots.
 const char *const bootScript = R"py(
 from vivarium.stateful import Lifecycle, networks, run, st
 class Boots(Lifecycle):
@@ -46,16 +28,11 @@ struct PropertyRun {
     int examplesWithSteps = 0;
 };
 
-// Runs script as a test with these [property] settings; the property's end and its examples.
-PropertyRun runProperty(const SessionMaker &makeSession, const QString &name, const char *script,
-    const QByteArray &settings)
+// Runs the script at scriptPath as a test with these [property] settings; the property's end
+// and its examples.
+PropertyRun runProperty(const SessionMaker &makeSession, const QString &name,
+    const QString &scriptPath, const QByteArray &settings)
 {
-    const QString scriptPath
-        = QDir::temp().filePath(QStringLiteral("vivarium-bench-%1-%2.py").arg(name).arg(getpid()));
-    QFile file(scriptPath);
-    file.open(QIODevice::WriteOnly);
-    file.write(script);
-    file.close();
     std::unique_ptr<Session> session = makeSession(
         name, "script = \"" + scriptPath.toUtf8() + "\"\n[property]\n" + settings, false);
     QString error;
@@ -64,7 +41,6 @@ PropertyRun runProperty(const SessionMaker &makeSession, const QString &name, co
     PropertyRun run;
     ScriptResult result = session->engine()->wait();
     session->finish(result);
-    QFile::remove(scriptPath);
     for (const RecordedEvent &r : session->recorder()->events()) {
         if (const auto *f = std::get_if<event::PropertyFinished>(&r.event))
             run.finished = *f;
@@ -76,6 +52,23 @@ PropertyRun runProperty(const SessionMaker &makeSession, const QString &name, co
             QStringLiteral("the %1 property did not finish: %2").arg(name, result.message));
     run.seconds = double(run.finished->durationMs) / 1000.0;
     return run;
+}
+
+// The same for a script given as text (written to a file of its own for the run).
+PropertyRun runPropertySource(const SessionMaker &makeSession, const QString &name,
+    const char *script, const QByteArray &settings)
+{
+    const QString scriptPath
+        = QDir::temp().filePath(QStringLiteral("vivarium-bench-%1-%2.py").arg(name).arg(getpid()));
+    QFile file(scriptPath);
+    file.open(QIODevice::WriteOnly);
+    file.write(script);
+    file.close();
+    struct Remove {
+        QString path;
+        ~Remove() { QFile::remove(path); }
+    } remove { scriptPath };
+    return runProperty(makeSession, name, scriptPath, settings);
 }
 
 int childProcesses()
@@ -117,14 +110,15 @@ QList<BenchFigure> measurePbt(const SessionMaker &makeSession, bool quick)
     QList<BenchFigure> figures;
     // Examples per minute: only the examples that ran steps count (Hypothesis also draws
     // examples it discards at once).
-    const PropertyRun demo = runProperty(makeSession, QStringLiteral("pbt"), demoScript,
-        QByteArray("examples = ") + (quick ? "5" : "15") + "\nsteps = 6\nseed = 11\n");
+    const PropertyRun demo
+        = runProperty(makeSession, QStringLiteral("pbt"), demoFile(QStringLiteral("pbt.py")),
+            QByteArray("examples = ") + (quick ? "5" : "15") + "\nsteps = 6\nseed = 11\n");
     figures << BenchFigure { QStringLiteral("pbt_examples_per_min"),
         QStringLiteral("demo property examples a minute (6 steps)"),
         demo.examplesWithSteps / (demo.seconds / 60.0), QStringLiteral("/m"), QString() };
 
-    const PropertyRun planted = runProperty(makeSession, QStringLiteral("pbt-bug"), plantedScript,
-        "examples = 40\nsteps = 8\nseed = 25\n");
+    const PropertyRun planted = runProperty(makeSession, QStringLiteral("pbt-bug"),
+        demoFile(QStringLiteral("pbt-bug.py")), "examples = 40\nsteps = 8\nseed = 25\n");
     figures << BenchFigure { QStringLiteral("pbt_find_and_shrink_s"),
         QStringLiteral("planted-bug demo, start to minimal case"), planted.seconds,
         QStringLiteral("s"), QString() };
@@ -134,11 +128,11 @@ QList<BenchFigure> measurePbt(const SessionMaker &makeSession, bool quick)
         QStringLiteral("= 2") };
 
     // What the driver keeps: after 1 example and after many, with the sessions gone.
-    runProperty(makeSession, QStringLiteral("leak1"), bootScript,
+    runPropertySource(makeSession, QStringLiteral("leak1"), bootScript,
         "examples = 1\nsteps = 2\nderandomize = true\n");
     const int processes = childProcesses(), fds = openFds();
     const double rss = rssMiB();
-    runProperty(makeSession, QStringLiteral("leak"), bootScript,
+    runPropertySource(makeSession, QStringLiteral("leak"), bootScript,
         QByteArray("examples = ") + (quick ? "10" : "50") + "\nsteps = 2\nderandomize = true\n");
     figures << BenchFigure { QStringLiteral("pbt_leak_processes"),
         QStringLiteral("child processes after many examples - after 1"),

@@ -1,9 +1,9 @@
 // vivarium: the workbench (DESIGN section 8).
+#include "demofile.h"
 #include "ui/mainwindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QFileInfo>
 
 int main(int argc, char **argv)
 {
@@ -16,12 +16,7 @@ int main(int argc, char **argv)
         QStringLiteral("The test to open (default: the built-in demo)."));
     parser.process(app);
     const QStringList args = parser.positionalArguments();
-    // The demo: from the source tree, or where the package installs it.
-    QString demo = QStringLiteral(VIVARIUM_SOURCE_DIR "/resources/demo/demo.toml");
-    if (!QFileInfo::exists(demo))
-        demo = QCoreApplication::applicationDirPath()
-            + QStringLiteral("/../share/vivarium/demo/demo.toml");
-    const QString test = args.isEmpty() ? demo : args.constFirst();
+    const QString test = args.isEmpty() ? demoFile(QStringLiteral("demo.toml")) : args.constFirst();
     vivarium::MainWindow window(test);
     window.show();
     return app.exec();

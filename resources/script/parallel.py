@@ -16,7 +16,6 @@ import time as _time
 
 import __main__ as _script
 import _vivarium
-import vivarium.statemachine as _machine
 from hypothesis import given as _given
 from hypothesis import strategies as st
 from hypothesis.internal.reflection import function_digest as _digest
@@ -211,5 +210,3 @@ def test_function(prop_class, progress, prefix, length, threads):
     parallel_property.hypothesis.inner_test._hypothesis_internal_add_digest = _digest(prop_class)
     return parallel_property
 
-
-Progress = _machine.Progress

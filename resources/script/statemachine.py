@@ -7,6 +7,7 @@ rule runs through one step function that records it (events, the minimal case) a
 machines booting in the background, so rules need not know about either.
 """
 
+import collections as _collections
 import functools as _functools
 import itertools as _itertools
 import json as _json
@@ -60,16 +61,9 @@ def networks(min_machines=1, max_machines=4, vlans=st.just([1]), **machine_keys)
     return machines.map(lambda keys: {f"n{i}": k for i, k in enumerate(keys, 1)})
 
 
-class Step(tuple):
-    """One step of an example: the rule's name, its arguments, the lines that replay it (None:
-    the rule has no @replays_as)."""
-
-    def __new__(cls, rule, arguments, lines):
-        return super().__new__(cls, (rule, arguments, lines))
-
-    rule = property(lambda self: self[0])
-    arguments = property(lambda self: self[1])
-    lines = property(lambda self: self[2])
+# One step of an example: the rule's name, its arguments, the lines that replay it (None: the
+# rule has no @replays_as).
+Step = _collections.namedtuple("Step", "rule arguments lines")
 
 
 def step_text(rule, arguments):

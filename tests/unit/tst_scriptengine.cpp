@@ -41,6 +41,22 @@ private:
         return m_engine->wait();
     }
 
+    // run(), with every event the run posted meanwhile in *events.
+    ScriptResult runCollecting(QList<Event> *events, const QString &source)
+    {
+        std::mutex mutex;
+        const auto connection = connect(
+            m_run->events(), &EventLog::happened, this,
+            [&](const Event &e) {
+                std::lock_guard lock(mutex);
+                events->append(e);
+            },
+            Qt::DirectConnection);
+        const ScriptResult result = run(source);
+        disconnect(connection);
+        return result;
+    }
+
     // Waits until the engine paused n times in all.
     bool waitForPauses(qsizetype n)
     {
@@ -361,16 +377,8 @@ private slots:
     // is written, the events tell each example and the end, and the seed is the one given.
     void aPropertyShrinksToItsMinimalCase()
     {
-        QList<RecordedEvent> events;
-        std::mutex mutex;
-        const auto connection = connect(
-            m_run->events(), &EventLog::happened, this,
-            [&](const Event &e) {
-                std::lock_guard lock(mutex);
-                events.append({ 0, e });
-            },
-            Qt::DirectConnection);
-        const ScriptResult result = run(
+        QList<Event> events;
+        const ScriptResult result = runCollecting(&events,
             "from vivarium.stateful import NetworkStateMachine, networks, replays_as, rule, run, "
             "st\n"
             "class Planted(NetworkStateMachine):\n"
@@ -383,16 +391,15 @@ private slots:
             "    def idle(self):\n"
             "        pass\n"
             "run(Planted, examples=200, steps=5, seed=3)\n");
-        disconnect(connection);
         QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
         QVERIFY2(result.message.contains("planted"), qPrintable(result.message));
         std::optional<event::PropertyFinished> finished;
         QStringList phases;
-        for (const RecordedEvent &r : std::as_const(events)) {
-            if (const auto *f = std::get_if<event::PropertyFinished>(&r.event))
+        for (const Event &e : std::as_const(events)) {
+            if (const auto *f = std::get_if<event::PropertyFinished>(&e))
                 finished = *f;
-            if (const auto *e = std::get_if<event::PropertyExample>(&r.event))
-                phases << e->phase;
+            if (const auto *example = std::get_if<event::PropertyExample>(&e))
+                phases << example->phase;
         }
         QVERIFY(finished);
         QVERIFY(!finished->passed);
@@ -419,16 +426,8 @@ private slots:
     // two lists at once find it, shrunk to one increment on each client.
     void theParallelModeFindsARace()
     {
-        QList<RecordedEvent> events;
-        std::mutex mutex;
-        const auto connection = connect(
-            m_run->events(), &EventLog::happened, this,
-            [&](const Event &e) {
-                std::lock_guard lock(mutex);
-                events.append({ 0, e });
-            },
-            Qt::DirectConnection);
-        const ScriptResult result = run(
+        QList<Event> events;
+        const ScriptResult result = runCollecting(&events,
             "import time\n"
             "from vivarium.stateful import ParallelProperty, command, networks, run_parallel, st\n"
             "class Counter(ParallelProperty):\n"
@@ -453,14 +452,13 @@ private slots:
             "run_parallel(Counter, examples=30, prefix=2, length=3, threads=1, seed=1)\n"
             "print('sequential passed')\n"
             "run_parallel(Counter, examples=30, prefix=2, length=3, threads=2, seed=1)\n");
-        disconnect(connection);
         QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
         QVERIFY2(result.message.contains("no interleaving of the parallel commands is allowed by "
                                          "the model: [n3: incr() -> 1] || [n2: incr() -> 1]"),
             qPrintable(result.message));
         QList<event::PropertyFinished> finished;
-        for (const RecordedEvent &r : std::as_const(events)) {
-            if (const auto *f = std::get_if<event::PropertyFinished>(&r.event))
+        for (const Event &e : std::as_const(events)) {
+            if (const auto *f = std::get_if<event::PropertyFinished>(&e))
                 finished << *f;
         }
         QCOMPARE(finished.size(), 2);
