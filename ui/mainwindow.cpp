@@ -121,6 +121,12 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
         updateActions();
     });
     connect(m_workbench, &Workbench::machineStateChanged, this, &MainWindow::updateActions);
+    connect(m_workbench, &Workbench::machineAdded, this, &MainWindow::addMachine);
+    // A fresh run has the test file's machines only: the last run's additions go.
+    connect(m_workbench, &Workbench::sessionReplaced, this, [this] {
+        if (!m_addedMachines.isEmpty())
+            buildMachineViews();
+    });
     statusBar()->addPermanentWidget(m_propertyStatus);
     connect(
         m_workbench, &Workbench::propertyProgress, m_propertyStatus, &PropertyStatus::showProgress);
@@ -214,33 +220,59 @@ void MainWindow::buildForTest()
     m_output->clearRun();
     m_propertyStatus->clear();
     statusBar()->showMessage(tr("Opened %1").arg(spec.file), 5000);
+    if (auto *console = findChild<PythonConsole *>())
+        console->input()->setHistoryKey(
+            QStringLiteral("console ") + QFileInfo(spec.file).absoluteFilePath());
+    buildMachineViews();
+    updateActions();
+}
+
+void MainWindow::addMachinePanel(const QString &machine)
+{
+    auto *machinePanel = new MachinePanel(machine, m_workbench, m_machines);
+    m_machines->addTab(machinePanel, machine);
+    connect(machinePanel, &MachinePanel::keyTyped, m_recorder, &ScriptRecorder::keyTyped);
+    connect(machinePanel, &MachinePanel::shellCommandEntered, m_recorder,
+        &ScriptRecorder::shellCommand);
+    connect(machinePanel, &MachinePanel::serialTextSelected, m_recorder,
+        &ScriptRecorder::serialSelection);
+    connect(machinePanel, &MachinePanel::screenshotTaken, m_recorder,
+        &ScriptRecorder::screenshotTaken);
+    connect(machinePanel, &MachinePanel::mouseClicked, m_recorder, &ScriptRecorder::mouseClicked);
+    connect(
+        machinePanel, &MachinePanel::windowWaitChosen, m_recorder, &ScriptRecorder::windowWaited);
+    connect(machinePanel, &MachinePanel::textWaitChosen, m_recorder, &ScriptRecorder::textWaited);
+    connect(
+        machinePanel, &MachinePanel::regionWaitChosen, m_recorder, &ScriptRecorder::regionWaited);
+}
+
+void MainWindow::addMachine(const QString &machine, const QList<int> &vlans)
+{
+    if (panel(machine))
+        return;
+    m_addedMachines << machine;
+    addMachinePanel(machine);
+    QStringList names;
+    for (const MachineSpec &m : m_workbench->spec().machines)
+        names << m.name;
+    m_output->setMachines(names + m_addedMachines);
+    m_topology->addMachine(machine, vlans);
+}
+
+// The machines' tabs, the output's machine list and the topology, as the test file declares
+// them (a fresh Run drops the machines the last one added).
+void MainWindow::buildMachineViews()
+{
+    const TestSpec &spec = m_workbench->spec();
+    m_addedMachines.clear();
     QStringList names;
     while (m_machines->count() > 0)
         delete m_machines->widget(0);
     for (const MachineSpec &m : spec.machines) {
         names << m.name;
-        auto *machinePanel = new MachinePanel(m.name, m_workbench, m_machines);
-        m_machines->addTab(machinePanel, m.name);
-        connect(machinePanel, &MachinePanel::keyTyped, m_recorder, &ScriptRecorder::keyTyped);
-        connect(machinePanel, &MachinePanel::shellCommandEntered, m_recorder,
-            &ScriptRecorder::shellCommand);
-        connect(machinePanel, &MachinePanel::serialTextSelected, m_recorder,
-            &ScriptRecorder::serialSelection);
-        connect(machinePanel, &MachinePanel::screenshotTaken, m_recorder,
-            &ScriptRecorder::screenshotTaken);
-        connect(
-            machinePanel, &MachinePanel::mouseClicked, m_recorder, &ScriptRecorder::mouseClicked);
-        connect(machinePanel, &MachinePanel::windowWaitChosen, m_recorder,
-            &ScriptRecorder::windowWaited);
-        connect(
-            machinePanel, &MachinePanel::textWaitChosen, m_recorder, &ScriptRecorder::textWaited);
-        connect(machinePanel, &MachinePanel::regionWaitChosen, m_recorder,
-            &ScriptRecorder::regionWaited);
+        addMachinePanel(m.name);
     }
     m_output->setMachines(names);
-    if (auto *console = findChild<PythonConsole *>())
-        console->input()->setHistoryKey(
-            QStringLiteral("console ") + QFileInfo(spec.file).absoluteFilePath());
 
     delete m_topologyView;
     delete m_topology;
@@ -276,7 +308,6 @@ void MainWindow::buildForTest()
         if (file.open(QIODevice::WriteOnly))
             file.write(QJsonDocument(m_topology->positions()).toJson());
     });
-    updateActions();
 }
 
 QString MainWindow::layoutFile() const

@@ -70,6 +70,9 @@ private:
     bool mayDiscardTest();
     void updateTitle();
     void buildForTest();
+    void buildMachineViews();
+    void addMachinePanel(const QString &machine);
+    void addMachine(const QString &machine, const QList<int> &vlans);
     void addRecent(const QString &file);
     void runScript(bool freshMachines);
     void requestPause();
@@ -100,6 +103,7 @@ private:
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QHash<QString, QAction *> m_windowActions;
+    QStringList m_addedMachines; // by the running script (add_machine), in its order
     QString m_failedLineText; // the failing line as it was, to see whether it was edited
     bool m_paused = false; // the script waits (breakpoint, step, pause or failure)
     bool m_pausePending = false; // Pause was asked while a call was in flight

@@ -110,6 +110,8 @@ void Workbench::onEvent(const Event &event)
         emit actionFinished(finished->action);
     else if (const auto *state = std::get_if<event::MachineState>(&event))
         emit machineStateChanged(state->machine, state->state, state->detail);
+    else if (const auto *added = std::get_if<event::MachineAdded>(&event))
+        emit machineAdded(added->machine, added->vlans);
     else
         onPropertyEvent(event);
 }

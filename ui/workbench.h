@@ -65,6 +65,8 @@ signals:
     void serialBytes(const QString &machine, const QByteArray &bytes);
     void shellBytes(const QString &machine, const QByteArray &bytes);
     void machineStateChanged(const QString &machine, const QString &state, const QString &detail);
+    // The script added a machine (add_machine): it gets its views like the test file's.
+    void machineAdded(const QString &machine, const QList<int> &vlans);
     void actionFinished(const vivarium::ActionEvent &event);
     void actionStarted(const vivarium::ActionEvent &event);
     void linkChanged(const vivarium::LinkState &link);

@@ -197,6 +197,26 @@ template<> struct Kind<SerialStdout> {
         return { o.value(QStringLiteral("on")).toBool() };
     }
 };
+template<> struct Kind<MachineAdded> {
+    static constexpr const char *name = "machine_added";
+    static QJsonObject json(const MachineAdded &e)
+    {
+        QJsonArray vlans;
+        for (int vlan : e.vlans)
+            vlans.append(vlan);
+        return { { QStringLiteral("machine"), e.machine }, { QStringLiteral("vlans"), vlans },
+            { QStringLiteral("memory"), e.memoryMiB }, { QStringLiteral("init"), e.init },
+            { QStringLiteral("graphics"), e.graphics } };
+    }
+    static MachineAdded read(const QJsonObject &o)
+    {
+        QList<int> vlans;
+        for (const QJsonValue &v : o.value(QStringLiteral("vlans")).toArray())
+            vlans << v.toInt();
+        return { str(o, "machine"), vlans, integer(o, "memory"), str(o, "init"),
+            boolean(o, "graphics") };
+    }
+};
 template<> struct Kind<VideoStarted> {
     static constexpr const char *name = "video_started";
     static QJsonObject json(const VideoStarted &e)
@@ -319,6 +339,20 @@ std::optional<Event> readAlternative(const QString &type, const QJsonObject &o)
 }
 
 } // namespace
+
+QString event::MachineAdded::text() const
+{
+    QStringList numbers;
+    for (int vlan : vlans)
+        numbers << QString::number(vlan);
+    const QString where = vlans.isEmpty() ? QStringLiteral("no VLAN")
+        : vlans.size() == 1               ? QStringLiteral("VLAN ") + numbers.first()
+                                          : QStringLiteral("VLANs ") + numbers.join(QStringLiteral(", "));
+    return QStringLiteral("added machine %1 (%2 MiB, %3%4, %5)")
+        .arg(machine)
+        .arg(memoryMiB)
+        .arg(init, graphics ? QStringLiteral(", graphics") : QString(), where);
+}
 
 QString eventTypeName(const Event &event)
 {

@@ -35,6 +35,18 @@ struct MachineState {
     QString state; // machineStateName(): "off", "booting", "ready", "failed"
     QString detail;
 };
+// The script added a machine while the test runs (add_machine): what the topology and the
+// reports show of it. Its NICs follow as LinkChanged events.
+struct MachineAdded {
+    QString machine;
+    QList<int> vlans;
+    int memoryMiB = 0;
+    QString init; // "minimal", "systemd"
+    bool graphics = false;
+
+    // "added machine web3 (256 MiB, minimal, VLANs 1, 2)", as the logs say it.
+    QString text() const;
+};
 // A whole line a machine wrote on its serial console (without the line end).
 struct ConsoleLine {
     QString machine;
@@ -147,7 +159,7 @@ struct Finished {
 namespace vivarium {
 
 using Event = std::variant<event::RunStarted, event::ActionStarted, event::ActionFinished,
-    event::MachineState, event::ConsoleLine, event::Log, event::SubtestStarted,
+    event::MachineState, event::MachineAdded, event::ConsoleLine, event::Log, event::SubtestStarted,
     event::SubtestFinished, event::LinkChanged, event::VlanChanged, event::NetworkFailed,
     event::ScriptPaused, event::ScriptResumed, event::SerialStdout, event::VideoStarted,
     event::PropertyStarted, event::PropertyStep, event::PropertyExample, event::PropertyFinished,

@@ -333,11 +333,13 @@ void Machine::start()
             // A new QEMU's links are up, whatever block() did to the last one.
             m_context.network->setBlocked(m_spec.name, false);
         }
+        // The test as it is now: a machine added since the last start is in its /etc/hosts.
+        const std::shared_ptr<const TestSpec> test = m_context.spec->snapshot();
         QString stage2;
         QDir().mkpath(m_paths.root);
         QDir().mkpath(m_context.outDir);
         const QString error
-            = prepareHostShare(*m_context.test, m_spec, m_context.artifacts, m_paths, &stage2);
+            = prepareHostShare(*test, m_spec, m_context.artifacts, m_paths, &stage2);
         if (!error.isEmpty())
             throw MachineError(MachineError::Kind::Failed,
                 QStringLiteral("machine %1: %2").arg(m_spec.name, error));
@@ -350,7 +352,7 @@ void Machine::start()
         MachineLaunchInput input { m_spec, m_context.artifacts, m_paths, m_context.accel, stage2,
             hostTscKhz(), {} };
         if (m_context.network)
-            input.nics = machineNics(*m_context.test, m_spec.name);
+            input.nics = machineNics(*test, m_spec.name);
         const QemuLaunch launch = machineLaunch(input);
         QList<NicPort> ports;
         for (const QemuNic &nic : launch.nics)

@@ -6,7 +6,7 @@
 #include "core/screen/needle.h"
 #include "core/screen/ocr.h"
 #include "core/screen/screenvideo.h"
-#include "core/spec/testspec.h"
+#include "core/spec/livespec.h"
 
 #include <QByteArray>
 #include <QImage>
@@ -36,7 +36,7 @@ struct CommandResult {
 
 // Where a machine runs and writes.
 struct MachineContext {
-    const TestSpec *test = nullptr;
+    const LiveSpec *spec = nullptr; // the test, with the machines the script added
     GuestArtifacts artifacts;
     QString accel = QStringLiteral("tcg");
     QString runDir; // private: the machine's directory and sockets go below it

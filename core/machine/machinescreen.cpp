@@ -296,9 +296,10 @@ void Machine::waitForText(const QString &regex, double timeout)
 Needle Machine::needle(const QString &path) const
 {
     QString file = path;
-    if (QFileInfo(path).isRelative() && m_context.test && !m_context.test->file.isEmpty()) {
+    const QString testFile = m_context.spec ? m_context.spec->snapshot()->file : QString();
+    if (QFileInfo(path).isRelative() && !testFile.isEmpty()) {
         const QString besideTest
-            = QFileInfo(m_context.test->file).absolutePath() + QLatin1Char('/') + path;
+            = QFileInfo(testFile).absolutePath() + QLatin1Char('/') + path;
         if (QFileInfo::exists(besideTest) || !QFileInfo::exists(path))
             file = besideTest;
     }

@@ -1,5 +1,8 @@
 #include "core/machine/testrun.h"
 
+#include "core/network/addressing.h"
+#include "core/spec/specloader.h"
+
 #include <QDir>
 #include <QFile>
 
@@ -50,22 +53,56 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
         run->m_network.get(), &Network::failed, events,
         [events](const QString &message) { events->post(event::NetworkFailed { message }); },
         direct);
+    run->m_live = std::make_unique<LiveSpec>(run->m_spec);
+    run->m_artifacts = *artifacts;
+    run->m_video = options.video;
     for (const MachineSpec &m : run->m_spec.machines) {
         for (const char *log : { ".serial.log", ".qemu.log" })
             QFile::remove(run->m_outDir + QLatin1Char('/') + m.name + QLatin1String(log));
-        MachineContext context;
-        context.test = &run->m_spec;
-        context.artifacts = *artifacts;
-        context.accel = run->m_accel.accel;
-        context.runDir = run->m_runDir.path();
-        context.outDir = run->m_outDir;
-        context.video = options.video;
-        context.ioThread = &run->m_ioThread;
-        context.events = &run->m_events;
-        context.network = run->m_network.get();
-        run->m_machines.push_back(std::make_unique<Machine>(m, context));
+        run->m_machines.push_back(std::make_unique<Machine>(m, run->machineContext()));
     }
     return run;
+}
+
+MachineContext TestRun::machineContext()
+{
+    MachineContext context;
+    context.spec = m_live.get();
+    context.artifacts = m_artifacts;
+    context.accel = m_accel.accel;
+    context.runDir = m_runDir.path();
+    context.outDir = m_outDir;
+    context.video = m_video;
+    context.ioThread = &m_ioThread;
+    context.events = &m_events;
+    context.network = m_network.get();
+    return context;
+}
+
+Machine *TestRun::addMachine(const QString &name, const QByteArray &keys)
+{
+    // One addition at a time: each is checked against the machines before it.
+    std::lock_guard addLock(m_addMutex);
+    SpecLoader loader;
+    const std::optional<MachineSpec> spec
+        = loader.loadAddedMachine(name, keys, *m_live->snapshot());
+    if (!spec)
+        throw MachineError(MachineError::Kind::Usage, loader.errors().join(QLatin1Char('\n')));
+    const std::shared_ptr<const TestSpec> test = m_live->add(*spec);
+    for (const char *log : { ".serial.log", ".qemu.log" })
+        QFile::remove(m_outDir + QLatin1Char('/') + spec->name + QLatin1String(log));
+    auto machine = std::make_unique<Machine>(*spec, machineContext());
+    Machine *added = machine.get();
+    {
+        std::lock_guard lock(m_machinesMutex);
+        m_machines.push_back(std::move(machine));
+    }
+    m_events.post(event::MachineAdded { spec->name, spec->vlans, spec->memoryMiB,
+        spec->init == InitKind::Systemd ? QStringLiteral("systemd") : QStringLiteral("minimal"),
+        spec->graphics });
+    // Its links after the event, so whoever draws them knows the machine.
+    m_network->addMachine(spec->name, machineNics(*test, spec->name));
+    return added;
 }
 
 TestRun::~TestRun()
@@ -76,8 +113,18 @@ TestRun::~TestRun()
     m_ioThread.wait();
 }
 
+std::vector<Machine *> TestRun::machines() const
+{
+    std::lock_guard lock(m_machinesMutex);
+    std::vector<Machine *> machines;
+    for (const auto &m : m_machines)
+        machines.push_back(m.get());
+    return machines;
+}
+
 Machine *TestRun::machine(const QString &name) const
 {
+    std::lock_guard lock(m_machinesMutex);
     for (const auto &m : m_machines) {
         if (m->name() == name)
             return m.get();
@@ -88,26 +135,26 @@ Machine *TestRun::machine(const QString &name) const
 void TestRun::startAll()
 {
     m_network->start();
-    for (const auto &m : m_machines)
+    for (Machine *m : machines())
         m->start();
 }
 
 void TestRun::waitAllReady(double timeout)
 {
     startAll();
-    for (const auto &m : m_machines)
+    for (Machine *m : machines())
         m->ensureReady(timeout);
 }
 
 void TestRun::cancelAll()
 {
-    for (const auto &m : m_machines)
+    for (Machine *m : machines())
         m->cancel();
 }
 
 void TestRun::crashAll(const QString &reason)
 {
-    for (const auto &m : m_machines) {
+    for (Machine *m : machines()) {
         m->clearCancel();
         try {
             if (m->qemuPid() != 0)

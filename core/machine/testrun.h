@@ -4,9 +4,11 @@
 #include "core/machine/machine.h"
 #include "core/network/network.h"
 #include "core/qemu/accelprobe.h"
+#include "core/spec/livespec.h"
 #include "core/util/rundirectory.h"
 
 #include <QThread>
+#include <mutex>
 #include <memory>
 #include <vector>
 
@@ -28,13 +30,21 @@ public:
     static std::unique_ptr<TestRun> create(TestSpec spec, const Options &options, QString *error);
     ~TestRun();
 
+    // The test file's spec; live() has the machines the script added too.
     const TestSpec &spec() const { return m_spec; }
+    const LiveSpec &live() const { return *m_live; }
     EventLog *events() { return &m_events; }
     const AccelChoice &accel() const { return m_accel; }
     QString outDir() const { return m_outDir; }
     QString runDir() const { return m_runDir.path(); }
-    const std::vector<std::unique_ptr<Machine>> &machines() const { return m_machines; }
+    // Every machine: the test file's, then those added, in that order.
+    std::vector<Machine *> machines() const;
     Machine *machine(const QString &name) const;
+    // Adds a machine while the test runs (add_machine): keys are the body of its
+    // [machines.NAME] table. It joins the test's VLANs (a new VLAN gets its switch), numbered
+    // after every machine the test has, and is off until started. Throws MachineError (Usage)
+    // with the loader's messages for bad keys or a taken name.
+    Machine *addMachine(const QString &name, const QByteArray &keys);
     Network *network() const { return m_network.get(); }
 
     // Starts the network, then every machine.
@@ -48,14 +58,20 @@ public:
 
 private:
     TestRun() = default;
+    MachineContext machineContext();
 
     TestSpec m_spec;
+    std::unique_ptr<LiveSpec> m_live;
+    GuestArtifacts m_artifacts;
+    bool m_video = true;
     RunDirectory m_runDir;
     QThread m_ioThread;
     EventLog m_events;
     AccelChoice m_accel;
     QString m_outDir;
     std::unique_ptr<Network> m_network;
+    std::mutex m_addMutex;
+    mutable std::mutex m_machinesMutex; // m_machines: the script adds while others read
     std::vector<std::unique_ptr<Machine>> m_machines;
 };
 

@@ -76,7 +76,7 @@ VlanSwitch &Network::switchOf(int vlan) const
 
 VlanSwitch::Link &Network::linkOf(const QString &machine, int vlan) const
 {
-    if (!m_test->machine(machine))
+    if (!m_test->machine(machine) && !m_machines.contains(machine))
         fail(MachineError::Kind::Usage, QStringLiteral("there is no machine '%1'").arg(machine));
     for (const auto &s : m_switches) {
         if (s->vlan() != vlan)
@@ -163,68 +163,19 @@ void Network::startLocked()
 {
     if (m_linkOrder.empty())
         return;
-    const QString vdeSwitch = requireProgram("vde_switch");
-    const QString wirefilter = requireProgram("wirefilter");
     QDir(netDir()).removeRecursively();
     if (!QDir().mkpath(netDir()))
         fail(MachineError::Kind::Failed, QStringLiteral("cannot create %1").arg(netDir()));
-    const auto switchArguments = [](const QString &dir) {
-        return QStringList { QStringLiteral("--hub"), QStringLiteral("--sock"), dir,
-            QStringLiteral("--mgmt"), dir + QStringLiteral(".mgmt"), QStringLiteral("--mode"),
-            QStringLiteral("600"), QStringLiteral("--dirmode"), QStringLiteral("700") };
-    };
-    // The switches first (each filter joins two of them when it starts), all at once, then
-    // each is waited for; then the filters the same way. The switch objects stay put while
-    // the start runs (m_startMutex), so they are read without m_mutex here.
-    std::vector<std::pair<ProcessSupervisor::Id, QString>> switches;
+    // The switch objects stay put while the start runs (m_startMutex), so they are read
+    // without m_mutex here.
+    std::vector<VlanSwitch *> hubs;
+    std::vector<std::pair<VlanSwitch *, QString>> nics;
     for (auto &s : m_switches) {
-        s->hub = m_supervisor.start(QStringLiteral("vde_switch for VLAN %1").arg(s->vlan()),
-            vdeSwitch, switchArguments(s->switchDir()));
-        switches.emplace_back(s->hub, s->switchDir());
-        for (VlanSwitch::Link &link : s->links()) {
-            const QString machine = link.state.machine;
-            link.nicSwitch
-                = m_supervisor.start(QStringLiteral("vde_switch for the NIC of %1 on VLAN %2")
-                                         .arg(machine)
-                                         .arg(s->vlan()),
-                    vdeSwitch, switchArguments(s->nicSwitchDir(machine)));
-            switches.emplace_back(link.nicSwitch, s->nicSwitchDir(machine));
-        }
+        hubs.push_back(s.get());
+        for (VlanSwitch::Link &link : s->links())
+            nics.emplace_back(s.get(), link.state.machine);
     }
-    for (const auto &[id, dir] : switches) {
-        VdeManagement session;
-        m_supervisor.waitForManagement(id, dir + QStringLiteral(".mgmt"), &session);
-    }
-    for (auto &s : m_switches) {
-        for (VlanSwitch::Link &link : s->links()) {
-            const QString machine = link.state.machine;
-            link.filter = m_supervisor.start(
-                QStringLiteral("wirefilter for %1 on VLAN %2").arg(machine).arg(s->vlan()),
-                wirefilter,
-                { QStringLiteral("--vde-plug"),
-                    s->nicSwitchDir(machine) + QLatin1Char(':') + s->switchDir(),
-                    QStringLiteral("--mgmt"), s->filterSocket(machine),
-                    QStringLiteral("--mgmtmode"), QStringLiteral("600") });
-        }
-    }
-    for (auto &s : m_switches) {
-        for (VlanSwitch::Link &link : s->links()) {
-            auto session = std::make_unique<VdeManagement>();
-            m_supervisor.waitForManagement(
-                link.filter, s->filterSocket(link.state.machine), session.get());
-            std::lock_guard lock(m_mutex);
-            link.session = std::move(session);
-        }
-    }
-
-    {
-        std::lock_guard lock(m_mutex);
-        for (auto &s : m_switches) {
-            s->state().switchRunning = true;
-            for (VlanSwitch::Link &link : s->links())
-                link.state.filterRunning = true;
-        }
-    }
+    startProcesses(hubs, nics);
     const QList<LinkState> started = links();
     for (const LinkState &link : started) {
         if (link.settings != LinkSettings())
@@ -245,6 +196,108 @@ void Network::startLocked()
     for (const LinkState &link : links())
         emit linkChanged(link);
     for (const VlanState &vlan : vlans())
+        emit vlanChanged(vlan);
+}
+
+void Network::startProcesses(
+    const std::vector<VlanSwitch *> &hubs, const std::vector<std::pair<VlanSwitch *, QString>> &links)
+{
+    const QString vdeSwitch = requireProgram("vde_switch");
+    const QString wirefilter = requireProgram("wirefilter");
+    const auto switchArguments = [](const QString &dir) {
+        return QStringList { QStringLiteral("--hub"), QStringLiteral("--sock"), dir,
+            QStringLiteral("--mgmt"), dir + QStringLiteral(".mgmt"), QStringLiteral("--mode"),
+            QStringLiteral("600"), QStringLiteral("--dirmode"), QStringLiteral("700") };
+    };
+    // The switches first (each filter joins two of them when it starts), all at once, then
+    // each is waited for; then the filters the same way.
+    std::vector<std::pair<ProcessSupervisor::Id, QString>> switches;
+    for (VlanSwitch *s : hubs) {
+        s->hub = m_supervisor.start(QStringLiteral("vde_switch for VLAN %1").arg(s->vlan()),
+            vdeSwitch, switchArguments(s->switchDir()));
+        switches.emplace_back(s->hub, s->switchDir());
+    }
+    for (const auto &[s, machine] : links) {
+        VlanSwitch::Link &link = *s->link(machine);
+        link.nicSwitch = m_supervisor.start(
+            QStringLiteral("vde_switch for the NIC of %1 on VLAN %2").arg(machine).arg(s->vlan()),
+            vdeSwitch, switchArguments(s->nicSwitchDir(machine)));
+        switches.emplace_back(link.nicSwitch, s->nicSwitchDir(machine));
+    }
+    for (const auto &[id, dir] : switches) {
+        VdeManagement session;
+        m_supervisor.waitForManagement(id, dir + QStringLiteral(".mgmt"), &session);
+    }
+    for (const auto &[s, machine] : links) {
+        s->link(machine)->filter = m_supervisor.start(
+            QStringLiteral("wirefilter for %1 on VLAN %2").arg(machine).arg(s->vlan()), wirefilter,
+            { QStringLiteral("--vde-plug"),
+                s->nicSwitchDir(machine) + QLatin1Char(':') + s->switchDir(),
+                QStringLiteral("--mgmt"), s->filterSocket(machine), QStringLiteral("--mgmtmode"),
+                QStringLiteral("600") });
+    }
+    for (const auto &[s, machine] : links) {
+        auto session = std::make_unique<VdeManagement>();
+        m_supervisor.waitForManagement(
+            s->link(machine)->filter, s->filterSocket(machine), session.get());
+        std::lock_guard lock(m_mutex);
+        s->link(machine)->session = std::move(session);
+    }
+    std::lock_guard lock(m_mutex);
+    for (VlanSwitch *s : hubs)
+        s->state().switchRunning = true;
+    for (const auto &[s, machine] : links)
+        s->link(machine)->state.filterRunning = true;
+}
+
+void Network::addMachine(const QString &machine, const QList<NicAddress> &nics)
+{
+    std::lock_guard startLock(m_startMutex);
+    std::vector<VlanSwitch *> hubs;
+    std::vector<std::pair<VlanSwitch *, QString>> added;
+    {
+        std::lock_guard lock(m_mutex);
+        m_machines.insert(machine);
+        for (const NicAddress &nic : nics) {
+            VlanSwitch *s = nullptr;
+            for (auto &existing : m_switches) {
+                if (existing->vlan() == nic.vlan)
+                    s = existing.get();
+            }
+            if (!s) {
+                auto vlanSwitch = std::make_unique<VlanSwitch>(nic.vlan, netDir());
+                s = vlanSwitch.get();
+                m_switches.insert(std::upper_bound(m_switches.begin(), m_switches.end(),
+                                      nic.vlan,
+                                      [](int vlan, const auto &other) { return vlan < other->vlan(); }),
+                    std::move(vlanSwitch));
+                hubs.push_back(s);
+            }
+            LinkState link;
+            link.machine = machine;
+            link.nic = nic;
+            link.settings = m_test->linkSettings(machine, nic.vlan);
+            s->addLink(link);
+            m_linkOrder.emplace_back(machine, nic.vlan);
+            added.emplace_back(s, machine);
+        }
+    }
+    if (!isStarted() || added.empty())
+        return; // start() starts them with the rest
+    startProcesses(hubs, added);
+    for (const NicAddress &nic : nics) {
+        const LinkState state = link(machine, nic.vlan);
+        if (state.settings != LinkSettings())
+            applyFilter(machine, nic.vlan, state.settings);
+        emit linkChanged(link(machine, nic.vlan));
+    }
+    QList<VlanState> changed;
+    {
+        std::lock_guard lock(m_mutex);
+        for (const NicAddress &nic : nics)
+            changed << switchOf(nic.vlan).state();
+    }
+    for (const VlanState &vlan : std::as_const(changed))
         emit vlanChanged(vlan);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/network/addressing.h"
 #include "core/network/linkstate.h"
 #include "core/network/processsupervisor.h"
 #include "core/network/vlanswitch.h"
@@ -30,6 +31,10 @@ public:
     // applies the test file's link settings and captures. Does nothing when started.
     void start();
     bool isStarted() const;
+
+    // A machine the script added (add_machine): its links join their VLANs (a new VLAN gets
+    // its switch), started at once when the network runs, each announced by linkChanged.
+    void addMachine(const QString &machine, const QList<NicAddress> &nics);
 
     QList<VlanState> vlans() const;
     QList<LinkState> links() const;
@@ -64,6 +69,9 @@ signals:
 private:
     QString netDir() const;
     void startLocked();
+    // Starts the hubs given and the NIC switch and filter of each (VLAN, machine) link.
+    void startProcesses(const std::vector<VlanSwitch *> &hubs,
+        const std::vector<std::pair<VlanSwitch *, QString>> &links);
     QString beginCapture(int vlan, const QString &machine);
     // With m_mutex held: the VLAN's switch, or the link of machine on it; throw when none.
     VlanSwitch &switchOf(int vlan) const;
@@ -82,6 +90,7 @@ private:
     std::mutex m_filterMutex; // one management command at a time
     mutable std::mutex m_mutex; // the state below
     bool m_started = false;
+    QSet<QString> m_machines; // those added while the test runs
     QString m_error;
     // One per VLAN, in VLAN order; the links in the order of the sorted machine names.
     std::vector<std::unique_ptr<VlanSwitch>> m_switches;

@@ -188,6 +188,8 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
             const QString text = state->machine + QStringLiteral(": ") + state->state
                 + QLatin1Char(' ') + state->detail;
             timeline += row(QStringLiteral("state"), t, {}, esc(text), text);
+        } else if (const auto *added = std::get_if<event::MachineAdded>(&e)) {
+            timeline += row(QStringLiteral("state"), t, {}, esc(added->text()), added->text());
         } else if (const auto *link = std::get_if<event::LinkChanged>(&e)) {
             const QString text
                 = QStringLiteral("link %1 on VLAN %2: %3, delay %4 ms, loss %5, %6")

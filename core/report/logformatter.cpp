@@ -42,6 +42,8 @@ QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
     } else if (const auto *state = std::get_if<event::MachineState>(&e)) {
         add(QStringLiteral("%1: %2 %3").arg(state->machine, state->state, state->detail).trimmed(),
             Tone::Muted);
+    } else if (const auto *added = std::get_if<event::MachineAdded>(&e)) {
+        add(added->text());
     } else if (const auto *started = std::get_if<event::SubtestStarted>(&e)) {
         out.append({ QStringLiteral("subtest: ") + started->name, m_depth, Tone::Plain, {}, true });
         ++m_depth;

@@ -379,6 +379,21 @@ void defineMachine(py::module_ &m)
             out.push_back(ss(n));
         return out;
     });
+    // add_machine(): a machine joins the running test (TestRun::addMachine).
+    m.def("machine_add", [](const std::string &name, const std::string &keys) {
+        driverCall<int>(QStringLiteral("add_machine"), [&] {
+            ScriptEngine *e = engine();
+            if (!e)
+                throw MachineError(MachineError::Kind::Usage, QStringLiteral("no script runs"));
+            if (e->networks()->machine(qs(name)))
+                throw MachineError(MachineError::Kind::Usage,
+                    QStringLiteral("add_machine(\"%1\"): machine name '%1' is taken by a "
+                                   "machine of a network the script made")
+                        .arg(qs(name)));
+            e->run()->addMachine(qs(name), QByteArray::fromStdString(keys));
+            return 0;
+        });
+    });
     m.def("network_destroy", [](const std::string &label) {
         ScriptEngine *e = engine();
         if (!e)

@@ -285,7 +285,16 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
         }
     }
 
-    for (const auto &use : machineKeys.packageUses()) {
+    checkPackages(reader, machineKeys);
+    spec.defaults = defaults;
+    if (!m_errors.isEmpty())
+        return std::nullopt;
+    return spec;
+}
+
+void SpecLoader::checkPackages(TomlReader &reader, const MachineKeys &keys)
+{
+    for (const auto &use : keys.packageUses()) {
         const QStringList missing = m_missingPackages(use.packages);
         if (!missing.isEmpty()) {
             reader.error(use.where,
@@ -294,10 +303,68 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
                     .arg(use.who, missing.join(QLatin1Char(' '))));
         }
     }
+}
 
-    if (!m_errors.isEmpty())
+std::optional<MachineSpec> SpecLoader::loadAddedMachine(
+    const QString &name, const QByteArray &keys, const TestSpec &test)
+{
+    m_errors.clear();
+    const QString where = QStringLiteral("add_machine(\"%1\")").arg(name);
+    // The keys' text is made by the driver, not written by the user: a place in it would
+    // mean nothing, so messages name the call and the key only.
+    const auto done = [&]() -> bool {
+        static const QRegularExpression place(QStringLiteral("^(add_machine\\(\"[^\"]*\"\\)):\\d+:\\d+:"));
+        for (QString &error : m_errors)
+            error.replace(place, QStringLiteral("\\1:"));
+        return m_errors.isEmpty();
+    };
+    if (!MachineKeys::isMachineName(name)) {
+        m_errors.append(QStringLiteral("%1: a machine name must be a host name: a letter, then "
+                                       "letters, digits, '-' or '_' (at most 63)")
+                            .arg(where));
         return std::nullopt;
-    return spec;
+    }
+    if (const QString problem = guardTomlText(keys); !problem.isEmpty()) {
+        m_errors.append(where + QLatin1Char(':') + problem);
+        done();
+        return std::nullopt;
+    }
+    const std::string whereUtf8 = where.toStdString();
+    toml::table root;
+    try {
+        root = toml::parse(
+            std::string_view(keys.constData(), size_t(keys.size())), std::string_view(whereUtf8));
+    } catch (const toml::parse_error &e) {
+        m_errors.append(QStringLiteral("%1: %2").arg(where, tomlString(e.description())));
+        return std::nullopt;
+    }
+    TomlReader reader(where, QFileInfo(test.file).absolutePath(), m_errors);
+    MachineKeys machineKeys(reader);
+    MachineSpec machine = test.defaults;
+    machine.name = name;
+    machine.location = SourceLocation { where, 0, 0 };
+    for (const MachineSpec &other : test.machines) {
+        if (other.name.compare(name, Qt::CaseInsensitive) == 0
+            || other.pythonName() == machine.pythonName())
+            m_errors.append(QStringLiteral("%1: machine name '%2' is taken by machine '%3' (host "
+                                           "names ignore case; the script global turns '-' "
+                                           "into '_')")
+                                .arg(where, name, other.name));
+    }
+    machineKeys.table(root, machine);
+    machineKeys.check(machine, root.source());
+    // Added machines are numbered after every machine the test has (addressing.h).
+    if (test.machines.size() >= 254 && !machine.vlans.isEmpty())
+        m_errors.append(QStringLiteral("%1: the test has %2 machines already; a machine on a "
+                                       "VLAN must be among the first 254 (its address "
+                                       "192.168.N.%3 would not exist)")
+                            .arg(where)
+                            .arg(test.machines.size())
+                            .arg(test.machines.size() + 1));
+    checkPackages(reader, machineKeys);
+    if (!done())
+        return std::nullopt;
+    return machine;
 }
 
 QStringList SpecLoader::missingDebianPackages(const QStringList &packages)

@@ -7,6 +7,9 @@
 
 namespace vivarium {
 
+class MachineKeys;
+class TomlReader;
+
 // Loads and validates a test file (DESIGN section 5). Every problem is reported with its
 // file:line:col; nothing unknown is silently ignored.
 class SpecLoader {
@@ -20,12 +23,20 @@ public:
 
     std::optional<TestSpec> loadFile(const QString &path);
     std::optional<TestSpec> loadString(const QByteArray &toml, const QString &path);
+    // A machine the script adds while test runs (add_machine): its keys as the body of a
+    // [machines.NAME] table, read from the test's [defaults] and checked as a test file's
+    // machine is, and against test's machines (names, the 254 places of a VLAN). Errors read
+    // "add_machine("NAME"): message".
+    std::optional<MachineSpec> loadAddedMachine(
+        const QString &name, const QByteArray &keys, const TestSpec &test);
     // "file:line:col: message", one per problem, in file order.
     QStringList errors() const { return m_errors; }
 
     static QStringList missingDebianPackages(const QStringList &packages);
 
 private:
+    void checkPackages(TomlReader &reader, const MachineKeys &keys);
+
     PackageCheck m_missingPackages;
     QStringList m_errors;
 };

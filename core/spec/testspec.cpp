@@ -6,6 +6,8 @@ namespace vivarium {
 
 QString SourceLocation::toString() const
 {
+    if (line == 0) // not from a file: an add_machine() call
+        return file;
     return QStringLiteral("%1:%2:%3").arg(file).arg(line).arg(column);
 }
 

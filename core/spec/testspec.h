@@ -164,7 +164,10 @@ struct TestSpec {
     QString file; // absolute path of the .toml
     QString script; // absolute path, empty when none
     int globalTimeoutS = 3600;
-    QList<MachineSpec> machines; // sorted by name
+    // The test file's machines sorted by name, then those the script added (add_machine) in
+    // the order it added them: a machine's place is its node number in its addresses.
+    QList<MachineSpec> machines;
+    MachineSpec defaults; // [defaults]: where every machine's keys start, added ones too
     QMap<int, LinkSettings> vlans; // [vlans.N] settings, for every VLAN a machine names
     QList<LinkSpec> links;
     PropertySettings property;

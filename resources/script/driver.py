@@ -393,8 +393,33 @@ def serial_stdout_off():
 
 def create_machine(*args, **kwargs):
     raise NotImplementedError(
-        "create_machine is not supported: declare the machine in the test file ([machines.NAME])"
+        "create_machine (a machine from a NixOS start script) is not supported: declare the "
+        "machine in the test file ([machines.NAME]) or add it with add_machine(name, **keys)"
     )
+
+
+def add_machine(name, **keys):
+    """Adds a machine to the running test, with the test file's keys (memory=512, vlans=[1, 2],
+    init="systemd", files={...}) over its [defaults], checked as the loader checks a test file.
+    It joins its VLANs at once, is numbered after every machine the test has (192.168.V.N with
+    N = the number of machines before it + 1) and is off until started. Returns its Machine,
+    which is also a script global by its name, in `machines`, and started by start_all()."""
+    if not isinstance(name, str):
+        raise TypeError(f"add_machine: the name must be a string, not {name!r}")
+    import vivarium.tomltext as tomltext
+
+    _check_polling_conditions()
+    _vivarium.machine_add(name, tomltext.keys(keys))
+    machine = Machine(name)
+    _machines_by_name[name] = machine
+    machines.append(machine)
+    names = globals()  # the script's: the driver runs in them
+    names[name.replace("-", "_")] = machine
+    for number in _vivarium.vlan_numbers():
+        if not any(vlan.nr == number for vlan in vlans):
+            vlans.append(Vlan(number))
+            names[f"vlan{number}"] = vlans[-1]
+    return machine
 
 
 class _TestCase(_unittest.TestCase):
@@ -416,6 +441,7 @@ class _VivariumModules:
         "vivarium.statemachine": "statemachine.py",
         "vivarium.rules": "rules.py",
         "vivarium.parallel": "parallel.py",
+        "vivarium.tomltext": "tomltext.py",
     }
 
     def find_spec(self, name, path=None, target=None):

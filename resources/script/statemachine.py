@@ -16,6 +16,7 @@ import time as _time
 
 import __main__ as _script  # the running script's driver globals: Machine, log, subtest
 import _vivarium
+import vivarium.tomltext as _tomltext
 from hypothesis import strategies as st
 from hypothesis.control import current_build_context as _build_context
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple
@@ -27,28 +28,9 @@ class NetworkSpecError(ValueError):
     of the system under test."""
 
 
-def _toml_value(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return _json.dumps(value)  # a TOML basic string for every str JSON escapes
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"a machine key's value must be a bool, number, string, list or dict, not {value!r}")
-
-
 def to_toml(network):
     """A network ({machine name: {test-file key: value}}) as test-file text."""
-    lines = []
-    for name, keys in network.items():
-        lines.append(f"[machines.{name}]")
-        for key, value in keys.items():
-            lines.append(f"{key} = {_toml_value(value)}")
-    return "\n".join(lines) + "\n"
+    return _tomltext.network(network)
 
 
 def networks(min_machines=1, max_machines=4, vlans=st.just([1]), **machine_keys):

@@ -11,11 +11,14 @@
 #include "ui/screen/screenview.h"
 #include "ui/terminal/terminalview.h"
 #include "ui/topology/topologymodel.h"
+#include "ui/topology/topologyview.h"
 #include "ui/widgets/historylineedit.h"
 #include "ui/workbench.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QGraphicsItem>
+#include <QGraphicsScene>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -129,6 +132,30 @@ private slots:
         QFile events(out + "/events.jsonl");
         QVERIFY(events.open(QIODevice::ReadOnly));
         QVERIFY(events.readAll().contains("\"type\":\"finished\""));
+    }
+
+    // A machine the script adds shows at once: its tab, its node and NICs in the graph (a new
+    // VLAN too); the next Run starts from the test file's machines again.
+    void anAddedMachineAppearsLive()
+    {
+        MainWindow window(writeTest("add_machine('extra', vlans=[1, 4])\n", "added"));
+        window.workbench()->runScript(window.editor()->text());
+        QTRY_VERIFY_WITH_TIMEOUT(window.panel("extra") != nullptr, 10000);
+        QTRY_VERIFY(window.topology()->node("extra"));
+        QCOMPARE(window.topology()->node("vlan4")->kind, TopologyModel::Node::Kind::Vlan);
+        QCOMPARE(window.topology()->edge("extra", 4)->interface, QString("eth2"));
+        bool drawn = false;
+        for (const QGraphicsItem *item : window.topologyView()->scene()->items())
+            drawn = drawn || item->data(0).toString() == "extra";
+        QVERIFY(drawn);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.statusBar()->currentMessage().contains(" — report: "), 10000);
+
+        window.workbench()->runScript("log.info('second run')\n");
+        QTRY_VERIFY_WITH_TIMEOUT(window.panel("extra") == nullptr, 10000);
+        QVERIFY(!window.topology()->node("extra"));
+        QVERIFY(!window.topology()->node("vlan4"));
+        QVERIFY(window.panel("idle"));
     }
 
     // A falsified property in the workbench: its progress shows while it runs, then "Open the

@@ -645,6 +645,78 @@ private slots:
         QCOMPARE(logs, QStringList({ "one", "two" }));
         QCOMPARE(actionLine, 4);
     }
+
+    void addedMachinesJoinTheTest()
+    {
+        // A run of its own: the machines added here must not reach the other tests' run.
+        SpecLoader loader;
+        auto spec = loader.loadString(
+            "[defaults]\nmemory = 300\n[machines.idle]\n[machines.zed]\n", m_dir.filePath("a.toml"));
+        QVERIFY(spec);
+        TestRun::Options options;
+        options.outDir = m_dir.filePath("added");
+        QString error;
+        std::unique_ptr<TestRun> run = TestRun::create(*spec, options, &error);
+        QVERIFY2(run, qPrintable(error));
+        ScriptEngine engine(run.get());
+        QList<Event> events;
+        connect(
+            run->events(), &EventLog::happened, this, [&](const Event &e) { events.append(e); },
+            Qt::DirectConnection);
+        engine.startSource(R"py(
+web = add_machine("web-2", vlans=[1, 3], environment={"GREETING": "hi"})
+assert web is web_2 and web in machines and web.name == "web-2", web
+assert [v.nr for v in vlans] == [1, 3] and [m.name for m in vlan3.machines] == ["web-2"]
+assert [m.name for m in vlan1.machines] == ["idle", "zed", "web-2"]
+add_machine("alone", vlans=[])
+def call(name):
+    return f"add_machine({chr(34)}{name}{chr(34)}): "
+for name, keys, words in [
+    ("WEB-2", {}, "machine name {q}WEB-2{q} is taken by machine {q}web-2{q}"),
+    ("web_2", {}, "machine name {q}web_2{q} is taken by machine {q}web-2{q}"),
+    ("idle", {}, "machine name {q}idle{q} is taken by machine {q}idle{q}"),
+    ("bad", {"memory": "lots"}, "{q}memory{q} must be an integer"),
+    ("bad", {"colour": "red"}, "unknown machine key {q}colour{q}"),
+    ("9bad", {}, "a machine name must be a host name"),
+    ("bad", {"vlans": [300]}, "{q}vlans{q}"),
+    ("bad", {"memory": float("nan")}, "{q}memory{q}"),
+]:
+    words = call(name) + words.format(q=chr(39))
+    try:
+        add_machine(name, **keys)
+        raise AssertionError(f"no error for {words}")
+    except MachineError as e:
+        assert str(e).startswith(words), str(e)
+        assert ":1:" not in str(e), str(e)  # no place in a text the user never wrote
+try:
+    create_machine({"startCommand": "qemu"})
+    raise AssertionError("create_machine did not raise")
+except NotImplementedError as e:
+    assert "add_machine(name, **keys)" in str(e), str(e)
+assert "bad" not in [m.name for m in machines]
+)py",
+            m_dir.filePath("added.py"));
+        const ScriptResult result = engine.wait();
+        QVERIFY2(result.outcome == ScriptResult::Outcome::Passed,
+            qPrintable(QString("line %1: %2").arg(result.line).arg(result.message)));
+        // Numbered after every machine the test has, [defaults] applied; the file's spec kept.
+        const auto live = run->live().snapshot();
+        QCOMPARE(live->nodeNumber("web-2"), 3);
+        QCOMPARE(live->machine("web-2")->memoryMiB, 300);
+        QCOMPARE(run->spec().machines.size(), 2);
+        QCOMPARE(run->network()->link("web-2", 3).nic.ipv4, QString("192.168.3.3"));
+        QCOMPARE(run->network()->link("web-2", 1).nic.mac, QString("52:54:00:12:01:03"));
+        QCOMPARE(run->network()->link("idle", 1).nic.ipv4, QString("192.168.1.1"));
+        QVERIFY(run->machine("alone"));
+        QStringList added;
+        for (const Event &e : std::as_const(events)) {
+            if (const auto *a = std::get_if<event::MachineAdded>(&e))
+                added << a->text();
+        }
+        QCOMPARE(added,
+            QStringList({ "added machine web-2 (300 MiB, minimal, VLANs 1, 3)",
+                "added machine alone (300 MiB, minimal, no VLAN)" }));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestScriptEngine)

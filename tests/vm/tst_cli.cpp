@@ -170,6 +170,43 @@ private slots:
         QVERIFY(events > 50);
     }
 
+    void anAddedMachineJoinsTheRunningNetwork()
+    {
+        // Added while alpha runs: numbered after alpha and gamma (declared), on VLAN 1 with
+        // them and on VLAN 2, new to the test; a second added machine meets it there.
+        const QString test = writeTest("added", "[machines.alpha]\n[machines.gamma]\n", R"py(
+alpha.start()
+beta = add_machine("beta", memory=200, vlans=[1, 2], files={"/etc/added-file": "made at run time\n"})
+beta.start()
+assert beta.succeed("cat /etc/added-file") == "made at run time\n"
+assert beta.succeed("ip -4 -o addr show dev eth1").split()[3] == "192.168.1.3/24"
+assert beta.succeed("ip -4 -o addr show dev eth2").split()[3] == "192.168.2.3/24"
+alpha.succeed("ping -c 1 -W 10 192.168.1.3")
+beta.succeed("ping -c 1 -W 10 alpha")
+beta.block()
+alpha.fail("ping -c 1 -W 2 192.168.1.3")
+beta.unblock()
+delta = add_machine("delta", memory=200, vlans=[2])
+delta.start()
+delta.succeed("ping -c 1 -W 10 192.168.2.3")
+assert [m.name for m in vlan2.machines] == ["beta", "delta"]
+)py");
+        const QString out = testOutputDir("cli-added");
+        const Run run = vivariumTest({ "-o", out, test }, {}, 600);
+        QVERIFY2(run.exitCode == 0, qPrintable(run.output));
+        QVERIFY2(run.output.contains("added machine beta (200 MiB, minimal, VLANs 1, 2)"),
+            qPrintable(run.output));
+        QVERIFY(readAll(out + "/log.html").contains("added machine delta (200 MiB, minimal, VLAN 2)"));
+        QStringList added;
+        for (const QByteArray &line : readAll(out + "/events.jsonl").split('\n')) {
+            const QJsonObject event = QJsonDocument::fromJson(line).object();
+            if (event.value("type") == "machine_added")
+                added << event.value("machine").toString();
+        }
+        QCOMPARE(added, QStringList({ "beta", "delta" }));
+        QVERIFY(readAll(out + "/beta.serial.log").size() > 0);
+    }
+
     void failingLineIsNamedEverywhere()
     {
         const QString out = testOutputDir("cli-failing");

@@ -140,6 +140,44 @@ void TopologyModel::setVlanUp(int vlan, bool up)
     emit nodeChanged(n->id);
 }
 
+void TopologyModel::addMachine(const QString &machine, const QList<int> &vlans)
+{
+    if (findNode(machine))
+        return;
+    // Beside its first VLAN, below the machines already there, so it neither hides another
+    // box nor waits for a layout the user may have arranged by hand.
+    QPointF position(0, 0);
+    if (!vlans.isEmpty()) {
+        if (const Node *vlan = findNode(vlanNodeId(vlans.first())))
+            position = vlan->position;
+    }
+    qreal lowest = position.y();
+    for (const Node &n : std::as_const(m_nodes))
+        lowest = std::max(lowest, n.position.y());
+    Node node;
+    node.id = machine;
+    node.label = machine;
+    node.position = QPointF(position.x(), lowest + 90);
+    m_nodes << node;
+    for (qsizetype i = 0; i < vlans.size(); ++i) {
+        if (!findNode(vlanNodeId(vlans.at(i)))) {
+            Node vlan;
+            vlan.kind = Node::Kind::Vlan;
+            vlan.id = vlanNodeId(vlans.at(i));
+            vlan.label = QStringLiteral("VLAN %1").arg(vlans.at(i));
+            vlan.state = QStringLiteral("down");
+            vlan.position = node.position + QPointF(200, 0);
+            m_nodes << vlan;
+        }
+        Edge edge;
+        edge.machine = machine;
+        edge.vlan = vlans.at(i);
+        edge.interface = QStringLiteral("eth%1").arg(i + 1); // as machineNics names them
+        m_edges << edge;
+    }
+    emit nodesAdded();
+}
+
 void TopologyModel::setPosition(const QString &id, QPointF position)
 {
     if (Node *n = findNode(id)) {

@@ -52,6 +52,9 @@ public:
     QString scriptState() const { return m_scriptState; }
     bool isBlocked(const QString &machine) const; // any of its links
     void setPosition(const QString &id, QPointF position);
+    // A machine the script added: its node beside its first VLAN's, its NICs (ethK for its
+    // K-th VLAN) and any VLAN new to the graph. Emits nodesAdded.
+    void addMachine(const QString &machine, const QList<int> &vlans);
 
     // Positions as {"id": [x, y]}, and back (unknown ids are ignored).
     QJsonObject positions() const;
@@ -61,6 +64,7 @@ signals:
     void nodeChanged(const QString &id);
     void edgeChanged(const QString &machine, int vlan);
     void scriptStateChanged(const QString &text);
+    void nodesAdded();
 
 private:
     Node *findNode(const QString &id);

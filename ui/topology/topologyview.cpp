@@ -48,6 +48,10 @@ TopologyView::TopologyView(TopologyModel *model, QWidget *parent)
         layoutWithGraphviz();
     rebuild();
     connect(model, &TopologyModel::nodeChanged, this, &TopologyView::updateNode);
+    connect(model, &TopologyModel::nodesAdded, this, [this] {
+        rebuild();
+        fitGraph();
+    });
     connect(model, &TopologyModel::edgeChanged, this, [this] {
         updateEdges();
         fitGraph(); // a longer label ("eth1 · blocked · 100 ms · 5 % loss") stays in view
