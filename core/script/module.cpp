@@ -351,6 +351,10 @@ void defineMachine(py::module_ &m)
         return names;
     });
     m.def("machine_api", &describeApi);
+    m.def("memory_floors", [] {
+        return std::map<std::string, int> { { "minimal", MachineSpec::memoryFloorMiB(InitKind::Minimal) },
+            { "systemd", MachineSpec::memoryFloorMiB(InitKind::Systemd) } };
+    });
     m.def("resource_text", [](const std::string &name) {
         QFile file(QStringLiteral(":/vivarium/script/") + qs(name));
         if (!file.open(QIODevice::ReadOnly))

@@ -213,6 +213,14 @@ void MachineKeys::check(const MachineSpec &m, const toml::source_region &where)
             QStringLiteral("machine '%1' lists services but its init is \"minimal\"; "
                            "set init = \"systemd\"")
                 .arg(m.name));
+    if (m.memoryMiB < MachineSpec::memoryFloorMiB(m.init))
+        m_reader.error(where,
+            QStringLiteral("machine '%1' has memory = %2 but init = \"systemd\" needs at least "
+                           "%3 (MiB): with less, systemd never reaches multi-user.target and "
+                           "every command times out")
+                .arg(m.name)
+                .arg(m.memoryMiB)
+                .arg(MachineSpec::memoryFloorMiB(m.init)));
     if (!m.desktop.isEmpty() && !m.graphics)
         m_reader.error(where,
             QStringLiteral("machine '%1' has desktop = \"%2\" but graphics = false; a desktop "

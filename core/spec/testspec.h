@@ -130,6 +130,9 @@ struct MachineSpec {
 
     // The name as a Python identifier ("web-1" -> "web_1").
     QString pythonName() const;
+    // The least memory a machine of this init boots in (the loader's lower bound; measured
+    // under TCG: a systemd guest with 96 MiB never reached multi-user.target, 112-128 did).
+    static int memoryFloorMiB(InitKind init) { return init == InitKind::Systemd ? 128 : 64; }
     // The guest device of extra disk i (0-based): /dev/vdb, /dev/vdc...
     static QString diskDevice(qsizetype i);
     // The mounts of /etc/fstab: the disks' with a mount point and the swap disks' (mount point

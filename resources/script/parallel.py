@@ -11,6 +11,7 @@ this way and shrunk like any other example.
 import copy as _copy
 import itertools as _itertools
 import json as _json
+import os as _os
 import threading as _threading
 import time as _time
 
@@ -133,11 +134,16 @@ class _Example:
             if self.failure is not None:
                 progress.failing += 1
             progress.last = (self.network, list(self.texts), self.failure)
+            progress.last_example = self
             _vivarium.property_example(progress.name, index, phase, _json.dumps(self.network),
                                        self.texts, self.failure is None, self.failure or "",
                                        _time.monotonic() - started)
 
-    def _run(self, names, index, phase):
+    def _step(self, index, phase, text):
+        if self.progress is not None:
+            _vivarium.property_step(self.progress.name, index, phase, len(self.texts) + 1, text)
+
+    def _run(self, names, index=0, phase=""):
         prop = self.prop
         prop.spec, prop.machines = self.network, {n: _script.Machine(n) for n in names}
         clients = list(prop.clients or reversed(names))
@@ -146,7 +152,7 @@ class _Example:
         prop.setup()
         state = prop.initial_state()
         for command, arguments in self.prefix:  # sequential: each result checked at once
-            _vivarium.property_step(self.progress.name, index, phase, len(self.texts) + 1, command.text(clients[0], arguments))
+            self._step(index, phase, command.text(clients[0], arguments))
             result = command.function(prop, clients[0], **arguments)
             self.texts.append(command.text(clients[0], arguments, result, True))
             state, allowed = _allowed(prop, command, state, result, arguments)
@@ -164,7 +170,7 @@ class _Example:
                 errors.append(error)
 
         workers = [_threading.Thread(target=client, args=(k,)) for k in range(len(self.lists))]
-        _vivarium.property_step(self.progress.name, index, phase, len(self.texts) + 1, self._lists_text(clients))
+        self._step(index, phase, self._lists_text(clients))
         for worker in workers:
             worker.start()
         for worker in workers:
@@ -210,3 +216,70 @@ def test_function(prop_class, progress, prefix, length, threads):
     parallel_property.hypothesis.inner_test._hypothesis_internal_add_digest = _digest(prop_class)
     return parallel_property
 
+
+
+def _calls(steps):
+    return "[" + ", ".join(f"({command.name!r}, {arguments!r})" for command, arguments in steps) + "]"
+
+
+def regression_test(prop_class, example, directory, seed=None):
+    """Writes the minimal failing example of a parallel property as a plain Vivarium test,
+    directory/NAME.toml + .py: the example's network as the test's machines, and a script that
+    runs the property's own setup, prefix and lists at once on them through replay(); returns
+    the .toml's path."""
+    name = prop_class.__name__
+    script = _os.path.abspath(_script.__file__)
+    _os.makedirs(directory, exist_ok=True)
+    lines = [
+        f"# The minimal failing case vivarium.stateful found for the parallel property {name}"
+        + (f" (seed {seed})" if seed is not None else "") + ":",
+        *[f"#   {text}" for text in example.texts],
+        f"# It runs {name}'s setup, commands and model from {script}: the prefix in order, then",
+        "# the lists at once, each on its client; it fails when no interleaving is allowed.",
+        "from vivarium.parallel import replay",
+        "",
+        f"replay({script!r}, {name!r},",
+        f"       prefix={_calls(example.prefix)},",
+        f"       lists=[{', '.join(_calls(steps) for steps in example.lists)}])",
+    ]
+    with open(_os.path.join(directory, name + ".py"), "w") as out:
+        out.write("\n".join(lines) + "\n")
+    toml = _os.path.join(directory, name + ".toml")
+    with open(toml, "w") as test:
+        test.write(f'name = "{name}-falsified"\nscript = "{name}.py"\n' + to_toml(example.network))
+    return toml
+
+
+def _load_property(script, name):
+    """The class `name` of a property's script, run with run() and run_parallel() doing nothing
+    (so the search does not start again) in a copy of the driver's globals."""
+    import vivarium.stateful as stateful
+
+    saved = stateful.run, stateful.run_parallel
+    stateful.run = stateful.run_parallel = lambda *arguments, **settings: None
+    try:
+        names = dict(vars(_script), __file__=script)
+        with open(script) as source:
+            exec(compile(source.read(), script, "exec"), names)
+    finally:
+        stateful.run, stateful.run_parallel = saved
+    prop_class = names.get(name)
+    if not (isinstance(prop_class, type) and issubclass(prop_class, ParallelProperty)):
+        raise TypeError(f"{script} has no parallel property {name}")
+    return prop_class
+
+
+def replay(script, name, prefix, lists):
+    """Runs one example of the parallel property `name` of `script` on this test's machines:
+    its setup, the prefix (command name, arguments) in order, then the lists at once; raises
+    as the property did when no interleaving of the results is allowed by the model."""
+    prop_class = _load_property(script, name)
+    commands = {command.name: command for command in prop_class.commands()}
+    for command_name, _ in [*prefix, *(call for steps in lists for call in steps)]:
+        if command_name not in commands:
+            raise TypeError(f"parallel property {name} has no command {command_name}")
+    network = {machine.name: {} for machine in _script.machines}
+    example = _Example(prop_class, None, network,
+                       [(commands[c], a) for c, a in prefix],
+                       [[(commands[c], a) for c, a in steps] for steps in lists])
+    example._run([machine.name for machine in _script.machines])

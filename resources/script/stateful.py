@@ -42,6 +42,7 @@ from vivarium.statemachine import (  # noqa: F401
     Step,
     identifier,
     in_background,
+    machine_keys,
     networks,
     replays_as,
     step_text,
@@ -52,7 +53,7 @@ from vivarium.statemachine import (  # noqa: F401
 __all__ = [  # what a property's script imports from here
     "Bundle", "Command", "Crashes", "Lifecycle", "LinkFaults", "NetworkSpecError", "NetworkStateMachine",
     "ParallelProperty", "Partitions", "Pauses", "Ping", "RuleBasedStateMachine", "Step", "command",
-    "consumes", "database_dir", "identifier", "in_background", "initialize", "invariant", "multiple",
+    "consumes", "database_dir", "identifier", "in_background", "initialize", "invariant", "machine_keys", "multiple",
     "networks", "precondition", "regression_test", "replays_as", "rule", "run", "run_parallel",
     "run_state_machine_as_test", "st", "step_text", "to_toml",
 ]
@@ -157,11 +158,13 @@ def run_parallel(prop, examples=10, prefix=2, length=3, threads=2, derandomize=F
         hypothesis_settings()(test)()
 
     def falsified(progress, directory, seed_text, error):
-        if progress.last is not None and progress.last[2] is not None:
-            network, texts, _ = progress.last
-            _script.log.info(f"property {prop.__name__} falsified: minimal case {len(network)} machine(s): "
-                             + "; ".join(texts))
-        return ""
+        example = getattr(progress, "last_example", None)
+        if isinstance(error, NetworkSpecError) or example is None or example.failure is None:
+            return ""
+        path = _parallel.regression_test(prop, example, directory, seed_text or None)
+        _script.log.info(f"property {prop.__name__} falsified: minimal case {len(example.network)} machine(s): "
+                         + "; ".join(example.texts) + f" — regression test {path}")
+        return path
 
     _run_property(prop, _chosen_settings(examples, length, derandomize, seed), settings, execute, falsified,
                   lambda texts: list(texts), seeds_class=False)

@@ -33,14 +33,28 @@ def to_toml(network):
     return _tomltext.network(network)
 
 
-def networks(min_machines=1, max_machines=4, vlans=st.just([1]), **machine_keys):
+def networks(min_machines=1, max_machines=4, vlans=st.just([1]), machine=None, **machine_keys):
     """Draws a network of min..max machines named n1, n2, ...; each machine's keys are drawn
-    from the strategies given by key (memory=st.integers(96, 256), init=st.sampled_from(...)).
-    Shrinks towards fewer machines (a list's elements: any machine can go, the later ones are
-    renamed) and each strategy's simplest value."""
-    machine = st.fixed_dictionaries({"vlans": vlans, **machine_keys})
-    machines = st.lists(machine, min_size=min_machines, max_size=max_machines)
+    from the strategies given by key (memory=st.integers(96, 256), init=st.sampled_from(...)),
+    or, where keys depend on each other, from `machine`: a strategy of a whole machine's keys
+    (see machine_keys()), which the keys given by name extend. Shrinks towards fewer machines
+    (a list's elements: any machine can go, the later ones are renamed) and each strategy's
+    simplest value."""
+    one = st.fixed_dictionaries({"vlans": vlans, **machine_keys})
+    if machine is not None:
+        one = st.tuples(machine, one).map(lambda pair: {**pair[1], **pair[0]})
+    machines = st.lists(one, min_size=min_machines, max_size=max_machines)
     return machines.map(lambda keys: {f"n{i}": k for i, k in enumerate(keys, 1)})
+
+
+@st.composite
+def machine_keys(draw, inits=("minimal", "systemd"), min_memory=96, max_memory=256):
+    """A machine's init (shrinking towards the first of `inits`) and its memory, from
+    min_memory or the least that init boots in (the loader's floor: 128 MiB for systemd),
+    whichever is more, to max_memory (shrinking towards the lower bound)."""
+    init = draw(st.sampled_from(inits))
+    least = max(min_memory, _vivarium.memory_floors()[init])
+    return {"init": init, "memory": draw(st.integers(least, max(least, max_memory)))}
 
 
 # One step of an example: the rule's name, its arguments, the lines that replay it (None: the

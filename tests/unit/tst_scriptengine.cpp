@@ -427,8 +427,8 @@ private slots:
     void theParallelModeFindsARace()
     {
         QList<Event> events;
-        const ScriptResult result = runCollecting(&events,
-            "import time\n"
+        // On disk too, as a user's script is: the regression test loads the property from it.
+        const QString source = "import time\n"
             "from vivarium.stateful import ParallelProperty, command, networks, run_parallel, st\n"
             "class Counter(ParallelProperty):\n"
             "    network = networks(min_machines=3, max_machines=3)\n"
@@ -451,7 +451,12 @@ private slots:
             "        return state, result == state\n"
             "run_parallel(Counter, examples=30, prefix=2, length=3, threads=1, seed=1)\n"
             "print('sequential passed')\n"
-            "run_parallel(Counter, examples=30, prefix=2, length=3, threads=2, seed=1)\n");
+            "run_parallel(Counter, examples=30, prefix=2, length=3, threads=2, seed=1)\n";
+        QFile script(m_dir.filePath("script.py"));
+        QVERIFY(script.open(QIODevice::WriteOnly));
+        script.write(source.toUtf8());
+        script.close();
+        const ScriptResult result = runCollecting(&events, source);
         QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
         QVERIFY2(result.message.contains("no interleaving of the parallel commands is allowed by "
                                          "the model: [n3: incr() -> 1] || [n2: incr() -> 1]"),
@@ -466,6 +471,32 @@ private slots:
         QVERIFY(!finished.last().passed);
         QCOMPARE(finished.last().steps, QStringList { "[n3: incr() -> 1] || [n2: incr() -> 1]" });
         QVERIFY(m_engine->networks()->labels().isEmpty());
+        // Its regression test: the minimal network as the test's machines, the lists at once
+        // through the property's own code, failing the same way.
+        const QString regression = finished.last().regressionTest;
+        QVERIFY2(regression.endsWith("/falsified/Counter.toml"), qPrintable(regression));
+        SpecLoader loader;
+        const auto spec = loader.loadFile(regression);
+        QVERIFY2(spec, qPrintable(loader.errors().join('\n')));
+        QCOMPARE(spec->machines.size(), 3);
+        TestRun::Options options;
+        options.outDir = m_dir.filePath("replayed");
+        QString error;
+        std::unique_ptr<TestRun> replayRun = TestRun::create(*spec, options, &error);
+        QVERIFY2(replayRun, qPrintable(error));
+        ScriptEngine replay(replayRun.get());
+        QFile replayScript(spec->script);
+        QVERIFY(replayScript.open(QIODevice::ReadOnly));
+        const QString replaySource = QString::fromUtf8(replayScript.readAll());
+        QVERIFY2(replaySource.contains("lists=[[('incr', {})], [('incr', {})]]"),
+            qPrintable(replaySource));
+        replay.startSource(replaySource, spec->script);
+        const ScriptResult replayed = replay.wait();
+        QCOMPARE(replayed.outcome, ScriptResult::Outcome::Failed);
+        QVERIFY2(replayed.message.contains("no interleaving of the parallel commands is allowed by "
+                                           "the model: [n3: incr() -> 1] || [n2: incr() -> 1]"),
+            qPrintable(replayed.message));
+        QCOMPARE(replayed.line, replaySource.split('\n').indexOf(QRegularExpression("^replay\\(.*")) + 1);
         // A command without a model is named.
         const ScriptResult bad
             = run("from vivarium.stateful import ParallelProperty, command, run_parallel\n"
@@ -644,6 +675,32 @@ private slots:
         }
         QCOMPARE(logs, QStringList({ "one", "two" }));
         QCOMPARE(actionLine, 4);
+    }
+
+    void machineKeysKeepEachInitsFloor()
+    {
+        // Random init and memory together: a systemd machine is never drawn below what it
+        // boots in (the loader refuses it), and the network shrinks to one minimal machine.
+        const ScriptResult result = run(
+            "from hypothesis import find, given, settings\n"
+            "from vivarium.stateful import machine_keys, networks, st, to_toml\n"
+            "seen = set()\n"
+            "@settings(max_examples=150, database=None, derandomize=True)\n"
+            "@given(networks(max_machines=3, machine=machine_keys(), cpus=st.just(1)))\n"
+            "def check(network):\n"
+            "    for keys in network.values():\n"
+            "        least = 128 if keys['init'] == 'systemd' else 96\n"
+            "        assert least <= keys['memory'] <= 256, keys\n"
+            "        assert keys['cpus'] == 1 and keys['vlans'] == [1], keys\n"
+            "        seen.add(keys['init'])\n"
+            "check()\n"
+            "assert seen == {'minimal', 'systemd'}, seen\n"
+            "simplest = find(networks(machine=machine_keys()), lambda network: True)\n"
+            "assert simplest == {'n1': {'vlans': [1], 'init': 'minimal', 'memory': 96}}, simplest\n"
+            "systemd = find(networks(machine=machine_keys()), lambda n: n['n1']['init'] == 'systemd')\n"
+            "assert systemd['n1']['memory'] == 128, systemd\n");
+        QVERIFY2(result.outcome == ScriptResult::Outcome::Passed,
+            qPrintable(QString("line %1: %2").arg(result.line).arg(result.message)));
     }
 
     void addedMachinesJoinTheTest()

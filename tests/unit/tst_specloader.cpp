@@ -223,6 +223,9 @@ loss = 0.5
         QTest::newRow("service names no unit")
             << QByteArray("[machines.a]\ninit = \"systemd\"\nservices = [\"nosuch\"]\n") << "1:11"
             << "\"nosuch.service\" names no unit";
+        QTest::newRow("systemd too small")
+            << QByteArray("[machines.a]\ninit = \"systemd\"\nmemory = 96\n") << "1:11"
+            << "has memory = 96 but init = \"systemd\" needs at least 128 (MiB)";
         QTest::newRow("uid clash")
             << QByteArray("[machines.a]\nusers = [{ name = \"alice\", uid = 0 }]\n") << "1:11"
             << "uid 0 is taken by 'root'";

@@ -51,7 +51,7 @@ private slots:
 
     // The parallel mode's demo: a counter service loses an update when two clients increment
     // at once. The sequential run passes; the parallel one finds it and shrinks it to one
-    // increment on each client.
+    // increment on each client; the regression test it writes loses the update again.
     void theParallelModeFindsTheRace()
     {
         const ProgramRun run
@@ -64,6 +64,14 @@ private slots:
             = run.output.indexOf("property Counter falsified: minimal case 3 "
                                  "machine(s): [n2: incr() -> 1] || [n3: incr() -> 1]");
         QVERIFY2(sequential >= 0 && parallel > sequential, qPrintable(run.output.right(4000)));
+        const QString out = m_dir.filePath("race");
+        QVERIFY2(run.output.contains("regression test " + out + "/falsified/Counter.toml"),
+            qPrintable(run.output.right(4000)));
+        const ProgramRun replay = runVivariumTest({ out + "/falsified/Counter.toml" }, out, 300);
+        QCOMPARE(replay.exitCode, 1);
+        QVERIFY2(replay.output.contains("no interleaving of the parallel commands is allowed by "
+                                        "the model: [n2: incr() -> 1] || [n3: incr() -> 1]"),
+            qPrintable(replay.output.right(4000)));
     }
 };
 
