@@ -159,7 +159,13 @@ def run_parallel(prop, examples=10, prefix=2, length=3, threads=2, derandomize=F
 
     def falsified(progress, directory, seed_text, error):
         example = getattr(progress, "last_example", None)
-        if isinstance(error, NetworkSpecError) or example is None or example.failure is None:
+        if isinstance(error, NetworkSpecError) or example is None:
+            return ""
+        if example.failure is None:
+            _script.log.info(
+                f"property {prop.__name__} failed, but its minimal case passed when replayed (flaky): "
+                "a race depends on timing; run it again or with --replay"
+            )
             return ""
         path = _parallel.regression_test(prop, example, directory, seed_text or None)
         _script.log.info(f"property {prop.__name__} falsified: minimal case {len(example.network)} machine(s): "
