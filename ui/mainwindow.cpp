@@ -236,8 +236,8 @@ void MainWindow::addMachinePanel(const QString &machine)
         &ScriptRecorder::shellCommand);
     connect(machinePanel, &MachinePanel::serialTextSelected, m_recorder,
         &ScriptRecorder::serialSelection);
-    connect(machinePanel, &MachinePanel::screenshotTaken, m_recorder,
-        &ScriptRecorder::screenshotTaken);
+    connect(
+        machinePanel, &MachinePanel::screenshotTaken, m_recorder, &ScriptRecorder::screenshotTaken);
     connect(machinePanel, &MachinePanel::mouseClicked, m_recorder, &ScriptRecorder::mouseClicked);
     connect(
         machinePanel, &MachinePanel::windowWaitChosen, m_recorder, &ScriptRecorder::windowWaited);

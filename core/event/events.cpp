@@ -347,7 +347,7 @@ QString event::MachineAdded::text() const
         numbers << QString::number(vlan);
     const QString where = vlans.isEmpty() ? QStringLiteral("no VLAN")
         : vlans.size() == 1               ? QStringLiteral("VLAN ") + numbers.first()
-                                          : QStringLiteral("VLANs ") + numbers.join(QStringLiteral(", "));
+                            : QStringLiteral("VLANs ") + numbers.join(QStringLiteral(", "));
     return QStringLiteral("added machine %1 (%2 MiB, %3%4, %5)")
         .arg(machine)
         .arg(memoryMiB)

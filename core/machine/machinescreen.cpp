@@ -298,8 +298,7 @@ Needle Machine::needle(const QString &path) const
     QString file = path;
     const QString testFile = m_context.spec ? m_context.spec->snapshot()->file : QString();
     if (QFileInfo(path).isRelative() && !testFile.isEmpty()) {
-        const QString besideTest
-            = QFileInfo(testFile).absolutePath() + QLatin1Char('/') + path;
+        const QString besideTest = QFileInfo(testFile).absolutePath() + QLatin1Char('/') + path;
         if (QFileInfo::exists(besideTest) || !QFileInfo::exists(path))
             file = besideTest;
     }

@@ -8,8 +8,8 @@
 #include "core/util/rundirectory.h"
 
 #include <QThread>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace vivarium {

@@ -199,8 +199,8 @@ void Network::startLocked()
         emit vlanChanged(vlan);
 }
 
-void Network::startProcesses(
-    const std::vector<VlanSwitch *> &hubs, const std::vector<std::pair<VlanSwitch *, QString>> &links)
+void Network::startProcesses(const std::vector<VlanSwitch *> &hubs,
+    const std::vector<std::pair<VlanSwitch *, QString>> &links)
 {
     const QString vdeSwitch = requireProgram("vde_switch");
     const QString wirefilter = requireProgram("wirefilter");
@@ -267,9 +267,9 @@ void Network::addMachine(const QString &machine, const QList<NicAddress> &nics)
             if (!s) {
                 auto vlanSwitch = std::make_unique<VlanSwitch>(nic.vlan, netDir());
                 s = vlanSwitch.get();
-                m_switches.insert(std::upper_bound(m_switches.begin(), m_switches.end(),
-                                      nic.vlan,
-                                      [](int vlan, const auto &other) { return vlan < other->vlan(); }),
+                m_switches.insert(
+                    std::upper_bound(m_switches.begin(), m_switches.end(), nic.vlan,
+                        [](int vlan, const auto &other) { return vlan < other->vlan(); }),
                     std::move(vlanSwitch));
                 hubs.push_back(s);
             }

@@ -352,7 +352,8 @@ void defineMachine(py::module_ &m)
     });
     m.def("machine_api", &describeApi);
     m.def("memory_floors", [] {
-        return std::map<std::string, int> { { "minimal", MachineSpec::memoryFloorMiB(InitKind::Minimal) },
+        return std::map<std::string, int> { { "minimal",
+                                                MachineSpec::memoryFloorMiB(InitKind::Minimal) },
             { "systemd", MachineSpec::memoryFloorMiB(InitKind::Systemd) } };
     });
     m.def("resource_text", [](const std::string &name) {

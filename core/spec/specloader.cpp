@@ -47,6 +47,29 @@ void readPropertySettings(TomlReader &reader, const toml::table &table, Property
     }
 }
 
+// The raw-text guard (tomlguard.h), then toml++: the table, or nullopt with the problem as
+// "path:line:col: message" in errors.
+std::optional<toml::table> parseToml(
+    const QByteArray &text, const QString &path, QStringList &errors)
+{
+    if (const QString problem = guardTomlText(text); !problem.isEmpty()) {
+        errors.append(path + QLatin1Char(':') + problem);
+        return std::nullopt;
+    }
+    const std::string pathUtf8 = path.toStdString();
+    try {
+        return toml::parse(
+            std::string_view(text.constData(), size_t(text.size())), std::string_view(pathUtf8));
+    } catch (const toml::parse_error &e) {
+        errors.append(QStringLiteral("%1:%2:%3: %4")
+                          .arg(path)
+                          .arg(e.source().begin.line)
+                          .arg(e.source().begin.column)
+                          .arg(tomlString(e.description())));
+        return std::nullopt;
+    }
+}
+
 } // namespace
 
 SpecLoader::SpecLoader()
@@ -69,23 +92,10 @@ std::optional<TestSpec> SpecLoader::loadFile(const QString &path)
 std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QString &path)
 {
     m_errors.clear();
-    if (const QString problem = guardTomlText(text); !problem.isEmpty()) {
-        m_errors.append(path + QLatin1Char(':') + problem);
+    std::optional<toml::table> parsed = parseToml(text, path, m_errors);
+    if (!parsed)
         return std::nullopt;
-    }
-    const std::string pathUtf8 = path.toStdString();
-    toml::table root;
-    try {
-        root = toml::parse(
-            std::string_view(text.constData(), size_t(text.size())), std::string_view(pathUtf8));
-    } catch (const toml::parse_error &e) {
-        m_errors.append(QStringLiteral("%1:%2:%3: %4")
-                            .arg(path)
-                            .arg(e.source().begin.line)
-                            .arg(e.source().begin.column)
-                            .arg(tomlString(e.description())));
-        return std::nullopt;
-    }
+    const toml::table &root = *parsed;
     const QFileInfo info(path);
     TomlReader reader(path, info.absolutePath(), m_errors);
     MachineKeys machineKeys(reader);
@@ -313,7 +323,8 @@ std::optional<MachineSpec> SpecLoader::loadAddedMachine(
     // The keys' text is made by the driver, not written by the user: a place in it would
     // mean nothing, so messages name the call and the key only.
     const auto done = [&]() -> bool {
-        static const QRegularExpression place(QStringLiteral("^(add_machine\\(\"[^\"]*\"\\)):\\d+:\\d+:"));
+        static const QRegularExpression place(
+            QStringLiteral("^(add_machine\\(\"[^\"]*\"\\)):\\d+:\\d+:"));
         for (QString &error : m_errors)
             error.replace(place, QStringLiteral("\\1:"));
         return m_errors.isEmpty();
@@ -324,20 +335,12 @@ std::optional<MachineSpec> SpecLoader::loadAddedMachine(
                             .arg(where));
         return std::nullopt;
     }
-    if (const QString problem = guardTomlText(keys); !problem.isEmpty()) {
-        m_errors.append(where + QLatin1Char(':') + problem);
+    std::optional<toml::table> parsed = parseToml(keys, where, m_errors);
+    if (!parsed) {
         done();
         return std::nullopt;
     }
-    const std::string whereUtf8 = where.toStdString();
-    toml::table root;
-    try {
-        root = toml::parse(
-            std::string_view(keys.constData(), size_t(keys.size())), std::string_view(whereUtf8));
-    } catch (const toml::parse_error &e) {
-        m_errors.append(QStringLiteral("%1: %2").arg(where, tomlString(e.description())));
-        return std::nullopt;
-    }
+    const toml::table &root = *parsed;
     TomlReader reader(where, QFileInfo(test.file).absolutePath(), m_errors);
     MachineKeys machineKeys(reader);
     MachineSpec machine = test.defaults;

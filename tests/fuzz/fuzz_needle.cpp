@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     needle.file = QStringLiteral("fuzz.json");
     needle.image = needleImage;
     try {
-        needle.areas = vivarium::parseNeedleAreas(json, needle.file, needleImage.size(), &needle.tags);
+        needle.areas
+            = vivarium::parseNeedleAreas(json, needle.file, needleImage.size(), &needle.tags);
     } catch (const vivarium::ScreenError &) {
         return 0; // refused, with a message: what bad input must get
     }

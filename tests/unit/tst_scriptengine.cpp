@@ -57,6 +57,19 @@ private:
         return result;
     }
 
+    // A run of its own (output in m_dir/outName), for a test whose machines must not reach
+    // the shared run.
+    std::unique_ptr<TestRun> runOf(const TestSpec &spec, const QString &outName)
+    {
+        TestRun::Options options;
+        options.outDir = m_dir.filePath(outName);
+        QString error;
+        std::unique_ptr<TestRun> run = TestRun::create(spec, options, &error);
+        if (!run)
+            qFatal("cannot make a run: %s", qPrintable(error));
+        return run;
+    }
+
     // Waits until the engine paused n times in all.
     bool waitForPauses(qsizetype n)
     {
@@ -87,11 +100,7 @@ private slots:
         SpecLoader loader;
         auto spec = loader.loadString("[machines.idle]\n", m_dir.filePath("t.toml"));
         QVERIFY(spec);
-        TestRun::Options options;
-        options.outDir = m_dir.filePath("out");
-        QString error;
-        m_run = TestRun::create(*spec, options, &error);
-        QVERIFY2(m_run, qPrintable(error));
+        m_run = runOf(*spec, "out");
         m_engine = std::make_unique<ScriptEngine>(m_run.get());
         connect(
             m_engine.get(), &ScriptEngine::paused, this,
@@ -428,30 +437,32 @@ private slots:
     {
         QList<Event> events;
         // On disk too, as a user's script is: the regression test loads the property from it.
-        const QString source = "import time\n"
-            "from vivarium.stateful import ParallelProperty, command, networks, run_parallel, st\n"
-            "class Counter(ParallelProperty):\n"
-            "    network = networks(min_machines=3, max_machines=3)\n"
-            "    def setup(self):\n"
-            "        self.count = 0\n"
-            "    def initial_state(self):\n"
-            "        return 0\n"
-            "    @command()\n"
-            "    def incr(self, client):\n"
-            "        seen = self.count; time.sleep(0.05); self.count = seen + 1\n"
-            "        return self.count\n"
-            "    @incr.model\n"
-            "    def incr_model(self, state, result):\n"
-            "        return state + 1, result == state + 1\n"
-            "    @command(twice=st.booleans())\n"
-            "    def read(self, client, twice):\n"
-            "        return self.count\n"
-            "    @read.model\n"
-            "    def read_model(self, state, result, twice):\n"
-            "        return state, result == state\n"
-            "run_parallel(Counter, examples=30, prefix=2, length=3, threads=1, seed=1)\n"
-            "print('sequential passed')\n"
-            "run_parallel(Counter, examples=30, prefix=2, length=3, threads=2, seed=1)\n";
+        const QString source
+            = "import time\n"
+              "from vivarium.stateful import ParallelProperty, command, networks, run_parallel, "
+              "st\n"
+              "class Counter(ParallelProperty):\n"
+              "    network = networks(min_machines=3, max_machines=3)\n"
+              "    def setup(self):\n"
+              "        self.count = 0\n"
+              "    def initial_state(self):\n"
+              "        return 0\n"
+              "    @command()\n"
+              "    def incr(self, client):\n"
+              "        seen = self.count; time.sleep(0.05); self.count = seen + 1\n"
+              "        return self.count\n"
+              "    @incr.model\n"
+              "    def incr_model(self, state, result):\n"
+              "        return state + 1, result == state + 1\n"
+              "    @command(twice=st.booleans())\n"
+              "    def read(self, client, twice):\n"
+              "        return self.count\n"
+              "    @read.model\n"
+              "    def read_model(self, state, result, twice):\n"
+              "        return state, result == state\n"
+              "run_parallel(Counter, examples=30, prefix=2, length=3, threads=1, seed=1)\n"
+              "print('sequential passed')\n"
+              "run_parallel(Counter, examples=30, prefix=2, length=3, threads=2, seed=1)\n";
         QFile script(m_dir.filePath("script.py"));
         QVERIFY(script.open(QIODevice::WriteOnly));
         script.write(source.toUtf8());
@@ -479,11 +490,7 @@ private slots:
         const auto spec = loader.loadFile(regression);
         QVERIFY2(spec, qPrintable(loader.errors().join('\n')));
         QCOMPARE(spec->machines.size(), 3);
-        TestRun::Options options;
-        options.outDir = m_dir.filePath("replayed");
-        QString error;
-        std::unique_ptr<TestRun> replayRun = TestRun::create(*spec, options, &error);
-        QVERIFY2(replayRun, qPrintable(error));
+        std::unique_ptr<TestRun> replayRun = runOf(*spec, "replayed");
         ScriptEngine replay(replayRun.get());
         QFile replayScript(spec->script);
         QVERIFY(replayScript.open(QIODevice::ReadOnly));
@@ -496,7 +503,8 @@ private slots:
         QVERIFY2(replayed.message.contains("no interleaving of the parallel commands is allowed by "
                                            "the model: [n3: incr() -> 1] || [n2: incr() -> 1]"),
             qPrintable(replayed.message));
-        QCOMPARE(replayed.line, replaySource.split('\n').indexOf(QRegularExpression("^replay\\(.*")) + 1);
+        QCOMPARE(replayed.line,
+            replaySource.split('\n').indexOf(QRegularExpression("^replay\\(.*")) + 1);
         // A command without a model is named.
         const ScriptResult bad
             = run("from vivarium.stateful import ParallelProperty, command, run_parallel\n"
@@ -697,7 +705,8 @@ private slots:
             "assert seen == {'minimal', 'systemd'}, seen\n"
             "simplest = find(networks(machine=machine_keys()), lambda network: True)\n"
             "assert simplest == {'n1': {'vlans': [1], 'init': 'minimal', 'memory': 96}}, simplest\n"
-            "systemd = find(networks(machine=machine_keys()), lambda n: n['n1']['init'] == 'systemd')\n"
+            "systemd = find(networks(machine=machine_keys()), lambda n: n['n1']['init'] == "
+            "'systemd')\n"
             "assert systemd['n1']['memory'] == 128, systemd\n");
         QVERIFY2(result.outcome == ScriptResult::Outcome::Passed,
             qPrintable(QString("line %1: %2").arg(result.line).arg(result.message)));
@@ -707,14 +716,10 @@ private slots:
     {
         // A run of its own: the machines added here must not reach the other tests' run.
         SpecLoader loader;
-        auto spec = loader.loadString(
-            "[defaults]\nmemory = 300\n[machines.idle]\n[machines.zed]\n", m_dir.filePath("a.toml"));
+        auto spec = loader.loadString("[defaults]\nmemory = 300\n[machines.idle]\n[machines.zed]\n",
+            m_dir.filePath("a.toml"));
         QVERIFY(spec);
-        TestRun::Options options;
-        options.outDir = m_dir.filePath("added");
-        QString error;
-        std::unique_ptr<TestRun> run = TestRun::create(*spec, options, &error);
-        QVERIFY2(run, qPrintable(error));
+        std::unique_ptr<TestRun> run = runOf(*spec, "added");
         ScriptEngine engine(run.get());
         QList<Event> events;
         connect(

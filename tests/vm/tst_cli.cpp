@@ -196,7 +196,8 @@ assert [m.name for m in vlan2.machines] == ["beta", "delta"]
         QVERIFY2(run.exitCode == 0, qPrintable(run.output));
         QVERIFY2(run.output.contains("added machine beta (200 MiB, minimal, VLANs 1, 2)"),
             qPrintable(run.output));
-        QVERIFY(readAll(out + "/log.html").contains("added machine delta (200 MiB, minimal, VLAN 2)"));
+        QVERIFY(
+            readAll(out + "/log.html").contains("added machine delta (200 MiB, minimal, VLAN 2)"));
         QStringList added;
         for (const QByteArray &line : readAll(out + "/events.jsonl").split('\n')) {
             const QJsonObject event = QJsonDocument::fromJson(line).object();
