@@ -24,7 +24,8 @@ class TestScreenWaits : public QObject {
 
 private:
     QTemporaryDir m_dir;
-    const QImage m_screen { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/unit/screens/xterm-hello.png") };
+    const QImage m_screen { QStringLiteral(
+        VIVARIUM_SOURCE_DIR "/tests/unit/screens/xterm-hello.png") };
     const QRect m_hello { 104, 150, 170, 22 }; // "hello vivarium", the command's output
 
     // Once the top modal dialog (or popup menu) is of type T, act on it (within 60 s: OCR runs
@@ -109,6 +110,23 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(asked, 60000);
         QTest::qWait(100);
         QCOMPARE(chosen.size(), 1);
+    }
+
+    void waitForWindowNeedsARunningMachine()
+    {
+        // (Its list of windows from a live desktop: tests/vm/tst_screenrecording.)
+        Workbench workbench;
+        QString error;
+        QVERIFY2(workbench.open(m_dir.filePath("desk.toml"), &error), qPrintable(error));
+        QWidget parent;
+        ScreenWaits waits("desk", &workbench, &parent);
+        QSignalSpy chosen(&waits, &ScreenWaits::windowChosen);
+        QSignalSpy messages(&workbench, &Workbench::message);
+        waits.chooseWindow(nullptr);
+        QCOMPARE(messages.size(), 1);
+        QCOMPARE(
+            messages.first().first().toString(), QString("desk is not running: it has no windows"));
+        QCOMPARE(chosen.size(), 0);
     }
 
     void waitForThisRegionKeepsANeedleThatMatches()
