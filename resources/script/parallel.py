@@ -20,7 +20,7 @@ import _vivarium
 from hypothesis import given as _given
 from hypothesis import strategies as st
 from hypothesis.internal.reflection import function_digest as _digest
-from vivarium.statemachine import NetworkSpecError, networks, step_text, to_toml
+from vivarium.statemachine import NetworkSpecError, networks, step_text, to_toml, write_test
 
 
 class Command:
@@ -217,7 +217,6 @@ def test_function(prop_class, progress, prefix, length, threads):
     return parallel_property
 
 
-
 def _calls(steps):
     return "[" + ", ".join(f"({command.name!r}, {arguments!r})" for command, arguments in steps) + "]"
 
@@ -229,7 +228,6 @@ def regression_test(prop_class, example, directory, seed=None):
     the .toml's path."""
     name = prop_class.__name__
     script = _os.path.abspath(_script.__file__)
-    _os.makedirs(directory, exist_ok=True)
     lines = [
         f"# The minimal failing case vivarium.stateful found for the parallel property {name}"
         + (f" (seed {seed})" if seed is not None else "") + ":",
@@ -242,12 +240,7 @@ def regression_test(prop_class, example, directory, seed=None):
         f"       prefix={_calls(example.prefix)},",
         f"       lists=[{', '.join(_calls(steps) for steps in example.lists)}])",
     ]
-    with open(_os.path.join(directory, name + ".py"), "w") as out:
-        out.write("\n".join(lines) + "\n")
-    toml = _os.path.join(directory, name + ".toml")
-    with open(toml, "w") as test:
-        test.write(f'name = "{name}-falsified"\nscript = "{name}.py"\n' + to_toml(example.network))
-    return toml
+    return write_test(directory, name, lines, example.network)
 
 
 def _load_property(script, name):

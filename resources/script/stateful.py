@@ -62,7 +62,6 @@ def regression_test(machine, network, steps, directory, seed=None):
     """Writes the minimal failing case as a plain Vivarium test, directory/NAME.toml + .py
     (steps: the example's Steps); returns the .toml's path."""
     name = machine.__name__
-    _os.makedirs(directory, exist_ok=True)
     lines = [
         f"# The minimal failing case vivarium.stateful found for the property {name}:",
         f"# the network and the {len(steps)} step(s) it shrank to"
@@ -76,12 +75,7 @@ def regression_test(machine, network, steps, directory, seed=None):
             lines.append(f"raise NotImplementedError('rule {step.rule} has no @replays_as lines')")
         else:
             lines.extend(step.lines)
-    with open(_os.path.join(directory, name + ".py"), "w") as script:
-        script.write("\n".join(lines) + "\n")
-    toml = _os.path.join(directory, name + ".toml")
-    with open(toml, "w") as test:
-        test.write(f'name = "{name}-falsified"\nscript = "{name}.py"\n' + to_toml(network))
-    return toml
+    return _machine.write_test(directory, name, lines, network)
 
 
 def _whole(value, key, least):

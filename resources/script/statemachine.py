@@ -33,6 +33,18 @@ def to_toml(network):
     return _tomltext.network(network)
 
 
+def write_test(directory, name, lines, network):
+    """Writes a minimal failing case as a plain test, directory/NAME.toml (the network as its
+    machines) + NAME.py (the lines); returns the .toml's path."""
+    _os.makedirs(directory, exist_ok=True)
+    with open(_os.path.join(directory, name + ".py"), "w") as script:
+        script.write("\n".join(lines) + "\n")
+    toml = _os.path.join(directory, name + ".toml")
+    with open(toml, "w") as test:
+        test.write(f'name = "{name}-falsified"\nscript = "{name}.py"\n' + to_toml(network))
+    return toml
+
+
 def networks(min_machines=1, max_machines=4, vlans=st.just([1]), machine=None, **machine_keys):
     """Draws a network of min..max machines named n1, n2, ...; each machine's keys are drawn
     from the strategies given by key (memory=st.integers(96, 256), init=st.sampled_from(...)),
