@@ -27,6 +27,10 @@ private:
     const QImage m_screen { QStringLiteral(
         VIVARIUM_SOURCE_DIR "/tests/unit/screens/xterm-hello.png") };
     const QRect m_hello { 104, 150, 170, 22 }; // "hello vivarium", the command's output
+    // Each test's: the workbench on desk.toml, and the Screen's waits for its machine.
+    std::unique_ptr<Workbench> m_workbench;
+    std::unique_ptr<QWidget> m_parent;
+    std::unique_ptr<ScreenWaits> m_waits;
 
     // Once the top modal dialog (or popup menu) is of type T, act on it (within 60 s: OCR runs
     // first on a busy host).
@@ -78,13 +82,26 @@ private slots:
         test.write("[machines.desk]\ndesktop = \"x11\"\n");
     }
 
+    void init()
+    {
+        m_workbench = std::make_unique<Workbench>();
+        QString error;
+        QVERIFY2(m_workbench->open(m_dir.filePath("desk.toml"), &error), qPrintable(error));
+        m_parent = std::make_unique<QWidget>();
+        m_waits = std::make_unique<ScreenWaits>("desk", m_workbench.get(), m_parent.get());
+    }
+
+    void cleanup()
+    {
+        m_waits.reset();
+        m_parent.reset();
+        m_workbench.reset();
+    }
+
     void waitForTextOffersWhatOcrRead()
     {
-        Workbench workbench;
-        QString error;
-        QVERIFY2(workbench.open(m_dir.filePath("desk.toml"), &error), qPrintable(error));
-        QWidget parent;
-        ScreenWaits waits("desk", &workbench, &parent);
+        Workbench &workbench = *m_workbench;
+        ScreenWaits &waits = *m_waits;
         QSignalSpy chosen(&waits, &ScreenWaits::textChosen);
         QString offered;
         choose("Wait for Text…");
@@ -115,11 +132,8 @@ private slots:
     void waitForWindowNeedsARunningMachine()
     {
         // (Its list of windows from a live desktop: tests/vm/tst_screenrecording.)
-        Workbench workbench;
-        QString error;
-        QVERIFY2(workbench.open(m_dir.filePath("desk.toml"), &error), qPrintable(error));
-        QWidget parent;
-        ScreenWaits waits("desk", &workbench, &parent);
+        Workbench &workbench = *m_workbench;
+        ScreenWaits &waits = *m_waits;
         QSignalSpy chosen(&waits, &ScreenWaits::windowChosen);
         QSignalSpy messages(&workbench, &Workbench::message);
         waits.chooseWindow(nullptr);
@@ -131,11 +145,8 @@ private slots:
 
     void waitForThisRegionKeepsANeedleThatMatches()
     {
-        Workbench workbench;
-        QString error;
-        QVERIFY2(workbench.open(m_dir.filePath("desk.toml"), &error), qPrintable(error));
-        QWidget parent;
-        ScreenWaits waits("desk", &workbench, &parent);
+        Workbench &workbench = *m_workbench;
+        ScreenWaits &waits = *m_waits;
         QSignalSpy chosen(&waits, &ScreenWaits::regionChosen);
         QSignalSpy messages(&workbench, &Workbench::message);
         choose("Wait for This Region…");
