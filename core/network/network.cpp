@@ -41,17 +41,8 @@ Network::Network(const TestSpec *test, QString runDir, QString outDir, QThread *
     for (auto it = test->vlans.cbegin(); it != test->vlans.cend(); ++it)
         m_switches.push_back(std::make_unique<VlanSwitch>(it.key(), netDir()));
     for (const MachineSpec &m : test->machines) {
-        for (const NicAddress &nic : machineNics(*test, m.name)) {
-            LinkState link;
-            link.machine = m.name;
-            link.nic = nic;
-            link.settings = test->linkSettings(m.name, nic.vlan);
-            for (auto &s : m_switches) {
-                if (s->vlan() == nic.vlan)
-                    s->addLink(link);
-            }
-            m_linkOrder.emplace_back(m.name, nic.vlan);
-        }
+        for (const NicAddress &nic : machineNics(*test, m.name))
+            addLinkLocked(m.name, nic, nullptr);
     }
 }
 
@@ -250,6 +241,32 @@ void Network::startProcesses(const std::vector<VlanSwitch *> &hubs,
         s->link(machine)->state.filterRunning = true;
 }
 
+VlanSwitch *Network::addLinkLocked(
+    const QString &machine, const NicAddress &nic, std::vector<VlanSwitch *> *newHubs)
+{
+    VlanSwitch *s = nullptr;
+    for (auto &existing : m_switches) {
+        if (existing->vlan() == nic.vlan)
+            s = existing.get();
+    }
+    if (!s) { // a VLAN the test file has no machine on: its switch joins in VLAN order
+        auto vlanSwitch = std::make_unique<VlanSwitch>(nic.vlan, netDir());
+        s = vlanSwitch.get();
+        m_switches.insert(std::upper_bound(m_switches.begin(), m_switches.end(), nic.vlan,
+                              [](int vlan, const auto &other) { return vlan < other->vlan(); }),
+            std::move(vlanSwitch));
+        if (newHubs)
+            newHubs->push_back(s);
+    }
+    LinkState link;
+    link.machine = machine;
+    link.nic = nic;
+    link.settings = m_test->linkSettings(machine, nic.vlan);
+    s->addLink(link);
+    m_linkOrder.emplace_back(machine, nic.vlan);
+    return s;
+}
+
 void Network::addMachine(const QString &machine, const QList<NicAddress> &nics)
 {
     std::lock_guard startLock(m_startMutex);
@@ -258,29 +275,8 @@ void Network::addMachine(const QString &machine, const QList<NicAddress> &nics)
     {
         std::lock_guard lock(m_mutex);
         m_machines.insert(machine);
-        for (const NicAddress &nic : nics) {
-            VlanSwitch *s = nullptr;
-            for (auto &existing : m_switches) {
-                if (existing->vlan() == nic.vlan)
-                    s = existing.get();
-            }
-            if (!s) {
-                auto vlanSwitch = std::make_unique<VlanSwitch>(nic.vlan, netDir());
-                s = vlanSwitch.get();
-                m_switches.insert(
-                    std::upper_bound(m_switches.begin(), m_switches.end(), nic.vlan,
-                        [](int vlan, const auto &other) { return vlan < other->vlan(); }),
-                    std::move(vlanSwitch));
-                hubs.push_back(s);
-            }
-            LinkState link;
-            link.machine = machine;
-            link.nic = nic;
-            link.settings = m_test->linkSettings(machine, nic.vlan);
-            s->addLink(link);
-            m_linkOrder.emplace_back(machine, nic.vlan);
-            added.emplace_back(s, machine);
-        }
+        for (const NicAddress &nic : nics)
+            added.emplace_back(addLinkLocked(machine, nic, &hubs), machine);
     }
     if (!isStarted() || added.empty())
         return; // start() starts them with the rest
@@ -289,7 +285,7 @@ void Network::addMachine(const QString &machine, const QList<NicAddress> &nics)
         const LinkState state = link(machine, nic.vlan);
         if (state.settings != LinkSettings())
             applyFilter(machine, nic.vlan, state.settings);
-        emit linkChanged(link(machine, nic.vlan));
+        emit linkChanged(state);
     }
     QList<VlanState> changed;
     {

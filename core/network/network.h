@@ -69,6 +69,10 @@ signals:
 private:
     QString netDir() const;
     void startLocked();
+    // With m_mutex held (or in the constructor): machine's NIC joins its VLAN's switch, made
+    // when there is none yet (and then added to *newHubs when given); returns the switch.
+    VlanSwitch *addLinkLocked(
+        const QString &machine, const NicAddress &nic, std::vector<VlanSwitch *> *newHubs);
     // Starts the hubs given and the NIC switch and filter of each (VLAN, machine) link.
     void startProcesses(const std::vector<VlanSwitch *> &hubs,
         const std::vector<std::pair<VlanSwitch *, QString>> &links);
