@@ -128,8 +128,11 @@ public:
     // The screen now (QMP screendump), not reported as an action; null without graphics.
     QImage grabScreen(double timeout = 60);
     void waitForX(double timeout = defaultTimeout);
-    // The names of the X windows on DISPLAY=:0 (xwininfo's tree), as NixOS's driver reads them.
-    QStringList windowNames();
+    // The names of the X windows on DISPLAY=:0: all of xwininfo's tree, as NixOS's driver reads
+    // them, or only those mapped on the screen (what a user waiting for a window means: an
+    // xterm is named before it is mapped, and a click then lands beside it).
+    enum class Windows { All, Visible };
+    QStringList windowNames(Windows which = Windows::All);
     QString getScreenText(const QRect &region = {});
     QStringList getScreenTextVariants(const QRect &region = {});
     void waitForText(const QString &regex, double timeout = defaultTimeout);
@@ -220,6 +223,8 @@ private:
     NeedleMatch waitForNeedle(const QString &needle, double timeout, double threshold);
     void pointerTo(int x, int y);
     void pressButton(const QString &button);
+    // Moves, clicks and waits until the guest has drawn what the click did.
+    void clickAt(int x, int y, const QString &button);
     void startVideo();
 
     MachineSpec m_spec;

@@ -161,13 +161,20 @@ void Machine::waitForX(double timeout)
     });
 }
 
-QStringList Machine::windowNames()
+QStringList Machine::windowNames(Windows which)
 {
-    return actionResult<QStringList>(QStringLiteral("get_window_names"), {}, [&] {
+    ActionArguments arguments;
+    if (which == Windows::Visible)
+        arguments.append({ QStringLiteral("visible"), true });
+    return actionResult<QStringList>(QStringLiteral("get_window_names"), arguments, [&] {
         // xwininfo fails with BadWindow when a window goes away while it walks the tree (a
-        // window manager starting, a dialog closing): that walk is tried again.
-        const QString command = QStringLiteral("DISPLAY=:0 xwininfo -root -tree | sed "
-                                               "'s/.*0x[0-9a-f]* \"\\([^\"]*\\)\".*/\\1/; t; d'");
+        // window manager starting, a dialog closing): that walk is tried again. xdotool's search
+        // exits 1 when no window is mapped: xwininfo first tells that apart from no X server.
+        const QString command = which == Windows::All
+            ? QStringLiteral("DISPLAY=:0 xwininfo -root -tree | sed "
+                             "'s/.*0x[0-9a-f]* \"\\([^\"]*\\)\".*/\\1/; t; d'")
+            : QStringLiteral("export DISPLAY=:0; xwininfo -root >/dev/null && "
+                             "{ xdotool search --onlyvisible --name . getwindowname %@ || true; }");
         CommandResult result;
         for (int attempt = 0; attempt < 5; ++attempt) {
             result = runCommand(command, 60);
@@ -380,76 +387,12 @@ QVariantMap Machine::waitForScreen(const QString &needlePath, double timeout, do
         [&] { return matchValue(waitForNeedle(needlePath, timeout, threshold)); });
 }
 
-void Machine::pointerTo(int x, int y)
-{
-    const QSize size = requireScreen("for the mouse").size();
-    if (x < 0 || y < 0 || x >= size.width() || y >= size.height())
-        throw MachineError(MachineError::Kind::Usage,
-            QStringLiteral("machine %1: (%2, %3) is not on the %4x%5 screen")
-                .arg(m_spec.name)
-                .arg(x)
-                .arg(y)
-                .arg(size.width())
-                .arg(size.height()));
-    // The tablet's axes run 0..0x7fff over the screen, as QEMU's own VNC server scales them.
-    const auto axis = [](const char *name, int value, int extent) {
-        return QJsonObject { { QStringLiteral("type"), QStringLiteral("abs") },
-            { QStringLiteral("data"),
-                QJsonObject { { QStringLiteral("axis"), QLatin1String(name) },
-                    { QStringLiteral("value"),
-                        extent > 1 ? int(std::lround(value * 32767.0 / (extent - 1))) : 0 } } } };
-    };
-    qmp(QStringLiteral("input-send-event"),
-        { { QStringLiteral("events"),
-            QJsonArray { axis("x", x, size.width()), axis("y", y, size.height()) } } });
-}
-
-void Machine::mouseMove(int x, int y)
-{
-    action(QStringLiteral("mouse_move"), { { QStringLiteral("x"), x }, { QStringLiteral("y"), y } },
-        [&] { pointerTo(x, y); });
-}
-
-void Machine::pressButton(const QString &button)
-{
-    static const QStringList buttons { QStringLiteral("left"), QStringLiteral("middle"),
-        QStringLiteral("right"), QStringLiteral("wheel-up"), QStringLiteral("wheel-down") };
-    if (!buttons.contains(button))
-        throw MachineError(MachineError::Kind::Usage,
-            QStringLiteral("machine %1: there is no mouse button \"%2\" (%3)")
-                .arg(m_spec.name, button, buttons.join(QStringLiteral(", "))));
-    // Down and up in two events: in one report the guest could see neither.
-    for (const bool down : { true, false }) {
-        qmp(QStringLiteral("input-send-event"),
-            { { QStringLiteral("events"),
-                QJsonArray { QJsonObject { { QStringLiteral("type"), QStringLiteral("btn") },
-                    { QStringLiteral("data"),
-                        QJsonObject { { QStringLiteral("down"), down },
-                            { QStringLiteral("button"), button } } } } } } });
-        QThread::msleep(30);
-    }
-}
-
-void Machine::mouseClick(int x, int y, const QString &button)
-{
-    action(QStringLiteral("mouse_click"),
-        { { QStringLiteral("x"), x }, { QStringLiteral("y"), y },
-            { QStringLiteral("button"), button } },
-        [&] {
-            pointerTo(x, y);
-            QThread::msleep(30);
-            pressButton(button);
-        });
-}
-
 QList<QRect> Machine::clickText(const QString &regex, double timeout)
 {
     return actionResult<QList<QRect>>(
         QStringLiteral("click_text"), { { QStringLiteral("regex"), regex } }, [&] {
             const QRect box = waitForTextBox(regex, timeout);
-            pointerTo(box.center().x(), box.center().y());
-            QThread::msleep(30);
-            pressButton(QStringLiteral("left"));
+            clickAt(box.center().x(), box.center().y(), QStringLiteral("left"));
             return QList<QRect> { box };
         });
 }
@@ -459,9 +402,7 @@ QVariantMap Machine::clickNeedle(const QString &needlePath, double timeout, doub
     return actionResult<QVariantMap>(
         QStringLiteral("click_needle"), { { QStringLiteral("needle"), needlePath } }, [&] {
             const NeedleMatch match = waitForNeedle(needlePath, timeout, threshold);
-            pointerTo(match.click.x(), match.click.y());
-            QThread::msleep(30);
-            pressButton(QStringLiteral("left"));
+            clickAt(match.click.x(), match.click.y(), QStringLiteral("left"));
             return matchValue(match);
         });
 }

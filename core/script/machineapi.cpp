@@ -113,7 +113,11 @@ std::vector<ApiMethod> makeApi()
         row("get_screen_size", {}, [](Machine &m, A) { return m.screenSize(); }),
         // Desktops, OCR, needles and the mouse (wait_for_window: driver.py)
         row("wait_for_x", { timeout() }, [](Machine &m, A a) { m.waitForX(a.number(0)); }),
-        row("get_window_names", {}, [](Machine &m, A) { return m.windowNames(); }),
+        row("get_window_names", { { "visible", Type::Bool, false } },
+            [](Machine &m, A a) {
+                return m.windowNames(
+                    a.boolean(0) ? Machine::Windows::Visible : Machine::Windows::All);
+            }),
         row("get_screen_text", { region },
             [](Machine &m, A a) { return m.getScreenText(a.region(0)); }),
         row("get_screen_text_variants", { region },

@@ -262,8 +262,10 @@ class Machine:
     def wait_for_window(self, regexp, timeout=_DEFAULT_TIMEOUT):
         pattern = _re.compile(regexp)
 
+        # A window counts once it is mapped: an X client names its window before it shows it,
+        # and a recorded click that follows the wait must land on it.
         def window_is_visible(last):
-            names = self.get_window_names()
+            names = self.get_window_names(visible=True)
             if last:
                 self.log(f"last attempt: windows were {names}")
             return any(pattern.search(name) for name in names)

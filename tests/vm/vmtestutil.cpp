@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <cstdio>
 #include <cstdlib>
 
@@ -51,9 +52,23 @@ ProgramRun runVivariumTest(
     if (!input.isEmpty())
         process.write(input);
     process.closeWriteChannel();
-    if (!process.waitForFinished(timeoutS * 1000))
-        qFatal("vivarium-test did not finish within %d s", timeoutS);
+    if (!process.waitForFinished(timeoutS * 1000)) {
+        // SIGTERM: vivarium-test stops its machines, writes its reports and removes its run
+        // directory; the output says where the script was.
+        process.terminate();
+        process.waitForFinished(60000);
+        const ProgramRun stopped { -1, QString::fromUtf8(process.readAll()) };
+        qFatal("vivarium-test did not finish within %d s; its output ends:\n%s", timeoutS,
+            qPrintable(scriptOutput(stopped).right(3000)));
+    }
     return { process.exitCode(), QString::fromUtf8(process.readAll()) };
+}
+
+QString scriptOutput(const ProgramRun &run)
+{
+    static const QRegularExpression console(QStringLiteral("^\\S+ # .*\n?"),
+        QRegularExpression::MultilineOption);
+    return QString(run.output).remove(console);
 }
 
 std::unique_ptr<TestRun> makeRun(const TestSpec &spec)

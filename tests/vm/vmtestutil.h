@@ -23,3 +23,6 @@ struct ProgramRun {
 // aborts the test program when it does not start or does not end within timeoutS.
 ProgramRun runVivariumTest(const QStringList &arguments, const QString &workingDir = {},
     int timeoutS = 600, const QByteArray &input = {});
+// The output without the machines' console lines ("NAME # ..."): what the script and the driver
+// said, for a failing test's message.
+QString scriptOutput(const ProgramRun &run);

@@ -40,7 +40,7 @@ void ScreenWaits::chooseWindow(Machine *m)
         QStringList names;
         QString problem;
         try {
-            names = m->windowNames();
+            names = m->windowNames(Machine::Windows::Visible);
         } catch (const MachineError &e) {
             problem = QString::fromStdString(e.what());
         }

@@ -13,7 +13,8 @@ except MachineError as e:
     assert "has no screen" in str(e), e
 assert not plain.is_up()
 
-timed("x11_ready", lambda: (desk.wait_for_x(timeout=120), desk.wait_for_window("^right$", timeout=60)))
+timed("x11_ready", lambda: (desk.wait_for_x(timeout=240), desk.wait_for_window("^right$", timeout=60)))
+assert "right" in desk.get_window_names(visible=True)  # mapped: what wait_for_window waits for
 names = desk.get_window_names()
 assert "left" in names and "right" in names, names
 timed("wait_for_text", lambda: desk.wait_for_text("omega window", timeout=60))
