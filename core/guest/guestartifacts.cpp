@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 
 namespace vivarium {
@@ -27,8 +28,12 @@ std::optional<GuestArtifacts> GuestArtifacts::find(QString *error)
             if (!QFileInfo(path).isFile() && missing.isEmpty())
                 missing = path;
         }
-        if (missing.isEmpty())
+        if (missing.isEmpty()) {
+            QFile append(a.dir + QStringLiteral("/kernel-append"));
+            if (append.open(QIODevice::ReadOnly))
+                a.kernelAppend = QString::fromUtf8(append.readAll()).simplified();
             return a;
+        }
         if (dirs.size() > 1 && dir == dirs.constFirst())
             *error = QStringLiteral("guest artifact %1 is missing: run scripts/setup (or "
                                     "scripts/build-guest %2 and build the vivarium-agent target)")

@@ -11,6 +11,9 @@ struct GuestArtifacts {
     QString kernel; // uncompressed vmlinux (PVH boot)
     QString initramfs;
     QString agent; // vivarium-agent, run by the guest from the shared host root
+    // Kernel parameters this kernel needs (the file kernel-append beside it, if any): Vivarium's
+    // own kernel has dummy built in, which would otherwise make a dummy0 in every guest.
+    QString kernelAppend;
 
     // Looks in $VIVARIUM_GUEST_DIR, else in the build's guest directory. On failure error says
     // which file is missing and how to build it.

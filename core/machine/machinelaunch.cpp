@@ -16,6 +16,8 @@ QemuLaunch machineLaunch(const MachineLaunchInput &in)
     QStringList append;
     if (m.init == InitKind::Systemd)
         append << QStringLiteral("systemd.unit=multi-user.target");
+    if (m.kernel.isEmpty() && !in.artifacts.kernelAppend.isEmpty())
+        append << in.artifacts.kernelAppend;
     if (in.accel == QLatin1String("tcg") && in.hostTscKhz > 0)
         append << QStringLiteral("tsc_early_khz=%1 tsc=reliable").arg(in.hostTscKhz);
     if (!m.append.isEmpty())

@@ -50,6 +50,13 @@ private slots:
         append.spec.append = "loglevel=7";
         QTest::newRow("the machine's append comes last")
             << append << QStringList { "loglevel=7" } << QStringList {};
+        MachineLaunchInput own = input();
+        own.artifacts.kernelAppend = "dummy.numdummies=0";
+        QTest::newRow("the guest kernel's own parameters")
+            << own << QStringList { "dummy.numdummies=0" } << QStringList {};
+        own.spec.kernel = "/elsewhere/bzImage";
+        QTest::newRow("not for a kernel the machine names")
+            << own << QStringList {} << QStringList { "dummy.numdummies" };
     }
 
     void launch()
@@ -65,7 +72,7 @@ private slots:
         if (!in.spec.append.isEmpty())
             QVERIFY(l.kernelAppend.endsWith(in.spec.append));
         QCOMPARE(l.accel, in.accel);
-        QCOMPARE(l.kernel, QString("/g/vmlinux"));
+        QCOMPARE(l.kernel, in.spec.kernel.isEmpty() ? QString("/g/vmlinux") : in.spec.kernel);
         QCOMPARE(l.qmpSocket, in.paths.qmpSocket);
         QCOMPARE(l.disk, in.paths.disk);
     }

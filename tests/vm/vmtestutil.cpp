@@ -66,8 +66,8 @@ ProgramRun runVivariumTest(
 
 QString scriptOutput(const ProgramRun &run)
 {
-    static const QRegularExpression console(QStringLiteral("^\\S+ # .*\n?"),
-        QRegularExpression::MultilineOption);
+    static const QRegularExpression console(
+        QStringLiteral("^\\S+ # .*\n?"), QRegularExpression::MultilineOption);
     return QString(run.output).remove(console);
 }
 
