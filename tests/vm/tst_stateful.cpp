@@ -35,21 +35,32 @@ private:
         return m_dir.filePath(name + ".toml");
     }
 
+    // The QEMUs of this test's runs: those whose sockets are under its own run directory base
+    // (other tests or a soak on the host start and end theirs meanwhile).
     static int qemuProcesses()
     {
+        const QByteArray base = RunDirectory::base().toUtf8();
         int count = 0;
         for (const QString &pid : QDir("/proc").entryList(QDir::Dirs)) {
             QFile cmdline("/proc/" + pid + "/cmdline");
-            // Every QEMU on the host: the count before and after the property must match.
-            if (cmdline.open(QIODevice::ReadOnly)
-                && cmdline.readAll().startsWith("/usr/bin/qemu-system"))
+            if (!cmdline.open(QIODevice::ReadOnly))
+                continue;
+            const QByteArray line = cmdline.readAll();
+            if (line.startsWith("/usr/bin/qemu-system") && line.contains(base))
                 ++count;
         }
         return count;
     }
 
 private slots:
-    void initTestCase() { QVERIFY(m_dir.isValid()); }
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        // A run directory base of this test's own: its listing and QEMU count see only the runs
+        // this test makes.
+        QVERIFY(QDir(m_dir.path()).mkpath("run"));
+        qputenv("VIVARIUM_RUN_DIR", m_dir.filePath("run").toUtf8());
+    }
 
     void aPropertyRunsOnFreshNetworks()
     {
