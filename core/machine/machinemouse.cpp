@@ -54,13 +54,14 @@ void Machine::clickAt(int x, int y, const QString &button)
     pressButton(button);
     QElapsedTimer clock;
     clock.start();
-    QImage after = before;
-    while (clock.elapsed() < 1500 && sameOutside(before, after, QPoint(x, y))) {
+    while (clock.elapsed() < 1500) {
         QThread::msleep(50);
-        after = grabScreen();
+        const QImage after = grabScreen();
+        if (!sameOutside(before, after, QPoint(x, y))) {
+            settle(after, 150, 3000 - int(clock.elapsed()));
+            return;
+        }
     }
-    if (!sameOutside(before, after, QPoint(x, y)))
-        settle(after, 150, 3000 - int(clock.elapsed()));
 }
 
 void Machine::pointerTo(int x, int y)

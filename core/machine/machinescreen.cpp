@@ -12,7 +12,6 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QThread>
-#include <cmath>
 
 namespace vivarium {
 
