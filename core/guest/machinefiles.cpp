@@ -42,8 +42,10 @@ QMap<QString, GuestFile> accountFiles(const Accounts &accounts, const QList<Gues
 {
     QMap<QString, QString> passwords;
     for (const GuestUser &u : users)
-        passwords.insert(
-            u.name, u.password.isEmpty() ? QStringLiteral("!") : hashPassword(u.password));
+        passwords.insert(u.name,
+            !u.hashedPassword.isEmpty() ? u.hashedPassword
+                : u.password.isEmpty()  ? QStringLiteral("!")
+                                        : hashPassword(u.password));
     QString shadow;
     for (const Accounts::User &u : accounts.users()) {
         const QString hash = passwords.value(
@@ -142,15 +144,26 @@ QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList 
     // A user's home is made once, as useradd -m would (the host's /home is not shared).
     for (const GuestUser &u : m.users) {
         const Accounts::User *account = accounts.user(u.name);
-        if (!account || account->uid == 0 || account->home == QLatin1String("/"))
+        if (!account || account->home == QLatin1String("/"))
             continue;
         const QString home = shellQuote(relative(account->home));
-        script.append(
-            QStringLiteral("if [ ! -d %1 ]; then mkdir -p %1; chown %2:%3 %1; chmod %4 %1; fi")
-                .arg(home)
-                .arg(account->uid)
-                .arg(account->gid)
-                .arg(u.homeMode, 4, 8, QLatin1Char('0')));
+        if (account->uid != 0)
+            script.append(
+                QStringLiteral("if [ ! -d %1 ]; then mkdir -p %1; chown %2:%3 %1; chmod %4 %1; fi")
+                    .arg(home)
+                    .arg(account->uid)
+                    .arg(account->gid)
+                    .arg(u.homeMode, 4, 8, QLatin1Char('0')));
+        // The keys are the test's at every boot, as NixOS writes them from its configuration.
+        if (!u.authorizedKeys.isEmpty()) {
+            const QString ssh = shellQuote(relative(account->home + QStringLiteral("/.ssh")));
+            script.append(QStringLiteral("mkdir -p %1; printf '%s\\n' %2 > %1/authorized_keys; "
+                                         "chown %3:%4 %1 %1/authorized_keys; chmod 0700 %1; "
+                                         "chmod 0600 %1/authorized_keys")
+                              .arg(ssh, joined(u.authorizedKeys))
+                              .arg(account->uid)
+                              .arg(account->gid));
+        }
     }
     return script.join(QLatin1Char('\n')).toUtf8() + '\n';
 }

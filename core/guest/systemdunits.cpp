@@ -2,6 +2,8 @@
 
 #include <QDir>
 
+#include <algorithm>
+
 namespace vivarium {
 
 namespace {
@@ -24,6 +26,13 @@ QString shellUnit(const char *tty, const char *description, bool statusOsc)
                       : QString());
 }
 
+bool hasFileUnder(const MachineSpec &m, const char *dir)
+{
+    const auto paths = m.files.keys();
+    return std::any_of(paths.cbegin(), paths.cend(),
+        [dir](const QString &path) { return path.startsWith(QLatin1String(dir)); });
+}
+
 } // namespace
 
 QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent)
@@ -32,8 +41,8 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
     QMap<QString, GuestFile> files;
     const GuestFile mask; // an empty unit file: systemd takes it for masked
     // The machine's own units come with the targets that a NixOS machine reaches: the network
-    // targets once its NICs are set up (the backdoor's start runs that set-up), remote-fs for
-    // the NFS lines of its fstab.
+    // targets once its NICs are set up (vivarium-setup.service), remote-fs for the NFS lines of
+    // its fstab.
     QStringList wants { QStringLiteral("vivarium-backdoor.service"),
         QStringLiteral("vivarium-shell.service"), QStringLiteral("vivarium-serial-shell.service"),
         QStringLiteral("tmp.mount"), QStringLiteral("network.target"),
@@ -45,19 +54,28 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
     files.insert(dir + QStringLiteral("multi-user.target.d/vivarium.conf"), GuestFile(wanted));
     const bool localMounts = std::any_of(m.disks.cbegin(), m.disks.cend(),
         [](const GuestDisk &disk) { return !disk.mount.isEmpty(); });
+    // The set-up (shared directory, NICs, the machine's commands) runs early, without default
+    // dependencies, so the network targets are reached while the rest of sysinit goes on.
+    files.insert(dir + QStringLiteral("vivarium-setup.service"),
+        GuestFile(QStringLiteral("[Unit]\nDescription=Vivarium machine set-up (shared directory, "
+                                 "NICs, commands)\n"
+                                 "DefaultDependencies=no\nAfter=tmp.mount%1\nRequires=tmp.mount\n"
+                                 "Before=network.target network-online.target\n"
+                                 "[Service]\nType=oneshot\nRemainAfterExit=yes\n"
+                                 "ExecStart=/bin/bash /vivarium/config/prepare\n")
+                      // A machine's own disks are mounted before its commands run.
+                      .arg(localMounts ? QStringLiteral(" local-fs.target") : QString())));
+    // The backdoor is ordered after basic.target as NixOS's is (tests rely on it: D-Bus and the
+    // other sockets listen, sysinit's mounts and tmpfiles are done when the first command runs),
+    // but without Requires=, so a failed sysinit unit still leaves a machine to look into.
     files.insert(dir + QStringLiteral("vivarium-backdoor.service"),
-        GuestFile(
-            QStringLiteral("[Unit]\nDescription=Vivarium backdoor (virtio port "
-                           "org.vivarium.backdoor)\n"
-                           "DefaultDependencies=no\nAfter=tmp.mount systemd-journald.socket%2\n"
-                           "Requires=tmp.mount\n"
-                           "Before=network.target network-online.target\n"
-                           "[Service]\nExecStartPre=/bin/bash /vivarium/config/prepare\n"
-                           "ExecStart=%1\nRestart=always\nRestartSec=0.2\n"
-                           "KillMode=process\n")
-                .arg(agent,
-                    // A machine's own disks are mounted when its first command runs.
-                    localMounts ? QStringLiteral(" local-fs.target") : QString())));
+        GuestFile(QStringLiteral("[Unit]\nDescription=Vivarium backdoor (virtio port "
+                                 "org.vivarium.backdoor)\n"
+                                 "DefaultDependencies=no\nAfter=basic.target vivarium-setup.service\n"
+                                 "Wants=vivarium-setup.service\n"
+                                 "[Service]\nExecStart=%1\nRestart=always\nRestartSec=0.2\n"
+                                 "KillMode=process\n")
+                      .arg(agent)));
     files.insert(dir + QStringLiteral("vivarium-shell.service"),
         GuestFile(shellUnit("hvc0", "Vivarium root shell on hvc0", true)));
     files.insert(dir + QStringLiteral("vivarium-serial-shell.service"),
@@ -76,15 +94,22 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
                            "Options=mode=1777,strictatime,nosuid,nodev\n")));
     // As on NixOS, the journal goes to the serial console too, so wait_for_console_text
     // matches a service's log lines.
+    // The journal stays in memory (/run/log/journal): flushing it to the machine's disk put
+    // systemd-journal-flush, a program of 1-3 s under TCG, at the head of sysinit's chain.
     files.insert(QStringLiteral("/etc/systemd/journald.conf.d/vivarium.conf"),
         GuestFile(QStringLiteral("[Journal]\nForwardToConsole=yes\nMaxLevelConsole=debug\n"
-                                 "TTYPath=/dev/ttyS0\n")));
+                                 "TTYPath=/dev/ttyS0\nStorage=volatile\n")));
+    files.insert(dir + QStringLiteral("systemd-journal-flush.service"), mask);
+    // A kernel without modules (Vivarium's own) has nothing for modprobe@configfs, @drm, @fuse,
+    // @loop, @dm_mod... or the host's modules-load.d to load: each was a program of 1-3 s.
+    const GuestFile noModulesNoRun(
+        QStringLiteral("[Unit]\nConditionDirectoryNotEmpty=/lib/modules/%v\n"));
+    files.insert(dir + QStringLiteral("modprobe@.service.d/vivarium.conf"), noModulesNoRun);
+    files.insert(dir + QStringLiteral("systemd-modules-load.service.d/vivarium.conf"), noModulesNoRun);
     // Units that run when the host's /etc or /var "needs update" (after a package upgrade),
     // rebuilding caches a guest shares with the host: each took 1-2 s of a boot under TCG. But
     // a machine's own sysusers.d files take effect at every boot.
-    bool ownSysusers = false;
-    for (auto it = m.files.cbegin(); it != m.files.cend(); ++it)
-        ownSysusers = ownSysusers || it.key().startsWith(QLatin1String("/etc/sysusers.d/"));
+    const bool ownSysusers = hasFileUnder(m, "/etc/sysusers.d/");
     if (ownSysusers)
         files.insert(dir + QStringLiteral("systemd-sysusers.service.d/vivarium.conf"),
             GuestFile(QStringLiteral("[Unit]\nConditionNeedsUpdate=\n")));
@@ -106,6 +131,21 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
             GuestFile::link(QStringLiteral("/dev/null")));
     if (!ownSysusers)
         files.insert(dir + QStringLiteral("systemd-sysusers.service"), mask);
+    // The host's binfmt.d entries are the host's business, as its enabled units are: a machine
+    // registers the entries of its own binfmt.d files only, and without any the unit is masked.
+    QStringList binfmt;
+    for (auto it = m.files.cbegin(); it != m.files.cend(); ++it)
+        if (it.key().startsWith(QLatin1String("/etc/binfmt.d/")))
+            binfmt.append(QLatin1Char('"') + it.key() + QLatin1Char('"'));
+    if (binfmt.isEmpty())
+        files.insert(dir + QStringLiteral("systemd-binfmt.service"), mask);
+    else
+        files.insert(dir + QStringLiteral("systemd-binfmt.service.d/vivarium.conf"),
+            GuestFile(QStringLiteral("[Service]\nExecStart=\nExecStart=/lib/systemd/systemd-binfmt %1\n")
+                          .arg(binfmt.join(QLatin1Char(' ')))));
+    // A seed carried from boot to boot is the host's (the root is its), and the kernel seeds
+    // itself: the unit only cost a program before sysinit.target.
+    files.insert(dir + QStringLiteral("systemd-random-seed.service"), mask);
     // Consoles are the backdoor's and the shells', not a getty's: an empty unit file is a mask.
     // A machine with a screen has a login prompt on tty1 as a NixOS machine does (logind starts
     // the others when Alt+F2... switches to them); without one, tty1 is nobody's.

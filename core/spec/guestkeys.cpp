@@ -169,13 +169,39 @@ void MachineKeys::users(const toml::node &node, MachineSpec &m)
                         QStringLiteral("'home_mode' \"%1\" must be octal, e.g. \"750\"").arg(mode));
             } else if (key == QLatin1String("password")) {
                 user.password = m_reader.string(v, key).value_or(QString());
+            } else if (key == QLatin1String("hashed_password")) {
+                // What /etc/shadow holds: a crypt(3) hash, or "!"/"*" for a locked account.
+                static const QRegularExpression hash(QStringLiteral("^(\\$[^:\\s]+|!|\\*)$"));
+                user.hashedPassword = m_reader.string(v, key).value_or(QString());
+                if (!hash.match(user.hashedPassword).hasMatch())
+                    m_reader.error(v.source(),
+                        QStringLiteral("'hashed_password' must be a crypt(3) hash such as "
+                                       "mkpasswd -m sha-512 prints (\"$6$...\"), or \"!\"; it "
+                                       "holds no ':' or white space"));
+            } else if (key == QLatin1String("authorized_keys")) {
+                static const QRegularExpression publicKey(
+                    QStringLiteral("^(\\S+ )*(ssh|ecdsa|sk)-\\S+ [A-Za-z0-9+/=]+( [^\\n]*)?$"));
+                user.authorizedKeys = m_reader.strings(v, key).value_or(QStringList());
+                // The entry's number, not its text: a private key pasted by mistake stays
+                // out of the logs.
+                for (int i = 0; i < user.authorizedKeys.size(); ++i)
+                    if (!publicKey.match(user.authorizedKeys[i]).hasMatch())
+                        m_reader.error(v.source(),
+                            QStringLiteral("'authorized_keys' entry %1 is not an OpenSSH public "
+                                           "key line (\"ssh-ed25519 AAAA... comment\")")
+                                .arg(i + 1));
             } else {
                 m_reader.error(k.source(),
                     QStringLiteral("unknown user key '%1' (known: name, uid, group, groups, "
-                                   "home, home_mode, shell, password)")
+                                   "home, home_mode, shell, password, hashed_password, "
+                                   "authorized_keys)")
                         .arg(key));
             }
         }
+        if (!user.password.isEmpty() && !user.hashedPassword.isEmpty())
+            m_reader.error(t->source(),
+                QStringLiteral("user '%1' has both 'password' and 'hashed_password': give one")
+                    .arg(user.name));
         if (std::any_of(m.users.cbegin(), m.users.cend(),
                 [&](const GuestUser &u) { return u.name == user.name; }))
             m_reader.error(t->source(), QStringLiteral("user '%1' is listed twice").arg(user.name));

@@ -72,6 +72,8 @@ struct GuestUser {
     int homeMode = 0700;
     QString shell; // default /bin/bash
     QString password; // plain text, hashed when the machine is prepared; empty: locked
+    QString hashedPassword; // a crypt(3) hash as NixOS's hashedPassword, written as it is
+    QStringList authorizedKeys; // OpenSSH public keys, the user's ~/.ssh/authorized_keys
     bool operator==(const GuestUser &) const = default;
 };
 

@@ -76,6 +76,15 @@ private slots:
         QCOMPARE(QString::fromLatin1(crypt_r("foobar", hash.toLatin1().constData(), &data)), hash);
         QVERIFY(line(shadow, "root").section(':', 1, 1).startsWith("$6$"));
 
+        // A hash given as NixOS's hashedPassword is written as it is.
+        GuestUser dave;
+        dave.name = QStringLiteral("dave");
+        dave.hashedPassword = QStringLiteral("$6$salt$hash");
+        QCOMPARE(accounts.add(dave), QString());
+        QCOMPARE(line(accountFiles(accounts, { dave }).value("/etc/shadow").content.toUtf8(), "dave")
+                     .section(':', 1, 1),
+            QString("$6$salt$hash"));
+
         GuestUser clash;
         clash.name = QStringLiteral("carol");
         clash.uid = 1000;
@@ -113,7 +122,12 @@ private slots:
         Accounts accounts = Accounts::fromFiles(hostPasswd, hostGroup);
         GuestUser alice;
         alice.name = "alice";
+        alice.authorizedKeys = { "ssh-ed25519 AAAAC3Nza alice@test", "ssh-rsa AAAAB3 it's" };
         accounts.add(alice);
+        GuestUser rootKeys;
+        rootKeys.name = "root";
+        rootKeys.authorizedKeys = { "ssh-ed25519 AAAAroot" };
+        accounts.add(rootKeys);
         for (auto it = files.cbegin(); it != files.cend(); ++it) {
             if (!it->symlink.isEmpty())
                 continue;
@@ -123,7 +137,7 @@ private slots:
             f.write(it->content.toUtf8());
         }
         MachineSpec machine;
-        machine.users = { alice };
+        machine.users = { alice, rootKeys };
         machine.mounts = { { "/srv/nfs", "server:/", "nfs" } };
         const QByteArray script
             = filesScript(files, { "/etc/systemd/system/multi-user.target.wants" },
@@ -166,10 +180,22 @@ private slots:
         QCOMPARE(stat(QFile::encodeName(root + "/home/alice").constData(), &st), 0);
         QCOMPARE(int(st.st_mode & 07777), 0700);
         QCOMPARE(int(st.st_uid), accounts.user("alice")->uid);
+        // authorized_keys: the user's, 0600 in a 0700 ~/.ssh of theirs; root's in /root.
+        QCOMPARE(content("/home/alice/.ssh/authorized_keys"),
+            QByteArray("ssh-ed25519 AAAAC3Nza alice@test\nssh-rsa AAAAB3 it's\n"));
+        QCOMPARE(stat(QFile::encodeName(root + "/home/alice/.ssh").constData(), &st), 0);
+        QCOMPARE(int(st.st_mode & 07777), 0700);
+        QCOMPARE(int(st.st_uid), accounts.user("alice")->uid);
+        QCOMPARE(stat(QFile::encodeName(root + "/home/alice/.ssh/authorized_keys").constData(), &st),
+            0);
+        QCOMPARE(int(st.st_mode & 07777), 0600);
+        QCOMPARE(int(st.st_uid), accounts.user("alice")->uid);
+        QCOMPARE(content("/root/.ssh/authorized_keys"), QByteArray("ssh-ed25519 AAAAroot\n"));
         // Again, as the next boot does: same result, no error.
         sh.start("busybox", { "sh", "-c", QString::fromUtf8(rooted) });
         QVERIFY(sh.waitForFinished(10000));
         QVERIFY2(sh.exitCode() == 0, sh.readAllStandardError().constData());
+        QCOMPARE(content("/root/.ssh/authorized_keys"), QByteArray("ssh-ed25519 AAAAroot\n"));
     }
 
     void actionArgumentsKeepTheCallsOrder()

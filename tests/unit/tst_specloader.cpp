@@ -72,7 +72,7 @@ init = "systemd"
 services = ["dbus.service", "systemd-journald"]
 commands = ["echo one", "echo two"]
 files = { "/etc/motd" = "hello\n", "/srv/a b" = "x", "/usr/local/bin/go" = { content = "#!/bin/sh\n", mode = "0755", owner = "alice:wheel" } }
-users = [{ name = "alice", uid = 1500, groups = ["wheel"], password = "secret" }, { name = "bob" }]
+users = [{ name = "alice", uid = 1500, groups = ["wheel"], password = "secret" }, { name = "bob", hashed_password = "$6$s$h", authorized_keys = ["ssh-ed25519 AAAAC3Nz bob@laptop"] }]
 disks = [{ size_mb = 512, mount = "/data" }, { size_mb = 64 }]
 mounts = { "/mnt" = { device = "server:/data", fs = "nfs", options = ["vers=4", "soft"] } }
 environment = { ETCDCTL_API = "3", LANG = "C.UTF-8" }
@@ -136,6 +136,8 @@ loss = 0.5
         QCOMPARE(server->users[0].groups, QStringList { "wheel" });
         QCOMPARE(server->users[1].group, QString()); // "users" when made
         QCOMPARE(server->users[1].uid, -1);
+        QCOMPARE(server->users[1].hashedPassword, QString("$6$s$h"));
+        QCOMPARE(server->users[1].authorizedKeys, QStringList { "ssh-ed25519 AAAAC3Nz bob@laptop" });
         QCOMPARE(server->disks,
             (QList<GuestDisk> { { 512, "ext4", "/data" }, { 64, QString(), QString() } }));
         QCOMPARE(server->fstab().size(), 2);
@@ -243,6 +245,20 @@ loss = 0.5
             << QByteArray("[machines.a]\nusers = [{ name = \"al\", isNormalUser = true }]\n")
             << "2:25"
             << "unknown user key 'isNormalUser'";
+        QTest::newRow("user hashed password")
+            << QByteArray("[machines.a]\nusers = [{ name = \"al\", hashed_password = \"secret\" }]\n")
+            << "2:43"
+            << "'hashed_password' must be a crypt(3) hash";
+        QTest::newRow("user both passwords")
+            << QByteArray("[machines.a]\nusers = [{ name = \"al\", password = \"a\", "
+                          "hashed_password = \"$6$s$h\" }]\n")
+            << "2:10"
+            << "user 'al' has both 'password' and 'hashed_password'";
+        QTest::newRow("user authorized key")
+            << QByteArray("[machines.a]\nusers = [{ name = \"al\", authorized_keys = "
+                          "[\"-----BEGIN OPENSSH PRIVATE KEY-----\"] }]\n")
+            << "2:43"
+            << "'authorized_keys' entry 1 is not an OpenSSH public key line";
         QTest::newRow("file owner unknown") << QByteArray(
             "[machines.a]\nfiles = { \"/x\" = { content = \"\", owner = \"nobody2\" } }\n")
                                             << "1:11"

@@ -1,7 +1,7 @@
 // What NixOS tests rely on in a guest, on real QEMU guests (one systemd, one minimal): execute's
 // semantics, multi-user.target holding the machine's services only, the network targets,
 // users, files with modes and owners, disks, mounts, the journal on the console, a second boot,
-// and a clean reboot.
+// a clean reboot, and the backdoor ordered after basic.target.
 #include "vmtestutil.h"
 
 #include <QDir>
@@ -28,7 +28,7 @@ environment = { ETCDCTL_API = "3" }
 [machines.sd]
 init = "systemd"
 services = ["hello"]
-files = { "/etc/systemd/system/hello.service" = "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'echo hello-from-the-journal'\n", "/etc/profile.d/vivarium-test.sh" = "export FROM_PROFILE=yes\n", "/usr/local/bin/hi" = { content = "#!/bin/sh\necho hi\n", mode = "0755", owner = "alice:wheel" }, "/etc/sysusers.d/svc.conf" = "u svc - \"a service\" /var/lib/svc\n", "/etc/tmpfiles.d/svc.conf" = "d /run/svc 0750 svc svc -\n", "/etc/vivarium-motd" = "from the test\n" ALIAS }
+files = { "/etc/systemd/system/hello.service" = "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'echo hello-from-the-journal'\n", "/etc/profile.d/vivarium-test.sh" = "export FROM_PROFILE=yes\n", "/usr/local/bin/hi" = { content = "#!/bin/sh\necho hi\n", mode = "0755", owner = "alice:wheel" }, "/etc/sysusers.d/svc.conf" = "u svc - \"a service\" /var/lib/svc\n", "/etc/tmpfiles.d/svc.conf" = "d /run/svc 0750 svc svc -\n", "/etc/vivarium-motd" = "from the test\n", "/etc/binfmt.d/vivarium-test.conf" = ":vivarium-test:E::vivtest::/bin/true:\n" ALIAS }
 
 [machines.mini]
 files = { "/etc/profile.d/vivarium-test.sh" = "export FROM_PROFILE=yes\n", "/etc/vivarium-motd" = "from the test\n" }
@@ -61,6 +61,22 @@ private slots:
         sd = m_run->machine("sd");
         mini = m_run->machine("mini");
         m_run->waitAllReady(300);
+    }
+
+    // As on NixOS, a systemd machine's first command runs once basic.target is reached: D-Bus
+    // listens (hostnamectl works), sysinit's tmpfiles are done. The backdoor used to be ready
+    // long before that, and NixOS's hostname test failed now and then ("Failed to connect to
+    // bus"). This must be the first command sent to sd.
+    void theFirstCommandFindsBasicTargetReached()
+    {
+        QCOMPARE(sd->execute("systemctl is-active basic.target sockets.target dbus.socket")
+                     .stdoutBytes,
+            QByteArray("active\nactive\nactive\n"));
+        QVERIFY(sd->execute("test -S /run/dbus/system_bus_socket").status == 0);
+        // The NICs were set up before the network targets, as before.
+        QCOMPARE(sd->execute("systemctl is-active vivarium-setup.service network-online.target")
+                     .stdoutBytes,
+            QByteArray("active\nactive\n"));
     }
 
     void executeIsBashStrictModeInTmp()
@@ -131,7 +147,26 @@ private slots:
         }
     }
 
-    void theJournalReachesTheConsole() { sd->waitForConsoleText("hello-from-the-journal", 120); }
+    void theJournalReachesTheConsole()
+    {
+        sd->waitForConsoleText("hello-from-the-journal", 120);
+        // Kept in memory, and journalctl reads it.
+        QVERIFY(sd->succeed("journalctl -b -u hello.service").contains("hello-from-the-journal"));
+        QCOMPARE(sd->execute("test -d /run/log/journal && ! test -d /var/log/journal/$(cat "
+                             "/etc/machine-id)")
+                     .status,
+            0);
+    }
+
+    // The host's binfmt.d entries are not registered, the machine's own are.
+    void binfmtEntriesAreTheMachines()
+    {
+        QCOMPARE(sd->succeed("cat /proc/sys/fs/binfmt_misc/vivarium-test | head -1"),
+            QString("enabled\n"));
+        QCOMPARE(sd->succeed("ls /proc/sys/fs/binfmt_misc | grep -cv "
+                             "'^register$\\|^status$\\|^vivarium-test$' || true"),
+            QString("0\n"));
+    }
 
     void disksSurviveACrashAndFilesComeBack()
     {
