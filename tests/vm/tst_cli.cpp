@@ -137,7 +137,7 @@ private slots:
         // The reports come back from events.jsonl, saying the run did not finish.
         QVERIFY(!QFile::exists(out + "/log.html"));
         const Run rebuilt = vivariumTest({ "--report-from", out });
-        QVERIFY2(rebuilt.exitCode == 0, qPrintable(rebuilt.output));
+        QVERIFY2(passed(rebuilt), "the run failed: its output is above");
         const QByteArray html = readAll(out + "/log.html");
         QVERIFY(html.contains("the run did not finish"));
         QVERIFY(html.contains("machine-is-up"));
@@ -150,7 +150,7 @@ private slots:
         const QString out = testOutputDir("cli-demo");
         const Run run = vivariumTest({ "-o", out, "--junit-xml", m_dir.filePath("demo-junit.xml"),
             QString(VIVARIUM_SOURCE_DIR) + "/resources/demo/demo.toml" });
-        QVERIFY2(run.exitCode == 0, qPrintable(run.output));
+        QVERIFY2(passed(run), "the run failed: its output is above");
         QVERIFY(run.output.contains("demo passed in"));
         const QByteArray junit = readAll(m_dir.filePath("demo-junit.xml"));
         QCOMPARE(junit.count("<testcase "), 5);
@@ -193,7 +193,7 @@ assert [m.name for m in vlan2.machines] == ["beta", "delta"]
 )py");
         const QString out = testOutputDir("cli-added");
         const Run run = vivariumTest({ "-o", out, test }, {}, 600);
-        QVERIFY2(run.exitCode == 0, qPrintable(run.output));
+        QVERIFY2(passed(run), "the run failed: its output is above");
         QVERIFY2(run.output.contains("added machine beta (200 MiB, minimal, VLANs 1, 2)"),
             qPrintable(run.output));
         QVERIFY(
@@ -279,7 +279,7 @@ assert [m.name for m in vlan2.machines] == ["beta", "delta"]
             "print('machines:', len(machines))\n"
             "idle.start()\n"
             "print(idle.succeed('echo hi-from-$((40+2))').strip())\n");
-        QVERIFY2(run.exitCode == 0, qPrintable(run.output));
+        QVERIFY2(passed(run), "the run failed: its output is above");
         QVERIFY2(run.output.contains("machines: 1"), qPrintable(run.output));
         QVERIFY(run.output.contains("hi-from-42"));
         QVERIFY(!run.output.contains("not run"));

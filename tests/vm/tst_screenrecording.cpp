@@ -85,7 +85,7 @@ private slots:
         const ProgramRun replay = runVivariumTest(
             { spec.file, "--no-video", "-o", dir.filePath(QStringLiteral("out")) },
             QDir::tempPath(), 400);
-        QVERIFY2(replay.exitCode == 0, qPrintable(replay.output));
+        QVERIFY2(passed(replay), "the run failed: its output is above");
         QVERIFY(replay.output.contains("wait_for_screen(\"needles/alpha.json\")"));
     }
 };

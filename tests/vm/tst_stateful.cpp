@@ -71,7 +71,7 @@ private slots:
             "class BootAndPing(Ping):\n"
             "    network = networks(min_machines=1, max_machines=2, memory=st.integers(96, 160))\n"
             "run(BootAndPing, examples=30, steps=4, derandomize=True)\n"));
-        QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.output));
+        QVERIFY2(passed(outcome), "the run failed: its output is above");
         QVERIFY(outcome.output.contains("subtest property BootAndPing passed"));
         QVERIFY(outcome.output.contains("example-30: "));
         QCOMPARE(qemuProcesses(), before); // every example's machines are gone
@@ -200,7 +200,7 @@ private slots:
             "b.succeed('ping -4 -c 1 -W 2 a')\n"
             "a.succeed('true')\n",
             "[machines.a]\nvlans = [1]\n[machines.b]\nvlans = [1]\n"));
-        QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.output));
+        QVERIFY2(passed(outcome), "the run failed: its output is above");
     }
 
     // Every built-in rule (lifecycle, crashes, ping, partitions, link faults, pauses) in one
@@ -246,7 +246,7 @@ private slots:
             "F.shutdown(m, node='n2')\n"
             "F.ping(m, source='n1', destination='n2')\n"
             "print('rules done')\n"));
-        QVERIFY2(outcome.exitCode == 0, qPrintable(outcome.output.right(4000)));
+        QVERIFY2(passed(outcome), "the run failed: its output is above");
         QVERIFY(outcome.output.contains("rules done"));
     }
 };

@@ -71,6 +71,15 @@ QString scriptOutput(const ProgramRun &run)
     return QString(run.output).remove(console);
 }
 
+bool passed(const ProgramRun &run)
+{
+    if (run.exitCode == 0)
+        return true;
+    fprintf(stderr, "--- the end of the script's output (exit code %d) ---\n%s\n---\n",
+        run.exitCode, qPrintable(scriptOutput(run).right(4000)));
+    return false;
+}
+
 std::unique_ptr<TestRun> makeRun(const TestSpec &spec)
 {
     TestRun::Options options;

@@ -26,3 +26,7 @@ ProgramRun runVivariumTest(const QStringList &arguments, const QString &workingD
 // The output without the machines' console lines ("NAME # ..."): what the script and the driver
 // said, for a failing test's message.
 QString scriptOutput(const ProgramRun &run);
+// Whether the run passed; when not, prints the end of its script output on stderr first (Qt
+// Test cuts a failure message near 1 KB, which left CI logs without the error). Use as
+// QVERIFY2(passed(run), "...: its output is above").
+bool passed(const ProgramRun &run);

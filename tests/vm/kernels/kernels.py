@@ -1,0 +1,38 @@
+# What a guest kernel must give each kind of guest; the release is checked against the one
+# scripts/build-guest used (GUEST_RELEASE and GUEST_FLAVOUR, "own" or "debian", set by
+# tst_guestkernels).
+import os
+release = os.environ["GUEST_RELEASE"]
+own = os.environ["GUEST_FLAVOUR"] == "own"
+start_all()
+for m in (plain, sd, desk):
+    assert m.succeed("uname -r").strip() == release, m.name
+    # Only the machine's NICs: no dummy0 or sit0 that Debian's kernel would not make.
+    links = m.succeed("ip -o link | cut -d: -f2 | tr -d ' '").split()
+    assert links == ["lo", "eth0", "eth1"], (m.name, links)
+plain.succeed("ping -c 1 -W 5 sd")
+sd.wait_for_unit("multi-user.target")
+failed = sd.succeed("systemctl --failed --no-legend --plain")
+assert failed.strip() == "", failed
+# A kernel without modules runs no modprobe@ or modules-load program at boot (the units are
+# skipped by their condition, not failed); Debian's loads modules on demand. Neither makes
+# legacy BSD ptys (512 device units at every boot).
+def condition(unit):
+    shown = dict(line.split("=", 1) for line in sd.succeed(
+        f"systemctl show -p ConditionTimestampMonotonic -p ConditionResult {unit}").split())
+    assert shown["ConditionTimestampMonotonic"] != "0", f"{unit} was never started"
+    return shown["ConditionResult"]
+if own:
+    for unit in ("modprobe@drm.service", "systemd-modules-load.service"):
+        assert condition(unit) == "no", unit
+else:
+    assert condition("modprobe@drm.service") == "yes"
+    sd.succeed("modprobe dummy && ip link add vivarium0 type dummy && ip link del vivarium0")
+assert sd.succeed("ls /dev | grep -c '^ttyp' || true").strip() == "0"
+sd.succeed("findmnt -n -o FSTYPE /data | grep -qx ext4")
+sd.succeed("ping -c 1 -W 5 plain")
+desk.wait_for_window("^hello$")
+desk.succeed("test -c /dev/dri/card0")
+if own:  # built in; Debian's snd-timer module loads with a sound card
+    desk.succeed("test -c /dev/snd/timer")
+print("GUEST KERNEL OK")
