@@ -1,7 +1,6 @@
 #include "core/guest/systemdunits.h"
 
 #include <QDir>
-
 #include <algorithm>
 
 namespace vivarium {
@@ -69,13 +68,14 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
     // other sockets listen, sysinit's mounts and tmpfiles are done when the first command runs),
     // but without Requires=, so a failed sysinit unit still leaves a machine to look into.
     files.insert(dir + QStringLiteral("vivarium-backdoor.service"),
-        GuestFile(QStringLiteral("[Unit]\nDescription=Vivarium backdoor (virtio port "
-                                 "org.vivarium.backdoor)\n"
-                                 "DefaultDependencies=no\nAfter=basic.target vivarium-setup.service\n"
-                                 "Wants=vivarium-setup.service\n"
-                                 "[Service]\nExecStart=%1\nRestart=always\nRestartSec=0.2\n"
-                                 "KillMode=process\n")
-                      .arg(agent)));
+        GuestFile(
+            QStringLiteral("[Unit]\nDescription=Vivarium backdoor (virtio port "
+                           "org.vivarium.backdoor)\n"
+                           "DefaultDependencies=no\nAfter=basic.target vivarium-setup.service\n"
+                           "Wants=vivarium-setup.service\n"
+                           "[Service]\nExecStart=%1\nRestart=always\nRestartSec=0.2\n"
+                           "KillMode=process\n")
+                .arg(agent)));
     files.insert(dir + QStringLiteral("vivarium-shell.service"),
         GuestFile(shellUnit("hvc0", "Vivarium root shell on hvc0", true)));
     files.insert(dir + QStringLiteral("vivarium-serial-shell.service"),
@@ -93,9 +93,9 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
                            "[Mount]\nWhat=tmpfs\nWhere=/tmp\nType=tmpfs\n"
                            "Options=mode=1777,strictatime,nosuid,nodev\n")));
     // As on NixOS, the journal goes to the serial console too, so wait_for_console_text
-    // matches a service's log lines.
-    // The journal stays in memory (/run/log/journal): flushing it to the machine's disk put
-    // systemd-journal-flush, a program of 1-3 s under TCG, at the head of sysinit's chain.
+    // matches a service's log lines. It stays in memory (/run/log/journal): flushing it to the
+    // machine's disk put systemd-journal-flush, a program of 1-3 s under TCG, at the head of
+    // sysinit's chain.
     files.insert(QStringLiteral("/etc/systemd/journald.conf.d/vivarium.conf"),
         GuestFile(QStringLiteral("[Journal]\nForwardToConsole=yes\nMaxLevelConsole=debug\n"
                                  "TTYPath=/dev/ttyS0\nStorage=volatile\n")));
@@ -105,7 +105,8 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
     const GuestFile noModulesNoRun(
         QStringLiteral("[Unit]\nConditionDirectoryNotEmpty=/lib/modules/%v\n"));
     files.insert(dir + QStringLiteral("modprobe@.service.d/vivarium.conf"), noModulesNoRun);
-    files.insert(dir + QStringLiteral("systemd-modules-load.service.d/vivarium.conf"), noModulesNoRun);
+    files.insert(
+        dir + QStringLiteral("systemd-modules-load.service.d/vivarium.conf"), noModulesNoRun);
     // Units that run when the host's /etc or /var "needs update" (after a package upgrade),
     // rebuilding caches a guest shares with the host: each took 1-2 s of a boot under TCG. But
     // a machine's own sysusers.d files take effect at every boot.
@@ -141,8 +142,9 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
         files.insert(dir + QStringLiteral("systemd-binfmt.service"), mask);
     else
         files.insert(dir + QStringLiteral("systemd-binfmt.service.d/vivarium.conf"),
-            GuestFile(QStringLiteral("[Service]\nExecStart=\nExecStart=/lib/systemd/systemd-binfmt %1\n")
-                          .arg(binfmt.join(QLatin1Char(' ')))));
+            GuestFile(
+                QStringLiteral("[Service]\nExecStart=\nExecStart=/lib/systemd/systemd-binfmt %1\n")
+                    .arg(binfmt.join(QLatin1Char(' ')))));
     // A seed carried from boot to boot is the host's (the root is its), and the kernel seeds
     // itself: the unit only cost a program before sysinit.target.
     files.insert(dir + QStringLiteral("systemd-random-seed.service"), mask);

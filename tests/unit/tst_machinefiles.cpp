@@ -81,8 +81,9 @@ private slots:
         dave.name = QStringLiteral("dave");
         dave.hashedPassword = QStringLiteral("$6$salt$hash");
         QCOMPARE(accounts.add(dave), QString());
-        QCOMPARE(line(accountFiles(accounts, { dave }).value("/etc/shadow").content.toUtf8(), "dave")
-                     .section(':', 1, 1),
+        QCOMPARE(
+            line(accountFiles(accounts, { dave }).value("/etc/shadow").content.toUtf8(), "dave")
+                .section(':', 1, 1),
             QString("$6$salt$hash"));
 
         GuestUser clash;
@@ -186,8 +187,8 @@ private slots:
         QCOMPARE(stat(QFile::encodeName(root + "/home/alice/.ssh").constData(), &st), 0);
         QCOMPARE(int(st.st_mode & 07777), 0700);
         QCOMPARE(int(st.st_uid), accounts.user("alice")->uid);
-        QCOMPARE(stat(QFile::encodeName(root + "/home/alice/.ssh/authorized_keys").constData(), &st),
-            0);
+        QCOMPARE(
+            stat(QFile::encodeName(root + "/home/alice/.ssh/authorized_keys").constData(), &st), 0);
         QCOMPARE(int(st.st_mode & 07777), 0600);
         QCOMPARE(int(st.st_uid), accounts.user("alice")->uid);
         QCOMPARE(content("/root/.ssh/authorized_keys"), QByteArray("ssh-ed25519 AAAAroot\n"));

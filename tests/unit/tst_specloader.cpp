@@ -137,7 +137,8 @@ loss = 0.5
         QCOMPARE(server->users[1].group, QString()); // "users" when made
         QCOMPARE(server->users[1].uid, -1);
         QCOMPARE(server->users[1].hashedPassword, QString("$6$s$h"));
-        QCOMPARE(server->users[1].authorizedKeys, QStringList { "ssh-ed25519 AAAAC3Nz bob@laptop" });
+        QCOMPARE(
+            server->users[1].authorizedKeys, QStringList { "ssh-ed25519 AAAAC3Nz bob@laptop" });
         QCOMPARE(server->disks,
             (QList<GuestDisk> { { 512, "ext4", "/data" }, { 64, QString(), QString() } }));
         QCOMPARE(server->fstab().size(), 2);
@@ -245,10 +246,10 @@ loss = 0.5
             << QByteArray("[machines.a]\nusers = [{ name = \"al\", isNormalUser = true }]\n")
             << "2:25"
             << "unknown user key 'isNormalUser'";
-        QTest::newRow("user hashed password")
-            << QByteArray("[machines.a]\nusers = [{ name = \"al\", hashed_password = \"secret\" }]\n")
-            << "2:43"
-            << "'hashed_password' must be a crypt(3) hash";
+        QTest::newRow("user hashed password") << QByteArray(
+            "[machines.a]\nusers = [{ name = \"al\", hashed_password = \"secret\" }]\n")
+                                              << "2:43"
+                                              << "'hashed_password' must be a crypt(3) hash";
         QTest::newRow("user both passwords")
             << QByteArray("[machines.a]\nusers = [{ name = \"al\", password = \"a\", "
                           "hashed_password = \"$6$s$h\" }]\n")

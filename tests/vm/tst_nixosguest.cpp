@@ -69,8 +69,8 @@ private slots:
     // bus"). This must be the first command sent to sd.
     void theFirstCommandFindsBasicTargetReached()
     {
-        QCOMPARE(sd->execute("systemctl is-active basic.target sockets.target dbus.socket")
-                     .stdoutBytes,
+        QCOMPARE(
+            sd->execute("systemctl is-active basic.target sockets.target dbus.socket").stdoutBytes,
             QByteArray("active\nactive\nactive\n"));
         QVERIFY(sd->execute("test -S /run/dbus/system_bus_socket").status == 0);
         // The NICs were set up before the network targets, as before.
