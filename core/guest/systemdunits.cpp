@@ -25,11 +25,14 @@ QString shellUnit(const char *tty, const char *description, bool statusOsc)
                       : QString());
 }
 
-bool hasFileUnder(const MachineSpec &m, const char *dir)
+// The paths of the machine's own files below dir (e.g. its /etc/sysusers.d files).
+QStringList filesUnder(const MachineSpec &m, const char *dir)
 {
-    const auto paths = m.files.keys();
-    return std::any_of(paths.cbegin(), paths.cend(),
-        [dir](const QString &path) { return path.startsWith(QLatin1String(dir)); });
+    QStringList paths;
+    for (auto it = m.files.cbegin(); it != m.files.cend(); ++it)
+        if (it.key().startsWith(QLatin1String(dir)))
+            paths.append(it.key());
+    return paths;
 }
 
 } // namespace
@@ -110,7 +113,7 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
     // Units that run when the host's /etc or /var "needs update" (after a package upgrade),
     // rebuilding caches a guest shares with the host: each took 1-2 s of a boot under TCG. But
     // a machine's own sysusers.d files take effect at every boot.
-    const bool ownSysusers = hasFileUnder(m, "/etc/sysusers.d/");
+    const bool ownSysusers = !filesUnder(m, "/etc/sysusers.d/").isEmpty();
     if (ownSysusers)
         files.insert(dir + QStringLiteral("systemd-sysusers.service.d/vivarium.conf"),
             GuestFile(QStringLiteral("[Unit]\nConditionNeedsUpdate=\n")));
@@ -134,17 +137,14 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
         files.insert(dir + QStringLiteral("systemd-sysusers.service"), mask);
     // The host's binfmt.d entries are the host's business, as its enabled units are: a machine
     // registers the entries of its own binfmt.d files only, and without any the unit is masked.
-    QStringList binfmt;
-    for (auto it = m.files.cbegin(); it != m.files.cend(); ++it)
-        if (it.key().startsWith(QLatin1String("/etc/binfmt.d/")))
-            binfmt.append(QLatin1Char('"') + it.key() + QLatin1Char('"'));
+    const QStringList binfmt = filesUnder(m, "/etc/binfmt.d/");
     if (binfmt.isEmpty())
         files.insert(dir + QStringLiteral("systemd-binfmt.service"), mask);
     else
         files.insert(dir + QStringLiteral("systemd-binfmt.service.d/vivarium.conf"),
-            GuestFile(
-                QStringLiteral("[Service]\nExecStart=\nExecStart=/lib/systemd/systemd-binfmt %1\n")
-                    .arg(binfmt.join(QLatin1Char(' ')))));
+            GuestFile(QStringLiteral(
+                "[Service]\nExecStart=\nExecStart=/lib/systemd/systemd-binfmt \"%1\"\n")
+                          .arg(binfmt.join(QStringLiteral("\" \"")))));
     // A seed carried from boot to boot is the host's (the root is its), and the kernel seeds
     // itself: the unit only cost a program before sysinit.target.
     files.insert(dir + QStringLiteral("systemd-random-seed.service"), mask);
