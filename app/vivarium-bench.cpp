@@ -61,9 +61,10 @@ double tcpMbit(Machine *sender, Machine *receiver, const QString &address, int m
 
 class Bench {
 public:
-    Bench(QString accel, bool quick)
+    Bench(QString accel, bool quick, QString qemuMachine)
         : m_accel(std::move(accel))
         , m_quick(quick)
+        , m_qemuMachine(std::move(qemuMachine))
     {
     }
 
@@ -73,6 +74,9 @@ public:
         QFile file(path);
         file.open(QIODevice::WriteOnly);
         file.write(toml);
+        // A board for every machine, for A/B runs (a machine's own qemu_machine still wins).
+        if (!m_qemuMachine.isEmpty())
+            file.write("\n[defaults]\nqemu_machine = \"" + m_qemuMachine.toUtf8() + "\"\n");
         file.close();
         SpecLoader loader;
         std::optional<TestSpec> spec = loader.loadFile(path);
@@ -126,6 +130,7 @@ private:
     QString m_accel;
     QString m_accelUsed;
     bool m_quick;
+    QString m_qemuMachine; // empty: each machine's own
 };
 
 // The NixOS driver's protocol on the same guest, over the hvc0 shell: a bash reading commands,
@@ -248,14 +253,25 @@ int main(int argc, char **argv)
             "Measure only these sections (boot, systemd, commands, network, screens, pbt, gui), "
             "comma separated."),
         QStringLiteral("SECTIONS"));
-    parser.addOptions({ json, quick, accel, only });
+    const QCommandLineOption qemuMachine(QStringLiteral("qemu-machine"),
+        QStringLiteral("The QEMU board of every machine: auto (the default), pc or microvm."),
+        QStringLiteral("BOARD"));
+    parser.addOptions({ json, quick, accel, only, qemuMachine });
     parser.process(app);
     const QStringList sections = parser.value(only).split(QLatin1Char(','), Qt::SkipEmptyParts);
     const auto want = [&](const char *section) {
         return sections.isEmpty() || sections.contains(QLatin1String(section));
     };
 
-    Bench bench(parser.value(accel), parser.isSet(quick));
+    const QString board = parser.value(qemuMachine);
+    if (!board.isEmpty()
+        && !QStringList { QStringLiteral("auto"), QStringLiteral("pc"), QStringLiteral("microvm") }
+                .contains(board)) {
+        std::fprintf(stderr, "vivarium-bench: --qemu-machine takes auto, pc or microvm, not %s\n",
+            qPrintable(board));
+        return 2;
+    }
+    Bench bench(parser.value(accel), parser.isSet(quick), board);
     const int boots = bench.quick() ? 2 : 5;
     const int commands = bench.quick() ? 200 : 1000;
     QList<Figure> figures;

@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 
 namespace vivarium {
 
@@ -32,6 +33,11 @@ std::optional<GuestArtifacts> GuestArtifacts::find(QString *error)
             QFile append(a.dir + QStringLiteral("/kernel-append"));
             if (append.open(QIODevice::ReadOnly))
                 a.kernelAppend = QString::fromUtf8(append.readAll()).simplified();
+            QFile machines(a.dir + QStringLiteral("/qemu-machines"));
+            if (machines.open(QIODevice::ReadOnly))
+                a.microvm = QString::fromUtf8(machines.readAll())
+                                .split(QRegularExpression(QStringLiteral("\\s+")))
+                                .contains(QStringLiteral("microvm"));
             return a;
         }
         if (dirs.size() > 1 && dir == dirs.constFirst())

@@ -353,6 +353,13 @@ void Machine::start()
             hostTscKhz(), {} };
         if (m_context.network)
             input.nics = machineNics(*test, m_spec.name);
+        if (m_spec.qemuMachine == QemuMachineChoice::Microvm) {
+            const QString obstacle = microvmObstacle(input);
+            if (!obstacle.isEmpty())
+                throw MachineError(MachineError::Kind::Usage,
+                    QStringLiteral("machine %1 has qemu_machine = \"microvm\", but %2")
+                        .arg(m_spec.name, obstacle));
+        }
         const QemuLaunch launch = machineLaunch(input);
         QList<NicPort> ports;
         for (const QemuNic &nic : launch.nics)

@@ -13,6 +13,9 @@ QemuLaunch machineLaunch(const MachineLaunchInput &in)
     launch.initrd = m.initrd.isEmpty() ? in.artifacts.initramfs : m.initrd;
     // A systemd guest boots multi-user.target, which holds the machine's backdoor and services,
     // not whatever the host enables (its wants are removed from the machine's root).
+    const bool microvm = m.qemuMachine != QemuMachineChoice::Pc && microvmObstacle(in).isEmpty();
+    if (microvm)
+        launch.machine = QemuMachine::Microvm;
     QStringList append;
     if (m.init == InitKind::Systemd)
         append << QStringLiteral("systemd.unit=multi-user.target");
@@ -39,6 +42,34 @@ QemuLaunch machineLaunch(const MachineLaunchInput &in)
     for (const NicAddress &nic : in.nics)
         launch.nics.append({ nic.vlan, nic.mac, firstNicFd - 1 + nic.index });
     return launch;
+}
+
+QString microvmObstacle(const MachineLaunchInput &in)
+{
+    const MachineSpec &m = in.spec;
+    if (m.graphics)
+        return QStringLiteral("it has a screen, and microvm has no display device");
+    if (!m.kernel.isEmpty())
+        return QStringLiteral("its 'kernel' is its own, which may lack virtio-mmio");
+    if (!in.artifacts.microvm)
+        return QStringLiteral("the guest kernel in %1 does not boot on microvm (Debian's has "
+                              "virtio-mmio as a module; build Vivarium's own: scripts/setup)")
+            .arg(in.artifacts.dir);
+    if (!m.qemuOptions.isEmpty())
+        return QStringLiteral("its 'qemu_options' may name PCI devices, and microvm has no PCI");
+    QemuLaunch devices;
+    devices.machine = QemuMachine::Microvm;
+    devices.extraDisks = QStringList(m.disks.size(), QString());
+    devices.nics = QList<QemuNic>(in.nics.size());
+    const int count = virtioDeviceCount(devices);
+    if (count > microvmTransports)
+        return QStringLiteral("it needs %1 virtio devices (with its %2 disks and %3 NICs) and "
+                              "microvm has %4")
+            .arg(count)
+            .arg(m.disks.size())
+            .arg(in.nics.size())
+            .arg(microvmTransports);
+    return {};
 }
 
 } // namespace vivarium

@@ -26,6 +26,9 @@ constexpr int firstNicFd = 100;
 // built ones), its kernel command line (a systemd machine boots vivarium.target; under TCG the
 // host's TSC rate, which spares the guest its calibration), sockets, screen, NICs and options.
 // Pure: the same input gives the same launch.
+// The board is microvm unless the machine asks for pc or cannot boot on microvm.
 QemuLaunch machineLaunch(const MachineLaunchInput &input);
+// Why the machine cannot boot on microvm, or empty if it can.
+QString microvmObstacle(const MachineLaunchInput &input);
 
 } // namespace vivarium

@@ -15,7 +15,42 @@ QString escaped(QString value)
     return value.replace(QLatin1Char(','), QLatin1String(",,"));
 }
 
+bool isMicrovm(const QemuLaunch &l)
+{
+    return l.machine == QemuMachine::Microvm;
+}
+
+// A virtio device of the launch's board: on PCI or on a virtio-mmio transport.
+QString virtio(const QemuLaunch &l, const QString &device, const QString &options = {})
+{
+    QString d = QStringLiteral("virtio-%1-%2")
+                    .arg(device, isMicrovm(l) ? QStringLiteral("device") : QStringLiteral("pci"));
+    if (!options.isEmpty())
+        d += QLatin1Char(',') + options;
+    return d;
+}
+
+QString machineOption(const QemuLaunch &l)
+{
+    if (!isMicrovm(l))
+        return QStringLiteral("pc");
+    // No ACPI: QEMU would describe the virtio devices in ACPI tables only, and parsing them
+    // costs the guest more than microvm saves. Without it the transports' interrupts are ISA's
+    // 5-12, so the guest kernel must not claim IRQ 8 for an RTC driver (docs/guests.md,
+    // "Boards"). The PIC stays (pic=off left the guest without a working timer: `sleep 1`
+    // never returned), and so do the PIT and the RTC, whose clock the kernel reads at boot.
+    return QStringLiteral("microvm,acpi=off,x-option-roms=off");
+}
+
 } // namespace
+
+int virtioDeviceCount(const QemuLaunch &l)
+{
+    // Two 9p shares, the state disk, the serial ports, the RNG and the user-mode NIC; a
+    // keyboard on microvm (pc has its PS/2 one), a tablet with a screen.
+    return 6 + (isMicrovm(l) ? 1 : 0) + (l.graphics ? 1 : 0) + int(l.extraDisks.size())
+        + int(l.nics.size());
+}
 
 QStringList qemuArguments(const QemuLaunch &l)
 {
@@ -23,7 +58,7 @@ QStringList qemuArguments(const QemuLaunch &l)
         QStringLiteral("-nodefaults"),
         QStringLiteral("-no-user-config"),
         QStringLiteral("-machine"),
-        QStringLiteral("pc"),
+        machineOption(l),
         QStringLiteral("-accel"),
         l.accel == QLatin1String("kvm") ? QStringLiteral("kvm") : QStringLiteral("tcg,tb-size=64"),
         QStringLiteral("-m"),
@@ -40,22 +75,22 @@ QStringList qemuArguments(const QemuLaunch &l)
         QStringLiteral("-fsdev"),
         QStringLiteral("local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"),
         QStringLiteral("-device"),
-        QStringLiteral("virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot"),
+        virtio(l, QStringLiteral("9p"), QStringLiteral("fsdev=hostroot,mount_tag=hostroot")),
         QStringLiteral("-fsdev"),
         QStringLiteral("local,id=vivarium,path=%1,security_model=none,multidevs=remap")
             .arg(escaped(l.machineDir)),
         QStringLiteral("-device"),
-        QStringLiteral("virtio-9p-pci,fsdev=vivarium,mount_tag=vivarium"),
+        virtio(l, QStringLiteral("9p"), QStringLiteral("fsdev=vivarium,mount_tag=vivarium")),
         QStringLiteral("-drive"),
         QStringLiteral("if=none,id=disk,file=%1,format=raw,cache=writeback").arg(escaped(l.disk)),
         QStringLiteral("-device"),
-        QStringLiteral("virtio-blk-pci,drive=disk"),
+        virtio(l, QStringLiteral("blk"), QStringLiteral("drive=disk")),
         QStringLiteral("-chardev"),
         socketChardev(QStringLiteral("serial0"), escaped(l.serialSocket)),
         QStringLiteral("-serial"),
         QStringLiteral("chardev:serial0"),
         QStringLiteral("-device"),
-        QStringLiteral("virtio-serial-pci"),
+        virtio(l, QStringLiteral("serial")),
         QStringLiteral("-chardev"),
         socketChardev(QStringLiteral("backdoor"), escaped(l.backdoorSocket)),
         QStringLiteral("-device"),
@@ -71,38 +106,47 @@ QStringList qemuArguments(const QemuLaunch &l)
         // Entropy from the host: a guest under TCG has little of its own, and systemd's
         // random-seed waited minutes for it on a second boot.
         QStringLiteral("-device"),
-        QStringLiteral("virtio-rng-pci"),
+        virtio(l, QStringLiteral("rng")),
         QStringLiteral("-netdev"),
         QStringLiteral("user,id=user0,restrict=on"),
         QStringLiteral("-device"),
-        l.userNetMac.isEmpty() ? QStringLiteral("virtio-net-pci,netdev=user0")
-                               : QStringLiteral("virtio-net-pci,netdev=user0,mac=") + l.userNetMac,
+        virtio(l, QStringLiteral("net"),
+            l.userNetMac.isEmpty() ? QStringLiteral("netdev=user0")
+                                   : QStringLiteral("netdev=user0,mac=") + l.userNetMac),
         QStringLiteral("-display"),
         QStringLiteral("none"),
     };
+    // Modern virtio (1.0) on the transports, as on PCI: QEMU's virtio-mmio offers the legacy
+    // interface by default, which the guest's virtio-input (the keyboard) refuses.
+    if (isMicrovm(l))
+        args << QStringLiteral("-global") << QStringLiteral("virtio-mmio.force-legacy=false");
     for (qsizetype i = 0; i < l.extraDisks.size(); ++i)
         args << QStringLiteral("-drive")
              << QStringLiteral("if=none,id=disk%1,file=%2,format=raw,cache=writeback")
                     .arg(i + 1)
                     .arg(escaped(l.extraDisks.at(i)))
              << QStringLiteral("-device")
-             << QStringLiteral("virtio-blk-pci,drive=disk%1").arg(i + 1);
+             << virtio(l, QStringLiteral("blk"), QStringLiteral("drive=disk%1").arg(i + 1));
     for (const QemuNic &nic : l.nics) {
         args << QStringLiteral("-netdev")
              << QStringLiteral("dgram,id=vlan%1,local.type=fd,local.str=%2")
                     .arg(nic.vlan)
                     .arg(nic.fd)
              << QStringLiteral("-device")
-             << QStringLiteral("virtio-net-pci,netdev=vlan%1,mac=%2,id=%3")
-                    .arg(QString::number(nic.vlan), nic.mac, nicDeviceId(nic.vlan));
+             << virtio(l, QStringLiteral("net"),
+                    QStringLiteral("netdev=vlan%1,mac=%2,id=%3")
+                        .arg(QString::number(nic.vlan), nic.mac, nicDeviceId(nic.vlan)));
     }
     if (l.graphics) {
         // An absolute pointer for mouse_move/mouse_click (QMP input-send-event). virtio, not a
         // usb-tablet: a USB host controller is polled by the emulated CPU all the time.
         args << QStringLiteral("-vga") << QStringLiteral("std") << QStringLiteral("-device")
-             << QStringLiteral("virtio-tablet-pci");
+             << virtio(l, QStringLiteral("tablet"));
         if (!l.vncSocket.isEmpty())
             args << QStringLiteral("-vnc") << QStringLiteral("unix:%1").arg(escaped(l.vncSocket));
+    } else if (isMicrovm(l)) {
+        // For reboot()'s Ctrl+Alt+Delete: microvm has no PS/2 controller.
+        args << QStringLiteral("-device") << virtio(l, QStringLiteral("keyboard"));
     } else {
         args << QStringLiteral("-vga") << QStringLiteral("none");
     }

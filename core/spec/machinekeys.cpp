@@ -44,6 +44,7 @@ const QStringList &MachineKeys::names()
         QStringLiteral("initrd"),
         QStringLiteral("append"),
         QStringLiteral("qemu_options"),
+        QStringLiteral("qemu_machine"),
     };
     return keys;
 }
@@ -137,6 +138,20 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
                             .arg(option, host.isEmpty() ? QStringLiteral("every address") : host));
             }
         }
+    } else if (key == QLatin1String("qemu_machine")) {
+        if (const auto board = m_reader.string(node, key)) {
+            if (*board == QLatin1String("auto"))
+                m.qemuMachine = QemuMachineChoice::Auto;
+            else if (*board == QLatin1String("pc"))
+                m.qemuMachine = QemuMachineChoice::Pc;
+            else if (*board == QLatin1String("microvm"))
+                m.qemuMachine = QemuMachineChoice::Microvm;
+            else
+                m_reader.error(node.source(),
+                    QStringLiteral(
+                        "'qemu_machine' must be \"auto\", \"pc\" or \"microvm\", not \"%1\"")
+                        .arg(*board));
+        }
     } else if (key == QLatin1String("files")) {
         files(node, m);
     } else if (key == QLatin1String("users")) {
@@ -226,6 +241,11 @@ void MachineKeys::check(const MachineSpec &m, const toml::source_region &where)
             QStringLiteral("machine '%1' has desktop = \"%2\" but graphics = false; a desktop "
                            "needs a screen")
                 .arg(m.name, m.desktop));
+    if (m.graphics && m.qemuMachine == QemuMachineChoice::Microvm)
+        m_reader.error(where,
+            QStringLiteral("machine '%1' has qemu_machine = \"microvm\" and a screen; microvm "
+                           "has no display device: use \"pc\" or \"auto\"")
+                .arg(m.name));
     if (m.desktop.isEmpty() && !m.x11Commands.isEmpty())
         m_reader.error(where,
             QStringLiteral("machine '%1' lists x11_commands but has no desktop; set "

@@ -102,6 +102,10 @@ struct GuestMount {
     bool operator==(const GuestMount &) const = default;
 };
 
+// The QEMU board a machine asks for: Auto takes microvm where the machine can boot on it (see
+// machineLaunch), else pc.
+enum class QemuMachineChoice { Auto, Pc, Microvm };
+
 struct MachineSpec {
     QString name;
     QList<int> vlans { 1 };
@@ -128,6 +132,7 @@ struct MachineSpec {
     QString initrd;
     QString append; // added to the kernel command line
     QStringList qemuOptions;
+    QemuMachineChoice qemuMachine = QemuMachineChoice::Auto;
     SourceLocation location;
 
     // The name as a Python identifier ("web-1" -> "web_1").

@@ -100,7 +100,6 @@ private slots:
 
     void waitForTextOffersWhatOcrRead()
     {
-        Workbench &workbench = *m_workbench;
         ScreenWaits &waits = *m_waits;
         QSignalSpy chosen(&waits, &ScreenWaits::textChosen);
         QString offered;

@@ -111,6 +111,56 @@ private slots:
         in.spec.vnc = true;
         QVERIFY(machineLaunch(in).vncSocket.isEmpty());
     }
+
+    void board_data()
+    {
+        QTest::addColumn<MachineLaunchInput>("in");
+        QTest::addColumn<bool>("microvm");
+        QTest::addColumn<QString>("obstacle"); // a word of microvmObstacle's answer
+
+        MachineLaunchInput own = input();
+        own.artifacts.dir = "/g";
+        own.artifacts.microvm = true;
+        QTest::newRow("own kernel, no screen") << own << true << QString();
+        MachineLaunchInput debian = input();
+        debian.artifacts.dir = "/g";
+        QTest::newRow("a kernel without virtio-mmio") << debian << false << "virtio-mmio";
+        MachineLaunchInput screen = own;
+        screen.spec.graphics = true;
+        QTest::newRow("a screen") << screen << false << "screen";
+        MachineLaunchInput kernel = own;
+        kernel.spec.kernel = "/k/bzImage";
+        QTest::newRow("the machine's own kernel") << kernel << false << "kernel";
+        MachineLaunchInput options = own;
+        options.spec.qemuOptions = { "-device", "e1000" };
+        QTest::newRow("qemu_options") << options << false << "PCI";
+        MachineLaunchInput pc = own;
+        pc.spec.qemuMachine = QemuMachineChoice::Pc;
+        QTest::newRow("qemu_machine = pc") << pc << false << QString();
+        // Seven devices of its own: one NIC fits the eight transports, two do not.
+        MachineLaunchInput oneNic = own;
+        oneNic.nics = { { 1, 1, "eth1", "52:54:00:12:01:02", "192.168.1.2", "" } };
+        QTest::newRow("one NIC") << oneNic << true << QString();
+        MachineLaunchInput twoNics = oneNic;
+        twoNics.nics.append({ 2, 2, "eth2", "52:54:00:12:02:02", "192.168.2.2", "" });
+        QTest::newRow("two NICs") << twoNics << false << "9 virtio devices";
+        MachineLaunchInput disks = oneNic;
+        disks.spec.disks = { GuestDisk {} };
+        QTest::newRow("a NIC and a disk") << disks << false << "1 disks";
+    }
+
+    void board()
+    {
+        QFETCH(MachineLaunchInput, in);
+        QFETCH(bool, microvm);
+        QFETCH(QString, obstacle);
+        const QemuLaunch l = machineLaunch(in);
+        QCOMPARE(l.machine == QemuMachine::Microvm, microvm);
+        QVERIFY(virtioDeviceCount(l) <= microvmTransports || !microvm);
+        const QString why = microvmObstacle(in);
+        QVERIFY2(obstacle.isEmpty() ? (microvm ? why.isEmpty() : true) : why.contains(obstacle),
+            qPrintable(why));
+    }
 };
 
 QTEST_APPLESS_MAIN(TestMachineLaunch)

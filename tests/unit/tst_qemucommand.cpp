@@ -77,6 +77,37 @@ private slots:
         QVERIFY(valueAfter(args, "-append").endsWith("vivarium.graphics=1 loglevel=7"));
     }
 
+    void microvmHasVirtioMmioDevicesAndAKeyboard()
+    {
+        QemuLaunch l = launch();
+        l.machine = QemuMachine::Microvm;
+        l.nics = { { 1, "52:54:00:12:01:02", 100 } };
+        const QStringList args = qemuArguments(l);
+        QVERIFY(valueAfter(args, "-machine").startsWith("microvm,acpi=off,"));
+        QVERIFY(!args.contains("-vga"));
+        int devices = 0;
+        for (int i = 0; i + 1 < args.size(); ++i) {
+            if (args[i] != "-device" || args[i + 1].startsWith("virtserialport")
+                || args[i + 1].startsWith("virtconsole"))
+                continue;
+            ++devices;
+            QVERIFY2(args[i + 1].startsWith("virtio-") && !args[i + 1].contains("-pci"),
+                qPrintable(args[i + 1]));
+        }
+        QCOMPARE(devices, virtioDeviceCount(l));
+        QCOMPARE(devices, microvmTransports);
+        QVERIFY(args.contains("virtio-keyboard-device"));
+        QVERIFY(args.contains("virtio-9p-device,fsdev=hostroot,mount_tag=hostroot"));
+        QVERIFY(args.contains("virtio-net-device,netdev=vlan1,mac=52:54:00:12:01:02,id=nic-vlan1"));
+        // pc: the same devices on PCI, its own keyboard.
+        l.machine = QemuMachine::Pc;
+        const QStringList pc = qemuArguments(l);
+        QCOMPARE(valueAfter(pc, "-machine"), QString("pc"));
+        QVERIFY(pc.contains("virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot"));
+        QVERIFY(!pc.join(' ').contains("keyboard"));
+        QCOMPARE(virtioDeviceCount(l), microvmTransports - 1);
+    }
+
     void commasInPathsAreEscaped()
     {
         QemuLaunch l = launch();

@@ -89,6 +89,7 @@ x11_commands = ["xterm -T one", "xclock"]
 
 [machines.disk]
 vlans = []
+qemu_machine = "pc"
 
 [machines.nixos]
 kernel = "vmlinux"
@@ -160,6 +161,8 @@ loss = 0.5
         QCOMPARE(spec->machine("client-1")->memoryMiB, 300);
         QCOMPARE(spec->machine("client-1")->vlans, QList<int> { 1 });
         QVERIFY(spec->machine("disk")->vlans.isEmpty());
+        QCOMPARE(spec->machine("disk")->qemuMachine, QemuMachineChoice::Pc);
+        QCOMPARE(server->qemuMachine, QemuMachineChoice::Auto);
         QCOMPARE(spec->machine("nixos")->kernel, m_dir.filePath("vmlinux"));
         const LinkSettings vlan2 = spec->vlans.value(2);
         QCOMPARE(vlan2.delayMs, 100.0);
@@ -385,6 +388,12 @@ loss = 0.5
             "[machines.a]\nqemu_options = [\"-monitor\", \"tcp:0.0.0.0:4444,server\"]\n")
                                                   << "2:16"
                                                   << "would make QEMU listen on \"0.0.0.0\"";
+        QTest::newRow("qemu_machine unknown")
+            << QByteArray("[machines.a]\nqemu_machine = \"q35\"\n") << "2:16"
+            << "'qemu_machine' must be \"auto\", \"pc\" or \"microvm\", not \"q35\"";
+        QTest::newRow("microvm with a screen")
+            << QByteArray("[machines.a]\nqemu_machine = \"microvm\"\ngraphics = true\n") << "1:11"
+            << "has qemu_machine = \"microvm\" and a screen";
         QTest::newRow("chardev host") << QByteArray(
             "[machines.a]\nqemu_options = [\"-chardev\", \"socket,id=c,host=::,port=5\"]\n")
                                       << "2:16"

@@ -71,8 +71,10 @@ void ScreenWaits::offerRegion(const QImage &screen, const QRect &region, const Q
                         .arg(region.height())
                         .arg(region.x())
                         .arg(region.y()));
-    menu.addAction(tr("Wait for Text…"), this, [=] { waitForText(screen, region); });
-    menu.addAction(tr("Wait for This Region…"), this, [=] { waitForRegion(screen, region); });
+    menu.addAction(
+        tr("Wait for Text…"), this, [this, screen, region] { waitForText(screen, region); });
+    menu.addAction(tr("Wait for This Region…"), this,
+        [this, screen, region] { waitForRegion(screen, region); });
     menu.exec(globalPos);
 }
 
