@@ -127,6 +127,30 @@ private slots:
         QCOMPARE(run->machine("big")->qemuPid(), 0);
     }
 
+    // qemu_machine = "microvm" where the machine cannot boot on it is refused at start, with
+    // why, before QEMU runs; "auto" boots the same machine on pc.
+    void aMicrovmThatCannotBeIsNamed()
+    {
+        const TestSpec spec = specFromToml(m_dir.path(), "nomicrovm",
+            "[machines.router]\nvlans = [1, 2]\nqemu_machine = \"microvm\"\n"
+            "[machines.auto]\nvlans = [1, 2]\n");
+        std::unique_ptr<TestRun> run = makeRun(spec);
+        QString error;
+        try {
+            run->machine("router")->start();
+        } catch (const MachineError &e) {
+            error = QString::fromStdString(e.what());
+        }
+        QVERIFY2(error.startsWith("machine router has qemu_machine = \"microvm\", but it needs 9 "
+                                  "virtio devices (with its 0 disks and 2 NICs) and microvm has 8")
+                || error.contains("does not boot on microvm"),
+            qPrintable(error));
+        QCOMPARE(run->machine("router")->qemuPid(), 0);
+        Machine *automatic = run->machine("auto");
+        automatic->start();
+        QVERIFY(automatic->succeed("ls /sys/bus/pci/devices").contains("0000:00:"));
+    }
+
     // The host's file system under the run directory fills while a guest writes: QEMU stops
     // the guest (BLOCK_IO_ERROR, nospace); the command fails at once saying so, not at its
     // timeout.
