@@ -82,16 +82,10 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
     } else if (key == QLatin1String("cpus")) {
         m.cpus = int(m_reader.integer(node, key, 1, 64).value_or(m.cpus));
     } else if (key == QLatin1String("init")) {
-        if (const auto init = m_reader.string(node, key)) {
-            if (*init == QLatin1String("minimal"))
-                m.init = InitKind::Minimal;
-            else if (*init == QLatin1String("systemd"))
-                m.init = InitKind::Systemd;
-            else
-                m_reader.error(node.source(),
-                    QStringLiteral("'init' must be \"minimal\" or \"systemd\", not \"%1\"")
-                        .arg(*init));
-        }
+        m.init = m_reader
+                     .choice<InitKind>(node, key,
+                         { { "minimal", InitKind::Minimal }, { "systemd", InitKind::Systemd } })
+                     .value_or(m.init);
     } else if (key == QLatin1String("services")) {
         // As systemctl does, a name without a unit type is a service.
         m.services.clear();
@@ -139,19 +133,12 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
             }
         }
     } else if (key == QLatin1String("qemu_machine")) {
-        if (const auto board = m_reader.string(node, key)) {
-            if (*board == QLatin1String("auto"))
-                m.qemuMachine = QemuMachineChoice::Auto;
-            else if (*board == QLatin1String("pc"))
-                m.qemuMachine = QemuMachineChoice::Pc;
-            else if (*board == QLatin1String("microvm"))
-                m.qemuMachine = QemuMachineChoice::Microvm;
-            else
-                m_reader.error(node.source(),
-                    QStringLiteral(
-                        "'qemu_machine' must be \"auto\", \"pc\" or \"microvm\", not \"%1\"")
-                        .arg(*board));
-        }
+        m.qemuMachine
+            = m_reader
+                  .choice<QemuMachineChoice>(node, key,
+                      { { "auto", QemuMachineChoice::Auto }, { "pc", QemuMachineChoice::Pc },
+                          { "microvm", QemuMachineChoice::Microvm } })
+                  .value_or(m.qemuMachine);
     } else if (key == QLatin1String("files")) {
         files(node, m);
     } else if (key == QLatin1String("users")) {

@@ -81,6 +81,27 @@ public:
         return tomlString(*value);
     }
 
+    // A string naming one of the choices (in the order the message lists them), as its value.
+    template<typename T>
+    std::optional<T> choice(const toml::node &node, const QString &key,
+        std::initializer_list<std::pair<const char *, T>> choices)
+    {
+        const auto name = string(node, key);
+        if (!name)
+            return std::nullopt;
+        QStringList quoted;
+        for (const auto &[text, value] : choices) {
+            if (*name == QLatin1String(text))
+                return value;
+            quoted << QLatin1Char('"') + QLatin1String(text) + QLatin1Char('"');
+        }
+        const QString last = quoted.takeLast();
+        error(node.source(),
+            QStringLiteral("'%1' must be %2 or %3, not \"%4\"")
+                .arg(key, quoted.join(QStringLiteral(", ")), last, *name));
+        return std::nullopt;
+    }
+
     std::optional<bool> boolean(const toml::node &node, const QString &key)
     {
         const auto value = node.value_exact<bool>();

@@ -388,6 +388,9 @@ loss = 0.5
             "[machines.a]\nqemu_options = [\"-monitor\", \"tcp:0.0.0.0:4444,server\"]\n")
                                                   << "2:16"
                                                   << "would make QEMU listen on \"0.0.0.0\"";
+        QTest::newRow("init unknown")
+            << QByteArray("[machines.a]\ninit = \"openrc\"\n") << "2:8"
+            << "'init' must be \"minimal\" or \"systemd\", not \"openrc\"";
         QTest::newRow("qemu_machine unknown")
             << QByteArray("[machines.a]\nqemu_machine = \"q35\"\n") << "2:16"
             << "'qemu_machine' must be \"auto\", \"pc\" or \"microvm\", not \"q35\"";
