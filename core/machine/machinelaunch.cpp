@@ -11,11 +11,10 @@ QemuLaunch machineLaunch(const MachineLaunchInput &in)
     launch.cpus = m.cpus;
     launch.kernel = m.kernel.isEmpty() ? in.artifacts.kernel : m.kernel;
     launch.initrd = m.initrd.isEmpty() ? in.artifacts.initramfs : m.initrd;
+    if (m.qemuMachine != QemuMachineChoice::Pc && microvmObstacle(in).isEmpty())
+        launch.machine = QemuMachine::Microvm;
     // A systemd guest boots multi-user.target, which holds the machine's backdoor and services,
     // not whatever the host enables (its wants are removed from the machine's root).
-    const bool microvm = m.qemuMachine != QemuMachineChoice::Pc && microvmObstacle(in).isEmpty();
-    if (microvm)
-        launch.machine = QemuMachine::Microvm;
     QStringList append;
     if (m.init == InitKind::Systemd)
         append << QStringLiteral("systemd.unit=multi-user.target");

@@ -15,8 +15,9 @@ struct QemuNic {
 
 // The board QEMU emulates. microvm has no PCI bus, no firmware tables and no legacy devices
 // but a serial port, a clock and timers; its virtio devices sit on memory-mapped transports that
-// the kernel learns of from its command line. Under TCG a minimal guest boots ~15 % sooner on
-// it, but only a kernel with virtio-mmio built in boots there, and it has no screen.
+// the kernel learns of from its command line. Under TCG guests boot 4-10 % sooner on it
+// (docs/benchmark.md, "Boards"), but only a kernel with virtio-mmio built in boots there, and it
+// has no screen.
 enum class QemuMachine { Pc, Microvm };
 
 // microvm's virtio-mmio transports: one device each.
