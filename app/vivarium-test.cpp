@@ -4,10 +4,15 @@
 #include "core/spec/specloader.h"
 #include "core/util/childprocess.h"
 #include "core/util/rundirectory.h"
+#include "core/util/textformat.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
+#include <QFile>
 #include <QElapsedTimer>
+#include <condition_variable>
+#include <mutex>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -15,6 +20,7 @@
 #include <optional>
 #include <pthread.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace vivarium;
 
@@ -40,6 +46,62 @@ sigset_t stopSignals()
     return set;
 }
 
+// A script blocked outside Vivarium's calls (a subprocess, a socket) cannot be stopped from
+// outside the interpreter: once a stop is asked for (a signal, the global timeout), it gets
+// stopGraceSeconds to end, and if it does not, the run ends without it: its reports are
+// written from what happened so far, the machines are killed and the run directory removed.
+constexpr int stopGraceSeconds = 20;
+std::mutex g_endMutex;
+std::condition_variable g_ended;
+bool g_scriptEnded = false;
+
+void scriptEnded()
+{
+    {
+        std::lock_guard lock(g_endMutex);
+        g_scriptEnded = true;
+    }
+    g_ended.notify_all();
+}
+
+// Waits seconds for the script to end; if it does not, ends the run as above (never returns).
+void endIfStuck(int seconds, const QString &why, int exitCode)
+{
+    std::unique_lock lock(g_endMutex);
+    if (g_ended.wait_for(lock, std::chrono::seconds(seconds), [] { return g_scriptEnded; }))
+        return;
+    Session *session = g_session.load();
+    if (!session)
+        return;
+    ScriptResult result;
+    result.outcome = exitCode == TestFailed ? ScriptResult::Outcome::TimedOut
+                                            : ScriptResult::Outcome::Stopped;
+    result.message = formatText(u"%1; the script did not stop within %2 s of it (it was blocked "
+                                "outside Vivarium's calls), so the run ended without it",
+        why, stopGraceSeconds);
+    for (const QString &problem : session->finish(result))
+        std::fprintf(stderr, "vivarium-test: %s\n", qPrintable(printableText(problem)));
+    std::fprintf(stderr, "vivarium-test: %s\nvivarium-test: report %s\n",
+        qPrintable(result.message), qPrintable(session->reportPath()));
+    std::fflush(stdout);
+    std::fflush(stderr);
+    session->run()->crashAll();
+    QDir(session->run()->runDir()).removeRecursively();
+    // What the script started (its subprocess) goes too; Vivarium's own children would die
+    // with us anyway (PDEATHSIG).
+    const QByteArray self = QByteArray::number(qint64(::getpid()));
+    for (const QString &pid : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        QFile stat(QStringLiteral("/proc/") + pid + QStringLiteral("/stat"));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields.at(1) == self)
+            ::kill(pid_t(pid.toLongLong()), SIGKILL);
+    }
+    std::_Exit(exitCode); // the stuck thread cannot be joined; children die with us (PDEATHSIG)
+}
+
 void watchSignals()
 {
     std::thread([] {
@@ -54,19 +116,24 @@ void watchSignals()
             if (!session)
                 std::_Exit(Signalled + signal); // nothing started yet: nothing to clean up
             session->interrupt(signalName(signal));
+            std::thread([signal] {
+                endIfStuck(stopGraceSeconds, QStringLiteral("interrupted by ") + signalName(signal),
+                    Signalled + signal);
+            }).detach();
         }
     }).detach();
 }
 
 void say(const QString &line)
 {
-    std::fprintf(stdout, "%s\n", qPrintable(line));
+    std::fprintf(stdout, "%s\n", qPrintable(printableText(line)));
     std::fflush(stdout);
 }
 
 void complain(const QString &line)
 {
-    std::fprintf(stderr, "%s\n", qPrintable(line));
+    // Messages carry guest output: its escape sequences are shown, not obeyed.
+    std::fprintf(stderr, "%s\n", qPrintable(printableText(line)));
 }
 
 // The property options (docs/property-based.md): --examples, --steps, --seed, --derandomize,
@@ -249,7 +316,11 @@ int main(int argc, char **argv)
     // A signal that comes while the session is torn down must not reach it (declared after the
     // session: runs before it is destroyed, on every return).
     struct ForgetSession {
-        ~ForgetSession() { g_session = nullptr; }
+        ~ForgetSession()
+        {
+            std::lock_guard lock(g_endMutex); // not while endIfStuck uses it
+            g_session = nullptr;
+        }
     } forgetSession;
     say(QStringLiteral("vivarium-test: %1 (%2 machines), accelerator %3 (%4), output in %5")
             .arg(spec->name)
@@ -263,25 +334,36 @@ int main(int argc, char **argv)
         complain(QStringLiteral("vivarium-test: ") + error);
         return BadInput;
     }
+    if (spec->globalTimeoutS > 0 && !parser.isSet(interactive)) {
+        const int limit = spec->globalTimeoutS;
+        std::thread([limit] {
+            endIfStuck(limit + stopGraceSeconds,
+                formatText(u"the global timeout of %1 s was reached", limit), TestFailed);
+        }).detach();
+    }
     ScriptResult result = session->engine()->wait();
-    for (const QString &problem : session->finish(result))
+    scriptEnded();
+    const QStringList reportProblems = session->finish(result);
+    for (const QString &problem : reportProblems)
         complain(QStringLiteral("vivarium-test: ") + problem);
     const int signal = result.outcome == ScriptResult::Outcome::Stopped ? g_signal.load() : 0;
     const double seconds = double(clock.elapsed()) / 1000.0;
     if (options.keepMachineState)
         say(QStringLiteral("vivarium-test: machine state kept in %1").arg(run->runDir()));
-    if (result.passed()) {
-        say(QStringLiteral("vivarium-test: %1 passed in %2 s; report %3")
-                .arg(spec->name)
-                .arg(seconds, 0, 'f', 1)
-                .arg(session->reportPath()));
+    if (result.passed() && reportProblems.isEmpty()) {
+        say(formatText(u"vivarium-test: %1 passed in %2 s; report %3", spec->name,
+            fixed(seconds, 1), session->reportPath()));
         return Passed;
     }
-    const QString where
-        = result.line > 0 ? QStringLiteral("%1:%2: ").arg(result.file).arg(result.line) : QString();
-    complain(QStringLiteral("vivarium-test: %1 %2 after %3 s: %4%5\nvivarium-test: report %6")
-                 .arg(spec->name, result.verdict().toUpper())
-                 .arg(seconds, 0, 'f', 1)
-                 .arg(where, result.message, session->reportPath()));
+    if (result.passed()) { // a pass nobody can read is not one CI may take
+        complain(formatText(u"vivarium-test: %1 passed in %2 s, but its reports in %3 are not "
+                            "whole (above)",
+            spec->name, fixed(seconds, 1), run->outDir()));
+        return Environment;
+    }
+    const QString where = result.line > 0 ? formatText(u"%1:%2: ", result.file, result.line) : QString();
+    complain(formatText(u"vivarium-test: %1 %2 after %3 s: %4%5\nvivarium-test: report %6",
+        spec->name, result.verdict().toUpper(), fixed(seconds, 1), where,
+        result.message, session->reportPath()));
     return signal != 0 ? Signalled + signal : TestFailed;
 }

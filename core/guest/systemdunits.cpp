@@ -57,11 +57,14 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
     const bool localMounts = std::any_of(m.disks.cbegin(), m.disks.cend(),
         [](const GuestDisk &disk) { return !disk.mount.isEmpty(); });
     // The set-up (shared directory, NICs, the machine's commands) runs early, without default
-    // dependencies, so the network targets are reached while the rest of sysinit goes on.
+    // dependencies, so the network targets are reached while the rest of sysinit goes on; but
+    // after systemd-tmpfiles-setup, whose `D /tmp` empties /tmp: run beside it, it removed
+    // /tmp/shared between mkdir and mount in 3 of 33 boots.
     files.insert(dir + QStringLiteral("vivarium-setup.service"),
         GuestFile(QStringLiteral("[Unit]\nDescription=Vivarium machine set-up (shared directory, "
                                  "NICs, commands)\n"
-                                 "DefaultDependencies=no\nAfter=tmp.mount%1\nRequires=tmp.mount\n"
+                                 "DefaultDependencies=no\nAfter=tmp.mount systemd-tmpfiles-setup.service%1\n"
+                                 "Requires=tmp.mount\n"
                                  "Before=network.target network-online.target\n"
                                  "[Service]\nType=oneshot\nRemainAfterExit=yes\n"
                                  "ExecStart=/bin/bash /vivarium/config/prepare\n")
@@ -167,14 +170,26 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
     return files;
 }
 
-QStringList hostUnitLinks()
+QStringList hostUnitLinks(const QString &root)
 {
+    const QDir host(root);
     const QString dir = QStringLiteral("/etc/systemd/system/");
     QStringList links { dir + QStringLiteral("default.target"),
         dir + QStringLiteral("display-manager.service") };
-    for (const QString &entry : QDir(dir).entryList(
-             { QStringLiteral("*.wants"), QStringLiteral("*.requires") }, QDir::Dirs))
+    for (const QString &entry : QDir(host.filePath(dir.mid(1)))
+                                    .entryList({ QStringLiteral("*.wants"),
+                                                   QStringLiteral("*.requires") },
+                                        QDir::Dirs))
         links.append(dir + entry);
+    // The generator turns an S link of a runlevel into multi-user.target's Wants; the script in
+    // /etc/init.d stays, so a machine that lists the service still gets it.
+    for (const char *runlevel : { "rc2.d", "rc3.d", "rc4.d", "rc5.d" }) {
+        const QString rc = QStringLiteral("/etc/") + QLatin1String(runlevel) + QLatin1Char('/');
+        for (const QString &entry : QDir(host.filePath(rc.mid(1)))
+                                        .entryList({ QStringLiteral("S*") },
+                                            QDir::Files | QDir::System | QDir::NoDotAndDotDot))
+            links.append(rc + entry);
+    }
     return links;
 }
 

@@ -1,4 +1,5 @@
 #include "core/machine/machine.h"
+#include "core/util/textformat.h"
 
 #include "core/machine/backdoorframe.h"
 #include "core/machine/machinelaunch.h"
@@ -30,7 +31,7 @@ qint64 nowMs()
 
 // A guest's line as plain text for a message: terminal escape sequences and control characters
 // out (colours, cursor movement, a title), so messages print as they read.
-QString printableText(QString text)
+QString withoutEscapes(QString text)
 {
     static const QRegularExpression escapes(QStringLiteral(
         "\\x1b(\\[[0-?]*[ -/]*[@-~]|\\][^\\x07\\x1b]*(\\x07|\\x1b\\\\)?|[@-Z\\\\-_])"));
@@ -164,10 +165,20 @@ void Machine::action(
         event.artifact = actionArtifact();
     } catch (const MachineError &e) {
         event.artifact = actionArtifact(); // a failure's evidence: the diff of a needle...
+        // A dead switch or filter explains most network failures after it: every failure of
+        // this machine names it, not only the first log line.
+        QString message = QString::fromStdString(e.what());
+        const QStringList dead
+            = m_context.network ? m_context.network->deadProcessesOf(m_spec.name) : QStringList();
+        if (!dead.isEmpty() && e.kind() != MachineError::Kind::Cancelled)
+            message += QStringLiteral("\n(the network of machine %1 is broken: %2)")
+                           .arg(m_spec.name, dead.join(QStringLiteral("; ")));
         finish(e.kind() == MachineError::Kind::Timeout ? ActionEvent::Result::Timeout
                                                        : ActionEvent::Result::Failed,
-            QString::fromStdString(e.what()));
-        throw;
+            message);
+        if (dead.isEmpty() || e.kind() == MachineError::Kind::Cancelled)
+            throw;
+        throw MachineError(e.kind(), message);
     }
     finish(ActionEvent::Result::Ok, {});
 }
@@ -404,24 +415,64 @@ void Machine::start()
     });
 }
 
+void Machine::trimConsole()
+{
+    // Called with m_mutex held. The serial log file keeps every byte; memory keeps the last
+    // consoleKeptBytes (a 100 MB flood grew the driver to 1.7 GB). Trimmed to half the limit at
+    // a time, so the copy is rare.
+    if (m_console.size() <= consoleKeptBytes)
+        return;
+    const qsizetype drop = m_console.size() - consoleKeptBytes / 2;
+    m_console.remove(0, drop);
+    m_consoleDropped += drop;
+    m_lineStart = qMax<qsizetype>(0, m_lineStart - drop);
+    m_consoleCursor = qMax<qsizetype>(0, m_consoleCursor - drop);
+    m_fatalScan = qMax<qsizetype>(0, m_fatalScan - drop);
+}
+
 void Machine::onSerial(const QByteArray &bytes)
 {
     std::unique_lock lock(m_mutex);
-    const qsizetype from = m_console.size();
+    qsizetype from = m_console.size();
     m_console += bytes;
+    const qsizetype before = m_console.size();
+    trimConsole();
+    from -= before - m_console.size();
+    from = qMax<qsizetype>(0, from);
     m_changed.notify_all();
     QStringList lines;
     for (qsizetype end = m_console.indexOf('\n', from); end >= 0;
          end = m_console.indexOf('\n', m_lineStart)) {
-        lines << QString::fromUtf8(m_console.mid(m_lineStart, end - m_lineStart))
-                     .remove(QLatin1Char('\r'));
+        // A line of megabytes is cut for the reports (the serial log has it whole).
+        const qsizetype length = end - m_lineStart;
+        QString line = QString::fromUtf8(m_console.mid(m_lineStart, qMin(length, consoleLineChars)))
+                           .remove(QLatin1Char('\r'));
+        if (length > consoleLineChars)
+            line += QStringLiteral(" … (%1 bytes in all)").arg(length);
+        lines << line;
         m_lineStart = end + 1;
     }
-    if (m_context.events && !lines.isEmpty()) {
+    // The reports and the event log hold a bounded share of each machine's console; past it
+    // the serial log file is the record, and the log says so once.
+    bool overBudget = false;
+    if (m_consoleEventBytes < consoleEventBudget) {
+        for (const QString &line : std::as_const(lines))
+            m_consoleEventBytes += line.size() + 1;
+        overBudget = m_consoleEventBytes >= consoleEventBudget;
+    } else {
+        lines.clear();
+    }
+    if (m_context.events && (!lines.isEmpty() || overBudget)) {
         // Serial data comes only from the I/O thread, so the lines keep their order.
         lock.unlock();
         for (const QString &line : std::as_const(lines))
             m_context.events->post(event::ConsoleLine { m_spec.name, line });
+        if (overBudget)
+            m_context.events->post(event::Log { QStringLiteral(
+                "machine %1: its serial output past %2 MiB is in %1.serial.log only (not in "
+                "the reports or the event log)")
+                    .arg(m_spec.name)
+                    .arg(consoleEventBudget / (1024 * 1024)) });
         lock.lock();
     }
     // A guest that cannot boot says so on the serial line: fail now, not at a timeout.
@@ -484,13 +535,13 @@ QString Machine::deathMessage() const
     QString message = QStringLiteral("machine %1: %2")
                           .arg(m_spec.name,
                               m_error.isEmpty() ? QStringLiteral("QEMU is not running") : m_error);
-    QList<QByteArray> lines = m_console.trimmed().split('\n');
+    QList<QByteArray> lines = m_console.right(4096).trimmed().split('\n');
     if (lines.size() > 5)
         lines = lines.mid(lines.size() - 5);
     if (!lines.isEmpty() && !lines.first().isEmpty()) {
         message += QStringLiteral("\nlast serial lines:");
         for (const QByteArray &line : std::as_const(lines))
-            message += QStringLiteral("\n  ") + printableText(QString::fromUtf8(line)).trimmed();
+            message += QStringLiteral("\n  ") + withoutEscapes(QString::fromUtf8(line)).trimmed();
     }
     message += QStringLiteral("\nlogs: %1/%2.serial.log, %1/%2.qemu.log")
                    .arg(m_context.outDir, m_spec.name);
@@ -635,13 +686,10 @@ CommandResult Machine::runCommand(const QString &command, double timeout)
     // The agent counts what it sent: output is returned byte for byte or the call fails.
     if (done.sentOut != done.out.size() || done.sentErr != done.err.size())
         throw MachineError(MachineError::Kind::Failed,
-            QStringLiteral("machine %1: output of `%2` was lost on the way: the guest sent %3 "
-                           "bytes of stdout and %4 of stderr, %5 and %6 arrived")
-                .arg(m_spec.name, shortened(command, 200))
-                .arg(done.sentOut)
-                .arg(done.sentErr)
-                .arg(done.out.size())
-                .arg(done.err.size()));
+            formatText(u"machine %1: output of `%2` was lost on the way: the guest sent %3 "
+                       "bytes of stdout and %4 of stderr, %5 and %6 arrived",
+                m_spec.name, shortened(command, 200), done.sentOut, done.sentErr,
+                done.out.size(), done.err.size()));
     return CommandResult { done.status, done.out, done.err };
 }
 
@@ -657,10 +705,8 @@ QString Machine::succeedBody(const QString &command, double timeout)
     const CommandResult result = runCommand(command, timeout);
     if (result.status != 0) {
         throw MachineError(MachineError::Kind::Failed,
-            QStringLiteral("machine %1: command `%2` failed (exit code %3)%4")
-                .arg(m_spec.name, command)
-                .arg(result.status)
-                .arg(outputText(result)));
+            formatText(u"machine %1: command `%2` failed (exit code %3)%4", m_spec.name, command,
+                result.status, outputText(result)));
     }
     return QString::fromUtf8(result.stdoutBytes);
 }
@@ -704,13 +750,11 @@ QString Machine::retryCommand(const QString &command, bool wantSuccess, double t
         pollPause();
     }
     throw MachineError(MachineError::Kind::Timeout,
-        QStringLiteral("machine %1: timed out after %2 s waiting for `%3` to %4 (last exit code "
-                       "%5, output: %6)")
-            .arg(m_spec.name)
-            .arg(timeout)
-            .arg(command, wantSuccess ? QStringLiteral("succeed") : QStringLiteral("fail"))
-            .arg(last.status)
-            .arg(shortened(QString::fromUtf8(last.stdoutBytes + last.stderrBytes))));
+        formatText(u"machine %1: timed out after %2 s waiting for `%3` to %4 (last exit code "
+                   "%5, output: %6)",
+            m_spec.name, timeout, command,
+            wantSuccess ? QStringLiteral("succeed") : QStringLiteral("fail"), last.status,
+            shortened(QString::fromUtf8(last.stdoutBytes + last.stderrBytes))));
 }
 
 QString Machine::waitUntilSucceeds(const QString &command, double timeout)

@@ -245,7 +245,16 @@ private:
     QString m_exitReason; // why QEMU was ended on purpose: the detail of the state "off"
     bool m_cancelled = false;
     QString m_error;
+    // The serial console's last bytes (the serial log file has all of them): what
+    // wait_for_console_text and get_console_log read.
+    static constexpr qsizetype consoleKeptBytes = 16 * 1024 * 1024;
+    // What of a console line the reports show, and how much of each console they hold.
+    static constexpr qsizetype consoleLineChars = 4096;
+    static constexpr qint64 consoleEventBudget = 32 * 1024 * 1024;
+    void trimConsole();
     QByteArray m_console;
+    qint64 m_consoleDropped = 0; // bytes trimmed from m_console's front so far
+    qint64 m_consoleEventBytes = 0;
     qsizetype m_lineStart = 0; // where the console's unfinished line starts
     qsizetype m_consoleCursor = 0;
     qsizetype m_fatalScan = 0; // where the search for fatal boot messages goes on

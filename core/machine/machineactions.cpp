@@ -1,5 +1,6 @@
 // The Machine methods built on the backdoor, the serial console and QMP.
 #include "core/machine/machine.h"
+#include "core/util/textformat.h"
 #include "core/machine/machineprocess.h"
 #include "core/qemu/keymap.h"
 
@@ -37,7 +38,7 @@ void Machine::waitForOpenPort(int port, const QString &address, double timeout)
     action(QStringLiteral("wait_for_open_port"),
         { { QStringLiteral("port"), port }, { QStringLiteral("address"), address } }, [&] {
             retryCommand(
-                QStringLiteral("nc -z %1 %2").arg(quoted(address)).arg(port), true, timeout);
+                formatText(u"nc -z %1 %2", quoted(address), port), true, timeout);
         });
 }
 
@@ -46,7 +47,7 @@ void Machine::waitForClosedPort(int port, const QString &address, double timeout
     action(QStringLiteral("wait_for_closed_port"),
         { { QStringLiteral("port"), port }, { QStringLiteral("address"), address } }, [&] {
             retryCommand(
-                QStringLiteral("nc -z %1 %2").arg(quoted(address)).arg(port), false, timeout);
+                formatText(u"nc -z %1 %2", quoted(address), port), false, timeout);
         });
 }
 
@@ -155,11 +156,8 @@ void Machine::waitForUnit(const QString &unit, double timeout)
             }
             if (std::chrono::steady_clock::now() >= deadline)
                 throw MachineError(MachineError::Kind::Timeout,
-                    QStringLiteral(
-                        "machine %1: timed out after %2 s waiting for unit %3 (state %4)")
-                        .arg(m_spec.name)
-                        .arg(timeout)
-                        .arg(unit, state));
+                    formatText(u"machine %1: timed out after %2 s waiting for unit %3 (state %4)",
+                        m_spec.name, timeout, unit, state));
             pollPause();
         }
     });
@@ -177,24 +175,43 @@ QString Machine::waitForConsoleText(const QString &regex, double timeout)
             std::unique_lock lock(m_mutex);
             QString matched;
             // Matches line by line (the last, unfinished line too: prompts have no newline) from
-            // where the previous match ended, as NixOS consumes console lines.
+            // where the previous match ended, as NixOS consumes console lines. The lines are
+            // copied out and matched without the lock (the I/O thread takes it for every
+            // serial read); a line is matched on its last matchedLineBytes, so a line of
+            // megabytes without a newline costs the same at every wake-up.
+            constexpr qsizetype matchedLineBytes = 64 * 1024;
             const auto found = [&] {
-                while (m_consoleCursor < m_console.size()) {
-                    const qsizetype newline = m_console.indexOf('\n', m_consoleCursor);
-                    const qsizetype end = newline < 0 ? m_console.size() : newline + 1;
-                    const QString line
-                        = QString::fromUtf8(m_console.mid(m_consoleCursor, end - m_consoleCursor));
-                    const QRegularExpressionMatch match = pattern.match(line);
-                    if (match.hasMatch()) {
+                if (m_consoleCursor >= m_console.size())
+                    return false;
+                const qint64 base = m_consoleDropped;
+                const qsizetype cursor = m_consoleCursor;
+                const qsizetype lineStart = qMax(m_lineStart, cursor);
+                const QByteArray complete = m_console.mid(cursor, lineStart - cursor);
+                const qsizetype tailFrom = qMax(lineStart, m_console.size() - matchedLineBytes);
+                const QByteArray unfinished = m_console.mid(tailFrom);
+                lock.unlock();
+                qint64 matchEnd = -1; // absolute: the console may be trimmed meanwhile
+                for (qsizetype at = 0; at < complete.size() && matchEnd < 0;) {
+                    const qsizetype end = complete.indexOf('\n', at) + 1;
+                    const qsizetype from = qMax(at, end - matchedLineBytes);
+                    const QString line = QString::fromUtf8(complete.mid(from, end - from));
+                    if (pattern.match(line).hasMatch()) {
                         matched = line.trimmed();
-                        m_consoleCursor = end;
-                        return true;
+                        matchEnd = base + cursor + end;
                     }
-                    if (newline < 0)
-                        return false;
-                    m_consoleCursor = end;
+                    at = end;
                 }
-                return false;
+                if (matchEnd < 0 && !unfinished.isEmpty()) {
+                    const QString line = QString::fromUtf8(unfinished);
+                    if (pattern.match(line).hasMatch()) {
+                        matched = line.trimmed();
+                        matchEnd = base + tailFrom + unfinished.size();
+                    }
+                }
+                lock.lock();
+                const qint64 next = matchEnd >= 0 ? matchEnd : base + lineStart;
+                m_consoleCursor = qBound<qsizetype>(0, qsizetype(next - m_consoleDropped), m_console.size());
+                return matchEnd >= 0;
             };
             // Serial text stays readable after QEMU exits: only a timeout or cancel ends this wait.
             waitUntil(lock, found, timeout,
@@ -246,9 +263,8 @@ QJsonObject Machine::qmp(const QString &command, const QJsonObject &arguments, d
     });
     if (future.wait_for(std::chrono::duration<double>(timeout)) != std::future_status::ready)
         throw MachineError(MachineError::Kind::Timeout,
-            QStringLiteral("machine %1: QEMU did not answer %2 within %3 s")
-                .arg(m_spec.name, command)
-                .arg(timeout));
+            formatText(u"machine %1: QEMU did not answer %2 within %3 s", m_spec.name, command,
+                timeout));
     const QmpMessage reply = future.get();
     if (reply.kind == QmpMessage::Kind::Error)
         throw MachineError(MachineError::Kind::Failed,
@@ -309,9 +325,8 @@ void Machine::sendChars(const QString &text, double delaySeconds)
             const QString combo = keymap::comboForChar(c);
             if (combo.isEmpty())
                 throw MachineError(MachineError::Kind::Usage,
-                    QStringLiteral("machine %1: send_chars: no key types '%2' (U+%3)")
-                        .arg(m_spec.name, QString(c))
-                        .arg(c.unicode(), 4, 16, QLatin1Char('0')));
+                    formatText(u"machine %1: send_chars: no key types '%2' (U+%3)", m_spec.name,
+                        QString(c), QStringLiteral("%1").arg(c.unicode(), 4, 16, QLatin1Char('0'))));
             pressKey(combo);
             QThread::usleep(static_cast<unsigned long>(delaySeconds * 1e6));
         }
@@ -332,53 +347,6 @@ void Machine::forwardPort(int hostPort, int guestPort)
                         .arg(m_spec.name)
                         .arg(hostPort)
                         .arg(reply.trimmed()));
-        });
-}
-
-void Machine::copyFromHost(const QString &source, const QString &target)
-{
-    action(QStringLiteral("copy_from_host"),
-        { { QStringLiteral("source"), source }, { QStringLiteral("target"), target } }, [&] {
-            const QFileInfo info(source);
-            if (!info.exists())
-                throw MachineError(MachineError::Kind::Usage,
-                    QStringLiteral("copy_from_host: %1 does not exist").arg(source));
-            const QString staged
-                = m_paths.sharedDir() + QStringLiteral("/.from-host-") + info.fileName();
-            QProcess cp;
-            cp.start(
-                QStringLiteral("cp"), { QStringLiteral("-rT"), info.absoluteFilePath(), staged });
-            if (!cp.waitForFinished(600000) || cp.exitCode() != 0)
-                throw MachineError(MachineError::Kind::Failed,
-                    QStringLiteral("copy_from_host: cannot stage %1: %2")
-                        .arg(source, QString::fromUtf8(cp.readAllStandardError())));
-            succeed(QStringLiteral("mkdir -p \"$(dirname %1)\" && cp -rT %2 %1 && rm -rf %2")
-                        .arg(quoted(target),
-                            quoted(QStringLiteral("/tmp/shared/.from-host-") + info.fileName())));
-        });
-}
-
-QString Machine::copyFromMachine(const QString &source, const QString &targetDir)
-{
-    return actionResult<QString>(
-        QStringLiteral("copy_from_machine"), { { QStringLiteral("source"), source } }, [&] {
-            const QString base = QFileInfo(source).fileName();
-            const QString staged = QStringLiteral("/tmp/shared/.from-machine-") + base;
-            succeed(
-                QStringLiteral("rm -rf %2 && cp -rT %1 %2").arg(quoted(source), quoted(staged)));
-            const QString destDir = QDir(m_context.outDir).absoluteFilePath(targetDir);
-            QDir().mkpath(destDir);
-            const QString dest = destDir + QLatin1Char('/') + base;
-            QProcess mv;
-            mv.start(QStringLiteral("sh"),
-                { QStringLiteral("-c"), QStringLiteral("rm -rf \"$2\" && mv \"$1\" \"$2\""),
-                    QStringLiteral("sh"),
-                    m_paths.sharedDir() + QStringLiteral("/.from-machine-") + base, dest });
-            if (!mv.waitForFinished(600000) || mv.exitCode() != 0)
-                throw MachineError(MachineError::Kind::Failed,
-                    QStringLiteral("copy_from_machine: cannot move %1 to %2: %3")
-                        .arg(source, dest, QString::fromUtf8(mv.readAllStandardError())));
-            return dest;
         });
 }
 

@@ -1,5 +1,6 @@
 // The machine's screen: screenshots, the X11 desktop, OCR, needles and the mouse.
 #include "core/machine/machine.h"
+#include "core/util/textformat.h"
 #include "core/screen/needle.h"
 #include "core/screen/ocr.h"
 #include "core/screen/screenerror.h"
@@ -281,13 +282,11 @@ QRect Machine::waitForTextBox(const QString &regex, double timeout)
             savePng(last, shot);
             actionArtifact() = shot;
             throw MachineError(MachineError::Kind::Timeout,
-                QStringLiteral("machine %1: no text on the screen matched /%2/ within %3 s; the "
-                               "last screen (%4) read: %5")
-                    .arg(m_spec.name, regex)
-                    .arg(timeout)
-                    .arg(shot,
-                        shortened(
-                            readScreen(last, ocr::Variant::Plain, {}).text().simplified(), 300)));
+                formatText(u"machine %1: no text on the screen matched /%2/ within %3 s; the "
+                           "last screen (%4) read: %5",
+                    m_spec.name, regex, timeout, shot,
+                    shortened(
+                        readScreen(last, ocr::Variant::Plain, {}).text().simplified(), 300)));
         }
         pollPause();
     }
@@ -369,11 +368,9 @@ NeedleMatch Machine::waitForNeedle(const QString &needlePath, double timeout, do
             savePng(needleDiffImage(wanted, bestScreen, best), diff);
             actionArtifact() = diff;
             throw MachineError(MachineError::Kind::Timeout,
-                QStringLiteral("machine %1: the needle %2 did not match within %3 s: %4; the "
-                               "differences at the best place: %5")
-                    .arg(m_spec.name, wanted.file)
-                    .arg(timeout)
-                    .arg(best.summary(), diff));
+                formatText(u"machine %1: the needle %2 did not match within %3 s: %4; the "
+                           "differences at the best place: %5",
+                    m_spec.name, wanted.file, timeout, best.summary(), diff));
         }
         pollPause();
     }

@@ -27,14 +27,12 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
     }
     run->m_runDir.setKeep(options.keepMachineState);
     run->m_spec = std::move(spec);
-    run->m_outDir
-        = QDir(options.outDir.isEmpty() ? QStringLiteral("vivarium-out/") + run->m_spec.name
-                                        : options.outDir)
-              .absolutePath();
-    QDir().mkpath(run->m_outDir);
-    // Reports hold what the guests printed and the test's commands: the owner's to read.
-    QFile::setPermissions(
-        run->m_outDir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    if (!run->m_outDirLock.claim(options.outDir.isEmpty()
+                ? QStringLiteral("vivarium-out/") + run->m_spec.name
+                : options.outDir,
+            error))
+        return nullptr;
+    run->m_outDir = run->m_outDirLock.path();
     run->m_accel = chooseAccelerator(options.accel, artifacts->kernel);
     run->m_ioThread.setObjectName(QStringLiteral("vivarium-io"));
     run->m_ioThread.start();

@@ -5,6 +5,7 @@
 #include "core/network/network.h"
 #include "core/qemu/accelprobe.h"
 #include "core/spec/livespec.h"
+#include "core/util/outputdirectory.h"
 #include "core/util/rundirectory.h"
 
 #include <QThread>
@@ -68,6 +69,7 @@ private:
     QThread m_ioThread;
     EventLog m_events;
     AccelChoice m_accel;
+    OutputDirectory m_outDirLock; // before m_outDir: released last
     QString m_outDir;
     std::unique_ptr<Network> m_network;
     std::mutex m_addMutex;

@@ -36,6 +36,20 @@ QList<NicAddress> machineNics(const TestSpec &test, const QString &machine)
         nic.mac = vlanMac(vlan, node);
         nic.ipv4 = QStringLiteral("192.168.%1.%2").arg(vlan).arg(node);
         nic.ipv6 = QStringLiteral("2001:db8:%1::%2").arg(vlan).arg(node);
+        nic.cidrs = { nic.ipv4 + QStringLiteral("/24"), nic.ipv6 + QStringLiteral("/64") };
+        // The test's own addresses replace the defaults (NixOS tests set them with mkForce):
+        // a default left beside them made their IPv6 address fail duplicate detection.
+        if (spec->addresses.contains(nic.interface)) {
+            nic.cidrs = spec->addresses.value(nic.interface);
+            nic.ipv4.clear();
+            nic.ipv6.clear();
+            for (const QString &cidr : std::as_const(nic.cidrs)) {
+                const QString address = cidr.section(QLatin1Char('/'), 0, 0);
+                QString &primary = address.contains(QLatin1Char(':')) ? nic.ipv6 : nic.ipv4;
+                if (primary.isEmpty())
+                    primary = address;
+            }
+        }
         nics.append(nic);
     }
     return nics;
@@ -51,9 +65,10 @@ QByteArray hostsFile(const TestSpec &test, const QString &self)
         const QList<NicAddress> nics = machineNics(test, m.name);
         if (nics.isEmpty())
             continue;
-        hosts += QStringLiteral("%1 %2\n%3 %2\n")
-                     .arg(nics.first().ipv4, m.name, nics.first().ipv6)
-                     .toUtf8();
+        for (const QString &address : { nics.first().ipv4, nics.first().ipv6 }) {
+            if (!address.isEmpty())
+                hosts += (address + QLatin1Char(' ') + m.name + QLatin1Char('\n')).toUtf8();
+        }
     }
     return hosts;
 }
@@ -65,6 +80,7 @@ QByteArray nicSetupScript(const QList<NicAddress> &nics)
     user.interface = QStringLiteral("eth0");
     user.mac = userNetMac();
     user.ipv4 = QStringLiteral("10.0.2.15");
+    user.cidrs = { user.ipv4 + QStringLiteral("/24") };
     all.prepend(user);
 
     // Every program started under TCG costs tens of milliseconds of boot: the interfaces are
@@ -97,11 +113,13 @@ QByteArray nicSetupScript(const QList<NicAddress> &nics)
         script += QStringLiteral("link set dev vivarium-%1 name %1\n").arg(nic.interface);
     script += QStringLiteral("EOF\nfi\nip -batch - <<EOF\nlink set dev lo up\n");
     for (const NicAddress &nic : std::as_const(all)) {
-        script += QStringLiteral("link set dev %1 up\n"
-                                 "addr add %2/24 dev %1\n")
-                      .arg(nic.interface, nic.ipv4);
-        if (nic.vlan != 0)
-            script += QStringLiteral("addr add %1/64 dev %2 nodad\n").arg(nic.ipv6, nic.interface);
+        script += QStringLiteral("link set dev %1 up\n").arg(nic.interface);
+        // IPv6 without duplicate detection: usable at once, and every address on a VLAN is
+        // the test's to choose.
+        for (const QString &cidr : nic.cidrs)
+            script += QStringLiteral("addr add %1 dev %2%3\n")
+                          .arg(cidr, nic.interface,
+                              cidr.contains(QLatin1Char(':')) ? QStringLiteral(" nodad") : QString());
     }
     script += QStringLiteral("EOF\n");
     // QEMU's user network learns the guest's MAC address only from a packet the guest sends;

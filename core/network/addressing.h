@@ -15,8 +15,11 @@ struct NicAddress {
     int index = 0; // K of ethK (1-based; eth0 is the user-mode NIC)
     QString interface;
     QString mac;
-    QString ipv4; // without prefix length
+    QString ipv4; // without prefix length; empty when the machine's 'addresses' has none
     QString ipv6;
+    // What the NIC is given, with prefix lengths: the defaults (ipv4/24, ipv6/64) or the
+    // machine's own 'addresses' in their place.
+    QStringList cidrs;
 };
 
 QString vlanMac(int vlan, int node);

@@ -106,7 +106,8 @@ void Network::onProcessEnded(ProcessSupervisor::Id id, const QString &message)
         if (m_error.isEmpty())
             m_error = message;
         for (auto &s : m_switches) {
-            if (s->hub == id) {
+            const bool hub = s->hub == id;
+            if (hub) {
                 s->state().switchRunning = false;
                 vlans << s->state();
             }
@@ -114,6 +115,12 @@ void Network::onProcessEnded(ProcessSupervisor::Id id, const QString &message)
                 if (link.nicSwitch == id || link.filter == id) {
                     link.state.filterRunning = false;
                     links << link.state;
+                }
+                // A VLAN's switch carries every link on it.
+                if (hub || link.nicSwitch == id || link.filter == id) {
+                    QStringList &dead = m_deadByMachine[link.state.machine];
+                    if (!dead.contains(message))
+                        dead.append(message);
                 }
             }
         }
@@ -523,6 +530,12 @@ void Network::setBlocked(const QString &machine, bool blocked)
 QList<qint64> Network::processIds() const
 {
     return m_supervisor.processIds();
+}
+
+QStringList Network::deadProcessesOf(const QString &machine) const
+{
+    std::lock_guard lock(m_mutex);
+    return m_deadByMachine.value(machine);
 }
 
 QString Network::error() const

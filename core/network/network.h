@@ -5,6 +5,7 @@
 #include "core/network/processsupervisor.h"
 #include "core/network/vlanswitch.h"
 
+#include <QMap>
 #include <QObject>
 #include <QSet>
 #include <QThread>
@@ -59,6 +60,9 @@ public:
     QList<qint64> processIds() const;
     // The first switch or filter that died, or empty.
     QString error() const;
+    // What died on machine's links (its filters and NIC switches, its VLANs' switches): each
+    // message once, for the failures of its actions to name. Empty while they all run.
+    QStringList deadProcessesOf(const QString &machine) const;
 
 signals:
     void linkChanged(const vivarium::LinkState &link);
@@ -96,6 +100,7 @@ private:
     bool m_started = false;
     QSet<QString> m_machines; // those added while the test runs
     QString m_error;
+    QMap<QString, QStringList> m_deadByMachine; // machine -> what died on its links
     // One per VLAN, in VLAN order; the links in the order of the sorted machine names.
     std::vector<std::unique_ptr<VlanSwitch>> m_switches;
     std::vector<std::pair<QString, int>> m_linkOrder; // (machine, vlan) as links() lists them

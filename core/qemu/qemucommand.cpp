@@ -107,8 +107,11 @@ QStringList qemuArguments(const QemuLaunch &l)
         // random-seed waited minutes for it on a second boot.
         QStringLiteral("-device"),
         virtio(l, QStringLiteral("rng")),
+        // The user-mode NIC (eth0) is IPv4 only: with IPv6 on, QEMU's router advertisements
+        // gave every guest a default route (via fe80::2, proto ra) that a test's own `ip -6
+        // route add ::/0` then collided with.
         QStringLiteral("-netdev"),
-        QStringLiteral("user,id=user0,restrict=on"),
+        QStringLiteral("user,id=user0,restrict=on,ipv6=off"),
         QStringLiteral("-device"),
         virtio(l, QStringLiteral("net"),
             l.userNetMac.isEmpty() ? QStringLiteral("netdev=user0")

@@ -9,8 +9,14 @@ EventRecorder::EventRecorder(const QString &path, QObject *parent)
     : QObject(parent)
     , m_file(path)
 {
-    if (!path.isEmpty())
-        m_file.open(QIODevice::WriteOnly | QIODevice::Truncate);
+    if (!path.isEmpty() && !m_file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        m_error = QStringLiteral("cannot write %1: %2").arg(path, m_file.errorString());
+}
+
+QString EventRecorder::error() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_error;
 }
 
 void EventRecorder::watch(EventLog *events)
@@ -25,8 +31,12 @@ void EventRecorder::record(const Event &event)
         std::lock_guard lock(m_mutex);
         m_events.append(stamped);
         if (m_file.isOpen()) {
-            m_file.write(QJsonDocument(toJson(stamped)).toJson(QJsonDocument::Compact) + '\n');
-            m_file.flush();
+            const QByteArray line
+                = QJsonDocument(toJson(stamped)).toJson(QJsonDocument::Compact) + '\n';
+            // The first failure is kept (a full disk): the run cannot pass without its record.
+            if ((m_file.write(line) != line.size() || !m_file.flush()) && m_error.isEmpty())
+                m_error = QStringLiteral("cannot write %1: %2")
+                              .arg(m_file.fileName(), m_file.errorString());
         }
     }
     emit recorded(stamped);
@@ -36,8 +46,8 @@ void EventRecorder::restart()
 {
     std::lock_guard lock(m_mutex);
     m_events.clear();
-    if (m_file.isOpen())
-        m_file.resize(0);
+    if (m_file.isOpen() && m_file.resize(0))
+        m_error.clear();
 }
 
 QList<RecordedEvent> EventRecorder::events() const

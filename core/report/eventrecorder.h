@@ -24,6 +24,8 @@ public:
     // Starts over: a new script run of the same session gets its own events.jsonl.
     void restart();
     QList<RecordedEvent> events() const;
+    // Why events.jsonl is not whole (it could not be opened or a write failed), else empty.
+    QString error() const;
     // Reads an events.jsonl back (for rebuilding reports); unknown lines are skipped.
     static QList<RecordedEvent> read(const QString &path, QString *error);
 
@@ -35,6 +37,7 @@ private:
     mutable std::mutex m_mutex;
     QFile m_file;
     QList<RecordedEvent> m_events;
+    QString m_error;
 };
 
 } // namespace vivarium

@@ -1,4 +1,5 @@
 #include "core/report/reports.h"
+#include "core/util/textformat.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -8,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
+#include <QSaveFile>
 
 namespace vivarium {
 
@@ -85,10 +87,9 @@ QString imageTag(const QString &path)
 QString row(const QString &kind, qint64 t, const QString &duration, const QString &body,
     const QString &searchText)
 {
-    return QStringLiteral("<tr class=\"%1\" data-t=\"%6\" data-text=\"%2\"><td "
-                          "class=\"time\">%3</td><td class=\"duration\">%4</td><td>%5</td></tr>\n")
-        .arg(kind, esc(searchText.toLower()), clock(t), duration, body)
-        .arg(t);
+    return formatText(u"<tr class=\"%1\" data-t=\"%6\" data-text=\"%2\"><td "
+                      "class=\"time\">%3</td><td class=\"duration\">%4</td><td>%5</td></tr>\n",
+        kind, esc(searchText.toLower()), clock(t), duration, body, t);
 }
 
 } // namespace
@@ -111,10 +112,10 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
     if (result.outcome != ScriptResult::Outcome::Passed) {
         html += QStringLiteral("<div class=\"failed\">%1%2</div>")
                     .arg(esc(result.message),
-                        result.line > 0 ? QStringLiteral(" — at <a href=\"#line-%1\">%2:%1</a>")
-                                              .arg(result.line)
-                                              .arg(esc(result.file))
-                                        : QString());
+                        result.line > 0
+                            ? formatText(u" — at <a href=\"#line-%1\">%2:%1</a>", result.line,
+                                esc(result.file))
+                            : QString());
     }
     html += QStringLiteral("<input id=\"filter\" placeholder=\"Search actions, logs, "
                            "consoles…\"></header>\n");
@@ -125,11 +126,10 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
     const QDir reportDir = QFileInfo(path).absoluteDir();
     for (const RecordedEvent &recorded : input.events) {
         if (const auto *video = std::get_if<event::VideoStarted>(&recorded.event))
-            videos += QStringLiteral("<figure><figcaption>%1</figcaption><video controls "
-                                     "preload=\"metadata\" muted src=\"%2\" data-start=\"%3\" "
-                                     "data-machine=\"%1\"></video></figure>\n")
-                          .arg(esc(video->machine), esc(reportDir.relativeFilePath(video->path)))
-                          .arg(video->startMs);
+            videos += formatText(u"<figure><figcaption>%1</figcaption><video controls "
+                                 "preload=\"metadata\" muted src=\"%2\" data-start=\"%3\" "
+                                 "data-machine=\"%1\"></video></figure>\n",
+                esc(video->machine), esc(reportDir.relativeFilePath(video->path)), video->startMs);
     }
     if (!videos.isEmpty()) {
         html.replace(QStringLiteral("<body>"), QStringLiteral("<body class=\"with-videos\">"));
@@ -155,12 +155,10 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
         } else if (const auto *finished = std::get_if<event::SubtestFinished>(&e)) {
             if (subtest.isEmpty())
                 continue;
-            const QString summary
-                = QStringLiteral("%1 — %2 (%3 s)")
-                      .arg(subtest,
-                          finished->passed ? QStringLiteral("passed")
-                                           : QStringLiteral("failed: ") + finished->message)
-                      .arg(double(finished->durationMs) / 1000.0, 0, 'f', 2);
+            const QString summary = formatText(u"%1 — %2 (%3 s)", subtest,
+                finished->passed ? QStringLiteral("passed")
+                                 : QStringLiteral("failed: ") + finished->message,
+                fixed(double(finished->durationMs) / 1000.0, 2));
             timeline = outer
                 + QStringLiteral("</table>\n<details class=\"subtest%1\" open><summary>%2</summary>"
                                  "<table>\n%3</table></details>\n<table>\n")
@@ -180,7 +178,7 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
             if (a.artifact.endsWith(QLatin1String(".png")))
                 body += imageTag(a.artifact);
             timeline += row(ok ? QStringLiteral("action") : QStringLiteral("fail"), a.startMs,
-                QStringLiteral("%1 s").arg(double(a.durationMs) / 1000.0, 0, 'f', 2), body,
+                fixed(double(a.durationMs) / 1000.0, 2) + QStringLiteral(" s"), body,
                 action + QLatin1Char(' ') + a.message);
         } else if (const auto *log = std::get_if<event::Log>(&e)) {
             timeline += row(QStringLiteral("log"), t, {}, esc(log->text), log->text);
@@ -191,14 +189,11 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
         } else if (const auto *added = std::get_if<event::MachineAdded>(&e)) {
             timeline += row(QStringLiteral("state"), t, {}, esc(added->text()), added->text());
         } else if (const auto *link = std::get_if<event::LinkChanged>(&e)) {
-            const QString text
-                = QStringLiteral("link %1 on VLAN %2: %3, delay %4 ms, loss %5, %6")
-                      .arg(link->machine)
-                      .arg(link->vlan)
-                      .arg(link->up ? QStringLiteral("up") : QStringLiteral("down"))
-                      .arg(link->settings.delayMs)
-                      .arg(link->settings.loss)
-                      .arg(link->blocked ? QStringLiteral("blocked") : QStringLiteral("unblocked"));
+            const QString text = formatText(u"link %1 on VLAN %2: %3, delay %4 ms, loss %5, %6",
+                link->machine, link->vlan,
+                link->up ? QStringLiteral("up") : QStringLiteral("down"), link->settings.delayMs,
+                link->settings.loss,
+                link->blocked ? QStringLiteral("blocked") : QStringLiteral("unblocked"));
             timeline += row(QStringLiteral("link"), t, {}, esc(text), text);
         } else if (const auto *failed = std::get_if<event::NetworkFailed>(&e)) {
             timeline += row(QStringLiteral("fail"), t, {}, esc(failed->message), failed->message);
@@ -223,19 +218,16 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
         for (int i = 0; i < lines.size(); ++i) {
             const bool failing = result.line == i + 1 && result.file == input.scriptFile
                 && result.outcome != ScriptResult::Outcome::Passed;
-            html += QStringLiteral("<span id=\"line-%1\" data-line=\"%1\"%2>%3</span>")
-                        .arg(i + 1)
-                        .arg(failing ? QStringLiteral(" class=\"failing\"") : QString())
-                        .arg(esc(lines.at(i)));
+            html += formatText(u"<span id=\"line-%1\" data-line=\"%1\"%2>%3</span>", i + 1,
+                failing ? QStringLiteral(" class=\"failing\"") : QString(), esc(lines.at(i)));
         }
         html += QStringLiteral("</pre>\n");
     }
 
     html += QStringLiteral("<h2>Serial consoles</h2>\n");
     for (auto it = consoles.cbegin(); it != consoles.cend(); ++it) {
-        html += QStringLiteral("<details><summary>%1 (%2 lines)</summary><table>")
-                    .arg(esc(it.key()))
-                    .arg(it.value().size());
+        html += formatText(
+            u"<details><summary>%1 (%2 lines)</summary><table>", esc(it.key()), it.value().size());
         for (const QString &line : it.value())
             html += QStringLiteral("<tr data-text=\"%1\"><td><code>%2</code></td></tr>\n")
                         .arg(esc((it.key() + QLatin1Char(' ') + line).toLower()), esc(line));
@@ -243,9 +235,13 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
     }
     html += QStringLiteral("<script>%1</script></body></html>\n").arg(QString::fromUtf8(script));
 
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(html.toUtf8()) < 0)
-        return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+    // Whole or not at all: a full disk leaves no truncated report that looks like a run's.
+    // Unbuffered: a buffered QSaveFile whose last flush failed (ENOSPC) committed a 0-byte file.
+    QSaveFile file(path);
+    const QByteArray bytes = html.toUtf8();
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered)
+        || file.write(bytes) != bytes.size() || !file.commit())
+        return formatText(u"cannot write %1: %2", path, file.errorString());
     return {};
 }
 

@@ -1,6 +1,7 @@
 #include "core/report/reports.h"
+#include "core/util/textformat.h"
 
-#include <QFile>
+#include <QSaveFile>
 #include <QXmlStreamWriter>
 #include <algorithm>
 
@@ -20,11 +21,9 @@ struct Case {
 QStringList propertySummary(const event::PropertyFinished &p)
 {
     QStringList lines {
-        QStringLiteral("property %1 %2: %3 example(s), %4 failing%5")
-            .arg(p.name, p.passed ? QStringLiteral("passed") : QStringLiteral("falsified"))
-            .arg(p.examples)
-            .arg(p.failing)
-            .arg(p.seed.isEmpty() ? QString() : QStringLiteral(", seed ") + p.seed)
+        formatText(u"property %1 %2: %3 example(s), %4 failing%5", p.name,
+            p.passed ? QStringLiteral("passed") : QStringLiteral("falsified"), p.examples,
+            p.failing, p.seed.isEmpty() ? QString() : QStringLiteral(", seed ") + p.seed)
     };
     if (!p.steps.isEmpty()) {
         lines << QStringLiteral("minimal case: network %1").arg(p.network);
@@ -98,7 +97,7 @@ QList<Case> casesOf(const ReportInput &input)
             c.message = input.result.message;
             if (input.result.line > 0)
                 c.message
-                    += QStringLiteral(" (at %1:%2)").arg(input.result.file).arg(input.result.line);
+                    += formatText(u" (at %1:%2)", input.result.file, input.result.line);
         }
     }
     return cases;
@@ -108,9 +107,11 @@ QList<Case> casesOf(const ReportInput &input)
 
 QString writeJunit(const QString &path, const ReportInput &input)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+    // Whole or not at all, as log.html (made in memory, written unbuffered in one piece).
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered))
+        return formatText(u"cannot write %1: %2", path, file.errorString());
+    QByteArray document;
     const QList<Case> cases = casesOf(input);
     double total = 0;
     int failures = 0;
@@ -118,7 +119,7 @@ QString writeJunit(const QString &path, const ReportInput &input)
         total += c.seconds;
         failures += c.failed ? 1 : 0;
     }
-    QXmlStreamWriter xml(&file);
+    QXmlStreamWriter xml(&document);
     xml.setAutoFormatting(true);
     xml.writeStartDocument();
     xml.writeStartElement(QStringLiteral("testsuites"));
@@ -146,7 +147,9 @@ QString writeJunit(const QString &path, const ReportInput &input)
     xml.writeEndElement();
     xml.writeEndElement();
     xml.writeEndDocument();
-    return file.error() == QFile::NoError ? QString() : file.errorString();
+    if (xml.hasError() || file.write(document) != document.size() || !file.commit())
+        return formatText(u"cannot write %1: %2", path, file.errorString());
+    return {};
 }
 
 } // namespace vivarium

@@ -1,5 +1,7 @@
 #include "core/report/logformatter.h"
 
+#include "core/util/textformat.h"
+
 namespace vivarium {
 
 void LogFormatter::reset()
@@ -18,15 +20,13 @@ QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
     const Event &e = recorded.event;
     if (const auto *done = std::get_if<event::ActionFinished>(&e)) {
         const ActionEvent &a = done->action;
-        const QString call
-            = QStringLiteral("%1: %2(%3)").arg(a.machine, a.action, a.argumentsText(false, 120));
+        const QString call = formatText(u"%1: %2(%3)", a.machine, a.action, a.argumentsText(false, 120));
         const double seconds = double(a.durationMs) / 1000.0;
         if (a.result == ActionEvent::Result::Ok) {
-            add(QStringLiteral("%1  (%2 s)").arg(call).arg(seconds, 0, 'f', 2));
+            add(formatText(u"%1  (%2 s)", call, fixed(seconds, 2)));
         } else {
-            add(QStringLiteral("%1  %2 after %3 s")
-                    .arg(call, ActionEvent::resultName(a.result))
-                    .arg(seconds, 0, 'f', 2),
+            add(formatText(u"%1  %2 after %3 s", call, ActionEvent::resultName(a.result),
+                    fixed(seconds, 2)),
                 Tone::Bad);
             for (const QString &l : a.message.split(QLatin1Char('\n')))
                 add(QStringLiteral("  ") + l, Tone::Bad);
@@ -49,44 +49,33 @@ QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
         ++m_depth;
     } else if (const auto *finished = std::get_if<event::SubtestFinished>(&e)) {
         m_depth = qMax(0, m_depth - 1);
-        add(QStringLiteral("subtest %1 %2 (%3 s)")
-                .arg(finished->name,
-                    finished->passed ? QStringLiteral("passed") : QStringLiteral("failed"))
-                .arg(double(finished->durationMs) / 1000.0, 0, 'f', 2),
+        add(formatText(u"subtest %1 %2 (%3 s)", finished->name,
+                finished->passed ? QStringLiteral("passed") : QStringLiteral("failed"),
+                fixed(double(finished->durationMs) / 1000.0, 2)),
             finished->passed ? Tone::Good : Tone::Bad);
     } else if (const auto *property = std::get_if<event::PropertyStarted>(&e)) {
-        add(QStringLiteral("property %1: %2 example(s), up to %3 step(s), %4")
-                .arg(property->name)
-                .arg(property->examples)
-                .arg(property->steps)
-                .arg(property->seed.isEmpty() ? property->mode
-                                              : QStringLiteral("seed ") + property->seed));
+        add(formatText(u"property %1: %2 example(s), up to %3 step(s), %4", property->name,
+            property->examples, property->steps,
+            property->seed.isEmpty() ? property->mode : QStringLiteral("seed ") + property->seed));
     } else if (const auto *example = std::get_if<event::PropertyExample>(&e)) {
-        add(QStringLiteral("property %1: example %2 (%3) %4, %5 step(s), %6 s")
-                .arg(example->property)
-                .arg(example->example)
-                .arg(example->phase,
-                    example->passed ? QStringLiteral("passed") : QStringLiteral("failed"))
-                .arg(example->steps.size())
-                .arg(double(example->durationMs) / 1000.0, 0, 'f', 1),
+        add(formatText(u"property %1: example %2 (%3) %4, %5 step(s), %6 s", example->property,
+                example->example, example->phase,
+                example->passed ? QStringLiteral("passed") : QStringLiteral("failed"),
+                example->steps.size(), fixed(double(example->durationMs) / 1000.0, 1)),
             example->passed ? Tone::Muted : Tone::Bad);
     } else if (const auto *property = std::get_if<event::PropertyFinished>(&e)) {
         const double minutes = qMax(1.0, double(property->durationMs)) / 60000.0;
-        add(QStringLiteral("property %1 %2 after %3 example(s) (%4 failing), %5 s, %6 a minute")
-                .arg(property->name,
-                    property->passed ? QStringLiteral("passed") : QStringLiteral("falsified"))
-                .arg(property->examples)
-                .arg(property->failing)
-                .arg(double(property->durationMs) / 1000.0, 0, 'f', 1)
-                .arg(double(property->examples) / minutes, 0, 'f', 1),
+        add(formatText(u"property %1 %2 after %3 example(s) (%4 failing), %5 s, %6 a minute",
+                property->name,
+                property->passed ? QStringLiteral("passed") : QStringLiteral("falsified"),
+                property->examples, property->failing,
+                fixed(double(property->durationMs) / 1000.0, 1),
+                fixed(double(property->examples) / minutes, 1)),
             property->passed ? Tone::Good : Tone::Bad);
     } else if (const auto *failed = std::get_if<event::NetworkFailed>(&e)) {
         add(failed->message, Tone::Bad);
     } else if (const auto *paused = std::get_if<event::ScriptPaused>(&e)) {
-        add(QStringLiteral("paused at %1:%2 (%3)")
-                .arg(paused->file)
-                .arg(paused->line)
-                .arg(paused->reason));
+        add(formatText(u"paused at %1:%2 (%3)", paused->file, paused->line, paused->reason));
     } else if (const auto *end = std::get_if<event::Finished>(&e)) {
         m_depth = 0;
         // A driver error was printed with its action; a Python error shows its traceback.

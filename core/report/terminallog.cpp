@@ -1,6 +1,7 @@
 #include "core/report/terminallog.h"
 
 #include "core/report/eventrecorder.h"
+#include "core/util/textformat.h"
 
 #include <unistd.h>
 
@@ -38,11 +39,13 @@ void TerminalLog::print(const RecordedEvent &recorded)
     std::lock_guard lock(m_mutex);
     for (const LogLine &l : m_formatter.lines(recorded)) {
         const QByteArray indent(l.depth * 2, ' ');
+        // Guest output is shown, not obeyed: the serial log file keeps the raw bytes.
+        const QString text = printableText(l.text);
         const char *colour = m_colour ? colourOf(l.tone) : nullptr;
         if (colour)
-            std::fprintf(m_out, "%s%s%s\033[0m\n", indent.constData(), colour, qPrintable(l.text));
+            std::fprintf(m_out, "%s%s%s\033[0m\n", indent.constData(), colour, qPrintable(text));
         else
-            std::fprintf(m_out, "%s%s\n", indent.constData(), qPrintable(l.text));
+            std::fprintf(m_out, "%s%s\n", indent.constData(), qPrintable(text));
     }
     std::fflush(m_out);
 }

@@ -191,8 +191,10 @@ ScriptResult runPython(const QString &source, const QString &file, bool interact
     result.file = file;
     ScriptLocation::current() = { file, 0 };
     py::gil_scoped_acquire acquire;
+    py::object endThreads;
     try {
         py::dict globals = freshGlobals(file);
+        endThreads = globals["_vivarium_end_threads"];
         if (interactive) {
             globals["_vivarium_interact"](globals);
         } else {
@@ -215,6 +217,14 @@ ScriptResult runPython(const QString &source, const QString &file, bool interact
         result.outcome = ScriptResult::Outcome::Failed;
         result.message = QString::fromStdString(error.what());
         result.line = ScriptLocation::current().line;
+    }
+    // The script's own threads end before the run does: they call machines that the run's end
+    // destroys (two threads starting machines during the teardown crashed the driver).
+    if (endThreads) {
+        try {
+            endThreads();
+        } catch (py::error_already_set &) {
+        }
     }
     return result;
 }

@@ -15,7 +15,10 @@
 #include "core/script/scriptengine.h"
 
 #include <QJsonDocument>
+#include <chrono>
+#include <cmath>
 #include <limits>
+#include <thread>
 
 namespace py = pybind11;
 
@@ -162,20 +165,42 @@ QVariant argument(const ApiMethod &method, const ApiArgument &spec, const py::ha
         case Type::String:
             return qs(py::str(value));
         case Type::Int:
+            // NixOS formats a port or a coordinate into a command: "8200" works there, so it
+            // does here (an integral float too); "eighty" would fail there at run time.
+            if (py::isinstance<py::str>(value) || py::isinstance<py::float_>(value)) {
+                const py::object number = py::module_::import("builtins").attr("float")(value);
+                const double d = number.cast<double>();
+                if (std::isfinite(d) && d == std::trunc(d) && std::abs(d) < 1e9)
+                    return int(d);
+                break;
+            }
             return value.cast<int>();
         case Type::Float:
         case Type::OptionalFloat:
+            // A timeout as NixOS takes it: any number, or a string of one ("30").
+            if (py::isinstance<py::str>(value)) {
+                const double d = py::module_::import("builtins").attr("float")(value).cast<double>();
+                if (std::isnan(d))
+                    break;
+                return d;
+            }
             return value.cast<double>();
         case Type::Bool:
             return PyObject_IsTrue(value.ptr()) == 1;
         }
     } catch (const py::cast_error &) {
+    } catch (const py::error_already_set &error) { // float("eighty")
+        if (!error.matches(PyExc_ValueError) && !error.matches(PyExc_TypeError))
+            throw;
     }
+    const bool text = py::isinstance<py::str>(value);
     throw py::type_error(std::string(method.name) + "(): '" + spec.name + "' must be "
-        + (spec.type == Type::Int           ? "an integer"
+        + (spec.type == Type::Int           ? "an integer (or a string of one)"
                 : spec.type == Type::Region ? "None or (x, y, width, height)"
-                                            : "a number")
-        + ", not " + std::string(py::str(py::type::handle_of(value).attr("__name__"))));
+                                            : "a number (or a string of one)")
+        + ", not "
+        + (text ? std::string(py::repr(value))
+                : std::string(py::str(py::type::handle_of(value).attr("__name__")))));
 }
 
 // What a row gives back, as the script sees it: output as str, a command as (status, output).
@@ -548,20 +573,32 @@ void defineRunner(py::module_ &m)
         [](const std::string &name, bool passed, const std::string &message, double seconds) {
             post(event::SubtestFinished { qs(name), passed, qs(message), qint64(seconds * 1000) });
         });
+    // Also the scripts' time.sleep (driver.py): a stop or the global timeout ends it at once.
     m.def("sleep", [](double seconds) {
+        if (!(seconds >= 0))
+            throw py::value_error("sleep length must be non-negative");
         bool completed = true;
         {
             py::gil_scoped_release release;
             if (ScriptEngine *e = engine())
                 completed = e->sleep(seconds);
+            else
+                std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
         }
         if (!completed)
             raiseStopped();
     });
     m.def("serial_stdout", [](bool on) { post(event::SerialStdout { on }); });
+    m.def("stop_script", [] {
+        py::gil_scoped_release release;
+        if (ScriptEngine *e = engine())
+            e->stop();
+    });
     defineProperties(m);
     m.def("output_dir", [] { return engine() ? ss(engine()->run()->outDir()) : std::string(); });
     m.def("test_name", [] { return engine() ? ss(engine()->run()->spec().name) : std::string(); });
+    m.def("script_file",
+        [] { return engine() ? ss(engine()->run()->spec().script) : std::string(); });
 }
 
 } // namespace

@@ -132,11 +132,18 @@ QStringList Session::finish(ScriptResult &result)
     }
     if (!interruption.isEmpty() && result.outcome == ScriptResult::Outcome::Stopped)
         result.message = QStringLiteral("interrupted by %1").arg(interruption); // at file:line
+    // A switch or filter that died broke the network the test ran on: not a pass, even if no
+    // later call happened to need it.
+    const QString networkError = run()->network() ? run()->network()->error() : QString();
+    if (result.passed() && !networkError.isEmpty()) {
+        result.outcome = ScriptResult::Outcome::Failed;
+        result.message = QStringLiteral("the test's network broke while it ran: ") + networkError;
+    }
     events()->post(event::Finished { result });
     const ReportInput report { spec().name, m_sourceFile, m_source, m_recorder->events(), result };
     QStringList problems;
-    for (const QString &problem :
-        { writeJunit(junitPath(), report), writeHtmlReport(reportPath(), report) }) {
+    for (const QString &problem : { m_recorder->error(), writeJunit(junitPath(), report),
+             writeHtmlReport(reportPath(), report) }) {
         if (!problem.isEmpty())
             problems << problem;
     }

@@ -31,7 +31,9 @@ void MachineKeys::files(const toml::node &node, MachineSpec &m)
         m_reader.error(node.source(), QStringLiteral("'files' must be a table of path = content"));
         return;
     }
-    m.files.clear();
+    // Merged with [defaults]' files path by path, the machine's entry winning (as NixOS's
+    // module system merges environment.etc): a machine adds files, it does not drop the
+    // defaults' (docs/test-file.md, "Which keys merge").
     for (auto &&[path, value] : *table) {
         const QString guestPath = tomlString(path.str());
         if (guestPath.contains(QChar(0))) {
@@ -40,9 +42,15 @@ void MachineKeys::files(const toml::node &node, MachineSpec &m)
                     .arg(QString(guestPath).replace(QChar(0), QLatin1String("\\0"))));
             continue;
         }
-        if (!isAbsolute(guestPath) || guestPath.endsWith(QLatin1Char('/'))) {
-            m_reader.error(
-                path.source(), QStringLiteral("file path \"%1\" must be absolute").arg(guestPath));
+        if (!guestPath.startsWith(QLatin1Char('/')) || guestPath.endsWith(QLatin1Char('/'))) {
+            m_reader.error(path.source(),
+                QStringLiteral("file path \"%1\" must be absolute and name a file (not end in /)")
+                    .arg(guestPath));
+            continue;
+        }
+        if (!isAbsolute(guestPath)) {
+            m_reader.error(path.source(),
+                QStringLiteral("file path \"%1\" must not contain \"..\"").arg(guestPath));
             continue;
         }
         GuestFile file;

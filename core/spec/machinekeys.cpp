@@ -1,5 +1,7 @@
 #include "core/spec/machinekeys.h"
 
+#include <QHostAddress>
+
 #include <QRegularExpression>
 
 namespace vivarium {
@@ -22,6 +24,7 @@ const QStringList &MachineKeys::names()
 {
     static const QStringList keys = {
         QStringLiteral("vlans"),
+        QStringLiteral("addresses"),
         QStringLiteral("memory"),
         QStringLiteral("cpus"),
         QStringLiteral("init"),
@@ -77,6 +80,8 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
                     m.vlans.append(int(*vlan));
             }
         }
+    } else if (key == QLatin1String("addresses")) {
+        addresses(node, m);
     } else if (key == QLatin1String("memory")) {
         m.memoryMiB = int(m_reader.integer(node, key, 64, 65536).value_or(m.memoryMiB));
     } else if (key == QLatin1String("cpus")) {
@@ -205,8 +210,52 @@ void MachineKeys::table(const toml::table &table, MachineSpec &m)
     }
 }
 
+void MachineKeys::addresses(const toml::node &node, MachineSpec &m)
+{
+    const toml::table *table = node.as_table();
+    if (!table) {
+        m_reader.error(node.source(),
+            QStringLiteral("'addresses' must be a table of interface = [addresses], e.g. "
+                           "{ eth1 = [\"10.0.0.1/24\", \"fd00::1/64\"] }"));
+        return;
+    }
+    static const QRegularExpression interface(QStringLiteral("^eth([1-9][0-9]{0,2})$"));
+    m.addresses.clear();
+    for (auto &&[k, v] : *table) {
+        const QString name = tomlString(k.str());
+        if (!interface.match(name).hasMatch()) {
+            m_reader.error(k.source(),
+                QStringLiteral("'addresses': \"%1\" is not a VLAN interface (eth1, eth2 ...: "
+                               "the NICs of 'vlans', in order)")
+                    .arg(name));
+            continue;
+        }
+        QStringList list;
+        for (const QString &address : m_reader.strings(v, QStringLiteral("addresses")).value_or(QStringList())) {
+            const auto subnet = QHostAddress::parseSubnet(address);
+            if (!address.contains(QLatin1Char('/')) || subnet.first.isNull()) {
+                m_reader.error(v.source(),
+                    QStringLiteral("'addresses': \"%1\" of %2 must be an address with its prefix "
+                                   "length (\"10.0.0.1/24\", \"fd00::1/64\")")
+                        .arg(address, name));
+                continue;
+            }
+            list.append(address);
+        }
+        m.addresses.insert(name, list);
+    }
+}
+
 void MachineKeys::check(const MachineSpec &m, const toml::source_region &where)
 {
+    for (auto it = m.addresses.cbegin(); it != m.addresses.cend(); ++it) {
+        if (it.key().mid(3).toInt() > m.vlans.size())
+            m_reader.error(where,
+                QStringLiteral("machine '%1' sets 'addresses' of %2, but it has %3 VLAN "
+                               "interface(s) (eth1..eth%3, one per entry of 'vlans')")
+                    .arg(m.name, it.key())
+                    .arg(m.vlans.size()));
+    }
     if (!m.image.isEmpty() && !m.startCommand.isEmpty())
         m_reader.error(where,
             QStringLiteral("machine '%1' sets both 'image' and 'start_command'").arg(m.name));

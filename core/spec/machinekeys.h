@@ -38,6 +38,7 @@ private:
     // The host's accounts, read once for every machine of the file.
     const Accounts &hostAccounts();
     // guestkeys.cpp: what the machine's root holds beyond the host's.
+    void addresses(const toml::node &node, MachineSpec &m);
     void files(const toml::node &node, MachineSpec &m);
     void users(const toml::node &node, MachineSpec &m);
     void groups(const toml::node &node, MachineSpec &m);

@@ -17,6 +17,32 @@ namespace vivarium {
 
 namespace {
 
+// The script is read into log.html and run: it must be a readable file, and one that stays in
+// the test's folder once links are followed, unless the test says otherwise (a link to
+// /etc/shadow put beside a test would otherwise end up in its report).
+void checkScript(TomlReader &reader, const toml::node &node, const QString &script, bool outside)
+{
+    const QFileInfo info(script);
+    if (!info.exists())
+        return; // said by reader.path
+    if (info.isDir()) {
+        reader.error(node.source(),
+            QStringLiteral("'script': %1 is a directory, not a Python script").arg(script));
+        return;
+    }
+    if (!info.isReadable()) {
+        reader.error(node.source(), QStringLiteral("'script': %1 cannot be read").arg(script));
+        return;
+    }
+    const QString folder = QDir(reader.directory()).canonicalPath();
+    const QString resolved = info.canonicalFilePath();
+    if (!outside && !resolved.startsWith(folder + QLatin1Char('/')))
+        reader.error(node.source(),
+            QStringLiteral("'script': %1 is %2, outside the test's folder %3 (set "
+                           "script_outside_folder = true if that is meant)")
+                .arg(script, resolved, folder));
+}
+
 // The link keys: the settings of the link-field table, and whether to capture.
 const QStringList linkKeys = [] {
     QStringList keys;
@@ -107,6 +133,8 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
     const toml::table *machinesTable = nullptr;
     const toml::table *vlansTable = nullptr;
     const toml::array *linkArray = nullptr;
+    const toml::node *scriptNode = nullptr;
+    bool scriptOutsideFolder = false;
 
     for (auto &&[k, v] : root) {
         const QString key = tomlString(k.str());
@@ -124,6 +152,9 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
                         .arg(name));
         } else if (key == QLatin1String("script")) {
             spec.script = reader.path(v, key, true);
+            scriptNode = &v;
+        } else if (key == QLatin1String("script_outside_folder")) {
+            scriptOutsideFolder = reader.boolean(v, key).value_or(false);
         } else if (key == QLatin1String("global_timeout")) {
             spec.globalTimeoutS
                 = int(reader.integer(v, key, 1, 7 * 24 * 3600).value_or(spec.globalTimeoutS));
@@ -152,11 +183,14 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
                     v.source(), QStringLiteral("'link' must be an array of tables ([[link]])"));
         } else {
             reader.error(k.source(),
-                QStringLiteral("unknown key '%1' (known: name, script, "
+                QStringLiteral("unknown key '%1' (known: name, script, script_outside_folder, "
                                "global_timeout, defaults, machines, vlans, link, property)")
                     .arg(key));
         }
     }
+
+    if (scriptNode)
+        checkScript(reader, *scriptNode, spec.script, scriptOutsideFolder);
 
     if ((!machinesTable || machinesTable->empty()) && spec.script.isEmpty()) {
         // A script may make its machines itself (vivarium.stateful's networks); without one

@@ -114,6 +114,9 @@ struct MachineSpec {
     InitKind init = InitKind::Minimal;
     QStringList services;
     QStringList commands;
+    // A NIC's addresses in place of its defaults (192.168.V.N/24, 2001:db8:V::N/64): interface
+    // ("eth1") -> addresses with prefix length; an empty list leaves the NIC without any.
+    QMap<QString, QStringList> addresses;
     QMap<QString, GuestFile> files; // absolute guest path -> file
     QList<GuestUser> users;
     QList<GuestGroup> groups;

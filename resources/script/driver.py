@@ -463,8 +463,100 @@ class _VivariumModules:
         exec(compile(source, f"<vivarium {resource}>", "exec"), module.__dict__)
 
 
+# Module names a NixOS script may use without importing them: `os` is in NixOS's
+# test_symbols; the rest were visible to scripts while the driver ran them in its own module's
+# globals (2020-2021 nixpkgs scripts use `re`, `time`, `shlex`... without an import).
+_NIXOS_MODULES = (
+    "base64", "json", "os", "pathlib", "re", "shlex", "shutil", "subprocess", "sys",
+    "tempfile", "time",
+)
+
+
+class _Driver:
+    """NixOS's `driver` global: the test's machines and VLANs and the calls on all of them."""
+
+    machines = property(lambda self: machines)
+    vlans = property(lambda self: vlans)
+
+    def start_all(self):
+        start_all()
+
+    def join_all(self):
+        join_all()
+
+    def test_script(self):
+        test_script()
+
+    def run_tests(self):
+        test_script()
+
+
+def test_script():
+    """NixOS's: runs the test's script. Vivarium runs it once per run by itself; from the
+    interactive prompt (vivarium-test --interactive) this runs the test file's script."""
+    path = _vivarium.script_file()
+    if not path:
+        raise RuntimeError("this test has no script to run")
+    if _script_globals.get("__file__") == path:
+        raise RuntimeError(
+            "test_script() runs the test's script from the interactive prompt; a running "
+            "script cannot run itself"
+        )
+    with open(path, encoding="utf-8") as source:
+        code = compile(source.read(), path, "exec")
+    exec(code, _script_globals)
+
+
+def run_tests():
+    test_script()
+
+
+def debug(*args, **kwargs):
+    raise NotImplementedError(
+        "debug() (NixOS's remote debugger) is not supported: pause the script in the "
+        "workbench (a breakpoint, Pause, or pause on failure) or use vivarium-test --interactive"
+    )
+
+
+def dump_machine_ssh(*args, **kwargs):
+    raise NotImplementedError(
+        "dump_machine_ssh() is not supported: open the machine's Shell tab in the workbench"
+    )
+
+
+def _guard_process():
+    """time.sleep ends at once when the script is stopped or out of time, as machine waits do;
+    os._exit in the script's own process fails the run instead of leaving it without reports
+    (a forked child still exits for real)."""
+    import os
+
+    if not hasattr(_time, "_vivarium_sleep"):
+        _time._vivarium_sleep = _time.sleep
+        _time.sleep = _vivarium.sleep
+    if not hasattr(os, "_vivarium_exit"):
+        real_exit, pid = os._exit, os.getpid()
+
+        def _exit(status):
+            if os.getpid() != pid:
+                real_exit(status)
+            raise RuntimeError(
+                f"os._exit({status}) would end Vivarium without its reports and clean-up: "
+                "end the script with sys.exit() or an exception instead"
+            )
+
+        os._vivarium_exit = real_exit
+        os._exit = _exit
+
+
 def _vivarium_setup(names):
-    global machines, vlans
+    global machines, vlans, _script_globals
+    _script_globals = names
+    _guard_process()
+    import importlib
+
+    for module in _NIXOS_MODULES:
+        names.setdefault(module, importlib.import_module(module))
+    names["driver"] = _Driver()
     if not any(isinstance(f, _VivariumModules) for f in _sys.meta_path):
         _sys.meta_path.insert(0, _VivariumModules())
     for name in [*_VivariumModules._RESOURCES, "vivarium"]:
@@ -480,6 +572,8 @@ def _vivarium_setup(names):
         names[f"vlan{vlan.nr}"] = vlan
     names["machines"] = machines
     names["vlans"] = vlans
+    if len(machines) == 1:  # NixOS: a test's only machine is also `machine`
+        names.setdefault("machine", machines[0])
     _sys.stdout = _ScriptOutput()
 
 
@@ -544,6 +638,24 @@ def _vivarium_console(source, names):
     finally:
         _sys.stdout, _sys.stderr, _sys.displayhook = saved
     return output.getvalue()
+
+
+def _vivarium_end_threads(grace=10.0):
+    """Called when the script ends. As Python ends a program, the script's other threads are
+    waited for; daemon threads (which Python would abandon) are stopped: their machine calls
+    end with Stopped, and each gets `grace` seconds to return."""
+    import threading
+
+    me = threading.current_thread()
+    others = [t for t in threading.enumerate() if t is not me and t is not threading.main_thread()]
+    for thread in others:
+        if not thread.daemon:
+            thread.join()
+    stragglers = [t for t in others if t.is_alive()]
+    if stragglers:
+        _vivarium.stop_script()
+        for thread in stragglers:
+            thread.join(grace)
 
 
 def _vivarium_finish():

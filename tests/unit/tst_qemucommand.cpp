@@ -52,6 +52,8 @@ private slots:
         QCOMPARE(valueAfter(args, "-vga"), QString("none"));
         QVERIFY(!args.contains("-vnc"));
         QVERIFY(valueAfter(args, "-netdev").contains("restrict=on"));
+        // No router advertisements on eth0: a guest has no default route it did not ask for.
+        QVERIFY(valueAfter(args, "-netdev").contains("ipv6=off"));
         // The monitor socket comes last among the chardevs: when it exists, all do.
         const int qmp = args.indexOf("socket,id=qmp,path=/run/v/m/qmp.sock,server=on,wait=off");
         QVERIFY(qmp > 0);

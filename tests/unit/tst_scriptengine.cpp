@@ -163,8 +163,14 @@ private slots:
         // Bad arguments fail in Python, at the caller's line, before anything reaches a machine.
         ScriptResult result = run("x = 1\nidle.wait_for_open_port('eighty')\n");
         QCOMPARE(result.line, 2);
-        QVERIFY2(result.message.contains(
-                     "TypeError: wait_for_open_port(): 'port' must be an integer, not str"),
+        QVERIFY2(result.message.contains("TypeError: wait_for_open_port(): 'port' must be an "
+                                         "integer (or a string of one), not 'eighty'"),
+            qPrintable(result.message));
+        result = run("idle.wait_for_open_port(80, timeout=[1])\n");
+        QVERIFY2(result.message.contains("'timeout' must be a number (or a string of one), not list"),
+            qPrintable(result.message));
+        result = run("idle.mouse_move(1.5, 2)\n");
+        QVERIFY2(result.message.contains("'x' must be an integer (or a string of one), not float"),
             qPrintable(result.message));
         result = run("idle.wait_for_file()\n");
         QVERIFY2(result.message.contains("missing a required argument: 'filename'"),
@@ -185,6 +191,113 @@ private slots:
                      "except MachineError:\n"
                      "    pass\n");
         QVERIFY2(result.passed(), qPrintable(result.message));
+    }
+
+    void argumentsAsNixosTakesThem()
+    {
+        // NixOS formats ports, coordinates and timeouts into commands, so a string of a number
+        // works there: here it reaches the machine (which is off: a MachineError, not a
+        // TypeError), one call per type rule.
+        const ScriptResult result = run(
+            "def reaches(call):\n"
+            "    try:\n"
+            "        call()\n"
+            "    except MachineError as e:\n"
+            "        return True\n"
+            "    return False\n"
+            "assert reaches(lambda: idle.wait_for_open_port('8200'))\n" // Int from str
+            "assert reaches(lambda: idle.wait_for_open_port(8200.0))\n" // Int from integral float
+            "assert reaches(lambda: idle.wait_for_closed_port(' 22 ', 'localhost', '5'))\n"
+            "assert reaches(lambda: idle.succeed('true', timeout='30'))\n" // Float from str
+            "assert reaches(lambda: idle.wait_for_unit('x', timeout=7))\n" // Float from int
+            "assert reaches(lambda: idle.mouse_move('10', '20'))\n"
+            "assert reaches(lambda: idle.send_chars(42))\n" // String from anything
+            "assert reaches(lambda: idle.wait_for_open_unix_socket('/s', 1))\n" // Bool from int
+            "try:\n"
+            "    idle.wait_for_open_port('8200', timeout='soon')\n"
+            "except TypeError as e:\n"
+            "    assert \"'timeout' must be a number (or a string of one), not 'soon'\" in str(e), e\n"
+            "else:\n"
+            "    raise AssertionError('a timeout of soon was taken')\n");
+        QVERIFY2(result.passed(), qPrintable(result.message + result.traceback));
+    }
+
+    void scriptsHaveNixosGlobals()
+    {
+        // NixOS's test_symbols, and the modules its older driver let scripts use unimported.
+        const ScriptResult result = run(
+            "assert re.match('a+', 'aa') and os.path.join('a', 'b') == 'a/b'\n"
+            "for name in ['os', 're', 'sys', 'time', 'shlex', 'shutil', 'subprocess',\n"
+            "             'tempfile', 'json', 'base64', 'pathlib']:\n"
+            "    assert globals()[name].__name__ == name, name\n"
+            "for name in ['start_all', 'test_script', 'machines', 'vlans', 'driver', 'log',\n"
+            "             'create_machine', 'subtest', 'run_tests', 'join_all', 'retry',\n"
+            "             'serial_stdout_off', 'serial_stdout_on', 'polling_condition',\n"
+            "             'Machine', 't', 'debug', 'dump_machine_ssh']:\n"
+            "    assert name in globals(), name\n"
+            "assert machine is idle and driver.machines == [idle]\n"
+            "try:\n"
+            "    test_script()\n"
+            "except RuntimeError as e:\n"
+            "    assert 'this test has no script' in str(e), e\n");
+        QVERIFY2(result.passed(), qPrintable(result.message + result.traceback));
+    }
+
+    void osExitFailsTheRunInsteadOfEndingIt()
+    {
+        // os._exit would end the process with no reports; in a forked child it still exits.
+        const ScriptResult result = run("import os\n"
+                                        "pid = os.fork()\n"
+                                        "if pid == 0:\n"
+                                        "    os._exit(7)\n"
+                                        "assert os.waitpid(pid, 0)[1] >> 8 == 7\n"
+                                        "os._exit(0)\n");
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Failed);
+        QCOMPARE(result.line, 6);
+        QVERIFY2(result.message.contains("os._exit(0) would end Vivarium without its reports"),
+            qPrintable(result.message));
+    }
+
+    void globalTimeoutEndsTimeSleep()
+    {
+        // A script blocked in time.sleep, not in a driver call: the timeout still holds.
+        m_engine->setGlobalTimeout(0.5);
+        QElapsedTimer clock;
+        clock.start();
+        const ScriptResult result = run("import time\ntime.sleep(600)\n");
+        QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(result.outcome, ScriptResult::Outcome::TimedOut);
+        QCOMPARE(result.line, 2);
+        m_engine->setGlobalTimeout(0);
+        QVERIFY(run("import time\ntime.sleep(0.01)\n").passed());
+        QVERIFY(run("import time\ntry:\n    time.sleep(-1)\nexcept ValueError:\n    pass\n")
+                    .passed());
+    }
+
+    void theScriptsThreadsEndBeforeTheRun()
+    {
+        // Threads of the script that call machines must not outlive the run (two threads
+        // starting machines during the teardown crashed the driver): the script's end waits
+        // for its threads, and stops its daemon threads.
+        const QString flag = m_dir.filePath("thread-done");
+        QFile::remove(flag);
+        QElapsedTimer clock;
+        clock.start();
+        const ScriptResult result = run(QString("import threading, time\n"
+                                                "def worker():\n"
+                                                "    time.sleep(0.5)\n"
+                                                "    open(%1, 'w').write('done')\n"
+                                                "def spinner():\n"
+                                                "    while True:\n"
+                                                "        idle.sleep(0.2)\n"
+                                                "threading.Thread(target=worker).start()\n"
+                                                "threading.Thread(target=spinner, daemon=True).start()\n")
+                                            .arg("'" + flag + "'"));
+        QVERIFY2(result.passed(), qPrintable(result.message));
+        QVERIFY(QFile::exists(flag));
+        QVERIFY2(clock.elapsed() < 15000, qPrintable(QString::number(clock.elapsed())));
+        // The next script runs as usual.
+        QVERIFY(run("idle.sleep(0.01)\n").passed());
     }
 
     void pythonErrorNamesItsLineAndTraceback()

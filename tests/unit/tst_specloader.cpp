@@ -1,5 +1,7 @@
 #include "core/spec/specloader.h"
 
+#include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -52,6 +54,11 @@ private slots:
         QFile initrd(m_dir.filePath("initrd.img"));
         QVERIFY(initrd.open(QIODevice::WriteOnly));
         initrd.write("070701000000");
+        QVERIFY(QDir(m_dir.path()).mkpath("sub"));
+        // A script that leads outside the folder.
+        QFile outside(QDir(m_dir.path()).filePath("../vivarium-outside-row.py"));
+        QVERIFY(outside.open(QIODevice::WriteOnly));
+        QVERIFY(QFile::link(outside.fileName(), m_dir.filePath("outside.py")));
     }
 
     void everyKey()
@@ -203,6 +210,35 @@ loss = 0.5
         QVERIFY(spec->vlans.contains(1));
     }
 
+    void filesMergeWithTheDefaults()
+    {
+        // As NixOS merges environment.etc: path by path, the machine's entry winning.
+        const auto spec = load("[defaults]\nfiles = { \"/etc/a\" = \"default a\", \"/etc/b\" = "
+                               "\"default b\" }\n[machines.m]\nfiles = { \"/etc/b\" = \"own b\", "
+                               "\"/etc/c\" = \"own c\" }\n[machines.n]\n");
+        QVERIFY(spec);
+        const MachineSpec *m = spec->machine("m");
+        QCOMPARE(m->files.keys(), (QStringList { "/etc/a", "/etc/b", "/etc/c" }));
+        QCOMPARE(m->files.value("/etc/a").content, QString("default a"));
+        QCOMPARE(m->files.value("/etc/b").content, QString("own b"));
+        QCOMPARE(spec->machine("n")->files.keys(), (QStringList { "/etc/a", "/etc/b" }));
+    }
+
+    void aScriptOutsideTheFolderIsTheTestsToAllow()
+    {
+        // A link to a file outside the test's folder (/etc/shadow, say) is read into log.html:
+        // refused unless the test says so.
+        QStringList errors;
+        QVERIFY(!load("script = \"outside.py\"\n[machines.a]\n", &errors));
+        QVERIFY2(errors.first().contains("script_outside_folder = true"), qPrintable(errors.first()));
+        QVERIFY2(load("script = \"outside.py\"\nscript_outside_folder = true\n[machines.a]\n",
+                     &errors),
+            qPrintable(errors.join('\n')));
+        QVERIFY(load("script = \"t.py\"\n[machines.a]\n")); // inside: as before
+    }
+
+    void cleanupTestCase() { QFile::remove(QDir(m_dir.path()).filePath("../vivarium-outside-row.py")); }
+
     void errors_data()
     {
         QTest::addColumn<QByteArray>("toml");
@@ -335,6 +371,15 @@ loss = 0.5
         QTest::newRow("relative file")
             << QByteArray("[machines.a]\nfiles = { \"etc/x\" = \"y\" }\n") << "2:11"
             << "must be absolute";
+        QTest::newRow("file path with ..")
+            << QByteArray("[machines.a]\nfiles = { \"/../..\" = \"y\" }\n") << "2:11"
+            << "file path \"/../..\" must not contain \"..\"";
+        QTest::newRow("script is a directory")
+            << QByteArray("script = \"sub\"\n[machines.a]\n") << "1:10"
+            << "is a directory, not a Python script";
+        QTest::newRow("script outside the folder")
+            << QByteArray("script = \"outside.py\"\n[machines.a]\n") << "1:10"
+            << "outside the test's folder";
         QTest::newRow("file content type")
             << QByteArray("[machines.a]\nfiles = { \"/etc/x\" = 3 }\n") << "2:22"
             << "must be a string";

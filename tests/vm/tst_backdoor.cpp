@@ -6,7 +6,9 @@
 
 #include <QCryptographicHash>
 #include <QElapsedTimer>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 #include <unistd.h>
@@ -230,6 +232,68 @@ private slots:
             "/mnt/host && cat /mnt/host/root/.vivarium-secret-probe; umount /mnt/host");
         QVERIFY2(!fresh.stdoutBytes.contains("host-secret"), fresh.stdoutBytes.constData());
         QFile::remove("/root/.vivarium-secret-probe");
+    }
+
+    // A guest writes in /tmp/shared, which is a host directory: a link it plants there where
+    // the host stages a copy turned copy_from_host into a root write anywhere on the host.
+    void aGuestLinkCannotRedirectCopyFromHost()
+    {
+        const QString canary = m_dir.filePath("canary.txt");
+        writeTestFile(canary, "untouched\n");
+        const QString source = m_dir.filePath("payload.txt");
+        writeTestFile(source, "payload\n");
+        // Links under every name the host ever staged a copy by, and a flood of guesses.
+        m->succeed(QString("for n in .from-host-payload.txt .from-host-XXXXXX; do "
+                           "ln -sfn %1 /tmp/shared/$n; done")
+                       .arg(canary));
+        m->copyFromHost(source, "/root/payload.txt");
+        QCOMPARE(m->succeed("cat /root/payload.txt"), QString("payload\n"));
+        QFile check(canary);
+        QVERIFY(check.open(QIODevice::ReadOnly));
+        QCOMPARE(check.readAll(), QByteArray("untouched\n"));
+        // The archive is gone from the share; the planted links are the guest's own business.
+        QCOMPARE(m->succeed("ls -A /tmp/shared | grep -c '^.from-host-' || true").trimmed(),
+            QString("2"));
+        m->succeed("rm -f /tmp/shared/.from-host-*");
+    }
+
+    // What copy_from_machine brings out are the guest's files, never a link: a link in the
+    // output directory would point whoever opens the report's files at a host file.
+    void copyFromMachineBringsNoLinks()
+    {
+        const QString canary = m_dir.filePath("canary2.txt");
+        writeTestFile(canary, "host file\n");
+        m->succeed(QString("rm -rf /root/d && mkdir -p /root/d/sub && echo data > /root/d/f && "
+                           "ln -s %1 /root/d/to-host && ln -s /nowhere /root/d/dangling && "
+                           "ln -s ../f /root/d/sub/rel && mkfifo /root/d/fifo")
+                       .arg(canary));
+        const QString out = m_run->outDir();
+        writeTestFile(out + "/keep.txt", "keep\n");
+        const QFile::Permissions mode = QFileInfo(out).permissions();
+        // A trailing slash named the output directory itself once (rm -rf "$OUT/").
+        const QString copied = m->copyFromMachine("/root/d/", "");
+        QCOMPARE(copied, out + "/d");
+        QVERIFY(QFile::exists(out + "/keep.txt"));
+        QCOMPARE(QFileInfo(out).permissions(), mode);
+        QFile f(copied + "/f");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("data\n"));
+        // Links were followed in the guest: their targets' contents, as files.
+        for (const QString &name : { QString("to-host"), QString("sub/rel") }) {
+            const QFileInfo info(copied + "/" + name);
+            QVERIFY2(info.exists() && !info.isSymLink() && info.isFile(), qPrintable(name));
+        }
+        QVERIFY(!QFileInfo(copied + "/dangling").isSymLink());
+        QVERIFY(!QFileInfo::exists(copied + "/fifo"));
+        // Copying the same path again replaces the earlier copy, and nothing beside it.
+        m->succeed("echo again > /root/d/f");
+        QCOMPARE(m->copyFromMachine("/root/d", ""), copied);
+        QVERIFY(QFile::exists(out + "/keep.txt"));
+        QFile again(copied + "/f");
+        QVERIFY(again.open(QIODevice::ReadOnly));
+        QCOMPARE(again.readAll(), QByteArray("again\n"));
+        QVERIFY(QDir(out).entryList({ ".vivarium-copy-*" }, QDir::AllEntries | QDir::Hidden)
+                    .isEmpty());
     }
 
     void cleanupTestCase() { m_run.reset(); }

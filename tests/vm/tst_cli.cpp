@@ -14,6 +14,7 @@
 #include <QTest>
 #include <csignal>
 #include <cstring>
+#include <unistd.h>
 
 class TestCli : public QObject {
     Q_OBJECT
@@ -269,6 +270,93 @@ assert [m.name for m in vlan2.machines] == ["beta", "delta"]
                 && run.output.contains("the global timeout of 8 s was reached at "),
             qPrintable(run.output));
         QVERIFY(clock.elapsed() < 30000);
+    }
+
+    void aScriptBlockedInPythonStillEnds()
+    {
+        // time.sleep is stopped at once by the global timeout (it ran 600 s past a 30 s limit);
+        // a subprocess cannot be, and the run ends without it 20 s later, with its reports.
+        const QString sleeping = writeTest("sleeping", "[machines.idle]\n",
+            "import time\ntime.sleep(600)\n");
+        QElapsedTimer clock;
+        clock.start();
+        Run run = vivariumTest({ "-o", testOutputDir("cli-sleeping"), "--global-timeout", "2",
+            sleeping });
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.output.contains("the global timeout of 2 s was reached at "),
+            qPrintable(run.output));
+        QVERIFY2(clock.elapsed() < 20000, qPrintable(QString::number(clock.elapsed())));
+
+        const QString out = testOutputDir("cli-stuck");
+        const QString stuck = writeTest("stuck", "[machines.idle]\n",
+            "import subprocess\nsubprocess.run(['sleep', '600'])\n");
+        clock.restart();
+        run = vivariumTest({ "-o", out, "--global-timeout", "2", stuck }, {}, 120);
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.output.contains("the global timeout of 2 s was reached; the script did not "
+                                     "stop within 20 s of it"),
+            qPrintable(run.output));
+        QVERIFY(clock.elapsed() < 60000);
+        QVERIFY(readAll(out + "/log.html").contains("did not stop within 20 s"));
+        QVERIFY(readAll(out + "/junit.xml").contains("failures=\"1\""));
+        // Its subprocess did not outlive it.
+        QProcess pgrep;
+        pgrep.start("pgrep", { "-f", "^sleep 600$" });
+        QVERIFY(pgrep.waitForFinished());
+        QCOMPARE(pgrep.readAll().trimmed(), QByteArray());
+    }
+
+    void aDeadFilterFailsTheRun()
+    {
+        // The script kills its machine's wirefilter and then asks nothing of the network: the
+        // run still fails, and says why.
+        const QString out = testOutputDir("cli-deadfilter");
+        const QString test = writeTest("deadfilter", "[machines.idle]\n",
+            "import os, signal, subprocess\n"
+            "start_all()\nidle.wait_for_ready()\n"
+            "pids = subprocess.run(['pgrep', '-P', str(os.getpid()), 'wirefilter'],\n"
+            "                      capture_output=True, text=True).stdout.split()\n"
+            "assert pids, 'no wirefilter child'\n"
+            "os.kill(int(pids[0]), signal.SIGKILL)\n"
+            "idle.sleep(2)\n");
+        const Run run = vivariumTest({ "-o", out, test });
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.output.contains("the test's network broke while it ran: wirefilter for idle "
+                                     "on VLAN 1 was killed by signal 9"),
+            qPrintable(run.output));
+        QVERIFY(readAll(out + "/junit.xml").contains("failures=\"1\""));
+    }
+
+    void reportsThatCannotBeWrittenFailTheRun()
+    {
+        // -o a regular file: refused before anything starts, with the environment's code.
+        writeTestFile(m_dir.filePath("not-a-dir"), "x");
+        const QString test = writeTest("quick", "[machines.idle]\n", "print('ok')\n");
+        Run run = vivariumTest({ "-o", m_dir.filePath("not-a-dir"), test });
+        QCOMPARE(run.exitCode, 3);
+        QVERIFY2(run.output.contains("not-a-dir is not a directory"), qPrintable(run.output));
+        // A directory of the user's keeps its mode (-o /tmp once made /tmp 0700).
+        const QString mine = m_dir.filePath("mine");
+        QDir().mkpath(mine);
+        QFile::setPermissions(mine, QFile::permissions(mine) | QFile::ReadOther | QFile::ExeOther);
+        const QFile::Permissions before = QFile::permissions(mine);
+        run = vivariumTest({ "-o", mine, test });
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(QFile::permissions(mine), before);
+        if (::geteuid() != 0)
+            QSKIP("a full file system is made with a tmpfs mount, as root");
+        // A full output directory: the run passed, but it cannot say so, and exits 3.
+        const QString full = m_dir.filePath("full");
+        QDir().mkpath(full);
+        QVERIFY(QProcess::execute("mount", { "-t", "tmpfs", "-o", "size=64k", "tmpfs", full }) == 0);
+        const QString bulky = writeTest("bulky", "[machines.idle]\n",
+            "for i in range(2000):\n    print('x' * 100)\n");
+        run = vivariumTest({ "-o", full, bulky });
+        QProcess::execute("umount", { full });
+        QCOMPARE(run.exitCode, 3);
+        QVERIFY2(run.output.contains("No space left on device")
+                && run.output.contains("its reports in " + full + " are not whole"),
+            qPrintable(run.output));
     }
 
     void interactivePromptTakesPipedCommands()

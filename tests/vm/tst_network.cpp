@@ -85,6 +85,11 @@ commands = ["sysctl -q -w net.ipv4.ip_forward=1"]
 vlans = [2]
 commands = ["ip route add 192.168.1.0/24 via 192.168.2.2"]
 
+# Node 4, after the others: its own addresses in place of 192.168.1.4 and 2001:db8:1::4.
+[machines.zed]
+vlans = [1]
+addresses = { eth1 = ["10.9.0.4/24", "fd00:9::4/64"] }
+
 [vlans.2]
 capture = true
 
@@ -127,6 +132,31 @@ delay_ms = 40
         const LinkState link = m_run->network()->link("router", 2);
         QCOMPARE(link.nic.interface, QString("eth2"));
         QVERIFY(link.up());
+    }
+
+    void aTestsOwnAddressesReplaceTheDefaults()
+    {
+        Machine *zed = m_run->machine("zed");
+        const QString v4 = zed->succeed("ip -4 -o addr show dev eth1");
+        QVERIFY2(v4.contains("10.9.0.4/24") && !v4.contains("192.168.1.4"), qPrintable(v4));
+        const QString v6 = zed->succeed("ip -6 -o addr show dev eth1 scope global");
+        QVERIFY2(v6.contains("fd00:9::4/64") && !v6.contains("2001:db8:1::4"), qPrintable(v6));
+        QVERIFY2(!v6.contains("tentative") && !v6.contains("dadfailed"), qPrintable(v6));
+        // Its name resolves to the addresses it has.
+        QVERIFY(client->succeed("cat /etc/hosts").contains("10.9.0.4 zed\nfd00:9::4 zed\n"));
+        // A test adds an address of its own beside none of ours: no duplicate detection clash.
+        zed->succeed("ip -6 addr add 2001:db8:1::4/64 dev eth1 && sleep 2");
+        QVERIFY(!zed->succeed("ip -6 -o addr show dev eth1").contains("dadfailed"));
+        QVERIFY(!reaches(client, "192.168.1.4"));
+    }
+
+    void noRouteBeyondTheConnectedOnes()
+    {
+        // QEMU's user network sent router advertisements on eth0: every guest had a default
+        // IPv6 route, and a test's own `ip -6 route add ::/0` failed with "File exists".
+        QCOMPARE(client->succeed("ip -6 route show default"), QString());
+        client->succeed("ip -6 route add ::/0 via 2001:db8:1::2 dev eth1");
+        QCOMPARE(client->succeed("ip -4 route show default"), QString());
     }
 
     void machinesOnOneVlanReachEachOther()
@@ -257,13 +287,21 @@ delay_ms = 40
         QVERIFY(!m_run->network()->link("server", 2).filterRunning);
         QCOMPARE(m_run->network()->processIds().size(), before - 1);
         QVERIFY(!reaches(router, "192.168.2.3"));
+        // Every later failure on that link names what died, not only the log's first line.
+        const QString error = errorOf([&] { server->succeed("ping -c 1 -W 1 192.168.2.2", 30); });
+        QVERIFY2(error.contains("(the network of machine server is broken: wirefilter for server "
+                                "on VLAN 2 was killed by signal 9"),
+            qPrintable(error));
+        // A machine whose links all run is not told about it.
+        const QString other = errorOf([&] { client->succeed("false"); });
+        QVERIFY2(!other.contains("is broken"), qPrintable(other));
     }
 
     void noSwitchOrFilterOutlivesTheRun()
     {
         QList<qint64> pids = m_run->network()->processIds();
         // Per VLAN a switch; per NIC a switch and a filter (less the one killed above).
-        QCOMPARE(pids.size(), 2 + 4 * 2 - 1);
+        QCOMPARE(pids.size(), 2 + 5 * 2 - 1);
         for (qint64 pid : pids) {
             QFile comm(QString("/proc/%1/comm").arg(pid));
             QVERIFY(comm.open(QIODevice::ReadOnly));

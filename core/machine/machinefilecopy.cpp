@@ -1,0 +1,176 @@
+// copy_from_host and copy_from_machine. Files cross as tar archives, and the host never acts on
+// a path a guest can change: /tmp/shared is the host's directory, but the guest writes in it, so
+// a link planted there would turn a host write into one anywhere on the host (as root). The
+// host writes an archive into a file it has just created there under a random name (O_EXCL,
+// which never follows a link), and reads what comes back from the backdoor, not from the share.
+#include "core/machine/machine.h"
+#include "core/util/textformat.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace vivarium {
+
+namespace {
+
+QString quoted(const QString &s)
+{
+    QString q = s;
+    q.replace(QLatin1Char('\''), QLatin1String("'\\''"));
+    return QLatin1Char('\'') + q + QLatin1Char('\'');
+}
+
+// The path as tar takes it: its directory and its name ("/root/d/" is d in /root).
+struct Split {
+    QString directory, name;
+};
+
+Split split(const QString &path)
+{
+    const QString clean = QDir::cleanPath(path);
+    const QFileInfo info(clean);
+    return { info.path(), info.fileName() };
+}
+
+// Runs tar on the host; its output goes to fd when one is given, its input is input.
+QString runTar(const QStringList &arguments, int outputFd, const QByteArray &input = {})
+{
+    QProcess tar;
+    if (outputFd >= 0) {
+        tar.setStandardOutputFile(QProcess::nullDevice());
+        tar.setChildProcessModifier([outputFd] { ::dup2(outputFd, STDOUT_FILENO); });
+    }
+    tar.start(QStringLiteral("tar"), arguments);
+    if (!tar.waitForStarted())
+        return QStringLiteral("cannot run tar: ") + tar.errorString();
+    if (!input.isEmpty())
+        tar.write(input);
+    tar.closeWriteChannel();
+    if (!tar.waitForFinished(-1) || tar.exitStatus() != QProcess::NormalExit || tar.exitCode() != 0)
+        return QString::fromLocal8Bit(tar.readAllStandardError()).trimmed();
+    return {};
+}
+
+// Leaves only files and directories below dir: a guest's links, devices and pipes do not reach
+// the host's output directory (a link there would point a reader at a host file).
+void keepPlainFiles(const QString &dir)
+{
+    QDirIterator it(dir, QDir::AllEntries | QDir::System | QDir::Hidden | QDir::NoDotAndDotDot,
+        QDirIterator::Subdirectories);
+    QStringList strays;
+    while (it.hasNext()) {
+        const QFileInfo info(it.next());
+        if (info.isSymLink() || (!info.isFile() && !info.isDir()))
+            strays.append(info.filePath());
+    }
+    for (const QString &path : strays)
+        ::unlink(QFile::encodeName(path).constData());
+}
+
+} // namespace
+
+void Machine::copyFromHost(const QString &source, const QString &target)
+{
+    action(QStringLiteral("copy_from_host"),
+        { { QStringLiteral("source"), source }, { QStringLiteral("target"), target } }, [&] {
+            const QFileInfo info(QDir::cleanPath(QFileInfo(source).absoluteFilePath()));
+            if (!info.exists() && !info.isSymLink())
+                throw MachineError(MachineError::Kind::Usage,
+                    formatText(u"copy_from_host: %1 does not exist", source));
+            const Split from = split(info.absoluteFilePath());
+            if (from.name.isEmpty())
+                throw MachineError(MachineError::Kind::Usage,
+                    formatText(u"copy_from_host: cannot copy %1 (name a file or directory)",
+                        source));
+            QByteArray staged = QFile::encodeName(m_paths.sharedDir()) + "/.from-host-XXXXXX";
+            const int fd = ::mkostemp(staged.data(), O_CLOEXEC);
+            if (fd < 0)
+                throw MachineError(MachineError::Kind::Failed,
+                    formatText(u"copy_from_host: cannot stage %1 in %2", source,
+                        m_paths.sharedDir()));
+            const QString problem = runTar({ QStringLiteral("-c"), QStringLiteral("-f"),
+                                               QStringLiteral("-"), QStringLiteral("-C"),
+                                               from.directory, QStringLiteral("--"), from.name },
+                fd);
+            ::close(fd);
+            const QString guestStaged
+                = QStringLiteral("/tmp/shared/") + QFileInfo(QFile::decodeName(staged)).fileName();
+            if (!problem.isEmpty()) {
+                ::unlink(staged.constData());
+                throw MachineError(MachineError::Kind::Failed,
+                    formatText(u"copy_from_host: cannot pack %1: %2", source, problem));
+            }
+            // The guest unpacks into a directory of its own and copies from there (cp -rT:
+            // the target becomes the copy), then removes the archive.
+            succeedBody(formatText(u"d=$(mktemp -d); trap 'rm -rf \"$d\" %1' EXIT; "
+                                   "tar -x --no-same-owner -f %1 -C \"$d\" && "
+                                   "mkdir -p \"$(dirname %2)\" && cp -rT \"$d\"/%3 %2",
+                            quoted(guestStaged), quoted(target), quoted(from.name)),
+                defaultTimeout);
+        });
+}
+
+QString Machine::copyFromMachine(const QString &source, const QString &targetDir)
+{
+    return actionResult<QString>(
+        QStringLiteral("copy_from_machine"), { { QStringLiteral("source"), source } }, [&] {
+            const Split from = split(source);
+            if (from.name.isEmpty() || from.name == QLatin1String(".."))
+                throw MachineError(MachineError::Kind::Usage,
+                    formatText(u"copy_from_machine: cannot copy %1 (name a file or directory)",
+                        source));
+            // The archive comes back over the backdoor (byte for byte, of any size); links are
+            // followed in the guest, so what arrives is the guest's files, never a link.
+            // A dangling link is left out, not a failure (--ignore-failed-read); a missing
+            // source is one.
+            const CommandResult packed = runCommand(
+                formatText(u"cd %1 && { test -e %2 || test -L %2 || { echo 'no such file or directory' "
+                           ">&2; exit 1; }; } && tar -c -h --ignore-failed-read -f - -- %2",
+                    quoted(from.directory), quoted(from.name)),
+                defaultTimeout);
+            if (packed.status != 0)
+                throw MachineError(MachineError::Kind::Failed,
+                    formatText(u"copy_from_machine: cannot read %1 in the machine: %2", source,
+                        QString::fromUtf8(packed.stderrBytes).trimmed()));
+            const QString destDir = QDir(m_context.outDir).absoluteFilePath(targetDir);
+            if (!QDir().mkpath(destDir))
+                throw MachineError(MachineError::Kind::Failed,
+                    formatText(u"copy_from_machine: cannot create %1", destDir));
+            // Unpacked beside its place (the same file system, for the rename), in a directory
+            // only this run has, and cleaned of anything but files and directories.
+            QTemporaryDir unpacked(destDir + QStringLiteral("/.vivarium-copy-XXXXXX"));
+            if (!unpacked.isValid())
+                throw MachineError(MachineError::Kind::Failed,
+                    formatText(u"copy_from_machine: cannot write in %1", destDir));
+            const QString problem = runTar({ QStringLiteral("-x"), QStringLiteral("-f"),
+                                               QStringLiteral("-"), QStringLiteral("-C"),
+                                               unpacked.path(), QStringLiteral("--no-same-owner"),
+                                               QStringLiteral("--no-same-permissions") },
+                -1, packed.stdoutBytes);
+            if (!problem.isEmpty())
+                throw MachineError(MachineError::Kind::Failed,
+                    formatText(u"copy_from_machine: cannot unpack %1: %2", source, problem));
+            keepPlainFiles(unpacked.path());
+            const QString dest = destDir + QLatin1Char('/') + from.name;
+            const QFileInfo existing(dest);
+            if (existing.isDir() && !existing.isSymLink())
+                QDir(dest).removeRecursively(); // an earlier copy of the same path in this run
+            else if (existing.exists() || existing.isSymLink())
+                QFile::remove(dest);
+            const QByteArray moved
+                = QFile::encodeName(unpacked.path() + QLatin1Char('/') + from.name);
+            if (::rename(moved.constData(), QFile::encodeName(dest).constData()) != 0)
+                throw MachineError(MachineError::Kind::Failed,
+                    formatText(u"copy_from_machine: cannot move %1 to %2", source, dest));
+            return dest;
+        });
+}
+
+} // namespace vivarium
