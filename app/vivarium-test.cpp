@@ -1,5 +1,6 @@
 // vivarium-test: runs a test headless (DESIGN section 7).
 #include "core/script/scriptengine.h"
+#include "core/script/scriptstubs.h"
 #include "core/session/session.h"
 #include "core/spec/specloader.h"
 #include "core/util/childprocess.h"
@@ -13,6 +14,7 @@
 #include <QElapsedTimer>
 #include <condition_variable>
 #include <mutex>
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -227,8 +229,16 @@ int main(int argc, char **argv)
     const QCommandLineOption reportFrom(QStringLiteral("report-from"),
         QStringLiteral("Write log.html and junit.xml again from DIR/events.jsonl, then exit."),
         QStringLiteral("DIR"));
-    parser.addOptions(
-        { outDir, keep, noVideo, accel, timeout, interactive, junit, clean, reportFrom });
+    const QCommandLineOption check(QStringLiteral("check"),
+        QStringLiteral("Type-check the test's script with mypy against the API's stubs (as NixOS "
+                       "checks its test scripts), print the findings as FILE:LINE:COL, then exit "
+                       "(0 clean, 1 findings)."));
+    const QCommandLineOption stubs(QStringLiteral("stubs"),
+        QStringLiteral("Write the script API's type stubs (vivarium_driver.pyi) into DIR for an "
+                       "editor, then exit."),
+        QStringLiteral("DIR"));
+    parser.addOptions({ outDir, keep, noVideo, accel, timeout, interactive, junit, clean,
+        reportFrom, check, stubs });
     const PropertyOptions propertyOptions;
     parser.addOptions(propertyOptions.all());
     parser.addPositionalArgument(QStringLiteral("TEST.toml"), QStringLiteral("The test file."));
@@ -260,6 +270,18 @@ int main(int argc, char **argv)
                 .arg(parser.value(reportFrom), result.verdict()));
         return Passed;
     }
+    if (parser.isSet(stubs)) {
+        const QString path = QDir(parser.value(stubs)).filePath(QStringLiteral("vivarium_driver.pyi"));
+        QDir().mkpath(parser.value(stubs));
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write(driverStub().toUtf8()) < 0
+            || !file.flush()) {
+            complain(formatText(u"vivarium-test: cannot write %1: %2", path, file.errorString()));
+            return Environment;
+        }
+        say(formatText(u"vivarium-test: %1 written", path));
+        return Passed;
+    }
     if (parser.positionalArguments().size() != 1) {
         complain(QStringLiteral("vivarium-test: give one test file (see --help)"));
         return BadInput;
@@ -286,6 +308,21 @@ int main(int argc, char **argv)
         for (const QString &error : loader.errors())
             complain(error);
         return BadInput;
+    }
+    if (parser.isSet(check)) {
+        QString problem;
+        const QList<ScriptFinding> findings = checkScript(*spec, &problem);
+        for (const ScriptFinding &f : findings)
+            say(formatText(u"%1:%2:%3: %4: %5", spec->script, f.line, f.column, f.severity,
+                f.message));
+        if (!problem.isEmpty()) {
+            complain(QStringLiteral("vivarium-test: ") + problem);
+            return Environment;
+        }
+        const qsizetype errors = std::count_if(findings.cbegin(), findings.cend(),
+            [](const ScriptFinding &f) { return f.severity == QLatin1String("error"); });
+        say(formatText(u"vivarium-test: %1: %2 type error(s)", spec->script, errors));
+        return errors == 0 ? Passed : TestFailed;
     }
     if (parser.isSet(timeout)) {
         bool ok = false;

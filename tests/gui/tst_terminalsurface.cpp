@@ -186,6 +186,35 @@ private slots:
         QCOMPARE(s.lineText(0), QString("kept"));
     }
 
+    // A serial console filled while its tab was hidden (a narrow size) showed its lines cut at
+    // that width once shown: every line is laid out again at the width it is shown at, the
+    // scrollback too, and nothing the terminal answered then is sent again.
+    void aWiderTerminalLaysOutItsWholeHistory()
+    {
+        TerminalSurface s(10, 34);
+        QSignalSpy output(&s, &TerminalSurface::output);
+        QSignalSpy finished(&s, &TerminalSurface::commandFinished);
+        s.feed("\x1b[c"); // a device attributes query: the terminal answers it once
+        const int answers = int(output.size());
+        QVERIFY(answers > 0);
+        const QString line = "[    1.234] sysctl: net.ipv4.ip_forward = 1 (the rest of it)";
+        for (int i = 0; i < 30; ++i)
+            s.feed(QString("%1 %2\r\n").arg(i).arg(line).toUtf8());
+        s.feed("\x1b]133;D;0\x07");
+        QCOMPARE(finished.size(), 1);
+        QVERIFY(s.lineText(0).size() <= 34); // wrapped at 34 while narrow
+        s.resize(10, 120);
+        QCOMPARE(s.lineText(0), QString("0 ") + line);
+        QCOMPARE(s.lineText(29), QString("29 ") + line);
+        QCOMPARE(output.size(), answers);
+        QCOMPARE(finished.size(), 1);
+        // What was cleared stays cleared.
+        s.clearScrollback();
+        s.resize(10, 100);
+        for (int i = 0; i < s.lineCount(); ++i)
+            QVERIFY2(!s.lineText(i).contains("sysctl"), qPrintable(s.lineText(i)));
+    }
+
     void aWideCharacterInANarrowTerminal()
     {
         // Found by fuzz_terminalsurface: libvterm crashed on a double-width character in a

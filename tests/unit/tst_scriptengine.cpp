@@ -5,11 +5,13 @@
 #include "core/script/machineapi.h"
 #include "core/script/runtimenetworks.h"
 #include "core/script/scriptengine.h"
+#include "core/script/scriptstubs.h"
 #include "core/spec/specloader.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <mutex>
@@ -298,6 +300,59 @@ private slots:
         QVERIFY2(clock.elapsed() < 15000, qPrintable(QString::number(clock.elapsed())));
         // The next script runs as usual.
         QVERIFY(run("idle.sleep(0.01)\n").passed());
+    }
+
+    void stubsCoverTheDriver()
+    {
+        // Every public method of the script's Machine is in the stub (the table's rows are
+        // generated; driver.py's own are listed beside them and must not drift).
+        QFile stub(m_dir.filePath("vivarium_driver.pyi"));
+        QVERIFY(stub.open(QIODevice::WriteOnly));
+        stub.write(driverStub().toUtf8());
+        stub.close();
+        const ScriptResult result = run(
+            QString("stub = open(%1).read()\n"
+                    "missing = [n for n in dir(Machine) if not n.startswith('_')\n"
+                    "           and f'def {n}(' not in stub]\n"
+                    "assert not missing, missing\n"
+                    "for name in ['start_all', 'subtest', 'retry', 'polling_condition',\n"
+                    "             'add_machine', 'test_script']:\n"
+                    "    assert f'def {name}(' in stub, name\n")
+                .arg("'" + stub.fileName() + "'"));
+        QVERIFY2(result.passed(), qPrintable(result.message));
+        QVERIFY(driverStub().contains(
+            "def wait_for_open_port(self, port: int | str, addr: object = ..., timeout: float | "
+            "str | None = ...) -> None: ..."));
+    }
+
+    void checkFindsTypeErrorsAtTheScriptsLines()
+    {
+        if (QStandardPaths::findExecutable("mypy").isEmpty())
+            QSKIP("mypy is not installed (scripts/setup installs it)");
+        QFile script(m_dir.filePath("typed.py"));
+        QVERIFY(script.open(QIODevice::WriteOnly));
+        script.write("import re\n"
+                     "web.wait_for_open_port('80', timeout='30')\n"
+                     "status, out = web.execute('true')\n"
+                     "web.wait_for_unit('x', 'root', 5, 6)\n"
+                     "vlan1.set_link(loss=0.5)\n"
+                     "n: int = web.succeed('echo 1')\n");
+        script.close();
+        SpecLoader loader;
+        auto spec = loader.loadString("script = \"typed.py\"\n[machines.web]\n",
+            m_dir.filePath("typed.toml"));
+        QVERIFY2(spec, qPrintable(loader.errors().join('\n')));
+        QString error;
+        const QList<ScriptFinding> findings = checkScript(*spec, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QStringList seen;
+        for (const ScriptFinding &f : findings)
+            if (f.severity == "error")
+                seen << QString("%1: %2").arg(f.line).arg(f.message);
+        QCOMPARE(seen.size(), 2);
+        QVERIFY2(seen.at(0).startsWith("4: Too many arguments"), qPrintable(seen.join('\n')));
+        QVERIFY2(seen.at(1).startsWith("6: Incompatible types in assignment"),
+            qPrintable(seen.join('\n')));
     }
 
     void pythonErrorNamesItsLineAndTraceback()

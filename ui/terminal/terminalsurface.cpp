@@ -156,7 +156,7 @@ struct TerminalCallbacks {
     static int termProp(VTermProp prop, VTermValue *value, void *user)
     {
         TerminalSurface *s = self(user);
-        if (prop == VTERM_PROP_TITLE)
+        if (prop == VTERM_PROP_TITLE && !s->m_replaying)
             emit s->titleChanged(QString::fromUtf8(value->string));
         else if (prop == VTERM_PROP_CURSORVISIBLE)
             s->m_cursorVisible = value->boolean != 0;
@@ -165,14 +165,19 @@ struct TerminalCallbacks {
 
     static int bell(void *user)
     {
-        emit self(user)->bell();
+        if (!self(user)->m_replaying)
+            emit self(user)->bell();
         return 1;
     }
 
     static void output(const char *bytes, size_t length, void *user)
     {
-        emit self(user)->output(QByteArray(bytes, qsizetype(length)));
+        // A replay's answers (to a terminal query in the history) were sent the first time.
+        if (!self(user)->m_replaying)
+            emit self(user)->output(QByteArray(bytes, qsizetype(length)));
     }
+
+    static bool replaying(void *user) { return self(user)->m_replaying; }
 };
 
 namespace {
@@ -191,7 +196,8 @@ int onUnknownOsc(const char *command, size_t length, void *user)
         return 0;
     bool ok = false;
     const int status = osc.mid(6).toInt(&ok);
-    emit static_cast<TerminalSurface *>(user)->commandFinished(ok ? status : 0);
+    if (!TerminalCallbacks::replaying(user))
+        emit static_cast<TerminalSurface *>(user)->commandFinished(ok ? status : 0);
     return 1;
 }
 
@@ -218,6 +224,11 @@ TerminalSurface::TerminalSurface(int rows, int cols, QObject *parent)
     , m_defaultFg(qRgb(0xd0, 0xd0, 0xd0))
     , m_defaultBg(qRgb(0x10, 0x10, 0x10))
 {
+    makeVterm();
+}
+
+void TerminalSurface::makeVterm()
+{
     m_vterm = vterm_new(m_rows, m_cols);
     vterm_set_utf8(m_vterm, 1);
     m_screen = vterm_obtain_screen(m_vterm);
@@ -229,6 +240,19 @@ TerminalSurface::TerminalSurface(int rows, int cols, QObject *parent)
     vterm_screen_reset(m_screen, 1);
 }
 
+void TerminalSurface::replayHistory()
+{
+    vterm_free(m_vterm);
+    m_scrollback.clear();
+    m_cursor = {};
+    m_cursorVisible = true;
+    makeVterm();
+    m_replaying = true;
+    vterm_input_write(m_vterm, m_history.constData(), size_t(m_history.size()));
+    vterm_screen_flush_damage(m_screen);
+    m_replaying = false;
+}
+
 TerminalSurface::~TerminalSurface()
 {
     vterm_free(m_vterm);
@@ -237,6 +261,7 @@ TerminalSurface::~TerminalSurface()
 void TerminalSurface::clearScrollback()
 {
     m_scrollback.clear();
+    m_history.clear(); // what was cleared does not come back at the next resize
     emit scrolled(0);
     emit damaged(QRect(0, 0, m_cols, lineCount()));
 }
@@ -250,6 +275,12 @@ void TerminalSurface::setScrollbackLimit(int lines)
 
 void TerminalSurface::feed(const QByteArray &bytes)
 {
+    m_history += bytes;
+    if (m_history.size() > historyBytes) {
+        // Kept from a line start, so the replay does not begin inside an escape sequence.
+        const qsizetype cut = m_history.indexOf('\n', m_history.size() - historyBytes / 2);
+        m_history.remove(0, cut < 0 ? m_history.size() - historyBytes / 2 : cut + 1);
+    }
     m_damage = {};
     m_pushed = 0;
     vterm_input_write(m_vterm, bytes.constData(), size_t(bytes.size()));
@@ -268,10 +299,16 @@ void TerminalSurface::resize(int rows, int cols)
 {
     if (rows == m_rows && cols == m_cols)
         return;
+    const bool wider = qMax(minColumns, cols) != m_cols;
     m_rows = qMax(1, rows);
     m_cols = qMax(minColumns, cols);
-    vterm_set_size(m_vterm, m_rows, m_cols);
-    vterm_screen_flush_damage(m_screen);
+    if (wider) {
+        replayHistory();
+        emit scrolled(0);
+    } else {
+        vterm_set_size(m_vterm, m_rows, m_cols);
+        vterm_screen_flush_damage(m_screen);
+    }
     emit damaged(QRect(0, 0, m_cols, lineCount()));
 }
 

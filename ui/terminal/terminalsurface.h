@@ -69,7 +69,17 @@ signals:
 private:
     friend struct TerminalCallbacks; // libvterm's callbacks, in the .cpp
 
+    void makeVterm();
+    // A new width: the terminal is made again at it and the bytes it was fed are played into
+    // it (quietly: no output, no title or status signals), so every line is laid out at the
+    // width it is shown at. A console filled while its tab was hidden (a narrow size) kept
+    // lines cut at that width.
+    void replayHistory();
+    static constexpr qsizetype historyBytes = 2 * 1024 * 1024;
+
     VTerm *m_vterm = nullptr;
+    QByteArray m_history; // the last historyBytes fed, from a line start
+    bool m_replaying = false;
     VTermScreen *m_screen = nullptr;
     int m_rows;
     int m_cols;
