@@ -9,6 +9,7 @@
 #include <QMenu>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QImage>
 #include <QTest>
 
 using namespace vivarium;
@@ -264,6 +265,41 @@ private slots:
         QVERIFY(!QRect(bar->mapTo(&view, QPoint(0, 0)), bar->size())
                      .intersects(QRect(view.viewport()->mapTo(&view, QPoint(0, 0)),
                          QSize(s.cols() * view.cellSize().width(), view.viewport()->height()))));
+    }
+
+    // `stty size` said 91 columns but about 88.5 showed: the cells were the font's advance
+    // rounded down (7 px for 7.2). At several zooms, a full line's last glyph is drawn inside
+    // its own cell, and inside the view.
+    void theLastColumnIsDrawnInItsCell()
+    {
+        for (int zoom : { -2, 0, 1, 3, 7 }) {
+            TerminalSurface s(5, 80);
+            TerminalView view(&s);
+            view.setFollowsWidgetSize(true);
+            view.zoom(zoom);
+            view.resize(700, 300);
+            view.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&view));
+            const int cols = s.cols();
+            const int cell = view.cellSize().width();
+            QVERIFY(cols * cell <= view.viewport()->width());
+            s.feed(QByteArray(cols, 'H'));
+            QTest::qWait(100); // the view repaints on a timer
+            const QImage image = view.viewport()->grab().toImage();
+            const QRgb background = s.defaultBackground();
+            int rightmost = -1;
+            for (int x = 0; x < image.width(); ++x)
+                for (int y = 0; y < cell * 2 && y < image.height(); ++y)
+                    if ((image.pixel(x, y) & 0xffffff) != (background & 0xffffff))
+                        rightmost = x;
+            // Ink of the last H is in the last cell, not beyond it (and not short of it).
+            QVERIFY2(rightmost < cols * cell && rightmost >= (cols - 1) * cell,
+                qPrintable(QString("zoom %1: %2 columns of %3 px, ink up to x = %4")
+                        .arg(zoom)
+                        .arg(cols)
+                        .arg(cell)
+                        .arg(rightmost)));
+        }
     }
 
     void doubleClickSelectsAWordAndTheMenuHasItsActions()

@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QPainter>
+#include <QtMath>
 #include <QScrollBar>
 #include <QToolTip>
 
@@ -157,9 +158,14 @@ void TerminalView::zoom(int steps)
 {
     const qreal size = qBound(6.0, m_font.pointSizeF() + steps, 40.0);
     m_font.setPointSizeF(size);
-    const QFontMetrics metrics(m_font);
-    m_cellSize
-        = QSize(qMax(1, metrics.horizontalAdvance(QLatin1Char('M'))), qMax(1, metrics.height()));
+    m_font.setLetterSpacing(QFont::AbsoluteSpacing, 0);
+    // The cell is the font's real advance rounded up (it is 7.2 px for some fonts and zooms:
+    // cells of 7 put the last columns of a line beyond the view), and the text is spaced to
+    // it, so glyph N starts at cell N whatever the font, as Konsole and Qt Creator's terminal do.
+    const QFontMetricsF metrics(m_font);
+    const qreal advance = metrics.horizontalAdvance(QLatin1Char('M'));
+    m_cellSize = QSize(qMax(1, qCeil(advance)), qMax(1, qCeil(metrics.height())));
+    m_font.setLetterSpacing(QFont::AbsoluteSpacing, m_cellSize.width() - advance);
     viewport()->update();
     if (m_followsSize)
         resizeEvent(nullptr);
