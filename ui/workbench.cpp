@@ -2,7 +2,9 @@
 
 #include "core/report/eventrecorder.h"
 #include "core/spec/specloader.h"
+#include "core/util/textformat.h"
 
+#include <QCoreApplication>
 #include <QStandardPaths>
 #include <QThreadPool>
 
@@ -46,7 +48,14 @@ void Workbench::dropSession()
     m_session->engine()->stop();
     m_session->run()->cancelAll(); // a worker waiting on a machine returns
     QThreadPool::globalInstance()->waitForDone();
+    // The dropped test's last events (its machines stopping) are not the next test's: its
+    // machines of the same names were drawn "crashed" by them.
+    disconnect(m_session->events(), nullptr, this, nullptr);
+    disconnect(m_session->recorder(), nullptr, this, nullptr);
+    disconnect(m_session->network(), nullptr, this, nullptr);
+    disconnect(m_session->engine(), nullptr, this, nullptr);
     m_session.reset();
+    QCoreApplication::removePostedEvents(this, QEvent::MetaCall);
     emit sessionReplaced();
 }
 
@@ -127,15 +136,23 @@ void Workbench::onPropertyEvent(const Event &event)
         m_propertyExamples.insert(started->name, started->examples);
         emit propertyProgress(tr("property %1: starting").arg(started->name));
     } else if (const auto *step = std::get_if<event::PropertyStep>(&event)) {
-        emit propertyProgress(tr("property %1: example %2 of %3 (%4), step %5: %6")
-                                  .arg(step->property)
-                                  .arg(step->example)
-                                  .arg(m_propertyExamples.value(step->property))
-                                  .arg(phase(step->phase))
-                                  .arg(step->index)
-                                  .arg(step->step));
+        // While searching, the examples count up to the property's number; shrinking tries
+        // candidates past it ("example 84 of 40" was a shrink's 44th try).
+        const int examples = m_propertyExamples.value(step->property);
+        if (step->phase == QLatin1String("generate")) {
+            emit propertyProgress(formatText(tr("property %1: example %2 of %3 (%4), step %5: %6"),
+                step->property, step->example, examples, phase(step->phase), step->index,
+                step->step));
+        } else {
+            const int first = m_shrinkFirstExample.value(step->property, step->example);
+            m_shrinkFirstExample.insert(step->property, first);
+            emit propertyProgress(formatText(tr("property %1: %2, try %3, step %4: %5"),
+                step->property, phase(step->phase), step->example - first + 1, step->index,
+                step->step));
+        }
     } else if (const auto *finished = std::get_if<event::PropertyFinished>(&event)) {
         m_propertyExamples.remove(finished->name);
+        m_shrinkFirstExample.remove(finished->name);
         emit propertyProgress(QString());
         if (!finished->passed && !finished->regressionTest.isEmpty())
             emit propertyFalsified(finished->name, finished->regressionTest);
@@ -185,7 +202,7 @@ void Workbench::stopAll()
         return;
     m_session->engine()->stop();
     TestRun *run = m_session->run();
-    inWorker(QStringLiteral("stop all"), [run] { run->crashAll(QStringLiteral("stopped")); });
+    inWorker(QStringLiteral("stop all"), [run] { run->stopAll(); });
 }
 
 void Workbench::startMachine(const QString &name)

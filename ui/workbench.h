@@ -100,6 +100,7 @@ private:
     TestSpec m_spec;
     QSet<int> m_breakpoints;
     QHash<QString, int> m_propertyExamples; // a running property's name -> examples asked
+    QMap<QString, int> m_shrinkFirstExample; // property -> its first shrink try
     std::unique_ptr<Session> m_session;
 };
 

@@ -385,7 +385,11 @@ std::optional<RecordedEvent> eventFromJson(const QJsonObject &object)
 
 quint64 EventLog::nextId()
 {
-    return m_nextId++;
+    // Unique in the process, not per log: a property's example networks have logs of their own
+    // whose actions reach the same action log (ids that restarted per example showed 238
+    // actions as 16 rows).
+    static std::atomic<quint64> next { 1 };
+    return next++;
 }
 
 } // namespace vivarium

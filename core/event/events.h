@@ -197,7 +197,6 @@ signals:
     void shellBytes(const QString &machine, const QByteArray &bytes);
 
 private:
-    std::atomic<quint64> m_nextId { 1 };
 };
 
 } // namespace vivarium

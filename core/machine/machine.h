@@ -105,6 +105,9 @@ public:
     // Kills QEMU at once; reason is the detail of the "off" state it ends in ("crashed", or
     // "stopped" when the workbench's Stop All ends every machine).
     void crash(const QString &reason = QStringLiteral("crashed"));
+    // The same hard power-off, by the user or the end of a run (the workbench's Stop, Stop
+    // All, dropping a test): logged as stop(), the machine "stopped", never "crashed".
+    void stop();
     void reboot();
     // Vivarium's own: QEMU stops the guest's CPUs (QMP stop) and lets them run again (cont).
     // While paused the guest neither runs nor answers: commands fail at once, saying so.
@@ -201,6 +204,7 @@ private:
     void invoke(std::function<void()> call) const;
     void connectProcess(MachineProcess *process);
     void onSerial(const QByteArray &bytes);
+    void powerOff(const QString &actionName, const QString &reason); // crash() and stop()
     void onExited(int code, bool crashed, const QString &stderrTail);
     void setState(State state, const QString &detail = {});
     QString deathMessage() const;

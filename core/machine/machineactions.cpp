@@ -386,9 +386,19 @@ void Machine::shutdown(double timeout)
     });
 }
 
+void Machine::stop()
+{
+    powerOff(QStringLiteral("stop"), QStringLiteral("stopped"));
+}
+
 void Machine::crash(const QString &reason)
 {
-    action(QStringLiteral("crash"), {}, [&] {
+    powerOff(QStringLiteral("crash"), reason);
+}
+
+void Machine::powerOff(const QString &actionName, const QString &reason)
+{
+    action(actionName, {}, [&] {
         {
             std::lock_guard lock(m_mutex);
             if (!m_qemuRunning)

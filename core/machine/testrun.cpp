@@ -150,6 +150,19 @@ void TestRun::cancelAll()
         m->cancel();
 }
 
+void TestRun::stopAll()
+{
+    for (Machine *m : machines()) {
+        m->clearCancel();
+        try {
+            if (m->qemuPid() != 0)
+                m->stop();
+        } catch (const MachineError &) {
+            // Dead already: nothing left to stop.
+        }
+    }
+}
+
 void TestRun::crashAll(const QString &reason)
 {
     for (Machine *m : machines()) {

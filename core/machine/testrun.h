@@ -56,6 +56,9 @@ public:
     // Kills every running machine at once (QMP quit, then the process): the end of a run that
     // was stopped, timed out or interrupted. Never throws.
     void crashAll(const QString &reason = QStringLiteral("crashed"));
+    // The same, as the user's stop (Machine::stop): the workbench's Stop All, a dropped test,
+    // the end of a session.
+    void stopAll();
 
 private:
     TestRun() = default;

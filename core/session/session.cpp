@@ -53,7 +53,7 @@ Session::~Session()
     m_engine.reset();
     m_terminal.reset();
     m_recorder.reset();
-    m_run->crashAll();
+    m_run->stopAll(); // the session's end stops them: nothing crashed
     m_run.reset();
 }
 

@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 #include <sys/mount.h>
@@ -132,6 +133,19 @@ private slots:
             qPrintable(problem + QString(" filler %1 html %2").arg(fillerSize).arg(htmlSize)));
         QVERIFY2(junit.startsWith("cannot write "), qPrintable(junit));
         QVERIFY(!leftHtml && !leftJunit);
+    }
+
+    void actionIdsAreUniqueAcrossLogs()
+    {
+        // Example networks of a property run have event logs of their own; their actions meet
+        // in one action log, keyed by id.
+        EventLog a, b;
+        QSet<quint64> ids;
+        for (int i = 0; i < 50; ++i) {
+            ids.insert(a.nextId());
+            ids.insert(b.nextId());
+        }
+        QCOMPARE(ids.size(), 100);
     }
 
     void anOutputDirectoryIsTheRunsAlone()

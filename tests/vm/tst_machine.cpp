@@ -321,6 +321,35 @@ graphics = true
         QCOMPARE(alpha->succeed("cat /root/r.txt /root/p.txt"), QString("rebooted\npersisted\n"));
     }
 
+    void aStopIsNotACrash()
+    {
+        // The workbench's Stop All and a dropped test stop machines: logged as stop(), the
+        // machine "off" and "stopped" (they were logged as crash() and drawn crashed).
+        QList<QPair<QString, QString>> states;
+        std::mutex mutex;
+        const auto connection = QObject::connect(
+            m_run->events(), &EventLog::happened, m_run->events(),
+            [&](const Event &e) {
+                if (const auto *state = std::get_if<event::MachineState>(&e)) {
+                    std::lock_guard lock(mutex);
+                    states.append({ state->state, state->detail });
+                }
+            },
+            Qt::DirectConnection);
+        alpha->stop();
+        QObject::disconnect(connection);
+        QVERIFY(!alpha->isUp());
+        {
+            std::lock_guard lock(m_eventsMutex);
+            QCOMPARE(m_finished.last().action, QString("stop"));
+        }
+        std::lock_guard lock(mutex);
+        QVERIFY(!states.isEmpty());
+        QCOMPARE(states.last(), (QPair<QString, QString>("off", "stopped")));
+        alpha->start();
+        alpha->waitForReady(300);
+    }
+
     void crashMidCommandIsAClearError()
     {
         auto running = std::async(std::launch::async, [&] { alpha->execute("sleep 60"); });
