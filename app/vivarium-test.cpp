@@ -10,15 +10,15 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
-#include <QFile>
 #include <QElapsedTimer>
-#include <condition_variable>
-#include <mutex>
+#include <QFile>
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <pthread.h>
 #include <thread>
@@ -76,8 +76,8 @@ void endIfStuck(int seconds, const QString &why, int exitCode)
     if (!session)
         return;
     ScriptResult result;
-    result.outcome = exitCode == TestFailed ? ScriptResult::Outcome::TimedOut
-                                            : ScriptResult::Outcome::Stopped;
+    result.outcome
+        = exitCode == TestFailed ? ScriptResult::Outcome::TimedOut : ScriptResult::Outcome::Stopped;
     result.message = formatText(u"%1; the script did not stop within %2 s of it (it was blocked "
                                 "outside Vivarium's calls), so the run ended without it",
         why, stopGraceSeconds);
@@ -271,7 +271,8 @@ int main(int argc, char **argv)
         return Passed;
     }
     if (parser.isSet(stubs)) {
-        const QString path = QDir(parser.value(stubs)).filePath(QStringLiteral("vivarium_driver.pyi"));
+        const QString path
+            = QDir(parser.value(stubs)).filePath(QStringLiteral("vivarium_driver.pyi"));
         QDir().mkpath(parser.value(stubs));
         QFile file(path);
         if (!file.open(QIODevice::WriteOnly) || file.write(driverStub().toUtf8()) < 0
@@ -313,8 +314,8 @@ int main(int argc, char **argv)
         QString problem;
         const QList<ScriptFinding> findings = checkScript(*spec, &problem);
         for (const ScriptFinding &f : findings)
-            say(formatText(u"%1:%2:%3: %4: %5", spec->script, f.line, f.column, f.severity,
-                f.message));
+            say(formatText(
+                u"%1:%2:%3: %4: %5", spec->script, f.line, f.column, f.severity, f.message));
         if (!problem.isEmpty()) {
             complain(QStringLiteral("vivarium-test: ") + problem);
             return Environment;
@@ -398,9 +399,10 @@ int main(int argc, char **argv)
             spec->name, fixed(seconds, 1), run->outDir()));
         return Environment;
     }
-    const QString where = result.line > 0 ? formatText(u"%1:%2: ", result.file, result.line) : QString();
+    const QString where
+        = result.line > 0 ? formatText(u"%1:%2: ", result.file, result.line) : QString();
     complain(formatText(u"vivarium-test: %1 %2 after %3 s: %4%5\nvivarium-test: report %6",
-        spec->name, result.verdict().toUpper(), fixed(seconds, 1), where,
-        result.message, session->reportPath()));
+        spec->name, result.verdict().toUpper(), fixed(seconds, 1), where, result.message,
+        session->reportPath()));
     return signal != 0 ? Signalled + signal : TestFailed;
 }

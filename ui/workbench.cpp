@@ -140,15 +140,15 @@ void Workbench::onPropertyEvent(const Event &event)
         // candidates past it ("example 84 of 40" was a shrink's 44th try).
         const int examples = m_propertyExamples.value(step->property);
         if (step->phase == QLatin1String("generate")) {
-            emit propertyProgress(formatText(tr("property %1: example %2 of %3 (%4), step %5: %6"),
-                step->property, step->example, examples, phase(step->phase), step->index,
-                step->step));
+            emit propertyProgress(
+                formatText(tr("property %1: example %2 of %3 (%4), step %5: %6"), step->property,
+                    step->example, examples, phase(step->phase), step->index, step->step));
         } else {
             const int first = m_shrinkFirstExample.value(step->property, step->example);
             m_shrinkFirstExample.insert(step->property, first);
-            emit propertyProgress(formatText(tr("property %1: %2, try %3, step %4: %5"),
-                step->property, phase(step->phase), step->example - first + 1, step->index,
-                step->step));
+            emit propertyProgress(
+                formatText(tr("property %1: %2, try %3, step %4: %5"), step->property,
+                    phase(step->phase), step->example - first + 1, step->index, step->step));
         }
     } else if (const auto *finished = std::get_if<event::PropertyFinished>(&event)) {
         m_propertyExamples.remove(finished->name);

@@ -61,13 +61,14 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
     // after systemd-tmpfiles-setup, whose `D /tmp` empties /tmp: run beside it, it removed
     // /tmp/shared between mkdir and mount in 3 of 33 boots.
     files.insert(dir + QStringLiteral("vivarium-setup.service"),
-        GuestFile(QStringLiteral("[Unit]\nDescription=Vivarium machine set-up (shared directory, "
-                                 "NICs, commands)\n"
-                                 "DefaultDependencies=no\nAfter=tmp.mount systemd-tmpfiles-setup.service%1\n"
-                                 "Requires=tmp.mount\n"
-                                 "Before=network.target network-online.target\n"
-                                 "[Service]\nType=oneshot\nRemainAfterExit=yes\n"
-                                 "ExecStart=/bin/bash /vivarium/config/prepare\n")
+        GuestFile(QStringLiteral(
+            "[Unit]\nDescription=Vivarium machine set-up (shared directory, "
+            "NICs, commands)\n"
+            "DefaultDependencies=no\nAfter=tmp.mount systemd-tmpfiles-setup.service%1\n"
+            "Requires=tmp.mount\n"
+            "Before=network.target network-online.target\n"
+            "[Service]\nType=oneshot\nRemainAfterExit=yes\n"
+            "ExecStart=/bin/bash /vivarium/config/prepare\n")
                       // A machine's own disks are mounted before its commands run.
                       .arg(localMounts ? QStringLiteral(" local-fs.target") : QString())));
     // The backdoor is ordered after basic.target as NixOS's is (tests rely on it: D-Bus and the
@@ -176,10 +177,9 @@ QStringList hostUnitLinks(const QString &root)
     const QString dir = QStringLiteral("/etc/systemd/system/");
     QStringList links { dir + QStringLiteral("default.target"),
         dir + QStringLiteral("display-manager.service") };
-    for (const QString &entry : QDir(host.filePath(dir.mid(1)))
-                                    .entryList({ QStringLiteral("*.wants"),
-                                                   QStringLiteral("*.requires") },
-                                        QDir::Dirs))
+    for (const QString &entry :
+        QDir(host.filePath(dir.mid(1)))
+            .entryList({ QStringLiteral("*.wants"), QStringLiteral("*.requires") }, QDir::Dirs))
         links.append(dir + entry);
     // The generator turns an S link of a runlevel into multi-user.target's Wants; the script in
     // /etc/init.d stays, so a machine that lists the service still gets it.

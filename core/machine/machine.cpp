@@ -1,5 +1,4 @@
 #include "core/machine/machine.h"
-#include "core/util/textformat.h"
 
 #include "core/machine/backdoorframe.h"
 #include "core/machine/machinelaunch.h"
@@ -9,6 +8,7 @@
 #include "core/qemu/hosttsc.h"
 #include "core/qemu/qemucommand.h"
 #include "core/util/childprocess.h"
+#include "core/util/textformat.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -471,8 +471,8 @@ void Machine::onSerial(const QByteArray &bytes)
             m_context.events->post(event::Log { QStringLiteral(
                 "machine %1: its serial output past %2 MiB is in %1.serial.log only (not in "
                 "the reports or the event log)")
-                    .arg(m_spec.name)
-                    .arg(consoleEventBudget / (1024 * 1024)) });
+                                                    .arg(m_spec.name)
+                                                    .arg(consoleEventBudget / (1024 * 1024)) });
         lock.lock();
     }
     // A guest that cannot boot says so on the serial line: fail now, not at a timeout.
@@ -688,8 +688,8 @@ CommandResult Machine::runCommand(const QString &command, double timeout)
         throw MachineError(MachineError::Kind::Failed,
             formatText(u"machine %1: output of `%2` was lost on the way: the guest sent %3 "
                        "bytes of stdout and %4 of stderr, %5 and %6 arrived",
-                m_spec.name, shortened(command, 200), done.sentOut, done.sentErr,
-                done.out.size(), done.err.size()));
+                m_spec.name, shortened(command, 200), done.sentOut, done.sentErr, done.out.size(),
+                done.err.size()));
     return CommandResult { done.status, done.out, done.err };
 }
 

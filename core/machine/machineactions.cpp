@@ -1,8 +1,9 @@
 // The Machine methods built on the backdoor, the serial console and QMP.
+#include "core/guest/machinefiles.h"
 #include "core/machine/machine.h"
-#include "core/util/textformat.h"
 #include "core/machine/machineprocess.h"
 #include "core/qemu/keymap.h"
+#include "core/util/textformat.h"
 
 #include <QDir>
 #include <QFile>
@@ -16,29 +17,17 @@
 
 namespace vivarium {
 
-namespace {
-
-QString quoted(const QString &s)
-{
-    QString q = s;
-    q.replace(QLatin1Char('\''), QLatin1String("'\\''"));
-    return QLatin1Char('\'') + q + QLatin1Char('\'');
-}
-
-} // namespace
-
 void Machine::waitForFile(const QString &path, double timeout)
 {
     action(QStringLiteral("wait_for_file"), { { QStringLiteral("path"), path } },
-        [&] { retryCommand(QStringLiteral("test -e ") + quoted(path), true, timeout); });
+        [&] { retryCommand(QStringLiteral("test -e ") + shellQuote(path), true, timeout); });
 }
 
 void Machine::waitForOpenPort(int port, const QString &address, double timeout)
 {
     action(QStringLiteral("wait_for_open_port"),
         { { QStringLiteral("port"), port }, { QStringLiteral("address"), address } }, [&] {
-            retryCommand(
-                formatText(u"nc -z %1 %2", quoted(address), port), true, timeout);
+            retryCommand(formatText(u"nc -z %1 %2", shellQuote(address), port), true, timeout);
         });
 }
 
@@ -46,8 +35,7 @@ void Machine::waitForClosedPort(int port, const QString &address, double timeout
 {
     action(QStringLiteral("wait_for_closed_port"),
         { { QStringLiteral("port"), port }, { QStringLiteral("address"), address } }, [&] {
-            retryCommand(
-                formatText(u"nc -z %1 %2", quoted(address), port), false, timeout);
+            retryCommand(formatText(u"nc -z %1 %2", shellQuote(address), port), false, timeout);
         });
 }
 
@@ -55,7 +43,7 @@ void Machine::waitForOpenUnixSocket(const QString &path, bool datagram, double t
 {
     action(QStringLiteral("wait_for_open_unix_socket"), { { QStringLiteral("path"), path } }, [&] {
         retryCommand(QStringLiteral("nc -z %1-U %2")
-                         .arg(datagram ? QStringLiteral("-u ") : QString(), quoted(path)),
+                         .arg(datagram ? QStringLiteral("-u ") : QString(), shellQuote(path)),
             true, timeout);
     });
 }
@@ -88,8 +76,8 @@ QMap<QString, QString> Machine::getUnitInfo(const QString &unit)
 
 QMap<QString, QString> Machine::unitInfo(const QString &unit)
 {
-    const CommandResult result
-        = runCommand(QStringLiteral("systemctl --no-pager show ") + quoted(unit), defaultTimeout);
+    const CommandResult result = runCommand(
+        QStringLiteral("systemctl --no-pager show ") + shellQuote(unit), defaultTimeout);
     if (result.status != 0)
         throw MachineError(MachineError::Kind::Failed,
             QStringLiteral("machine %1: cannot get information about unit %2: %3")
@@ -210,7 +198,8 @@ QString Machine::waitForConsoleText(const QString &regex, double timeout)
                 }
                 lock.lock();
                 const qint64 next = matchEnd >= 0 ? matchEnd : base + lineStart;
-                m_consoleCursor = qBound<qsizetype>(0, qsizetype(next - m_consoleDropped), m_console.size());
+                m_consoleCursor
+                    = qBound<qsizetype>(0, qsizetype(next - m_consoleDropped), m_console.size());
                 return matchEnd >= 0;
             };
             // Serial text stays readable after QEMU exits: only a timeout or cancel ends this wait.
@@ -263,8 +252,8 @@ QJsonObject Machine::qmp(const QString &command, const QJsonObject &arguments, d
     });
     if (future.wait_for(std::chrono::duration<double>(timeout)) != std::future_status::ready)
         throw MachineError(MachineError::Kind::Timeout,
-            formatText(u"machine %1: QEMU did not answer %2 within %3 s", m_spec.name, command,
-                timeout));
+            formatText(
+                u"machine %1: QEMU did not answer %2 within %3 s", m_spec.name, command, timeout));
     const QmpMessage reply = future.get();
     if (reply.kind == QmpMessage::Kind::Error)
         throw MachineError(MachineError::Kind::Failed,
@@ -326,7 +315,8 @@ void Machine::sendChars(const QString &text, double delaySeconds)
             if (combo.isEmpty())
                 throw MachineError(MachineError::Kind::Usage,
                     formatText(u"machine %1: send_chars: no key types '%2' (U+%3)", m_spec.name,
-                        QString(c), QStringLiteral("%1").arg(c.unicode(), 4, 16, QLatin1Char('0'))));
+                        QString(c),
+                        QStringLiteral("%1").arg(c.unicode(), 4, 16, QLatin1Char('0'))));
             pressKey(combo);
             QThread::usleep(static_cast<unsigned long>(delaySeconds * 1e6));
         }

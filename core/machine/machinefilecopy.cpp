@@ -3,6 +3,7 @@
 // a link planted there would turn a host write into one anywhere on the host (as root). The
 // host writes an archive into a file it has just created there under a random name (O_EXCL,
 // which never follows a link), and reads what comes back from the backdoor, not from the share.
+#include "core/guest/machinefiles.h"
 #include "core/machine/machine.h"
 #include "core/util/textformat.h"
 
@@ -19,13 +20,6 @@
 namespace vivarium {
 
 namespace {
-
-QString quoted(const QString &s)
-{
-    QString q = s;
-    q.replace(QLatin1Char('\''), QLatin1String("'\\''"));
-    return QLatin1Char('\'') + q + QLatin1Char('\'');
-}
 
 // The path as tar takes it: its directory and its name ("/root/d/" is d in /root).
 struct Split {
@@ -87,17 +81,17 @@ void Machine::copyFromHost(const QString &source, const QString &target)
             const Split from = split(info.absoluteFilePath());
             if (from.name.isEmpty())
                 throw MachineError(MachineError::Kind::Usage,
-                    formatText(u"copy_from_host: cannot copy %1 (name a file or directory)",
-                        source));
+                    formatText(
+                        u"copy_from_host: cannot copy %1 (name a file or directory)", source));
             QByteArray staged = QFile::encodeName(m_paths.sharedDir()) + "/.from-host-XXXXXX";
             const int fd = ::mkostemp(staged.data(), O_CLOEXEC);
             if (fd < 0)
                 throw MachineError(MachineError::Kind::Failed,
-                    formatText(u"copy_from_host: cannot stage %1 in %2", source,
-                        m_paths.sharedDir()));
-            const QString problem = runTar({ QStringLiteral("-c"), QStringLiteral("-f"),
-                                               QStringLiteral("-"), QStringLiteral("-C"),
-                                               from.directory, QStringLiteral("--"), from.name },
+                    formatText(
+                        u"copy_from_host: cannot stage %1 in %2", source, m_paths.sharedDir()));
+            const QString problem = runTar(
+                { QStringLiteral("-c"), QStringLiteral("-f"), QStringLiteral("-"),
+                    QStringLiteral("-C"), from.directory, QStringLiteral("--"), from.name },
                 fd);
             ::close(fd);
             const QString guestStaged
@@ -112,7 +106,7 @@ void Machine::copyFromHost(const QString &source, const QString &target)
             succeedBody(formatText(u"d=$(mktemp -d); trap 'rm -rf \"$d\" %1' EXIT; "
                                    "tar -x --no-same-owner -f %1 -C \"$d\" && "
                                    "mkdir -p \"$(dirname %2)\" && cp -rT \"$d\"/%3 %2",
-                            quoted(guestStaged), quoted(target), quoted(from.name)),
+                            shellQuote(guestStaged), shellQuote(target), shellQuote(from.name)),
                 defaultTimeout);
         });
 }
@@ -124,16 +118,17 @@ QString Machine::copyFromMachine(const QString &source, const QString &targetDir
             const Split from = split(source);
             if (from.name.isEmpty() || from.name == QLatin1String(".."))
                 throw MachineError(MachineError::Kind::Usage,
-                    formatText(u"copy_from_machine: cannot copy %1 (name a file or directory)",
-                        source));
+                    formatText(
+                        u"copy_from_machine: cannot copy %1 (name a file or directory)", source));
             // The archive comes back over the backdoor (byte for byte, of any size); links are
             // followed in the guest, so what arrives is the guest's files, never a link.
             // A dangling link is left out, not a failure (--ignore-failed-read); a missing
             // source is one.
             const CommandResult packed = runCommand(
-                formatText(u"cd %1 && { test -e %2 || test -L %2 || { echo 'no such file or directory' "
-                           ">&2; exit 1; }; } && tar -c -h --ignore-failed-read -f - -- %2",
-                    quoted(from.directory), quoted(from.name)),
+                formatText(
+                    u"cd %1 && { test -e %2 || test -L %2 || { echo 'no such file or directory' "
+                    ">&2; exit 1; }; } && tar -c -h --ignore-failed-read -f - -- %2",
+                    shellQuote(from.directory), shellQuote(from.name)),
                 defaultTimeout);
             if (packed.status != 0)
                 throw MachineError(MachineError::Kind::Failed,
@@ -149,10 +144,10 @@ QString Machine::copyFromMachine(const QString &source, const QString &targetDir
             if (!unpacked.isValid())
                 throw MachineError(MachineError::Kind::Failed,
                     formatText(u"copy_from_machine: cannot write in %1", destDir));
-            const QString problem = runTar({ QStringLiteral("-x"), QStringLiteral("-f"),
-                                               QStringLiteral("-"), QStringLiteral("-C"),
-                                               unpacked.path(), QStringLiteral("--no-same-owner"),
-                                               QStringLiteral("--no-same-permissions") },
+            const QString problem = runTar(
+                { QStringLiteral("-x"), QStringLiteral("-f"), QStringLiteral("-"),
+                    QStringLiteral("-C"), unpacked.path(), QStringLiteral("--no-same-owner"),
+                    QStringLiteral("--no-same-permissions") },
                 -1, packed.stdoutBytes);
             if (!problem.isEmpty())
                 throw MachineError(MachineError::Kind::Failed,

@@ -1,10 +1,10 @@
 // The machine's screen: screenshots, the X11 desktop, OCR, needles and the mouse.
 #include "core/machine/machine.h"
-#include "core/util/textformat.h"
 #include "core/screen/needle.h"
 #include "core/screen/ocr.h"
 #include "core/screen/screenerror.h"
 #include "core/util/pngwriter.h"
+#include "core/util/textformat.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -285,8 +285,7 @@ QRect Machine::waitForTextBox(const QString &regex, double timeout)
                 formatText(u"machine %1: no text on the screen matched /%2/ within %3 s; the "
                            "last screen (%4) read: %5",
                     m_spec.name, regex, timeout, shot,
-                    shortened(
-                        readScreen(last, ocr::Variant::Plain, {}).text().simplified(), 300)));
+                    shortened(readScreen(last, ocr::Variant::Plain, {}).text().simplified(), 300)));
         }
         pollPause();
     }

@@ -117,9 +117,10 @@ QByteArray nicSetupScript(const QList<NicAddress> &nics)
         // IPv6 without duplicate detection: usable at once, and every address on a VLAN is
         // the test's to choose.
         for (const QString &cidr : nic.cidrs)
-            script += QStringLiteral("addr add %1 dev %2%3\n")
-                          .arg(cidr, nic.interface,
-                              cidr.contains(QLatin1Char(':')) ? QStringLiteral(" nodad") : QString());
+            script
+                += QStringLiteral("addr add %1 dev %2%3\n")
+                       .arg(cidr, nic.interface,
+                           cidr.contains(QLatin1Char(':')) ? QStringLiteral(" nodad") : QString());
     }
     script += QStringLiteral("EOF\n");
     // QEMU's user network learns the guest's MAC address only from a packet the guest sends;

@@ -112,10 +112,9 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
     if (result.outcome != ScriptResult::Outcome::Passed) {
         html += QStringLiteral("<div class=\"failed\">%1%2</div>")
                     .arg(esc(result.message),
-                        result.line > 0
-                            ? formatText(u" — at <a href=\"#line-%1\">%2:%1</a>", result.line,
-                                esc(result.file))
-                            : QString());
+                        result.line > 0 ? formatText(
+                            u" — at <a href=\"#line-%1\">%2:%1</a>", result.line, esc(result.file))
+                                        : QString());
     }
     html += QStringLiteral("<input id=\"filter\" placeholder=\"Search actions, logs, "
                            "consoles…\"></header>\n");
@@ -190,9 +189,8 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
             timeline += row(QStringLiteral("state"), t, {}, esc(added->text()), added->text());
         } else if (const auto *link = std::get_if<event::LinkChanged>(&e)) {
             const QString text = formatText(u"link %1 on VLAN %2: %3, delay %4 ms, loss %5, %6",
-                link->machine, link->vlan,
-                link->up ? QStringLiteral("up") : QStringLiteral("down"), link->settings.delayMs,
-                link->settings.loss,
+                link->machine, link->vlan, link->up ? QStringLiteral("up") : QStringLiteral("down"),
+                link->settings.delayMs, link->settings.loss,
                 link->blocked ? QStringLiteral("blocked") : QStringLiteral("unblocked"));
             timeline += row(QStringLiteral("link"), t, {}, esc(text), text);
         } else if (const auto *failed = std::get_if<event::NetworkFailed>(&e)) {

@@ -20,11 +20,9 @@ struct Case {
 // A property's outcome for CI logs: how many examples, the seed, the minimal case.
 QStringList propertySummary(const event::PropertyFinished &p)
 {
-    QStringList lines {
-        formatText(u"property %1 %2: %3 example(s), %4 failing%5", p.name,
-            p.passed ? QStringLiteral("passed") : QStringLiteral("falsified"), p.examples,
-            p.failing, p.seed.isEmpty() ? QString() : QStringLiteral(", seed ") + p.seed)
-    };
+    QStringList lines { formatText(u"property %1 %2: %3 example(s), %4 failing%5", p.name,
+        p.passed ? QStringLiteral("passed") : QStringLiteral("falsified"), p.examples, p.failing,
+        p.seed.isEmpty() ? QString() : QStringLiteral(", seed ") + p.seed) };
     if (!p.steps.isEmpty()) {
         lines << QStringLiteral("minimal case: network %1").arg(p.network);
         for (const QString &step : p.steps)
@@ -96,8 +94,7 @@ QList<Case> casesOf(const ReportInput &input)
         if (c.failed && failed) {
             c.message = input.result.message;
             if (input.result.line > 0)
-                c.message
-                    += formatText(u" (at %1:%2)", input.result.file, input.result.line);
+                c.message += formatText(u" (at %1:%2)", input.result.file, input.result.line);
         }
     }
     return cases;

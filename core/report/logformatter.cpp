@@ -20,7 +20,8 @@ QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
     const Event &e = recorded.event;
     if (const auto *done = std::get_if<event::ActionFinished>(&e)) {
         const ActionEvent &a = done->action;
-        const QString call = formatText(u"%1: %2(%3)", a.machine, a.action, a.argumentsText(false, 120));
+        const QString call
+            = formatText(u"%1: %2(%3)", a.machine, a.action, a.argumentsText(false, 120));
         const double seconds = double(a.durationMs) / 1000.0;
         if (a.result == ActionEvent::Result::Ok) {
             add(formatText(u"%1  (%2 s)", call, fixed(seconds, 2)));

@@ -179,7 +179,8 @@ QVariant argument(const ApiMethod &method, const ApiArgument &spec, const py::ha
         case Type::OptionalFloat:
             // A timeout as NixOS takes it: any number, or a string of one ("30").
             if (py::isinstance<py::str>(value)) {
-                const double d = py::module_::import("builtins").attr("float")(value).cast<double>();
+                const double d
+                    = py::module_::import("builtins").attr("float")(value).cast<double>();
                 if (std::isnan(d))
                     break;
                 return d;

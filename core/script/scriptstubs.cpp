@@ -40,7 +40,10 @@ QString returnType(const ApiMethod &method)
         QString operator()(std::monostate) const { return QStringLiteral("None"); }
         QString operator()(bool) const { return QStringLiteral("bool"); }
         QString operator()(const QString &) const { return QStringLiteral("str"); }
-        QString operator()(const CommandResult &) const { return QStringLiteral("tuple[int, str]"); }
+        QString operator()(const CommandResult &) const
+        {
+            return QStringLiteral("tuple[int, str]");
+        }
         QString operator()(const QMap<QString, QString> &) const
         {
             return QStringLiteral("dict[str, str]");

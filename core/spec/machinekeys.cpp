@@ -1,7 +1,6 @@
 #include "core/spec/machinekeys.h"
 
 #include <QHostAddress>
-
 #include <QRegularExpression>
 
 namespace vivarium {
@@ -231,7 +230,8 @@ void MachineKeys::addresses(const toml::node &node, MachineSpec &m)
             continue;
         }
         QStringList list;
-        for (const QString &address : m_reader.strings(v, QStringLiteral("addresses")).value_or(QStringList())) {
+        for (const QString &address :
+            m_reader.strings(v, QStringLiteral("addresses")).value_or(QStringList())) {
             const auto subnet = QHostAddress::parseSubnet(address);
             if (!address.contains(QLatin1Char('/')) || subnet.first.isNull()) {
                 m_reader.error(v.source(),

@@ -17,7 +17,8 @@ QString formatText(QStringView pattern, std::initializer_list<QString> arguments
         // %N or %NN, as QString::arg reads them.
         int n = pattern[i + 1].digitValue();
         qsizetype end = i + 2;
-        if (end < pattern.size() && pattern[end].isDigit() && n * 10 + pattern[end].digitValue() <= count) {
+        if (end < pattern.size() && pattern[end].isDigit()
+            && n * 10 + pattern[end].digitValue() <= count) {
             n = n * 10 + pattern[end].digitValue();
             ++end;
         }

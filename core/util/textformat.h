@@ -20,29 +20,44 @@ QString formatText(QStringView pattern, std::initializer_list<QString> arguments
 QString printableText(const QString &text);
 
 // A number as QString::arg(double) writes it (shortest exact form), or with fixed decimals.
-inline QString number(double value) { return QString::number(value, 'g', QLocale::FloatingPointShortest); }
-inline QString fixed(double value, int decimals) { return QString::number(value, 'f', decimals); }
+inline QString number(double value)
+{
+    return QString::number(value, 'g', QLocale::FloatingPointShortest);
+}
+inline QString fixed(double value, int decimals)
+{
+    return QString::number(value, 'f', decimals);
+}
 
 namespace detail {
-inline QString text(const QString &s) { return s; }
-inline QString text(QStringView s) { return s.toString(); }
-inline QString text(QLatin1StringView s) { return QString(s); }
-inline QString text(const char *s) { return QString::fromUtf8(s); }
+inline QString text(const QString &s)
+{
+    return s;
+}
+inline QString text(QStringView s)
+{
+    return s.toString();
+}
+inline QString text(QLatin1StringView s)
+{
+    return QString(s);
+}
+inline QString text(const char *s)
+{
+    return QString::fromUtf8(s);
+}
 template<std::integral T>
-    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-QString text(T n)
+requires(!std::same_as<T, bool> && !std::same_as<T, char>) QString text(T n)
 {
     return QString::number(n);
 }
-template<std::floating_point T>
-QString text(T n)
+template<std::floating_point T> QString text(T n)
 {
     return number(double(n));
 }
 } // namespace detail
 
-template<typename... Args>
-QString formatText(QStringView pattern, const Args &...arguments)
+template<typename... Args> QString formatText(QStringView pattern, const Args &...arguments)
 {
     return formatText(pattern, { detail::text(arguments)... });
 }

@@ -6,10 +6,10 @@
 
 #include <QDir>
 #include <QFile>
+#include <QImage>
 #include <QMenu>
 #include <QScrollBar>
 #include <QSignalSpy>
-#include <QImage>
 #include <QTest>
 
 using namespace vivarium;
@@ -295,10 +295,10 @@ private slots:
             // Ink of the last H is in the last cell, not beyond it (and not short of it).
             QVERIFY2(rightmost < cols * cell && rightmost >= (cols - 1) * cell,
                 qPrintable(QString("zoom %1: %2 columns of %3 px, ink up to x = %4")
-                        .arg(zoom)
-                        .arg(cols)
-                        .arg(cell)
-                        .arg(rightmost)));
+                               .arg(zoom)
+                               .arg(cols)
+                               .arg(cell)
+                               .arg(rightmost)));
         }
     }
 

@@ -127,6 +127,25 @@ private slots:
         QVERIFY(script.startsWith("set -e\n"));
     }
 
+    void aMachinesOwnAddressesReplaceTheDefaults()
+    {
+        TestSpec spec = specWith(1, 2);
+        spec.machines[0].vlans = { 2, 5 };
+        spec.machines[0].addresses
+            = { { "eth1", { "10.0.0.1/24", "fd00::1/64" } }, { "eth2", {} } };
+        const QList<NicAddress> nics = machineNics(spec, "m000");
+        QCOMPARE(nics.at(0).ipv4, QString("10.0.0.1"));
+        QCOMPARE(nics.at(0).ipv6, QString("fd00::1"));
+        QVERIFY(nics.at(1).ipv4.isEmpty() && nics.at(1).cidrs.isEmpty());
+        const QString script = QString::fromUtf8(nicSetupScript(nics));
+        QVERIFY(script.contains("addr add 10.0.0.1/24 dev eth1\n"));
+        QVERIFY(script.contains("addr add fd00::1/64 dev eth1 nodad\n"));
+        QVERIFY(script.contains("link set dev eth2 up\n"));
+        QVERIFY2(!script.contains("192.168.") && !script.contains("2001:db8:"), qPrintable(script));
+        const QString hosts = QString::fromUtf8(hostsFile(spec));
+        QVERIFY(hosts.contains("10.0.0.1 m000\nfd00::1 m000\n"));
+    }
+
     void linkValuesAreValidated_data()
     {
         QTest::addColumn<LinkSettings>("settings");

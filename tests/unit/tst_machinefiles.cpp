@@ -232,7 +232,8 @@ private slots:
         const QMap<QString, GuestFile> files = systemdFiles(m, QStringLiteral("/agent"));
         const QString setup
             = files.value(QStringLiteral("/etc/systemd/system/vivarium-setup.service")).content;
-        QVERIFY2(setup.contains(QRegularExpression("\\nAfter=[^\\n]*systemd-tmpfiles-setup\\.service")),
+        QVERIFY2(
+            setup.contains(QRegularExpression("\\nAfter=[^\\n]*systemd-tmpfiles-setup\\.service")),
             qPrintable(setup));
     }
 

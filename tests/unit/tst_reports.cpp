@@ -160,8 +160,8 @@ private slots:
                 | QFile::WriteUser | QFile::ExeUser);
         const QString existing = dir.filePath("shared");
         QDir().mkpath(existing);
-        QFile::setPermissions(existing, QFile::permissions(existing) | QFile::ReadOther
-                | QFile::ExeOther);
+        QFile::setPermissions(
+            existing, QFile::permissions(existing) | QFile::ReadOther | QFile::ExeOther);
         const QFile::Permissions before = QFile::permissions(existing);
         {
             OutputDirectory user;
@@ -170,8 +170,8 @@ private slots:
             // A second run with the same directory while the first goes on is refused.
             OutputDirectory second;
             QVERIFY(!second.claim(existing, &error));
-            QVERIFY2(error.contains("is in use by another run (process "
-                         + QString::number(::getpid()) + ")"),
+            QVERIFY2(error.contains(
+                         "is in use by another run (process " + QString::number(::getpid()) + ")"),
                 qPrintable(error));
         }
         OutputDirectory after; // the first one ended

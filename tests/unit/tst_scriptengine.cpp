@@ -169,7 +169,8 @@ private slots:
                                          "integer (or a string of one), not 'eighty'"),
             qPrintable(result.message));
         result = run("idle.wait_for_open_port(80, timeout=[1])\n");
-        QVERIFY2(result.message.contains("'timeout' must be a number (or a string of one), not list"),
+        QVERIFY2(
+            result.message.contains("'timeout' must be a number (or a string of one), not list"),
             qPrintable(result.message));
         result = run("idle.mouse_move(1.5, 2)\n");
         QVERIFY2(result.message.contains("'x' must be an integer (or a string of one), not float"),
@@ -206,21 +207,25 @@ private slots:
             "        call()\n"
             "    except TypeError:\n"
             "        return False\n"
-            "    except Exception:\n"  // the machine's own refusal: it is off, or not systemd
+            "    except Exception:\n" // the machine's own refusal: it is off, or not systemd
             "        return True\n"
             "    return True\n"
             "assert reaches(lambda: idle.wait_for_open_port('8200', timeout=0.1))\n" // Int from str
-            "assert reaches(lambda: idle.wait_for_open_port(8200.0, timeout='0.1'))\n" // Int from integral float
+            "assert reaches(lambda: idle.wait_for_open_port(8200.0, timeout='0.1'))\n" // Int from
+                                                                                       // integral
+                                                                                       // float
             "assert reaches(lambda: idle.wait_for_closed_port(' 22 ', 'localhost', '0.1'))\n"
             "assert reaches(lambda: idle.wait_for_shutdown(timeout='30'))\n" // Float from str
             "assert reaches(lambda: idle.wait_for_unit('x', timeout=0.1))\n" // Float from int
             "assert reaches(lambda: idle.mouse_move('10', '20'))\n"
             "assert reaches(lambda: idle.send_chars(42))\n" // String from anything
-            "assert reaches(lambda: idle.wait_for_open_unix_socket('/s', 1, 0.1))\n" // Bool from int
+            "assert reaches(lambda: idle.wait_for_open_unix_socket('/s', 1, 0.1))\n" // Bool from
+                                                                                     // int
             "try:\n"
             "    idle.wait_for_open_port('8200', timeout='soon')\n"
             "except TypeError as e:\n"
-            "    assert \"'timeout' must be a number (or a string of one), not 'soon'\" in str(e), e\n"
+            "    assert \"'timeout' must be a number (or a string of one), not 'soon'\" in str(e), "
+            "e\n"
             "else:\n"
             "    raise AssertionError('a timeout of soon was taken')\n");
         QVERIFY2(result.passed(), qPrintable(result.message + result.traceback));
@@ -229,21 +234,21 @@ private slots:
     void scriptsHaveNixosGlobals()
     {
         // NixOS's test_symbols, and the modules its older driver let scripts use unimported.
-        const ScriptResult result = run(
-            "assert re.match('a+', 'aa') and os.path.join('a', 'b') == 'a/b'\n"
-            "for name in ['os', 're', 'sys', 'time', 'shlex', 'shutil', 'subprocess',\n"
-            "             'tempfile', 'json', 'base64', 'pathlib']:\n"
-            "    assert globals()[name].__name__ == name, name\n"
-            "for name in ['start_all', 'test_script', 'machines', 'vlans', 'driver', 'log',\n"
-            "             'create_machine', 'subtest', 'run_tests', 'join_all', 'retry',\n"
-            "             'serial_stdout_off', 'serial_stdout_on', 'polling_condition',\n"
-            "             'Machine', 't', 'debug', 'dump_machine_ssh']:\n"
-            "    assert name in globals(), name\n"
-            "assert machine is idle and driver.machines == [idle]\n"
-            "try:\n"
-            "    test_script()\n"
-            "except RuntimeError as e:\n"
-            "    assert 'this test has no script' in str(e), e\n");
+        const ScriptResult result
+            = run("assert re.match('a+', 'aa') and os.path.join('a', 'b') == 'a/b'\n"
+                  "for name in ['os', 're', 'sys', 'time', 'shlex', 'shutil', 'subprocess',\n"
+                  "             'tempfile', 'json', 'base64', 'pathlib']:\n"
+                  "    assert globals()[name].__name__ == name, name\n"
+                  "for name in ['start_all', 'test_script', 'machines', 'vlans', 'driver', 'log',\n"
+                  "             'create_machine', 'subtest', 'run_tests', 'join_all', 'retry',\n"
+                  "             'serial_stdout_off', 'serial_stdout_on', 'polling_condition',\n"
+                  "             'Machine', 't', 'debug', 'dump_machine_ssh']:\n"
+                  "    assert name in globals(), name\n"
+                  "assert machine is idle and driver.machines == [idle]\n"
+                  "try:\n"
+                  "    test_script()\n"
+                  "except RuntimeError as e:\n"
+                  "    assert 'this test has no script' in str(e), e\n");
         QVERIFY2(result.passed(), qPrintable(result.message + result.traceback));
     }
 
@@ -274,8 +279,8 @@ private slots:
         QCOMPARE(result.line, 2);
         m_engine->setGlobalTimeout(0);
         QVERIFY(run("import time\ntime.sleep(0.01)\n").passed());
-        QVERIFY(run("import time\ntry:\n    time.sleep(-1)\nexcept ValueError:\n    pass\n")
-                    .passed());
+        QVERIFY(
+            run("import time\ntry:\n    time.sleep(-1)\nexcept ValueError:\n    pass\n").passed());
     }
 
     void theScriptsThreadsEndBeforeTheRun()
@@ -287,16 +292,17 @@ private slots:
         QFile::remove(flag);
         QElapsedTimer clock;
         clock.start();
-        const ScriptResult result = run(QString("import threading, time\n"
-                                                "def worker():\n"
-                                                "    time.sleep(0.5)\n"
-                                                "    open(%1, 'w').write('done')\n"
-                                                "def spinner():\n"
-                                                "    while True:\n"
-                                                "        idle.sleep(0.2)\n"
-                                                "threading.Thread(target=worker).start()\n"
-                                                "threading.Thread(target=spinner, daemon=True).start()\n")
-                                            .arg("'" + flag + "'"));
+        const ScriptResult result
+            = run(QString("import threading, time\n"
+                          "def worker():\n"
+                          "    time.sleep(0.5)\n"
+                          "    open(%1, 'w').write('done')\n"
+                          "def spinner():\n"
+                          "    while True:\n"
+                          "        idle.sleep(0.2)\n"
+                          "threading.Thread(target=worker).start()\n"
+                          "threading.Thread(target=spinner, daemon=True).start()\n")
+                      .arg("'" + flag + "'"));
         QVERIFY2(result.passed(), qPrintable(result.message));
         QVERIFY(QFile::exists(flag));
         QVERIFY2(clock.elapsed() < 15000, qPrintable(QString::number(clock.elapsed())));
@@ -312,15 +318,15 @@ private slots:
         QVERIFY(stub.open(QIODevice::WriteOnly));
         stub.write(driverStub().toUtf8());
         stub.close();
-        const ScriptResult result = run(
-            QString("stub = open(%1).read()\n"
-                    "missing = [n for n in dir(Machine) if not n.startswith('_')\n"
-                    "           and f'def {n}(' not in stub]\n"
-                    "assert not missing, missing\n"
-                    "for name in ['start_all', 'subtest', 'retry', 'polling_condition',\n"
-                    "             'add_machine', 'test_script']:\n"
-                    "    assert f'def {name}(' in stub, name\n")
-                .arg("'" + stub.fileName() + "'"));
+        const ScriptResult result
+            = run(QString("stub = open(%1).read()\n"
+                          "missing = [n for n in dir(Machine) if not n.startswith('_')\n"
+                          "           and f'def {n}(' not in stub]\n"
+                          "assert not missing, missing\n"
+                          "for name in ['start_all', 'subtest', 'retry', 'polling_condition',\n"
+                          "             'add_machine', 'test_script']:\n"
+                          "    assert f'def {name}(' in stub, name\n")
+                      .arg("'" + stub.fileName() + "'"));
         QVERIFY2(result.passed(), qPrintable(result.message));
         QVERIFY(driverStub().contains(
             "def wait_for_open_port(self, port: int | str, addr: object = ..., timeout: float | "
@@ -341,8 +347,8 @@ private slots:
                      "n: int = web.succeed('echo 1')\n");
         script.close();
         SpecLoader loader;
-        auto spec = loader.loadString("script = \"typed.py\"\n[machines.web]\n",
-            m_dir.filePath("typed.toml"));
+        auto spec = loader.loadString(
+            "script = \"typed.py\"\n[machines.web]\n", m_dir.filePath("typed.toml"));
         QVERIFY2(spec, qPrintable(loader.errors().join('\n')));
         QString error;
         const QList<ScriptFinding> findings = checkScript(*spec, &error);

@@ -210,6 +210,17 @@ loss = 0.5
         QVERIFY(spec->vlans.contains(1));
     }
 
+    void addressesReplaceANicsDefaults()
+    {
+        const auto spec
+            = load("[machines.r]\nvlans = [1, 2]\n"
+                   "addresses = { eth1 = [\"10.0.0.1/24\", \"fd00::1/64\"], eth2 = [] }\n");
+        QVERIFY(spec);
+        const MachineSpec *r = spec->machine("r");
+        QCOMPARE(r->addresses.value("eth1"), (QStringList { "10.0.0.1/24", "fd00::1/64" }));
+        QVERIFY(r->addresses.contains("eth2") && r->addresses.value("eth2").isEmpty());
+    }
+
     void filesMergeWithTheDefaults()
     {
         // As NixOS merges environment.etc: path by path, the machine's entry winning.
@@ -230,14 +241,18 @@ loss = 0.5
         // refused unless the test says so.
         QStringList errors;
         QVERIFY(!load("script = \"outside.py\"\n[machines.a]\n", &errors));
-        QVERIFY2(errors.first().contains("script_outside_folder = true"), qPrintable(errors.first()));
-        QVERIFY2(load("script = \"outside.py\"\nscript_outside_folder = true\n[machines.a]\n",
-                     &errors),
+        QVERIFY2(
+            errors.first().contains("script_outside_folder = true"), qPrintable(errors.first()));
+        QVERIFY2(
+            load("script = \"outside.py\"\nscript_outside_folder = true\n[machines.a]\n", &errors),
             qPrintable(errors.join('\n')));
         QVERIFY(load("script = \"t.py\"\n[machines.a]\n")); // inside: as before
     }
 
-    void cleanupTestCase() { QFile::remove(QDir(m_dir.path()).filePath("../vivarium-outside-row.py")); }
+    void cleanupTestCase()
+    {
+        QFile::remove(QDir(m_dir.path()).filePath("../vivarium-outside-row.py"));
+    }
 
     void errors_data()
     {
@@ -374,6 +389,15 @@ loss = 0.5
         QTest::newRow("file path with ..")
             << QByteArray("[machines.a]\nfiles = { \"/../..\" = \"y\" }\n") << "2:11"
             << "file path \"/../..\" must not contain \"..\"";
+        QTest::newRow("addresses of no interface")
+            << QByteArray("[machines.a]\naddresses = { eth0 = [\"10.0.0.1/24\"] }\n") << "2:15"
+            << "\"eth0\" is not a VLAN interface";
+        QTest::newRow("an address without its prefix")
+            << QByteArray("[machines.a]\naddresses = { eth1 = [\"10.0.0.1\"] }\n") << "2:22"
+            << "must be an address with its prefix length";
+        QTest::newRow("addresses of a NIC the machine lacks")
+            << QByteArray("[machines.a]\naddresses = { eth2 = [] }\n") << "1:11"
+            << "sets 'addresses' of eth2, but it has 1 VLAN interface(s)";
         QTest::newRow("script is a directory")
             << QByteArray("script = \"sub\"\n[machines.a]\n") << "1:10"
             << "is a directory, not a Python script";

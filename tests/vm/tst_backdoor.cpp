@@ -5,8 +5,8 @@
 #include "vmtestutil.h"
 
 #include <QCryptographicHash>
-#include <QElapsedTimer>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
@@ -292,8 +292,8 @@ private slots:
         QFile again(copied + "/f");
         QVERIFY(again.open(QIODevice::ReadOnly));
         QCOMPARE(again.readAll(), QByteArray("again\n"));
-        QVERIFY(QDir(out).entryList({ ".vivarium-copy-*" }, QDir::AllEntries | QDir::Hidden)
-                    .isEmpty());
+        QVERIFY(
+            QDir(out).entryList({ ".vivarium-copy-*" }, QDir::AllEntries | QDir::Hidden).isEmpty());
     }
 
     // A console line of megabytes without a newline, with a wait_for_console_text going on:

@@ -276,20 +276,20 @@ assert [m.name for m in vlan2.machines] == ["beta", "delta"]
     {
         // time.sleep is stopped at once by the global timeout (it ran 600 s past a 30 s limit);
         // a subprocess cannot be, and the run ends without it 20 s later, with its reports.
-        const QString sleeping = writeTest("sleeping", "[machines.idle]\n",
-            "import time\ntime.sleep(600)\n");
+        const QString sleeping
+            = writeTest("sleeping", "[machines.idle]\n", "import time\ntime.sleep(600)\n");
         QElapsedTimer clock;
         clock.start();
-        Run run = vivariumTest({ "-o", testOutputDir("cli-sleeping"), "--global-timeout", "2",
-            sleeping });
+        Run run = vivariumTest(
+            { "-o", testOutputDir("cli-sleeping"), "--global-timeout", "2", sleeping });
         QCOMPARE(run.exitCode, 1);
         QVERIFY2(run.output.contains("the global timeout of 2 s was reached at "),
             qPrintable(run.output));
         QVERIFY2(clock.elapsed() < 20000, qPrintable(QString::number(clock.elapsed())));
 
         const QString out = testOutputDir("cli-stuck");
-        const QString stuck = writeTest("stuck", "[machines.idle]\n",
-            "import subprocess\nsubprocess.run(['sleep', '600'])\n");
+        const QString stuck = writeTest(
+            "stuck", "[machines.idle]\n", "import subprocess\nsubprocess.run(['sleep', '600'])\n");
         clock.restart();
         run = vivariumTest({ "-o", out, "--global-timeout", "2", stuck }, {}, 120);
         QCOMPARE(run.exitCode, 1);
@@ -348,9 +348,10 @@ assert [m.name for m in vlan2.machines] == ["beta", "delta"]
         // A full output directory: the run passed, but it cannot say so, and exits 3.
         const QString full = m_dir.filePath("full");
         QDir().mkpath(full);
-        QVERIFY(QProcess::execute("mount", { "-t", "tmpfs", "-o", "size=64k", "tmpfs", full }) == 0);
-        const QString bulky = writeTest("bulky", "[machines.idle]\n",
-            "for i in range(2000):\n    print('x' * 100)\n");
+        QVERIFY(
+            QProcess::execute("mount", { "-t", "tmpfs", "-o", "size=64k", "tmpfs", full }) == 0);
+        const QString bulky = writeTest(
+            "bulky", "[machines.idle]\n", "for i in range(2000):\n    print('x' * 100)\n");
         run = vivariumTest({ "-o", full, bulky });
         QProcess::execute("umount", { full });
         QCOMPARE(run.exitCode, 3);

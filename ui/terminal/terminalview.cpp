@@ -8,9 +8,9 @@
 #include <QLabel>
 #include <QMenu>
 #include <QPainter>
-#include <QtMath>
 #include <QScrollBar>
 #include <QToolTip>
+#include <QtMath>
 
 namespace vivarium {
 
