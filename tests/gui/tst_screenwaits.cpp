@@ -128,6 +128,17 @@ private slots:
         QCOMPARE(chosen.size(), 1);
     }
 
+    void waitForWindowListsTheApplicationsFirst()
+    {
+        // xwininfo's order on an icewm desktop: the decorations came first and one of them was
+        // pre-selected.
+        const QStringList listed { "Frame", "TitleBar", "Close", "icewm", "xterm", "Frame",
+            "TaskBar", "", "Calculator", "xterm" };
+        QCOMPARE(ScreenWaits::windowsForChoice(listed),
+            (QStringList { "xterm", "Calculator", "Frame", "TitleBar", "Close", "icewm",
+                "TaskBar" }));
+    }
+
     void waitForWindowNeedsARunningMachine()
     {
         // (Its list of windows from a live desktop: tests/vm/tst_screenrecording.)

@@ -11,6 +11,7 @@
 #include <QInputDialog>
 #include <QMenu>
 #include <QPointer>
+#include <QSet>
 #include <QRegularExpression>
 
 namespace vivarium {
@@ -29,6 +30,28 @@ QString ScreenWaits::needlePath(const QString &testFile, const QString &name)
         + QStringLiteral(".json");
 }
 
+QStringList ScreenWaits::windowsForChoice(const QStringList &names)
+{
+    // What icewm names its decorations, task bar and applets (Vivarium's x11 desktop).
+    static const QSet<QString> decorations { QStringLiteral("Frame"), QStringLiteral("TitleBar"),
+        QStringLiteral("Close"), QStringLiteral("Maximize"), QStringLiteral("Minimize"),
+        QStringLiteral("Restore"), QStringLiteral("Rollup"), QStringLiteral("Hide"),
+        QStringLiteral("Menu"), QStringLiteral("TaskBar"), QStringLiteral("Tray"),
+        QStringLiteral("Clock"), QStringLiteral("Workspaces"), QStringLiteral("Start"),
+        QStringLiteral("Window List"), QStringLiteral("Show Desktop"), QStringLiteral("CPU"),
+        QStringLiteral("Net"), QStringLiteral("Mailbox"), QStringLiteral("APM") };
+    QStringList applications, internals;
+    for (const QString &name : names) {
+        const QString trimmed = name.trimmed();
+        if (trimmed.isEmpty() || applications.contains(trimmed) || internals.contains(trimmed))
+            continue;
+        const bool internal = decorations.contains(trimmed)
+            || trimmed.startsWith(QLatin1String("icewm"), Qt::CaseInsensitive);
+        (internal ? internals : applications).append(trimmed);
+    }
+    return applications + internals;
+}
+
 void ScreenWaits::chooseWindow(Machine *m)
 {
     if (!m || !m->isUp()) {
@@ -40,7 +63,7 @@ void ScreenWaits::chooseWindow(Machine *m)
         QStringList names;
         QString problem;
         try {
-            names = m->windowNames(Machine::Windows::Visible);
+            names = windowsForChoice(m->windowNames(Machine::Windows::Visible));
         } catch (const MachineError &e) {
             problem = QString::fromStdString(e.what());
         }

@@ -26,6 +26,9 @@ public:
     void offerRegion(const QImage &screen, const QRect &region, const QPoint &globalPos);
     // Where a needle of the test is written: needles/NAME.json beside its file.
     static QString needlePath(const QString &testFile, const QString &name);
+    // The windows a user means first (the applications, by title, each once), then the window
+    // manager's own (icewm's Frame, TitleBar, Close...), which xwininfo lists first.
+    static QStringList windowsForChoice(const QStringList &names);
 
 signals:
     void windowChosen(const QString &machine, const QString &window);
