@@ -647,7 +647,15 @@ def _vivarium_end_threads(grace=10.0):
     import threading
 
     me = threading.current_thread()
-    others = [t for t in threading.enumerate() if t is not me and t is not threading.main_thread()]
+    # Threads the script started; not the process's own threads that ever ran Python (earlier
+    # scripts' engine threads stay in the list as dummy threads, "alive" for ever).
+    others = [
+        t
+        for t in threading.enumerate()
+        if t is not me
+        and t is not threading.main_thread()
+        and not isinstance(t, threading._DummyThread)
+    ]
     for thread in others:
         if not thread.daemon:
             thread.join()
