@@ -102,12 +102,20 @@ void Machine::copyFromHost(const QString &source, const QString &target)
                     formatText(u"copy_from_host: cannot pack %1: %2", source, problem));
             }
             // The guest unpacks into a directory of its own and copies from there (cp -rT:
-            // the target becomes the copy), then removes the archive.
-            succeedBody(formatText(u"d=$(mktemp -d); trap 'rm -rf \"$d\" %1' EXIT; "
-                                   "tar -x --no-same-owner -f %1 -C \"$d\" && "
-                                   "mkdir -p \"$(dirname %2)\" && cp -rT \"$d\"/%3 %2",
-                            shellQuote(guestStaged), shellQuote(target), shellQuote(from.name)),
-                defaultTimeout);
+            // the target becomes the copy). A subshell, for its EXIT trap: the machine's
+            // shell persists between commands, and its own trap would never run.
+            try {
+                succeedBody(formatText(u"(d=$(mktemp -d); trap 'rm -rf \"$d\" %1' EXIT; "
+                                       "tar -x --no-same-owner -f %1 -C \"$d\" && "
+                                       "mkdir -p \"$(dirname %2)\" && cp -rT \"$d\"/%3 %2)",
+                                shellQuote(guestStaged), shellQuote(target),
+                                shellQuote(from.name)),
+                    defaultTimeout);
+            } catch (const MachineError &) {
+                ::unlink(staged.constData()); // unlink follows no link: at worst a guest's file
+                throw;
+            }
+            ::unlink(staged.constData());
         });
 }
 
@@ -130,7 +138,9 @@ QString Machine::copyFromMachine(const QString &source, const QString &targetDir
                     ">&2; exit 1; }; } && tar -c -h --ignore-failed-read -f - -- %2",
                     shellQuote(from.directory), shellQuote(from.name)),
                 defaultTimeout);
-            if (packed.status != 0)
+            // tar's status 1 is a file that changed or went while it was read (a link that
+            // leads nowhere in the guest): the archive is whole without it.
+            if (packed.status != 0 && packed.status != 1)
                 throw MachineError(MachineError::Kind::Failed,
                     formatText(u"copy_from_machine: cannot read %1 in the machine: %2", source,
                         QString::fromUtf8(packed.stderrBytes).trimmed()));

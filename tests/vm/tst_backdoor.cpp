@@ -263,9 +263,12 @@ private slots:
     {
         const QString canary = m_dir.filePath("canary2.txt");
         writeTestFile(canary, "host file\n");
+        // A link to a host path (the guest does not see the host's /tmp: it dangles there), to
+        // a file of the guest's, relative, dangling; a pipe.
         m->succeed(QString("rm -rf /root/d && mkdir -p /root/d/sub && echo data > /root/d/f && "
-                           "ln -s %1 /root/d/to-host && ln -s /nowhere /root/d/dangling && "
-                           "ln -s ../f /root/d/sub/rel && mkfifo /root/d/fifo")
+                           "ln -s %1 /root/d/to-host && ln -s /etc/hostname /root/d/to-guest && "
+                           "ln -s /nowhere /root/d/dangling && ln -s ../f /root/d/sub/rel && "
+                           "mkfifo /root/d/fifo")
                        .arg(canary));
         const QString out = m_run->outDir();
         writeTestFile(out + "/keep.txt", "keep\n");
@@ -278,13 +281,19 @@ private slots:
         QFile f(copied + "/f");
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), QByteArray("data\n"));
-        // Links were followed in the guest: their targets' contents, as files.
-        for (const QString &name : { QString("to-host"), QString("sub/rel") }) {
+        // Links were followed in the guest: their targets' contents, as files; what leads
+        // nowhere there (the host's path too) is left out, never a link on the host.
+        for (const QString &name : { QString("to-guest"), QString("sub/rel") }) {
             const QFileInfo info(copied + "/" + name);
             QVERIFY2(info.exists() && !info.isSymLink() && info.isFile(), qPrintable(name));
         }
-        QVERIFY(!QFileInfo(copied + "/dangling").isSymLink());
-        QVERIFY(!QFileInfo::exists(copied + "/fifo"));
+        QFile guestFile(copied + "/to-guest");
+        QVERIFY(guestFile.open(QIODevice::ReadOnly));
+        QCOMPARE(guestFile.readAll(), QByteArray("m\n"));
+        for (const QString &name : { QString("to-host"), QString("dangling"), QString("fifo") }) {
+            const QFileInfo info(copied + "/" + name);
+            QVERIFY2(!info.exists() && !info.isSymLink(), qPrintable(name));
+        }
         // Copying the same path again replaces the earlier copy, and nothing beside it.
         m->succeed("echo again > /root/d/f");
         QCOMPARE(m->copyFromMachine("/root/d", ""), copied);
