@@ -1,5 +1,6 @@
 #include "ui/mainwindow.h"
 
+#include "core/util/textformat.h"
 #include "ui/console/pythonconsole.h"
 #include "ui/editor/scripteditor.h"
 #include "ui/machine/machinepanel.h"
@@ -518,11 +519,13 @@ void MainWindow::onFinished(const ScriptResult &result)
             m_editor->setErrorLine(result.line, result.message);
         const QString detail = result.outcome != ScriptResult::Outcome::Passed
             ? result.message
-            : result.skipped.join(QStringLiteral("; "));
-        statusBar()->showMessage(
-            tr("The script %1%2")
-                .arg(result.verdict(),
-                    detail.isEmpty() ? QString() : QStringLiteral(": ") + detail));
+            : (result.skipped + result.replaced).join(QStringLiteral("; "));
+        // A line retried as an edit ran, but the file on disk does not have it yet.
+        const QString save = !result.replaced.isEmpty() && m_editor->isModified()
+            ? tr(" — the file still has the old line: Save (Ctrl+S) to keep the edit")
+            : QString();
+        statusBar()->showMessage(formatText(tr("The script %1%2%3"), result.verdict(),
+            detail.isEmpty() ? QString() : QStringLiteral(": ") + detail, save));
     }
     updateActions();
 }

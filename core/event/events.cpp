@@ -307,7 +307,8 @@ template<> struct Kind<Finished> {
         return { { QStringLiteral("outcome"), ScriptResult::outcomeName(r.outcome) },
             { QStringLiteral("message"), r.message }, { QStringLiteral("file"), r.file },
             { QStringLiteral("line"), r.line }, { QStringLiteral("traceback"), r.traceback },
-            { QStringLiteral("skipped"), QJsonArray::fromStringList(r.skipped) } };
+            { QStringLiteral("skipped"), QJsonArray::fromStringList(r.skipped) },
+            { QStringLiteral("replaced"), QJsonArray::fromStringList(r.replaced) } };
     }
     static Finished read(const QJsonObject &o)
     {
@@ -320,6 +321,8 @@ template<> struct Kind<Finished> {
         r.traceback = str(o, "traceback");
         for (const QJsonValue &skipped : o.value(QStringLiteral("skipped")).toArray())
             r.skipped << skipped.toString();
+        for (const QJsonValue &replaced : o.value(QStringLiteral("replaced")).toArray())
+            r.replaced << replaced.toString();
         return { r };
     }
 };

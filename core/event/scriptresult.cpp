@@ -19,11 +19,17 @@ QString ScriptResult::outcomeName(Outcome outcome)
 
 QString ScriptResult::verdict() const
 {
-    if (outcome != Outcome::Passed || skipped.isEmpty())
+    if (outcome != Outcome::Passed || (skipped.isEmpty() && replaced.isEmpty()))
         return outcomeName(outcome);
-    return skipped.size() == 1
-        ? QStringLiteral("passed with 1 skipped failure")
-        : QStringLiteral("passed with %1 skipped failures").arg(skipped.size());
+    QStringList parts;
+    if (!skipped.isEmpty())
+        parts << (skipped.size() == 1
+                ? QStringLiteral("1 skipped failure")
+                : QStringLiteral("%1 skipped failures").arg(skipped.size()));
+    if (!replaced.isEmpty())
+        parts << (replaced.size() == 1 ? QStringLiteral("1 replaced line")
+                                       : QStringLiteral("%1 replaced lines").arg(replaced.size()));
+    return QStringLiteral("passed with ") + parts.join(QStringLiteral(" and "));
 }
 
 std::optional<ScriptResult::Outcome> ScriptResult::outcomeNamed(const QString &name)

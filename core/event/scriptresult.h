@@ -18,9 +18,15 @@ struct ScriptResult {
     // The failures the user chose to Skip in the workbench ("script.py:3: exit 1 ..."): the
     // script ran to its end, but it did not pass.
     QStringList skipped;
+    // The failed calls the user retried as an edited line ("script.py:10: `old` replaced by
+    // `new`"): the run went on with text the file on disk does not have, so it is no pass.
+    QStringList replaced;
 
-    bool passed() const { return outcome == Outcome::Passed && skipped.isEmpty(); }
-    // "passed", "failed", ... or "passed with 2 skipped failures".
+    bool passed() const
+    {
+        return outcome == Outcome::Passed && skipped.isEmpty() && replaced.isEmpty();
+    }
+    // "passed", "failed", ... or "passed with 2 skipped failures and 1 replaced line".
     QString verdict() const;
     static QString outcomeName(Outcome outcome);
     static std::optional<Outcome> outcomeNamed(const QString &name);

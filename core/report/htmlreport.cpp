@@ -98,7 +98,7 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
 {
     const ScriptResult &result = input.result;
     const QString outcome = result.verdict();
-    const QString outcomeClass = result.skipped.isEmpty()
+    const QString outcomeClass = result.skipped.isEmpty() && result.replaced.isEmpty()
         ? ScriptResult::outcomeName(result.outcome).remove(QLatin1Char(' '))
         : QStringLiteral("failed"); // a skipped failure is not a pass
     QString html;
@@ -109,6 +109,9 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
                 .arg(esc(input.testName), outcomeClass, esc(outcome));
     for (const QString &skipped : result.skipped)
         html += QStringLiteral("<div class=\"failed\">skipped: %1</div>").arg(esc(skipped));
+    for (const QString &replaced : result.replaced)
+        html += QStringLiteral("<div class=\"failed\">replaced while running: %1</div>")
+                    .arg(esc(replaced));
     if (result.outcome != ScriptResult::Outcome::Passed) {
         html += QStringLiteral("<div class=\"failed\">%1%2</div>")
                     .arg(esc(result.message),

@@ -81,6 +81,13 @@ QList<Case> casesOf(const ReportInput &input)
                 input.result.verdict(), input.result.skipped.join(QStringLiteral("; "))),
             input.result.skipped });
     }
+    if (!failed && !input.result.replaced.isEmpty()) {
+        // The lines that ran are not the file's: CI must not take the file for passing.
+        cases.append({ QStringLiteral("%1 (replaced lines)").arg(input.testName), 0, true,
+            QStringLiteral("%1: %2").arg(
+                input.result.verdict(), input.result.replaced.join(QStringLiteral("; "))),
+            input.result.replaced });
+    }
     const bool failedInSubtest
         = std::any_of(cases.cbegin(), cases.cend(), [](const Case &c) { return c.failed; });
     if (cases.isEmpty() || (failed && !failedInSubtest)) {

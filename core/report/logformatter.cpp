@@ -90,6 +90,8 @@ QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
                 add(l, Tone::Bad);
         for (const QString &skipped : end->result.skipped)
             add(QStringLiteral("skipped failure: ") + skipped, Tone::Bad);
+        for (const QString &replaced : end->result.replaced)
+            add(QStringLiteral("replaced while running: ") + replaced, Tone::Bad);
     }
     return out;
 }

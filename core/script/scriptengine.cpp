@@ -1,4 +1,5 @@
 #include "core/script/scriptengine.h"
+#include "core/util/textformat.h"
 
 #include "core/script/interpreter.h"
 #include "core/script/runtimenetworks.h"
@@ -91,6 +92,10 @@ void ScriptEngine::start(const QString &scriptFile)
 
 void ScriptEngine::startSource(const QString &source, const QString &file)
 {
+    {
+        std::lock_guard lock(m_mutex);
+        m_sourceLines = source.split(QLatin1Char('\n'));
+    }
     launch([this, source, file] { return execute(source, file, false); });
 }
 
@@ -173,8 +178,10 @@ void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
         m_paused = false;
         m_failurePending = false;
         m_lastLine = 0; // a new run: its first line is new, even if the last run ended there
-        if (kind == Launch::Script)
+        if (kind == Launch::Script) {
             m_skipped.clear();
+            m_replaced.clear();
+        }
         m_consoleRun = m_consoleTakesMore = kind == Launch::Console;
         if (m_mode == Mode::PauseNow || m_mode == Mode::StepAction)
             m_mode = Mode::Run;
@@ -230,8 +237,10 @@ void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
                                   ? QStringLiteral(" at %1:%2").arg(result.file).arg(result.line)
                                   : QString());
             }
-            if (kind == Launch::Script)
+            if (kind == Launch::Script) {
                 result.skipped = m_skipped;
+                result.replaced = m_replaced;
+            }
             m_result = result;
             m_running = false;
             m_consoleRun = m_consoleTakesMore = false;
@@ -382,10 +391,11 @@ ScriptEngine::FailureChoice ScriptEngine::onActionFailed(
     m_replacement.clear();
     const FailureChoice choice = m_stop ? FailureChoice::Fail : m_failureChoice;
     if (choice == FailureChoice::Skip)
-        m_skipped << QStringLiteral("%1:%2: %3")
-                         .arg(here.file)
-                         .arg(here.line)
-                         .arg(message.section(QLatin1Char('\n'), 0, 0));
+        m_skipped << formatText(
+            u"%1:%2: %3", here.file, here.line, message.section(QLatin1Char('\n'), 0, 0));
+    if (choice == FailureChoice::Retry && !replacement->isEmpty())
+        m_replaced << formatText(u"%1:%2: `%3` replaced by `%4`", here.file, here.line,
+            m_sourceLines.value(here.line - 1).trimmed(), replacement->trimmed());
     lock.unlock();
     m_run->events()->post(event::ScriptResumed {});
     emit resumed();

@@ -113,6 +113,8 @@ private:
     QString m_replacement;
     int m_lastLine = 0;
     QStringList m_skipped; // this run's failures the user skipped, for its result
+    QStringList m_replaced; // ...and the calls the user replaced by an edited line
+    QStringList m_sourceLines; // the running script's, for what a replacement replaced
     ScriptResult m_result;
 };
 

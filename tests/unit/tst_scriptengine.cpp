@@ -2,6 +2,7 @@
 // stepping, pausing, stopping and the global timeout. (tests/vm/tst_script drives real guests.)
 #include "core/machine/testrun.h"
 #include "core/report/eventrecorder.h"
+#include "core/report/reports.h"
 #include "core/script/machineapi.h"
 #include "core/script/runtimenetworks.h"
 #include "core/script/scriptengine.h"
@@ -506,6 +507,34 @@ private slots:
             result.skipped.first().contains("script.py:2: "), qPrintable(result.skipped.first()));
         QCOMPARE(result.verdict(), QString("passed with 1 skipped failure"));
         // The next run starts with none.
+        QVERIFY(run("z = 3\n").passed());
+    }
+
+    void aReplacedLineIsNotAPass()
+    {
+        // Line 2 fails; the user retries it as an edited line the file does not have: the run
+        // goes on, but its verdict and reports say what ran instead, and it is no pass.
+        m_engine->setPauseOnFailure(true);
+        m_engine->startSource("x = 1\nidle.wait_for_ready(timeout=0.1)\ny = 2\n",
+            m_dir.filePath("script.py"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_engine->isPaused(), 10000);
+        m_engine->resolveFailure(ScriptEngine::FailureChoice::Retry, "x = 5");
+        const ScriptResult result = m_engine->wait();
+        m_engine->setPauseOnFailure(false);
+        m_run->crashAll();
+        QCOMPARE(result.outcome, ScriptResult::Outcome::Passed);
+        QVERIFY(!result.passed());
+        QCOMPARE(result.replaced,
+            QStringList { m_dir.filePath("script.py")
+                + ":2: `idle.wait_for_ready(timeout=0.1)` replaced by `x = 5`" });
+        QCOMPARE(result.verdict(), QString("passed with 1 replaced line"));
+        ReportInput input { "t", m_dir.filePath("script.py"), "", {}, result };
+        QCOMPARE(writeJunit(m_dir.filePath("replaced.xml"), input), QString());
+        QFile junit(m_dir.filePath("replaced.xml"));
+        QVERIFY(junit.open(QIODevice::ReadOnly));
+        const QByteArray xml = junit.readAll();
+        QVERIFY2(xml.contains("failures=\"1\"") && xml.contains("t (replaced lines)"),
+            xml.constData());
         QVERIFY(run("z = 3\n").passed());
     }
 
