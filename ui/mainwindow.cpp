@@ -221,9 +221,11 @@ void MainWindow::buildForTest()
     m_output->clearRun();
     m_propertyStatus->clear();
     statusBar()->showMessage(tr("Opened %1").arg(spec.file), 5000);
-    if (auto *console = findChild<PythonConsole *>())
+    if (auto *console = findChild<PythonConsole *>()) {
+        console->clear();
         console->input()->setHistoryKey(
             QStringLiteral("console ") + QFileInfo(spec.file).absoluteFilePath());
+    }
     buildMachineViews();
     updateActions();
 }

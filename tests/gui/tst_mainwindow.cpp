@@ -266,6 +266,8 @@ private slots:
         // The history is the test file's: another test has its own, this one's comes back.
         const QString other = writeTest("pass\n", "other");
         QVERIFY(window.openTest(other));
+        // ...and its console starts empty: the last test's entries and answers are not its.
+        QCOMPARE(console->transcript(), QString());
         QTest::keyClick(input, Qt::Key_Up);
         QCOMPARE(input->text(), QString());
         QVERIFY(window.openTest(m_dir.filePath("t.toml")));

@@ -37,6 +37,11 @@ PythonConsole::PythonConsole(Workbench *workbench, QWidget *parent)
     connect(m_workbench, &Workbench::consoleOutput, this, &PythonConsole::onOutput);
 }
 
+void PythonConsole::clear()
+{
+    m_output->clear();
+}
+
 QString PythonConsole::transcript() const
 {
     return m_output->toPlainText();

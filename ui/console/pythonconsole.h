@@ -20,6 +20,8 @@ public:
     PythonConsole(Workbench *workbench, QWidget *parent = nullptr);
 
     QString transcript() const;
+    // Another test opened: the last one's entries and their output are not this one's.
+    void clear();
     HistoryLineEdit *input() const { return m_input; }
 
 private:
