@@ -286,6 +286,22 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!window.workbench()->isScriptRunning(), 10000);
     }
 
+    void aTabOpenedTakesTheKeys()
+    {
+        MainWindow window(writeTest("pass\n"));
+        window.show();
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        MachinePanel *panel = window.panel("idle");
+        QVERIFY(panel);
+        auto *monitor = panel->findChild<QWidget *>("monitor-idle");
+        QVERIFY(monitor);
+        panel->setCurrentIndex(panel->count() - 1); // Monitor
+        QTRY_COMPARE(QApplication::focusWidget(), monitor);
+        panel->setCurrentWidget(panel->serialView());
+        QTRY_COMPARE(QApplication::focusWidget(), static_cast<QWidget *>(panel->serialView()));
+    }
+
     // Item 1: an edit is never dropped without asking; Cancel keeps it, Save writes it.
     void unsavedEditsAreAskedAbout()
     {

@@ -42,7 +42,15 @@ MachinePanel::MachinePanel(const QString &machine, Workbench *workbench, QWidget
     addTab(m_shellView, tr("Shell"));
     const MachineSpec *spec = workbench->spec().machine(machine);
     addTab(screenTab(spec && spec->graphics), tr("Screen"));
-    addTab(monitorTab(), tr("Monitor"));
+    QWidget *monitor = monitorTab();
+    addTab(monitor, tr("Monitor"));
+    // A tab opened is a tab to type in: the Monitor's command line, a terminal.
+    connect(this, &QTabWidget::currentChanged, this, [this, monitor](int index) {
+        if (widget(index) == monitor)
+            m_monitorInput->setFocus();
+        else if (widget(index) == m_serialView || widget(index) == m_shellView)
+            widget(index)->setFocus();
+    });
     connect(workbench, &Workbench::machineStateChanged, this,
         [this](const QString &m, const QString &state, const QString &detail) {
             if (m == m_machine)
