@@ -47,6 +47,21 @@ private slots:
         QCOMPARE(clicks.at(2).at(1).toInt(), 50);
     }
 
+    void aStoppedMachinesScreenSaysSo()
+    {
+        // Its last frame was shown as if the machine still ran.
+        ScreenView view(true, QString());
+        QVERIFY(shownAtItsSize(view));
+        const QRgb live = view.grab().toImage().pixel(20, 20);
+        QCOMPARE(QColor(live), QColor(Qt::darkCyan));
+        view.setNotice("Machine stopped at 10:16:17 — Start to boot it again");
+        const QImage stopped = view.grab().toImage();
+        QVERIFY(QColor(stopped.pixel(20, 20)) != QColor(Qt::darkCyan)); // dimmed
+        QVERIFY(QColor(stopped.pixel(20, 20)).lightness() < QColor(live).lightness());
+        view.setNotice({});
+        QCOMPARE(QColor(view.grab().toImage().pixel(20, 20)), QColor(Qt::darkCyan));
+    }
+
     void aCtrlDragIsARectangle()
     {
         ScreenView view(true, QString());

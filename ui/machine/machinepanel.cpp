@@ -330,6 +330,8 @@ void MachinePanel::onMachineState(const QString &state, const QString &detail)
     }
     m_serialView->setBanner(banner);
     m_shellView->setBanner(banner);
+    if (m_screenView)
+        m_screenView->setNotice(banner);
 }
 
 void MachinePanel::detachScreen()

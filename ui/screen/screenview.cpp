@@ -89,6 +89,12 @@ QRectF ScreenView::target() const
         size);
 }
 
+void ScreenView::setNotice(const QString &notice)
+{
+    m_notice = notice;
+    update();
+}
+
 void ScreenView::paintEvent(QPaintEvent *)
 {
     QPainter painter(this);
@@ -102,6 +108,12 @@ void ScreenView::paintEvent(QPaintEvent *)
     }
     painter.setRenderHint(QPainter::SmoothPixmapTransform, m_scaled);
     painter.drawImage(target(), m_image);
+    if (!m_notice.isEmpty()) {
+        painter.fillRect(rect(), QColor(0x20, 0x20, 0x20, 190));
+        painter.setPen(QColor(0xf0, 0xf0, 0xf0));
+        painter.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap, m_notice);
+        return;
+    }
     if (!m_selection.isNull()) {
         // The rectangle being dragged, in the guest's pixels mapped onto the widget.
         const QRectF t = target();

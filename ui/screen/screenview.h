@@ -28,6 +28,10 @@ public:
     // A screen dump, when VNC is off or does not answer (keys then go out as QMP key events,
     // the mouse is not sent).
     void showPolledImage(const QImage &image);
+    // A machine that is not running: its last frame is shown dimmed, under this notice ("Machine
+    // stopped at 10:16:17 — Start to boot it again"), never as if it were live. Empty: live.
+    void setNotice(const QString &notice);
+    QString notice() const { return m_notice; }
     bool isPolling() const { return m_polling; }
 
 signals:
@@ -59,6 +63,7 @@ private:
     QThread m_thread;
     VncClient *m_client = nullptr;
     QImage m_image;
+    QString m_notice;
     bool m_scaled = true;
     bool m_connected = false;
     bool m_graphics = false;
