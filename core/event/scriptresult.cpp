@@ -23,9 +23,8 @@ QString ScriptResult::verdict() const
         return outcomeName(outcome);
     QStringList parts;
     if (!skipped.isEmpty())
-        parts << (skipped.size() == 1
-                ? QStringLiteral("1 skipped failure")
-                : QStringLiteral("%1 skipped failures").arg(skipped.size()));
+        parts << (skipped.size() == 1 ? QStringLiteral("1 skipped failure")
+                                      : QStringLiteral("%1 skipped failures").arg(skipped.size()));
     if (!replaced.isEmpty())
         parts << (replaced.size() == 1 ? QStringLiteral("1 replaced line")
                                        : QStringLiteral("%1 replaced lines").arg(replaced.size()));

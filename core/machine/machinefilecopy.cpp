@@ -108,8 +108,7 @@ void Machine::copyFromHost(const QString &source, const QString &target)
                 succeedBody(formatText(u"(d=$(mktemp -d); trap 'rm -rf \"$d\" %1' EXIT; "
                                        "tar -x --no-same-owner -f %1 -C \"$d\" && "
                                        "mkdir -p \"$(dirname %2)\" && cp -rT \"$d\"/%3 %2)",
-                                shellQuote(guestStaged), shellQuote(target),
-                                shellQuote(from.name)),
+                                shellQuote(guestStaged), shellQuote(target), shellQuote(from.name)),
                     defaultTimeout);
             } catch (const MachineError &) {
                 ::unlink(staged.constData()); // unlink follows no link: at worst a guest's file

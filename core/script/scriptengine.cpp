@@ -1,8 +1,8 @@
 #include "core/script/scriptengine.h"
-#include "core/util/textformat.h"
 
 #include "core/script/interpreter.h"
 #include "core/script/runtimenetworks.h"
+#include "core/util/textformat.h"
 
 #include <QFile>
 #include <atomic>

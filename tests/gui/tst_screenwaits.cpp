@@ -135,8 +135,8 @@ private slots:
         const QStringList listed { "Frame", "TitleBar", "Close", "icewm", "xterm", "Frame",
             "TaskBar", "", "Calculator", "xterm" };
         QCOMPARE(ScreenWaits::windowsForChoice(listed),
-            (QStringList { "xterm", "Calculator", "Frame", "TitleBar", "Close", "icewm",
-                "TaskBar" }));
+            (QStringList {
+                "xterm", "Calculator", "Frame", "TitleBar", "Close", "icewm", "TaskBar" }));
     }
 
     void waitForWindowNeedsARunningMachine()

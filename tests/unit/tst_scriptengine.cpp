@@ -515,8 +515,8 @@ private slots:
         // Line 2 fails; the user retries it as an edited line the file does not have: the run
         // goes on, but its verdict and reports say what ran instead, and it is no pass.
         m_engine->setPauseOnFailure(true);
-        m_engine->startSource("x = 1\nidle.wait_for_ready(timeout=0.1)\ny = 2\n",
-            m_dir.filePath("script.py"));
+        m_engine->startSource(
+            "x = 1\nidle.wait_for_ready(timeout=0.1)\ny = 2\n", m_dir.filePath("script.py"));
         QTRY_VERIFY_WITH_TIMEOUT(m_engine->isPaused(), 10000);
         m_engine->resolveFailure(ScriptEngine::FailureChoice::Retry, "x = 5");
         const ScriptResult result = m_engine->wait();
@@ -533,8 +533,8 @@ private slots:
         QFile junit(m_dir.filePath("replaced.xml"));
         QVERIFY(junit.open(QIODevice::ReadOnly));
         const QByteArray xml = junit.readAll();
-        QVERIFY2(xml.contains("failures=\"1\"") && xml.contains("t (replaced lines)"),
-            xml.constData());
+        QVERIFY2(
+            xml.contains("failures=\"1\"") && xml.contains("t (replaced lines)"), xml.constData());
         QVERIFY(run("z = 3\n").passed());
     }
 

@@ -11,8 +11,8 @@
 #include <QInputDialog>
 #include <QMenu>
 #include <QPointer>
-#include <QSet>
 #include <QRegularExpression>
+#include <QSet>
 
 namespace vivarium {
 
