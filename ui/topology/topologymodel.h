@@ -20,8 +20,10 @@ public:
         Kind kind = Kind::Machine;
         QString id; // the machine's name, or "vlan<N>"
         QString label;
-        // Machines: stopped, booting, ready, crashed; VLANs: up, down.
-        QString state = QStringLiteral("stopped");
+        // Machines: not started, stopped, booting, ready, crashed; VLANs: up, down.
+        // "not started" until the run reports a state: a machine that never ran is neither
+        // stopped nor crashed.
+        QString state = QStringLiteral("not started");
         QPointF position; // set by a layout or a drag
     };
     struct Edge {
