@@ -16,6 +16,7 @@
 #include "ui/workbench.h"
 #include "vmtestutil.h"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QApplication>
 #include <QDir>
@@ -23,6 +24,7 @@
 #include <QFileInfo>
 #include <QFrame>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -31,6 +33,7 @@
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QTreeWidget>
 
 using namespace vivarium;
@@ -273,6 +276,42 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(window.workbench()->runningMachines(), 0, 30000);
         QTRY_COMPARE_WITH_TIMEOUT(
             window.topology()->node("idle")->state, QString("stopped"), 10000);
+    }
+
+    // Opening another test over running machines, with Stop Them: the old machines stop
+    // quietly; the new test's machines of the same name were drawn red, "Machine crashed at…",
+    // by the old ones' last events.
+    void openingAnotherTestStopsTheOldMachinesQuietly()
+    {
+        MainWindow window(
+            writeTest("first", "start_all()\nidle.wait_for_ready()\n", "[machines.idle]\n"));
+        showLarge(window);
+        trigger(window, "Run");
+        QCOMPARE(waitForScriptEnd(window, 120000), QString("The script passed"));
+        QCOMPARE(window.workbench()->runningMachines(), 1);
+        const QString second = writeTest("second", "pass\n", "[machines.idle]\n");
+        // Stop Them: the prompt's accepting button.
+        auto *timer = new QTimer(&window);
+        timer->setInterval(20);
+        QObject::connect(timer, &QTimer::timeout, timer, [timer] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            if (!box || box->objectName() != "discardPrompt")
+                return;
+            timer->stop();
+            for (QAbstractButton *b : box->buttons())
+                if (box->buttonRole(b) == QMessageBox::AcceptRole)
+                    b->click();
+        });
+        timer->start();
+        QVERIFY(window.openTest(second));
+        QCoreApplication::processEvents();
+        QCOMPARE(window.topology()->node("idle")->state, QString("not started"));
+        QVERIFY2(window.panel("idle")->serialView()->banner().isEmpty(),
+            qPrintable(window.panel("idle")->serialView()->banner()));
+        // What the old machine said last, after the new test was built, reached nothing.
+        QTest::qWait(500);
+        QCOMPARE(window.topology()->node("idle")->state, QString("not started"));
+        QVERIFY(window.panel("idle")->serialView()->banner().isEmpty());
     }
 
     // Record: keys typed into the Screen and a command entered in the Shell become script
