@@ -150,30 +150,27 @@ void TestRun::cancelAll()
         m->cancel();
 }
 
-void TestRun::stopAll()
+void TestRun::powerOffAll(const std::function<void(Machine *)> &powerOff)
 {
     for (Machine *m : machines()) {
         m->clearCancel();
         try {
             if (m->qemuPid() != 0)
-                m->stop();
+                powerOff(m);
         } catch (const MachineError &) {
-            // Dead already: nothing left to stop.
+            // Dead already: nothing left to power off.
         }
     }
 }
 
+void TestRun::stopAll()
+{
+    powerOffAll([](Machine *m) { m->stop(); });
+}
+
 void TestRun::crashAll(const QString &reason)
 {
-    for (Machine *m : machines()) {
-        m->clearCancel();
-        try {
-            if (m->qemuPid() != 0)
-                m->crash(reason);
-        } catch (const MachineError &) {
-            // Dead already: nothing left to kill.
-        }
-    }
+    powerOffAll([&reason](Machine *m) { m->crash(reason); });
 }
 
 } // namespace vivarium

@@ -9,6 +9,7 @@
 #include "core/util/rundirectory.h"
 
 #include <QThread>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -62,6 +63,8 @@ public:
 
 private:
     TestRun() = default;
+    // Powers off every running machine (crashAll, stopAll); one that died meanwhile is skipped.
+    void powerOffAll(const std::function<void(Machine *)> &powerOff);
     MachineContext machineContext();
 
     TestSpec m_spec;

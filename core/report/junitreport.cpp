@@ -74,19 +74,16 @@ QList<Case> casesOf(const ReportInput &input)
         }
     }
     const bool failed = input.result.outcome != ScriptResult::Outcome::Passed;
-    if (!failed && !input.result.skipped.isEmpty()) {
-        // Not a pass in CI terms: a failed case of its own that names each skipped failure.
-        cases.append({ QStringLiteral("%1 (skipped failures)").arg(input.testName), 0, true,
-            QStringLiteral("%1: %2").arg(
-                input.result.verdict(), input.result.skipped.join(QStringLiteral("; "))),
-            input.result.skipped });
-    }
-    if (!failed && !input.result.replaced.isEmpty()) {
-        // The lines that ran are not the file's: CI must not take the file for passing.
-        cases.append({ QStringLiteral("%1 (replaced lines)").arg(input.testName), 0, true,
-            QStringLiteral("%1: %2").arg(
-                input.result.verdict(), input.result.replaced.join(QStringLiteral("; "))),
-            input.result.replaced });
+    // Not a pass in CI terms: skipped failures and lines replaced while running (the file on
+    // disk does not have them) each make a failed case of their own that names them.
+    for (const auto &[what, list] :
+        { std::pair { QStringLiteral("skipped failures"), &input.result.skipped },
+            std::pair { QStringLiteral("replaced lines"), &input.result.replaced } }) {
+        if (failed || list->isEmpty())
+            continue;
+        cases.append({ formatText(u"%1 (%2)", input.testName, what), 0, true,
+            formatText(u"%1: %2", input.result.verdict(), list->join(QStringLiteral("; "))),
+            *list });
     }
     const bool failedInSubtest
         = std::any_of(cases.cbegin(), cases.cend(), [](const Case &c) { return c.failed; });

@@ -450,7 +450,8 @@ private slots:
         QCOMPARE(window.windowAction("pauseAction")->text(), QString("Pause"));
         QVERIFY(window.windowAction("continueAction")->isEnabled());
         QCOMPARE(window.topology()->scriptState(), QString("Script paused at line 3"));
-        QCOMPARE(window.topology()->node("idle")->state, QString("not started")); // the machine's own
+        QCOMPARE(
+            window.topology()->node("idle")->state, QString("not started")); // the machine's own
         window.windowAction("continueAction")->trigger();
         waitForEnd(window);
         QVERIFY(!window.windowAction("continueAction")->isEnabled());
