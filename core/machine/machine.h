@@ -102,8 +102,8 @@ public:
     // Waits for the machine to be ready.
     void resizeTerminal(const QString &device, int rows, int cols);
     void shutdown(double timeout = defaultTimeout);
-    // Kills QEMU at once; reason is the detail of the "off" state it ends in ("crashed", or
-    // "stopped" when the workbench's Stop All ends every machine).
+    // Kills QEMU at once; reason is the detail of the "off" state it ends in ("crashed"; a
+    // stop by the user is stop() below).
     void crash(const QString &reason = QStringLiteral("crashed"));
     // The same hard power-off, by the user or the end of a run (the workbench's Stop, Stop
     // All, dropping a test): logged as stop(), the machine "stopped", never "crashed".
