@@ -61,10 +61,11 @@ double tcpMbit(Machine *sender, Machine *receiver, const QString &address, int m
 
 class Bench {
 public:
-    Bench(QString accel, bool quick, QString qemuMachine)
+    Bench(QString accel, bool quick, QString qemuMachine, QString root)
         : m_accel(std::move(accel))
         , m_quick(quick)
         , m_qemuMachine(std::move(qemuMachine))
+        , m_root(std::move(root))
     {
     }
 
@@ -74,9 +75,13 @@ public:
         QFile file(path);
         file.open(QIODevice::WriteOnly);
         file.write(toml);
-        // A board for every machine, for A/B runs (a machine's own qemu_machine still wins).
+        // A board and a root for every machine, for A/B runs (a machine's own keys still win).
+        if (!m_qemuMachine.isEmpty() || !m_root.isEmpty())
+            file.write("\n[defaults]\n");
         if (!m_qemuMachine.isEmpty())
-            file.write("\n[defaults]\nqemu_machine = \"" + m_qemuMachine.toUtf8() + "\"\n");
+            file.write("qemu_machine = \"" + m_qemuMachine.toUtf8() + "\"\n");
+        if (!m_root.isEmpty())
+            file.write("root = \"" + m_root.toUtf8() + "\"\n");
         file.close();
         SpecLoader loader;
         std::optional<TestSpec> spec = loader.loadFile(path);
@@ -131,6 +136,7 @@ private:
     QString m_accelUsed;
     bool m_quick;
     QString m_qemuMachine; // empty: each machine's own
+    QString m_root; // empty: each machine's own
 };
 
 // The NixOS driver's protocol on the same guest, over the hvc0 shell: a bash reading commands,
@@ -256,7 +262,10 @@ int main(int argc, char **argv)
     const QCommandLineOption qemuMachine(QStringLiteral("qemu-machine"),
         QStringLiteral("The QEMU board of every machine: auto (the default), pc or microvm."),
         QStringLiteral("BOARD"));
-    parser.addOptions({ json, quick, accel, only, qemuMachine });
+    const QCommandLineOption root(QStringLiteral("root"),
+        QStringLiteral("The root of every machine: share (the host over 9p) or image."),
+        QStringLiteral("ROOT"));
+    parser.addOptions({ json, quick, accel, only, qemuMachine, root });
     parser.process(app);
     const QStringList sections = parser.value(only).split(QLatin1Char(','), Qt::SkipEmptyParts);
     const auto want = [&](const char *section) {
@@ -271,7 +280,14 @@ int main(int argc, char **argv)
             qPrintable(board));
         return 2;
     }
-    Bench bench(parser.value(accel), parser.isSet(quick), board);
+    const QString rootKind = parser.value(root);
+    if (!rootKind.isEmpty()
+        && !QStringList { QStringLiteral("share"), QStringLiteral("image") }.contains(rootKind)) {
+        std::fprintf(stderr, "vivarium-bench: --root takes share or image, not %s\n",
+            qPrintable(rootKind));
+        return 2;
+    }
+    Bench bench(parser.value(accel), parser.isSet(quick), board, rootKind);
     const int boots = bench.quick() ? 2 : 5;
     const int commands = bench.quick() ? 200 : 1000;
     QList<Figure> figures;

@@ -1,5 +1,6 @@
 // vivarium-test: runs a test headless (DESIGN section 7).
 #include "core/script/scriptengine.h"
+#include "core/guest/rootimage.h"
 #include "core/script/scriptstubs.h"
 #include "core/session/session.h"
 #include "core/spec/specloader.h"
@@ -237,8 +238,11 @@ int main(int argc, char **argv)
         QStringLiteral("Write the script API's type stubs (vivarium_driver.pyi) into DIR for an "
                        "editor, then exit."),
         QStringLiteral("DIR"));
+    const QCommandLineOption rootImage(QStringLiteral("root-image"),
+        QStringLiteral("Build the image of this host's root that root = \"image\" machines boot "
+                       "from, unless the cached one is up to date; print its path, then exit."));
     parser.addOptions({ outDir, keep, noVideo, accel, timeout, interactive, junit, clean,
-        reportFrom, check, stubs });
+        reportFrom, check, stubs, rootImage });
     const PropertyOptions propertyOptions;
     parser.addOptions(propertyOptions.all());
     parser.addPositionalArgument(QStringLiteral("TEST.toml"), QStringLiteral("The test file."));
@@ -268,6 +272,18 @@ int main(int argc, char **argv)
             return BadInput;
         say(QStringLiteral("vivarium-test: %1/log.html and junit.xml written (%2)")
                 .arg(parser.value(reportFrom), result.verdict()));
+        return Passed;
+    }
+    if (parser.isSet(rootImage)) {
+        QString problem;
+        const QString path = RootImage::ensure(
+            [](const QString &progress) { say(QStringLiteral("vivarium-test: ") + progress); },
+            &problem);
+        if (path.isEmpty()) {
+            complain(QStringLiteral("vivarium-test: ") + problem);
+            return Environment;
+        }
+        say(path);
         return Passed;
     }
     if (parser.isSet(stubs)) {

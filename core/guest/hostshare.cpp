@@ -46,11 +46,9 @@ QByteArray resource(const QString &name)
 // A sparse raw image of sizeMiB, made with mkfs.FS unless fs is empty; nothing when it exists.
 // mustFit: a disk the test sized itself is sparse, but a guest may fill it, so it must fit
 // where the run lives (the 4 GiB state disk is the overlay's upper layer and stays small).
-QString createDisk(
+QString createRawDisk(
     const QString &path, qint64 sizeMiB, const QString &fs, const QString &label, bool mustFit)
 {
-    if (QFileInfo::exists(path))
-        return {};
     const qint64 bytes = sizeMiB * 1024 * 1024;
     const QStorageInfo storage(QFileInfo(path).absolutePath());
     if (mustFit && storage.isValid() && bytes > storage.bytesAvailable())
@@ -92,14 +90,69 @@ QString createDisk(
     return {};
 }
 
+QString runTool(const QString &program, const QStringList &arguments)
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(program, arguments);
+    if (!process.waitForFinished(120000) || process.exitStatus() != QProcess::NormalExit
+        || process.exitCode() != 0)
+        return QStringLiteral("%1 failed: %2 %3")
+            .arg(program, process.errorString(), QString::fromUtf8(process.readAll()).trimmed());
+    return {};
+}
+
+// The disk at path (raw, or qcow2 made from the raw one mkfs formatted), unless it exists.
+QString createDisk(const QString &path, qint64 sizeMiB, const QString &fs, const QString &label,
+    bool mustFit, bool qcow2)
+{
+    if (QFileInfo::exists(path))
+        return {};
+    if (!qcow2)
+        return createRawDisk(path, sizeMiB, fs, label, mustFit);
+    const QString raw = path + QStringLiteral(".raw");
+    QString problem = createRawDisk(raw, sizeMiB, fs, label, mustFit);
+    if (problem.isEmpty())
+        problem = runTool(QStringLiteral("qemu-img"),
+            { QStringLiteral("convert"), QStringLiteral("-q"), QStringLiteral("-f"),
+                QStringLiteral("raw"), QStringLiteral("-O"), QStringLiteral("qcow2"), raw, path });
+    QFile::remove(raw);
+    if (!problem.isEmpty())
+        QFile::remove(path);
+    return problem;
+}
+
+// The machine's initramfs: the common one, then its config/ as an uncompressed cpio archive
+// (the kernel unpacks a sequence of archives; each must start 4-byte aligned).
+QString machineInitrd(const QString &common, const QString &guestDir, const QString &initrd)
+{
+    QFile::remove(initrd);
+    QFile out(initrd);
+    QFile in(common);
+    if (!in.open(QIODevice::ReadOnly) || !out.open(QIODevice::WriteOnly))
+        return QStringLiteral("cannot write %1 from %2").arg(initrd, common);
+    const QByteArray base = in.readAll();
+    if (out.write(base) != base.size()
+        || out.write(QByteArray((4 - base.size() % 4) % 4, '\0')) < 0)
+        return QStringLiteral("cannot write %1: %2").arg(initrd, out.errorString());
+    out.close();
+    return runTool(QStringLiteral("/bin/sh"),
+        { QStringLiteral("-c"),
+            QStringLiteral("cd \"$1\" && find config | LC_ALL=C sort | cpio -o -H newc --quiet "
+                           "--owner=0:0 >> \"$2\""),
+            QStringLiteral("sh"), guestDir, initrd });
+}
+
 } // namespace
 
-MachinePaths MachinePaths::under(const QString &root)
+MachinePaths MachinePaths::under(const QString &root, RootKind kind)
 {
     MachinePaths p;
     p.root = root;
     p.guestDir = root + QStringLiteral("/guest");
-    p.disk = root + QStringLiteral("/disk.img");
+    p.diskExtension = kind == RootKind::Image ? QStringLiteral("qcow2") : QStringLiteral("img");
+    p.disk = root + QStringLiteral("/disk.") + p.diskExtension;
+    p.initrd = root + QStringLiteral("/initrd");
     p.qmpSocket = root + QStringLiteral("/qmp.sock");
     p.serialSocket = root + QStringLiteral("/serial.sock");
     p.backdoorSocket = root + QStringLiteral("/backdoor.sock");
@@ -187,13 +240,20 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
     }
 
     // The disks are made once per run: what the guest wrote on them survives its crashes.
-    if (QString problem = createDisk(paths.disk, 4096, QStringLiteral("ext4"), m.name, false);
+    const bool image = m.root == RootKind::Image;
+    if (image) {
+        if (QString problem = machineInitrd(artifacts.initramfs, paths.guestDir, paths.initrd);
+            !problem.isEmpty())
+            return problem;
+    }
+    if (QString problem
+        = createDisk(paths.disk, 4096, QStringLiteral("ext4"), m.name, false, image);
         !problem.isEmpty())
         return problem;
     for (qsizetype i = 0; i < m.disks.size(); ++i) {
         const GuestDisk &disk = m.disks.at(i);
-        if (QString problem = createDisk(
-                paths.extraDisk(i), disk.sizeMiB, disk.fs, QFileInfo(disk.mount).fileName(), true);
+        if (QString problem = createDisk(paths.extraDisk(i), disk.sizeMiB, disk.fs,
+                QFileInfo(disk.mount).fileName(), true, image);
             !problem.isEmpty())
             return QStringLiteral("'disks' entry %1 (%2): %3")
                 .arg(i + 1)

@@ -2,6 +2,7 @@
 
 #include "core/machine/backdoorframe.h"
 #include "core/machine/machinelaunch.h"
+#include "core/guest/rootimage.h"
 #include "core/machine/machineprocess.h"
 #include "core/network/network.h"
 #include "core/qemu/accelprobe.h"
@@ -84,7 +85,7 @@ QString machineStateName(Machine::State state)
 Machine::Machine(MachineSpec spec, MachineContext context)
     : m_spec(std::move(spec))
     , m_context(std::move(context))
-    , m_paths(MachinePaths::under(m_context.runDir + QLatin1Char('/') + m_spec.name))
+    , m_paths(MachinePaths::under(m_context.runDir + QLatin1Char('/') + m_spec.name, m_spec.root))
 {
 }
 
@@ -108,6 +109,12 @@ bool Machine::isUp() const
 {
     std::lock_guard lock(m_mutex);
     return m_qemuRunning && m_state == State::Ready;
+}
+
+bool Machine::isRunning() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_qemuRunning;
 }
 
 qint64 Machine::qemuPid() const
@@ -269,6 +276,9 @@ void Machine::connectProcess(MachineProcess *process)
                         QJsonObject { { QStringLiteral("seconds"), us / 1000000 },
                             { QStringLiteral("microseconds"), us % 1000000 } } } });
             m_changed.notify_all();
+            if (m_restoring
+                && (name == QLatin1String("VSERPORT_CHANGE") || name == QLatin1String("RESET")))
+                return;
             if (name == QLatin1String("VSERPORT_CHANGE")
                 && data.value(QStringLiteral("id")).toString() == QLatin1String("backdoor-port")
                 && !data.value(QStringLiteral("open")).toBool()) {
@@ -346,6 +356,7 @@ void Machine::start()
         }
         // The test as it is now: a machine added since the last start is in its /etc/hosts.
         const std::shared_ptr<const TestSpec> test = m_context.spec->snapshot();
+        const QString rootImage = m_spec.root == RootKind::Image ? ensureRootImage() : QString();
         QString stage2;
         QDir().mkpath(m_paths.root);
         QDir().mkpath(m_context.outDir);
@@ -361,7 +372,7 @@ void Machine::start()
                     "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"));
 
         MachineLaunchInput input { m_spec, m_context.artifacts, m_paths, m_context.accel, stage2,
-            hostTscKhz(), {} };
+            hostTscKhz(), {}, rootImage };
         if (m_context.network)
             input.nics = machineNics(*test, m_spec.name);
         if (m_spec.qemuMachine == QemuMachineChoice::Microvm) {
@@ -383,13 +394,16 @@ void Machine::start()
                 m_paths.qmpSocket, m_paths.serialSocket, m_paths.backdoorSocket,
                 m_paths.shellSocket, m_context.outDir);
             process->setNicPorts(ports);
-            // The host share without the host's secrets; QEMU still reaches its own files.
-            const QString empty = m_paths.root + QStringLiteral("/empty");
-            QFile(empty).open(QIODevice::WriteOnly);
-            process->setHostView(std::make_shared<HostView>(
-                QStringList { QFileInfo(launch.kernel).absolutePath(),
-                    QFileInfo(launch.initrd).absolutePath(), m_paths.root },
-                empty));
+            // The host share without the host's secrets; QEMU still reaches its own files. (An
+            // image root holds no secrets and shares nothing.)
+            if (rootImage.isEmpty()) {
+                const QString empty = m_paths.root + QStringLiteral("/empty");
+                QFile(empty).open(QIODevice::WriteOnly);
+                process->setHostView(std::make_shared<HostView>(
+                    QStringList { QFileInfo(launch.kernel).absolutePath(),
+                        QFileInfo(launch.initrd).absolutePath(), m_paths.root },
+                    empty));
+            }
             connectProcess(process);
         }
         {
@@ -413,6 +427,23 @@ void Machine::start()
         invoke([process] { process->start(); });
         startVideo();
     });
+}
+
+QString Machine::ensureRootImage()
+{
+    QString error;
+    const QString path = RootImage::ensure(
+        [this](const QString &progress) {
+            std::lock_guard lock(m_mutex);
+            if (m_context.events)
+                m_context.events->post(
+                    event::MachineState { m_spec.name, machineStateName(m_state), progress });
+        },
+        &error);
+    if (path.isEmpty())
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("machine %1 (root = \"image\"): %2").arg(m_spec.name, error));
+    return path;
 }
 
 void Machine::trimConsole()

@@ -63,6 +63,7 @@ public:
     QString name() const { return m_spec.name; }
     State state() const;
     bool isUp() const;
+    bool isRunning() const; // QEMU runs (booting, ready, or paused)
     MachinePaths paths() const { return m_paths; }
     // Boot time of the last start, until the backdoor answered; 0 if not ready yet.
     double readySeconds() const;
@@ -116,6 +117,20 @@ public:
     bool isPaused() const;
     void waitForShutdown(double timeout = defaultTimeout);
     QString sendMonitorCommand(const QString &command);
+    // Snapshots of a running root = "image" machine (docs/script-api.md, "Snapshots"): the
+    // guest's memory, devices and disks, and the host's view of it (state, link settings,
+    // block state). Taking one under an existing name replaces it. Neither may happen while a
+    // command runs on the machine; a machine on the host's 9p root refuses, saying why.
+    void snapshot(const QString &name);
+    void restore(const QString &name);
+    QStringList snapshots() const;
+    void deleteSnapshot(const QString &name);
+    // The same without an action of their own, for a network-wide snapshot (TestRun), which
+    // stops every machine's CPUs first and continues them after.
+    void saveSnapshot(const QString &name);
+    void loadSnapshot(const QString &name);
+    void stopCpus();
+    void continueCpus(); // not one the user paused
     QJsonObject qmp(const QString &command, const QJsonObject &arguments = {}, double timeout = 60);
     // QMP events since the machine was created ({"event", "data", "timestamp"}), by index: how
     // many there are, and the one at *next once it arrived (then *next moves on).
@@ -200,6 +215,9 @@ private:
     QMap<QString, QString> unitInfo(const QString &unit);
     void pressKey(const QString &key);
     QString succeedBody(const QString &command, double timeout);
+    // copy_from_host to a machine without a share: the archive at path into a new file in the
+    // guest's /tmp, whose path it returns.
+    QString sendArchive(const QString &path);
     QString failBody(const QString &command, double timeout);
     void invoke(std::function<void()> call) const;
     void connectProcess(MachineProcess *process);
@@ -255,6 +273,20 @@ private:
     // What of a console line the reports show, and how much of each console they hold.
     static constexpr qsizetype consoleLineChars = 4096;
     static constexpr qint64 consoleEventBudget = 32 * 1024 * 1024;
+    struct SnapshotRecord {
+        State state = State::Off;
+        double readySeconds = 0;
+        QMap<int, LinkSettings> links; // VLAN -> settings
+        bool blocked = false;
+    };
+    void checkSnapshotName(const QString &name) const;
+    QString monitor(const QString &commandLine); // an HMP command's reply, trimmed
+    // The command lock, held while a snapshot is taken or restored; throws why it cannot be.
+    std::unique_lock<std::mutex> snapshotLock(const QString &what, const QString &name);
+    QMap<QString, SnapshotRecord> m_snapshots;
+    bool m_restoring = false; // loadvm's reset and port events are not the guest's doing
+    // The root image a root = "image" machine boots from, built first when the host changed.
+    QString ensureRootImage();
     void trimConsole();
     QByteArray m_console;
     qint64 m_consoleDropped = 0; // bytes trimmed from m_console's front so far

@@ -83,23 +83,34 @@ void Machine::copyFromHost(const QString &source, const QString &target)
                 throw MachineError(MachineError::Kind::Usage,
                     formatText(
                         u"copy_from_host: cannot copy %1 (name a file or directory)", source));
-            QByteArray staged = QFile::encodeName(m_paths.sharedDir()) + "/.from-host-XXXXXX";
+            // A machine with an image root shares no directory: the archive is staged in the
+            // machine's private directory and sent over the backdoor.
+            const bool shared = m_spec.root == RootKind::Share;
+            const QString stageDir = shared ? m_paths.sharedDir() : m_paths.root;
+            QByteArray staged = QFile::encodeName(stageDir) + "/.from-host-XXXXXX";
             const int fd = ::mkostemp(staged.data(), O_CLOEXEC);
             if (fd < 0)
                 throw MachineError(MachineError::Kind::Failed,
-                    formatText(
-                        u"copy_from_host: cannot stage %1 in %2", source, m_paths.sharedDir()));
+                    formatText(u"copy_from_host: cannot stage %1 in %2", source, stageDir));
             const QString problem = runTar(
                 { QStringLiteral("-c"), QStringLiteral("-f"), QStringLiteral("-"),
                     QStringLiteral("-C"), from.directory, QStringLiteral("--"), from.name },
                 fd);
             ::close(fd);
-            const QString guestStaged
-                = QStringLiteral("/tmp/shared/") + QFileInfo(QFile::decodeName(staged)).fileName();
             if (!problem.isEmpty()) {
                 ::unlink(staged.constData());
                 throw MachineError(MachineError::Kind::Failed,
                     formatText(u"copy_from_host: cannot pack %1: %2", source, problem));
+            }
+            QString guestStaged
+                = QStringLiteral("/tmp/shared/") + QFileInfo(QFile::decodeName(staged)).fileName();
+            if (!shared) {
+                try {
+                    guestStaged = sendArchive(QFile::decodeName(staged));
+                } catch (const MachineError &) {
+                    ::unlink(staged.constData());
+                    throw;
+                }
             }
             // The guest unpacks into a directory of its own and copies from there (cp -rT:
             // the target becomes the copy). A subshell, for its EXIT trap: the machine's
@@ -116,6 +127,39 @@ void Machine::copyFromHost(const QString &source, const QString &target)
             }
             ::unlink(staged.constData());
         });
+}
+
+QString Machine::sendArchive(const QString &path)
+{
+    // The backdoor carries commands, not input: the archive goes as base64 in commands of a few
+    // MiB (a command may be 64 MiB), appended to a file the guest made.
+    const CommandResult made = runCommand(QStringLiteral("mktemp /tmp/.from-host-XXXXXX"), 60);
+    const QString guestPath = QString::fromUtf8(made.stdoutBytes).trimmed();
+    if (made.status != 0 || !guestPath.startsWith(QLatin1String("/tmp/.from-host-")))
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("copy_from_host: cannot make a file in the guest's /tmp: ")
+                + printableText(QString::fromUtf8(made.stderrBytes).trimmed()));
+    QFile archive(path);
+    if (!archive.open(QIODevice::ReadOnly))
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("copy_from_host: cannot read the staged archive ") + path);
+    try {
+        while (!archive.atEnd()) {
+            const QByteArray piece = archive.read(6 * 1024 * 1024).toBase64();
+            const CommandResult sent = runCommand(
+                QStringLiteral("base64 -d >> %1 <<'VIVARIUM_END'\n%2\nVIVARIUM_END")
+                    .arg(shellQuote(guestPath), QString::fromLatin1(piece)),
+                defaultTimeout);
+            if (sent.status != 0)
+                throw MachineError(MachineError::Kind::Failed,
+                    formatText(u"copy_from_host: cannot write %1 in the guest: %2", guestPath,
+                        printableText(QString::fromUtf8(sent.stderrBytes).trimmed())));
+        }
+    } catch (const MachineError &) {
+        runCommand(QStringLiteral("rm -f ") + shellQuote(guestPath), 60);
+        throw;
+    }
+    return guestPath;
 }
 
 QString Machine::copyFromMachine(const QString &source, const QString &targetDir)

@@ -6,16 +6,23 @@ QemuLaunch machineLaunch(const MachineLaunchInput &in)
 {
     const MachineSpec &m = in.spec;
     QemuLaunch launch;
+    QStringList append;
     launch.accel = in.accel;
     launch.memoryMiB = m.memoryMiB;
     launch.cpus = m.cpus;
     launch.kernel = m.kernel.isEmpty() ? in.artifacts.kernel : m.kernel;
-    launch.initrd = m.initrd.isEmpty() ? in.artifacts.initramfs : m.initrd;
+    launch.initrd = !m.initrd.isEmpty() ? m.initrd
+        : in.rootImage.isEmpty()         ? in.artifacts.initramfs
+                                         : in.paths.initrd;
+    launch.rootImage = in.rootImage;
+    if (!in.rootImage.isEmpty()) {
+        launch.diskFormat = QStringLiteral("qcow2");
+        append << QStringLiteral("vivarium.root=image");
+    }
     if (m.qemuMachine != QemuMachineChoice::Pc && microvmObstacle(in).isEmpty())
         launch.machine = QemuMachine::Microvm;
     // A systemd guest boots multi-user.target, which holds the machine's backdoor and services,
     // not whatever the host enables (its wants are removed from the machine's root).
-    QStringList append;
     if (m.init == InitKind::Systemd)
         append << QStringLiteral("systemd.unit=multi-user.target");
     if (m.kernel.isEmpty() && !in.artifacts.kernelAppend.isEmpty())

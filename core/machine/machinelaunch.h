@@ -16,6 +16,7 @@ struct MachineLaunchInput {
     QString stage2; // the guest's init, from prepareHostShare()
     int hostTscKhz = 0; // 0: unknown
     QList<NicAddress> nics; // the machine's VLAN NICs (none without a network)
+    QString rootImage; // root = "image": the host's root image (RootImage::ensure)
 };
 
 // The first descriptor QEMU inherits for a VLAN NIC: clear of anything it opens before it reads

@@ -2,6 +2,7 @@
 
 #include "core/network/addressing.h"
 #include "core/spec/specloader.h"
+#include "core/util/textformat.h"
 
 #include <QDir>
 #include <QFile>
@@ -171,6 +172,75 @@ void TestRun::stopAll()
 void TestRun::crashAll(const QString &reason)
 {
     powerOffAll([&reason](Machine *m) { m->crash(reason); });
+}
+
+void TestRun::withNetworkStopped(
+    const std::vector<Machine *> &which, const std::function<void(Machine *)> &each)
+{
+    std::vector<Machine *> stopped;
+    try {
+        for (Machine *m : which) {
+            m->stopCpus();
+            stopped.push_back(m);
+        }
+        for (Machine *m : which)
+            each(m);
+    } catch (...) {
+        for (Machine *m : stopped) {
+            try {
+                m->continueCpus();
+            } catch (const MachineError &) { // a machine that died: its own error says so
+            }
+        }
+        throw;
+    }
+    for (Machine *m : stopped)
+        m->continueCpus();
+}
+
+void TestRun::snapshotAll(const QString &name)
+{
+    std::lock_guard guard(m_snapshotMutex);
+    std::vector<Machine *> running;
+    QStringList names;
+    for (Machine *m : machines()) {
+        if (m->isRunning()) {
+            running.push_back(m);
+            names << m->name();
+        }
+    }
+    if (running.empty())
+        throw MachineError(MachineError::Kind::Usage,
+            formatText(u"snapshot_all(%1): no machine is running", name));
+    withNetworkStopped(running, [&](Machine *m) { m->snapshot(name); });
+    m_networkSnapshots.insert(name, names);
+}
+
+void TestRun::restoreAll(const QString &name)
+{
+    std::lock_guard guard(m_snapshotMutex);
+    if (!m_networkSnapshots.contains(name))
+        throw MachineError(MachineError::Kind::Usage,
+            formatText(u"restore_all(%1): snapshot_all(%1) was never taken (taken: %2)", name,
+                m_networkSnapshots.isEmpty()
+                    ? QStringLiteral("none")
+                    : QStringList(m_networkSnapshots.keys()).join(QStringLiteral(", "))));
+    std::vector<Machine *> which;
+    for (const QString &machineName : m_networkSnapshots.value(name)) {
+        Machine *m = machine(machineName);
+        if (!m->isRunning())
+            throw MachineError(MachineError::Kind::Usage,
+                formatText(u"restore_all(%1): machine %2 is not running (start() it first); no "
+                           u"machine was restored",
+                    name, machineName));
+        if (!m->snapshots().contains(name))
+            throw MachineError(MachineError::Kind::Usage,
+                formatText(u"restore_all(%1): machine %2 no longer has the snapshot; no machine "
+                           u"was restored",
+                    name, machineName));
+        which.push_back(m);
+    }
+    withNetworkStopped(which, [&](Machine *m) { m->restore(name); });
 }
 
 } // namespace vivarium

@@ -54,6 +54,13 @@ public:
     // Starts every machine and waits until all are ready; throws the first machine's error.
     void waitAllReady(double timeout = Machine::defaultTimeout);
     void cancelAll();
+    // Snapshot name of every running machine at one instant: all are stopped, saved, then
+    // continued, so what one machine sent the other has or has not received in the snapshot
+    // alike. restoreAll brings back the same machines (refusing, before it touches any, when one
+    // lacks the snapshot or is not running) and continues them together. Both throw
+    // MachineError with the machine and the reason.
+    void snapshotAll(const QString &name);
+    void restoreAll(const QString &name);
     // Kills every running machine at once (QMP quit, then the process): the end of a run that
     // was stopped, timed out or interrupted. Never throws.
     void crashAll(const QString &reason = QStringLiteral("crashed"));
@@ -63,6 +70,12 @@ public:
 
 private:
     TestRun() = default;
+    // Runs each on every machine in `which` with all their CPUs stopped; continues them after,
+    // whatever happened.
+    void withNetworkStopped(
+        const std::vector<Machine *> &which, const std::function<void(Machine *)> &each);
+    std::mutex m_snapshotMutex;
+    QMap<QString, QStringList> m_networkSnapshots; // snapshotAll's name -> the machines saved
     // Powers off every running machine (crashAll, stopAll); one that died meanwhile is skipped.
     void powerOffAll(const std::function<void(Machine *)> &powerOff);
     MachineContext machineContext();

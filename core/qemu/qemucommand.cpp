@@ -46,9 +46,9 @@ QString machineOption(const QemuLaunch &l)
 
 int virtioDeviceCount(const QemuLaunch &l)
 {
-    // Two 9p shares, the state disk, the serial ports, the RNG and the user-mode NIC; a
-    // keyboard on microvm (pc has its PS/2 one), a tablet with a screen.
-    return 6 + (isMicrovm(l) ? 1 : 0) + (l.graphics ? 1 : 0) + int(l.extraDisks.size())
+    // Two 9p shares (or the root image), the state disk, the serial ports, the RNG and the
+    // user-mode NIC; a keyboard on microvm (pc has its PS/2 one), a tablet with a screen.
+    return (l.rootImage.isEmpty() ? 6 : 5) + (isMicrovm(l) ? 1 : 0) + (l.graphics ? 1 : 0) + int(l.extraDisks.size())
         + int(l.nics.size());
 }
 
@@ -72,17 +72,9 @@ QStringList qemuArguments(const QemuLaunch &l)
         escaped(l.initrd),
         QStringLiteral("-append"),
         l.kernelAppend,
-        QStringLiteral("-fsdev"),
-        QStringLiteral("local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"),
-        QStringLiteral("-device"),
-        virtio(l, QStringLiteral("9p"), QStringLiteral("fsdev=hostroot,mount_tag=hostroot")),
-        QStringLiteral("-fsdev"),
-        QStringLiteral("local,id=vivarium,path=%1,security_model=none,multidevs=remap")
-            .arg(escaped(l.machineDir)),
-        QStringLiteral("-device"),
-        virtio(l, QStringLiteral("9p"), QStringLiteral("fsdev=vivarium,mount_tag=vivarium")),
         QStringLiteral("-drive"),
-        QStringLiteral("if=none,id=disk,file=%1,format=raw,cache=writeback").arg(escaped(l.disk)),
+        QStringLiteral("if=none,id=disk,file=%1,format=%2,cache=writeback")
+            .arg(escaped(l.disk), l.diskFormat),
         QStringLiteral("-device"),
         virtio(l, QStringLiteral("blk"), QStringLiteral("drive=disk")),
         QStringLiteral("-chardev"),
@@ -119,17 +111,36 @@ QStringList qemuArguments(const QemuLaunch &l)
         QStringLiteral("-display"),
         QStringLiteral("none"),
     };
+    if (l.rootImage.isEmpty())
+        args << QStringLiteral("-fsdev")
+             << QStringLiteral(
+                    "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap")
+             << QStringLiteral("-device")
+             << virtio(l, QStringLiteral("9p"), QStringLiteral("fsdev=hostroot,mount_tag=hostroot"))
+             << QStringLiteral("-fsdev")
+             << QStringLiteral("local,id=vivarium,path=%1,security_model=none,multidevs=remap")
+                    .arg(escaped(l.machineDir))
+             << QStringLiteral("-device")
+             << virtio(l, QStringLiteral("9p"), QStringLiteral("fsdev=vivarium,mount_tag=vivarium"));
     // Modern virtio (1.0) on the transports, as on PCI: QEMU's virtio-mmio offers the legacy
     // interface by default, which the guest's virtio-input (the keyboard) refuses.
     if (isMicrovm(l))
         args << QStringLiteral("-global") << QStringLiteral("virtio-mmio.force-legacy=false");
     for (qsizetype i = 0; i < l.extraDisks.size(); ++i)
         args << QStringLiteral("-drive")
-             << QStringLiteral("if=none,id=disk%1,file=%2,format=raw,cache=writeback")
+             << QStringLiteral("if=none,id=disk%1,file=%2,format=%3,cache=writeback")
                     .arg(i + 1)
-                    .arg(escaped(l.extraDisks.at(i)))
+                    .arg(escaped(l.extraDisks.at(i)), l.diskFormat)
              << QStringLiteral("-device")
              << virtio(l, QStringLiteral("blk"), QStringLiteral("drive=disk%1").arg(i + 1));
+    // Shared by every guest, so never written (read-only, which also keeps it out of snapshots);
+    // the initramfs finds it by its serial.
+    if (!l.rootImage.isEmpty())
+        args << QStringLiteral("-drive")
+             << QStringLiteral("if=none,id=root,file=%1,format=raw,readonly=on,cache=writeback")
+                    .arg(escaped(l.rootImage))
+             << QStringLiteral("-device")
+             << virtio(l, QStringLiteral("blk"), QStringLiteral("drive=root,serial=vivarium-root"));
     for (const QemuNic &nic : l.nics) {
         args << QStringLiteral("-netdev")
              << QStringLiteral("dgram,id=vlan%1,local.type=fd,local.str=%2")

@@ -32,9 +32,15 @@ struct QemuLaunch {
     QString kernel;
     QString initrd;
     QString kernelAppend; // the whole kernel command line
-    QString machineDir; // shared with the guest as 9p tag "vivarium" (read-write)
-    QString disk; // raw ext4 image: the overlay's upper layer
-    QStringList extraDisks; // raw images: /dev/vdb, /dev/vdc...
+    // The root: empty, the host's "/" over 9p (tag hostroot) with machineDir as tag "vivarium"
+    // (read-write); else a read-only image of it on a virtio-blk device with serial
+    // "vivarium-root", after every other disk, and no 9p device at all (QEMU cannot snapshot a
+    // guest that mounts one).
+    QString rootImage;
+    QString machineDir;
+    QString disk; // ext4: the overlay's upper layer
+    QStringList extraDisks; // /dev/vdb, /dev/vdc...
+    QString diskFormat = QStringLiteral("raw"); // of disk and extraDisks: "raw" or "qcow2"
     QString qmpSocket;
     QString serialSocket;
     QString backdoorSocket;

@@ -104,6 +104,13 @@ std::vector<ApiMethod> makeApi()
         row("send_console", { text("chars") }, [](Machine &m, A a) { m.sendConsole(a.string(0)); }),
         row("send_monitor_command", { text("command") },
             [](Machine &m, A a) { return m.sendMonitorCommand(a.string(0)); }),
+        // Snapshots (root = "image"; snapshot_all/restore_all: driver.py)
+        row("snapshot", { text("name") }, [](Machine &m, A a) { m.snapshot(a.string(0)); }),
+        row("restore", { text("name") }, [](Machine &m, A a) { m.restore(a.string(0)); }),
+        row(
+            "snapshots", {}, [](Machine &m, A) { return m.snapshots(); }, false),
+        row("delete_snapshot", { text("name") },
+            [](Machine &m, A a) { m.deleteSnapshot(a.string(0)); }),
         // Keyboard and screen (driver.py's send_key sleeps after the key)
         row("send_key", { text("key") }, [](Machine &m, A a) { m.sendKey(a.string(0)); }),
         row("send_chars", { text("chars"), { "delay", Type::Float, 0.01 } },

@@ -33,6 +33,14 @@ ScriptEngine *engine()
     return ScriptEngine::current();
 }
 
+ScriptEngine *requireEngine()
+{
+    ScriptEngine *e = engine();
+    if (!e)
+        throw MachineError(MachineError::Kind::Usage, QStringLiteral("no script runs"));
+    return e;
+}
+
 } // namespace vivarium::python
 
 namespace vivarium {
@@ -431,6 +439,19 @@ void defineMachine(py::module_ &m)
             throw py::value_error("no script runs");
         py::gil_scoped_release release;
         e->networks()->destroy(qs(label));
+    });
+    // snapshot_all()/restore_all(): the network at one instant (TestRun).
+    m.def("snapshot_all", [](const std::string &name) {
+        driverCall<int>(QStringLiteral("snapshot_all"), [&] {
+            python::requireEngine()->run()->snapshotAll(qs(name));
+            return 0;
+        });
+    });
+    m.def("restore_all", [](const std::string &name) {
+        driverCall<int>(QStringLiteral("restore_all"), [&] {
+            python::requireEngine()->run()->restoreAll(qs(name));
+            return 0;
+        });
     });
     m.def("call", &callMethod);
     // Calls that are not one row: a dict of link settings, QMP events by index.

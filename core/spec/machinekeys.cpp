@@ -27,6 +27,7 @@ const QStringList &MachineKeys::names()
         QStringLiteral("memory"),
         QStringLiteral("cpus"),
         QStringLiteral("init"),
+        QStringLiteral("root"),
         QStringLiteral("services"),
         QStringLiteral("commands"),
         QStringLiteral("files"),
@@ -90,6 +91,11 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
                      .choice<InitKind>(node, key,
                          { { "minimal", InitKind::Minimal }, { "systemd", InitKind::Systemd } })
                      .value_or(m.init);
+    } else if (key == QLatin1String("root")) {
+        m.root = m_reader
+                     .choice<RootKind>(
+                         node, key, { { "share", RootKind::Share }, { "image", RootKind::Image } })
+                     .value_or(m.root);
     } else if (key == QLatin1String("services")) {
         // As systemctl does, a name without a unit type is a service.
         m.services.clear();
@@ -259,6 +265,12 @@ void MachineKeys::check(const MachineSpec &m, const toml::source_region &where)
     if (!m.image.isEmpty() && !m.startCommand.isEmpty())
         m_reader.error(where,
             QStringLiteral("machine '%1' sets both 'image' and 'start_command'").arg(m.name));
+    if (m.root == RootKind::Image && !m.initrd.isEmpty())
+        m_reader.error(where,
+            QStringLiteral("machine '%1' has root = \"image\" and its own 'initrd'; an image "
+                           "root needs Vivarium's initramfs (it carries the machine's files): "
+                           "drop 'initrd' or use root = \"share\"")
+                .arg(m.name));
     if (m.init == InitKind::Minimal && !m.services.isEmpty())
         m_reader.error(where,
             QStringLiteral("machine '%1' lists services but its init is \"minimal\"; "

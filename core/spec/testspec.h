@@ -36,6 +36,12 @@ struct LinkSettings {
 
 enum class InitKind { Minimal, Systemd };
 
+// What a machine's root is made of: Share, the host's "/" over virtio-9p (live, no image to
+// build; QEMU cannot snapshot it); Image, the host's root as a cached read-only erofs image on
+// a block device with the machine's own qcow2 disk on top, which QEMU can snapshot
+// (docs/guests.md, "Roots").
+enum class RootKind { Share, Image };
+
 // A file the test puts into the machine's root at every boot, replacing whatever the host has
 // at that path (a file, a symlink, an earlier boot's copy).
 struct GuestFile {
@@ -112,6 +118,7 @@ struct MachineSpec {
     int memoryMiB = 256;
     int cpus = 1;
     InitKind init = InitKind::Minimal;
+    RootKind root = RootKind::Share;
     QStringList services;
     QStringList commands;
     // A NIC's addresses in place of its defaults (192.168.V.N/24, 2001:db8:V::N/64): interface

@@ -287,12 +287,6 @@ class Machine:
     def copy_from_host_via_shell(self, source, target):
         self.copy_from_host(source, target)
 
-    # Snapshots, screen needles: Vivarium's own, still to come
-    def snapshot(self, name):
-        raise NotImplementedError("snapshot is not supported by Vivarium yet")
-
-    restore = snapshot
-
 
 
 def _vivarium_install_api():
@@ -356,6 +350,16 @@ _machines_by_name = {}
 def start_all():
     for machine in machines:
         machine.start()
+
+
+def snapshot_all(name):
+    """Snapshot `name` of every running machine at one instant (root = "image" machines)."""
+    _vivarium.snapshot_all(str(name))
+
+
+def restore_all(name):
+    """Brings every machine of snapshot_all(name) back to it, together."""
+    _vivarium.restore_all(str(name))
 
 
 def join_all():
@@ -480,6 +484,12 @@ class _Driver:
 
     def start_all(self):
         start_all()
+
+    def snapshot_all(self, name):
+        snapshot_all(name)
+
+    def restore_all(self, name):
+        restore_all(name)
 
     def join_all(self):
         join_all()

@@ -77,6 +77,28 @@ private slots:
         QCOMPARE(l.disk, in.paths.disk);
     }
 
+    void imageRootBootsItsOwnInitramfsFromTheImage()
+    {
+        MachineLaunchInput in = input();
+        in.spec.root = RootKind::Image;
+        in.spec.disks = { GuestDisk {} };
+        in.paths = MachinePaths::under("/run/v/web", RootKind::Image);
+        in.rootImage = "/cache/root-1.erofs";
+        const QemuLaunch l = machineLaunch(in);
+        QCOMPARE(l.rootImage, QString("/cache/root-1.erofs"));
+        QCOMPARE(l.initrd, QString("/run/v/web/initrd")); // carries the machine's config
+        QCOMPARE(l.disk, QString("/run/v/web/disk.qcow2"));
+        QCOMPARE(l.extraDisks, QStringList { "/run/v/web/disk-1.qcow2" });
+        QCOMPARE(l.diskFormat, QString("qcow2"));
+        QVERIFY2(l.kernelAppend.contains("vivarium.root=image"), qPrintable(l.kernelAppend));
+
+        const QemuLaunch share = machineLaunch(input());
+        QVERIFY(share.rootImage.isEmpty());
+        QCOMPARE(share.initrd, QString("/g/initramfs.cpio.gz"));
+        QCOMPARE(share.diskFormat, QString("raw"));
+        QVERIFY(!share.kernelAppend.contains("vivarium.root"));
+    }
+
     void ownKernelScreenAndNics()
     {
         MachineLaunchInput in = input();

@@ -36,6 +36,30 @@ class TestQemuCommand : public QObject {
     Q_OBJECT
 
 private slots:
+    void imageRootMachineSharesNothing()
+    {
+        QemuLaunch l = launch();
+        l.rootImage = "/cache/root-0123.erofs";
+        l.diskFormat = "qcow2";
+        l.extraDisks = { "/run/v/m/disk-1.qcow2" };
+        const QStringList args = qemuArguments(l);
+        // No 9p device: QEMU refuses to snapshot a guest that mounts one.
+        QVERIFY(!args.contains("-fsdev"));
+        QVERIFY(!args.join(' ').contains("virtio-9p"));
+        QVERIFY(valueAfter(args, "-drive", 0).contains("file=/run/v/m/disk.img,format=qcow2"));
+        QVERIFY(valueAfter(args, "-drive", 1).contains("file=/run/v/m/disk-1.qcow2,format=qcow2"));
+        // The root image comes after the machine's disks (they keep vda, vdb...), read-only,
+        // and the initramfs finds it by its serial.
+        const QString root = valueAfter(args, "-drive", 2);
+        QVERIFY(root.contains("file=/cache/root-0123.erofs,format=raw,readonly=on"));
+        const qsizetype rootDevice = args.indexOf("virtio-blk-pci,drive=root,serial=vivarium-root");
+        QVERIFY(rootDevice > args.indexOf("virtio-blk-pci,drive=disk1"));
+        // One device less on microvm's transports than the two shares took.
+        QemuLaunch shared = launch();
+        shared.extraDisks = l.extraDisks;
+        QCOMPARE(virtioDeviceCount(l), virtioDeviceCount(shared) - 1);
+    }
+
     void hostShareMachine()
     {
         const QStringList args = qemuArguments(launch());

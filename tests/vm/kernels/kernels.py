@@ -1,12 +1,14 @@
 # What a guest kernel must give each kind of guest; the release is checked against the one
 # scripts/build-guest used (GUEST_RELEASE and GUEST_FLAVOUR, "own" or "debian", set by
 # tst_guestkernels).
+import hashlib
 import os
+import tempfile
 import time
 release = os.environ["GUEST_RELEASE"]
 own = os.environ["GUEST_FLAVOUR"] == "own"
 start_all()
-for m in (plain, sd, desk):
+for m in (plain, sd, desk, img):
     assert m.succeed("uname -r").strip() == release, m.name
     # Only the machine's NICs: no dummy0 or sit0 that Debian's kernel would not make.
     links = m.succeed("ip -o link | cut -d: -f2 | tr -d ' '").split()
@@ -49,4 +51,20 @@ desk.wait_for_window("^hello$")
 desk.succeed("test -c /dev/dri/card0")
 if own:  # built in; Debian's snd-timer module loads with a sound card
     desk.succeed("test -c /dev/snd/timer")
+# The image root: erofs under the overlay, nothing over 9p (so QEMU could snapshot it), the
+# machine's files and disks as on a shared root, the host's secrets and homes not in it.
+img.wait_for_unit("multi-user.target")
+assert img.succeed("systemctl --failed --no-legend --plain").strip() == ""
+assert "9p" not in img.succeed("cat /proc/mounts")
+assert img.succeed("cat /etc/vivarium-image-test") == "from the test file"
+img.succeed("findmnt -n -o FSTYPE /data | grep -qx ext4")
+assert img.succeed("ls -A /root /home").split() == ["/home:", "/root:"]
+img.succeed("getcap /usr/bin/ping | grep -q cap_net_raw")  # file capabilities kept
+img.succeed("ping -c 1 -W 5 plain")
+payload = bytes(range(256)) * 4096  # 1 MiB, every byte value
+with tempfile.TemporaryDirectory() as d:
+    with open(d + "/payload", "wb") as f:
+        f.write(payload)
+    img.copy_from_host(d + "/payload", "/data/payload")
+assert img.succeed("md5sum < /data/payload").split()[0] == hashlib.md5(payload).hexdigest()
 print("GUEST KERNEL OK")

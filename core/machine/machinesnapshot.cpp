@@ -1,0 +1,215 @@
+// Machine snapshots: QEMU's internal snapshots (savevm/loadvm) of a machine whose root is an
+// image, stored in its qcow2 disk with the guest's memory and devices. The host side of the
+// machine (its state, the links' settings and block state) is kept beside each one, so a
+// restored machine answers at once: the backdoor agent was idle when the snapshot was taken (a
+// snapshot waits for no command: it refuses to be taken or restored while one runs), and the
+// reset QEMU does before loading is not taken for a reboot.
+#include "core/machine/machine.h"
+#include "core/machine/machineprocess.h"
+#include "core/network/network.h"
+#include "core/qemu/qemucommand.h"
+#include "core/util/textformat.h"
+
+#include <QRegularExpression>
+
+namespace vivarium {
+
+namespace {
+
+LinkUpdate wholeUpdate(const LinkSettings &settings)
+{
+    LinkUpdate update;
+    for (const LinkField &field : linkFields())
+        update.*field.update = field.get(settings);
+    return update;
+}
+
+} // namespace
+
+QString Machine::monitor(const QString &commandLine)
+{
+    // Saving and loading a guest's memory take seconds on a slow disk: not QMP's usual minute.
+    return qmp(QStringLiteral("human-monitor-command"),
+        QJsonObject { { QStringLiteral("command-line"), commandLine } }, 600)
+        .value(QStringLiteral("return"))
+        .toString()
+        .trimmed();
+}
+
+void Machine::checkSnapshotName(const QString &name) const
+{
+    // QEMU takes an all-digit name for a snapshot id: a name must start with a letter.
+    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z][A-Za-z0-9_.-]{0,63}$"));
+    if (!pattern.match(name).hasMatch())
+        throw MachineError(MachineError::Kind::Usage,
+            formatText(u"machine %1: %2 is not a snapshot name (a letter, then up to 63 letters, "
+                       u"digits, '_', '.' or '-')",
+                m_spec.name, printableText(name)));
+}
+
+std::unique_lock<std::mutex> Machine::snapshotLock(const QString &what, const QString &name)
+{
+    if (m_spec.root != RootKind::Image)
+        throw MachineError(MachineError::Kind::Usage,
+            formatText(u"machine %1 cannot %2 snapshot %3: its root is the host's over 9p "
+                       u"(root = \"share\"), which QEMU cannot snapshot; set root = \"image\" "
+                       u"(docs/guests.md, \"Roots\")",
+                m_spec.name, what, name));
+    std::unique_lock command(m_commandMutex, std::try_to_lock);
+    if (!command.owns_lock())
+        throw MachineError(MachineError::Kind::Usage,
+            formatText(u"machine %1 cannot %2 snapshot %3 while a command runs on it (from "
+                       u"another thread of the script)",
+                m_spec.name, what, name));
+    std::lock_guard lock(m_mutex);
+    if (!m_qemuRunning)
+        throw MachineError(MachineError::Kind::Usage,
+            formatText(u"machine %1 cannot %2 snapshot %3: it is not running (start() it first)",
+                m_spec.name, what, name));
+    return command;
+}
+
+void Machine::saveSnapshot(const QString &name)
+{
+    checkSnapshotName(name);
+    const std::unique_lock command = snapshotLock(QStringLiteral("take"), name);
+    SnapshotRecord record;
+    {
+        std::lock_guard lock(m_mutex);
+        record.state = m_state;
+        record.readySeconds = m_readySeconds;
+    }
+    if (m_context.network) {
+        for (int vlan : m_spec.vlans) {
+            const LinkState link = m_context.network->link(m_spec.name, vlan);
+            record.links.insert(vlan, link.settings);
+            record.blocked = link.blocked;
+        }
+    }
+    // savevm replaces a snapshot of the same name; it stops the guest while it saves and
+    // leaves it as it was (a stopped network stays stopped for the others to be saved).
+    const QString reply = monitor(QStringLiteral("savevm ") + name);
+    if (!reply.isEmpty())
+        throw MachineError(MachineError::Kind::Failed,
+            formatText(u"machine %1: snapshot %2 was not taken: %3", m_spec.name, name,
+                printableText(reply)));
+    std::lock_guard lock(m_mutex);
+    m_snapshots.insert(name, record);
+}
+
+void Machine::loadSnapshot(const QString &name)
+{
+    checkSnapshotName(name);
+    SnapshotRecord record;
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_snapshots.contains(name))
+            throw MachineError(MachineError::Kind::Usage,
+                formatText(u"machine %1 has no snapshot %2 (it has: %3)", m_spec.name, name,
+                    m_snapshots.isEmpty() ? QStringLiteral("none")
+                                          : QStringList(m_snapshots.keys()).join(u", ")));
+        record = m_snapshots.value(name);
+    }
+    const std::unique_lock command = snapshotLock(QStringLiteral("restore"), name);
+    {
+        std::lock_guard lock(m_mutex);
+        m_restoring = true;
+    }
+    QString reply;
+    try {
+        reply = monitor(QStringLiteral("loadvm ") + name);
+    } catch (...) {
+        std::lock_guard lock(m_mutex);
+        m_restoring = false;
+        throw;
+    }
+    {
+        // The reset and the port's close and open that loading made are behind us (QMP sends
+        // a command's events before its reply): the machine is what it was when saved.
+        std::lock_guard lock(m_mutex);
+        m_restoring = false;
+        if (reply.isEmpty()) {
+            m_readySeconds = record.readySeconds;
+            ++m_generation;
+            setState(record.state, QStringLiteral("restored snapshot ") + name);
+        }
+    }
+    if (!reply.isEmpty()) {
+        // QEMU has reset the guest and loaded part of it: nothing of it can be trusted.
+        invoke([p = m_process, name, reply] {
+            p->fail(QStringLiteral("restoring snapshot %1 failed: %2").arg(name, reply));
+        });
+        throw MachineError(MachineError::Kind::Failed,
+            formatText(u"machine %1: snapshot %2 was not restored, and the machine is stopped: "
+                       u"%3",
+                m_spec.name, name, printableText(reply)));
+    }
+    if (m_context.network) {
+        for (auto it = record.links.cbegin(); it != record.links.cend(); ++it) {
+            if (m_context.network->link(m_spec.name, it.key()).settings != it.value())
+                m_context.network->setLink(m_spec.name, it.key(), wholeUpdate(it.value()));
+        }
+    }
+    // QEMU's link state is the host's, not the guest's: it is set again as it was saved.
+    for (int vlan : m_spec.vlans)
+        qmp(QStringLiteral("set_link"),
+            { { QStringLiteral("name"), nicDeviceId(vlan) },
+                { QStringLiteral("up"), !record.blocked } });
+    if (m_context.network)
+        m_context.network->setBlocked(m_spec.name, record.blocked);
+}
+
+void Machine::snapshot(const QString &name)
+{
+    action(QStringLiteral("snapshot"), { { QStringLiteral("name"), name } },
+        [&] { saveSnapshot(name); });
+}
+
+void Machine::restore(const QString &name)
+{
+    action(QStringLiteral("restore"), { { QStringLiteral("name"), name } },
+        [&] { loadSnapshot(name); });
+}
+
+QStringList Machine::snapshots() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_snapshots.keys();
+}
+
+void Machine::deleteSnapshot(const QString &name)
+{
+    action(QStringLiteral("delete_snapshot"), { { QStringLiteral("name"), name } }, [&] {
+        checkSnapshotName(name);
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_snapshots.contains(name))
+                throw MachineError(MachineError::Kind::Usage,
+                    formatText(u"machine %1 has no snapshot %2", m_spec.name, name));
+        }
+        const std::unique_lock command = snapshotLock(QStringLiteral("delete"), name);
+        const QString reply = monitor(QStringLiteral("delvm ") + name);
+        if (!reply.isEmpty())
+            throw MachineError(MachineError::Kind::Failed,
+                formatText(u"machine %1: snapshot %2 was not deleted: %3", m_spec.name, name,
+                    printableText(reply)));
+        std::lock_guard lock(m_mutex);
+        m_snapshots.remove(name);
+    });
+}
+
+void Machine::stopCpus()
+{
+    qmp(QStringLiteral("stop"));
+}
+
+void Machine::continueCpus()
+{
+    std::unique_lock lock(m_mutex);
+    const bool paused = m_paused;
+    lock.unlock();
+    if (!paused) // a machine the user paused stays paused
+        qmp(QStringLiteral("cont"));
+}
+
+} // namespace vivarium
