@@ -75,13 +75,15 @@ public:
         QFile file(path);
         file.open(QIODevice::WriteOnly);
         file.write(toml);
-        // A board and a root for every machine, for A/B runs (a machine's own keys still win).
-        if (!m_qemuMachine.isEmpty() || !m_root.isEmpty())
+        // A board and a root for every machine, for A/B runs (a machine's own keys still win;
+        // a toml with defaults of its own, the snapshot section's, keeps them).
+        if (!toml.contains("[defaults]") && (!m_qemuMachine.isEmpty() || !m_root.isEmpty())) {
             file.write("\n[defaults]\n");
-        if (!m_qemuMachine.isEmpty())
-            file.write("qemu_machine = \"" + m_qemuMachine.toUtf8() + "\"\n");
-        if (!m_root.isEmpty())
-            file.write("root = \"" + m_root.toUtf8() + "\"\n");
+            if (!m_qemuMachine.isEmpty())
+                file.write("qemu_machine = \"" + m_qemuMachine.toUtf8() + "\"\n");
+            if (!m_root.isEmpty())
+                file.write("root = \"" + m_root.toUtf8() + "\"\n");
+        }
         file.close();
         SpecLoader loader;
         std::optional<TestSpec> spec = loader.loadFile(path);
@@ -256,7 +258,8 @@ int main(int argc, char **argv)
         QStringLiteral("accel"), QStringLiteral("auto, kvm or tcg."), QStringLiteral("ACCEL"));
     const QCommandLineOption only(QStringLiteral("only"),
         QStringLiteral(
-            "Measure only these sections (boot, systemd, commands, network, screens, pbt, gui), "
+            "Measure only these sections (boot, systemd, snapshot, commands, network, screens, "
+            "pbt, gui), "
             "comma separated."),
         QStringLiteral("SECTIONS"));
     const QCommandLineOption qemuMachine(QStringLiteral("qemu-machine"),
@@ -335,6 +338,60 @@ int main(int argc, char **argv)
             figures << Figure { QStringLiteral("systemd_multi_user_s"),
                 QStringLiteral("systemd guest start to multi-user.target (median)"),
                 percentile(multiUser, 0.5), QStringLiteral("s"), QStringLiteral("<= 8") };
+        }
+
+        if (want("snapshot")) {
+            progress("snapshots of image-root machines");
+            std::unique_ptr<Session> session = bench.run(QStringLiteral("snapshot"),
+                "[defaults]\nroot = \"image\"\n[machines.m]\n[machines.s]\ninit = \"systemd\"\n"
+                "[machines.a]\nvlans = [1]\n[machines.r]\nvlans = [1, 2]\n"
+                "[machines.b]\nvlans = [2]\n");
+            TestRun *r = session->run();
+            r->waitAllReady(300);
+            r->machine(QStringLiteral("s"))
+                ->waitForUnit(QStringLiteral("multi-user.target"), 300);
+            const int rounds = bench.quick() ? 3 : 7;
+            const auto timedMs = [](const std::function<void()> &call) {
+                QElapsedTimer clock;
+                clock.start();
+                call();
+                return double(clock.nsecsElapsed()) / 1e6;
+            };
+            for (const char *name : { "m", "s" }) {
+                Machine *machine = r->machine(QLatin1String(name));
+                QList<double> saves, restores;
+                for (int i = 0; i < rounds; ++i) {
+                    machine->succeed(QStringLiteral("echo %1 > /root/round").arg(i));
+                    saves << timedMs([&] { machine->snapshot(QStringLiteral("bench")); });
+                    machine->succeed(QStringLiteral("rm /root/round"));
+                    restores << timedMs([&] { machine->restore(QStringLiteral("bench")); });
+                    machine->succeed(QStringLiteral("test -e /root/round"));
+                }
+                const bool systemd = QLatin1String(name) == QLatin1String("s");
+                const QString kind = systemd ? QStringLiteral("systemd") : QStringLiteral("minimal");
+                figures << Figure { QStringLiteral("snapshot_save_%1_ms").arg(kind),
+                    QStringLiteral("snapshot() of a ready %1 guest (median)").arg(kind),
+                    percentile(saves, 0.5), QStringLiteral("ms"), QStringLiteral("<= 1000") };
+                figures << Figure { QStringLiteral("snapshot_restore_%1_ms").arg(kind),
+                    QStringLiteral("restore() of a ready %1 guest (median)").arg(kind),
+                    percentile(restores, 0.5), QStringLiteral("ms"),
+                    systemd ? QStringLiteral("<= 1500") : QStringLiteral("<= 1000") };
+            }
+            // Three machines on two VLANs (the other two are off for this).
+            r->machine(QStringLiteral("m"))->crash();
+            r->machine(QStringLiteral("s"))->crash();
+            QList<double> networkSaves, networkRestores;
+            for (int i = 0; i < rounds; ++i) {
+                networkSaves << timedMs([&] { r->snapshotAll(QStringLiteral("bench")); });
+                networkRestores << timedMs([&] { r->restoreAll(QStringLiteral("bench")); });
+                r->machine(QStringLiteral("a"))->succeed(QStringLiteral("ping -c 1 -W 5 b"));
+            }
+            figures << Figure { QStringLiteral("network_snapshot_ms"),
+                QStringLiteral("snapshot_all() of three machines (median)"),
+                percentile(networkSaves, 0.5), QStringLiteral("ms"), QString() };
+            figures << Figure { QStringLiteral("network_restore_ms"),
+                QStringLiteral("restore_all() of three machines (median)"),
+                percentile(networkRestores, 0.5), QStringLiteral("ms"), QStringLiteral("<= 2000") };
         }
 
         if (want("commands")) {

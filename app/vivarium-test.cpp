@@ -276,8 +276,14 @@ int main(int argc, char **argv)
     }
     if (parser.isSet(rootImage)) {
         QString problem;
+        // Every tenth progress line (one each 20 s) and what is not progress.
+        int heard = 0;
         const QString path = RootImage::ensure(
-            [](const QString &progress) { say(QStringLiteral("vivarium-test: ") + progress); },
+            [&heard](const QString &progress) {
+                const bool counting = progress.startsWith(QLatin1String("building the root image:"));
+                if (!counting || heard++ % 10 == 0)
+                    say(QStringLiteral("vivarium-test: ") + progress);
+            },
             &problem);
         if (path.isEmpty()) {
             complain(QStringLiteral("vivarium-test: ") + problem);

@@ -231,14 +231,14 @@ QString RootImage::cacheDirectory()
         + QStringLiteral("/vivarium");
 }
 
-QString RootImage::ensure(const Progress &progress, QString *error)
+QString RootImage::ensure(const Progress &progress, QString *error, const QString &source)
 {
     // One image per process and host state: machines started together wait for one build.
     static std::mutex mutex;
     static QString known; // the path found or built, for key knownKey
     static QString knownKey;
     std::lock_guard guard(mutex);
-    const QString currentKey = key();
+    const QString currentKey = key(source);
     if (currentKey == knownKey && QFileInfo::exists(known))
         return known;
 
@@ -271,7 +271,7 @@ QString RootImage::ensure(const Progress &progress, QString *error)
                                          "rebuilding it")
                               .arg(older.first().filePath()));
             const qint64 expected = older.isEmpty() ? 0 : older.first().size();
-            if (QString problem = build(QStringLiteral("/"), path, expected, progress);
+            if (QString problem = build(source, path, expected, progress);
                 !problem.isEmpty()) {
                 *error = problem;
                 return {};

@@ -44,7 +44,9 @@ public:
     // none (a minute or more: progress says how far). Another process building it is waited
     // for. Empty with error set when it cannot be built (mkfs.erofs missing, unreadable files
     // when not root, the disk full), the message saying what and where.
-    static QString ensure(const Progress &progress, QString *error);
+    // source: the root to image ("/"; another only for tests of the cache).
+    static QString ensure(
+        const Progress &progress, QString *error, const QString &source = QStringLiteral("/"));
 };
 
 } // namespace vivarium

@@ -131,6 +131,8 @@ public:
     void loadSnapshot(const QString &name);
     void stopCpus();
     void continueCpus(); // not one the user paused
+    // Why the machine can never be snapshotted, or empty.
+    QString snapshotObstacle() const;
     QJsonObject qmp(const QString &command, const QJsonObject &arguments = {}, double timeout = 60);
     // QMP events since the machine was created ({"event", "data", "timestamp"}), by index: how
     // many there are, and the one at *next once it arrived (then *next moves on).

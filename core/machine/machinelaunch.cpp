@@ -65,6 +65,7 @@ QString microvmObstacle(const MachineLaunchInput &in)
         return QStringLiteral("its 'qemu_options' may name PCI devices, and microvm has no PCI");
     QemuLaunch devices;
     devices.machine = QemuMachine::Microvm;
+    devices.rootImage = in.rootImage; // one device in place of two 9p shares
     devices.extraDisks = QStringList(m.disks.size(), QString());
     devices.nics = QList<QemuNic>(in.nics.size());
     const int count = virtioDeviceCount(devices);

@@ -47,14 +47,19 @@ void Machine::checkSnapshotName(const QString &name) const
                 m_spec.name, printableText(name)));
 }
 
-std::unique_lock<std::mutex> Machine::snapshotLock(const QString &what, const QString &name)
+QString Machine::snapshotObstacle() const
 {
     if (m_spec.root != RootKind::Image)
+        return QStringLiteral("its root is the host's over 9p (root = \"share\"), which QEMU "
+                              "cannot snapshot; set root = \"image\" (docs/guests.md, \"Roots\")");
+    return {};
+}
+
+std::unique_lock<std::mutex> Machine::snapshotLock(const QString &what, const QString &name)
+{
+    if (const QString obstacle = snapshotObstacle(); !obstacle.isEmpty())
         throw MachineError(MachineError::Kind::Usage,
-            formatText(u"machine %1 cannot %2 snapshot %3: its root is the host's over 9p "
-                       u"(root = \"share\"), which QEMU cannot snapshot; set root = \"image\" "
-                       u"(docs/guests.md, \"Roots\")",
-                m_spec.name, what, name));
+            formatText(u"machine %1 cannot %2 snapshot %3: %4", m_spec.name, what, name, obstacle));
     std::unique_lock command(m_commandMutex, std::try_to_lock);
     if (!command.owns_lock())
         throw MachineError(MachineError::Kind::Usage,

@@ -204,10 +204,16 @@ void TestRun::snapshotAll(const QString &name)
     std::vector<Machine *> running;
     QStringList names;
     for (Machine *m : machines()) {
-        if (m->isRunning()) {
-            running.push_back(m);
-            names << m->name();
-        }
+        if (!m->isRunning())
+            continue;
+        // Refused before any machine is stopped: a network snapshot is all of it or nothing.
+        if (const QString obstacle = m->snapshotObstacle(); !obstacle.isEmpty())
+            throw MachineError(MachineError::Kind::Usage,
+                formatText(u"snapshot_all(%1): machine %2 cannot be snapshotted: %3; no "
+                           u"machine was saved",
+                    name, m->name(), obstacle));
+        running.push_back(m);
+        names << m->name();
     }
     if (running.empty())
         throw MachineError(MachineError::Kind::Usage,

@@ -169,6 +169,12 @@ private slots:
         MachineLaunchInput disks = oneNic;
         disks.spec.disks = { GuestDisk {} };
         QTest::newRow("a NIC and a disk") << disks << false << "1 disks";
+        // An image root takes one device where the share took two: the disk fits then.
+        MachineLaunchInput image = disks;
+        image.spec.root = RootKind::Image;
+        image.paths = MachinePaths::under("/run/v/web", RootKind::Image);
+        image.rootImage = "/cache/root-1.erofs";
+        QTest::newRow("an image root, a NIC and a disk") << image << true << QString();
     }
 
     void board()

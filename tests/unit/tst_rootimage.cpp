@@ -97,6 +97,40 @@ private slots:
         QCOMPARE(QDir(dir.path()).entryList({ "stage-*" }, QDir::AllEntries), QStringList());
     }
 
+    void theCacheRebuildsWhenTheHostChangesAndSaysSo()
+    {
+        if (QStandardPaths::findExecutable("mkfs.erofs").isEmpty() || ::geteuid() != 0)
+            QSKIP("needs erofs-utils and root");
+        QTemporaryDir dir;
+        const QString source = dir.filePath("root");
+        makeTree(source);
+        qputenv("VIVARIUM_ROOT_IMAGE_DIR", dir.filePath("cache").toUtf8());
+        QStringList heard;
+        const auto listen = [&](const QString &progress) { heard << progress; };
+        QString error;
+        const QString first = RootImage::ensure(listen, &error, source);
+        QVERIFY2(!first.isEmpty(), qPrintable(error));
+        QVERIFY(first.startsWith(dir.filePath("cache") + "/root-"));
+        QVERIFY(heard.first().contains("once"));
+        heard.clear();
+        // Up to date: the same image, nothing built.
+        QCOMPARE(RootImage::ensure(listen, &error, source), first);
+        QVERIFY(heard.isEmpty());
+        // A package installed on the host: a new image, said why, the old one gone.
+        put(source + "/var/lib/dpkg/status", "Package: sl\nStatus: install ok installed\n");
+        put(source + "/usr/games/sl", "the new program");
+        const QString second = RootImage::ensure(listen, &error, source);
+        qunsetenv("VIVARIUM_ROOT_IMAGE_DIR");
+        QVERIFY2(!second.isEmpty(), qPrintable(error));
+        QVERIFY(second != first);
+        QVERIFY(heard.first().contains("changed since the root image"));
+        QVERIFY(!QFileInfo::exists(first));
+        QProcess fsck;
+        fsck.start("fsck.erofs", { "--extract=" + dir.filePath("out"), second });
+        QVERIFY(fsck.waitForFinished(60000));
+        QVERIFY(QFileInfo::exists(dir.filePath("out/usr/games/sl")));
+    }
+
     void theKeyFollowsPackagesAndLocalFiles()
     {
         QTemporaryDir dir;
