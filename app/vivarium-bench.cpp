@@ -384,7 +384,7 @@ int main(int argc, char **argv)
             for (int i = 0; i < rounds; ++i) {
                 networkSaves << timedMs([&] { r->snapshotAll(QStringLiteral("bench")); });
                 networkRestores << timedMs([&] { r->restoreAll(QStringLiteral("bench")); });
-                r->machine(QStringLiteral("a"))->succeed(QStringLiteral("ping -c 1 -W 5 b"));
+                r->machine(QStringLiteral("a"))->succeed(QStringLiteral("ping -c 1 -W 5 r"));
             }
             figures << Figure { QStringLiteral("network_snapshot_ms"),
                 QStringLiteral("snapshot_all() of three machines (median)"),

@@ -122,7 +122,9 @@ public:
     // block state). Taking one under an existing name replaces it. Neither may happen while a
     // command runs on the machine; a machine on the host's 9p root refuses, saying why.
     void snapshot(const QString &name);
-    void restore(const QString &name);
+    // hostClock: the guest's clock jumps to the host's after the restore (else it is the
+    // snapshot's, as the rest of the guest is).
+    void restore(const QString &name, bool hostClock = false);
     QStringList snapshots() const;
     void deleteSnapshot(const QString &name);
     // The same without an action of their own, for a network-wide snapshot (TestRun), which
@@ -131,6 +133,7 @@ public:
     void loadSnapshot(const QString &name);
     void stopCpus();
     void continueCpus(); // not one the user paused
+    void setClockToHost(); // the guest's clock to the host's time (after a restore)
     // Why the machine can never be snapshotted, or empty.
     QString snapshotObstacle() const;
     QJsonObject qmp(const QString &command, const QJsonObject &arguments = {}, double timeout = 60);

@@ -10,6 +10,7 @@
 #include "core/qemu/qemucommand.h"
 #include "core/util/textformat.h"
 
+#include <QDateTime>
 #include <QRegularExpression>
 
 namespace vivarium {
@@ -170,10 +171,31 @@ void Machine::snapshot(const QString &name)
         [&] { saveSnapshot(name); });
 }
 
-void Machine::restore(const QString &name)
+void Machine::restore(const QString &name, bool hostClock)
 {
-    action(QStringLiteral("restore"), { { QStringLiteral("name"), name } },
-        [&] { loadSnapshot(name); });
+    ActionArguments arguments { { QStringLiteral("name"), name } };
+    if (hostClock)
+        arguments.append({ QStringLiteral("clock"), QStringLiteral("host") });
+    action(QStringLiteral("restore"), arguments, [&] {
+        loadSnapshot(name);
+        if (hostClock)
+            setClockToHost();
+    });
+}
+
+void Machine::setClockToHost()
+{
+    // The guest's clock stood still while the snapshot waited; the time jumps to now.
+    const qint64 ms = QDateTime::currentMSecsSinceEpoch();
+    const CommandResult set = runCommand(
+        QStringLiteral("date -u -s @%1.%2 > /dev/null")
+            .arg(ms / 1000)
+            .arg(ms % 1000, 3, 10, QLatin1Char('0')),
+        60);
+    if (set.status != 0)
+        throw MachineError(MachineError::Kind::Failed,
+            formatText(u"machine %1: cannot set its clock to the host's: %2", m_spec.name,
+                printableText(QString::fromUtf8(set.stderrBytes).trimmed())));
 }
 
 QStringList Machine::snapshots() const

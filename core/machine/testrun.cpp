@@ -222,7 +222,7 @@ void TestRun::snapshotAll(const QString &name)
     m_networkSnapshots.insert(name, names);
 }
 
-void TestRun::restoreAll(const QString &name)
+void TestRun::restoreAll(const QString &name, bool hostClock)
 {
     std::lock_guard guard(m_snapshotMutex);
     if (!m_networkSnapshots.contains(name))
@@ -247,6 +247,10 @@ void TestRun::restoreAll(const QString &name)
         which.push_back(m);
     }
     withNetworkStopped(which, [&](Machine *m) { m->restore(name); });
+    if (hostClock) { // once every machine goes on: setting it is a command in the guest
+        for (Machine *m : which)
+            m->setClockToHost();
+    }
 }
 
 } // namespace vivarium

@@ -60,7 +60,7 @@ public:
     // lacks the snapshot or is not running) and continues them together. Both throw
     // MachineError with the machine and the reason.
     void snapshotAll(const QString &name);
-    void restoreAll(const QString &name);
+    void restoreAll(const QString &name, bool hostClock = false);
     // Kills every running machine at once (QMP quit, then the process): the end of a run that
     // was stopped, timed out or interrupted. Never throws.
     void crashAll(const QString &reason = QStringLiteral("crashed"));

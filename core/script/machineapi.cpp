@@ -4,6 +4,16 @@
 
 namespace vivarium {
 
+// restore()'s clock: "snapshot" (the guest's clock is the snapshot's) or "host" (it jumps to
+// the host's time).
+bool hostClock(const QString &clock)
+{
+    if (clock != QLatin1String("snapshot") && clock != QLatin1String("host"))
+        throw MachineError(MachineError::Kind::Usage,
+            QStringLiteral("restore(): clock is \"snapshot\" or \"host\", not \"%1\"").arg(clock));
+    return clock == QLatin1String("host");
+}
+
 namespace {
 
 using Type = ApiArgument::Type;
@@ -106,7 +116,8 @@ std::vector<ApiMethod> makeApi()
             [](Machine &m, A a) { return m.sendMonitorCommand(a.string(0)); }),
         // Snapshots (root = "image"; snapshot_all/restore_all: driver.py)
         row("snapshot", { text("name") }, [](Machine &m, A a) { m.snapshot(a.string(0)); }),
-        row("restore", { text("name") }, [](Machine &m, A a) { m.restore(a.string(0)); }),
+        row("restore", { text("name"), { "clock", Type::String, QStringLiteral("snapshot") } },
+            [](Machine &m, A a) { m.restore(a.string(0), hostClock(a.string(1))); }),
         row(
             "snapshots", {}, [](Machine &m, A) { return m.snapshots(); }, false),
         row("delete_snapshot", { text("name") },

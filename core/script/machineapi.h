@@ -67,4 +67,8 @@ struct ApiMethod {
 const std::vector<ApiMethod> &machineApi();
 const ApiMethod *machineApiMethod(const QString &name);
 
+// restore()'s and restore_all()'s clock argument: true for "host", false for "snapshot";
+// anything else is a usage error.
+bool hostClock(const QString &clock);
+
 } // namespace vivarium

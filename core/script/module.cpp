@@ -447,9 +447,9 @@ void defineMachine(py::module_ &m)
             return 0;
         });
     });
-    m.def("restore_all", [](const std::string &name) {
+    m.def("restore_all", [](const std::string &name, const std::string &clock) {
         driverCall<int>(QStringLiteral("restore_all"), [&] {
-            python::requireEngine()->run()->restoreAll(qs(name));
+            python::requireEngine()->run()->restoreAll(qs(name), hostClock(qs(clock)));
             return 0;
         });
     });

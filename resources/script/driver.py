@@ -357,9 +357,10 @@ def snapshot_all(name):
     _vivarium.snapshot_all(str(name))
 
 
-def restore_all(name):
-    """Brings every machine of snapshot_all(name) back to it, together."""
-    _vivarium.restore_all(str(name))
+def restore_all(name, clock="snapshot"):
+    """Brings every machine of snapshot_all(name) back to it, together; clock="host" sets
+    their clocks to the host's time after."""
+    _vivarium.restore_all(str(name), str(clock))
 
 
 def join_all():
@@ -488,8 +489,8 @@ class _Driver:
     def snapshot_all(self, name):
         snapshot_all(name)
 
-    def restore_all(self, name):
-        restore_all(name)
+    def restore_all(self, name, clock="snapshot"):
+        restore_all(name, clock)
 
     def join_all(self):
         join_all()
