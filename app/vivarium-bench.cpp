@@ -286,8 +286,8 @@ int main(int argc, char **argv)
     const QString rootKind = parser.value(root);
     if (!rootKind.isEmpty()
         && !QStringList { QStringLiteral("share"), QStringLiteral("image") }.contains(rootKind)) {
-        std::fprintf(stderr, "vivarium-bench: --root takes share or image, not %s\n",
-            qPrintable(rootKind));
+        std::fprintf(
+            stderr, "vivarium-bench: --root takes share or image, not %s\n", qPrintable(rootKind));
         return 2;
     }
     Bench bench(parser.value(accel), parser.isSet(quick), board, rootKind);
@@ -348,8 +348,7 @@ int main(int argc, char **argv)
                 "[machines.b]\nvlans = [2]\n");
             TestRun *r = session->run();
             r->waitAllReady(300);
-            r->machine(QStringLiteral("s"))
-                ->waitForUnit(QStringLiteral("multi-user.target"), 300);
+            r->machine(QStringLiteral("s"))->waitForUnit(QStringLiteral("multi-user.target"), 300);
             const int rounds = bench.quick() ? 3 : 7;
             const auto timedMs = [](const std::function<void()> &call) {
                 QElapsedTimer clock;
@@ -368,7 +367,8 @@ int main(int argc, char **argv)
                     machine->succeed(QStringLiteral("test -e /root/round"));
                 }
                 const bool systemd = QLatin1String(name) == QLatin1String("s");
-                const QString kind = systemd ? QStringLiteral("systemd") : QStringLiteral("minimal");
+                const QString kind
+                    = systemd ? QStringLiteral("systemd") : QStringLiteral("minimal");
                 figures << Figure { QStringLiteral("snapshot_save_%1_ms").arg(kind),
                     QStringLiteral("snapshot() of a ready %1 guest (median)").arg(kind),
                     percentile(saves, 0.5), QStringLiteral("ms"), QStringLiteral("<= 1000") };

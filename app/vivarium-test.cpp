@@ -1,6 +1,6 @@
 // vivarium-test: runs a test headless (DESIGN section 7).
-#include "core/script/scriptengine.h"
 #include "core/guest/rootimage.h"
+#include "core/script/scriptengine.h"
 #include "core/script/scriptstubs.h"
 #include "core/session/session.h"
 #include "core/spec/specloader.h"
@@ -280,7 +280,8 @@ int main(int argc, char **argv)
         int heard = 0;
         const QString path = RootImage::ensure(
             [&heard](const QString &progress) {
-                const bool counting = progress.startsWith(QLatin1String("building the root image:"));
+                const bool counting
+                    = progress.startsWith(QLatin1String("building the root image:"));
                 if (!counting || heard++ % 10 == 0)
                     say(QStringLiteral("vivarium-test: ") + progress);
             },

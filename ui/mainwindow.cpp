@@ -2,6 +2,7 @@
 
 #include "core/util/textformat.h"
 #include "ui/console/pythonconsole.h"
+#include "ui/editor/scriptchecker.h"
 #include "ui/editor/scripteditor.h"
 #include "ui/machine/machinepanel.h"
 #include "ui/record/scriptrecorder.h"
@@ -42,6 +43,8 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     , m_recorder(new ScriptRecorder(this))
     , m_topologyMenus(new TopologyMenus(m_workbench, this))
     , m_propertyStatus(new PropertyStatus(this))
+    , m_checker(new ScriptChecker(this))
+    , m_checkStatus(new QLabel(this))
     , m_failureBar(new QFrame(this))
     , m_failureText(new QLabel(this))
 {
@@ -129,6 +132,28 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
             buildMachineViews();
     });
     statusBar()->addPermanentWidget(m_propertyStatus);
+    m_checkStatus->setObjectName(QStringLiteral("typeCheckStatus"));
+    statusBar()->addPermanentWidget(m_checkStatus);
+    connect(m_checker, &ScriptChecker::started, this,
+        [this] { m_checkStatus->setText(tr("Checking types…")); });
+    connect(m_checker, &ScriptChecker::finished, this,
+        [this](const QList<ScriptFinding> &findings, const QString &error) {
+            m_editor->setFindings(findings);
+            if (!error.isEmpty()) {
+                m_checkStatus->setText(tr("Types not checked"));
+                m_checkStatus->setToolTip(error);
+            } else {
+                m_checkStatus->setText(findings.isEmpty()
+                        ? tr("Types: no findings")
+                        : tr("Types: %n finding(s)", nullptr, int(findings.size())));
+                m_checkStatus->setToolTip(tr("mypy against the script API's stubs, as "
+                                             "vivarium-test --check (docs/script-api.md)"));
+            }
+        });
+    connect(m_editor, &ScriptEditor::findingsHere, this, [this](const QStringList &messages) {
+        if (!messages.isEmpty())
+            statusBar()->showMessage(messages.join(QStringLiteral("; ")), 15000);
+    });
     connect(
         m_workbench, &Workbench::propertyProgress, m_propertyStatus, &PropertyStatus::showProgress);
     connect(m_workbench, &Workbench::propertyFalsified, m_propertyStatus,
@@ -228,6 +253,17 @@ void MainWindow::buildForTest()
     }
     buildMachineViews();
     updateActions();
+    checkTypes();
+}
+
+void MainWindow::checkTypes()
+{
+    m_editor->setFindings({});
+    if (m_workbench->spec().script.isEmpty()) {
+        m_checkStatus->clear();
+        return;
+    }
+    m_checker->check(m_workbench->spec(), m_editor->text());
 }
 
 void MainWindow::addMachinePanel(const QString &machine)
@@ -545,6 +581,7 @@ bool MainWindow::saveScript()
     }
     m_editor->setModified(false);
     statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+    checkTypes();
     return true;
 }
 

@@ -17,6 +17,7 @@ class MachinePanel;
 class OutputPane;
 class PropertyStatus;
 class ScriptEditor;
+class ScriptChecker;
 class ScriptRecorder;
 class TopologyMenus;
 class TopologyModel;
@@ -70,6 +71,7 @@ private:
     bool mayDiscardTest();
     void updateTitle();
     void buildForTest();
+    void checkTypes(); // the editor's script, in the background
     void buildMachineViews();
     void addMachinePanel(const QString &machine);
     void addMachine(const QString &machine, const QList<int> &vlans);
@@ -96,6 +98,8 @@ private:
     ScriptRecorder *m_recorder;
     TopologyMenus *m_topologyMenus;
     PropertyStatus *m_propertyStatus;
+    ScriptChecker *m_checker; // mypy over the editor's text, on open and save
+    QLabel *m_checkStatus;
     QFrame *m_failureBar;
     QLabel *m_failureText;
     QPointer<TopologyModel> m_topology;

@@ -125,8 +125,8 @@ exec mkfs.erofs "$@" "$stage"
 
 } // namespace
 
-QString RootImage::build(const QString &source, const QString &path, qint64 expectedBytes,
-    const Progress &progress)
+QString RootImage::build(
+    const QString &source, const QString &path, qint64 expectedBytes, const Progress &progress)
 {
     for (const char *tool : { "mkfs.erofs", "unshare" }) {
         if (QStandardPaths::findExecutable(QLatin1String(tool)).isEmpty())
@@ -138,7 +138,8 @@ QString RootImage::build(const QString &source, const QString &path, qint64 expe
     QFile::remove(partial);
     QTemporaryDir stage(QFileInfo(path).absolutePath() + QStringLiteral("/stage-XXXXXX"));
     if (!stage.isValid())
-        return QStringLiteral("cannot make a directory beside %1: %2").arg(path, stage.errorString());
+        return QStringLiteral("cannot make a directory beside %1: %2")
+            .arg(path, stage.errorString());
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
     process.start(QStringLiteral("unshare"),
@@ -196,8 +197,9 @@ QStringList RootImage::exclusions(const QStringList &hidden)
     QStringList emptied;
     for (const QString &name : emptiedInside)
         emptied << regexEscaped(name);
-    QStringList arguments { QStringLiteral("--exclude-regex=^(%1)/.").arg(
-        emptied.join(QLatin1Char('|'))) };
+    QStringList arguments {
+        QStringLiteral("--exclude-regex=^(%1)/.").arg(emptied.join(QLatin1Char('|')))
+    };
     for (const QString &file : hidden)
         arguments << QStringLiteral("--exclude-path=") + file.mid(file.startsWith(u'/') ? 1 : 0);
     return arguments;
@@ -271,8 +273,7 @@ QString RootImage::ensure(const Progress &progress, QString *error, const QStrin
                                          "rebuilding it")
                               .arg(older.first().filePath()));
             const qint64 expected = older.isEmpty() ? 0 : older.first().size();
-            if (QString problem = build(source, path, expected, progress);
-                !problem.isEmpty()) {
+            if (QString problem = build(source, path, expected, progress); !problem.isEmpty()) {
                 *error = problem;
                 return {};
             }

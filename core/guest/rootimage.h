@@ -30,8 +30,8 @@ public:
     // Needs root (it binds source's directories in a mount namespace of its own). progress
     // hears how far it got every 2 s, against expectedBytes when known. Returns an error or
     // empty.
-    static QString build(const QString &source, const QString &path, qint64 expectedBytes,
-        const Progress &progress);
+    static QString build(
+        const QString &source, const QString &path, qint64 expectedBytes, const Progress &progress);
 
     // The key of the image `source` (normally "/") makes today: 16 hex digits.
     static QString key(const QString &source = QStringLiteral("/"));

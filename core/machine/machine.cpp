@@ -1,8 +1,8 @@
 #include "core/machine/machine.h"
 
+#include "core/guest/rootimage.h"
 #include "core/machine/backdoorframe.h"
 #include "core/machine/machinelaunch.h"
-#include "core/guest/rootimage.h"
 #include "core/machine/machineprocess.h"
 #include "core/network/network.h"
 #include "core/qemu/accelprobe.h"

@@ -286,6 +286,8 @@ private:
     };
     void checkSnapshotName(const QString &name) const;
     QString monitor(const QString &commandLine); // an HMP command's reply, trimmed
+    // savevm/delvm NAME; throws "snapshot NAME was not <done>" with QEMU's reason.
+    void snapshotCommand(const QString &verb, const QString &name, const QString &done);
     // The command lock, held while a snapshot is taken or restored; throws why it cannot be.
     std::unique_lock<std::mutex> snapshotLock(const QString &what, const QString &name);
     QMap<QString, SnapshotRecord> m_snapshots;

@@ -146,10 +146,10 @@ QString Machine::sendArchive(const QString &path)
     try {
         while (!archive.atEnd()) {
             const QByteArray piece = archive.read(6 * 1024 * 1024).toBase64();
-            const CommandResult sent = runCommand(
-                QStringLiteral("base64 -d >> %1 <<'VIVARIUM_END'\n%2\nVIVARIUM_END")
-                    .arg(shellQuote(guestPath), QString::fromLatin1(piece)),
-                defaultTimeout);
+            const CommandResult sent
+                = runCommand(QStringLiteral("base64 -d >> %1 <<'VIVARIUM_END'\n%2\nVIVARIUM_END")
+                                 .arg(shellQuote(guestPath), QString::fromLatin1(piece)),
+                    defaultTimeout);
             if (sent.status != 0)
                 throw MachineError(MachineError::Kind::Failed,
                     formatText(u"copy_from_host: cannot write %1 in the guest: %2", guestPath,

@@ -12,8 +12,8 @@ QemuLaunch machineLaunch(const MachineLaunchInput &in)
     launch.cpus = m.cpus;
     launch.kernel = m.kernel.isEmpty() ? in.artifacts.kernel : m.kernel;
     launch.initrd = !m.initrd.isEmpty() ? m.initrd
-        : in.rootImage.isEmpty()         ? in.artifacts.initramfs
-                                         : in.paths.initrd;
+        : in.rootImage.isEmpty()        ? in.artifacts.initramfs
+                                        : in.paths.initrd;
     launch.rootImage = in.rootImage;
     if (!in.rootImage.isEmpty()) {
         launch.diskFormat = QStringLiteral("qcow2");

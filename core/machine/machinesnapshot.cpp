@@ -37,6 +37,16 @@ QString Machine::monitor(const QString &commandLine)
         .trimmed();
 }
 
+void Machine::snapshotCommand(const QString &verb, const QString &name, const QString &done)
+{
+    // HMP answers nothing when the command worked, and QEMU's reason when it did not.
+    const QString reply = monitor(verb + QLatin1Char(' ') + name);
+    if (!reply.isEmpty())
+        throw MachineError(MachineError::Kind::Failed,
+            formatText(u"machine %1: snapshot %2 was not %3: %4", m_spec.name, name, done,
+                printableText(reply)));
+}
+
 void Machine::checkSnapshotName(const QString &name) const
 {
     // QEMU takes an all-digit name for a snapshot id: a name must start with a letter.
@@ -94,11 +104,7 @@ void Machine::saveSnapshot(const QString &name)
     }
     // savevm replaces a snapshot of the same name; it stops the guest while it saves and
     // leaves it as it was (a stopped network stays stopped for the others to be saved).
-    const QString reply = monitor(QStringLiteral("savevm ") + name);
-    if (!reply.isEmpty())
-        throw MachineError(MachineError::Kind::Failed,
-            formatText(u"machine %1: snapshot %2 was not taken: %3", m_spec.name, name,
-                printableText(reply)));
+    snapshotCommand(QStringLiteral("savevm"), name, QStringLiteral("taken"));
     std::lock_guard lock(m_mutex);
     m_snapshots.insert(name, record);
 }
@@ -187,10 +193,9 @@ void Machine::setClockToHost()
 {
     // The guest's clock stood still while the snapshot waited; the time jumps to now.
     const qint64 ms = QDateTime::currentMSecsSinceEpoch();
-    const CommandResult set = runCommand(
-        QStringLiteral("date -u -s @%1.%2 > /dev/null")
-            .arg(ms / 1000)
-            .arg(ms % 1000, 3, 10, QLatin1Char('0')),
+    const CommandResult set = runCommand(QStringLiteral("date -u -s @%1.%2 > /dev/null")
+                                             .arg(ms / 1000)
+                                             .arg(ms % 1000, 3, 10, QLatin1Char('0')),
         60);
     if (set.status != 0)
         throw MachineError(MachineError::Kind::Failed,
@@ -215,11 +220,7 @@ void Machine::deleteSnapshot(const QString &name)
                     formatText(u"machine %1 has no snapshot %2", m_spec.name, name));
         }
         const std::unique_lock command = snapshotLock(QStringLiteral("delete"), name);
-        const QString reply = monitor(QStringLiteral("delvm ") + name);
-        if (!reply.isEmpty())
-            throw MachineError(MachineError::Kind::Failed,
-                formatText(u"machine %1: snapshot %2 was not deleted: %3", m_spec.name, name,
-                    printableText(reply)));
+        snapshotCommand(QStringLiteral("delvm"), name, QStringLiteral("deleted"));
         std::lock_guard lock(m_mutex);
         m_snapshots.remove(name);
     });

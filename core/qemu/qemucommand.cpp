@@ -48,8 +48,8 @@ int virtioDeviceCount(const QemuLaunch &l)
 {
     // Two 9p shares (or the root image), the state disk, the serial ports, the RNG and the
     // user-mode NIC; a keyboard on microvm (pc has its PS/2 one), a tablet with a screen.
-    return (l.rootImage.isEmpty() ? 6 : 5) + (isMicrovm(l) ? 1 : 0) + (l.graphics ? 1 : 0) + int(l.extraDisks.size())
-        + int(l.nics.size());
+    return (l.rootImage.isEmpty() ? 6 : 5) + (isMicrovm(l) ? 1 : 0) + (l.graphics ? 1 : 0)
+        + int(l.extraDisks.size()) + int(l.nics.size());
 }
 
 QStringList qemuArguments(const QemuLaunch &l)
@@ -121,7 +121,8 @@ QStringList qemuArguments(const QemuLaunch &l)
              << QStringLiteral("local,id=vivarium,path=%1,security_model=none,multidevs=remap")
                     .arg(escaped(l.machineDir))
              << QStringLiteral("-device")
-             << virtio(l, QStringLiteral("9p"), QStringLiteral("fsdev=vivarium,mount_tag=vivarium"));
+             << virtio(
+                    l, QStringLiteral("9p"), QStringLiteral("fsdev=vivarium,mount_tag=vivarium"));
     // Modern virtio (1.0) on the transports, as on PCI: QEMU's virtio-mmio offers the legacy
     // interface by default, which the guest's virtio-input (the keyboard) refuses.
     if (isMicrovm(l))

@@ -28,5 +28,7 @@ struct ScriptFinding {
 // Runs mypy on the test's script with the stubs; *error says why it could not run (mypy
 // missing: apt-get install mypy). Findings are in the script's own lines.
 QList<ScriptFinding> checkScript(const TestSpec &spec, QString *error);
+// The same for the script's text as it is now (the workbench's editor, unsaved edits and all).
+QList<ScriptFinding> checkScriptText(const TestSpec &spec, const QString &text, QString *error);
 
 } // namespace vivarium

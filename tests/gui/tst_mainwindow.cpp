@@ -19,6 +19,7 @@
 #include <QApplication>
 #include <QGraphicsItem>
 #include <QGraphicsScene>
+#include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -303,6 +304,36 @@ private slots:
     }
 
     // Item 1: an edit is never dropped without asking; Cancel keeps it, Save writes it.
+    // Issue 26: the editor shows what mypy finds against the API's stubs, on open and on
+    // save, for the text as it is in the editor.
+    void typeFindingsAreMarkedInTheEditor()
+    {
+        MainWindow window(
+            writeTest("idle.succeed('true')\nidle.wait_for_open_port('eighty', 'x', 'y', 'z')\n"
+                      "idle.no_such_method()\n",
+                "typed"));
+        auto *status = window.findChild<QLabel *>("typeCheckStatus");
+        QVERIFY(status);
+        QTRY_VERIFY_WITH_TIMEOUT(status->text().startsWith("Types:"), 180000);
+        QCOMPARE(window.editor()->findingLines(), QList<int>({ 2, 3 }));
+        QVERIFY2(window.editor()->findingsAt(3).join(' ').contains("no_such_method"),
+            qPrintable(window.editor()->findingsAt(3).join(' ')));
+        QVERIFY(window.editor()->findingsAt(1).isEmpty());
+        // The cursor on a marked line says what was found there (the editor tells of its
+        // cursor once it has drawn).
+        window.show();
+        window.editor()->setCursorPosition(2, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.statusBar()->currentMessage().contains("no_such_method"), 10000);
+
+        // Fixed in the editor and saved: checked again, nothing left.
+        window.editor()->setText("idle.succeed('true')\nidle.wait_for_open_port(80)\n");
+        window.findChild<QAction *>("saveAction")->trigger();
+        QVERIFY(window.editor()->findingLines().isEmpty()); // cleared while it checks
+        QTRY_COMPARE_WITH_TIMEOUT(status->text(), QString("Types: no findings"), 180000);
+        QVERIFY(window.editor()->findingLines().isEmpty());
+    }
+
     void unsavedEditsAreAskedAbout()
     {
         const QString first = writeTest("a = 1\n", "first");

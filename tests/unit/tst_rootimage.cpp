@@ -28,10 +28,9 @@ void makeTree(const QString &root)
 {
     for (const char *path : { "usr/bin/tool", "usr/local/bin/mine", "etc/passwd", "etc/shadow",
              "etc/ssh/ssh_host_ed25519_key", "etc/ssh/sshd_config", "var/lib/dpkg/status",
-             "var/log/syslog", "var/cache/apt/archives/x.deb", "var/lib/apt/lists/l",
-             "var/tmp/t", "var/lib/keep", "opt/app/run", "home/user/.ssh/id_rsa",
-             "root/.bash_history", "tmp/junk", "work/build/big", "boot/vmlinuz", ".dockerenv",
-             "container_info.json" })
+             "var/log/syslog", "var/cache/apt/archives/x.deb", "var/lib/apt/lists/l", "var/tmp/t",
+             "var/lib/keep", "opt/app/run", "home/user/.ssh/id_rsa", "root/.bash_history",
+             "tmp/junk", "work/build/big", "boot/vmlinuz", ".dockerenv", "container_info.json" })
         put(root + QLatin1Char('/') + QLatin1String(path));
     QVERIFY(QFile::link(QStringLiteral("usr/bin"), root + QStringLiteral("/bin")));
 }
@@ -71,18 +70,18 @@ private slots:
         QVERIFY(heard.last().startsWith("built the root image"));
         QProcess fsck;
         fsck.setProcessChannelMode(QProcess::MergedChannels);
-        fsck.start("fsck.erofs",
-            { "--extract=" + dir.filePath("out"), dir.filePath("root.erofs") });
+        fsck.start(
+            "fsck.erofs", { "--extract=" + dir.filePath("out"), dir.filePath("root.erofs") });
         QVERIFY(fsck.waitForFinished(60000));
         QVERIFY2(fsck.exitCode() == 0, fsck.readAll().constData());
 
         // The host's secrets (HostView's list) are the real host's paths; the tree's own
         // etc/shadow is left out only when the host has one too.
-        QStringList expected { "bin", "boot", "etc", "etc/passwd", "etc/ssh",
-            "etc/ssh/sshd_config", "home", "opt", "opt/app", "opt/app/run", "root", "tmp", "usr",
-            "usr/bin", "usr/bin/tool", "usr/local", "usr/local/bin", "usr/local/bin/mine", "var",
-            "var/cache", "var/cache/apt", "var/lib", "var/lib/apt", "var/lib/apt/lists",
-            "var/lib/dpkg", "var/lib/dpkg/status", "var/lib/keep", "var/log", "var/tmp" };
+        QStringList expected { "bin", "boot", "etc", "etc/passwd", "etc/ssh", "etc/ssh/sshd_config",
+            "home", "opt", "opt/app", "opt/app/run", "root", "tmp", "usr", "usr/bin",
+            "usr/bin/tool", "usr/local", "usr/local/bin", "usr/local/bin/mine", "var", "var/cache",
+            "var/cache/apt", "var/lib", "var/lib/apt", "var/lib/apt/lists", "var/lib/dpkg",
+            "var/lib/dpkg/status", "var/lib/keep", "var/log", "var/tmp" };
         if (!QFileInfo::exists("/etc/shadow"))
             expected << "etc/shadow";
         if (!QFileInfo::exists("/etc/ssh/ssh_host_ed25519_key"))

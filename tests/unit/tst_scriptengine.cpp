@@ -347,7 +347,10 @@ private slots:
                      "status, out = web.execute('true')\n"
                      "web.wait_for_unit('x', 'root', 5, 6)\n"
                      "vlan1.set_link(loss=0.5)\n"
-                     "n: int = web.succeed('echo 1')\n");
+                     "n: int = web.succeed('echo 1')\n"
+                     "from vivarium.stateful import networks, run\n"
+                     "networks(1, 4)\n"
+                     "run()\n");
         script.close();
         SpecLoader loader;
         auto spec = loader.loadString(
@@ -360,9 +363,13 @@ private slots:
         for (const ScriptFinding &f : findings)
             if (f.severity == "error")
                 seen << QString("%1: %2").arg(f.line).arg(f.message);
-        QCOMPARE(seen.size(), 2);
+        // The property-based modules are checked by their own signatures: networks(1, 4) is
+        // right, run() lacks its machine.
+        QCOMPARE(seen.size(), 3);
         QVERIFY2(seen.at(0).startsWith("4: Too many arguments"), qPrintable(seen.join('\n')));
         QVERIFY2(seen.at(1).startsWith("6: Incompatible types in assignment"),
+            qPrintable(seen.join('\n')));
+        QVERIFY2(seen.at(2).startsWith("9: Missing positional argument \"machine\""),
             qPrintable(seen.join('\n')));
     }
 

@@ -41,7 +41,15 @@ ScriptEditor::ScriptEditor(QWidget *parent)
     setMarkerForegroundColor(QColor(0x1a, 0x5f, 0xb4), m_runningMarker);
     m_stoppedMarker = markerDefine(Background);
     setMarkerBackgroundColor(QColor(0xe0, 0xe0, 0xe0), m_stoppedMarker);
-    setMarginMarkerMask(markerMargin, (1 << m_breakpointMarker) | (1 << m_runningMarker));
+    m_findingMarker = markerDefine(SmallRectangle);
+    setMarkerBackgroundColor(QColor(0xe5, 0xa5, 0x0a), m_findingMarker);
+    setMarkerForegroundColor(QColor(0xe5, 0xa5, 0x0a), m_findingMarker);
+    m_findingIndicator = indicatorDefine(SquiggleIndicator);
+    setIndicatorForegroundColor(QColor(0xe5, 0xa5, 0x0a), m_findingIndicator);
+    setMarginMarkerMask(
+        markerMargin, (1 << m_breakpointMarker) | (1 << m_runningMarker) | (1 << m_findingMarker));
+    connect(this, &QsciScintilla::cursorPositionChanged, this,
+        [this](int line, int) { emit findingsHere(findingsAt(line + 1)); });
     connect(this, &QsciScintilla::marginClicked, this,
         [this](int margin, int line, Qt::KeyboardModifiers) {
             if (margin == markerMargin)
@@ -103,6 +111,40 @@ void ScriptEditor::setRunningLine(int line)
 void ScriptEditor::setStoppedLine(int line)
 {
     moveMarker(m_stoppedMarker, &m_stoppedLine, line, true);
+}
+
+void ScriptEditor::setFindings(const QList<ScriptFinding> &findings)
+{
+    markerDeleteAll(m_findingMarker);
+    clearIndicatorRange(
+        0, 0, qMax(0, lines() - 1), int(lineText(lines()).size()), m_findingIndicator);
+    m_findings.clear();
+    for (const ScriptFinding &finding : findings) {
+        if (finding.line < 1 || finding.line > lines())
+            continue;
+        const QString where = finding.severity == QLatin1String("error")
+            ? finding.message
+            : finding.severity + QStringLiteral(": ") + finding.message;
+        m_findings[finding.line].append(where);
+        markerAdd(finding.line - 1, m_findingMarker);
+        const int length = int(lineText(finding.line).size());
+        fillIndicatorRange(finding.line - 1, qBound(0, finding.column - 1, length),
+            finding.line - 1, length, m_findingIndicator);
+    }
+    int line = 0;
+    int index = 0;
+    getCursorPosition(&line, &index);
+    emit findingsHere(findingsAt(line + 1));
+}
+
+QStringList ScriptEditor::findingsAt(int line) const
+{
+    return m_findings.value(line);
+}
+
+QList<int> ScriptEditor::findingLines() const
+{
+    return m_findings.keys();
 }
 
 QString ScriptEditor::lineText(int line) const

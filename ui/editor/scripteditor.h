@@ -1,5 +1,8 @@
 #pragma once
 
+#include "core/script/scriptstubs.h"
+
+#include <QMap>
 #include <QSet>
 #include <Qsci/qsciscintilla.h>
 
@@ -29,9 +32,16 @@ public:
     // Puts a recorded line at the cursor: on the cursor's line when it is blank, else on a new
     // line below it, with the cursor line's indentation; the cursor ends after it.
     void insertRecordedLine(const QString &line);
+    // The type checker's findings: a wavy underline from each one's column to its line's end
+    // and a mark in the margin; findingsAt tells what was found on a line (1-based).
+    void setFindings(const QList<ScriptFinding> &findings);
+    QStringList findingsAt(int line) const;
+    QList<int> findingLines() const; // 1-based, sorted
 
 signals:
     void breakpointsChanged(const QSet<int> &lines);
+    // The cursor moved onto a line with findings (their text), or off them (empty).
+    void findingsHere(const QStringList &messages);
 
 private:
     // Puts marker on line (1-based; 0: nowhere) and remembers it in *stored.
@@ -42,6 +52,9 @@ private:
     int m_errorMarker;
     int m_runningMarker;
     int m_stoppedMarker;
+    int m_findingMarker;
+    int m_findingIndicator;
+    QMap<int, QStringList> m_findings; // 1-based line -> messages
     int m_currentLine = 0;
     int m_errorLine = 0;
     int m_runningLine = 0;
