@@ -4,6 +4,7 @@
 #include "ui/console/pythonconsole.h"
 #include "ui/editor/scripteditor.h"
 #include "ui/machine/machinepanel.h"
+#include "ui/demofolder.h"
 #include "ui/mainwindow.h"
 #include "ui/run/actionlog.h"
 #include "ui/run/outputpane.h"
@@ -304,6 +305,38 @@ private slots:
     }
 
     // Item 1: an edit is never dropped without asking; Cancel keeps it, Save writes it.
+    // Issue 25: without a test the workbench opens the user's copy of the demo, so Save never
+    // writes into the install or the checkout; the user's edits survive the next start.
+    void theDemoOpensFromTheUsersOwnCopy()
+    {
+        const QString source = QStringLiteral(VIVARIUM_SOURCE_DIR "/resources/demo");
+        const QString copy
+            = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+            + "/vivarium/demo";
+        QDir(copy).removeRecursively();
+        QString error;
+        const QString test = userDemoTest(source, &error);
+        QCOMPARE(test, copy + "/demo.toml");
+        QCOMPARE(readFile(copy + "/demo.py"), readFile(source + "/demo.py"));
+        QVERIFY(QFileInfo::exists(copy + "/pbt-bug.toml"));
+
+        MainWindow window(test);
+        QCOMPARE(QFileInfo(window.workbench()->spec().script).absolutePath(), copy);
+        window.editor()->append("# mine\n");
+        window.findChild<QAction *>("saveAction")->trigger();
+        QVERIFY(readFile(copy + "/demo.py").endsWith("# mine\n"));
+        QVERIFY(!readFile(source + "/demo.py").contains("# mine"));
+
+        // The next start keeps the edit and puts back what went missing.
+        QFile::remove(copy + "/pbt.py");
+        QCOMPARE(userDemoTest(source, &error), test);
+        QVERIFY(readFile(copy + "/demo.py").endsWith("# mine\n"));
+        QCOMPARE(readFile(copy + "/pbt.py"), readFile(source + "/pbt.py"));
+        QVERIFY(userDemoTest(m_dir.filePath("nowhere"), &error).isEmpty());
+        QVERIFY2(error.contains("the demo is not in"), qPrintable(error));
+        QDir(copy).removeRecursively();
+    }
+
     // Issue 26: the editor shows what mypy finds against the API's stubs, on open and on
     // save, for the text as it is in the editor.
     void typeFindingsAreMarkedInTheEditor()
