@@ -2,6 +2,7 @@
 
 #include "core/util/textformat.h"
 #include "ui/console/pythonconsole.h"
+#include "ui/editor/findbar.h"
 #include "ui/editor/scriptchecker.h"
 #include "ui/editor/scripteditor.h"
 #include "ui/machine/machinepanel.h"
@@ -37,6 +38,7 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     : QMainWindow(parent)
     , m_workbench(new Workbench(this))
     , m_editor(new ScriptEditor(this))
+    , m_findBar(new FindBar(m_editor, this))
     , m_actions(new ActionLog(this))
     , m_output(new OutputPane(this))
     , m_machines(new QTabWidget(this))
@@ -88,6 +90,7 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     editorLayout->setContentsMargins(0, 0, 0, 0);
     editorLayout->addWidget(m_failureBar);
     editorLayout->addWidget(m_editor, 1);
+    editorLayout->addWidget(m_findBar);
     left->addWidget(editorBox);
     left->addWidget(m_actions);
     left->setStretchFactor(0, 3);

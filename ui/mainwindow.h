@@ -18,6 +18,7 @@ class OutputPane;
 class PropertyStatus;
 class ScriptEditor;
 class ScriptChecker;
+class FindBar;
 class ScriptRecorder;
 class TopologyMenus;
 class TopologyModel;
@@ -92,6 +93,7 @@ private:
 
     Workbench *m_workbench;
     ScriptEditor *m_editor;
+    FindBar *m_findBar; // under the editor: Ctrl+F, F3, Ctrl+H
     ActionLog *m_actions;
     OutputPane *m_output;
     QTabWidget *m_machines;

@@ -1,6 +1,7 @@
 // The workbench window's menus and toolbar: every action with an icon, a tooltip naming its
 // shortcut, and enabled only when it can apply.
 #include "ui/editor/scripteditor.h"
+#include "ui/editor/findbar.h"
 #include "ui/mainwindow.h"
 #include "ui/record/scriptrecorder.h"
 #include "ui/workbench.h"
@@ -94,6 +95,15 @@ void MainWindow::createActions()
     addWindowAction(file, QStringLiteral("saveAction"), tr("&Save Script"), QKeySequence::Save,
         [this] { saveScript(); })
         ->setIcon(icon(QStringLiteral("document-save"), QStyle::SP_DialogSaveButton));
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    addWindowAction(edit, QStringLiteral("findAction"), tr("&Find…"), QKeySequence::Find,
+        [this] { m_findBar->openFind(); });
+    addWindowAction(edit, QStringLiteral("findNextAction"), tr("Find &Next"),
+        QKeySequence::FindNext, [this] { m_findBar->findNext(); });
+    addWindowAction(edit, QStringLiteral("findPreviousAction"), tr("Find &Previous"),
+        QKeySequence::FindPrevious, [this] { m_findBar->findPrevious(); });
+    addWindowAction(edit, QStringLiteral("replaceAction"), tr("&Replace…"),
+        QKeySequence(Qt::CTRL | Qt::Key_H), [this] { m_findBar->openReplace(); });
     file->addSeparator();
     addWindowAction(file, QStringLiteral("openOutputAction"), tr("Open Output &Folder"), {},
         [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(m_workbench->outDir())); });

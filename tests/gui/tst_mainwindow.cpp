@@ -22,6 +22,8 @@
 #include <QGraphicsScene>
 #include <QLabel>
 #include <QMenu>
+#include <QToolButton>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
@@ -305,6 +307,45 @@ private slots:
     }
 
     // Item 1: an edit is never dropped without asking; Cancel keeps it, Save writes it.
+    // Issue 25: find (Ctrl+F, F3, Shift+F3) and replace (Ctrl+H) in the script.
+    void findAndReplaceInTheScript()
+    {
+        MainWindow window(writeTest("alpha = 1\nbeta = alpha\nALPHA = 3\n", "find"));
+        window.show();
+        window.editor()->setCursorPosition(0, 0);
+        window.findChild<QAction *>("findAction")->trigger();
+        auto *bar = window.findChild<QWidget *>("findBar");
+        QVERIFY(bar && bar->isVisible());
+        auto *field = window.findChild<QLineEdit *>("findText");
+        QTest::keyClicks(field, "alpha");
+        const auto selectedLine = [&] {
+            int line = 0, index = 0, lineTo = 0, indexTo = 0;
+            window.editor()->getSelection(&line, &index, &lineTo, &indexTo);
+            return line + 1;
+        };
+        QTest::keyClick(field, Qt::Key_Return);
+        QCOMPARE(selectedLine(), 1);
+        window.findChild<QAction *>("findNextAction")->trigger(); // F3
+        QCOMPARE(selectedLine(), 2);
+        window.findChild<QAction *>("findNextAction")->trigger(); // case-insensitive
+        QCOMPARE(selectedLine(), 3);
+        window.findChild<QAction *>("findPreviousAction")->trigger();
+        QCOMPARE(selectedLine(), 2);
+
+        window.findChild<QAction *>("replaceAction")->trigger();
+        auto *replacement = window.findChild<QLineEdit *>("replaceText");
+        QVERIFY(replacement->isVisible());
+        QTest::keyClicks(replacement, "gamma");
+        window.findChild<QToolButton *>("replaceAll")->click();
+        QCOMPARE(window.editor()->text(), QString("gamma = 1\nbeta = gamma\ngamma = 3\n"));
+        QVERIFY(window.editor()->isModified());
+        // One undo step takes the whole replacement back.
+        window.editor()->undo();
+        QCOMPARE(window.editor()->text(), QString("alpha = 1\nbeta = alpha\nALPHA = 3\n"));
+        QTest::keyClick(field, Qt::Key_Escape);
+        QVERIFY(!bar->isVisible());
+    }
+
     // Issue 25: without a test the workbench opens the user's copy of the demo, so Save never
     // writes into the install or the checkout; the user's edits survive the next start.
     void theDemoOpensFromTheUsersOwnCopy()
