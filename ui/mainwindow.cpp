@@ -10,6 +10,7 @@
 #include "ui/run/actionlog.h"
 #include "ui/run/outputpane.h"
 #include "ui/run/propertystatus.h"
+#include "ui/testfiles.h"
 #include "ui/topology/topologymenus.h"
 #include "ui/topology/topologyview.h"
 #include "ui/widgets/historylineedit.h"
@@ -225,6 +226,31 @@ bool MainWindow::openTest(const QString &file)
     addRecent(QFileInfo(file).absoluteFilePath());
     buildForTest();
     return true;
+}
+
+bool MainWindow::newTest(const QString &tomlPath)
+{
+    if (!mayDiscardTest())
+        return false;
+    if (const QString problem = writeNewTest(tomlPath); !problem.isEmpty()) {
+        QMessageBox::warning(this, tr("Cannot make the test"), problem);
+        statusBar()->showMessage(problem);
+        return false;
+    }
+    return openTest(tomlPath);
+}
+
+bool MainWindow::saveTestAs(const QString &tomlPath)
+{
+    const QString problem = copyTestAs(m_workbench->spec().file, tomlPath, m_editor->text());
+    if (!problem.isEmpty()) {
+        QMessageBox::warning(this, tr("Cannot save the test"), problem);
+        statusBar()->showMessage(problem);
+        return false;
+    }
+    // The edits went into the copy: the original keeps its file as it was.
+    m_editor->setModified(false);
+    return openTest(tomlPath);
 }
 
 void MainWindow::updateTitle()

@@ -42,6 +42,10 @@ public:
     // Opens a test after asking about unsaved edits and running machines; false if the user
     // cancelled or the file does not load.
     bool openTest(const QString &file);
+    // File → New Test and Save Test As (ui/testfiles.h), then open what they wrote. false with
+    // the reason in a message box and the status bar when they cannot.
+    bool newTest(const QString &tomlPath);
+    bool saveTestAs(const QString &tomlPath);
     Workbench *workbench() const { return m_workbench; }
     ScriptEditor *editor() const { return m_editor; }
     MachinePanel *panel(const QString &machine) const;

@@ -1,7 +1,7 @@
 // The workbench window's menus and toolbar: every action with an icon, a tooltip naming its
 // shortcut, and enabled only when it can apply.
-#include "ui/editor/scripteditor.h"
 #include "ui/editor/findbar.h"
+#include "ui/editor/scripteditor.h"
 #include "ui/mainwindow.h"
 #include "ui/record/scriptrecorder.h"
 #include "ui/workbench.h"
@@ -91,10 +91,28 @@ void MainWindow::createActions()
                 openTest(path);
         })
         ->setIcon(icon(QStringLiteral("document-open"), QStyle::SP_DialogOpenButton));
+    addWindowAction(
+        file, QStringLiteral("newTestAction"), tr("&New Test…"), QKeySequence::New, [this] {
+            const QString path = QFileDialog::getSaveFileName(this,
+                tr("New test (a test file and its script beside it)"), QString(),
+                tr("Tests (*.toml)"), nullptr, QFileDialog::DontConfirmOverwrite);
+            if (!path.isEmpty())
+                newTest(
+                    path.endsWith(QLatin1String(".toml")) ? path : path + QStringLiteral(".toml"));
+        });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     addWindowAction(file, QStringLiteral("saveAction"), tr("&Save Script"), QKeySequence::Save,
         [this] { saveScript(); })
         ->setIcon(icon(QStringLiteral("document-save"), QStyle::SP_DialogSaveButton));
+    addWindowAction(file, QStringLiteral("saveTestAsAction"), tr("Save Test &As…"),
+        QKeySequence::SaveAs, [this] {
+            const QString path = QFileDialog::getSaveFileName(this,
+                tr("Save the test as (its script goes beside it)"), QString(), tr("Tests (*.toml)"),
+                nullptr, QFileDialog::DontConfirmOverwrite);
+            if (!path.isEmpty())
+                saveTestAs(
+                    path.endsWith(QLatin1String(".toml")) ? path : path + QStringLiteral(".toml"));
+        });
     QMenu *edit = menuBar()->addMenu(tr("&Edit"));
     addWindowAction(edit, QStringLiteral("findAction"), tr("&Find…"), QKeySequence::Find,
         [this] { m_findBar->openFind(); });

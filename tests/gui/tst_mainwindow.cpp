@@ -2,9 +2,9 @@
 // script engine, clicking an action in the log puts the editor on its line, unsaved edits are
 // asked about, verdicts are honest, terminals keep their keys, progress and output show live.
 #include "ui/console/pythonconsole.h"
+#include "ui/demofolder.h"
 #include "ui/editor/scripteditor.h"
 #include "ui/machine/machinepanel.h"
-#include "ui/demofolder.h"
 #include "ui/mainwindow.h"
 #include "ui/run/actionlog.h"
 #include "ui/run/outputpane.h"
@@ -21,9 +21,8 @@
 #include <QGraphicsItem>
 #include <QGraphicsScene>
 #include <QLabel>
-#include <QMenu>
-#include <QToolButton>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
@@ -33,6 +32,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QToolButton>
 #include <QTreeWidget>
 #include <algorithm>
 
@@ -307,6 +307,48 @@ private slots:
     }
 
     // Item 1: an edit is never dropped without asking; Cancel keeps it, Save writes it.
+    // Issue 25: New Test writes a test and its script from a template and opens them; Save
+    // Test As copies the test with the editor's script under a new name; neither overwrites.
+    void newTestAndSaveTestAs()
+    {
+        MainWindow window(writeTest("a = 1\n", "original"));
+        const QString made = m_dir.filePath("made.toml");
+        QVERIFY(window.newTest(made));
+        QCOMPARE(window.workbench()->spec().file, made);
+        QCOMPARE(window.workbench()->spec().script, m_dir.filePath("made.py"));
+        QVERIFY(window.editor()->text().contains("machine.succeed(\"true\")"));
+        QCOMPARE(window.workbench()->spec().machines.size(), 1);
+
+        window.editor()->append("machine.succeed(\"echo edited\")\n");
+        const QString copy = m_dir.filePath("copy.toml");
+        QVERIFY(window.saveTestAs(copy));
+        QCOMPARE(window.workbench()->spec().file, copy);
+        QCOMPARE(window.workbench()->spec().script, m_dir.filePath("copy.py"));
+        QVERIFY(readFile(m_dir.filePath("copy.py")).contains("echo edited"));
+        QVERIFY(!readFile(m_dir.filePath("made.py")).contains("echo edited"));
+        QVERIFY(readFile(copy).contains("script = \"copy.py\""));
+        QVERIFY(readFile(copy).contains("[machines.machine]"));
+        QVERIFY(!window.editor()->isModified());
+
+        // A name that is taken is refused, and nothing is written over.
+        const QString before = readFile(made);
+        QString said;
+        QTimer closer;
+        closer.setInterval(20);
+        connect(&closer, &QTimer::timeout, [&] {
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget())) {
+                said = box->text();
+                box->accept();
+            }
+        });
+        closer.start();
+        QVERIFY(!window.saveTestAs(made));
+        closer.stop();
+        QVERIFY2(said.contains("exists already"), qPrintable(said));
+        QCOMPARE(readFile(made), before);
+        QCOMPARE(window.workbench()->spec().file, copy);
+    }
+
     // Issue 25: find (Ctrl+F, F3, Shift+F3) and replace (Ctrl+H) in the script.
     void findAndReplaceInTheScript()
     {
@@ -351,8 +393,7 @@ private slots:
     void theDemoOpensFromTheUsersOwnCopy()
     {
         const QString source = QStringLiteral(VIVARIUM_SOURCE_DIR "/resources/demo");
-        const QString copy
-            = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+        const QString copy = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
             + "/vivarium/demo";
         QDir(copy).removeRecursively();
         QString error;
