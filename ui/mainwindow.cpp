@@ -167,7 +167,8 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     connect(m_editor, &ScriptEditor::breakpointsChanged, m_workbench, &Workbench::setBreakpoints);
     connect(m_editor, &QsciScintilla::modificationChanged, this, &MainWindow::updateTitle);
     connect(m_actions, &ActionLog::lineActivated, this, [this](int line) {
-        m_editor->setCursorPosition(line - 1, 0);
+        // The line is selected, so the eye finds it: the cursor alone is a thin bar.
+        m_editor->setSelection(line - 1, 0, line - 1, int(m_editor->lineText(line).size()));
         m_editor->ensureLineVisible(line - 1);
     });
 

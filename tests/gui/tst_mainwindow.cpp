@@ -242,6 +242,7 @@ private slots:
         int line = -1, index = -1;
         window.editor()->getCursorPosition(&line, &index);
         QCOMPARE(line, 2); // 0-based: the script's line 3
+        QCOMPARE(window.editor()->selectedText(), QString("idle.succeed('true')")); // highlighted
     }
 
     // The Python console: entries run against the test, keep their names, show values and
