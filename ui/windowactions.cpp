@@ -4,6 +4,7 @@
 #include "ui/editor/scripteditor.h"
 #include "ui/mainwindow.h"
 #include "ui/record/scriptrecorder.h"
+#include "ui/run/propertysettingsdialog.h"
 #include "ui/workbench.h"
 
 #include <QAction>
@@ -201,6 +202,17 @@ void MainWindow::createActions()
             on ? 0 : 5000);
     });
     connect(m_recorder, &ScriptRecorder::lineRecorded, m_editor, &ScriptEditor::insertRecordedLine);
+    run->addSeparator();
+    add(
+        "propertySettingsAction", tr("Property &Settings…"), {},
+        icon(QStringLiteral("preferences-system"), QStyle::SP_FileDialogDetailedView),
+        [this] {
+            PropertySettingsDialog dialog(
+                m_workbench->propertySettings(), m_workbench->spec().property, this);
+            if (dialog.exec() == QDialog::Accepted)
+                m_workbench->setPropertySettings(dialog.settings());
+        },
+        false);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     for (QDockWidget *dock : findChildren<QDockWidget *>())

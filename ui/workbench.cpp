@@ -38,6 +38,7 @@ bool Workbench::open(const QString &testFile, QString *error)
     }
     dropSession();
     m_spec = *spec;
+    m_propertySettings = {}; // another test's choice is not this one's
     return true;
 }
 
@@ -86,6 +87,7 @@ bool Workbench::ensureRun()
         + QStringLiteral("/runs/") + m_spec.name;
     options.pauseOnFailure = true;
     options.globalTimeout = 0; // the user decides when to stop
+    options.property = m_propertySettings;
     m_session = Session::create(m_spec, options, &error);
     if (!m_session) {
         emit message(error);
@@ -282,6 +284,11 @@ void Workbench::setCapture(int vlan, const QString &machine, bool on)
                 emit self->message(tr("Capturing to %1").arg(path));
         });
     });
+}
+
+void Workbench::setPropertySettings(const PropertySettings &settings)
+{
+    m_propertySettings = settings;
 }
 
 void Workbench::runScript(const QString &source, Machines machines)

@@ -51,6 +51,11 @@ public:
     // with whatever was done to them by hand.
     enum class Machines { Fresh, Running };
     // Runs source (the editor's text) as the test's script, pausing on failures.
+    // The property settings a Run uses over the test file's [property] (as vivarium-test's
+    // --examples, --steps, --seed, --derandomize): unset fields keep the test's. A change takes
+    // effect at the next Run on fresh machines.
+    void setPropertySettings(const PropertySettings &settings);
+    const PropertySettings &propertySettings() const { return m_propertySettings; }
     void runScript(const QString &source, Machines machines = Machines::Fresh);
     // An HMP command; the answer comes back as monitorAnswer.
     void monitorCommand(const QString &machine, const QString &command);
@@ -99,6 +104,7 @@ private:
 
     TestSpec m_spec;
     QSet<int> m_breakpoints;
+    PropertySettings m_propertySettings;
     QHash<QString, int> m_propertyExamples; // a running property's name -> examples asked
     QMap<QString, int> m_shrinkFirstExample; // property -> its first shrink try
     std::unique_ptr<Session> m_session;

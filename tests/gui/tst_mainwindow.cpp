@@ -8,6 +8,7 @@
 #include "ui/mainwindow.h"
 #include "ui/run/actionlog.h"
 #include "ui/run/outputpane.h"
+#include "ui/run/propertysettingsdialog.h"
 #include "ui/run/propertystatus.h"
 #include "ui/screen/screenview.h"
 #include "ui/terminal/terminalview.h"
@@ -27,6 +28,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -348,6 +350,45 @@ private slots:
         QVERIFY2(said.contains("exists already"), qPrintable(said));
         QCOMPARE(readFile(made), before);
         QCOMPARE(window.workbench()->spec().file, copy);
+    }
+
+    // Issue 25: the seed, examples and steps of a property run are the user's to choose
+    // before Run, over the test file's [property].
+    void propertySettingsReachTheNextRun()
+    {
+        const QString file = writeTest(
+            "import _vivarium\nprint('settings', sorted(_vivarium.property_settings().items()))\n",
+            "settings");
+        QFile toml(file);
+        QVERIFY(toml.open(QIODevice::Append));
+        toml.write("[property]\nexamples = 40\nseed = 25\n");
+        toml.close();
+        MainWindow window(file);
+        PropertySettings current;
+        current.steps = 3;
+        PropertySettingsDialog dialog(current, window.workbench()->spec().property, &window);
+        auto *examples = dialog.findChild<QSpinBox *>("examples");
+        QCOMPARE(examples->value(), 0);
+        QCOMPARE(examples->specialValueText(), QString("the test's (40)"));
+        QCOMPARE(dialog.findChild<QSpinBox *>("steps")->value(), 3);
+        examples->setValue(7);
+        QTest::keyClicks(dialog.findChild<QLineEdit *>("seed"), "12x34"); // digits only
+        const PropertySettings chosen = dialog.settings();
+        QCOMPARE(chosen.examples, std::optional<int>(7));
+        QCOMPARE(chosen.steps, std::optional<int>(3));
+        QCOMPARE(chosen.seed, std::optional<qint64>(1234));
+        QVERIFY(!chosen.derandomize);
+
+        window.workbench()->setPropertySettings(chosen);
+        window.windowAction("runAction")->trigger();
+        waitForEnd(window);
+        QTRY_VERIFY(window.output()->visibleText().contains("settings ["));
+        QVERIFY2(window.output()->visibleText().contains(
+                     "settings [('examples', 7), ('seed', 1234), ('steps', 3)]"),
+            qPrintable(window.output()->visibleText()));
+        // Another test starts from its own file's settings.
+        QVERIFY(window.openTest(writeTest("pass\n", "other")));
+        QVERIFY(!window.workbench()->propertySettings().examples);
     }
 
     // Issue 25: find (Ctrl+F, F3, Shift+F3) and replace (Ctrl+H) in the script.
