@@ -5,12 +5,14 @@
 // which never follows a link), and reads what comes back from the backdoor, not from the share.
 #include "core/guest/machinefiles.h"
 #include "core/machine/machine.h"
+#include "core/machine/sharedlimit.h"
 #include "core/util/textformat.h"
 
 #include <QDir>
 #include <QDirIterator>
 #include <QFileInfo>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <cstdio>
 #include <cstdlib>
@@ -92,6 +94,10 @@ void Machine::copyFromHost(const QString &source, const QString &target)
             if (fd < 0)
                 throw MachineError(MachineError::Kind::Failed,
                     formatText(u"copy_from_host: cannot stage %1 in %2", source, stageDir));
+            // The host's archive is not the guest's writing (the shared directory's limit).
+            const QString stagedPath = QFile::decodeName(staged);
+            SharedLimit::exempt(stagedPath, true);
+            const auto unexempt = qScopeGuard([&] { SharedLimit::exempt(stagedPath, false); });
             const QString problem = runTar(
                 { QStringLiteral("-c"), QStringLiteral("-f"), QStringLiteral("-"),
                     QStringLiteral("-C"), from.directory, QStringLiteral("--"), from.name },

@@ -108,6 +108,8 @@ void MachineProcess::start()
         }
         m_qmp = nullptr;
         m_serial = m_backdoor = m_shell = nullptr;
+        if (m_sharedLimit)
+            m_sharedLimit->stop();
         emit exited(code, status == QProcess::CrashExit, tail);
     });
     m_process->setProcessChannelMode(QProcess::SeparateChannels);
@@ -167,10 +169,13 @@ void MachineProcess::connectSockets()
                 [this] { emit shellData(m_shell->readAll()); });
             connect(m_qmp, &QmpClient::ready, this, [this] {
                 m_qmp->execute(QStringLiteral("cont"), {}, [this](const QmpMessage &reply) {
-                    if (reply.kind == QmpMessage::Kind::Error)
+                    if (reply.kind == QmpMessage::Kind::Error) {
                         fail(QStringLiteral("QEMU refused to run the guest: ") + reply.errorDesc);
-                    else
-                        emit started();
+                        return;
+                    }
+                    if (m_sharedLimit)
+                        m_sharedLimit->start();
+                    emit started();
                 });
             });
         });
@@ -244,6 +249,12 @@ void MachineProcess::kill()
         m_process->kill();
         m_process->waitForFinished(5000);
     }
+}
+
+void MachineProcess::setSharedLimit(const QString &directory, qint64 limitBytes)
+{
+    m_sharedLimit = new SharedLimit(directory, limitBytes, this);
+    connect(m_sharedLimit, &SharedLimit::exceeded, this, &MachineProcess::fail);
 }
 
 void MachineProcess::fail(const QString &reason)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/machine/backdoorframe.h"
+#include "core/machine/sharedlimit.h"
 #include "core/network/vdeport.h"
 #include "core/qemu/qmpclient.h"
 #include "core/util/hostview.h"
@@ -38,6 +39,10 @@ public:
     void setNicPorts(QList<NicPort> ports) { m_nicPorts = std::move(ports); }
     // What QEMU's host share shows the guest (its secrets hidden); null: all of the host.
     void setHostView(std::shared_ptr<const HostView> view) { m_hostView = std::move(view); }
+    // Fails the machine when the host directory it shares with its guest over 9p grows past
+    // limitBytes (measured each second while QEMU runs; SharedLimit). Before the move to the
+    // I/O thread.
+    void setSharedLimit(const QString &directory, qint64 limitBytes);
     // Starts QEMU paused, connects every socket, then lets the guest run: started() or failed().
     void start();
     void kill();
@@ -71,6 +76,7 @@ private:
     void connectSockets();
     void onBackdoorData();
 
+    SharedLimit *m_sharedLimit = nullptr;
     QString m_name;
     QString m_qemu;
     QStringList m_arguments;

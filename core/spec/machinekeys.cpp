@@ -28,6 +28,7 @@ const QStringList &MachineKeys::names()
         QStringLiteral("cpus"),
         QStringLiteral("init"),
         QStringLiteral("root"),
+        QStringLiteral("shared_limit_mb"),
         QStringLiteral("services"),
         QStringLiteral("commands"),
         QStringLiteral("files"),
@@ -96,6 +97,8 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
                      .choice<RootKind>(
                          node, key, { { "share", RootKind::Share }, { "image", RootKind::Image } })
                      .value_or(m.root);
+    } else if (key == QLatin1String("shared_limit_mb")) {
+        m.sharedLimitMiB = int(m_reader.integer(node, key, 1, 1048576).value_or(m.sharedLimitMiB));
     } else if (key == QLatin1String("services")) {
         // As systemctl does, a name without a unit type is a service.
         m.services.clear();

@@ -119,6 +119,9 @@ struct MachineSpec {
     int cpus = 1;
     InitKind init = InitKind::Minimal;
     RootKind root = RootKind::Share;
+    // root = "share": what the guest may write into the host directory shared with it
+    // (/tmp/shared, /vivarium), in MiB; the machine fails beyond it.
+    int sharedLimitMiB = 1024;
     QStringList services;
     QStringList commands;
     // A NIC's addresses in place of its defaults (192.168.V.N/24, 2001:db8:V::N/64): interface

@@ -254,6 +254,21 @@ loss = 0.5
         QFile::remove(QDir(m_dir.path()).filePath("../vivarium-outside-row.py"));
     }
 
+    void anImageRootKeepsVivariumsInitramfs()
+    {
+        QTemporaryDir dir;
+        QFile initrd(dir.filePath("initrd.cpio"));
+        QVERIFY(initrd.open(QIODevice::WriteOnly));
+        initrd.write("070701");
+        initrd.close();
+        SpecLoader loader;
+        QVERIFY(!loader.loadString(
+            "[machines.a]\nroot = \"image\"\ninitrd = \"" + initrd.fileName().toUtf8() + "\"\n",
+            dir.filePath("t.toml")));
+        QVERIFY2(loader.errors().join('\n').contains("an image root needs Vivarium's initramfs"),
+            qPrintable(loader.errors().join('\n')));
+    }
+
     void errors_data()
     {
         QTest::addColumn<QByteArray>("toml");
@@ -267,6 +282,10 @@ loss = 0.5
                                          << "unknown key 'foo'";
         QTest::newRow("unknown machine key") << QByteArray("[machines.a]\nmemroy = 3\n") << "2:1"
                                              << "unknown machine key 'memroy'";
+        QTest::newRow("root kind") << QByteArray("[machines.a]\nroot = \"disk\"\n") << "2:8"
+                                   << "\"share\" or \"image\"";
+        QTest::newRow("shared limit") << QByteArray("[machines.a]\nshared_limit_mb = 0\n") << "2:19"
+                                      << "shared_limit_mb";
         QTest::newRow("bad name") << QByteArray("[machines.\"web.1\"]\n") << "1:11"
                                   << "must be a host name";
         QTest::newRow("name starts with digit") << QByteArray("[machines.1a]\n") << "1:11"

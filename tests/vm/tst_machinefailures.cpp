@@ -185,6 +185,37 @@ private slots:
         QCOMPARE(::umount2(QFile::encodeName(small.path()).constData(), MNT_DETACH), 0);
     }
 
+    // Issue 26: 9p has no quota, so a guest filling the directory the host shares with it is
+    // stopped at the machine's shared_limit_mb, saying why; the host's own copy_from_host
+    // archive does not count.
+    void aGuestFillingTheSharedDirectoryIsStopped()
+    {
+        const TestSpec spec
+            = specFromToml(m_dir.path(), "sharedfull", "[machines.s]\nshared_limit_mb = 8\n");
+        std::unique_ptr<TestRun> run = makeRun(spec);
+        Machine *s = run->machine("s");
+        s->start();
+        s->waitForReady(300);
+        QTemporaryDir host;
+        QFile big(host.filePath("big"));
+        QVERIFY(big.open(QIODevice::WriteOnly));
+        QVERIFY(big.write(QByteArray(12 * 1024 * 1024, 'x')) > 0);
+        big.close();
+        s->copyFromHost(big.fileName(), "/root/big");
+        QCOMPARE(s->succeed("stat -c %s /root/big", 60).trimmed(), QString("12582912"));
+        QString error;
+        try {
+            s->succeed(
+                "dd if=/dev/zero of=/tmp/shared/fill bs=1M count=32 && sync && sleep 60", 120);
+        } catch (const MachineError &e) {
+            error = QString::fromStdString(e.what());
+        }
+        QVERIFY2(error.contains("into the directory the host shares with it")
+                && error.contains("over its limit of 8 MiB (the machine's shared_limit_mb)"),
+            qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(!s->isRunning(), 60000); // QEMU was ended for it
+    }
+
     void missingNetworkProgramsAreNamed()
     {
         const TestSpec spec = specFromToml(m_dir.path(), "no-vde", "[machines.lonely]\n");
