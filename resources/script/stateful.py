@@ -7,6 +7,8 @@ it. run() runs one with the test's settings and, when it is falsified, writes th
 as a plain Vivarium test.
 """
 
+from __future__ import annotations
+
 import json as _json
 import os as _os
 import random as _random
@@ -109,7 +111,8 @@ def database_dir():
     return _os.path.join(_vivarium.output_dir(), "hypothesis")
 
 
-def run(machine, examples=10, steps=6, derandomize=False, seed=None, **settings):
+def run(machine: type, examples: int = 10, steps: int = 6, derandomize: bool = False,
+        seed: int | None = None, **settings: object) -> None:
     """Runs the property `machine` (a NetworkStateMachine subclass) as a subtest: `examples`
     networks, up to `steps` rules each, from `seed` (None: a new one each run, logged).
     Deadlines are off (steps boot machines); derandomize=True gives the same examples on every
@@ -135,7 +138,8 @@ def run(machine, examples=10, steps=6, derandomize=False, seed=None, **settings)
                   lambda steps: [step_text(s.rule, s.arguments) for s in steps])
 
 
-def run_parallel(prop, examples=10, prefix=2, length=3, threads=2, derandomize=False, seed=None, **settings):
+def run_parallel(prop: type, examples: int = 10, prefix: int = 2, length: int = 3, threads: int = 2,
+                 derandomize: bool = False, seed: int | None = None, **settings: object) -> None:
     """Runs the ParallelProperty `prop` as a subtest: each example draws a network, a sequential
     prefix of up to `prefix` commands and `threads` lists of 1..`length` commands that run at
     once, each on its own client; it fails when no interleaving of the lists is allowed by the

@@ -7,6 +7,8 @@ rule runs through one step function that records it (events, the minimal case) a
 machines booting in the background, so rules need not know about either.
 """
 
+from __future__ import annotations
+
 import collections as _collections
 import functools as _functools
 import itertools as _itertools
@@ -28,7 +30,7 @@ class NetworkSpecError(ValueError):
     of the system under test."""
 
 
-def to_toml(network):
+def to_toml(network: dict[str, dict[str, object]]) -> str:
     """A network ({machine name: {test-file key: value}}) as test-file text."""
     return _tomltext.network(network)
 
@@ -45,7 +47,8 @@ def write_test(directory, name, lines, network):
     return toml
 
 
-def networks(min_machines=1, max_machines=4, vlans=st.just([1]), machine=None, **machine_keys):
+def networks(min_machines: int = 1, max_machines: int = 4, vlans: st.SearchStrategy = st.just([1]),
+             machine: st.SearchStrategy | None = None, **machine_keys: object) -> st.SearchStrategy:
     """Draws a network of min..max machines named n1, n2, ...; each machine's keys are drawn
     from the strategies given by key (memory=st.integers(96, 256), init=st.sampled_from(...)),
     or, where keys depend on each other, from `machine`: a strategy of a whole machine's keys
@@ -74,12 +77,12 @@ def machine_keys(draw, inits=("minimal", "systemd"), min_memory=96, max_memory=2
 Step = _collections.namedtuple("Step", "rule arguments lines")
 
 
-def step_text(rule, arguments):
+def step_text(rule: str, arguments: dict[str, object]) -> str:
     """A step as the reports show it: ping(source='n1', destination='n2')."""
     return f"{rule}({', '.join(f'{k}={v!r}' for k, v in arguments.items())})"
 
 
-def identifier(name):
+def identifier(name: str) -> str:
     """A machine's name as the Python name a plain test gives it (n-1 -> n_1)."""
     return name.replace("-", "_")
 

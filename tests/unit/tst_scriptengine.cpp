@@ -350,7 +350,8 @@ private slots:
                      "n: int = web.succeed('echo 1')\n"
                      "from vivarium.stateful import networks, run\n"
                      "networks(1, 4)\n"
-                     "run()\n");
+                     "run()\n"
+                     "run(object, examples='many')\n");
         script.close();
         SpecLoader loader;
         auto spec = loader.loadString(
@@ -363,13 +364,15 @@ private slots:
         for (const ScriptFinding &f : findings)
             if (f.severity == "error")
                 seen << QString("%1: %2").arg(f.line).arg(f.message);
-        // The property-based modules are checked by their own signatures: networks(1, 4) is
-        // right, run() lacks its machine.
-        QCOMPARE(seen.size(), 3);
+        // The property-based modules are checked by their own signatures and types:
+        // networks(1, 4) is right, run() lacks its machine, examples is an int.
+        QCOMPARE(seen.size(), 4);
         QVERIFY2(seen.at(0).startsWith("4: Too many arguments"), qPrintable(seen.join('\n')));
         QVERIFY2(seen.at(1).startsWith("6: Incompatible types in assignment"),
             qPrintable(seen.join('\n')));
         QVERIFY2(seen.at(2).startsWith("9: Missing positional argument \"machine\""),
+            qPrintable(seen.join('\n')));
+        QVERIFY2(seen.at(3).startsWith("10: Argument \"examples\" to \"run\" has incompatible type"),
             qPrintable(seen.join('\n')));
     }
 
