@@ -37,7 +37,7 @@ with subtest("a restored machine has its files and processes back, and answers a
 
 with subtest("the clock is the snapshot's unless the script asks for the host's"):
     client.snapshot("clock")
-    time.sleep(6)
+    time.sleep(8)
     client.restore("clock")
     # Behind the host's: QEMU brings back its own clock with the guest (measured: 2.1 s behind
     # after 4.3 s away).
