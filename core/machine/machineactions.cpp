@@ -168,9 +168,7 @@ QString Machine::waitForConsoleText(const QString &regex, double timeout)
             // serial read); a line is matched on its last matchedLineBytes, so a line of
             // megabytes without a newline costs the same at every wake-up.
             constexpr qsizetype matchedLineBytes = 64 * 1024;
-            const auto found = [&] {
-                if (m_consoleCursor >= m_console.size())
-                    return false;
+            const auto matchOnce = [&] {
                 const qint64 base = m_consoleDropped;
                 const qsizetype cursor = m_consoleCursor;
                 const qsizetype lineStart = qMax(m_lineStart, cursor);
@@ -201,6 +199,20 @@ QString Machine::waitForConsoleText(const QString &regex, double timeout)
                 m_consoleCursor
                     = qBound<qsizetype>(0, qsizetype(next - m_consoleDropped), m_console.size());
                 return matchEnd >= 0;
+            };
+            // Bytes that arrived while the lock was let go for matching woke no one (the
+            // waiter was not waiting yet): they are matched before the wait goes on, or the
+            // marker after a flood is found only at the timeout.
+            const auto found = [&] {
+                for (;;) {
+                    if (m_consoleCursor >= m_console.size())
+                        return false;
+                    const qint64 received = m_consoleDropped + m_console.size();
+                    if (matchOnce())
+                        return true;
+                    if (m_consoleDropped + m_console.size() == received)
+                        return false;
+                }
             };
             // Serial text stays readable after QEMU exits: only a timeout or cancel ends this wait.
             waitUntil(lock, found, timeout,
