@@ -16,7 +16,8 @@ int main(int argc, char **argv)
     QCommandLineParser parser;
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("TEST.toml"),
-        QStringLiteral("The test to open (default: your copy of the built-in demo in ~/.local/share/vivarium/demo)."));
+        QStringLiteral("The test to open (default: your copy of the built-in demo in "
+                       "~/.local/share/vivarium/demo)."));
     parser.process(app);
     const QStringList args = parser.positionalArguments();
     QString test = args.isEmpty() ? QString() : args.constFirst();

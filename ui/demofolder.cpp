@@ -29,8 +29,8 @@ QString userDemoTest(const QString &installedDir, QString *error)
             return {};
         }
         // Installed files are read-only; the user's copy is theirs to edit.
-        QFile::setPermissions(copy,
-            QFile::permissions(copy) | QFileDevice::WriteOwner | QFileDevice::ReadOwner);
+        QFile::setPermissions(
+            copy, QFile::permissions(copy) | QFileDevice::WriteOwner | QFileDevice::ReadOwner);
     }
     return target + QStringLiteral("/demo.toml");
 }

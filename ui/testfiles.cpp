@@ -51,15 +51,15 @@ QString writeNewTest(const QString &tomlPath)
     if (QString problem = checkTargets(tomlPath); !problem.isEmpty())
         return problem;
     const QString script = QFileInfo(scriptPathFor(tomlPath)).fileName();
-    const QByteArray toml = QStringLiteral(
-        "# A Vivarium test: its machines and VLANs (docs/test-file.md).\n"
-        "script = \"%1\"\n"
-        "\n"
-        "[machines.machine]\n"
-        "# init = \"systemd\"\n"
-        "# vlans = [1]\n")
-                                .arg(script)
-                                .toUtf8();
+    const QByteArray toml
+        = QStringLiteral("# A Vivarium test: its machines and VLANs (docs/test-file.md).\n"
+                         "script = \"%1\"\n"
+                         "\n"
+                         "[machines.machine]\n"
+                         "# init = \"systemd\"\n"
+                         "# vlans = [1]\n")
+              .arg(script)
+              .toUtf8();
     const QByteArray python
         = "# The test's script: the NixOS test driver's API (docs/script-api.md).\n"
           "start_all()\n"
@@ -79,8 +79,8 @@ QString copyTestAs(const QString &fromToml, const QString &toToml, const QString
     const QString key
         = QStringLiteral("script = \"%1\"").arg(QFileInfo(scriptPathFor(toToml)).fileName());
     // The top-level key, before the first table: a machine's keys are not the script's.
-    static const QRegularExpression scriptKey(QStringLiteral("^[ \\t]*script[ \\t]*=.*$"),
-        QRegularExpression::MultilineOption);
+    static const QRegularExpression scriptKey(
+        QStringLiteral("^[ \\t]*script[ \\t]*=.*$"), QRegularExpression::MultilineOption);
     static const QRegularExpression firstTable(
         QStringLiteral("^[ \\t]*\\["), QRegularExpression::MultilineOption);
     const QRegularExpressionMatch table = firstTable.match(toml);

@@ -372,7 +372,8 @@ private slots:
             qPrintable(seen.join('\n')));
         QVERIFY2(seen.at(2).startsWith("9: Missing positional argument \"machine\""),
             qPrintable(seen.join('\n')));
-        QVERIFY2(seen.at(3).startsWith("10: Argument \"examples\" to \"run\" has incompatible type"),
+        QVERIFY2(
+            seen.at(3).startsWith("10: Argument \"examples\" to \"run\" has incompatible type"),
             qPrintable(seen.join('\n')));
     }
 

@@ -13,14 +13,14 @@ namespace vivarium {
 
 namespace {
 
-QSpinBox *countBox(const std::optional<int> &current, const std::optional<int> &test, int most,
-    QWidget *parent)
+QSpinBox *countBox(
+    const std::optional<int> &current, const std::optional<int> &test, int most, QWidget *parent)
 {
     auto *box = new QSpinBox(parent);
     box->setRange(0, most);
     // 0 is "unset": what the test file or the script says.
-    box->setSpecialValueText(test ? QObject::tr("the test's (%1)").arg(*test)
-                                  : QObject::tr("the script's"));
+    box->setSpecialValueText(
+        test ? QObject::tr("the test's (%1)").arg(*test) : QObject::tr("the script's"));
     box->setValue(current.value_or(0));
     return box;
 }
@@ -43,8 +43,8 @@ PropertySettingsDialog::PropertySettingsDialog(
     m_derandomize->setObjectName(QStringLiteral("derandomize"));
     m_seed->setValidator(new QRegularExpressionValidator(
         QRegularExpression(QStringLiteral("-?[0-9]{0,18}")), m_seed));
-    m_seed->setPlaceholderText(test.seed ? tr("the test's (%1)").arg(*test.seed)
-                                         : tr("a new one each run (logged)"));
+    m_seed->setPlaceholderText(
+        test.seed ? tr("the test's (%1)").arg(*test.seed) : tr("a new one each run (logged)"));
     if (current.seed)
         m_seed->setText(QString::number(*current.seed));
     m_derandomize->setChecked(current.derandomize.value_or(false));
