@@ -235,15 +235,11 @@ QString RootImage::cacheDirectory()
 
 QString RootImage::ensure(const Progress &progress, QString *error, const QString &source)
 {
-    // One image per process and host state: machines started together wait for one build.
+    // Machines started together in one process wait for one build (the file lock below is for
+    // other processes: this one's second thread would be told another run builds it).
     static std::mutex mutex;
-    static QString known; // the path found or built, for key knownKey
-    static QString knownKey;
     std::lock_guard guard(mutex);
     const QString currentKey = key(source);
-    if (currentKey == knownKey && QFileInfo::exists(known))
-        return known;
-
     const QString dir = cacheDirectory();
     if (!QDir().mkpath(dir)) {
         *error = QStringLiteral("cannot create the root image cache %1").arg(dir);
@@ -283,8 +279,6 @@ QString RootImage::ensure(const Progress &progress, QString *error, const QStrin
                 QFile::remove(old.filePath());
         }
     }
-    known = path;
-    knownKey = currentKey;
     return path;
 }
 

@@ -394,13 +394,12 @@ void Machine::start()
                 m_paths.qmpSocket, m_paths.serialSocket, m_paths.backdoorSocket,
                 m_paths.shellSocket, m_context.outDir);
             process->setNicPorts(ports);
-            // 9p has no quota: the shared directory is measured instead.
-            if (rootImage.isEmpty())
+            // The host share without the host's secrets; QEMU still reaches its own files. 9p
+            // has no quota: the shared directory is measured instead. (An image root holds no
+            // secrets and shares nothing.)
+            if (rootImage.isEmpty()) {
                 process->setSharedLimit(
                     m_paths.guestDir, qint64(m_spec.sharedLimitMiB) * 1024 * 1024);
-            // The host share without the host's secrets; QEMU still reaches its own files. (An
-            // image root holds no secrets and shares nothing.)
-            if (rootImage.isEmpty()) {
                 const QString empty = m_paths.root + QStringLiteral("/empty");
                 QFile(empty).open(QIODevice::WriteOnly);
                 process->setHostView(std::make_shared<HostView>(

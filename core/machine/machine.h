@@ -285,6 +285,8 @@ private:
         bool blocked = false;
     };
     void checkSnapshotName(const QString &name) const;
+    // The snapshot's record; throws naming the snapshots the machine has when it has not this.
+    SnapshotRecord snapshotRecord(const QString &name) const;
     QString monitor(const QString &commandLine); // an HMP command's reply, trimmed
     // savevm/delvm NAME; throws "snapshot NAME was not <done>" with QEMU's reason.
     void snapshotCommand(const QString &verb, const QString &name, const QString &done);

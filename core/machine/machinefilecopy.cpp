@@ -108,11 +108,10 @@ void Machine::copyFromHost(const QString &source, const QString &target)
                 throw MachineError(MachineError::Kind::Failed,
                     formatText(u"copy_from_host: cannot pack %1: %2", source, problem));
             }
-            QString guestStaged
-                = QStringLiteral("/tmp/shared/") + QFileInfo(QFile::decodeName(staged)).fileName();
+            QString guestStaged = QStringLiteral("/tmp/shared/") + QFileInfo(stagedPath).fileName();
             if (!shared) {
                 try {
-                    guestStaged = sendArchive(QFile::decodeName(staged));
+                    guestStaged = sendArchive(stagedPath);
                 } catch (const MachineError &) {
                     ::unlink(staged.constData());
                     throw;

@@ -7,11 +7,11 @@
 #include "core/machine/machine.h"
 #include "core/machine/machineprocess.h"
 #include "core/network/network.h"
-#include "core/qemu/qemucommand.h"
 #include "core/util/textformat.h"
 
 #include <QDateTime>
 #include <QRegularExpression>
+#include <QScopeGuard>
 
 namespace vivarium {
 
@@ -109,37 +109,38 @@ void Machine::saveSnapshot(const QString &name)
     m_snapshots.insert(name, record);
 }
 
+Machine::SnapshotRecord Machine::snapshotRecord(const QString &name) const
+{
+    std::lock_guard lock(m_mutex);
+    if (!m_snapshots.contains(name))
+        throw MachineError(MachineError::Kind::Usage,
+            formatText(u"machine %1 has no snapshot %2 (it has: %3)", m_spec.name, name,
+                m_snapshots.isEmpty() ? QStringLiteral("none")
+                                      : QStringList(m_snapshots.keys()).join(u", ")));
+    return m_snapshots.value(name);
+}
+
 void Machine::loadSnapshot(const QString &name)
 {
     checkSnapshotName(name);
-    SnapshotRecord record;
-    {
-        std::lock_guard lock(m_mutex);
-        if (!m_snapshots.contains(name))
-            throw MachineError(MachineError::Kind::Usage,
-                formatText(u"machine %1 has no snapshot %2 (it has: %3)", m_spec.name, name,
-                    m_snapshots.isEmpty() ? QStringLiteral("none")
-                                          : QStringList(m_snapshots.keys()).join(u", ")));
-        record = m_snapshots.value(name);
-    }
+    const SnapshotRecord record = snapshotRecord(name);
     const std::unique_lock command = snapshotLock(QStringLiteral("restore"), name);
-    {
-        std::lock_guard lock(m_mutex);
-        m_restoring = true;
-    }
     QString reply;
-    try {
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_restoring = true;
+        }
+        const auto restored = qScopeGuard([this] {
+            std::lock_guard lock(m_mutex);
+            m_restoring = false;
+        });
         reply = monitor(QStringLiteral("loadvm ") + name);
-    } catch (...) {
-        std::lock_guard lock(m_mutex);
-        m_restoring = false;
-        throw;
     }
     {
         // The reset and the port's close and open that loading made are behind us (QMP sends
         // a command's events before its reply): the machine is what it was when saved.
         std::lock_guard lock(m_mutex);
-        m_restoring = false;
         if (reply.isEmpty()) {
             m_readySeconds = record.readySeconds;
             ++m_generation;
@@ -163,12 +164,7 @@ void Machine::loadSnapshot(const QString &name)
         }
     }
     // QEMU's link state is the host's, not the guest's: it is set again as it was saved.
-    for (int vlan : m_spec.vlans)
-        qmp(QStringLiteral("set_link"),
-            { { QStringLiteral("name"), nicDeviceId(vlan) },
-                { QStringLiteral("up"), !record.blocked } });
-    if (m_context.network)
-        m_context.network->setBlocked(m_spec.name, record.blocked);
+    setLinksUp(!record.blocked);
 }
 
 void Machine::snapshot(const QString &name)
@@ -213,12 +209,7 @@ void Machine::deleteSnapshot(const QString &name)
 {
     action(QStringLiteral("delete_snapshot"), { { QStringLiteral("name"), name } }, [&] {
         checkSnapshotName(name);
-        {
-            std::lock_guard lock(m_mutex);
-            if (!m_snapshots.contains(name))
-                throw MachineError(MachineError::Kind::Usage,
-                    formatText(u"machine %1 has no snapshot %2", m_spec.name, name));
-        }
+        snapshotRecord(name);
         const std::unique_lock command = snapshotLock(QStringLiteral("delete"), name);
         snapshotCommand(QStringLiteral("delvm"), name, QStringLiteral("deleted"));
         std::lock_guard lock(m_mutex);
