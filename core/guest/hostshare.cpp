@@ -3,6 +3,7 @@
 #include "core/guest/machinefiles.h"
 #include "core/guest/systemdunits.h"
 #include "core/network/addressing.h"
+#include "core/util/childprocess.h"
 
 #include <QDir>
 #include <QFile>
@@ -43,6 +44,21 @@ QByteArray resource(const QString &name)
     return file.readAll();
 }
 
+// Runs a short host tool to its end; its output is the reason when it fails. The tool dies
+// with Vivarium (a killed run leaves no mkfs or qemu-img behind).
+QString runTool(const QString &program, const QStringList &arguments, int timeoutMs = 120000)
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    dieWithParent(&process);
+    process.start(program, arguments);
+    if (!process.waitForFinished(timeoutMs) || process.exitStatus() != QProcess::NormalExit
+        || process.exitCode() != 0)
+        return QStringLiteral("%1 failed: %2 %3")
+            .arg(program, process.errorString(), QString::fromUtf8(process.readAll()).trimmed());
+    return {};
+}
+
 // A sparse raw image of sizeMiB, made with mkfs.FS unless fs is empty; nothing when it exists.
 // mustFit: a disk the test sized itself is sparse, but a guest may fill it, so it must fit
 // where the run lives (the 4 GiB state disk is the overlay's upper layer and stays small).
@@ -78,27 +94,12 @@ QString createRawDisk(
         arguments << QStringLiteral("-f");
     if (!label.isEmpty() && fs != QLatin1String("vfat"))
         arguments << QStringLiteral("-L") << label.left(12);
-    QProcess mkfs;
-    mkfs.setProcessChannelMode(QProcess::MergedChannels);
-    mkfs.start(swap ? QStringLiteral("mkswap") : QStringLiteral("mkfs.") + fs, arguments << path);
-    if (!mkfs.waitForFinished(60000) || mkfs.exitStatus() != QProcess::NormalExit
-        || mkfs.exitCode() != 0) {
+    const QString problem = runTool(swap ? QStringLiteral("mkswap") : QStringLiteral("mkfs.") + fs,
+        arguments << path, 60000);
+    if (!problem.isEmpty()) {
         QFile::remove(path);
-        return QStringLiteral("mkfs.%1 failed for %2: %3 %4")
-            .arg(fs, path, mkfs.errorString(), QString::fromUtf8(mkfs.readAll()).trimmed());
+        return QStringLiteral("cannot format %1: %2").arg(path, problem);
     }
-    return {};
-}
-
-QString runTool(const QString &program, const QStringList &arguments)
-{
-    QProcess process;
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(program, arguments);
-    if (!process.waitForFinished(120000) || process.exitStatus() != QProcess::NormalExit
-        || process.exitCode() != 0)
-        return QStringLiteral("%1 failed: %2 %3")
-            .arg(program, process.errorString(), QString::fromUtf8(process.readAll()).trimmed());
     return {};
 }
 

@@ -1,5 +1,7 @@
 #include "core/guest/rootimage.h"
 
+#include "core/util/childprocess.h"
+
 #include "core/util/hostview.h"
 #include "core/util/textformat.h"
 
@@ -142,6 +144,8 @@ QString RootImage::build(
             .arg(path, stage.errorString());
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
+    // unshare execs the shell, which execs mkfs.erofs: the death signal holds for all three.
+    dieWithParent(&process);
     process.start(QStringLiteral("unshare"),
         QStringList { QStringLiteral("--mount"), QStringLiteral("--propagation"),
             QStringLiteral("private"), QStringLiteral("/bin/sh"), QStringLiteral("-c"),
