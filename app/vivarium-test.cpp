@@ -2,6 +2,8 @@
 #include "core/guest/rootimage.h"
 #include "core/script/scriptengine.h"
 #include "core/script/scriptstubs.h"
+#include "core/report/runcomparison.h"
+#include "core/report/runhistory.h"
 #include "core/session/session.h"
 #include "core/spec/specloader.h"
 #include "core/util/childprocess.h"
@@ -241,8 +243,22 @@ int main(int argc, char **argv)
     const QCommandLineOption rootImage(QStringLiteral("root-image"),
         QStringLiteral("Build the image of this host's root that root = \"image\" machines boot "
                        "from, unless the cached one is up to date; print its path, then exit."));
+    const QCommandLineOption history(QStringLiteral("history"),
+        QStringLiteral("Keep this run in a directory of its own under DIR, named by when it "
+                       "started, beside the earlier runs (the workbench's Runs view reads the "
+                       "same); the oldest past --keep-runs are removed."),
+        QStringLiteral("DIR"));
+    const QCommandLineOption keepRuns(QStringLiteral("keep-runs"),
+        QStringLiteral("How many runs --history keeps (default %1).")
+            .arg(RunHistory::defaultKeep),
+        QStringLiteral("N"));
+    const QCommandLineOption compare(QStringLiteral("compare"),
+        QStringLiteral("Compare two runs' output directories (give both: --compare A --compare "
+                       "B): the first step where they differ and the durations that changed "
+                       "most, then exit (0 the same steps and results, 1 they differ)."),
+        QStringLiteral("DIR"));
     parser.addOptions({ outDir, keep, noVideo, accel, timeout, interactive, junit, clean,
-        reportFrom, check, stubs, rootImage });
+        reportFrom, check, stubs, rootImage, history, keepRuns, compare });
     const PropertyOptions propertyOptions;
     parser.addOptions(propertyOptions.all());
     parser.addPositionalArgument(QStringLiteral("TEST.toml"), QStringLiteral("The test file."));
@@ -292,6 +308,24 @@ int main(int argc, char **argv)
         }
         say(path);
         return Passed;
+    }
+    if (parser.isSet(compare)) {
+        const QStringList runs = parser.values(compare);
+        if (runs.size() != 2) {
+            complain(QStringLiteral("vivarium-test: --compare takes two run directories "
+                                    "(--compare A --compare B), not %1")
+                         .arg(runs.size()));
+            return BadInput;
+        }
+        RunComparison comparison;
+        QString problem;
+        if (!RunComparison::compareRuns(runs.at(0), runs.at(1), &comparison, &problem)) {
+            complain(QStringLiteral("vivarium-test: ") + problem);
+            return BadInput;
+        }
+        say(QStringLiteral("run A: %1\nrun B: %2\n").arg(runs.at(0), runs.at(1))
+            + comparison.summary().trimmed());
+        return comparison.firstDifference < 0 ? Passed : TestFailed;
     }
     if (parser.isSet(stubs)) {
         const QString path
@@ -359,8 +393,32 @@ int main(int argc, char **argv)
         }
     }
 
+    int runsKept = RunHistory::defaultKeep;
+    if (parser.isSet(keepRuns)) {
+        bool ok = false;
+        runsKept = parser.value(keepRuns).toInt(&ok);
+        if (!ok || runsKept < 1) {
+            complain(QStringLiteral("vivarium-test: --keep-runs must be a whole number of at "
+                                    "least 1, not \"%1\"")
+                         .arg(parser.value(keepRuns)));
+            return BadInput;
+        }
+    }
+    if (parser.isSet(history) && parser.isSet(outDir)) {
+        complain(QStringLiteral("vivarium-test: give --history or -o, not both: --history "
+                                "makes each run's output directory under its DIR"));
+        return BadInput;
+    }
+    const RunHistory runHistory(parser.value(history));
     Session::Options options;
     options.outDir = parser.value(outDir);
+    if (parser.isSet(history)) {
+        options.outDir = runHistory.newRun(&error);
+        if (options.outDir.isEmpty()) {
+            complain(QStringLiteral("vivarium-test: ") + error);
+            return Environment;
+        }
+    }
     options.accel = accelValue;
     options.keepMachineState = parser.isSet(keep);
     options.video = !parser.isSet(noVideo);
@@ -369,6 +427,8 @@ int main(int argc, char **argv)
     options.property = *property;
     std::unique_ptr<Session> session = Session::create(*spec, options, &error);
     if (!session) {
+        if (parser.isSet(history))
+            QDir().rmdir(options.outDir); // made for this run, which did not start: empty
         complain(QStringLiteral("vivarium-test: ") + error);
         return Environment;
     }
@@ -405,6 +465,8 @@ int main(int argc, char **argv)
     ScriptResult result = session->engine()->wait();
     scriptEnded();
     const QStringList reportProblems = session->finish(result);
+    if (parser.isSet(history))
+        runHistory.prune(runsKept, run->outDir());
     for (const QString &problem : reportProblems)
         complain(QStringLiteral("vivarium-test: ") + problem);
     const int signal = result.outcome == ScriptResult::Outcome::Stopped ? g_signal.load() : 0;

@@ -1,5 +1,6 @@
 #include "ui/mainwindow.h"
 
+#include "core/report/runhistory.h"
 #include "core/util/textformat.h"
 #include "ui/console/pythonconsole.h"
 #include "ui/editor/findbar.h"
@@ -10,6 +11,7 @@
 #include "ui/run/actionlog.h"
 #include "ui/run/outputpane.h"
 #include "ui/run/propertystatus.h"
+#include "ui/run/runsview.h"
 #include "ui/testfiles.h"
 #include "ui/topology/topologymenus.h"
 #include "ui/topology/topologyview.h"
@@ -50,6 +52,7 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     , m_checkStatus(new QLabel(this))
     , m_failureBar(new QFrame(this))
     , m_failureText(new QLabel(this))
+    , m_runs(new RunsView(this))
 {
     setObjectName(QStringLiteral("workbench"));
     m_editor->setObjectName(QStringLiteral("editor"));
@@ -111,10 +114,18 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     outputDock->setWidget(m_output);
     addDockWidget(Qt::BottomDockWidgetArea, outputDock);
     tabifyDockWidget(consoleDock, outputDock);
+    auto *runsDock = new QDockWidget(tr("Runs"), this);
+    runsDock->setObjectName(QStringLiteral("runsDock"));
+    runsDock->setWidget(m_runs);
+    addDockWidget(Qt::BottomDockWidgetArea, runsDock);
+    tabifyDockWidget(outputDock, runsDock);
     consoleDock->raise();
     resizeDocks({ consoleDock }, { 170 }, Qt::Vertical); // until a saved layout says otherwise
 
     createActions();
+    m_workbench->setRunsKept(
+        QSettings().value(QStringLiteral("runs/kept"), RunHistory::defaultKeep).toInt());
+    connect(m_workbench, &Workbench::runsChanged, m_runs, &RunsView::refresh);
     connect(m_workbench, &Workbench::message, this,
         [this](const QString &text) { statusBar()->showMessage(text, 15000); });
     connect(m_workbench, &Workbench::actionStarted, this, &MainWindow::onActionStarted);
@@ -275,6 +286,7 @@ void MainWindow::buildForTest()
     m_actions->clearRun();
     m_output->clearRun();
     m_propertyStatus->clear();
+    m_runs->setFolder(m_workbench->runsFolder());
     statusBar()->showMessage(tr("Opened %1").arg(spec.file), 5000);
     if (auto *console = findChild<PythonConsole *>()) {
         console->clear();

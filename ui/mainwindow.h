@@ -16,6 +16,7 @@ class ActionLog;
 class MachinePanel;
 class OutputPane;
 class PropertyStatus;
+class RunsView;
 class ScriptEditor;
 class ScriptChecker;
 class FindBar;
@@ -52,6 +53,7 @@ public:
     ActionLog *actionLog() const { return m_actions; }
     OutputPane *output() const { return m_output; }
     PropertyStatus *propertyStatus() const { return m_propertyStatus; }
+    RunsView *runs() const { return m_runs; }
     ScriptRecorder *recorder() const { return m_recorder; }
     TopologyMenus *topologyMenus() const { return m_topologyMenus; }
     TopologyModel *topology() const;
@@ -108,6 +110,7 @@ private:
     QLabel *m_checkStatus;
     QFrame *m_failureBar;
     QLabel *m_failureText;
+    RunsView *m_runs; // the Runs dock: this test's kept runs
     QPointer<TopologyModel> m_topology;
     QPointer<TopologyView> m_topologyView;
     QMenu *m_recentMenu = nullptr;

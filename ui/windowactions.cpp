@@ -14,10 +14,12 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPainter>
 #include <QProcess>
+#include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
 #include <QToolBar>
@@ -211,6 +213,21 @@ void MainWindow::createActions()
                 m_workbench->propertySettings(), m_workbench->spec().property, this);
             if (dialog.exec() == QDialog::Accepted)
                 m_workbench->setPropertySettings(dialog.settings());
+        },
+        false);
+
+    add(
+        "runsKeptAction", tr("Runs to &Keep…"), {}, QIcon(),
+        [this] {
+            bool ok = false;
+            const int runs = QInputDialog::getInt(this, tr("Runs to Keep"),
+                tr("Each run of a test is kept in a folder of its own (the Runs view). How many "
+                   "runs of each test to keep (the oldest go first):"),
+                m_workbench->runsKept(), 1, 1000, 1, &ok);
+            if (!ok)
+                return;
+            m_workbench->setRunsKept(runs);
+            QSettings().setValue(QStringLiteral("runs/kept"), runs);
         },
         false);
 

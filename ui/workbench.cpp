@@ -1,10 +1,12 @@
 #include "ui/workbench.h"
 
 #include "core/report/eventrecorder.h"
+#include "core/report/runhistory.h"
 #include "core/spec/specloader.h"
 #include "core/util/textformat.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QStandardPaths>
 #include <QThreadPool>
 
@@ -82,17 +84,23 @@ bool Workbench::ensureRun()
     QString error;
     Session::Options options;
     // Not the working directory (vivarium-test's choice): a program started from a desktop has
-    // the home directory as its own. One folder per test, rewritten by each run.
-    options.outDir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)
-        + QStringLiteral("/runs/") + m_spec.name;
+    // the home directory as its own. Each run in a directory of its own, kept.
+    options.outDir = RunHistory(runsFolder()).newRun(&error);
+    if (options.outDir.isEmpty()) {
+        emit message(error);
+        return false;
+    }
     options.pauseOnFailure = true;
     options.globalTimeout = 0; // the user decides when to stop
     options.property = m_propertySettings;
     m_session = Session::create(m_spec, options, &error);
     if (!m_session) {
+        QDir().rmdir(options.outDir); // made for this session, which did not start: empty
         emit message(error);
         return false;
     }
+    m_scriptRan = false;
+    emit runsChanged();
     // Everything below arrives from other threads: queued to the GUI.
     const auto queued = Qt::QueuedConnection;
     EventLog *events = m_session->events();
@@ -167,6 +175,8 @@ void Workbench::onScriptFinished(const ScriptResult &result)
         return;
     ScriptResult concluded = result;
     const QStringList problems = m_session->finish(concluded);
+    RunHistory(runsFolder()).prune(m_runsKept, m_session->outDir());
+    emit runsChanged();
     emit scriptFinished(concluded);
     if (!problems.isEmpty())
         emit message(problems.join(QLatin1Char('\n')));
@@ -301,7 +311,23 @@ void Workbench::runScript(const QString &source, Machines machines)
         dropSession();
     if (!ensureRun())
         return;
+    if (m_scriptRan) {
+        // This run's reports go where the machines were started; the last run's are kept as a
+        // run of their own first.
+        QString error;
+        if (RunHistory(runsFolder()).keepCopy(m_session->outDir(), &error).isEmpty())
+            emit message(tr("The last run's reports could not be kept: %1").arg(error));
+    }
+    m_scriptRan = true;
     m_session->startSource(source, m_spec.script.isEmpty() ? m_spec.file : m_spec.script);
+}
+
+QString Workbench::runsFolder() const
+{
+    return RunHistory::folderFor(
+        QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)
+            + QStringLiteral("/runs"),
+        m_spec.name, m_spec.file);
 }
 
 void Workbench::evaluate(const QString &source)

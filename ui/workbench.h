@@ -29,6 +29,11 @@ public:
     ScriptEngine *engine() const { return m_session ? m_session->engine() : nullptr; }
     // Where the runs write their reports (empty before anything ran).
     QString outDir() const { return m_session ? m_session->outDir() : QString(); }
+    // The folder that keeps this test's runs, one directory each (RunHistory), and how many
+    // it keeps (the oldest past that go when a run ends).
+    QString runsFolder() const;
+    void setRunsKept(int runs) { m_runsKept = qMax(1, runs); }
+    int runsKept() const { return m_runsKept; }
     bool isScriptRunning() const;
     // Machines whose QEMU runs now (what closing the test would stop).
     int runningMachines() const;
@@ -94,6 +99,8 @@ signals:
     void propertyFalsified(const QString &property, const QString &regressionTest);
     // Everything the terminal log says (subtests, log lines, serial lines...), a line at a time.
     void outputLine(const vivarium::RecordedEvent &event);
+    // A run directory was made or the history pruned: the Runs view reads it again.
+    void runsChanged();
 
 private:
     bool ensureRun();
@@ -107,6 +114,8 @@ private:
     PropertySettings m_propertySettings;
     QHash<QString, int> m_propertyExamples; // a running property's name -> examples asked
     QMap<QString, int> m_shrinkFirstExample; // property -> its first shrink try
+    int m_runsKept = 20;
+    bool m_scriptRan = false; // the session's directory holds a script run's reports
     std::unique_ptr<Session> m_session;
 };
 

@@ -1,5 +1,6 @@
 #include "core/event/actionevent.h"
 
+#include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -44,7 +45,51 @@ QJsonObject ActionEvent::toJson() const
         { QStringLiteral("artifact"), artifact },
         { QStringLiteral("file"), file },
         { QStringLiteral("line"), line },
+        { QStringLiteral("output"), output },
+        { QStringLiteral("output_digest"), outputDigest },
     };
+}
+
+namespace {
+
+// value with every string cut at limit characters (an ellipsis and the whole length added).
+QJsonValue cutStrings(const QJsonValue &value, qsizetype limit)
+{
+    if (value.isString()) {
+        const QString text = value.toString();
+        if (text.size() <= limit)
+            return value;
+        return QString(text.left(limit) + QStringLiteral("… (%1 characters in all)").arg(text.size()));
+    }
+    if (value.isArray()) {
+        QJsonArray cut;
+        for (const QJsonValue &item : value.toArray())
+            cut.append(cutStrings(item, limit));
+        return cut;
+    }
+    if (value.isObject()) {
+        QJsonObject cut;
+        const QJsonObject object = value.toObject();
+        for (auto it = object.begin(); it != object.end(); ++it)
+            cut.insert(it.key(), cutStrings(it.value(), limit));
+        return cut;
+    }
+    return value;
+}
+
+} // namespace
+
+void ActionEvent::setOutput(const QJsonValue &value)
+{
+    if (value.isNull() || value.isUndefined()) {
+        output = QJsonValue();
+        outputDigest.clear();
+        return;
+    }
+    const QByteArray whole = QJsonDocument(QJsonArray { value }).toJson(QJsonDocument::Compact);
+    outputDigest = QString::fromLatin1(
+        QCryptographicHash::hash(whole, QCryptographicHash::Sha1).toHex());
+    output = cutStrings(value, outputLimit);
 }
 
 ActionEvent ActionEvent::fromJson(const QJsonObject &o)
@@ -71,6 +116,10 @@ ActionEvent ActionEvent::fromJson(const QJsonObject &o)
     e.artifact = o.value(QStringLiteral("artifact")).toString();
     e.file = o.value(QStringLiteral("file")).toString();
     e.line = o.value(QStringLiteral("line")).toInt();
+    e.output = o.value(QStringLiteral("output"));
+    if (e.output.isUndefined())
+        e.output = QJsonValue();
+    e.outputDigest = o.value(QStringLiteral("output_digest")).toString();
     return e;
 }
 

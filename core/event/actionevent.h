@@ -33,6 +33,15 @@ struct ActionEvent {
     QString artifact; // a file the action wrote (a screenshot), or empty
     QString file; // the script line that made the call, when a script did
     int line = 0;
+    // What the call gave back (a command's [status, output], the text it read, a size...), its
+    // text cut at outputLimit characters; null when it gives nothing back. outputDigest is the
+    // SHA-1 of the whole value: two runs' outputs compare equal only when all of it is.
+    QJsonValue output;
+    QString outputDigest;
+    static constexpr qsizetype outputLimit = 4096;
+
+    // Sets output and outputDigest from a call's whole value.
+    void setOutput(const QJsonValue &value);
 
     QJsonObject toJson() const;
     static ActionEvent fromJson(const QJsonObject &object);

@@ -167,9 +167,11 @@ void Machine::action(
             m_context.events->post(event::ActionFinished { event });
     };
     actionArtifact().clear();
+    actionOutput() = QJsonValue();
     try {
         body();
         event.artifact = actionArtifact();
+        event.setOutput(actionOutput());
     } catch (const MachineError &e) {
         event.artifact = actionArtifact(); // a failure's evidence: the diff of a needle...
         // A dead switch or filter explains most network failures after it: every failure of

@@ -204,7 +204,10 @@ private:
         const QString &name, const ActionArguments &arguments, const std::function<T()> &body)
     {
         T result {};
-        action(name, arguments, [&] { result = body(); });
+        action(name, arguments, [&] {
+            result = body();
+            actionOutput() = outputValue(result);
+        });
         return result;
     }
     // Waits until ready() holds, the call is cancelled or time runs out; with Death::Ends also
@@ -235,6 +238,15 @@ private:
     void setLinksUp(bool up);
     // A file the running action wrote, for its event (the calling thread's).
     static QString &actionArtifact();
+    // What the running action gave back, for its event (the calling thread's).
+    static QJsonValue &actionOutput();
+    static QJsonValue outputValue(const QString &text);
+    static QJsonValue outputValue(const CommandResult &command);
+    static QJsonValue outputValue(const QMap<QString, QString> &values);
+    static QJsonValue outputValue(const QSize &size);
+    static QJsonValue outputValue(const QStringList &texts);
+    static QJsonValue outputValue(const QList<QRect> &boxes);
+    static QJsonValue outputValue(const QVariantMap &values);
     // Screens (machinescreen.cpp).
     QImage requireScreen(const char *what);
     QString outputPath(const QString &dir, const QString &name) const;

@@ -61,4 +61,16 @@ bool OutputDirectory::claim(const QString &path, QString *error)
     return true;
 }
 
+bool OutputDirectory::inUse(const QString &path)
+{
+    const QByteArray lockPath = QFile::encodeName(path + QStringLiteral("/.vivarium.lock"));
+    const int fd = ::open(lockPath.constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    // A lock is per open file: a run of this very process holding it refuses this one too.
+    const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+    ::close(fd);
+    return held;
+}
+
 } // namespace vivarium

@@ -18,6 +18,8 @@ public:
     // False, with *error saying why (not a directory, cannot be made, in use by another run).
     bool claim(const QString &path, QString *error);
     QString path() const { return m_path; }
+    // Whether a run holds path now (its lock taken), in this process or another.
+    static bool inUse(const QString &path);
 
 private:
     QString m_path;
