@@ -11,6 +11,7 @@
 #include "ui/run/actionlog.h"
 #include "ui/run/outputpane.h"
 #include "ui/run/propertystatus.h"
+#include "ui/run/propertyview.h"
 #include "ui/run/runsview.h"
 #include "ui/testfiles.h"
 #include "ui/topology/topologymenus.h"
@@ -53,6 +54,7 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     , m_failureBar(new QFrame(this))
     , m_failureText(new QLabel(this))
     , m_runs(new RunsView(this))
+    , m_property(new PropertyView(this))
 {
     setObjectName(QStringLiteral("workbench"));
     m_editor->setObjectName(QStringLiteral("editor"));
@@ -126,6 +128,8 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     m_workbench->setRunsKept(
         QSettings().value(QStringLiteral("runs/kept"), RunHistory::defaultKeep).toInt());
     connect(m_workbench, &Workbench::runsChanged, m_runs, &RunsView::refresh);
+    connect(m_workbench, &Workbench::propertyEvent, m_property, &PropertyView::onEvent);
+    connect(m_workbench, &Workbench::machineStateChanged, m_property, &PropertyView::setMachineState);
     connect(m_workbench, &Workbench::message, this,
         [this](const QString &text) { statusBar()->showMessage(text, 15000); });
     connect(m_workbench, &Workbench::actionStarted, this, &MainWindow::onActionStarted);
@@ -369,6 +373,21 @@ void MainWindow::buildMachineViews()
         m_viewMenu->insertAction(m_viewMenu->actions().value(0), dock->toggleViewAction());
     }
     dock->setWidget(m_topologyView);
+    auto *propertyDock = findChild<QDockWidget *>(QStringLiteral("propertyDock"));
+    if (!propertyDock) {
+        propertyDock = new QDockWidget(tr("Property"), this);
+        propertyDock->setObjectName(QStringLiteral("propertyDock"));
+        propertyDock->setWidget(m_property);
+        addDockWidget(Qt::RightDockWidgetArea, propertyDock);
+        tabifyDockWidget(dock, propertyDock);
+        dock->raise();
+        m_viewMenu->insertAction(m_viewMenu->actions().value(1), propertyDock->toggleViewAction());
+        // A property starting is what the user wants to see: its dock comes to the front.
+        connect(m_property, &PropertyView::started, propertyDock, [propertyDock] {
+            propertyDock->show();
+            propertyDock->raise();
+        });
+    }
     connect(m_workbench, &Workbench::machineStateChanged, m_topology,
         [model = m_topology](const QString &machine, const QString &state, const QString &detail) {
             model->setMachineState(machine, state, detail);
@@ -483,10 +502,15 @@ void MainWindow::runScript(bool freshMachines)
     m_actions->clearRun();
     m_output->clearRun();
     m_propertyStatus->clear();
+    m_property->clear();
     m_paused = m_pausePending = false;
     m_workbench->setBreakpoints(m_editor->breakpoints());
     m_workbench->runScript(m_editor->text(),
         freshMachines ? Workbench::Machines::Fresh : Workbench::Machines::Running);
+    if (!m_workbench->isScriptRunning()) { // the workbench said why in the status bar
+        updateActions();
+        return;
+    }
     if (m_topology)
         m_topology->setScriptState(tr("Script running"));
     statusBar()->showMessage(freshMachines ? tr("Running on fresh machines")

@@ -16,6 +16,7 @@ class ActionLog;
 class MachinePanel;
 class OutputPane;
 class PropertyStatus;
+class PropertyView;
 class RunsView;
 class ScriptEditor;
 class ScriptChecker;
@@ -54,6 +55,7 @@ public:
     OutputPane *output() const { return m_output; }
     PropertyStatus *propertyStatus() const { return m_propertyStatus; }
     RunsView *runs() const { return m_runs; }
+    PropertyView *propertyView() const { return m_property; }
     ScriptRecorder *recorder() const { return m_recorder; }
     TopologyMenus *topologyMenus() const { return m_topologyMenus; }
     TopologyModel *topology() const;
@@ -111,6 +113,7 @@ private:
     QFrame *m_failureBar;
     QLabel *m_failureText;
     RunsView *m_runs; // the Runs dock: this test's kept runs
+    PropertyView *m_property; // the Property dock: a property run, live
     QPointer<TopologyModel> m_topology;
     QPointer<TopologyView> m_topologyView;
     QMenu *m_recentMenu = nullptr;

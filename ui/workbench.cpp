@@ -137,6 +137,13 @@ void Workbench::onEvent(const Event &event)
 
 void Workbench::onPropertyEvent(const Event &event)
 {
+    if (std::holds_alternative<event::PropertyStarted>(event)
+        || std::holds_alternative<event::PropertyStep>(event)
+        || std::holds_alternative<event::PropertyExample>(event)
+        || std::holds_alternative<event::PropertyFinished>(event)
+        || std::holds_alternative<event::NetworkCreated>(event)
+        || std::holds_alternative<event::NetworkDestroyed>(event))
+        emit propertyEvent(event);
     const auto phase = [](const QString &name) {
         return name == QLatin1String("shrink") ? tr("shrinking")
             : name == QLatin1String("final")   ? tr("replaying the minimal case")

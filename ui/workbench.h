@@ -95,6 +95,9 @@ signals:
     // A vivarium.stateful property's progress ("property P: example 3 of 60 (shrinking), step
     // 2: ping(...)"); empty when it ended.
     void propertyProgress(const QString &text);
+    // Each property event (started, step, example, finished) and each network the script made
+    // or ended at run time (a property's example networks), for the Property view.
+    void propertyEvent(const vivarium::Event &event);
     // A property was falsified and its minimal case written as a test (the .toml's path).
     void propertyFalsified(const QString &property, const QString &regressionTest);
     // Everything the terminal log says (subtests, log lines, serial lines...), a line at a time.

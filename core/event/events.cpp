@@ -299,6 +299,26 @@ template<> struct Kind<PropertyFinished> {
     }
 };
 
+template<> struct Kind<NetworkCreated> {
+    static constexpr const char *name = "network_created";
+    static QJsonObject json(const NetworkCreated &e)
+    {
+        return { { QStringLiteral("label"), e.label },
+            { QStringLiteral("machines"), QJsonArray::fromStringList(e.machines) },
+            { QStringLiteral("toml"), e.toml } };
+    }
+    static NetworkCreated read(const QJsonObject &o)
+    {
+        return { str(o, "label"), strings(o, "machines"), str(o, "toml") };
+    }
+};
+
+template<> struct Kind<NetworkDestroyed> {
+    static constexpr const char *name = "network_destroyed";
+    static QJsonObject json(const NetworkDestroyed &e) { return { { QStringLiteral("label"), e.label } }; }
+    static NetworkDestroyed read(const QJsonObject &o) { return { str(o, "label") }; }
+};
+
 template<> struct Kind<Finished> {
     static constexpr const char *name = "finished";
     static QJsonObject json(const Finished &e)

@@ -150,6 +150,16 @@ struct PropertyFinished {
     QString message;
     qint64 durationMs = 0;
 };
+// A network the script made at run time (network_create: a property's example network) and
+// its end: the workbench draws it while it lives.
+struct NetworkCreated {
+    QString label;
+    QStringList machines;
+    QString toml; // the network as a test file
+};
+struct NetworkDestroyed {
+    QString label;
+};
 struct Finished {
     ScriptResult result;
 };
@@ -163,7 +173,7 @@ using Event = std::variant<event::RunStarted, event::ActionStarted, event::Actio
     event::SubtestFinished, event::LinkChanged, event::VlanChanged, event::NetworkFailed,
     event::ScriptPaused, event::ScriptResumed, event::SerialStdout, event::VideoStarted,
     event::PropertyStarted, event::PropertyStep, event::PropertyExample, event::PropertyFinished,
-    event::Finished>;
+    event::NetworkCreated, event::NetworkDestroyed, event::Finished>;
 
 // An event as recorded: when it happened (ms since the epoch) and what.
 struct RecordedEvent {

@@ -36,6 +36,8 @@ QString resultText(ActionEvent::Result result)
 // Why two aligned steps differ, or empty.
 QString difference(const RunStep &a, const RunStep &b)
 {
+    if (a.what != b.what)
+        return QStringLiteral("other arguments");
     if (a.result != b.result)
         return QStringLiteral("%1 in run A, %2 in run B").arg(resultText(a.result), resultText(b.result));
     if (a.result != ActionEvent::Result::Ok && a.message != b.message)
@@ -50,7 +52,7 @@ QString difference(const RunStep &a, const RunStep &b)
 QString RunStep::alignmentKey() const
 {
     return QString::number(line) + QLatin1Char(' ') + QFileInfo(file).fileName() + QLatin1Char(' ')
-        + what;
+        + call;
 }
 
 QList<RunStep> RunStep::of(const QList<RecordedEvent> &events)
@@ -64,8 +66,8 @@ QList<RunStep> RunStep::of(const QList<RecordedEvent> &events)
             RunStep step;
             step.file = started->action.file;
             step.line = started->action.line;
-            step.what = QStringLiteral("%1.%2(%3)").arg(started->action.machine,
-                started->action.action, started->action.argumentsText(false, 200));
+            step.call = started->action.machine + QLatin1Char('.') + started->action.action;
+            step.what = QStringLiteral("%1(%2)").arg(step.call, started->action.argumentsText(false, 200));
             step.result = ActionEvent::Result::Running;
             actionAt.insert(started->action.id, steps.size());
             steps << step;
@@ -84,6 +86,7 @@ QList<RunStep> RunStep::of(const QList<RecordedEvent> &events)
             step.file = subtest->file;
             step.line = subtest->line;
             step.what = QStringLiteral("subtest \"%1\"").arg(subtest->name);
+            step.call = step.what;
             step.result = ActionEvent::Result::Running;
             openSubtests << steps.size();
             steps << step;

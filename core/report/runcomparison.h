@@ -12,14 +12,16 @@ namespace vivarium {
 struct RunStep {
     QString file;
     int line = 0;
-    QString what; // web.succeed("curl ..."), or subtest "name"
+    QString call; // web.succeed, or subtest "name": what aligns
+    QString what; // web.succeed("curl ..."), or subtest "name": with the arguments
     ActionEvent::Result result = ActionEvent::Result::Ok;
     QString message; // the error
     QString output; // what the call gave back, cut (ActionEvent::output as text)
     QString outputDigest; // of the whole output
     qint64 durationMs = 0;
 
-    // Two steps are the same step of the script when they are the same call at the same line.
+    // Two steps are the same step of the script when they are the same call at the same line
+    // (with other arguments they are the same step, differing).
     QString alignmentKey() const;
     // The steps of a run, in the order they started.
     static QList<RunStep> of(const QList<RecordedEvent> &events);

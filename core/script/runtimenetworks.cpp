@@ -89,6 +89,7 @@ QStringList RuntimeNetworks::create(const QString &label, const QString &toml)
     for (const auto &m : run->machines())
         names << m->name();
     m_runs.emplace(label, std::move(run));
+    into->post(event::NetworkCreated { label, names, toml });
     return names;
 }
 
@@ -105,6 +106,7 @@ void RuntimeNetworks::destroy(const QString &label)
         m_runs.erase(it);
     }
     run->crashAll(QStringLiteral("stopped")); // then the TestRun removes its run directory
+    m_parent->events()->post(event::NetworkDestroyed { label });
 }
 
 void RuntimeNetworks::destroyAll()
@@ -114,8 +116,10 @@ void RuntimeNetworks::destroyAll()
         std::lock_guard lock(m_mutex);
         runs.swap(m_runs);
     }
-    for (auto &[label, run] : runs)
+    for (auto &[label, run] : runs) {
         run->crashAll(QStringLiteral("stopped"));
+        m_parent->events()->post(event::NetworkDestroyed { label });
+    }
 }
 
 void RuntimeNetworks::cancelAll()

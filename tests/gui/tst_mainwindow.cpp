@@ -9,7 +9,12 @@
 #include "ui/run/actionlog.h"
 #include "ui/run/outputpane.h"
 #include "ui/run/propertysettingsdialog.h"
+#include "ui/run/propertychart.h"
 #include "ui/run/propertystatus.h"
+#include "ui/run/propertyview.h"
+#include "ui/run/runcomparisonview.h"
+#include "ui/run/runsview.h"
+#include "ui/run/runviewer.h"
 #include "ui/screen/screenview.h"
 #include "ui/terminal/terminalview.h"
 #include "ui/topology/topologymodel.h"
@@ -23,6 +28,7 @@
 #include <QGraphicsScene>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -203,6 +209,21 @@ private slots:
             qPrintable(progress.join('\n')));
         const QString minimal = window.propertyStatus()->minimalCase();
         QVERIFY2(minimal.endsWith("/falsified/Planted.toml"), qPrintable(minimal));
+        // The Property view drew the run live: the last example's network, its steps, and a bar
+        // per example with the failing ones marked, shrinking's tries after the search's.
+        PropertyView *live = window.propertyView();
+        QTRY_VERIFY(live->header()->text().startsWith("Property Planted: falsified"));
+        QVERIFY(live->network());
+        QVERIFY(live->network()->node("n1"));
+        QVERIFY(live->steps()->count() >= 1);
+        QVERIFY(live->steps()->item(0)->text().startsWith("1. touch(node='n"));
+        const QList<PropertyChart::Example> &bars = live->chart()->examples();
+        QVERIFY(bars.size() >= 3);
+        QVERIFY(std::any_of(bars.cbegin(), bars.cend(), [](const auto &e) { return !e.passed; }));
+        QVERIFY(std::any_of(bars.cbegin(), bars.cend(),
+            [](const auto &e) { return e.phase == "shrink"; }));
+        QVERIFY(std::is_sorted(bars.cbegin(), bars.cend(),
+            [](const auto &a, const auto &b) { return a.endMs < b.endMs; }));
         QTRY_VERIFY_WITH_TIMEOUT(!window.workbench()->isScriptRunning(), 10000);
         open->click();
         QCOMPARE(window.workbench()->testFile(), minimal);
@@ -245,6 +266,74 @@ private slots:
         window.editor()->getCursorPosition(&line, &index);
         QCOMPARE(line, 2); // 0-based: the script's line 3
         QCOMPARE(window.editor()->selectedText(), QString("idle.succeed('true')")); // highlighted
+    }
+
+    // Every run is kept (a failed run's report survives the next Run), the Runs view lists them
+    // with their verdicts and failing lines, a run opens read-only, two runs compare by script
+    // line, a run on the running machines keeps the last run's reports, and the oldest runs go
+    // past the limit.
+    void runsAreKeptAndCompared()
+    {
+        const QByteArray failing = "with subtest('one'):\n    pass\nwith subtest('two'):\n"
+                                   "    assert False, 'planted'\n";
+        MainWindow window(writeTest(failing, "kept"));
+        window.workbench()->setRunsKept(3);
+        window.windowAction("runAction")->trigger();
+        waitForEnd(window);
+        const QString firstRun = window.workbench()->outDir();
+        window.editor()->setText("with subtest('one'):\n    pass\nwith subtest('two'):\n    pass\n");
+        window.windowAction("runAction")->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(window.workbench()->outDir() != firstRun, 10000);
+        waitForEnd(window);
+        QVERIFY(readFile(firstRun + "/log.html").contains("planted")); // not overwritten
+        QTreeWidget *list = window.runs()->list();
+        QTRY_COMPARE(list->topLevelItemCount(), 2);
+        QCOMPARE(list->topLevelItem(0)->text(RunsView::Verdict), QString("passed"));
+        QCOMPARE(list->topLevelItem(1)->text(RunsView::Verdict), QString("failed"));
+        QCOMPARE(list->topLevelItem(1)->text(RunsView::FailingLine), QString("kept.py:4"));
+
+        // The failed run, read-only.
+        list->clearSelection();
+        list->topLevelItem(1)->setSelected(true);
+        window.runs()->openSelected();
+        auto *viewer = window.findChild<RunViewer *>();
+        QVERIFY(viewer);
+        QCOMPARE(viewer->actions()->topLevelItemCount(), 1); // the verdict row
+        QVERIFY(viewer->actions()->topLevelItem(0)->text(ActionLog::Action).contains("planted"));
+        viewer->close();
+
+        // The two compared: the older is run A; subtest two failed there and passed here.
+        list->topLevelItem(0)->setSelected(true);
+        QCOMPARE(window.runs()->selectedRuns().size(), 2);
+        window.runs()->compareSelected();
+        auto *comparison = window.findChild<RunComparisonView *>();
+        QVERIFY(comparison);
+        QCOMPARE(comparison->steps()->topLevelItemCount(), 2);
+        QCOMPARE(comparison->comparison().firstDifference, 1);
+        QVERIFY2(comparison->firstDifference()->text().contains(
+                     "kept.py:3 subtest \"two\": failed in run A, ok in run B"),
+            qPrintable(comparison->firstDifference()->text()));
+        QCOMPARE(comparison->steps()->currentItem(), comparison->steps()->topLevelItem(1));
+        comparison->close();
+
+        // A run on the running machines goes on in the same directory: the last run's reports
+        // are kept as a run of their own first.
+        const QString secondRun = window.workbench()->outDir();
+        window.workbench()->runScript("assert False, 'third'\n", Workbench::Machines::Running);
+        waitForEnd(window);
+        QCOMPARE(window.workbench()->outDir(), secondRun);
+        QTRY_COMPARE(list->topLevelItemCount(), 3);
+        QStringList verdicts;
+        for (int i = 0; i < 3; ++i)
+            verdicts << list->topLevelItem(i)->text(RunsView::Verdict);
+        QCOMPARE(verdicts.count("passed"), 1);
+        QCOMPARE(verdicts.count("failed"), 2);
+        // Past the limit of 3, the oldest goes: the first run.
+        window.windowAction("runAction")->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(window.workbench()->outDir() != secondRun, 10000);
+        waitForEnd(window);
+        QTRY_COMPARE(list->topLevelItemCount(), 3);
+        QVERIFY(!QFileInfo::exists(firstRun));
     }
 
     // The Python console: entries run against the test, keep their names, show values and

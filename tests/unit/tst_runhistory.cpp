@@ -192,6 +192,16 @@ private slots:
         QVERIFY(RunComparison::compareRuns(a, failed, &c, &error));
         QCOMPARE(c.firstDifference, 1);
         QCOMPARE(c.rows.at(1).difference, QStringLiteral("ok in run A, failed in run B"));
+        // The same call at the same line with other arguments is the same step, differing.
+        const QString other = history.newRun(&error);
+        writeRun(other, 1796562399000,
+            { { 1, QStringLiteral("boot"), ActionEvent::Result::Ok, QStringLiteral("up") },
+                { 2, QStringLiteral("curl -v"), ActionEvent::Result::Ok, QStringLiteral("hello") },
+                { 4, QStringLiteral("check"), ActionEvent::Result::Ok, QStringLiteral("ok") } });
+        QVERIFY(RunComparison::compareRuns(a, other, &c, &error));
+        QCOMPARE(c.rows.size(), 3);
+        QCOMPARE(c.firstDifference, 1);
+        QCOMPARE(c.rows.at(1).difference, QStringLiteral("other arguments"));
         // Not a run: a clear message.
         QVERIFY(!RunComparison::compareRuns(a, base.filePath(QStringLiteral("nowhere")), &c, &error));
         QVERIFY(error.contains(QStringLiteral("has no events.jsonl")));

@@ -230,6 +230,44 @@ assert [m.name for m in vlan2.machines] == ["beta", "delta"]
         QVERIFY(!html.contains("id=\"line-2\" data-line=\"2\" class=\"failing\""));
     }
 
+    // --history keeps each run in its own directory and the newest --keep-runs of them;
+    // --compare names the first step where two runs differ, from each call's recorded output.
+    void historyKeepsRunsAndComparesThem()
+    {
+        const QString history = testOutputDir("cli-history");
+        QDir(history).removeRecursively();
+        const QString word = m_dir.filePath("word");
+        const QString test = writeTest("history", "[machines.idle]\n",
+            "start_all()\nidle.copy_from_host('" + word.toUtf8()
+                + "', '/root/word')\nidle.succeed('cat /root/word')\n");
+        for (const QByteArray text : { "one", "two", "three" }) {
+            writeTestFile(word, text);
+            const Run run = vivariumTest({ "--history", history, "--keep-runs", "2", test });
+            QVERIFY2(run.exitCode == 0, qPrintable(run.output));
+        }
+        const QStringList runs = QDir(history).entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+        QCOMPARE(runs.size(), 2); // the oldest of three went
+        const QString a = history + "/" + runs.at(0), b = history + "/" + runs.at(1);
+        QVERIFY(readAll(a + "/log.html").contains("two"));
+        QVERIFY(readAll(b + "/log.html").contains("three"));
+        Run compared = vivariumTest({ "--compare", a, "--compare", b });
+        QCOMPARE(compared.exitCode, 1);
+        QVERIFY2(compared.output.contains(": history.py:3 idle.succeed(\"cat /root/word\"): other output"),
+            qPrintable(compared.output));
+        QVERIFY(compared.output.contains("other output"));
+        QVERIFY(compared.output.contains("run A: ok two"));
+        QVERIFY(compared.output.contains("run B: ok three"));
+        compared = vivariumTest({ "--compare", a, "--compare", a });
+        QCOMPARE(compared.exitCode, 0);
+        QVERIFY(compared.output.contains("the same steps with the same results"));
+        // What is refused.
+        QCOMPARE(vivariumTest({ "--compare", a }).exitCode, 2);
+        QCOMPARE(vivariumTest({ "--compare", a, "--compare", m_dir.path() }).exitCode, 2);
+        const Run both = vivariumTest({ "--history", history, "-o", history, test });
+        QCOMPARE(both.exitCode, 2);
+        QVERIFY(both.output.contains("give --history or -o, not both"));
+    }
+
     void pythonErrorShowsItsTraceback()
     {
         const QString test = writeTest("pyerror", "[machines.idle]\n",
