@@ -1,5 +1,6 @@
 // The Screen's mouse for recording: a click is reported in the guest's pixels (also when the
 // screen is scaled), a Ctrl+drag is a rectangle and not a click.
+#include "ui/machine/machinepanel.h"
 #include "ui/screen/screenview.h"
 
 #include <QSignalSpy>
@@ -70,16 +71,35 @@ private slots:
         QSignalSpy regions(&view, &ScreenView::regionSelected);
         QTest::mousePress(&view, Qt::LeftButton, Qt::ControlModifier, QPoint(20, 30));
         QTest::mouseMove(&view, QPoint(150, 90));
+        // Drawn while it is dragged: its left edge, half-way down.
+        QCOMPARE(QColor(view.grab().toImage().pixel(20, 60)), QColor(255, 140, 0));
         QTest::mouseRelease(&view, Qt::LeftButton, Qt::ControlModifier, QPoint(220, 130));
         QCOMPARE(regions.size(), 1);
         QCOMPARE(regions.at(0).at(0).toRect(), QRect(QPoint(20, 30), QPoint(220, 130)));
         QCOMPARE(clicks.size(), 0);
+        // The rectangle stays drawn while the user chooses what to do with it, then goes.
+        const QColor orange(255, 140, 0);
+        QCOMPARE(view.selection(), QRect(QPoint(20, 30), QPoint(220, 130)));
+        QCOMPARE(QColor(view.grab().toImage().pixel(20, 80)), orange);
+        view.clearSelection();
+        QVERIFY(QColor(view.grab().toImage().pixel(20, 80)) != orange);
         // A plain drag is the guest's (moving a window): neither a click nor a rectangle.
         QTest::mousePress(&view, Qt::LeftButton, {}, QPoint(20, 30));
         QTest::mouseMove(&view, QPoint(120, 60));
         QTest::mouseRelease(&view, Qt::LeftButton, {}, QPoint(200, 100));
         QCOMPARE(regions.size(), 1);
         QCOMPARE(clicks.size(), 0);
+    }
+
+    void aRegionMapsOntoTheFramebuffer()
+    {
+        // Dragged on a 1280x800 picture, cut from the 1024x768 framebuffer of the same screen.
+        QCOMPARE(MachinePanel::mapRegion(QRect(0, 0, 1280, 800), { 1280, 800 }, { 1024, 768 }),
+            QRect(0, 0, 1024, 768));
+        QCOMPARE(MachinePanel::mapRegion(QRect(640, 400, 320, 200), { 1280, 800 }, { 1024, 768 }),
+            QRect(512, 384, 256, 192));
+        QCOMPARE(MachinePanel::mapRegion(QRect(10, 20, 30, 40), { 640, 480 }, { 640, 480 }),
+            QRect(10, 20, 30, 40));
     }
 };
 

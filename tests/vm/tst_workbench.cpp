@@ -22,6 +22,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QFrame>
 #include <QMenu>
 #include <QMessageBox>
@@ -451,6 +452,66 @@ private slots:
         Machine *machine = window.workbench()->run()->machine("plain");
         QTRY_VERIFY_WITH_TIMEOUT(machine->execute("test -e /tmp/polled").status == 0, 30000);
         saveScreenshot(window, "screen-polled");
+        trigger(window, "Stop All");
+    }
+
+    // A Ctrl+drag on the Screen stays drawn while the user chooses, and the needle kept is cut
+    // from the guest's own framebuffer (its size, what match_screen reads), not from the
+    // picture the Screen shows: the needle matches the machine's screen at once.
+    void aNeedleIsCutFromTheGuestsFramebuffer()
+    {
+        MainWindow window(writeTest("needle",
+            "start_all()\nscreen.wait_until_tty_matches(\"1\", \"screen:\")\n"
+            "screen.send_chars(\"clear; echo NEEDLE-MARK\\n\")\n"
+            "screen.wait_until_tty_matches(\"1\", \"^NEEDLE-MARK\")\n",
+            "[machines.screen]\ngraphics = true\n"));
+        showLarge(window);
+        trigger(window, "Run");
+        QCOMPARE(waitForScriptEnd(window, 180000), QString("The script passed"));
+        MachinePanel *panel = window.panel("screen");
+        panel->setCurrentIndex(2);
+        ScreenView *view = panel->screenView();
+        QTRY_VERIFY_WITH_TIMEOUT(!view->image().isNull(), 30000);
+        view->setScaled(true);
+        QTest::qWait(100);
+        // Where the top-left 200x60 guest pixels are on the widget.
+        const QImage shown = view->image();
+        const QPoint from(2, 2);
+        const QPoint to(view->width() * 200 / shown.width(), view->height() * 60 / shown.height());
+        QString menuText;
+        bool selectionShownWhileChoosing = false;
+        QTimer chooser;
+        chooser.setInterval(50);
+        connect(&chooser, &QTimer::timeout, this, [&] {
+            if (auto *menu = qobject_cast<QMenu *>(QApplication::activePopupWidget())) {
+                selectionShownWhileChoosing = !view->selection().isEmpty();
+                for (QAction *action : menu->actions()) {
+                    menuText += action->text() + "\n";
+                    if (action->text() == "Wait for This Region…")
+                        action->trigger();
+                }
+                menu->close();
+            } else if (auto *dialog = qobject_cast<QInputDialog *>(QApplication::activeModalWidget())) {
+                dialog->setTextValue("vm-region");
+                dialog->accept();
+            }
+        });
+        chooser.start();
+        QTest::mousePress(view, Qt::LeftButton, Qt::ControlModifier, from);
+        QTest::mouseMove(view, to);
+        QTest::mouseRelease(view, Qt::LeftButton, Qt::ControlModifier, to);
+        const QString json = QFileInfo(window.workbench()->testFile()).absolutePath()
+            + "/needles/vm-region.json";
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(json), 30000);
+        chooser.stop();
+        QVERIFY2(selectionShownWhileChoosing, qPrintable(menuText));
+        QVERIFY(view->selection().isEmpty()); // gone once chosen
+        Machine *machine = window.workbench()->run()->machine("screen");
+        const QImage dump = machine->grabScreen();
+        const QImage needle(QFileInfo(json).absolutePath() + "/vm-region.png");
+        QCOMPARE(needle.size(), dump.size());
+        const QVariantMap match = machine->matchScreen("needles/vm-region.json", 0.9);
+        QVERIFY2(!match.isEmpty(), "the needle does not match the screen it was cut from");
         trigger(window, "Stop All");
     }
 };

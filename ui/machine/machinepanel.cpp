@@ -165,9 +165,7 @@ void MachinePanel::attachScreen()
             emit keyTyped(m_machine, qtKey, text, modifiers);
         });
     connect(m_screenView, &ScreenView::clicked, this, &MachinePanel::onScreenClicked);
-    connect(m_screenView, &ScreenView::regionSelected, this, [this](const QRect &region) {
-        m_screenWaits->offerRegion(m_screenView->image(), region, QCursor::pos());
-    });
+    connect(m_screenView, &ScreenView::regionSelected, this, &MachinePanel::offerScreenRegion);
     // Without VNC (vnc = false, or a server that does not answer), screen dumps twice a second.
     auto *poll = new QTimer(m_screenView);
     poll->start(500);
@@ -177,6 +175,53 @@ void MachinePanel::attachScreen()
 Machine *MachinePanel::machineObject() const
 {
     return m_workbench->run() ? m_workbench->run()->machine(m_machine) : nullptr;
+}
+
+// A needle or a text wait is cut from the guest's own framebuffer (a QMP screen dump: what
+// match_screen and get_screen_text will read, at its size, without the pointer a VNC client
+// draws), not from the picture the Screen shows; the dragged rectangle maps onto it.
+void MachinePanel::offerScreenRegion(const QRect &region)
+{
+    Machine *m = machineObject();
+    const QSize shown = m_screenView->image().size();
+    const QPoint at = QCursor::pos();
+    if (!m || !m->isUp()) {
+        m_screenView->clearSelection();
+        emit m_workbench->message(
+            tr("%1 is not running: a region is cut from a running machine's screen").arg(m_machine));
+        return;
+    }
+    QPointer<MachinePanel> self(this);
+    m_workbench->inWorker(QStringLiteral("screen of %1").arg(m_machine), [self, m, region, shown, at] {
+        QImage screen;
+        QString problem;
+        try {
+            screen = m->grabScreen();
+        } catch (const MachineError &e) {
+            problem = QString::fromStdString(e.what());
+        }
+        QMetaObject::invokeMethod(self, [self, screen, problem, region, shown, at] {
+            if (!self || !self->m_screenView)
+                return;
+            if (screen.isNull()) {
+                self->m_screenView->clearSelection();
+                emit self->m_workbench->message(tr("Cannot read %1's screen: %2").arg(self->m_machine, problem));
+                return;
+            }
+            self->m_screenWaits->offerRegion(screen, mapRegion(region, shown, screen.size()), at);
+            self->m_screenView->clearSelection();
+        });
+    });
+}
+
+QRect MachinePanel::mapRegion(const QRect &region, const QSize &from, const QSize &to)
+{
+    if (from == to || from.isEmpty())
+        return region.intersected(QRect(QPoint(), to));
+    const double sx = double(to.width()) / from.width(), sy = double(to.height()) / from.height();
+    const QRect mapped(QPoint(qRound(region.left() * sx), qRound(region.top() * sy)),
+        QPoint(qRound((region.right() + 1) * sx) - 1, qRound((region.bottom() + 1) * sy) - 1));
+    return mapped.intersected(QRect(QPoint(), to));
 }
 
 void MachinePanel::pollScreen()

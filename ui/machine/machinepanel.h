@@ -35,6 +35,8 @@ public:
     void takeScreenshot();
     // The Screen's Send Key entries ("ctrl-alt-f2", ...), each checked against a guest.
     static QStringList sendKeyCombos();
+    // A rectangle dragged on a picture of size `from`, on the same screen at size `to`.
+    static QRect mapRegion(const QRect &region, const QSize &from, const QSize &to);
     void sendKeyCombo(const QString &combo);
 
 signals:
@@ -62,6 +64,7 @@ private:
     void onMachineState(const QString &state, const QString &detail);
     void detachScreen(); // the session (and its machine) went away
     void pollScreen(); // a screen dump when VNC is off or silent
+    void offerScreenRegion(const QRect &region); // a Ctrl+drag on the Screen
     void sendKeyOverQmp(int qtKey, const QString &text, Qt::KeyboardModifiers modifiers);
     void sendQueuedKeys();
     void onScreenClicked(int x, int y, const QString &button);

@@ -95,6 +95,12 @@ void ScreenView::setNotice(const QString &notice)
     update();
 }
 
+void ScreenView::clearSelection()
+{
+    m_selection = {};
+    update();
+}
+
 void ScreenView::paintEvent(QPaintEvent *)
 {
     QPainter painter(this);
@@ -200,9 +206,10 @@ void ScreenView::mouseReleaseEvent(QMouseEvent *event)
     if (m_selecting) {
         m_selecting = false;
         const QRect region = QRect(m_pressedAt, at).normalized();
-        m_selection = {};
+        const bool big = region.width() >= 4 && region.height() >= 4;
+        m_selection = big ? region : QRect(); // shown while the user chooses what to do
         update();
-        if (region.width() >= 4 && region.height() >= 4)
+        if (big)
             emit regionSelected(region);
         return;
     }

@@ -33,6 +33,9 @@ public:
     void setNotice(const QString &notice);
     QString notice() const { return m_notice; }
     bool isPolling() const { return m_polling; }
+    // The rectangle dragged with Ctrl, in the guest's pixels (empty when none is shown).
+    QRect selection() const { return m_selection; }
+    void clearSelection();
 
 signals:
     // A key the user typed, as an X keysym (the recorder turns these into send_chars/send_key).
@@ -40,7 +43,8 @@ signals:
     // A click (press and release in one place) at x, y of the guest's screen: "left", "middle"
     // or "right". Sent to the guest as well.
     void clicked(int x, int y, const QString &button);
-    // A rectangle of the guest's screen dragged with Ctrl held (not sent to the guest).
+    // A rectangle of the guest's screen dragged with Ctrl held (not sent to the guest). It
+    // stays drawn until clearSelection() (what is done with it is chosen meanwhile).
     void regionSelected(const QRect &region);
 
 protected:
