@@ -26,6 +26,7 @@
 #include <QApplication>
 #include <QGraphicsItem>
 #include <QGraphicsScene>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -299,7 +300,9 @@ private slots:
         auto *viewer = window.findChild<RunViewer *>();
         QVERIFY(viewer);
         QCOMPARE(viewer->actions()->topLevelItemCount(), 1); // the verdict row
-        QVERIFY(viewer->actions()->topLevelItem(0)->text(ActionLog::Action).contains("planted"));
+        QCOMPARE(viewer->actions()->topLevelItem(0)->text(ActionLog::Action), QString("The script failed"));
+        QVERIFY2(viewer->summary()->text().contains("failed at kept.py:4: AssertionError: planted"),
+            qPrintable(viewer->summary()->text()));
         viewer->close();
 
         // The two compared: the older is run A; subtest two failed there and passed here.
@@ -824,8 +827,20 @@ private slots:
         for (QAction *a : view->actions())
             docks << a->text();
         QVERIFY2(docks.contains("Python Console") && docks.contains("Output")
-                && docks.contains("Topology"),
+                && docks.contains("Topology") && docks.contains("Runs")
+                && docks.contains("Property"),
             qPrintable(docks.join(", ")));
+        // The action log's columns fit what they hold at the window's font (a duration, a time,
+        // a result); the call's text gets the rest.
+        window.resize(1400, 860);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QFontMetrics metrics(window.actionLog()->font());
+        const QHeaderView *header = window.actionLog()->header();
+        QVERIFY(header->sectionSize(ActionLog::Time) > metrics.horizontalAdvance("00:00:00"));
+        QVERIFY(header->sectionSize(ActionLog::Duration) > metrics.horizontalAdvance("1000.0 s"));
+        QVERIFY(header->sectionSize(ActionLog::Result) > metrics.horizontalAdvance("timeout"));
+        QVERIFY(header->sectionSize(ActionLog::Action) > header->sectionSize(ActionLog::Result));
         QVERIFY(window.windowAction("aboutAction"));
         QVERIFY(window.windowAction("documentationAction"));
     }

@@ -4,6 +4,8 @@
 #include "ui/topology/topologymodel.h"
 #include "ui/topology/topologyview.h"
 
+#include <QGraphicsPixmapItem>
+#include <QGraphicsRectItem>
 #include <QGraphicsSimpleTextItem>
 #include <QJsonArray>
 #include <QSignalSpy>
@@ -135,6 +137,51 @@ private slots:
                 QVERIFY(other->parentItem() || other->zValue() < label->zValue());
         }
         QVERIFY(found);
+    }
+
+    // Six machines on one impaired VLAN: their link labels meet near the switch. No label covers
+    // another or a box; every machine shows its kind; a long name stays inside its box.
+    void labelsNeverOverlap()
+    {
+        QByteArray toml;
+        for (int i = 1; i <= 6; ++i)
+            toml += "[machines.m" + QByteArray::number(i) + "]\n";
+        toml += "[machines.a-machine-with-a-very-long-name]\n";
+        toml += "[vlans.1]\ndelay_ms = 250\njitter_ms = 30\nloss = 0.125\n";
+        const TestSpec spec = load(toml);
+        TopologyModel model(spec);
+        TopologyView view(&model);
+        view.resize(900, 700);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QList<QGraphicsSimpleTextItem *> labels;
+        QList<QGraphicsRectItem *> boxes;
+        int kinds = 0;
+        for (QGraphicsItem *item : view.scene()->items()) {
+            if (auto *label = dynamic_cast<QGraphicsSimpleTextItem *>(item); label && !item->parentItem())
+                labels << label;
+            if (auto *box = dynamic_cast<QGraphicsRectItem *>(item))
+                boxes << box;
+            if (dynamic_cast<QGraphicsPixmapItem *>(item) && item->data(0).toString() == "vm") {
+                QVERIFY(item->parentItem()->sceneBoundingRect().contains(item->sceneBoundingRect()));
+                ++kinds;
+            }
+            // A machine's title stays in its box.
+            if (auto *title = dynamic_cast<QGraphicsSimpleTextItem *>(item); title && item->parentItem())
+                QVERIFY2(item->parentItem()->sceneBoundingRect().contains(title->sceneBoundingRect()),
+                    qPrintable(title->text()));
+        }
+        QCOMPARE(kinds, 7);
+        QCOMPARE(labels.size(), 7);
+        QVERIFY(labels.first()->text().contains("250 ms"));
+        for (int i = 0; i < labels.size(); ++i) {
+            const QRectF r = labels[i]->sceneBoundingRect();
+            for (int j = i + 1; j < labels.size(); ++j)
+                QVERIFY2(!r.intersects(labels[j]->sceneBoundingRect()),
+                    qPrintable(labels[i]->text() + " / " + labels[j]->text()));
+            for (QGraphicsRectItem *box : boxes)
+                QVERIFY2(!r.intersects(box->sceneBoundingRect()), qPrintable(labels[i]->text()));
+        }
     }
 
     void positionsRoundTrip()

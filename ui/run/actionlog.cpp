@@ -40,6 +40,15 @@ ActionLog::ActionLog(QWidget *parent)
     setRootIsDecorated(false);
     setUniformRowHeights(true);
     header()->setSectionResizeMode(Action, QHeaderView::Stretch);
+    header()->setStretchLastSection(false);
+    // Wide enough for what each column holds, from the font (not Qt's 100 px for all): the
+    // call's text gets the rest.
+    const QFontMetrics metrics(font());
+    const int pad = 3 * metrics.averageCharWidth();
+    header()->resizeSection(Time, metrics.horizontalAdvance(QStringLiteral("00:00:00")) + pad);
+    header()->resizeSection(Machine, metrics.horizontalAdvance(QStringLiteral("machine-1")) + pad);
+    header()->resizeSection(Duration, metrics.horizontalAdvance(QStringLiteral("1000.0 s")) + pad);
+    header()->resizeSection(Result, metrics.horizontalAdvance(QStringLiteral("timeout")) + pad);
     m_clock.setInterval(100);
     connect(&m_clock, &QTimer::timeout, this, &ActionLog::tick);
     connect(this, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem *item) {
@@ -128,10 +137,12 @@ void ActionLog::markLastFailureSkipped()
     }
 }
 
-void ActionLog::addVerdict(const ScriptResult &result)
+void ActionLog::addVerdict(const ScriptResult &result, qint64 atMs)
 {
     auto *row = new QTreeWidgetItem(this);
-    row->setText(Time, QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss")));
+    const QDateTime at
+        = atMs > 0 ? QDateTime::fromMSecsSinceEpoch(atMs) : QDateTime::currentDateTime();
+    row->setText(Time, at.toString(QStringLiteral("HH:mm:ss")));
     row->setText(Action, tr("The script %1").arg(result.verdict()));
     row->setText(Result, result.verdict());
     row->setData(0, Qt::UserRole, result.passed() ? 0 : result.line);

@@ -23,7 +23,8 @@ public:
     void started(const ActionEvent &event);
     void finished(const ActionEvent &event);
     void markLastFailureSkipped();
-    void addVerdict(const ScriptResult &result);
+    // The run's verdict as the last row, at atMs (ms since the epoch; 0: now).
+    void addVerdict(const ScriptResult &result, qint64 atMs = 0);
     // The call in flight (its text, "idle.succeed(true)"), or empty.
     QString runningCall() const;
 

@@ -92,7 +92,7 @@ RunViewer::RunViewer(const QString &directory, QWidget *parent)
         if (const auto *finished = std::get_if<event::ActionFinished>(&recorded.event))
             m_actions->finished(finished->action);
         else if (const auto *done = std::get_if<event::Finished>(&recorded.event))
-            m_actions->addVerdict(done->result);
+            m_actions->addVerdict(done->result, recorded.t);
     }
     m_tabs->addTab(m_actions, tr("Actions"));
     const QDir dir(directory);

@@ -20,6 +20,7 @@ public:
 
     ActionLog *actions() const { return m_actions; }
     QTabWidget *tabs() const { return m_tabs; }
+    QLabel *summary() const { return m_summary; }
 
     // How much of a console it shows (the end of it; the file has every byte).
     static constexpr qint64 consoleLimit = 8 * 1024 * 1024;

@@ -25,6 +25,9 @@ public:
         // stopped nor crashed.
         QString state = QStringLiteral("not started");
         QPointF position; // set by a layout or a drag
+        // What runs the machine, shown as an icon on its box: "vm" (QEMU) for every machine
+        // today; a second kind of machine gets its own value and icon here.
+        QString machineKind = QStringLiteral("vm");
     };
     struct Edge {
         QString machine;

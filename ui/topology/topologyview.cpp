@@ -1,10 +1,13 @@
 #include "ui/topology/topologyview.h"
 
+#include <QApplication>
 #include <QContextMenuEvent>
+#include <QGraphicsPixmapItem>
 #include <QGraphicsRectItem>
 #include <QGraphicsSimpleTextItem>
 #include <QLabel>
 #include <QPen>
+#include <QStyle>
 #include <graphviz/gvc.h>
 
 namespace vivarium {
@@ -22,6 +25,18 @@ QString lineKey(const TopologyModel::Edge &e)
 }
 
 } // namespace
+
+QIcon kindIcon(const QString &kind)
+{
+    Q_UNUSED(kind) // one kind today: a virtual machine
+    return QIcon::fromTheme(QStringLiteral("computer"),
+        QApplication::style()->standardIcon(QStyle::SP_ComputerIcon));
+}
+
+QString kindDescription(const QString &kind)
+{
+    return kind == QLatin1String("vm") ? TopologyView::tr("virtual machine (QEMU)") : kind;
+}
 
 QColor stateColour(const QString &state)
 {
@@ -122,16 +137,25 @@ void TopologyView::rebuild()
         item->setData(0, n.id);
         item->setPos(n.position);
         item->setToolTip(n.label);
-        auto *title = new QGraphicsSimpleTextItem(n.label, item);
+        auto *title = new QGraphicsSimpleTextItem(item);
         QFont font = title->font();
         font.setBold(machine);
         title->setFont(font);
+        // A long name is cut, never drawn over the kind icon or out of its box (the tooltip
+        // has it whole).
+        title->setText(QFontMetricsF(font).elidedText(
+            n.label, Qt::ElideRight, size.width() - (machine ? 2 * 24 : 8)));
         title->setPos(-title->boundingRect().width() / 2,
             machine ? -size.height() / 2 + 4 : -title->boundingRect().height() / 2);
         if (machine) {
             auto *state = new QGraphicsSimpleTextItem(item);
             state->setPos(-size.width() / 2 + 8, 4);
             m_states.insert(n.id, state);
+            auto *kind = new QGraphicsPixmapItem(kindIcon(n.machineKind).pixmap(16, 16), item);
+            kind->setPos(size.width() / 2 - 20, 4);
+            kind->setData(0, n.machineKind);
+            kind->setToolTip(kindDescription(n.machineKind));
+            item->setToolTip(n.label + QStringLiteral(" — ") + kindDescription(n.machineKind));
         }
         m_nodes.insert(n.id, item);
         updateNode(n.id);
@@ -180,7 +204,54 @@ void TopologyView::updateEdges()
         if (e.capturing)
             label << tr("● capturing");
         m_edgeLabels[i]->setText(label.join(QStringLiteral(" · ")));
-        m_edgeLabels[i]->setPos(line.pointAt(0.5) + QPointF(4, -8));
+    }
+    placeEdgeLabels();
+}
+
+// Each link's label goes to the first place along its line (the middle, then out towards
+// either end, on either side) where it covers no box and no other label: on a busy VLAN the
+// labels of its links meet near the switch, and two labels over each other are read as none.
+// Where no place is free, the one covering least.
+void TopologyView::placeEdgeLabels()
+{
+    QList<QRectF> taken;
+    for (QGraphicsItem *node : std::as_const(m_nodes))
+        taken << node->sceneBoundingRect();
+    const auto overlap = [&taken](const QRectF &r) {
+        qreal area = 0;
+        for (const QRectF &t : std::as_const(taken)) {
+            const QRectF common = r.intersected(t);
+            area += common.width() * common.height();
+        }
+        return area;
+    };
+    for (int i = 0; i < m_edgeLabels.size(); ++i) {
+        QGraphicsSimpleTextItem *label = m_edgeLabels[i];
+        const QLineF line = m_edgeLines[i]->line();
+        const QSizeF size = label->boundingRect().size();
+        const QLineF normal = line.length() > 0 ? line.normalVector().unitVector() : QLineF(0, 0, 0, 1);
+        const QPointF away(normal.dx(), normal.dy());
+        QPointF best;
+        qreal bestOverlap = -1;
+        for (const qreal t : { 0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.15, 0.85 }) {
+            for (const qreal side : { 1.0, -1.0 }) {
+                // Beside the line, not over it: its nearest corner half a line-height away.
+                const QPointF centre = line.pointAt(t)
+                    + away * side * (qAbs(away.x()) * size.width() + qAbs(away.y()) * size.height() + 6) / 2;
+                const QRectF rect(centre - QPointF(size.width() / 2, size.height() / 2), size);
+                const qreal covered = overlap(rect.adjusted(-2, -2, 2, 2));
+                if (bestOverlap < 0 || covered < bestOverlap) {
+                    bestOverlap = covered;
+                    best = rect.topLeft();
+                }
+                if (covered == 0)
+                    break;
+            }
+            if (bestOverlap == 0)
+                break;
+        }
+        label->setPos(best);
+        taken << QRectF(best, size);
     }
 }
 

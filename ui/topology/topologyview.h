@@ -4,6 +4,7 @@
 
 #include <QGraphicsView>
 #include <QHash>
+#include <QIcon>
 
 class QGraphicsItem;
 class QGraphicsLineItem;
@@ -11,6 +12,10 @@ class QGraphicsSimpleTextItem;
 class QLabel;
 
 namespace vivarium {
+
+// The icon and the words for a machine's kind ("vm"), on its box in the graph.
+QIcon kindIcon(const QString &kind);
+QString kindDescription(const QString &kind);
 
 // Draws the topology: machines as rounded boxes coloured by state, VLAN switches as bars, NICs as
 // lines labelled with their impairment, broken (dashed) when blocked or down, marked when
@@ -41,6 +46,7 @@ private:
     void rebuild();
     void updateNode(const QString &id);
     void updateEdges();
+    void placeEdgeLabels();
     void fitGraph(); // the whole graph, labels included, in view
     QString nodeAt(const QPoint &pos) const;
     // The edge drawn at or within a few pixels of pos (its line or its label); null if none.
