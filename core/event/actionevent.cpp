@@ -79,6 +79,21 @@ QJsonValue cutStrings(const QJsonValue &value, qsizetype limit)
 
 } // namespace
 
+QString ActionEvent::outputText() const
+{
+    if (output.isNull() || output.isUndefined())
+        return {};
+    if (output.isString())
+        return output.toString();
+    if (output.isBool())
+        return output.toBool() ? QStringLiteral("True") : QStringLiteral("False");
+    if (output.isDouble())
+        return QString::number(output.toDouble());
+    const QJsonDocument document = output.isArray() ? QJsonDocument(output.toArray())
+                                                    : QJsonDocument(output.toObject());
+    return QString::fromUtf8(document.toJson(QJsonDocument::Compact));
+}
+
 void ActionEvent::setOutput(const QJsonValue &value)
 {
     if (value.isNull() || value.isUndefined()) {

@@ -42,6 +42,8 @@ struct ActionEvent {
 
     // Sets output and outputDigest from a call's whole value.
     void setOutput(const QJsonValue &value);
+    // output as a person reads it: the text itself, True/False, or compact JSON; empty for none.
+    QString outputText() const;
 
     QJsonObject toJson() const;
     static ActionEvent fromJson(const QJsonObject &object);

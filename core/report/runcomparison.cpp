@@ -4,8 +4,6 @@
 
 #include <QFileInfo>
 #include <QHash>
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <algorithm>
 #include <dtl/dtl.hpp>
 #include <string>
@@ -14,19 +12,6 @@
 namespace vivarium {
 
 namespace {
-
-QString outputText(const QJsonValue &output)
-{
-    if (output.isNull() || output.isUndefined())
-        return {};
-    if (output.isString())
-        return output.toString();
-    if (output.isBool())
-        return output.toBool() ? QStringLiteral("True") : QStringLiteral("False");
-    const QJsonDocument document = output.isArray() ? QJsonDocument(output.toArray())
-                                                    : QJsonDocument(output.toObject());
-    return QString::fromUtf8(document.toJson(QJsonDocument::Compact));
-}
 
 QString resultText(ActionEvent::Result result)
 {
@@ -78,7 +63,7 @@ QList<RunStep> RunStep::of(const QList<RecordedEvent> &events)
             RunStep &step = steps[at];
             step.result = finished->action.result;
             step.message = finished->action.message;
-            step.output = outputText(finished->action.output);
+            step.output = finished->action.outputText();
             step.outputDigest = finished->action.outputDigest;
             step.durationMs = finished->action.durationMs;
         } else if (const auto *subtest = std::get_if<event::SubtestStarted>(&e)) {

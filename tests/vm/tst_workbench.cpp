@@ -474,36 +474,58 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!view->image().isNull(), 30000);
         view->setScaled(true);
         QTest::qWait(100);
-        // Where the top-left 200x60 guest pixels are on the widget.
+        // Where the top-left 200x60 guest pixels are on the widget (scaled to fit, centred).
         const QImage shown = view->image();
-        const QPoint from(2, 2);
-        const QPoint to(view->width() * 200 / shown.width(), view->height() * 60 / shown.height());
+        const double scale = qMin(double(view->width()) / shown.width(),
+            double(view->height()) / shown.height());
+        const QPointF origin((view->width() - shown.width() * scale) / 2,
+            (view->height() - shown.height() * scale) / 2);
+        const QPoint from = (origin + QPointF(2, 2) * scale).toPoint();
+        const QPoint to = (origin + QPointF(200, 60) * scale).toPoint();
         QString menuText;
         bool selectionShownWhileChoosing = false;
-        QTimer chooser;
+        // Two timers: the menu's action opens the name dialog in a loop of its own, inside the
+        // menu timer's slot, where only another timer can answer it.
+        QTimer chooser, namer;
         chooser.setInterval(50);
-        connect(&chooser, &QTimer::timeout, this, [&] {
-            if (auto *menu = qobject_cast<QMenu *>(QApplication::activePopupWidget())) {
-                selectionShownWhileChoosing = !view->selection().isEmpty();
-                for (QAction *action : menu->actions()) {
-                    menuText += action->text() + "\n";
-                    if (action->text() == "Wait for This Region…")
-                        action->trigger();
-                }
-                menu->close();
-            } else if (auto *dialog = qobject_cast<QInputDialog *>(QApplication::activeModalWidget())) {
+        namer.setInterval(50);
+        connect(&namer, &QTimer::timeout, this, [&] {
+            if (auto *dialog = window.findChild<QInputDialog *>(); dialog && dialog->isVisible()) {
                 dialog->setTextValue("vm-region");
                 dialog->accept();
+                namer.stop();
             }
         });
+        connect(&chooser, &QTimer::timeout, this, [&] {
+            QMenu *menu = nullptr;
+            for (QWidget *w : QApplication::topLevelWidgets())
+                if (auto *m = qobject_cast<QMenu *>(w); m && m->isVisible())
+                    menu = m;
+            if (!menu)
+                return;
+            chooser.stop();
+            selectionShownWhileChoosing = !view->selection().isEmpty();
+            namer.start();
+            for (QAction *action : menu->actions()) {
+                menuText += action->text() + "\n";
+                if (action->text() == "Wait for This Region…") {
+                    menu->close();
+                    action->trigger();
+                    break;
+                }
+            }
+            menu->close();
+        });
         chooser.start();
+        QSignalSpy regions(view, &ScreenView::regionSelected);
         QTest::mousePress(view, Qt::LeftButton, Qt::ControlModifier, from);
         QTest::mouseMove(view, to);
         QTest::mouseRelease(view, Qt::LeftButton, Qt::ControlModifier, to);
+        QCOMPARE(regions.size(), 1);
         const QString json = QFileInfo(window.workbench()->testFile()).absolutePath()
             + "/needles/vm-region.json";
-        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(json), 30000);
-        chooser.stop();
+        QTRY_VERIFY2_WITH_TIMEOUT(QFile::exists(json),
+            qPrintable(menuText + " | " + window.statusBar()->currentMessage()), 30000);
         QVERIFY2(selectionShownWhileChoosing, qPrintable(menuText));
         QVERIFY(view->selection().isEmpty()); // gone once chosen
         Machine *machine = window.workbench()->run()->machine("screen");
