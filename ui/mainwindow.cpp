@@ -129,6 +129,10 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
         QSettings().value(QStringLiteral("runs/kept"), RunHistory::defaultKeep).toInt());
     connect(m_workbench, &Workbench::runsChanged, m_runs, &RunsView::refresh);
     connect(m_workbench, &Workbench::propertyEvent, m_property, &PropertyView::onEvent);
+    connect(m_workbench, &Workbench::propertyEvent, this, [this](const Event &event) {
+        if (const auto *created = std::get_if<event::NetworkCreated>(&event))
+            showExampleMachines(created->machines);
+    });
     connect(m_workbench, &Workbench::machineStateChanged, m_property, &PropertyView::setMachineState);
     connect(m_workbench, &Workbench::message, this,
         [this](const QString &text) { statusBar()->showMessage(text, 15000); });
@@ -147,7 +151,7 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     connect(m_workbench, &Workbench::machineAdded, this, &MainWindow::addMachine);
     // A fresh run has the test file's machines only: the last run's additions go.
     connect(m_workbench, &Workbench::sessionReplaced, this, [this] {
-        if (!m_addedMachines.isEmpty())
+        if (!m_addedMachines.isEmpty() || !m_exampleMachines.isEmpty())
             buildMachineViews();
     });
     statusBar()->addPermanentWidget(m_propertyStatus);
@@ -331,10 +335,31 @@ void MainWindow::addMachinePanel(const QString &machine)
         machinePanel, &MachinePanel::regionWaitChosen, m_recorder, &ScriptRecorder::regionWaited);
 }
 
+// The machines of a property's example network get tabs as the network is made (their serial
+// consoles and states live; what the user types goes nowhere: the network ends with its
+// example), replacing the last example's; a test without machines of its own says where its
+// machines will show.
+void MainWindow::showExampleMachines(const QStringList &machines)
+{
+    for (const QString &machine : std::as_const(m_exampleMachines))
+        delete panel(machine);
+    delete m_machines->findChild<QLabel *>(QStringLiteral("noMachines"));
+    m_exampleMachines.clear();
+    for (const QString &machine : machines) {
+        if (panel(machine))
+            continue;
+        m_exampleMachines << machine;
+        addMachinePanel(machine);
+        m_machines->setTabToolTip(m_machines->count() - 1,
+            tr("%1 of the property's current example network").arg(machine));
+    }
+}
+
 void MainWindow::addMachine(const QString &machine, const QList<int> &vlans)
 {
     if (panel(machine))
         return;
+    delete m_machines->findChild<QLabel *>(QStringLiteral("noMachines"));
     m_addedMachines << machine;
     addMachinePanel(machine);
     QStringList names;
@@ -350,12 +375,23 @@ void MainWindow::buildMachineViews()
 {
     const TestSpec &spec = m_workbench->spec();
     m_addedMachines.clear();
+    m_exampleMachines.clear();
     QStringList names;
     while (m_machines->count() > 0)
         delete m_machines->widget(0);
     for (const MachineSpec &m : spec.machines) {
         names << m.name;
         addMachinePanel(m.name);
+    }
+    if (spec.machines.isEmpty()) {
+        auto *none = new QLabel(tr("This test declares no machines. The machines its script "
+                                   "makes show here when they are made: add_machine, and each "
+                                   "example network of a property (drawn in the Property dock)."),
+            m_machines);
+        none->setObjectName(QStringLiteral("noMachines"));
+        none->setWordWrap(true);
+        none->setAlignment(Qt::AlignCenter);
+        m_machines->addTab(none, tr("Machines"));
     }
     m_output->setMachines(names);
 

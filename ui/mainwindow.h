@@ -84,6 +84,7 @@ private:
     void buildMachineViews();
     void addMachinePanel(const QString &machine);
     void addMachine(const QString &machine, const QList<int> &vlans);
+    void showExampleMachines(const QStringList &machines);
     void addRecent(const QString &file);
     void runScript(bool freshMachines);
     void requestPause();
@@ -120,6 +121,7 @@ private:
     QMenu *m_viewMenu = nullptr;
     QHash<QString, QAction *> m_windowActions;
     QStringList m_addedMachines; // by the running script (add_machine), in its order
+    QStringList m_exampleMachines; // of a property's current example network
     QString m_failedLineText; // the failing line as it was, to see whether it was edited
     bool m_paused = false; // the script waits (breakpoint, step, pause or failure)
     bool m_pausePending = false; // Pause was asked while a call was in flight

@@ -72,6 +72,7 @@ QList<RunStep> RunStep::of(const QList<RecordedEvent> &events)
             step.line = subtest->line;
             step.what = QStringLiteral("subtest \"%1\"").arg(subtest->name);
             step.call = step.what;
+            step.subtest = true;
             step.result = ActionEvent::Result::Running;
             openSubtests << steps.size();
             steps << step;
@@ -113,9 +114,15 @@ RunComparison RunComparison::compare(QList<RunStep> a, QList<RunStep> b)
             row.b = int(info.afterIdx - 1);
             row.difference = QStringLiteral("only in run B");
         }
-        if (c.firstDifference < 0 && !row.difference.isEmpty())
-            c.firstDifference = int(c.rows.size());
         c.rows << row;
+    }
+    for (const bool subtests : { false, true }) {
+        for (int i = 0; i < c.rows.size() && c.firstDifference < 0; ++i) {
+            const Row &row = c.rows.at(i);
+            const RunStep &step = row.a >= 0 ? c.stepsA.at(row.a) : c.stepsB.at(row.b);
+            if (!row.difference.isEmpty() && step.subtest == subtests)
+                c.firstDifference = i;
+        }
     }
     for (int i = 0; i < c.rows.size(); ++i) {
         const Row &row = c.rows.at(i);

@@ -19,6 +19,7 @@ struct RunStep {
     QString output; // what the call gave back, cut (ActionEvent::output as text)
     QString outputDigest; // of the whole output
     qint64 durationMs = 0;
+    bool subtest = false;
 
     // Two steps are the same step of the script when they are the same call at the same line
     // (with other arguments they are the same step, differing).
@@ -45,7 +46,9 @@ struct RunComparison {
     QList<RunStep> stepsA;
     QList<RunStep> stepsB;
     QList<Row> rows;
-    int firstDifference = -1; // index into rows
+    // Index into rows: the first call that differs (a subtest's result follows from its calls:
+    // it is the first difference only when no call differs), -1 when none does.
+    int firstDifference = -1;
     QList<DurationChange> durationChanges; // the largest changes first, at most maxChanges
     static constexpr int maxChanges = 10;
 

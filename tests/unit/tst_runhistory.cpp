@@ -207,6 +207,27 @@ private slots:
         QVERIFY(error.contains(QStringLiteral("has no events.jsonl")));
     }
 
+    void aFailedSubtestPointsAtTheCallInIt()
+    {
+        // The subtest starts before its calls, but its result follows from them: the first
+        // difference is the call.
+        RunStep subtest { "/t/web.py", 5, "subtest \"flaky\"", "subtest \"flaky\"",
+            ActionEvent::Result::Failed, {}, {}, {}, 900, true };
+        RunStep call { "/t/web.py", 6, "server.succeed", "server.succeed(\"echo $RANDOM\")",
+            ActionEvent::Result::Ok, {}, "1", "digest-1", 10 };
+        QList<RunStep> a { subtest, call };
+        subtest.result = ActionEvent::Result::Ok;
+        call.outputDigest = "digest-0";
+        QList<RunStep> b { subtest, call };
+        RunComparison c = RunComparison::compare(a, b);
+        QCOMPARE(c.firstDifference, 1);
+        QCOMPARE(c.rows.at(1).difference, QStringLiteral("other output"));
+        // Only the subtest differs: then it is the first difference.
+        b[1].outputDigest = "digest-1";
+        c = RunComparison::compare(a, b);
+        QCOMPARE(c.firstDifference, 0);
+    }
+
     void anOutputIsComparedWhole()
     {
         // Two outputs the same in their first 4 KiB: the digest still tells them apart.

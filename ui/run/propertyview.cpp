@@ -43,9 +43,11 @@ PropertyView::PropertyView(QWidget *parent)
     split->addWidget(networkWidget);
     split->addWidget(m_steps);
     split->addWidget(m_chart);
-    split->setStretchFactor(0, 3);
+    // The network first: it is what the user looks at; the steps and the chart below it.
+    split->setStretchFactor(0, 5);
     split->setStretchFactor(1, 2);
-    split->setStretchFactor(2, 1);
+    split->setStretchFactor(2, 2);
+    split->setSizes({ 500, 200, 200 });
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(m_header);
