@@ -1,9 +1,9 @@
 // vivarium-test: runs a test headless (DESIGN section 7).
 #include "core/guest/rootimage.h"
-#include "core/script/scriptengine.h"
-#include "core/script/scriptstubs.h"
 #include "core/report/runcomparison.h"
 #include "core/report/runhistory.h"
+#include "core/script/scriptengine.h"
+#include "core/script/scriptstubs.h"
 #include "core/session/session.h"
 #include "core/spec/specloader.h"
 #include "core/util/childprocess.h"
@@ -249,8 +249,7 @@ int main(int argc, char **argv)
                        "same); the oldest past --keep-runs are removed."),
         QStringLiteral("DIR"));
     const QCommandLineOption keepRuns(QStringLiteral("keep-runs"),
-        QStringLiteral("How many runs --history keeps (default %1).")
-            .arg(RunHistory::defaultKeep),
+        QStringLiteral("How many runs --history keeps (default %1).").arg(RunHistory::defaultKeep),
         QStringLiteral("N"));
     const QCommandLineOption compare(QStringLiteral("compare"),
         QStringLiteral("Compare two runs' output directories (give both: --compare A --compare "

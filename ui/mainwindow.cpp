@@ -133,7 +133,8 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
         if (const auto *created = std::get_if<event::NetworkCreated>(&event))
             showExampleMachines(created->machines);
     });
-    connect(m_workbench, &Workbench::machineStateChanged, m_property, &PropertyView::setMachineState);
+    connect(
+        m_workbench, &Workbench::machineStateChanged, m_property, &PropertyView::setMachineState);
     connect(m_workbench, &Workbench::message, this,
         [this](const QString &text) { statusBar()->showMessage(text, 15000); });
     connect(m_workbench, &Workbench::actionStarted, this, &MainWindow::onActionStarted);

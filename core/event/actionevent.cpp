@@ -59,7 +59,8 @@ QJsonValue cutStrings(const QJsonValue &value, qsizetype limit)
         const QString text = value.toString();
         if (text.size() <= limit)
             return value;
-        return QString(text.left(limit) + QStringLiteral("… (%1 characters in all)").arg(text.size()));
+        return QString(
+            text.left(limit) + QStringLiteral("… (%1 characters in all)").arg(text.size()));
     }
     if (value.isArray()) {
         QJsonArray cut;
@@ -89,8 +90,8 @@ QString ActionEvent::outputText() const
         return output.toBool() ? QStringLiteral("True") : QStringLiteral("False");
     if (output.isDouble())
         return QString::number(output.toDouble());
-    const QJsonDocument document = output.isArray() ? QJsonDocument(output.toArray())
-                                                    : QJsonDocument(output.toObject());
+    const QJsonDocument document
+        = output.isArray() ? QJsonDocument(output.toArray()) : QJsonDocument(output.toObject());
     return QString::fromUtf8(document.toJson(QJsonDocument::Compact));
 }
 
@@ -102,8 +103,8 @@ void ActionEvent::setOutput(const QJsonValue &value)
         return;
     }
     const QByteArray whole = QJsonDocument(QJsonArray { value }).toJson(QJsonDocument::Compact);
-    outputDigest = QString::fromLatin1(
-        QCryptographicHash::hash(whole, QCryptographicHash::Sha1).toHex());
+    outputDigest
+        = QString::fromLatin1(QCryptographicHash::hash(whole, QCryptographicHash::Sha1).toHex());
     output = cutStrings(value, outputLimit);
 }
 

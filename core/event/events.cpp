@@ -315,7 +315,10 @@ template<> struct Kind<NetworkCreated> {
 
 template<> struct Kind<NetworkDestroyed> {
     static constexpr const char *name = "network_destroyed";
-    static QJsonObject json(const NetworkDestroyed &e) { return { { QStringLiteral("label"), e.label } }; }
+    static QJsonObject json(const NetworkDestroyed &e)
+    {
+        return { { QStringLiteral("label"), e.label } };
+    }
     static NetworkDestroyed read(const QJsonObject &o) { return { str(o, "label") }; }
 };
 

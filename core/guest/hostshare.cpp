@@ -94,8 +94,8 @@ QString createRawDisk(
         arguments << QStringLiteral("-f");
     if (!label.isEmpty() && fs != QLatin1String("vfat"))
         arguments << QStringLiteral("-L") << label.left(12);
-    const QString problem = runTool(swap ? QStringLiteral("mkswap") : QStringLiteral("mkfs.") + fs,
-        arguments << path, 60000);
+    const QString problem = runTool(
+        swap ? QStringLiteral("mkswap") : QStringLiteral("mkfs.") + fs, arguments << path, 60000);
     if (!problem.isEmpty()) {
         QFile::remove(path);
         return QStringLiteral("cannot format %1: %2").arg(path, problem);

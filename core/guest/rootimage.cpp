@@ -1,7 +1,6 @@
 #include "core/guest/rootimage.h"
 
 #include "core/util/childprocess.h"
-
 #include "core/util/hostview.h"
 #include "core/util/textformat.h"
 

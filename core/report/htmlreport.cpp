@@ -179,7 +179,8 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
                 body += QStringLiteral("<pre>%1</pre>").arg(esc(a.message));
             // What the call gave back, folded: the first 1000 characters (events.jsonl has 4096).
             if (const QString output = a.outputText(); ok && !output.trimmed().isEmpty())
-                body += QStringLiteral("<details class=\"output\"><summary>output</summary><pre>%1%2</pre></details>")
+                body += QStringLiteral(
+                    "<details class=\"output\"><summary>output</summary><pre>%1%2</pre></details>")
                             .arg(esc(output.left(1000)),
                                 output.size() > 1000 ? QStringLiteral("…") : QString());
             if (a.artifact.endsWith(QLatin1String(".png")))

@@ -24,7 +24,8 @@ QString difference(const RunStep &a, const RunStep &b)
     if (a.what != b.what)
         return QStringLiteral("other arguments");
     if (a.result != b.result)
-        return QStringLiteral("%1 in run A, %2 in run B").arg(resultText(a.result), resultText(b.result));
+        return QStringLiteral("%1 in run A, %2 in run B")
+            .arg(resultText(a.result), resultText(b.result));
     if (a.result != ActionEvent::Result::Ok && a.message != b.message)
         return QStringLiteral("another error");
     if (a.outputDigest != b.outputDigest)
@@ -52,7 +53,8 @@ QList<RunStep> RunStep::of(const QList<RecordedEvent> &events)
             step.file = started->action.file;
             step.line = started->action.line;
             step.call = started->action.machine + QLatin1Char('.') + started->action.action;
-            step.what = QStringLiteral("%1(%2)").arg(step.call, started->action.argumentsText(false, 200));
+            step.what = QStringLiteral("%1(%2)").arg(
+                step.call, started->action.argumentsText(false, 200));
             step.result = ActionEvent::Result::Running;
             actionAt.insert(started->action.id, steps.size());
             steps << step;
@@ -139,8 +141,8 @@ RunComparison RunComparison::compare(QList<RunStep> a, QList<RunStep> b)
     return c;
 }
 
-bool RunComparison::compareRuns(const QString &directoryA, const QString &directoryB,
-    RunComparison *comparison, QString *error)
+bool RunComparison::compareRuns(
+    const QString &directoryA, const QString &directoryB, RunComparison *comparison, QString *error)
 {
     QList<RunStep> steps[2];
     const QString directories[2] = { directoryA, directoryB };
@@ -164,11 +166,13 @@ bool RunComparison::compareRuns(const QString &directoryA, const QString &direct
 
 QString RunComparison::summary() const
 {
-    QString text = QStringLiteral("%1 steps in run A, %2 in run B\n")
-                       .arg(stepsA.size())
-                       .arg(stepsB.size());
+    QString text
+        = QStringLiteral("%1 steps in run A, %2 in run B\n").arg(stepsA.size()).arg(stepsB.size());
     const auto where = [](const RunStep &step) {
-        return QStringLiteral("%1:%2 %3").arg(QFileInfo(step.file).fileName()).arg(step.line).arg(step.what);
+        return QStringLiteral("%1:%2 %3")
+            .arg(QFileInfo(step.file).fileName())
+            .arg(step.line)
+            .arg(step.what);
     };
     if (firstDifference < 0) {
         text += QStringLiteral("the runs took the same steps with the same results\n");
@@ -182,9 +186,11 @@ QString RunComparison::summary() const
             if (index < 0)
                 return QStringLiteral("  run %1: -\n").arg(QLatin1String(name));
             const RunStep &s = steps.at(index);
-            QString detail = s.result == ActionEvent::Result::Ok ? s.output.left(200) : s.message.left(200);
+            QString detail
+                = s.result == ActionEvent::Result::Ok ? s.output.left(200) : s.message.left(200);
             detail.replace(QLatin1Char('\n'), QStringLiteral("\\n"));
-            return QStringLiteral("  run %1: %2 %3\n").arg(QLatin1String(name), resultText(s.result), detail);
+            return QStringLiteral("  run %1: %2 %3\n")
+                .arg(QLatin1String(name), resultText(s.result), detail);
         };
         text += side("A", row.a, stepsA) + side("B", row.b, stepsB);
     }

@@ -53,8 +53,7 @@ bool RunHistory::isRunName(const QString &name)
     return runName().match(name).hasMatch();
 }
 
-QString RunHistory::folderFor(
-    const QString &base, const QString &testName, const QString &testFile)
+QString RunHistory::folderFor(const QString &base, const QString &testName, const QString &testFile)
 {
     const QByteArray path = QFile::encodeName(QFileInfo(testFile).absoluteFilePath());
     const QString tag

@@ -86,10 +86,10 @@ QStringList RuntimeNetworks::create(const QString &label, const QString &toml)
         run->events(), &EventLog::happened, into, [into](const Event &event) { into->post(event); },
         Qt::DirectConnection);
     // And its terminals' bytes: the workbench shows an example machine's console live.
-    QObject::connect(run->events(), &EventLog::serialBytes, into, &EventLog::serialBytes,
-        Qt::DirectConnection);
-    QObject::connect(run->events(), &EventLog::shellBytes, into, &EventLog::shellBytes,
-        Qt::DirectConnection);
+    QObject::connect(
+        run->events(), &EventLog::serialBytes, into, &EventLog::serialBytes, Qt::DirectConnection);
+    QObject::connect(
+        run->events(), &EventLog::shellBytes, into, &EventLog::shellBytes, Qt::DirectConnection);
     QStringList names;
     for (const auto &m : run->machines())
         names << m->name();

@@ -8,8 +8,8 @@
 #include "ui/mainwindow.h"
 #include "ui/run/actionlog.h"
 #include "ui/run/outputpane.h"
-#include "ui/run/propertysettingsdialog.h"
 #include "ui/run/propertychart.h"
+#include "ui/run/propertysettingsdialog.h"
 #include "ui/run/propertystatus.h"
 #include "ui/run/propertyview.h"
 #include "ui/run/runcomparisonview.h"
@@ -221,8 +221,8 @@ private slots:
         const QList<PropertyChart::Example> &bars = live->chart()->examples();
         QVERIFY(bars.size() >= 3);
         QVERIFY(std::any_of(bars.cbegin(), bars.cend(), [](const auto &e) { return !e.passed; }));
-        QVERIFY(std::any_of(bars.cbegin(), bars.cend(),
-            [](const auto &e) { return e.phase == "shrink"; }));
+        QVERIFY(std::any_of(
+            bars.cbegin(), bars.cend(), [](const auto &e) { return e.phase == "shrink"; }));
         QVERIFY(std::is_sorted(bars.cbegin(), bars.cend(),
             [](const auto &a, const auto &b) { return a.endMs < b.endMs; }));
         QTRY_VERIFY_WITH_TIMEOUT(!window.workbench()->isScriptRunning(), 10000);
@@ -282,7 +282,8 @@ private slots:
         window.windowAction("runAction")->trigger();
         waitForEnd(window);
         const QString firstRun = window.workbench()->outDir();
-        window.editor()->setText("with subtest('one'):\n    pass\nwith subtest('two'):\n    pass\n");
+        window.editor()->setText(
+            "with subtest('one'):\n    pass\nwith subtest('two'):\n    pass\n");
         window.windowAction("runAction")->trigger();
         QTRY_VERIFY_WITH_TIMEOUT(window.workbench()->outDir() != firstRun, 10000);
         waitForEnd(window);
@@ -300,7 +301,8 @@ private slots:
         auto *viewer = window.findChild<RunViewer *>();
         QVERIFY(viewer);
         QCOMPARE(viewer->actions()->topLevelItemCount(), 1); // the verdict row
-        QCOMPARE(viewer->actions()->topLevelItem(0)->text(ActionLog::Action), QString("The script failed"));
+        QCOMPARE(viewer->actions()->topLevelItem(0)->text(ActionLog::Action),
+            QString("The script failed"));
         QVERIFY2(viewer->summary()->text().contains("failed at kept.py:4: AssertionError: planted"),
             qPrintable(viewer->summary()->text()));
         viewer->close();
@@ -647,6 +649,40 @@ private slots:
         QVERIFY2(junit.contains("failures=\"1\""), qPrintable(junit));
         QVERIFY(junit.contains("<failure message=\"passed with 1 skipped failure: "));
         QVERIFY(readFile(out + "/events.jsonl").contains("\"skipped\":["));
+    }
+
+    // Item 3: a failed call retried as an unsaved edit of its line is no pass: the verdict, the
+    // reports and junit say which line was replaced by what, and the file keeps the old line.
+    void retryOfAnUnsavedEditIsNotAPass()
+    {
+        const QString test
+            = writeTest("x = 1\nidle.wait_for_ready(timeout=0.1)\ny = 2\n", "retried");
+        MainWindow window(test);
+        window.windowAction("runAction")->trigger();
+        auto *bar = window.findChild<QFrame *>("failureBar");
+        QTRY_VERIFY_WITH_TIMEOUT(!bar->isHidden(), 10000);
+        // The user fixes the line in the editor, does not save, and retries.
+        window.editor()->setSelection(1, 0, 1, int(window.editor()->lineText(2).size()));
+        window.editor()->replaceSelectedText("x = 5");
+        QVERIFY(window.editor()->isModified());
+        window.findChild<QPushButton *>("failureRetry")->click();
+        waitForEnd(window);
+        const QString status = window.statusBar()->currentMessage();
+        QVERIFY2(status.startsWith("The script passed with 1 replaced line"), qPrintable(status));
+        const QString out = window.workbench()->outDir();
+        const QString junit = readFile(out + "/junit.xml");
+        QVERIFY2(junit.contains("failures=\"1\""), qPrintable(junit));
+        QVERIFY2(
+            junit.contains("retried.py:2: `idle.wait_for_ready(timeout=0.1)` replaced by `x = 5`"),
+            qPrintable(junit));
+        QVERIFY(readFile(out + "/log.html").contains("passed with 1 replaced line"));
+        QVERIFY(readFile(out + "/events.jsonl").contains("\"replaced\":["));
+        QVERIFY(
+            readFile(m_dir.filePath("retried.py")).contains("idle.wait_for_ready(timeout=0.1)"));
+        // The Runs view keeps it as what it is.
+        QTRY_VERIFY(window.runs()->list()->topLevelItemCount() >= 1);
+        QCOMPARE(window.runs()->list()->topLevelItem(0)->text(RunsView::Verdict),
+            QString("passed with 1 replaced line"));
     }
 
     // Item 4: a focused terminal gets Ctrl+R and Ctrl+B; elsewhere they are the window's.

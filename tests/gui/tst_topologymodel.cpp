@@ -158,17 +158,21 @@ private slots:
         QList<QGraphicsRectItem *> boxes;
         int kinds = 0;
         for (QGraphicsItem *item : view.scene()->items()) {
-            if (auto *label = dynamic_cast<QGraphicsSimpleTextItem *>(item); label && !item->parentItem())
+            if (auto *label = dynamic_cast<QGraphicsSimpleTextItem *>(item);
+                label && !item->parentItem())
                 labels << label;
             if (auto *box = dynamic_cast<QGraphicsRectItem *>(item))
                 boxes << box;
             if (dynamic_cast<QGraphicsPixmapItem *>(item) && item->data(0).toString() == "vm") {
-                QVERIFY(item->parentItem()->sceneBoundingRect().contains(item->sceneBoundingRect()));
+                QVERIFY(
+                    item->parentItem()->sceneBoundingRect().contains(item->sceneBoundingRect()));
                 ++kinds;
             }
             // A machine's title stays in its box.
-            if (auto *title = dynamic_cast<QGraphicsSimpleTextItem *>(item); title && item->parentItem())
-                QVERIFY2(item->parentItem()->sceneBoundingRect().contains(title->sceneBoundingRect()),
+            if (auto *title = dynamic_cast<QGraphicsSimpleTextItem *>(item);
+                title && item->parentItem())
+                QVERIFY2(
+                    item->parentItem()->sceneBoundingRect().contains(title->sceneBoundingRect()),
                     qPrintable(title->text()));
         }
         QCOMPARE(kinds, 7);

@@ -30,7 +30,8 @@ void writeRun(const QString &directory, qint64 start, const QList<Call> &calls,
     ScriptResult::Outcome outcome = ScriptResult::Outcome::Passed, int failingLine = 0)
 {
     EventRecorder recorder(directory + QStringLiteral("/events.jsonl"));
-    recorder.record(event::RunStarted { QStringLiteral("web"), QStringLiteral("/t/web.py"), directory });
+    recorder.record(
+        event::RunStarted { QStringLiteral("web"), QStringLiteral("/t/web.py"), directory });
     quint64 id = 0;
     qint64 t = start;
     for (const Call &call : calls) {
@@ -80,8 +81,10 @@ private slots:
         QCOMPARE(QFile(first).permissions() & (QFile::ReadOther | QFile::ReadGroup),
             QFileDevice::Permissions());
         // Two tests with one name in two folders do not share a history.
-        QVERIFY(RunHistory::folderFor(base.path(), QStringLiteral("web"), QStringLiteral("/a/web.toml"))
-            != RunHistory::folderFor(base.path(), QStringLiteral("web"), QStringLiteral("/b/web.toml")));
+        QVERIFY(
+            RunHistory::folderFor(base.path(), QStringLiteral("web"), QStringLiteral("/a/web.toml"))
+            != RunHistory::folderFor(
+                base.path(), QStringLiteral("web"), QStringLiteral("/b/web.toml")));
     }
 
     void aSummaryComesFromTheEvents()
@@ -90,7 +93,9 @@ private slots:
         const RunHistory history(base.path());
         QString error;
         const QString run = history.newRun(&error);
-        writeRun(run, 1796562099000, { { 3, QStringLiteral("true") }, { 5, QStringLiteral("false"), ActionEvent::Result::Failed } },
+        writeRun(run, 1796562099000,
+            { { 3, QStringLiteral("true") },
+                { 5, QStringLiteral("false"), ActionEvent::Result::Failed } },
             ScriptResult::Outcome::Failed, 5);
         const RunSummary summary = RunHistory::summarize(run);
         QCOMPARE(summary.test, QStringLiteral("web"));
@@ -162,14 +167,18 @@ private slots:
         const QString b = history.newRun(&error);
         writeRun(a, 1796562099000,
             { { 1, QStringLiteral("boot"), ActionEvent::Result::Ok, QStringLiteral("up"), 900 },
-                { 2, QStringLiteral("curl"), ActionEvent::Result::Ok, QStringLiteral("hello"), 100 },
-                { 4, QStringLiteral("check"), ActionEvent::Result::Ok, QStringLiteral("ok"), 50 } });
+                { 2, QStringLiteral("curl"), ActionEvent::Result::Ok, QStringLiteral("hello"),
+                    100 },
+                { 4, QStringLiteral("check"), ActionEvent::Result::Ok, QStringLiteral("ok"),
+                    50 } });
         // Run B retried line 2 once more (an extra step), got other output at line 4.
         writeRun(b, 1796562199000,
             { { 1, QStringLiteral("boot"), ActionEvent::Result::Ok, QStringLiteral("up"), 5000 },
-                { 2, QStringLiteral("curl"), ActionEvent::Result::Ok, QStringLiteral("hello"), 100 },
+                { 2, QStringLiteral("curl"), ActionEvent::Result::Ok, QStringLiteral("hello"),
+                    100 },
                 { 3, QStringLiteral("retry"), ActionEvent::Result::Ok, QStringLiteral(""), 10 },
-                { 4, QStringLiteral("check"), ActionEvent::Result::Ok, QStringLiteral("not ok"), 60 } });
+                { 4, QStringLiteral("check"), ActionEvent::Result::Ok, QStringLiteral("not ok"),
+                    60 } });
         RunComparison c;
         QVERIFY2(RunComparison::compareRuns(a, b, &c, &error), qPrintable(error));
         QCOMPARE(c.rows.size(), 4);
@@ -203,7 +212,8 @@ private slots:
         QCOMPARE(c.firstDifference, 1);
         QCOMPARE(c.rows.at(1).difference, QStringLiteral("other arguments"));
         // Not a run: a clear message.
-        QVERIFY(!RunComparison::compareRuns(a, base.filePath(QStringLiteral("nowhere")), &c, &error));
+        QVERIFY(
+            !RunComparison::compareRuns(a, base.filePath(QStringLiteral("nowhere")), &c, &error));
         QVERIFY(error.contains(QStringLiteral("has no events.jsonl")));
     }
 

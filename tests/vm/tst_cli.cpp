@@ -245,14 +245,16 @@ assert [m.name for m in vlan2.machines] == ["beta", "delta"]
             const Run run = vivariumTest({ "--history", history, "--keep-runs", "2", test });
             QVERIFY2(run.exitCode == 0, qPrintable(run.output));
         }
-        const QStringList runs = QDir(history).entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+        const QStringList runs
+            = QDir(history).entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
         QCOMPARE(runs.size(), 2); // the oldest of three went
         const QString a = history + "/" + runs.at(0), b = history + "/" + runs.at(1);
         QVERIFY(readAll(a + "/log.html").contains("two"));
         QVERIFY(readAll(b + "/log.html").contains("three"));
         Run compared = vivariumTest({ "--compare", a, "--compare", b });
         QCOMPARE(compared.exitCode, 1);
-        QVERIFY2(compared.output.contains(": history.py:3 idle.succeed(\"cat /root/word\"): other output"),
+        QVERIFY2(compared.output.contains(
+                     ": history.py:3 idle.succeed(\"cat /root/word\"): other output"),
             qPrintable(compared.output));
         QVERIFY(compared.output.contains("other output"));
         QVERIFY(compared.output.contains("run A: ok two"));

@@ -22,8 +22,8 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
-#include <QInputDialog>
 #include <QFrame>
+#include <QInputDialog>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
@@ -476,8 +476,8 @@ private slots:
         QTest::qWait(100);
         // Where the top-left 200x60 guest pixels are on the widget (scaled to fit, centred).
         const QImage shown = view->image();
-        const double scale = qMin(double(view->width()) / shown.width(),
-            double(view->height()) / shown.height());
+        const double scale
+            = qMin(double(view->width()) / shown.width(), double(view->height()) / shown.height());
         const QPointF origin((view->width() - shown.width() * scale) / 2,
             (view->height() - shown.height() * scale) / 2);
         const QPoint from = (origin + QPointF(2, 2) * scale).toPoint();
@@ -522,8 +522,8 @@ private slots:
         QTest::mouseMove(view, to);
         QTest::mouseRelease(view, Qt::LeftButton, Qt::ControlModifier, to);
         QCOMPARE(regions.size(), 1);
-        const QString json = QFileInfo(window.workbench()->testFile()).absolutePath()
-            + "/needles/vm-region.json";
+        const QString json
+            = QFileInfo(window.workbench()->testFile()).absolutePath() + "/needles/vm-region.json";
         QTRY_VERIFY2_WITH_TIMEOUT(QFile::exists(json),
             qPrintable(menuText + " | " + window.statusBar()->currentMessage()), 30000);
         QVERIFY2(selectionShownWhileChoosing, qPrintable(menuText));

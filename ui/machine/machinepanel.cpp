@@ -188,30 +188,34 @@ void MachinePanel::offerScreenRegion(const QRect &region)
     if (!m || !m->isUp()) {
         m_screenView->clearSelection();
         emit m_workbench->message(
-            tr("%1 is not running: a region is cut from a running machine's screen").arg(m_machine));
+            tr("%1 is not running: a region is cut from a running machine's screen")
+                .arg(m_machine));
         return;
     }
     QPointer<MachinePanel> self(this);
-    m_workbench->inWorker(QStringLiteral("screen of %1").arg(m_machine), [self, m, region, shown, at] {
-        QImage screen;
-        QString problem;
-        try {
-            screen = m->grabScreen();
-        } catch (const MachineError &e) {
-            problem = QString::fromStdString(e.what());
-        }
-        QMetaObject::invokeMethod(self, [self, screen, problem, region, shown, at] {
-            if (!self || !self->m_screenView)
-                return;
-            if (screen.isNull()) {
-                self->m_screenView->clearSelection();
-                emit self->m_workbench->message(tr("Cannot read %1's screen: %2").arg(self->m_machine, problem));
-                return;
+    m_workbench->inWorker(
+        QStringLiteral("screen of %1").arg(m_machine), [self, m, region, shown, at] {
+            QImage screen;
+            QString problem;
+            try {
+                screen = m->grabScreen();
+            } catch (const MachineError &e) {
+                problem = QString::fromStdString(e.what());
             }
-            self->m_screenWaits->offerRegion(screen, mapRegion(region, shown, screen.size()), at);
-            self->m_screenView->clearSelection();
+            QMetaObject::invokeMethod(self, [self, screen, problem, region, shown, at] {
+                if (!self || !self->m_screenView)
+                    return;
+                if (screen.isNull()) {
+                    self->m_screenView->clearSelection();
+                    emit self->m_workbench->message(
+                        tr("Cannot read %1's screen: %2").arg(self->m_machine, problem));
+                    return;
+                }
+                self->m_screenWaits->offerRegion(
+                    screen, mapRegion(region, shown, screen.size()), at);
+                self->m_screenView->clearSelection();
+            });
         });
-    });
 }
 
 QRect MachinePanel::mapRegion(const QRect &region, const QSize &from, const QSize &to)

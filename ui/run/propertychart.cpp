@@ -51,11 +51,12 @@ void PropertyChart::paintEvent(QPaintEvent *)
         Qt::AlignRight, tr("%1 s, %2 examples").arg(spanMs / 1000).arg(m_examples.size()));
     const int barWidth = std::clamp(plot.width() / int(m_examples.size() + 1), 2, 12);
     for (const Example &e : m_examples) {
-        const int x = plot.left() + int(double(e.endMs) / double(spanMs) * (plot.width() - barWidth));
+        const int x
+            = plot.left() + int(double(e.endMs) / double(spanMs) * (plot.width() - barWidth));
         const int height = std::max(2, int(double(e.steps) / most * plot.height()));
-        const QColor colour = !e.passed ? QColor(0xc0, 0x1c, 0x28)
+        const QColor colour = !e.passed            ? QColor(0xc0, 0x1c, 0x28)
             : e.phase == QLatin1String("generate") ? QColor(0x35, 0x84, 0xe4)
-                                                    : QColor(0xe6, 0x61, 0x00);
+                                                   : QColor(0xe6, 0x61, 0x00);
         p.fillRect(QRect(x, plot.bottom() - height, barWidth - 1, height), colour);
     }
 }

@@ -77,7 +77,8 @@ void PropertyView::showNetwork(const QString &label, const QString &toml)
     SpecLoader loader;
     const std::optional<TestSpec> spec = loader.loadString(toml.toUtf8(), label);
     if (!spec) {
-        m_networkLabel->setText(tr("Network %1 (not drawn: %2)").arg(label, loader.errors().join(QStringLiteral("; "))));
+        m_networkLabel->setText(tr("Network %1 (not drawn: %2)")
+                                    .arg(label, loader.errors().join(QStringLiteral("; "))));
         return;
     }
     m_model = new TopologyModel(*spec, this);
@@ -86,7 +87,8 @@ void PropertyView::showNetwork(const QString &label, const QString &toml)
     m_networkLabel->setText(tr("Network %1: %2 machine(s)").arg(label).arg(spec->machines.size()));
 }
 
-void PropertyView::setMachineState(const QString &machine, const QString &state, const QString &detail)
+void PropertyView::setMachineState(
+    const QString &machine, const QString &state, const QString &detail)
 {
     if (m_model)
         m_model->setMachineState(machine, state, detail);
@@ -98,7 +100,10 @@ void PropertyView::updateHeader()
     if (!m_outcome.isEmpty()) {
         text += QStringLiteral(": ") + m_outcome;
     } else if (m_phase == QLatin1String("generate") || m_phase.isEmpty()) {
-        text += tr(": example %1 of %2 (%3)").arg(m_example).arg(m_examplesAsked).arg(phaseText(m_phase));
+        text += tr(": example %1 of %2 (%3)")
+                    .arg(m_example)
+                    .arg(m_examplesAsked)
+                    .arg(phaseText(m_phase));
     } else {
         text += tr(": %1, example %2").arg(phaseText(m_phase)).arg(m_example);
     }
@@ -129,7 +134,8 @@ void PropertyView::onEvent(const Event &event)
             font.setBold(false);
             m_steps->item(i)->setFont(font);
         }
-        auto *item = new QListWidgetItem(QStringLiteral("%1. %2").arg(step->index).arg(step->step), m_steps);
+        auto *item = new QListWidgetItem(
+            QStringLiteral("%1. %2").arg(step->index).arg(step->step), m_steps);
         QFont font = item->font();
         font.setBold(true); // the step running now
         item->setFont(font);
@@ -146,9 +152,9 @@ void PropertyView::onEvent(const Event &event)
             example->phase, example->passed });
         updateHeader();
     } else if (const auto *finished = std::get_if<event::PropertyFinished>(&event)) {
-        m_outcome = finished->passed
-            ? tr("passed after %n example(s)", nullptr, finished->examples)
-            : tr("falsified; the minimal case has %n step(s)", nullptr, int(finished->steps.size()));
+        m_outcome = finished->passed ? tr("passed after %n example(s)", nullptr, finished->examples)
+                                     : tr("falsified; the minimal case has %n step(s)", nullptr,
+                                         int(finished->steps.size()));
         updateHeader();
     }
 }

@@ -57,7 +57,8 @@ RunComparisonView::RunComparisonView(const QString &runA, const QString &runB, Q
     m_steps->header()->setSectionResizeMode(Step, QHeaderView::Stretch);
     m_durations->setObjectName(QStringLiteral("durationChanges"));
     m_durations->setRootIsDecorated(false);
-    m_durations->setHeaderLabels({ tr("Line"), tr("Step"), tr("A took"), tr("B took"), tr("Change") });
+    m_durations->setHeaderLabels(
+        { tr("Line"), tr("Step"), tr("A took"), tr("B took"), tr("Change") });
     m_durations->header()->setSectionResizeMode(1, QHeaderView::Stretch);
 
     QString error;
@@ -87,8 +88,8 @@ RunComparisonView::RunComparisonView(const QString &runA, const QString &runB, Q
             }
         }
         if (m_comparison.firstDifference < 0) {
-            m_first->setText(tr("The runs took the same %n step(s) with the same results.",
-                nullptr, int(m_comparison.rows.size())));
+            m_first->setText(tr("The runs took the same %n step(s) with the same results.", nullptr,
+                int(m_comparison.rows.size())));
         } else {
             const RunComparison::Row &row = m_comparison.rows.at(m_comparison.firstDifference);
             const RunStep &step

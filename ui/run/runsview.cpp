@@ -74,7 +74,8 @@ void RunsView::refresh()
         auto *row = new QTreeWidgetItem(m_list);
         row->setText(Started, run.started.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
         row->setText(Verdict, run.verdict());
-        row->setText(Duration, QStringLiteral("%1 s").arg(double(run.durationMs) / 1000.0, 0, 'f', 1));
+        row->setText(
+            Duration, QStringLiteral("%1 s").arg(double(run.durationMs) / 1000.0, 0, 'f', 1));
         row->setText(FailingLine, run.failingLine());
         row->setText(Actions, QString::number(run.actions));
         row->setToolTip(Started, run.directory);

@@ -54,7 +54,8 @@ QWidget *screenshotsView(const QString &directory, QWidget *parent)
     list->setIconSize(QSize(240, 180));
     list->setResizeMode(QListView::Adjust);
     const QDir shots(directory + QStringLiteral("/screenshots"));
-    for (const QString &name : shots.entryList({ QStringLiteral("*.png") }, QDir::Files, QDir::Name)) {
+    for (const QString &name :
+        shots.entryList({ QStringLiteral("*.png") }, QDir::Files, QDir::Name)) {
         auto *item = new QListWidgetItem(QIcon(shots.filePath(name)), name, list);
         item->setData(Qt::UserRole, shots.filePath(name));
         item->setToolTip(shots.filePath(name));
@@ -78,7 +79,10 @@ RunViewer::RunViewer(const QString &directory, QWidget *parent)
     setWindowTitle(tr("Run of %1 at %2 — Vivarium")
                        .arg(run.test.isEmpty() ? QDir(directory).dirName() : run.test,
                            run.started.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
-    QString summary = tr("%1 after %2 s, %3 actions").arg(run.verdict()).arg(double(run.durationMs) / 1000.0, 0, 'f', 1).arg(run.actions);
+    QString summary = tr("%1 after %2 s, %3 actions")
+                          .arg(run.verdict())
+                          .arg(double(run.durationMs) / 1000.0, 0, 'f', 1)
+                          .arg(run.actions);
     if (!run.failingLine().isEmpty())
         summary += tr(", failed at %1: %2").arg(run.failingLine(), run.result->message.left(300));
     m_summary->setText(summary);

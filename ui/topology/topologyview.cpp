@@ -29,8 +29,8 @@ QString lineKey(const TopologyModel::Edge &e)
 QIcon kindIcon(const QString &kind)
 {
     Q_UNUSED(kind) // one kind today: a virtual machine
-    return QIcon::fromTheme(QStringLiteral("computer"),
-        QApplication::style()->standardIcon(QStyle::SP_ComputerIcon));
+    return QIcon::fromTheme(
+        QStringLiteral("computer"), QApplication::style()->standardIcon(QStyle::SP_ComputerIcon));
 }
 
 QString kindDescription(const QString &kind)
@@ -229,7 +229,8 @@ void TopologyView::placeEdgeLabels()
         QGraphicsSimpleTextItem *label = m_edgeLabels[i];
         const QLineF line = m_edgeLines[i]->line();
         const QSizeF size = label->boundingRect().size();
-        const QLineF normal = line.length() > 0 ? line.normalVector().unitVector() : QLineF(0, 0, 0, 1);
+        const QLineF normal
+            = line.length() > 0 ? line.normalVector().unitVector() : QLineF(0, 0, 0, 1);
         const QPointF away(normal.dx(), normal.dy());
         QPointF best;
         qreal bestOverlap = -1;
@@ -237,7 +238,8 @@ void TopologyView::placeEdgeLabels()
             for (const qreal side : { 1.0, -1.0 }) {
                 // Beside the line, not over it: its nearest corner half a line-height away.
                 const QPointF centre = line.pointAt(t)
-                    + away * side * (qAbs(away.x()) * size.width() + qAbs(away.y()) * size.height() + 6) / 2;
+                    + away * side
+                        * (qAbs(away.x()) * size.width() + qAbs(away.y()) * size.height() + 6) / 2;
                 const QRectF rect(centre - QPointF(size.width() / 2, size.height() / 2), size);
                 const qreal covered = overlap(rect.adjusted(-2, -2, 2, 2));
                 if (bestOverlap < 0 || covered < bestOverlap) {
