@@ -10,6 +10,8 @@
 #include "core/util/textformat.h"
 
 #include <QDateTime>
+#include <QFileInfo>
+#include <QStorageInfo>
 #include <QRegularExpression>
 #include <QScopeGuard>
 
@@ -39,12 +41,23 @@ QString Machine::monitor(const QString &commandLine)
 
 void Machine::snapshotCommand(const QString &verb, const QString &name, const QString &done)
 {
-    // HMP answers nothing when the command worked, and QEMU's reason when it did not.
-    const QString reply = monitor(verb + QLatin1Char(' ') + name);
-    if (!reply.isEmpty())
-        throw MachineError(MachineError::Kind::Failed,
-            formatText(u"machine %1: snapshot %2 was not %3: %4", m_spec.name, name, done,
-                printableText(reply)));
+    // HMP answers nothing when the command worked, and QEMU's reason when it did not (lines
+    // ending in CR LF).
+    QString reply = monitor(verb + QLatin1Char(' ') + name);
+    if (reply.isEmpty())
+        return;
+    reply = reply.remove(QLatin1Char('\r')).split(QLatin1Char('\n'), Qt::SkipEmptyParts).join(u"; ");
+    QString why;
+    // QEMU says "failed to save SaveStateEntry ... -5" when the disk is full: say what is meant.
+    const QStorageInfo storage(QFileInfo(m_paths.disk).absolutePath());
+    const qint64 freeMiB = storage.isValid() ? storage.bytesAvailable() / (1024 * 1024) : -1;
+    if (verb == QLatin1String("savevm") && freeMiB >= 0 && freeMiB < m_spec.memoryMiB)
+        why = formatText(u" (the machine's disk %1 is on a file system with %2 MiB free; a "
+                         u"snapshot stores the guest's memory, up to %3 MiB, in that disk)",
+            m_paths.disk, freeMiB, m_spec.memoryMiB);
+    throw MachineError(MachineError::Kind::Failed,
+        formatText(u"machine %1: snapshot %2 was not %3: %4%5", m_spec.name, name, done,
+            printableText(reply), why));
 }
 
 void Machine::checkSnapshotName(const QString &name) const

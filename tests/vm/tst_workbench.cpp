@@ -536,6 +536,39 @@ private slots:
         QVERIFY2(!match.isEmpty(), "the needle does not match the screen it was cut from");
         trigger(window, "Stop All");
     }
+
+    // A Screen connected over VNC goes on across a restore: it shows the restored screen and
+    // its keys reach the guest (docs/script-api.md, "Snapshots").
+    void aScreenWorksAcrossARestore()
+    {
+        MainWindow window(writeTest("restored",
+            "start_all()\nscreen.wait_until_tty_matches(\"1\", \"screen:\")\n"
+            "screen.send_chars(\"clear; echo BEFORE-SNAP\\n\")\n"
+            "screen.wait_until_tty_matches(\"1\", \"BEFORE-SNAP\")\n"
+            "screen.snapshot(\"shown\")\n"
+            "screen.send_chars(\"clear; echo AFTER-SNAP\\n\")\n"
+            "screen.wait_until_tty_matches(\"1\", \"AFTER-SNAP\")\n",
+            "[machines.screen]\ngraphics = true\nroot = \"image\"\n"));
+        showLarge(window);
+        trigger(window, "Run");
+        QCOMPARE(waitForScriptEnd(window, 180000), QString("The script passed"));
+        MachinePanel *panel = window.panel("screen");
+        panel->setCurrentIndex(2);
+        ScreenView *view = panel->screenView();
+        QTRY_VERIFY_WITH_TIMEOUT(view->isConnected() && !view->image().isNull(), 30000);
+        Machine *machine = window.workbench()->run()->machine("screen");
+        const QImage before = view->image();
+        machine->restore("shown");
+        QTRY_VERIFY_WITH_TIMEOUT(view->image() != before, 20000); // the restored screen
+        QVERIFY(machine->succeed("cat /dev/vcs1", 30).contains("BEFORE-SNAP"));
+        view->setFocus();
+        typeLikeAUser(view, "echo TYPED-AFTER");
+        QTest::keyClick(view, Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            machine->succeed("cat /dev/vcs1", 30).contains("TYPED-AFTER"), 30000);
+        QVERIFY(view->isConnected());
+        trigger(window, "Stop All");
+    }
 };
 
 QTEST_MAIN(TestWorkbench)
