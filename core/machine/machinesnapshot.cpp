@@ -11,9 +11,9 @@
 
 #include <QDateTime>
 #include <QFileInfo>
-#include <QStorageInfo>
 #include <QRegularExpression>
 #include <QScopeGuard>
+#include <QStorageInfo>
 
 namespace vivarium {
 
@@ -46,7 +46,8 @@ void Machine::snapshotCommand(const QString &verb, const QString &name, const QS
     QString reply = monitor(verb + QLatin1Char(' ') + name);
     if (reply.isEmpty())
         return;
-    reply = reply.remove(QLatin1Char('\r')).split(QLatin1Char('\n'), Qt::SkipEmptyParts).join(u"; ");
+    reply
+        = reply.remove(QLatin1Char('\r')).split(QLatin1Char('\n'), Qt::SkipEmptyParts).join(u"; ");
     QString why;
     // QEMU says "failed to save SaveStateEntry ... -5" when the disk is full: say what is meant.
     const QStorageInfo storage(QFileInfo(m_paths.disk).absolutePath());

@@ -50,8 +50,8 @@ private slots:
                 qputenv("VIVARIUM_RUN_DIR", before);
         });
         const ProgramRun run = runVivariumTest(
-            { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/snapshots/fulldisk.toml"),
-                "--no-video", "-o", out.path() },
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/snapshots/fulldisk.toml"), "--no-video",
+                "-o", out.path() },
             {}, 600);
         QVERIFY2(passed(run), "the test failed: its output is above");
         QVERIFY(run.output.contains("FULL DISK OK"));
