@@ -3,6 +3,7 @@
 #include "benchpbt.h"
 #include "benchscreens.h"
 #include "core/machine/testrun.h"
+#include "core/script/scriptengine.h"
 #include "core/session/session.h"
 #include "core/spec/specloader.h"
 #ifdef VIVARIUM_BENCH_GUI
@@ -392,6 +393,57 @@ int main(int argc, char **argv)
             figures << Figure { QStringLiteral("network_restore_ms"),
                 QStringLiteral("restore_all() of three machines (median)"),
                 percentile(networkRestores, 0.5), QStringLiteral("ms"), QStringLiteral("<= 2000") };
+        }
+
+        if (want("snapshot")) {
+            // Run from the Last Checkpoint (docs/workbench.md, "Checkpoints"): a 40-line test
+            // failing at its last line, fixed, run again from its last subtest's checkpoint,
+            // against the full run it replaces.
+            progress("a 40-line test failing at its last line, then run from its checkpoint");
+            std::unique_ptr<Session> session = bench.run(QStringLiteral("rewind"),
+                "[defaults]\nroot = \"image\"\nvlans = [1]\n[machines.a]\n[machines.b]\n");
+            ScriptEngine *engine = session->engine();
+            engine->setCheckpoints(ScriptEngine::Checkpoints::AtSubtests);
+            const auto script = [](const char *last) {
+                QString text = QStringLiteral("start_all()\na.wait_for_ready(timeout=300)\n"
+                                              "b.wait_for_ready(timeout=300)\n");
+                for (int line = 4; line < 40; ++line) {
+                    if ((line - 4) % 12 == 0)
+                        text += QStringLiteral("with subtest('part %1'):\n").arg(line);
+                    else
+                        text += QStringLiteral("    %1.succeed('echo %2 >> /tmp/log')\n")
+                                    .arg(line % 2 ? QLatin1Char('a') : QLatin1Char('b'))
+                                    .arg(line);
+                }
+                return text + QStringLiteral("    a.succeed('%1')\n").arg(QLatin1String(last));
+            };
+            const auto timedRun = [&](const QString &source) {
+                QElapsedTimer clock;
+                clock.start();
+                session->startSource(source, QStringLiteral("rewind.py"));
+                const ScriptResult result = engine->wait();
+                return std::make_pair(result, clock.nsecsElapsed() / 1e9);
+            };
+            const auto [failed, fullSeconds] = timedRun(script("false"));
+            const QList<Checkpoint> checkpoints = engine->journal()->checkpoints();
+            if (failed.outcome != ScriptResult::Outcome::Failed || checkpoints.isEmpty())
+                throw MachineError(MachineError::Kind::Failed,
+                    QStringLiteral("the 40-line test did not fail at its last line with "
+                                   "checkpoints: %1")
+                        .arg(failed.message));
+            engine->setRewind(engine->journal(), checkpoints.last().index);
+            const auto [fixed, rewindSeconds] = timedRun(script("true"));
+            if (fixed.outcome != ScriptResult::Outcome::Passed)
+                throw MachineError(MachineError::Kind::Failed,
+                    QStringLiteral("the fixed test did not pass from its checkpoint: line %1: %2")
+                        .arg(fixed.line)
+                        .arg(fixed.message));
+            figures << Figure { QStringLiteral("rewind_s"),
+                QStringLiteral("Run from the Last Checkpoint of a 40-line test, to its end"),
+                rewindSeconds, QStringLiteral("s"), QStringLiteral("<= 5") };
+            figures << Figure { QStringLiteral("rewind_full_run_s"),
+                QStringLiteral("the full run it replaces (fresh machines, to the failing line)"),
+                fullSeconds, QStringLiteral("s"), QString() };
         }
 
         if (want("commands")) {

@@ -34,7 +34,9 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 #include <QVBoxLayout>
+#include <utility>
 
 namespace vivarium {
 
@@ -124,6 +126,8 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     consoleDock->raise();
     resizeDocks({ consoleDock }, { 170 }, Qt::Vertical); // until a saved layout says otherwise
 
+    m_workbench->setCheckpointAtSubtests(
+        QSettings().value(QStringLiteral("run/checkpointAtSubtests"), true).toBool());
     createActions();
     m_workbench->setRunsKept(
         QSettings().value(QStringLiteral("runs/kept"), RunHistory::defaultKeep).toInt());
@@ -144,6 +148,11 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     connect(m_workbench, &Workbench::scriptFailurePaused, this, &MainWindow::onFailurePaused);
     connect(m_workbench, &Workbench::scriptResumed, this, &MainWindow::onResumed);
     connect(m_workbench, &Workbench::scriptFinished, this, &MainWindow::onFinished);
+    connect(m_workbench, &Workbench::checkpointTaken, this, [this](const Checkpoint &checkpoint) {
+        m_actions->addCheckpoint(checkpoint);
+        updateActions();
+    });
+    connect(m_actions, &ActionLog::runFromCheckpoint, this, &MainWindow::runFromCheckpoint);
     connect(m_workbench, &Workbench::reportWritten, this, [this](const QString &path) {
         statusBar()->showMessage(statusBar()->currentMessage() + tr(" — report: %1").arg(path));
         updateActions();
@@ -530,7 +539,19 @@ void MainWindow::addRecent(const QString &file)
         m_recentMenu->addAction(path, this, [this, path] { openTest(path); });
 }
 
-void MainWindow::runScript(bool freshMachines)
+void MainWindow::runFromCheckpoint(int index)
+{
+    if (m_workbench->isScriptRunning()) {
+        m_pendingRewind = index;
+        statusBar()->showMessage(tr("Run from Here: stopping the script first"));
+        if (m_workbench->engine())
+            m_workbench->engine()->stop();
+        return;
+    }
+    runScript(false, index);
+}
+
+void MainWindow::runScript(bool freshMachines, int checkpoint)
 {
     if (m_workbench->isScriptRunning())
         return;
@@ -542,16 +563,20 @@ void MainWindow::runScript(bool freshMachines)
     m_property->clear();
     m_paused = m_pausePending = false;
     m_workbench->setBreakpoints(m_editor->breakpoints());
-    m_workbench->runScript(m_editor->text(),
-        freshMachines ? Workbench::Machines::Fresh : Workbench::Machines::Running);
+    if (checkpoint >= 0)
+        m_workbench->runFromCheckpoint(m_editor->text(), checkpoint);
+    else
+        m_workbench->runScript(m_editor->text(),
+            freshMachines ? Workbench::Machines::Fresh : Workbench::Machines::Running);
     if (!m_workbench->isScriptRunning()) { // the workbench said why in the status bar
         updateActions();
         return;
     }
     if (m_topology)
         m_topology->setScriptState(tr("Script running"));
-    statusBar()->showMessage(freshMachines ? tr("Running on fresh machines")
-                                           : tr("Running on the machines as they are"));
+    statusBar()->showMessage(checkpoint >= 0 ? tr("Running from a checkpoint of the last run")
+            : freshMachines                  ? tr("Running on fresh machines")
+                                             : tr("Running on the machines as they are"));
     updateActions();
 }
 

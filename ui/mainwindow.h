@@ -86,7 +86,10 @@ private:
     void addMachine(const QString &machine, const QList<int> &vlans);
     void showExampleMachines(const QStringList &machines);
     void addRecent(const QString &file);
-    void runScript(bool freshMachines);
+    // checkpoint >= 0: from that checkpoint of the last run (Run from Here), on its machines.
+    void runScript(bool freshMachines, int checkpoint = -1);
+    // Run from Here: stops a script that still runs (paused on its failure) first.
+    void runFromCheckpoint(int index);
     void requestPause();
     void onActionStarted(const ActionEvent &event);
     void onActionFinished(const ActionEvent &event);
@@ -126,6 +129,7 @@ private:
     bool m_paused = false; // the script waits (breakpoint, step, pause or failure)
     bool m_pausePending = false; // Pause was asked while a call was in flight
     int m_lastLine = 0; // the script line of the last call that started
+    int m_pendingRewind = -1; // Run from Here waits for the stopped script to end
 };
 
 } // namespace vivarium

@@ -192,6 +192,33 @@ void MainWindow::createActions()
         });
     bar->addSeparator();
     run->addSeparator();
+    // Checkpoints (docs/workbench.md, "Checkpoints").
+    add(
+        "takeCheckpointAction", tr("Take a Checkpoint"), QKeySequence(Qt::CTRL | Qt::Key_K),
+        icon(QStringLiteral("bookmark-new"), QStyle::SP_DialogSaveButton),
+        [this] { m_workbench->takeCheckpoint(); }, false)
+        ->setToolTip(tr("Snapshot the machines as they are now, a point to run from later "
+                        "(Ctrl+K)"));
+    add("runFromCheckpointAction", tr("Run from the Last Checkpoint"),
+        QKeySequence(Qt::ALT | Qt::Key_F5),
+        icon(QStringLiteral("media-seek-backward"), QStyle::SP_MediaSeekBackward),
+        [this] {
+            const QList<Checkpoint> checkpoints = m_workbench->checkpoints();
+            if (!checkpoints.isEmpty())
+                runFromCheckpoint(checkpoints.last().index);
+        })
+        ->setToolTip(tr("The script again from its last checkpoint: the lines before it "
+                        "answered from the last run, the machines restored (Alt+F5)"));
+    QAction *atSubtests = add(
+        "checkpointSubtestsAction", tr("Checkpoint at Each Subtest"), {}, QIcon(), [] {}, false);
+    atSubtests->setCheckable(true);
+    atSubtests->setChecked(m_workbench->checkpointAtSubtests());
+    connect(atSubtests, &QAction::toggled, this, [this](bool on) {
+        m_workbench->setCheckpointAtSubtests(on);
+        QSettings().setValue(QStringLiteral("run/checkpointAtSubtests"), on);
+    });
+    bar->addSeparator();
+    run->addSeparator();
     QAction *record = add(
         "recordAction", tr("Record"), QKeySequence(Qt::CTRL | Qt::Key_R), recordIcon(), [] {});
     record->setCheckable(true);
@@ -265,6 +292,9 @@ void MainWindow::updateActions()
     enable("continueAction", running && m_paused);
     enable("stopAction", running);
     enable("stopAllAction", m_workbench->runningMachines() > 0);
+    const bool machinesUp = m_workbench->runningMachines() > 0;
+    enable("takeCheckpointAction", machinesUp && (!running || m_paused));
+    enable("runFromCheckpointAction", machinesUp && !m_workbench->checkpoints().isEmpty());
     const QString out = m_workbench->outDir();
     enable("openOutputAction", !out.isEmpty() && QFileInfo(out).isDir());
     enable(

@@ -20,6 +20,7 @@ Workbench::Workbench(QObject *parent)
     qRegisterMetaType<VlanState>();
     qRegisterMetaType<ScriptResult>();
     qRegisterMetaType<RecordedEvent>();
+    qRegisterMetaType<Checkpoint>();
 }
 
 Workbench::~Workbench()
@@ -106,6 +107,8 @@ bool Workbench::ensureRun()
     EventLog *events = m_session->events();
     ScriptEngine *engine = m_session->engine();
     engine->setBreakpoints(m_breakpoints);
+    engine->setCheckpoints(m_checkpointAtSubtests ? ScriptEngine::Checkpoints::AtSubtests
+                                                  : ScriptEngine::Checkpoints::ByHand);
     connect(events, &EventLog::happened, this, &Workbench::onEvent, queued);
     connect(m_session->recorder(), &EventRecorder::recorded, this, &Workbench::outputLine, queued);
     connect(events, &EventLog::serialBytes, this, &Workbench::serialBytes, queued);
@@ -118,6 +121,7 @@ bool Workbench::ensureRun()
     connect(engine, &ScriptEngine::resumed, this, &Workbench::scriptResumed, queued);
     connect(engine, &ScriptEngine::finished, this, &Workbench::onScriptFinished, queued);
     connect(engine, &ScriptEngine::consoleOutput, this, &Workbench::consoleOutput, queued);
+    connect(engine, &ScriptEngine::checkpointTaken, this, &Workbench::checkpointTaken, queued);
     return true;
 }
 
@@ -327,6 +331,40 @@ void Workbench::runScript(const QString &source, Machines machines)
     }
     m_scriptRan = true;
     m_session->startSource(source, m_spec.script.isEmpty() ? m_spec.file : m_spec.script);
+}
+
+QList<Checkpoint> Workbench::checkpoints() const
+{
+    const std::shared_ptr<CallJournal> journal = m_session ? engine()->journal() : nullptr;
+    return journal ? journal->checkpoints() : QList<Checkpoint>();
+}
+
+bool Workbench::runFromCheckpoint(const QString &source, int index)
+{
+    const std::shared_ptr<CallJournal> journal = m_session ? engine()->journal() : nullptr;
+    if (isScriptRunning() || !journal || !journal->checkpointAt(index)) {
+        emit message(isScriptRunning() ? tr("Run from Here: the script still runs: stop it first")
+                                       : tr("Run from Here: the last run has no such checkpoint "
+                                            "on the machines running now"));
+        return false;
+    }
+    engine()->setRewind(journal, index);
+    runScript(source, Machines::Running);
+    return isScriptRunning();
+}
+
+void Workbench::takeCheckpoint()
+{
+    if (m_session)
+        m_session->engine()->evaluate(QStringLiteral("checkpoint(\"by hand\")"));
+}
+
+void Workbench::setCheckpointAtSubtests(bool on)
+{
+    m_checkpointAtSubtests = on;
+    if (m_session)
+        engine()->setCheckpoints(
+            on ? ScriptEngine::Checkpoints::AtSubtests : ScriptEngine::Checkpoints::ByHand);
 }
 
 QString Workbench::runsFolder() const

@@ -62,6 +62,19 @@ public:
     void setPropertySettings(const PropertySettings &settings);
     const PropertySettings &propertySettings() const { return m_propertySettings; }
     void runScript(const QString &source, Machines machines = Machines::Fresh);
+    // Checkpoints (docs/workbench.md, "Checkpoints"): the last run's, in its order, on the
+    // machines running now (none after a Run on fresh machines has dropped them).
+    QList<Checkpoint> checkpoints() const;
+    // Runs source from the last run's checkpoint at index (its call journal's): the calls
+    // before it answered from that run, the machines restored to it, then live. False, with a
+    // message, when there is no such checkpoint or a script runs.
+    bool runFromCheckpoint(const QString &source, int index);
+    // A checkpoint now, of the machines as they are (the console's checkpoint()): while the
+    // script is paused, or after it ended on the machines it ran on.
+    void takeCheckpoint();
+    // Also at each subtest (the default), or only where asked.
+    void setCheckpointAtSubtests(bool on);
+    bool checkpointAtSubtests() const { return m_checkpointAtSubtests; }
     // An HMP command; the answer comes back as monitorAnswer.
     void monitorCommand(const QString &machine, const QString &command);
     void setBreakpoints(const QSet<int> &lines);
@@ -102,6 +115,8 @@ signals:
     void propertyFalsified(const QString &property, const QString &regressionTest);
     // Everything the terminal log says (subtests, log lines, serial lines...), a line at a time.
     void outputLine(const vivarium::RecordedEvent &event);
+    // The running script took a checkpoint, or replayed one that is still there.
+    void checkpointTaken(const vivarium::Checkpoint &checkpoint);
     // A run directory was made or the history pruned: the Runs view reads it again.
     void runsChanged();
 
@@ -118,6 +133,7 @@ private:
     QHash<QString, int> m_propertyExamples; // a running property's name -> examples asked
     QMap<QString, int> m_shrinkFirstExample; // property -> its first shrink try
     int m_runsKept = 20;
+    bool m_checkpointAtSubtests = true;
     bool m_scriptRan = false; // the session's directory holds a script run's reports
     std::unique_ptr<Session> m_session;
 };

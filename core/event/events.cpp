@@ -322,6 +322,41 @@ template<> struct Kind<NetworkDestroyed> {
     static NetworkDestroyed read(const QJsonObject &o) { return { str(o, "label") }; }
 };
 
+template<> struct Kind<CheckpointTaken> {
+    static constexpr const char *name = "checkpoint";
+    static QJsonObject json(const CheckpointTaken &e)
+    {
+        return { { QStringLiteral("label"), e.label }, { QStringLiteral("snapshot"), e.snapshot },
+            { QStringLiteral("file"), e.file }, { QStringLiteral("line"), e.line },
+            { QStringLiteral("index"), e.index },
+            { QStringLiteral("machines"), QJsonArray::fromStringList(e.machines) },
+            { QStringLiteral("duration_ms"), e.durationMs } };
+    }
+    static CheckpointTaken read(const QJsonObject &o)
+    {
+        return { str(o, "label"), str(o, "snapshot"), str(o, "file"), integer(o, "line"),
+            integer(o, "index"), strings(o, "machines"), milliseconds(o) };
+    }
+};
+
+template<> struct Kind<Rewound> {
+    static constexpr const char *name = "rewound";
+    static QJsonObject json(const Rewound &e)
+    {
+        QJsonObject o { { QStringLiteral("label"), e.label }, { QStringLiteral("line"), e.line },
+            { QStringLiteral("replayed_calls"), e.replayedCalls },
+            { QStringLiteral("restore_ms"), e.restoreMs } };
+        if (!e.diverged.isEmpty())
+            o.insert(QStringLiteral("diverged"), e.diverged);
+        return o;
+    }
+    static Rewound read(const QJsonObject &o)
+    {
+        return { str(o, "label"), integer(o, "line"), integer(o, "replayed_calls"),
+            o.value(QStringLiteral("restore_ms")).toInteger(), str(o, "diverged") };
+    }
+};
+
 template<> struct Kind<Finished> {
     static constexpr const char *name = "finished";
     static QJsonObject json(const Finished &e)
@@ -378,6 +413,19 @@ QString event::MachineAdded::text() const
         .arg(machine)
         .arg(memoryMiB)
         .arg(init, graphics ? QStringLiteral(", graphics") : QString(), where);
+}
+
+QString event::Rewound::text() const
+{
+    QString text = QStringLiteral("rewound to checkpoint %1 (line %2): %3 call(s) before it "
+                                  "answered from the last run, the machines restored in %4 ms")
+                       .arg(label)
+                       .arg(line)
+                       .arg(replayedCalls)
+                       .arg(restoreMs);
+    if (!diverged.isEmpty())
+        text += QStringLiteral("; ") + diverged;
+    return text;
 }
 
 QString eventTypeName(const Event &event)

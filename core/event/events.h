@@ -160,6 +160,28 @@ struct NetworkCreated {
 struct NetworkDestroyed {
     QString label;
 };
+// A checkpoint of the network between two driver calls (the workbench's rewind): where it was
+// taken, and the snapshot that holds it on each machine saved.
+struct CheckpointTaken {
+    QString label;
+    QString snapshot;
+    QString file;
+    int line = 0;
+    int index = 0; // the call it was taken before (the run's call journal)
+    QStringList machines;
+    qint64 durationMs = 0;
+};
+// A run started from a checkpoint of the run before: the calls before it answered from that
+// run, then the machines restored. diverged: where the script went another way than the run
+// it replays (then it went on live from the last checkpoint before that point).
+struct Rewound {
+    QString label;
+    int line = 0;
+    int replayedCalls = 0;
+    qint64 restoreMs = 0;
+    QString diverged;
+    QString text() const; // one line for the logs
+};
 struct Finished {
     ScriptResult result;
 };
@@ -173,7 +195,8 @@ using Event = std::variant<event::RunStarted, event::ActionStarted, event::Actio
     event::SubtestFinished, event::LinkChanged, event::VlanChanged, event::NetworkFailed,
     event::ScriptPaused, event::ScriptResumed, event::SerialStdout, event::VideoStarted,
     event::PropertyStarted, event::PropertyStep, event::PropertyExample, event::PropertyFinished,
-    event::NetworkCreated, event::NetworkDestroyed, event::Finished>;
+    event::NetworkCreated, event::NetworkDestroyed, event::CheckpointTaken, event::Rewound,
+    event::Finished>;
 
 // An event as recorded: when it happened (ms since the epoch) and what.
 struct RecordedEvent {

@@ -190,6 +190,14 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
                 action + QLatin1Char(' ') + a.message);
         } else if (const auto *log = std::get_if<event::Log>(&e)) {
             timeline += row(QStringLiteral("log"), t, {}, esc(log->text), log->text);
+        } else if (const auto *checkpoint = std::get_if<event::CheckpointTaken>(&e)) {
+            const QString text = formatText(u"checkpoint %1 (line %2): %3", checkpoint->label,
+                checkpoint->line, checkpoint->machines.join(QStringLiteral(", ")));
+            timeline += row(QStringLiteral("state"), t,
+                fixed(double(checkpoint->durationMs) / 1000.0, 2) + QStringLiteral(" s"), esc(text),
+                text);
+        } else if (const auto *rewound = std::get_if<event::Rewound>(&e)) {
+            timeline += row(QStringLiteral("log"), t, {}, esc(rewound->text()), rewound->text());
         } else if (const auto *state = std::get_if<event::MachineState>(&e)) {
             const QString text = state->machine + QStringLiteral(": ") + state->state
                 + QLatin1Char(' ') + state->detail;

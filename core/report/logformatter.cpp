@@ -75,6 +75,13 @@ QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
             property->passed ? Tone::Good : Tone::Bad);
     } else if (const auto *failed = std::get_if<event::NetworkFailed>(&e)) {
         add(failed->message, Tone::Bad);
+    } else if (const auto *checkpoint = std::get_if<event::CheckpointTaken>(&e)) {
+        add(formatText(u"checkpoint %1 at %2:%3 (%4, %5 s)", checkpoint->label, checkpoint->file,
+                checkpoint->line, checkpoint->machines.join(QStringLiteral(", ")),
+                fixed(double(checkpoint->durationMs) / 1000.0, 2)),
+            Tone::Muted);
+    } else if (const auto *rewound = std::get_if<event::Rewound>(&e)) {
+        add(rewound->text());
     } else if (const auto *paused = std::get_if<event::ScriptPaused>(&e)) {
         add(formatText(u"paused at %1:%2 (%3)", paused->file, paused->line, paused->reason));
     } else if (const auto *end = std::get_if<event::Finished>(&e)) {

@@ -41,6 +41,20 @@ ScriptEngine *requireEngine()
     return e;
 }
 
+void raiseStopped()
+{
+    PyErr_SetString(stopped, "the script was stopped");
+    throw pybind11::error_already_set();
+}
+
+void raiseMachineError(const QString &message)
+{
+    PyErr_SetString(machineError, message.toStdString().c_str());
+    throw pybind11::error_already_set();
+}
+
+void defineJournal(pybind11::module_ &m); // journalmodule.cpp
+
 } // namespace vivarium::python
 
 namespace vivarium {
@@ -51,11 +65,7 @@ using python::ss;
 
 namespace {
 
-[[noreturn]] void raiseStopped()
-{
-    PyErr_SetString(python::stopped, "the script was stopped");
-    throw py::error_already_set();
-}
+using python::raiseStopped;
 
 // Runs one driver call without the GIL; on failure, lets the engine pause on the failing line
 // (retry, skip or fail), and turns the error into the Python exception the script sees.
@@ -640,4 +650,5 @@ PYBIND11_EMBEDDED_MODULE(_vivarium, m)
     defineMachine(m);
     defineNetwork(m);
     defineRunner(m);
+    python::defineJournal(m);
 }

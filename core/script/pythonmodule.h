@@ -27,6 +27,12 @@ inline std::string ss(const QString &s)
 }
 // The engine whose script runs on this thread.
 ScriptEngine *engine();
+// The same; throws MachineError (Usage) when no script runs.
+ScriptEngine *requireEngine();
+// Raises vivarium.Stopped in the script.
+[[noreturn]] void raiseStopped();
+// Raises vivarium.MachineError with message.
+[[noreturn]] void raiseMachineError(const QString &message);
 
 extern PyObject *machineError; // vivarium.MachineError
 extern PyObject *timeoutError; // vivarium.Timeout, a MachineError

@@ -7,6 +7,7 @@
 #include <QFile>
 #include <atomic>
 #include <chrono>
+#include <utility>
 
 namespace vivarium {
 
@@ -52,6 +53,66 @@ void ScriptEngine::setGlobalTimeout(double seconds)
 {
     std::lock_guard lock(m_mutex);
     m_globalTimeout = seconds;
+}
+
+void ScriptEngine::setCheckpoints(Checkpoints mode)
+{
+    std::lock_guard lock(m_mutex);
+    m_checkpoints = mode;
+}
+
+ScriptEngine::Checkpoints ScriptEngine::checkpoints() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_checkpoints;
+}
+
+void ScriptEngine::setRewind(std::shared_ptr<const CallJournal> recorded, int checkpointIndex)
+{
+    std::lock_guard lock(m_mutex);
+    m_pendingRewind = std::move(recorded);
+    m_pendingTarget = checkpointIndex;
+}
+
+std::shared_ptr<CallJournal> ScriptEngine::journal() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_journal;
+}
+
+bool ScriptEngine::replaying() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_replaying;
+}
+
+bool ScriptEngine::inConsole() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_inConsole;
+}
+
+std::shared_ptr<const CallJournal> ScriptEngine::recorded() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_recorded;
+}
+
+int ScriptEngine::rewindTarget() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_rewindTarget;
+}
+
+void ScriptEngine::endReplay()
+{
+    std::lock_guard lock(m_mutex);
+    m_replaying = false;
+}
+
+void ScriptEngine::announceCheckpoint(const Checkpoint &checkpoint)
+{
+    emit checkpointTaken(checkpoint);
 }
 
 bool ScriptEngine::isRunning() const
@@ -181,6 +242,14 @@ void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
         if (kind == Launch::Script) {
             m_skipped.clear();
             m_replaced.clear();
+            // A new journal; its checkpoints are named on from the last run's, whose snapshots
+            // the machines still have.
+            const int next = m_journal ? m_journal->nextCheckpointNumber() : 1;
+            m_journal = std::make_shared<CallJournal>();
+            m_journal->setNextCheckpointNumber(next);
+            m_recorded = std::exchange(m_pendingRewind, nullptr);
+            m_rewindTarget = std::exchange(m_pendingTarget, -1);
+            m_replaying = m_recorded != nullptr;
         }
         m_consoleRun = m_consoleTakesMore = kind == Launch::Console;
         if (m_mode == Mode::PauseNow || m_mode == Mode::StepAction)
@@ -215,8 +284,18 @@ void ScriptEngine::launch(std::function<ScriptResult()> body, Launch kind)
             stop();
         });
         ScriptResult result = body();
-        if (kind == Launch::Script)
+        if (kind == Launch::Script) {
             m_networks->destroyAll(); // what the script made goes with it
+            bool replayedToTheEnd = false;
+            {
+                std::lock_guard lock(m_mutex);
+                replayedToTheEnd = std::exchange(m_replaying, false);
+            }
+            if (replayedToTheEnd)
+                m_run->events()->post(event::Log { QStringLiteral(
+                    "the script ended before it reached the checkpoint: every call it made was "
+                    "answered from the last run, and no machine was touched") });
+        }
         bool timedOut;
         {
             std::lock_guard lock(m_mutex);
@@ -344,6 +423,8 @@ void ScriptEngine::waitWhilePaused(
 void ScriptEngine::onLine(const QString &file, int line)
 {
     std::unique_lock lock(m_mutex);
+    if (m_replaying) // the lines before the checkpoint ran in the last run: no pauses in them
+        return;
     if (line == m_lastLine && m_mode != Mode::PauseNow)
         return;
     m_lastLine = line;
@@ -405,6 +486,8 @@ ScriptEngine::FailureChoice ScriptEngine::onActionFailed(
 bool ScriptEngine::sleep(double seconds)
 {
     std::unique_lock lock(m_mutex);
+    if (m_replaying)
+        return !m_stop;
     return !m_changed.wait_for(
         lock, std::chrono::milliseconds(qint64(seconds * 1000)), [this] { return m_stop; });
 }

@@ -2,6 +2,7 @@
 
 #include "core/event/scriptresult.h"
 #include "core/machine/testrun.h"
+#include "core/script/calljournal.h"
 
 #include <QObject>
 #include <QSet>
@@ -36,6 +37,19 @@ public:
     // 0: none. When reached, the script is stopped, the machines killed, and the run fails.
     void setGlobalTimeout(double seconds);
 
+    // Checkpoints (docs/workbench.md, "Checkpoints"): the network snapshotted where the script
+    // or the user calls checkpoint() (ByHand) and also at each subtest (AtSubtests); Off
+    // (vivarium-test, where nothing can go back to one): checkpoint() does nothing.
+    enum class Checkpoints { Off, ByHand, AtSubtests };
+    void setCheckpoints(Checkpoints mode);
+    Checkpoints checkpoints() const;
+    // The next script run replays `recorded` (the last run's journal, on the same machines): its
+    // calls before the checkpoint at index are answered from it, then the machines are restored
+    // to that checkpoint and the script goes on live. For one run only.
+    void setRewind(std::shared_ptr<const CallJournal> recorded, int checkpointIndex);
+    // The running or last script run's calls and checkpoints (null before the first).
+    std::shared_ptr<CallJournal> journal() const;
+
     // Runs the script file (or source, reported as file) on the engine's thread.
     void start(const QString &scriptFile);
     void startSource(const QString &source, const QString &file);
@@ -69,7 +83,16 @@ public:
     // Blocks while paused on a failure; returns what the user chose (Fail when not pausing).
     FailureChoice onActionFailed(const QString &message, QString *replacement);
     bool stopRequested() const;
-    // Sleeps, returning early (false) when stopped.
+    // A rewound run before its checkpoint: calls are answered from recorded(), sleeps and
+    // pauses do not happen. rewindTarget(): the checkpoint's index in recorded().
+    bool replaying() const;
+    bool inConsole() const; // a console entry runs: its calls are not the script's
+    std::shared_ptr<const CallJournal> recorded() const;
+    int rewindTarget() const;
+    void endReplay();
+    // A checkpoint was taken, or replayed and so still there (the journal has it).
+    void announceCheckpoint(const Checkpoint &checkpoint);
+    // Sleeps, returning early (false) when stopped; at once while replaying.
     bool sleep(double seconds);
 
 signals:
@@ -78,6 +101,8 @@ signals:
     void resumed();
     void finished(const vivarium::ScriptResult &result); // not for console entries
     void consoleOutput(const QString &source, const QString &output);
+    // The running script's journal has a checkpoint to go back to (emitted on its thread).
+    void checkpointTaken(const vivarium::Checkpoint &checkpoint);
 
 private:
     enum class Mode { Run, PauseNow, StepLine, StepAction };
@@ -116,6 +141,13 @@ private:
     QStringList m_replaced; // ...and the calls the user replaced by an edited line
     QStringList m_sourceLines; // the running script's, for what a replacement replaced
     ScriptResult m_result;
+    Checkpoints m_checkpoints = Checkpoints::Off;
+    std::shared_ptr<CallJournal> m_journal;
+    std::shared_ptr<const CallJournal> m_pendingRewind; // for the next run
+    int m_pendingTarget = -1;
+    std::shared_ptr<const CallJournal> m_recorded; // this run's replay
+    int m_rewindTarget = -1;
+    bool m_replaying = false;
 };
 
 } // namespace vivarium

@@ -4,6 +4,7 @@
 import _vivarium
 import contextlib as _contextlib
 import importlib.util as _importlib_util
+import pickle as _pickle
 import re as _re
 import sys as _sys
 import time as _time
@@ -50,6 +51,68 @@ class _ScriptOutput:
         if self._pending:
             _vivarium.log(self._pending)
             self._pending = ""
+
+
+class _Journaled:
+    """`_vivarium`'s driver calls, each written into the run's call journal with what it gave
+    back. A run started from a checkpoint (the workbench's Run from Here) executes the script
+    from its start with each call before the checkpoint answered from the last run's journal
+    (no machine touched, sleeps instant), then the machines go back to the checkpoint and the
+    script goes on live. A call that differs from the last run's (another call, other
+    arguments) takes the machines back to the last checkpoint before it and runs the answered
+    calls since then again, live (docs/workbench.md, "Checkpoints")."""
+
+    _ERRORS = {"MachineError": MachineError, "Timeout": Timeout, "TypeError": TypeError,
+               "ValueError": ValueError}
+
+    def __init__(self, module):
+        self._module = module
+
+    def __getattr__(self, name):
+        function = getattr(self._module, name)
+        return lambda *args: self._run(name, function, args)
+
+    def _run(self, name, function, args):
+        module = self._module
+        if not module.journaling():  # vivarium-test: nothing can go back, nothing is kept
+            return function(*args)
+        key = repr(args)
+        if module.replaying():
+            index = module.journal_size()
+            recorded = module.journal_recorded(index)
+            # Calls made by hand from the console were not the script's: passed by (a
+            # checkpoint taken by hand among them may be the one to go back to).
+            while recorded is not None and recorded[5] and module.replaying():
+                module.journal_replayed(index)
+                index += 1
+                recorded = module.journal_recorded(index)
+        if module.replaying():
+            if recorded is not None and recorded[0] == name and recorded[1] == key:
+                module.journal_replayed(index)  # at the checkpoint: the machines go back
+                value, error_type, message = recorded[2:5]
+                if error_type:
+                    raise self._ERRORS.get(error_type, MachineError)(message)
+                return _pickle.loads(value)
+            expected = "nothing more" if recorded is None else f"{recorded[0]}{recorded[1]}"
+            for again, arguments in module.rewind_diverged(index, f"{name}{key}", expected):
+                getattr(module, again)(*_pickle.loads(arguments))
+        try:
+            value = function(*args)
+        except (MachineError, TypeError, ValueError) as error:
+            module.journal_append(name, key, _pickle.dumps(args), b"", type(error).__name__,
+                                  str(error))
+            raise
+        module.journal_append(name, key, _pickle.dumps(args), _pickle.dumps(value), "", "")
+        return value
+
+
+_calls = _Journaled(_vivarium)
+
+
+def checkpoint(label=None):
+    """In the workbench: the network snapshotted here, a point Run from Here can go back to
+    (docs/workbench.md, "Checkpoints"). Elsewhere (vivarium-test), nothing. True when taken."""
+    return _calls.checkpoint(str(label) if label is not None else "by hand", False)
 
 
 _polling_conditions = []
@@ -132,7 +195,7 @@ class Machine:
 
     def _api(self, method, *args):
         _check_polling_conditions()
-        return _vivarium.call(self.name, method, *args)
+        return _calls.call(self.name, method, *args)
 
     # Logging
     def log(self, message):
@@ -225,7 +288,7 @@ class Machine:
             try:
                 if left <= 0:
                     raise Timeout("")
-                event, index = _vivarium.next_qmp_event(self.name, index, left)
+                event, index = _calls.next_qmp_event(self.name, index, left)
             except Timeout:
                 raise Timeout(
                     f"machine {self.name}: no QMP event matched within {timeout} s"
@@ -277,11 +340,11 @@ class Machine:
         """Vivarium: impair this machine's link on a VLAN (delay_ms, jitter_ms, loss, dup,
         bandwidth_kbit); what is not named stays."""
         _check_polling_conditions()
-        _vivarium.set_link(self.name, int(vlan), settings)
+        _calls.set_link(self.name, int(vlan), settings)
 
     def link(self, vlan):
         """Vivarium: the live state of this machine's link on a VLAN, as a dict."""
-        return _vivarium.link(self.name, int(vlan))
+        return _calls.link(self.name, int(vlan))
 
     # Files
     def copy_from_host_via_shell(self, source, target):
@@ -335,13 +398,13 @@ class Vlan:
     def set_link(self, **settings):
         """Impair every link on the VLAN (delay_ms, jitter_ms, loss, dup, bandwidth_kbit)."""
         _check_polling_conditions()
-        _vivarium.vlan_set_link(self.nr, settings)
+        _calls.vlan_set_link(self.nr, settings)
 
     def capture(self):
-        return _vivarium.vlan_capture(self.nr)
+        return _calls.vlan_capture(self.nr)
 
     def stop_capture(self):
-        _vivarium.vlan_stop_capture(self.nr)
+        _calls.vlan_stop_capture(self.nr)
 
 
 _machines_by_name = {}
@@ -354,13 +417,13 @@ def start_all():
 
 def snapshot_all(name):
     """Snapshot `name` of every running machine at one instant (root = "image" machines)."""
-    _vivarium.snapshot_all(str(name))
+    _calls.snapshot_all(str(name))
 
 
 def restore_all(name, clock="snapshot"):
     """Brings every machine of snapshot_all(name) back to it, together; clock="host" sets
     their clocks to the host's time after."""
-    _vivarium.restore_all(str(name), str(clock))
+    _calls.restore_all(str(name), str(clock))
 
 
 def join_all():
@@ -380,6 +443,7 @@ def retry(fn, timeout=_DEFAULT_TIMEOUT):
 
 @_contextlib.contextmanager
 def subtest(name):
+    _calls.checkpoint(str(name), True)
     _vivarium.subtest_started(name)
     started = _time.monotonic()
     try:
@@ -416,7 +480,7 @@ def add_machine(name, **keys):
     import vivarium.tomltext as tomltext
 
     _check_polling_conditions()
-    _vivarium.machine_add(name, tomltext.keys(keys))
+    _calls.machine_add(name, tomltext.keys(keys))
     machine = Machine(name)
     _machines_by_name[name] = machine
     machines.append(machine)

@@ -249,6 +249,54 @@ private slots:
         saveScreenshot(window, "crashed");
     }
 
+    // The everyday loop of checkpoints: line 8 fails, the user fixes it in the editor and runs
+    // from the last checkpoint; the lines before it are not run on the machine again, and
+    // the machine is back as it was at the checkpoint.
+    void aFixedLineRunsFromTheLastCheckpoint()
+    {
+        const QByteArray before = "start_all()\n"
+                                  "idle.wait_for_ready()\n"
+                                  "with subtest('prepare'):\n"
+                                  "    idle.succeed('echo prepared > /tmp/state')\n"
+                                  "with subtest('work'):\n"
+                                  "    idle.succeed('echo worked >> /tmp/state')\n"
+                                  "    idle.succeed('sleep 1')\n";
+        MainWindow window(
+            writeTest("rewind", before + "    idle.succeed('grep fixed /tmp/state')\n",
+                "[machines.idle]\nroot = \"image\"\n"));
+        showLarge(window);
+        trigger(window, "Run");
+        auto *bar = window.findChild<QFrame *>("failureBar");
+        QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible(), 180000);
+        QCOMPARE(window.editor()->errorLine(), 8);
+        const auto rows = [&window] {
+            QStringList texts;
+            for (int i = 0; i < window.actionLog()->topLevelItemCount(); ++i)
+                texts << window.actionLog()->topLevelItem(i)->text(ActionLog::Action);
+            return texts.join('\n');
+        };
+        QVERIFY2(rows().contains("checkpoint prepare (line 3)")
+                && rows().contains("checkpoint work (line 5)"),
+            qPrintable(rows()));
+        QVERIFY(window.windowAction("runFromCheckpointAction")->isEnabled());
+
+        // Fixed in the editor, not saved: the run takes the editor's text.
+        window.editor()->setText(
+            before + "    assert idle.succeed('cat /tmp/state') == 'prepared\\nworked\\n'\n");
+        trigger(window, "Run from the Last Checkpoint");
+        QCOMPARE(waitForScriptEnd(window, 120000), QString("The script passed"));
+        const QString ran = rows();
+        QVERIFY2(!ran.contains("start(") && !ran.contains("wait_for_ready")
+                && !ran.contains("echo prepared"),
+            qPrintable(ran));
+        QVERIFY2(ran.contains("restore(\"checkpoint-2\")") && ran.contains("echo worked")
+                && ran.contains("checkpoint work (line 5)"),
+            qPrintable(ran));
+        QVERIFY2(window.output()->visibleText().contains("rewound to checkpoint work"),
+            qPrintable(window.output()->visibleText()));
+        saveScreenshot(window, "rewind");
+    }
+
     // A second Run starts from fresh machines: what was done by hand after the first is gone.
     // "Run on the Running Machines" keeps it.
     void runStartsFromFreshMachines()

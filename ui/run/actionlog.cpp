@@ -2,10 +2,12 @@
 
 #include "core/event/actionevent.h"
 #include "core/event/scriptresult.h"
+#include "core/script/calljournal.h"
 
 #include <QDateTime>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QMenu>
 #include <QUrl>
 
 namespace vivarium {
@@ -14,6 +16,8 @@ namespace {
 
 const QColor failedColour(0xb3, 0x26, 0x1e);
 const QColor runningColour(0x1a, 0x5f, 0xb4);
+const QColor checkpointColour(0x26, 0x7a, 0x3e);
+constexpr int checkpointRole = Qt::UserRole + 1; // a checkpoint row's journal index
 
 QString callText(const ActionEvent &event)
 {
@@ -55,6 +59,38 @@ ActionLog::ActionLog(QWidget *parent)
         if (const int line = item->data(0, Qt::UserRole).toInt(); line > 0)
             emit lineActivated(line);
     });
+    setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(this, &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
+        QTreeWidgetItem *item = itemAt(at);
+        if (!item || !item->data(0, checkpointRole).isValid())
+            return;
+        QMenu menu(this);
+        menu.setObjectName(QStringLiteral("checkpointMenu"));
+        const int index = item->data(0, checkpointRole).toInt();
+        menu.addAction(tr("Run from Here"), this, [this, index] { emit runFromCheckpoint(index); })
+            ->setObjectName(QStringLiteral("runFromHereAction"));
+        menu.exec(viewport()->mapToGlobal(at));
+    });
+}
+
+void ActionLog::addCheckpoint(const Checkpoint &checkpoint)
+{
+    auto *row = new QTreeWidgetItem(this);
+    row->setText(Time, QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss")));
+    row->setText(Machine, checkpoint.machines.join(QStringLiteral(", ")));
+    row->setText(Action,
+        tr("⚑ checkpoint %1 (line %2): right-click to run from here")
+            .arg(checkpoint.label)
+            .arg(checkpoint.line));
+    row->setToolTip(Action,
+        tr("The machines as they were before line %1 (snapshot %2). Run from Here answers the "
+           "script's calls before it from this run and goes on live from it.")
+            .arg(checkpoint.line)
+            .arg(checkpoint.snapshot));
+    row->setData(0, Qt::UserRole, checkpoint.line);
+    row->setData(0, checkpointRole, checkpoint.index);
+    paint(row, checkpointColour);
+    scrollToItem(row);
 }
 
 void ActionLog::clearRun()

@@ -7,6 +7,7 @@
 namespace vivarium {
 
 struct ActionEvent;
+struct Checkpoint;
 struct ScriptResult;
 
 // The workbench's log of driver calls: a row per call from the moment it starts (its elapsed
@@ -25,6 +26,8 @@ public:
     void markLastFailureSkipped();
     // The run's verdict as the last row, at atMs (ms since the epoch; 0: now).
     void addVerdict(const ScriptResult &result, qint64 atMs = 0);
+    // A checkpoint row (a flag, its label and line): its context menu runs from it.
+    void addCheckpoint(const Checkpoint &checkpoint);
     // The call in flight (its text, "idle.succeed(true)"), or empty.
     QString runningCall() const;
 
@@ -32,6 +35,8 @@ public:
 
 signals:
     void lineActivated(int line);
+    // Run from Here on a checkpoint row: the checkpoint's index in the run's call journal.
+    void runFromCheckpoint(int index);
 
 private:
     QTreeWidgetItem *rowFor(const ActionEvent &event);
