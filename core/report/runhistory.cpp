@@ -8,6 +8,8 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <algorithm>
 #include <cerrno>
@@ -25,6 +27,60 @@ const QRegularExpression &runName()
     static const QRegularExpression pattern(
         QStringLiteral("^\\d{4}-\\d\\d-\\d\\d_\\d\\d-\\d\\d-\\d\\d(-\\d+)?$"));
     return pattern;
+}
+
+// A finished run's summary is kept beside its events (summary.json), so a history of long
+// runs is listed without reading each events.jsonl again. It holds while events.jsonl has the
+// size and time it had when the summary was made.
+QString cacheFile(const QString &directory)
+{
+    return directory + QStringLiteral("/summary.json");
+}
+
+QJsonObject eventsStamp(const QFileInfo &events)
+{
+    return { { QStringLiteral("events_bytes"), events.size() },
+        { QStringLiteral("events_modified_ms"), events.lastModified().toMSecsSinceEpoch() } };
+}
+
+std::optional<RunSummary> cachedSummary(const QString &directory, const QFileInfo &events)
+{
+    QFile file(cacheFile(directory));
+    if (!file.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    const QJsonObject o = QJsonDocument::fromJson(file.readAll()).object();
+    const QJsonObject stamp = eventsStamp(events);
+    if (o.value(QStringLiteral("events_bytes")) != stamp.value(QStringLiteral("events_bytes"))
+        || o.value(QStringLiteral("events_modified_ms"))
+            != stamp.value(QStringLiteral("events_modified_ms")))
+        return std::nullopt;
+    QJsonObject finished = o.value(QStringLiteral("finished")).toObject();
+    finished.insert(QStringLiteral("type"), QStringLiteral("finished"));
+    const std::optional<RecordedEvent> end = eventFromJson(finished);
+    if (!end || !std::holds_alternative<event::Finished>(end->event))
+        return std::nullopt;
+    RunSummary summary;
+    summary.directory = directory;
+    summary.test = o.value(QStringLiteral("test")).toString();
+    summary.started
+        = QDateTime::fromMSecsSinceEpoch(o.value(QStringLiteral("started_ms")).toInteger());
+    summary.durationMs = o.value(QStringLiteral("duration_ms")).toInteger();
+    summary.actions = o.value(QStringLiteral("actions")).toInt();
+    summary.result = std::get<event::Finished>(end->event).result;
+    return summary;
+}
+
+void cacheSummary(const RunSummary &summary, const QFileInfo &events)
+{
+    QJsonObject o = eventsStamp(events);
+    o.insert(QStringLiteral("test"), summary.test);
+    o.insert(QStringLiteral("started_ms"), summary.started.toMSecsSinceEpoch());
+    o.insert(QStringLiteral("duration_ms"), summary.durationMs);
+    o.insert(QStringLiteral("actions"), summary.actions);
+    o.insert(QStringLiteral("finished"), eventFields(event::Finished { *summary.result }));
+    QFile file(cacheFile(summary.directory));
+    if (file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        file.write(QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 
 } // namespace
@@ -89,6 +145,13 @@ RunSummary RunHistory::summarize(const QString &directory)
     RunSummary summary;
     summary.directory = directory;
     summary.inUse = OutputDirectory::inUse(directory);
+    const QFileInfo eventsFile(directory + QStringLiteral("/events.jsonl"));
+    if (!summary.inUse) {
+        if (std::optional<RunSummary> cached = cachedSummary(directory, eventsFile)) {
+            cached->inUse = false;
+            return *cached;
+        }
+    }
     summary.started = QFileInfo(directory).birthTime();
     if (!summary.started.isValid())
         summary.started = QFileInfo(directory).lastModified();
@@ -113,6 +176,8 @@ RunSummary RunHistory::summarize(const QString &directory)
         summary.started = QDateTime::fromMSecsSinceEpoch(first);
         summary.durationMs = last - first;
     }
+    if (summary.result && !summary.inUse) // a finished run does not change any more
+        cacheSummary(summary, eventsFile);
     return summary;
 }
 

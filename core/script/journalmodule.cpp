@@ -125,7 +125,7 @@ void defineJournal(py::module_ &m)
     // Only where a run can go back (the workbench): vivarium-test keeps no journal.
     m.def("journaling", [] {
         ScriptEngine *e = engine();
-        return e && e->checkpoints() != ScriptEngine::Checkpoints::Off;
+        return e && (e->checkpoints() != ScriptEngine::Checkpoints::Off || e->replaying());
     });
     m.def("journal_size", [] {
         ScriptEngine *e = engine();

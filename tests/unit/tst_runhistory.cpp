@@ -108,6 +108,41 @@ private slots:
         EventRecorder(killed + QStringLiteral("/events.jsonl"))
             .record(event::RunStarted { QStringLiteral("web"), {}, killed });
         QCOMPARE(RunHistory::summarize(killed).verdict(), QStringLiteral("did not finish"));
+        QVERIFY(!QFile::exists(killed + "/summary.json")); // it may still go on
+    }
+
+    // A finished run's summary is read from summary.json the next time, until its events change.
+    void aFinishedRunsSummaryIsKept()
+    {
+        QTemporaryDir base;
+        const RunHistory history(base.path());
+        QString error;
+        const QString run = history.newRun(&error);
+        writeRun(run, 1796562099000, { { 3, QStringLiteral("true") } },
+            ScriptResult::Outcome::Passed, 0);
+        const RunSummary first = RunHistory::summarize(run);
+        QVERIFY(QFile::exists(run + "/summary.json"));
+        // Proof it is read: a summary that differs from the events wins while they are as they
+        // were.
+        QFile cache(run + "/summary.json");
+        QVERIFY(cache.open(QIODevice::ReadWrite));
+        QByteArray json = cache.readAll();
+        json.replace("\"actions\":1", "\"actions\":7");
+        cache.resize(0);
+        cache.write(json);
+        cache.close();
+        const RunSummary cached = RunHistory::summarize(run);
+        QCOMPARE(cached.actions, 7);
+        QCOMPARE(cached.verdict(), first.verdict());
+        QCOMPARE(cached.started, first.started);
+        QCOMPARE(cached.durationMs, first.durationMs);
+        QCOMPARE(cached.test, first.test);
+        // Events that changed make it stale: read again.
+        QFile events(run + "/events.jsonl");
+        QVERIFY(events.open(QIODevice::Append));
+        events.write("\n");
+        events.close();
+        QCOMPARE(RunHistory::summarize(run).actions, 1);
     }
 
     void pruningKeepsTheNewestAndWhatIsInUse()
