@@ -1,5 +1,6 @@
 #include "core/guest/hostshare.h"
 
+#include "core/guest/baseimage.h"
 #include "core/guest/machinefiles.h"
 #include "core/guest/systemdunits.h"
 #include "core/network/addressing.h"
@@ -163,7 +164,8 @@ MachinePaths MachinePaths::under(const QString &root, RootKind kind)
 }
 
 QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
-    const GuestArtifacts &artifacts, const MachinePaths &paths, QString *stage2)
+    const GuestArtifacts &artifacts, const MachinePaths &paths, QString *stage2,
+    const QString &rootImage)
 {
     QString error;
     const QString config = paths.guestDir + QStringLiteral("/config");
@@ -196,7 +198,11 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
         return error;
     // The machine's root beyond the host's: its accounts (the host's shadow files are hidden
     // from guests), fstab, systemd units, then the test's files, which win.
-    Accounts accounts = Accounts::ofHost();
+    // A base image's root has its own accounts and enabled units, kept beside the image.
+    const bool based = !m.base.isEmpty();
+    Accounts accounts = based
+        ? Accounts::fromFiles(BaseImage::passwd(rootImage), BaseImage::group(rootImage))
+        : Accounts::ofHost();
     if (const QString problem = accounts.addAll(m.groups, m.users); !problem.isEmpty())
         return problem;
     QMap<QString, GuestFile> files = accountFiles(accounts, m.users);
@@ -204,7 +210,7 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
     QStringList removed;
     if (m.init == InitKind::Systemd) {
         files.insert(systemdFiles(m, guestAgent));
-        removed = hostUnitLinks();
+        removed = based ? BaseImage::unitLinks(rootImage) : hostUnitLinks();
     }
     files.insert(m.files);
     for (auto it = files.cbegin(); it != files.cend(); ++it) {

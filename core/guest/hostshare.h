@@ -28,8 +28,10 @@ struct MachinePaths {
 // wrote survives a crash and a restart. A root = "image" machine has no 9p share: its config/
 // travels in its own initramfs (paths.initrd: the common one with config/ appended as a
 // second cpio archive, which the kernel unpacks over the first), and its disks are qcow2, so
-// QEMU can snapshot them. Returns an error message, or empty.
+// QEMU can snapshot them. rootImage: the image it boots from (a base image's accounts and unit
+// links are kept beside it). Returns an error message, or empty.
 QString prepareHostShare(const TestSpec &test, const MachineSpec &machine,
-    const GuestArtifacts &artifacts, const MachinePaths &paths, QString *stage2);
+    const GuestArtifacts &artifacts, const MachinePaths &paths, QString *stage2,
+    const QString &rootImage = {});
 
 } // namespace vivarium

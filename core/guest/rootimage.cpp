@@ -1,6 +1,7 @@
 #include "core/guest/rootimage.h"
 
 #include "core/util/childprocess.h"
+#include "core/util/filelock.h"
 #include "core/util/hostview.h"
 #include "core/util/textformat.h"
 
@@ -75,24 +76,6 @@ void listTree(const QString &source, const QString &dir, const QStringList &skip
     lines.sort();
     *out += lines.join(QLatin1Char('\n')).toUtf8();
 }
-
-class FileLock {
-public:
-    explicit FileLock(const QString &path)
-        : m_fd(::open(QFile::encodeName(path).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600))
-    {
-    }
-    ~FileLock()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd); // releases the lock
-    }
-    bool tryLock() { return m_fd >= 0 && ::flock(m_fd, LOCK_EX | LOCK_NB) == 0; }
-    bool lock() { return m_fd >= 0 && ::flock(m_fd, LOCK_EX) == 0; }
-
-private:
-    int m_fd;
-};
 
 QString mib(qint64 bytes)
 {

@@ -1,5 +1,6 @@
 #include "core/machine/machine.h"
 
+#include "core/guest/baseimage.h"
 #include "core/guest/rootimage.h"
 #include "core/machine/backdoorframe.h"
 #include "core/machine/machinelaunch.h"
@@ -269,7 +270,7 @@ void Machine::connectProcess(MachineProcess *process)
         Qt::DirectConnection);
     QObject::connect(
         process, &MachineProcess::qmpEvent, process,
-        [this](const QString &name, const QJsonObject &data) {
+        [this](const QString &name, const QJsonObject &data, qint64 timestampUs) {
             std::lock_guard lock(m_mutex);
             const qint64 us = nowMs() * 1000;
             m_qmpEvents.append(
@@ -280,6 +281,15 @@ void Machine::connectProcess(MachineProcess *process)
             m_changed.notify_all();
             if (m_restoring
                 && (name == QLatin1String("VSERPORT_CHANGE") || name == QLatin1String("RESET")))
+                return;
+            // loadvm closes the port of the guest it replaces; QEMU may hold that event back
+            // for up to a second and send it after the restore, when it is no news of the
+            // restored guest's agent.
+            if (name == QLatin1String("VSERPORT_CHANGE")
+                && std::any_of(m_restoreWindows.cbegin(), m_restoreWindows.cend(),
+                    [timestampUs](const std::pair<qint64, qint64> &window) {
+                        return timestampUs >= window.first && timestampUs <= window.second;
+                    }))
                 return;
             if (name == QLatin1String("VSERPORT_CHANGE")
                 && data.value(QStringLiteral("id")).toString() == QLatin1String("backdoor-port")
@@ -363,7 +373,7 @@ void Machine::start()
         QDir().mkpath(m_paths.root);
         QDir().mkpath(m_context.outDir);
         const QString error
-            = prepareHostShare(*test, m_spec, m_context.artifacts, m_paths, &stage2);
+            = prepareHostShare(*test, m_spec, m_context.artifacts, m_paths, &stage2, rootImage);
         if (!error.isEmpty())
             throw MachineError(MachineError::Kind::Failed,
                 QStringLiteral("machine %1: %2").arg(m_spec.name, error));
@@ -437,17 +447,20 @@ void Machine::start()
 QString Machine::ensureRootImage()
 {
     QString error;
-    const QString path = RootImage::ensure(
-        [this](const QString &progress) {
-            std::lock_guard lock(m_mutex);
-            if (m_context.events)
-                m_context.events->post(
-                    event::MachineState { m_spec.name, machineStateName(m_state), progress });
-        },
-        &error);
+    const auto progress = [this](const QString &progress) {
+        std::lock_guard lock(m_mutex);
+        if (m_context.events)
+            m_context.events->post(
+                event::MachineState { m_spec.name, machineStateName(m_state), progress });
+    };
+    const QString path = m_spec.base.isEmpty()
+        ? RootImage::ensure(progress, &error)
+        : BaseImage::ensure(m_spec.base, m_spec.packages, progress, &error);
     if (path.isEmpty())
         throw MachineError(MachineError::Kind::Failed,
-            QStringLiteral("machine %1 (root = \"image\"): %2").arg(m_spec.name, error));
+            m_spec.base.isEmpty()
+                ? QStringLiteral("machine %1 (root = \"image\"): %2").arg(m_spec.name, error)
+                : QStringLiteral("machine %1 (base = \"%2\"): %3").arg(m_spec.name, m_spec.base, error));
     return path;
 }
 

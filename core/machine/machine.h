@@ -306,6 +306,9 @@ private:
     std::unique_lock<std::mutex> snapshotLock(const QString &what, const QString &name);
     QMap<QString, SnapshotRecord> m_snapshots;
     bool m_restoring = false; // loadvm's reset and port events are not the guest's doing
+    // When the last loadvms ran (wall-clock µs, start and end): a backdoor port event QEMU made
+    // in one is loadvm's own, also when QEMU's rate limit delivers it after the restore.
+    QList<std::pair<qint64, qint64>> m_restoreWindows;
     // The root image a root = "image" machine boots from, built first when the host changed.
     QString ensureRootImage();
     void trimConsole();

@@ -141,7 +141,7 @@ void MachineProcess::connectSockets()
                 // afresh.
                 if (m.event == QLatin1String("RESET"))
                     m_decoder = BackdoorDecoder();
-                emit qmpEvent(m.event, m.data);
+                emit qmpEvent(m.event, m.data, m.timestampUs);
             });
             m_qmp->attach(qmpSocket);
             // QMP's socket is created last: the others exist now.

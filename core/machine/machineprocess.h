@@ -65,7 +65,9 @@ signals:
     void backdoorCorrupted(const QString &what);
     void serialData(const QByteArray &bytes);
     void shellData(const QByteArray &bytes);
-    void qmpEvent(const QString &name, const QJsonObject &data);
+    // timestampUs: when QEMU made the event (wall clock), which may be well before it comes:
+    // QEMU holds back a VSERPORT_CHANGE for up to a second after the last one.
+    void qmpEvent(const QString &name, const QJsonObject &data, qint64 timestampUs);
     // QEMU could not start, its sockets could not be reached, or fail() was called; QEMU has
     // been killed.
     void failed(const QString &reason);

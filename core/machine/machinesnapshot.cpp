@@ -145,9 +145,13 @@ void Machine::loadSnapshot(const QString &name)
             std::lock_guard lock(m_mutex);
             m_restoring = true;
         }
-        const auto restored = qScopeGuard([this] {
+        const qint64 startUs = QDateTime::currentMSecsSinceEpoch() * 1000;
+        const auto restored = qScopeGuard([this, startUs] {
             std::lock_guard lock(m_mutex);
             m_restoring = false;
+            m_restoreWindows.append({ startUs, QDateTime::currentMSecsSinceEpoch() * 1000 + 999 });
+            while (m_restoreWindows.size() > 4)
+                m_restoreWindows.removeFirst();
         });
         reply = monitor(QStringLiteral("loadvm ") + name);
     }

@@ -38,6 +38,7 @@ const QStringList &MachineKeys::names()
         QStringLiteral("mounts"),
         QStringLiteral("environment"),
         QStringLiteral("packages"),
+        QStringLiteral("base"),
         QStringLiteral("graphics"),
         QStringLiteral("vnc"),
         QStringLiteral("desktop"),
@@ -97,6 +98,17 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
                      .choice<RootKind>(
                          node, key, { { "share", RootKind::Share }, { "image", RootKind::Image } })
                      .value_or(m.root);
+    } else if (key == QLatin1String("base")) {
+        const QString base = m_reader.string(node, key).value_or(QString());
+        if (!knownBases().contains(base)) {
+            m_reader.error(node.source(),
+                QStringLiteral("'base' must be one of %1, not \"%2\" (docs/guests.md, \"Base "
+                               "images\")")
+                    .arg(knownBases().join(QStringLiteral(", ")), base));
+            return;
+        }
+        m.base = base;
+        m.root = RootKind::Image; // a base is an image: snapshots work
     } else if (key == QLatin1String("shared_limit_mb")) {
         m.sharedLimitMiB = int(m_reader.integer(node, key, 1, 1048576).value_or(m.sharedLimitMiB));
     } else if (key == QLatin1String("services")) {
@@ -124,7 +136,7 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
         }
         m_packageUses.append({ m.name.isEmpty() ? QStringLiteral("[defaults]")
                                                 : QStringLiteral("machine '%1'").arg(m.name),
-            m.packages, node.source() });
+            m.name, m.packages, node.source() });
     } else if (key == QLatin1String("qemu_options")) {
         m.qemuOptions = m_reader.strings(node, key).value_or(QStringList());
         // Vivarium opens no network port the test did not ask for: a monitor or a socket

@@ -11,6 +11,7 @@ class MachineKeys {
 public:
     struct PackageUse {
         QString who;
+        QString machine; // empty: [defaults]
         QStringList packages;
         toml::source_region where;
     };

@@ -329,16 +329,26 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
         }
     }
 
-    checkPackages(reader, machineKeys);
+    checkPackages(reader, machineKeys, [&](const QString &name) {
+        if (name.isEmpty()) // [defaults]: its packages matter for a machine without a base
+            return std::all_of(spec.machines.cbegin(), spec.machines.cend(),
+                [](const MachineSpec &m) { return !m.base.isEmpty(); })
+                && !spec.machines.isEmpty();
+        const MachineSpec *m = spec.machine(name);
+        return m && !m->base.isEmpty();
+    });
     spec.defaults = defaults;
     if (!m_errors.isEmpty())
         return std::nullopt;
     return spec;
 }
 
-void SpecLoader::checkPackages(TomlReader &reader, const MachineKeys &keys)
+void SpecLoader::checkPackages(TomlReader &reader, const MachineKeys &keys,
+    const std::function<bool(const QString &machine)> &isBased)
 {
     for (const auto &use : keys.packageUses()) {
+        if (isBased(use.machine))
+            continue;
         const QStringList missing = m_missingPackages(use.packages);
         if (!missing.isEmpty()) {
             reader.error(use.where,
@@ -398,7 +408,7 @@ std::optional<MachineSpec> SpecLoader::loadAddedMachine(
                             .arg(where)
                             .arg(test.machines.size())
                             .arg(test.machines.size() + 1));
-    checkPackages(reader, machineKeys);
+    checkPackages(reader, machineKeys, [&](const QString &) { return !machine.base.isEmpty(); });
     if (!done())
         return std::nullopt;
     return machine;

@@ -35,7 +35,10 @@ public:
     static QStringList missingDebianPackages(const QStringList &packages);
 
 private:
-    void checkPackages(TomlReader &reader, const MachineKeys &keys);
+    // The host must have the packages of every machine that runs the host's programs (a
+    // machine with a base image gets them in its image): isBased says which.
+    void checkPackages(TomlReader &reader, const MachineKeys &keys,
+        const std::function<bool(const QString &machine)> &isBased);
 
     PackageCheck m_missingPackages;
     QStringList m_errors;

@@ -112,6 +112,12 @@ struct GuestMount {
 // machineLaunch), else pc.
 enum class QemuMachineChoice { Auto, Pc, Microvm };
 
+// The names `base` takes (BaseImage builds them).
+inline QStringList knownBases()
+{
+    return { QStringLiteral("debian-bookworm") };
+}
+
 struct MachineSpec {
     QString name;
     QList<int> vlans { 1 };
@@ -133,7 +139,10 @@ struct MachineSpec {
     QList<GuestDisk> disks;
     QList<GuestMount> mounts; // besides the disks' own
     QMap<QString, QString> environment; // for every command the backdoor runs
-    QStringList packages;
+    QStringList packages; // on the host, or (with base) in the base image
+    // A root from Debian's archive instead of the host's ("debian-bookworm"): a cached image
+    // of it with `packages` (BaseImage); implies root = Image.
+    QString base;
     bool graphics = false;
     bool vnc = true; // with graphics: a VNC server for the workbench (else it polls dumps)
     QString

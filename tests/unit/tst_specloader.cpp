@@ -39,6 +39,34 @@ private:
     QTemporaryDir m_dir;
 
 private slots:
+    // A base image carries its machine's packages: the host need not have them, and the
+    // machine boots an image (snapshots work). A machine without a base still needs them.
+    void aBaseImageTakesItsPackages()
+    {
+        QStringList errors;
+        const auto spec = load("[machines.a]\nbase = \"debian-bookworm\"\n"
+                               "packages = [\"missing-hello\"]\n",
+            &errors);
+        QVERIFY2(spec, qPrintable(errors.join('\n')));
+        const MachineSpec *a = spec->machine("a");
+        QCOMPARE(a->base, QString("debian-bookworm"));
+        QCOMPARE(a->packages, QStringList { "missing-hello" });
+        QVERIFY(a->root == RootKind::Image);
+        // [defaults] packages matter for the machine without a base.
+        QVERIFY(!load("[defaults]\npackages = [\"missing-x\"]\n[machines.a]\n"
+                      "base = \"debian-bookworm\"\n[machines.b]\n",
+            &errors));
+        QVERIFY2(errors.join('\n').contains("apt-get install missing-x"),
+            qPrintable(errors.join('\n')));
+        QVERIFY(load("[defaults]\npackages = [\"missing-x\"]\nbase = \"debian-bookworm\"\n"
+                     "[machines.a]\n[machines.b]\n",
+            &errors));
+        QVERIFY(!load("[machines.a]\nbase = \"debian-sid\"\n", &errors));
+        QVERIFY2(errors.join('\n').contains(
+                     "'base' must be one of debian-bookworm, not \"debian-sid\""),
+            qPrintable(errors.join('\n')));
+    }
+
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());

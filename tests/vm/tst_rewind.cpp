@@ -8,6 +8,8 @@
 #include "vmtestutil.h"
 
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 #include <mutex>
@@ -66,9 +68,31 @@ private:
         return m_engine->wait();
     }
 
-    static QString why(const ScriptResult &result)
+    QString why(const ScriptResult &result)
     {
-        return QString("line %1: %2\n%3").arg(result.line).arg(result.message, result.traceback);
+        // With what the machines went through: a machine that never became ready says why.
+        if (result.outcome == ScriptResult::Outcome::Passed)
+            return {};
+        QStringList states;
+        std::lock_guard lock(m_mutex);
+        for (const Event &e : m_events) {
+            if (const auto *state = std::get_if<event::MachineState>(&e))
+                states << state->machine + ": " + state->state + " " + state->detail;
+        }
+        for (const char *name : { "alpha", "beta" }) {
+            Machine *m = m_run->machine(name);
+            for (qsizetype i = 0; i < m->qmpEventCount(); ++i) {
+                qsizetype index = i;
+                const QJsonObject e = m->nextQmpEvent(&index, 0);
+                states << QString(name) + " qmp: "
+                        + QJsonDocument(e).toJson(QJsonDocument::Compact);
+            }
+        }
+        for (const QString &line : std::as_const(states))
+            qInfo("%s", qPrintable(line));
+        return QString("line %1: %2\n%3\n%4")
+            .arg(result.line)
+            .arg(result.message, result.traceback, states.join('\n'));
     }
 
     // The driver calls that ran on a machine, as "alpha.succeed".
@@ -118,6 +142,7 @@ vlans = [1]
         m_run = makeRun(spec);
         m_engine = std::make_unique<ScriptEngine>(m_run.get());
         m_engine->setCheckpoints(ScriptEngine::Checkpoints::AtSubtests);
+        m_engine->setGlobalTimeout(300); // a machine that never comes back fails, not hangs
         connect(
             m_run->events(), &EventLog::happened, this,
             [this](const Event &e) {
@@ -125,6 +150,14 @@ vlans = [1]
                 m_events << e;
             },
             Qt::DirectConnection);
+    }
+
+    void cleanupTestCase()
+    {
+        // The machines' last events must not reach a collector that is gone.
+        disconnect(m_run->events(), nullptr, this, nullptr);
+        m_engine.reset();
+        m_run.reset();
     }
 
     // The everyday loop: fail at the last line, fix it, run from the last checkpoint.
@@ -210,6 +243,23 @@ vlans = [1]
                 && result.message.contains("run the test from the start"),
             qPrintable(why(result)));
         QCOMPARE(result.line, 4);
+    }
+
+    // Restores one after another: loadvm closes the backdoor port of the guest it replaces,
+    // and QEMU may deliver that event up to a second late, after the restore. It is loadvm's,
+    // not the restored agent's: the machine stays ready (it used to wait for an agent that
+    // had never gone, about one restore in three when they came quickly).
+    void quickRestoresKeepTheBackdoor()
+    {
+        // The pauses between restores sweep a second: some restore meets QEMU's held-back
+        // event as it is let go.
+        const ScriptResult result = run("snapshot_all('quick')\n"
+                                         "for i in range(20):\n"
+                                         "    restore_all('quick')\n"
+                                         "    alpha.succeed('true', timeout=20)\n"
+                                         "    beta.succeed('true', timeout=20)\n"
+                                         "    time.sleep(0.05 * i)\n");
+        QVERIFY2(result.outcome == ScriptResult::Outcome::Passed, qPrintable(why(result)));
     }
 };
 

@@ -1,0 +1,17 @@
+start_all()
+deb.wait_for_unit("multi-user.target")
+host.wait_for_ready()
+assert deb.succeed("hello").strip() == "Hello, world!", deb.succeed("hello")
+# Debian's archive, not the host's root: the host's QEMU is not in it.
+deb.fail("test -e /usr/bin/qemu-system-x86_64")
+host.succeed("test -e /usr/bin/qemu-system-x86_64")
+deb.succeed("grep -q 'VERSION_CODENAME=bookworm' /etc/os-release")
+deb.succeed("ping -c 1 -W 5 host")
+host.succeed("ping -c 1 -W 5 deb")
+# Its root is an image: it snapshots and goes back.
+deb.succeed("echo before > /root/mark")
+deb.snapshot("one")
+deb.succeed("rm /root/mark")
+deb.restore("one")
+deb.succeed("grep before /root/mark")
+print("BASE OK")
