@@ -404,7 +404,7 @@ int main(int argc, char **argv)
                 "[defaults]\nroot = \"image\"\nvlans = [1]\n[machines.a]\n[machines.b]\n");
             ScriptEngine *engine = session->engine();
             engine->setCheckpoints(ScriptEngine::Checkpoints::AtSubtests);
-            const auto script = [](const char *last) {
+            const auto script = [](const char *last) -> QString {
                 QString text = QStringLiteral("start_all()\na.wait_for_ready(timeout=300)\n"
                                               "b.wait_for_ready(timeout=300)\n");
                 for (int line = 4; line < 40; ++line) {

@@ -694,6 +694,9 @@ void MainWindow::onFinished(const ScriptResult &result)
             detail.isEmpty() ? QString() : QStringLiteral(": ") + detail, save));
     }
     updateActions();
+    // Run from Here stopped the script first: it goes on once the script has ended.
+    if (const int rewind = std::exchange(m_pendingRewind, -1); rewind >= 0)
+        QTimer::singleShot(0, this, [this, rewind] { runScript(false, rewind); });
 }
 
 bool MainWindow::saveScript()
