@@ -51,7 +51,8 @@ QByteArray readFile(const QString &path)
 bool writeFile(const QString &path, const QByteArray &bytes)
 {
     QFile file(path);
-    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(bytes) == bytes.size();
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        && file.write(bytes) == bytes.size();
 }
 
 QString besideImage(const QString &image, const char *suffix)
@@ -133,10 +134,12 @@ QString build(const QString &base, const QStringList &packages, const QString &p
     if (problem.isEmpty()) {
         say(QStringLiteral("mkfs.erofs"));
         // Kept beside the image: what the machine's root is written from.
-        if (!writeFile(besideImage(path, ".passwd"), readFile(stage + QStringLiteral("/etc/passwd")))
-            || !writeFile(besideImage(path, ".group"), readFile(stage + QStringLiteral("/etc/group")))
-            || !writeFile(besideImage(path, ".units"),
-                hostUnitLinks(stage).join(QLatin1Char('\n')).toUtf8()))
+        if (!writeFile(
+                besideImage(path, ".passwd"), readFile(stage + QStringLiteral("/etc/passwd")))
+            || !writeFile(
+                besideImage(path, ".group"), readFile(stage + QStringLiteral("/etc/group")))
+            || !writeFile(
+                besideImage(path, ".units"), hostUnitLinks(stage).join(QLatin1Char('\n')).toUtf8()))
             problem = QStringLiteral("cannot write beside %1").arg(path);
     }
     if (problem.isEmpty())
@@ -202,7 +205,8 @@ QString BaseImage::ensure(
     FileLock lock(dir + QStringLiteral("/base-image.lock"));
     if (!lock.tryLock()) {
         if (progress)
-            progress(QStringLiteral("waiting for another run building a base image in %1").arg(dir));
+            progress(
+                QStringLiteral("waiting for another run building a base image in %1").arg(dir));
         if (!lock.lock()) {
             *error = QStringLiteral("cannot lock %1/base-image.lock").arg(dir);
             return {};

@@ -26,8 +26,8 @@ public:
     // progress line by line). Empty with error set when it cannot be built: mmdebstrap or
     // mkfs.erofs missing, a package the archive does not have (mmdebstrap's own words), a full
     // disk. Another process building the same image is waited for.
-    static QString ensure(const QString &base, const QStringList &packages,
-        const Progress &progress, QString *error);
+    static QString ensure(
+        const QString &base, const QStringList &packages, const Progress &progress, QString *error);
 
     // What was kept beside an image: its /etc/passwd, /etc/group and enabled unit links.
     static QByteArray passwd(const QString &image);

@@ -460,7 +460,8 @@ QString Machine::ensureRootImage()
         throw MachineError(MachineError::Kind::Failed,
             m_spec.base.isEmpty()
                 ? QStringLiteral("machine %1 (root = \"image\"): %2").arg(m_spec.name, error)
-                : QStringLiteral("machine %1 (base = \"%2\"): %3").arg(m_spec.name, m_spec.base, error));
+                : QStringLiteral("machine %1 (base = \"%2\"): %3")
+                      .arg(m_spec.name, m_spec.base, error));
     return path;
 }
 

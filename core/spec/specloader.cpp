@@ -332,7 +332,7 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
     checkPackages(reader, machineKeys, [&](const QString &name) {
         if (name.isEmpty()) // [defaults]: its packages matter for a machine without a base
             return std::all_of(spec.machines.cbegin(), spec.machines.cend(),
-                [](const MachineSpec &m) { return !m.base.isEmpty(); })
+                       [](const MachineSpec &m) { return !m.base.isEmpty(); })
                 && !spec.machines.isEmpty();
         const MachineSpec *m = spec.machine(name);
         return m && !m->base.isEmpty();

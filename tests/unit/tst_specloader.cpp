@@ -56,14 +56,14 @@ private slots:
         QVERIFY(!load("[defaults]\npackages = [\"missing-x\"]\n[machines.a]\n"
                       "base = \"debian-bookworm\"\n[machines.b]\n",
             &errors));
-        QVERIFY2(errors.join('\n').contains("apt-get install missing-x"),
-            qPrintable(errors.join('\n')));
+        QVERIFY2(
+            errors.join('\n').contains("apt-get install missing-x"), qPrintable(errors.join('\n')));
         QVERIFY(load("[defaults]\npackages = [\"missing-x\"]\nbase = \"debian-bookworm\"\n"
                      "[machines.a]\n[machines.b]\n",
             &errors));
         QVERIFY(!load("[machines.a]\nbase = \"debian-sid\"\n", &errors));
-        QVERIFY2(errors.join('\n').contains(
-                     "'base' must be one of debian-bookworm, not \"debian-sid\""),
+        QVERIFY2(
+            errors.join('\n').contains("'base' must be one of debian-bookworm, not \"debian-sid\""),
             qPrintable(errors.join('\n')));
     }
 

@@ -13,10 +13,10 @@ private slots:
     void aMachineBootsDebiansArchive()
     {
         QTemporaryDir out;
-        const ProgramRun run = runVivariumTest(
-            { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/images/base.toml"), "--no-video", "-o",
-                out.path() },
-            {}, 1200);
+        const ProgramRun run
+            = runVivariumTest({ QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/images/base.toml"),
+                                  "--no-video", "-o", out.path() },
+                {}, 1200);
         QVERIFY2(passed(run), "the test failed: its output is above");
         QVERIFY(run.output.contains("BASE OK"));
     }

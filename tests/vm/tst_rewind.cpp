@@ -84,8 +84,8 @@ private:
             for (qsizetype i = 0; i < m->qmpEventCount(); ++i) {
                 qsizetype index = i;
                 const QJsonObject e = m->nextQmpEvent(&index, 0);
-                states << QString(name) + " qmp: "
-                        + QJsonDocument(e).toJson(QJsonDocument::Compact);
+                states << QString(name)
+                        + " qmp: " + QJsonDocument(e).toJson(QJsonDocument::Compact);
             }
         }
         for (const QString &line : std::as_const(states))
@@ -254,11 +254,11 @@ vlans = [1]
         // The pauses between restores sweep a second: some restore meets QEMU's held-back
         // event as it is let go.
         const ScriptResult result = run("snapshot_all('quick')\n"
-                                         "for i in range(20):\n"
-                                         "    restore_all('quick')\n"
-                                         "    alpha.succeed('true', timeout=20)\n"
-                                         "    beta.succeed('true', timeout=20)\n"
-                                         "    time.sleep(0.05 * i)\n");
+                                        "for i in range(20):\n"
+                                        "    restore_all('quick')\n"
+                                        "    alpha.succeed('true', timeout=20)\n"
+                                        "    beta.succeed('true', timeout=20)\n"
+                                        "    time.sleep(0.05 * i)\n");
         QVERIFY2(result.outcome == ScriptResult::Outcome::Passed, qPrintable(why(result)));
     }
 };
