@@ -107,8 +107,7 @@ bool Workbench::ensureRun()
     EventLog *events = m_session->events();
     ScriptEngine *engine = m_session->engine();
     engine->setBreakpoints(m_breakpoints);
-    engine->setCheckpoints(m_checkpointAtSubtests ? ScriptEngine::Checkpoints::AtSubtests
-                                                  : ScriptEngine::Checkpoints::ByHand);
+    engine->setCheckpoints(checkpointMode());
     connect(events, &EventLog::happened, this, &Workbench::onEvent, queued);
     connect(m_session->recorder(), &EventRecorder::recorded, this, &Workbench::outputLine, queued);
     connect(events, &EventLog::serialBytes, this, &Workbench::serialBytes, queued);
@@ -363,8 +362,13 @@ void Workbench::setCheckpointAtSubtests(bool on)
 {
     m_checkpointAtSubtests = on;
     if (m_session)
-        engine()->setCheckpoints(
-            on ? ScriptEngine::Checkpoints::AtSubtests : ScriptEngine::Checkpoints::ByHand);
+        engine()->setCheckpoints(checkpointMode());
+}
+
+ScriptEngine::Checkpoints Workbench::checkpointMode() const
+{
+    return m_checkpointAtSubtests ? ScriptEngine::Checkpoints::AtSubtests
+                                  : ScriptEngine::Checkpoints::ByHand;
 }
 
 QString Workbench::runsFolder() const

@@ -122,6 +122,7 @@ signals:
 
 private:
     bool ensureRun();
+    ScriptEngine::Checkpoints checkpointMode() const; // what the setting asks of the engine
     void dropSession(); // stops the script, ends the machines, forgets the session
     void onEvent(const vivarium::Event &event);
     void onScriptFinished(const vivarium::ScriptResult &result);

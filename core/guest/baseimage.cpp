@@ -200,21 +200,10 @@ QString BaseImage::ensure(
         return {};
     }
     const QString path = dir + QStringLiteral("/base-%1.erofs").arg(key(base, packages));
-    if (QFileInfo::exists(path))
-        return path;
-    FileLock lock(dir + QStringLiteral("/base-image.lock"));
-    if (!lock.tryLock()) {
-        if (progress)
-            progress(
-                QStringLiteral("waiting for another run building a base image in %1").arg(dir));
-        if (!lock.lock()) {
-            *error = QStringLiteral("cannot lock %1/base-image.lock").arg(dir);
-            return {};
-        }
-    }
-    if (QFileInfo::exists(path))
-        return path;
-    if (QString problem = build(base, packages, path, progress); !problem.isEmpty()) {
+    const QString problem = buildOnce(path, dir + QStringLiteral("/base-image.lock"), progress,
+        QStringLiteral("waiting for another run building a base image in %1").arg(dir),
+        [&] { return build(base, packages, path, progress); });
+    if (!problem.isEmpty()) {
         *error = problem;
         return {};
     }

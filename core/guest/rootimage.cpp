@@ -232,18 +232,8 @@ QString RootImage::ensure(const Progress &progress, QString *error, const QStrin
         return {};
     }
     const QString path = dir + QStringLiteral("/root-%1.erofs").arg(currentKey);
-    if (!QFileInfo::exists(path)) {
-        FileLock lock(dir + QStringLiteral("/root-image.lock"));
-        if (!lock.tryLock()) {
-            if (progress)
-                progress(QStringLiteral("waiting for another run building the root image in %1")
-                             .arg(dir));
-            if (!lock.lock()) {
-                *error = QStringLiteral("cannot lock %1/root-image.lock").arg(dir);
-                return {};
-            }
-        }
-        if (!QFileInfo::exists(path)) {
+    const QString problem = buildOnce(path, dir + QStringLiteral("/root-image.lock"), progress,
+        QStringLiteral("waiting for another run building the root image in %1").arg(dir), [&] {
             const QFileInfoList older = QDir(dir).entryInfoList(
                 { QStringLiteral("root-*.erofs") }, QDir::Files, QDir::Time);
             if (progress)
@@ -255,15 +245,17 @@ QString RootImage::ensure(const Progress &progress, QString *error, const QStrin
                                          "rebuilding it")
                               .arg(older.first().filePath()));
             const qint64 expected = older.isEmpty() ? 0 : older.first().size();
-            if (QString problem = build(source, path, expected, progress); !problem.isEmpty()) {
-                *error = problem;
-                return {};
-            }
+            if (QString failed = build(source, path, expected, progress); !failed.isEmpty())
+                return failed;
             // The older images are of a host that is gone; a machine still using one keeps
             // its open file.
             for (const QFileInfo &old : older)
                 QFile::remove(old.filePath());
-        }
+            return QString();
+        });
+    if (!problem.isEmpty()) {
+        *error = problem;
+        return {};
     }
     return path;
 }

@@ -458,10 +458,11 @@ QString Machine::ensureRootImage()
         : BaseImage::ensure(m_spec.base, m_spec.packages, progress, &error);
     if (path.isEmpty())
         throw MachineError(MachineError::Kind::Failed,
-            m_spec.base.isEmpty()
-                ? QStringLiteral("machine %1 (root = \"image\"): %2").arg(m_spec.name, error)
-                : QStringLiteral("machine %1 (base = \"%2\"): %3")
-                      .arg(m_spec.name, m_spec.base, error));
+            QStringLiteral("machine %1 (%2): %3")
+                .arg(m_spec.name,
+                    m_spec.base.isEmpty() ? QStringLiteral("root = \"image\"")
+                                          : QStringLiteral("base = \"%1\"").arg(m_spec.base),
+                    error));
     return path;
 }
 

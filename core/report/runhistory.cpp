@@ -147,10 +147,8 @@ RunSummary RunHistory::summarize(const QString &directory)
     summary.inUse = OutputDirectory::inUse(directory);
     const QFileInfo eventsFile(directory + QStringLiteral("/events.jsonl"));
     if (!summary.inUse) {
-        if (std::optional<RunSummary> cached = cachedSummary(directory, eventsFile)) {
-            cached->inUse = false;
+        if (std::optional<RunSummary> cached = cachedSummary(directory, eventsFile))
             return *cached;
-        }
     }
     summary.started = QFileInfo(directory).birthTime();
     if (!summary.started.isValid())

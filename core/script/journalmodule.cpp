@@ -40,33 +40,32 @@ QString checkpointObstacle(ScriptEngine *e, QStringList *running)
     return {};
 }
 
-// Takes the network back to checkpoint: its machines restored together, those that were not
-// running then powered off. Throws MachineError (before it touches a machine where it can).
-qint64 restoreCheckpoint(ScriptEngine *e, const Checkpoint &checkpoint)
+// Takes the network back to checkpoint without the GIL: its machines restored together, those
+// that were not running then powered off. Returns why it could not (restoreAll refuses before
+// it touches a machine where it can), or empty; *ms: how long it took.
+QString restoreCheckpoint(ScriptEngine *e, const Checkpoint &checkpoint, qint64 *ms)
 {
+    py::gil_scoped_release release;
     QElapsedTimer clock;
     clock.start();
-    e->run()->restoreAll(checkpoint.snapshot);
-    for (Machine *m : e->run()->machines()) {
-        if (m->isRunning() && !checkpoint.machines.contains(m->name()))
-            m->crash(formatText(u"not running at checkpoint %1", checkpoint.label));
+    try {
+        e->run()->restoreAll(checkpoint.snapshot);
+        for (Machine *m : e->run()->machines()) {
+            if (m->isRunning() && !checkpoint.machines.contains(m->name()))
+                m->crash(formatText(u"not running at checkpoint %1", checkpoint.label));
+        }
+    } catch (const MachineError &error) {
+        return QString::fromStdString(error.what());
     }
-    return clock.elapsed();
+    *ms = clock.elapsed();
+    return {};
 }
 
 // The rewound run reached its checkpoint: the machines go back to it and the script on live.
 void arrive(ScriptEngine *e, const Checkpoint &checkpoint)
 {
-    QString failure;
     qint64 ms = 0;
-    {
-        py::gil_scoped_release release;
-        try {
-            ms = restoreCheckpoint(e, checkpoint);
-        } catch (const MachineError &error) {
-            failure = QString::fromStdString(error.what());
-        }
-    }
+    const QString failure = restoreCheckpoint(e, checkpoint, &ms);
     e->endReplay();
     if (!failure.isEmpty())
         raiseMachineError(formatText(
@@ -192,17 +191,8 @@ void defineJournal(py::module_ &m)
                 formatText(u"Run from Here: %1, before any checkpoint, so it cannot go on from the "
                            u"machines as they are: run the test from the start",
                     where));
-        QString failure;
         qint64 ms = 0;
-        {
-            py::gil_scoped_release release;
-            try {
-                ms = restoreCheckpoint(e, *checkpoint);
-            } catch (const MachineError &error) {
-                failure = QString::fromStdString(error.what());
-            }
-        }
-        if (!failure.isEmpty())
+        if (const QString failure = restoreCheckpoint(e, *checkpoint, &ms); !failure.isEmpty())
             raiseMachineError(formatText(u"Run from Here: %1; the machines could not go back "
                                          u"to checkpoint %2 before it: %3",
                 where, checkpoint->label, failure));

@@ -117,6 +117,20 @@ private:
 
     // Types as a person does: Shift is pressed for the characters that need it (a VNC server
     // maps a keysym to a key and only adds Shift when it was pressed).
+    // Runs the window's test until it passes, then shows the machine's Screen tab with a
+    // picture in it (*view; on a failure the test has failed and *view may be null).
+    static void runToAPassAndShowTheScreen(
+        MainWindow &window, const QString &machine, ScreenView **view)
+    {
+        showLarge(window);
+        trigger(window, "Run");
+        QCOMPARE(waitForScriptEnd(window, 180000), QString("The script passed"));
+        MachinePanel *panel = window.panel(machine);
+        panel->setCurrentIndex(2);
+        *view = panel->screenView();
+        QTRY_VERIFY_WITH_TIMEOUT(!(*view)->image().isNull(), 30000);
+    }
+
     static void typeLikeAUser(QWidget *widget, const QString &text)
     {
         for (const QChar c : text) {
@@ -513,13 +527,10 @@ private slots:
             "screen.send_chars(\"clear; echo NEEDLE-MARK\\n\")\n"
             "screen.wait_until_tty_matches(\"1\", \"^NEEDLE-MARK\")\n",
             "[machines.screen]\ngraphics = true\n"));
-        showLarge(window);
-        trigger(window, "Run");
-        QCOMPARE(waitForScriptEnd(window, 180000), QString("The script passed"));
-        MachinePanel *panel = window.panel("screen");
-        panel->setCurrentIndex(2);
-        ScreenView *view = panel->screenView();
-        QTRY_VERIFY_WITH_TIMEOUT(!view->image().isNull(), 30000);
+        ScreenView *view = nullptr;
+        runToAPassAndShowTheScreen(window, "screen", &view);
+        if (QTest::currentTestFailed())
+            return;
         view->setScaled(true);
         QTest::qWait(100);
         // Where the top-left 200x60 guest pixels are on the widget (scaled to fit, centred).
@@ -597,13 +608,11 @@ private slots:
             "screen.send_chars(\"clear; echo AFTER-SNAP\\n\")\n"
             "screen.wait_until_tty_matches(\"1\", \"AFTER-SNAP\")\n",
             "[machines.screen]\ngraphics = true\nroot = \"image\"\n"));
-        showLarge(window);
-        trigger(window, "Run");
-        QCOMPARE(waitForScriptEnd(window, 180000), QString("The script passed"));
-        MachinePanel *panel = window.panel("screen");
-        panel->setCurrentIndex(2);
-        ScreenView *view = panel->screenView();
-        QTRY_VERIFY_WITH_TIMEOUT(view->isConnected() && !view->image().isNull(), 30000);
+        ScreenView *view = nullptr;
+        runToAPassAndShowTheScreen(window, "screen", &view);
+        if (QTest::currentTestFailed())
+            return;
+        QTRY_VERIFY_WITH_TIMEOUT(view->isConnected(), 30000);
         Machine *machine = window.workbench()->run()->machine("screen");
         const QImage before = view->image();
         machine->restore("shown");
