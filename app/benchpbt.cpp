@@ -117,11 +117,21 @@ QList<BenchFigure> measurePbt(const SessionMaker &makeSession, bool quick)
         QStringLiteral("demo property examples a minute (6 steps)"),
         demo.examplesWithSteps / (demo.seconds / 60.0), QStringLiteral("/m"), QString() };
 
+    // The planted bug with its examples forking from snapshots (the default), then on fresh
+    // networks: the same examples (a fixed seed), the same minimal case.
+    const QByteArray plantedSettings = "examples = 40\nsteps = 8\nseed = 25\n";
     const PropertyRun planted = runProperty(makeSession, QStringLiteral("pbt-bug"),
-        demoFile(QStringLiteral("pbt-bug.py")), "examples = 40\nsteps = 8\nseed = 25\n");
+        demoFile(QStringLiteral("pbt-bug.py")), plantedSettings);
     figures << BenchFigure { QStringLiteral("pbt_find_and_shrink_s"),
-        QStringLiteral("planted-bug demo, start to minimal case"), planted.seconds,
+        QStringLiteral("planted-bug demo, start to minimal case (forks)"), planted.seconds,
         QStringLiteral("s"), QString() };
+    if (!quick) {
+        const PropertyRun fresh = runProperty(makeSession, QStringLiteral("pbt-bug-fresh"),
+            demoFile(QStringLiteral("pbt-bug.py")), plantedSettings + "forks = false\n");
+        figures << BenchFigure { QStringLiteral("pbt_find_and_shrink_fresh_s"),
+            QStringLiteral("the same, every example on a fresh network"), fresh.seconds,
+            QStringLiteral("s"), QString() };
+    }
     figures << BenchFigure { QStringLiteral("pbt_minimal_steps"),
         QStringLiteral("steps of the minimal case it ends with"),
         planted.finished->passed ? -1.0 : double(planted.finished->steps.size()), QString(),

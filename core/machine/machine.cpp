@@ -219,6 +219,8 @@ void Machine::connectProcess(MachineProcess *process)
         [this, process] {
             std::lock_guard lock(m_mutex);
             m_qemuPid = process->pid();
+            ++m_qemuStarts;
+            m_changed.notify_all();
         },
         Qt::DirectConnection);
     QObject::connect(
@@ -356,92 +358,97 @@ void Machine::start()
             if (m_qemuRunning)
                 return;
         }
-        if (!m_spec.image.isEmpty() || !m_spec.startCommand.isEmpty())
-            throw MachineError(MachineError::Kind::Usage,
-                QStringLiteral(
-                    "machine %1: 'image' and 'start_command' machines are not supported yet")
-                    .arg(m_spec.name));
-        if (m_context.network) {
-            m_context.network->start();
-            // A new QEMU's links are up, whatever block() did to the last one.
-            m_context.network->setBlocked(m_spec.name, false);
-        }
-        // The test as it is now: a machine added since the last start is in its /etc/hosts.
-        const std::shared_ptr<const TestSpec> test = m_context.spec->snapshot();
-        const QString rootImage = m_spec.root == RootKind::Image ? ensureRootImage() : QString();
-        QString stage2;
-        QDir().mkpath(m_paths.root);
-        QDir().mkpath(m_context.outDir);
-        const QString error
-            = prepareHostShare(*test, m_spec, m_context.artifacts, m_paths, &stage2, rootImage);
-        if (!error.isEmpty())
-            throw MachineError(MachineError::Kind::Failed,
-                QStringLiteral("machine %1: %2").arg(m_spec.name, error));
-        const QString qemu = qemuBinary();
-        if (qemu.isEmpty())
-            throw MachineError(MachineError::Kind::Usage,
-                QStringLiteral(
-                    "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"));
-
-        MachineLaunchInput input { m_spec, m_context.artifacts, m_paths, m_context.accel, stage2,
-            hostTscKhz(), {}, rootImage };
-        if (m_context.network)
-            input.nics = machineNics(*test, m_spec.name);
-        if (m_spec.qemuMachine == QemuMachineChoice::Microvm) {
-            const QString obstacle = microvmObstacle(input);
-            if (!obstacle.isEmpty())
-                throw MachineError(MachineError::Kind::Usage,
-                    QStringLiteral("machine %1 has qemu_machine = \"microvm\", but %2")
-                        .arg(m_spec.name, obstacle));
-        }
-        const QemuLaunch launch = machineLaunch(input);
-        QList<NicPort> ports;
-        for (const QemuNic &nic : launch.nics)
-            ports.append({ m_context.network->nicSwitchDir(m_spec.name, nic.vlan),
-                m_context.network->nicPortSocket(m_spec.name, nic.vlan), nic.fd });
-
-        // The process is made once: later starts of the machine launch the same command.
-        if (!m_process) {
-            auto *process = new MachineProcess(m_spec.name, qemu, qemuArguments(launch),
-                m_paths.qmpSocket, m_paths.serialSocket, m_paths.backdoorSocket,
-                m_paths.shellSocket, m_context.outDir);
-            process->setNicPorts(ports);
-            // The host share without the host's secrets; QEMU still reaches its own files. 9p
-            // has no quota: the shared directory is measured instead. (An image root holds no
-            // secrets and shares nothing.)
-            if (rootImage.isEmpty()) {
-                process->setSharedLimit(
-                    m_paths.guestDir, qint64(m_spec.sharedLimitMiB) * 1024 * 1024);
-                const QString empty = m_paths.root + QStringLiteral("/empty");
-                QFile(empty).open(QIODevice::WriteOnly);
-                process->setHostView(std::make_shared<HostView>(
-                    QStringList { QFileInfo(launch.kernel).absolutePath(),
-                        QFileInfo(launch.initrd).absolutePath(), m_paths.root },
-                    empty));
-            }
-            connectProcess(process);
-        }
-        {
-            std::lock_guard lock(m_mutex);
-            m_qemuRunning = true;
-            m_expectExit = false;
-            m_rebooting = false;
-            m_paused = false;
-            m_exitReason.clear();
-            m_error.clear();
-            ++m_generation;
-            m_rebooting = false;
-            m_fatalScan = m_console.size(); // what an earlier boot said is not this one's
-            m_startMs = nowMs();
-            m_readySeconds = 0;
-            setState(State::Booting, QStringLiteral("QEMU (%1)").arg(m_context.accel));
-        }
-        if (m_context.network)
-            m_context.network->setMachineRunning(m_spec.name, true);
-        MachineProcess *process = m_process;
-        invoke([process] { process->start(); });
-        startVideo();
+        launch({});
     });
+}
+
+void Machine::launch(const QString &snapshot)
+{
+    if (!m_spec.image.isEmpty() || !m_spec.startCommand.isEmpty())
+        throw MachineError(MachineError::Kind::Usage,
+            QStringLiteral(
+                "machine %1: 'image' and 'start_command' machines are not supported yet")
+                .arg(m_spec.name));
+    if (m_context.network) {
+        m_context.network->start();
+        // A new QEMU's links are up, whatever block() did to the last one.
+        m_context.network->setBlocked(m_spec.name, false);
+    }
+    // The test as it is now: a machine added since the last start is in its /etc/hosts.
+    const std::shared_ptr<const TestSpec> test = m_context.spec->snapshot();
+    const QString rootImage = m_spec.root == RootKind::Image ? ensureRootImage() : QString();
+    QString stage2;
+    QDir().mkpath(m_paths.root);
+    QDir().mkpath(m_context.outDir);
+    const QString error
+        = prepareHostShare(*test, m_spec, m_context.artifacts, m_paths, &stage2, rootImage);
+    if (!error.isEmpty())
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("machine %1: %2").arg(m_spec.name, error));
+    const QString qemu = qemuBinary();
+    if (qemu.isEmpty())
+        throw MachineError(MachineError::Kind::Usage,
+            QStringLiteral(
+                "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"));
+
+    MachineLaunchInput input { m_spec, m_context.artifacts, m_paths, m_context.accel, stage2,
+        hostTscKhz(), {}, rootImage };
+    if (m_context.network)
+        input.nics = machineNics(*test, m_spec.name);
+    if (m_spec.qemuMachine == QemuMachineChoice::Microvm) {
+        const QString obstacle = microvmObstacle(input);
+        if (!obstacle.isEmpty())
+            throw MachineError(MachineError::Kind::Usage,
+                QStringLiteral("machine %1 has qemu_machine = \"microvm\", but %2")
+                    .arg(m_spec.name, obstacle));
+    }
+    const QemuLaunch launch = machineLaunch(input);
+    QList<NicPort> ports;
+    for (const QemuNic &nic : launch.nics)
+        ports.append({ m_context.network->nicSwitchDir(m_spec.name, nic.vlan),
+            m_context.network->nicPortSocket(m_spec.name, nic.vlan), nic.fd });
+
+    // The process is made once: later starts of the machine launch the same command.
+    if (!m_process) {
+        auto *process = new MachineProcess(m_spec.name, qemu, qemuArguments(launch),
+            m_paths.qmpSocket, m_paths.serialSocket, m_paths.backdoorSocket,
+            m_paths.shellSocket, m_context.outDir);
+        process->setNicPorts(ports);
+        // The host share without the host's secrets; QEMU still reaches its own files. 9p
+        // has no quota: the shared directory is measured instead. (An image root holds no
+        // secrets and shares nothing.)
+        if (rootImage.isEmpty()) {
+            process->setSharedLimit(
+                m_paths.guestDir, qint64(m_spec.sharedLimitMiB) * 1024 * 1024);
+            const QString empty = m_paths.root + QStringLiteral("/empty");
+            QFile(empty).open(QIODevice::WriteOnly);
+            process->setHostView(std::make_shared<HostView>(
+                QStringList { QFileInfo(launch.kernel).absolutePath(),
+                    QFileInfo(launch.initrd).absolutePath(), m_paths.root },
+                empty));
+        }
+        connectProcess(process);
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        m_qemuRunning = true;
+        m_expectExit = false;
+        m_rebooting = false;
+        m_paused = false;
+        m_exitReason.clear();
+        m_error.clear();
+        ++m_generation;
+        m_rebooting = false;
+        m_fatalScan = m_console.size(); // what an earlier boot said is not this one's
+        m_startMs = nowMs();
+        m_readySeconds = 0;
+        setState(State::Booting, QStringLiteral("QEMU (%1)").arg(m_context.accel));
+    }
+    if (m_context.network)
+        m_context.network->setMachineRunning(m_spec.name, true);
+    MachineProcess *process = m_process;
+    invoke([process, snapshot] { process->start(snapshot); });
+    startVideo();
 }
 
 QString Machine::ensureRootImage()

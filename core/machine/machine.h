@@ -131,6 +131,9 @@ public:
     // stops every machine's CPUs first and continues them after.
     void saveSnapshot(const QString &name);
     void loadSnapshot(const QString &name);
+    // A machine that is off starts from its snapshot: QEMU loads it before the guest runs (no
+    // boot), and leaves its CPUs stopped for continueCpus().
+    void startFromSnapshot(const QString &name);
     void stopCpus();
     void continueCpus(); // not one the user paused
     void setClockToHost(); // the guest's clock to the host's time (after a restore)
@@ -310,6 +313,10 @@ private:
     // in one is loadvm's own, also when QEMU's rate limit delivers it after the restore.
     QList<std::pair<qint64, qint64>> m_restoreWindows;
     // The root image a root = "image" machine boots from, built first when the host changed.
+    // Starts QEMU; with a snapshot, from it (startFromSnapshot), else booting.
+    void launch(const QString &snapshot);
+    // After a loadvm: the machine's host side as the snapshot's record has it.
+    void applySnapshotRecord(const QString &name, const SnapshotRecord &record);
     QString ensureRootImage();
     void trimConsole();
     QByteArray m_console;
@@ -324,6 +331,7 @@ private:
     qint64 m_startMs = 0;
     double m_readySeconds = 0;
     qint64 m_qemuPid = 0;
+    quint64 m_qemuStarts = 0; // QEMUs that started (the guest running or held for a restore)
 };
 
 QString machineStateName(Machine::State state);

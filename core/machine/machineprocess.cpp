@@ -4,6 +4,7 @@
 #include "core/util/localconnect.h"
 
 #include <QLocalSocket>
+#include <utility>
 
 namespace vivarium {
 
@@ -33,8 +34,9 @@ qint64 MachineProcess::pid() const
     return m_process ? m_process->processId() : 0;
 }
 
-void MachineProcess::start()
+void MachineProcess::start(const QString &snapshot)
 {
+    m_loadOnStart = snapshot;
     for (const QString &path : { m_qmpPath, m_serialPath, m_backdoorPath, m_shellPath })
         QFile::remove(path);
     m_failed = false;
@@ -168,6 +170,10 @@ void MachineProcess::connectSockets()
             connect(m_shell, &QLocalSocket::readyRead, this,
                 [this] { emit shellData(m_shell->readAll()); });
             connect(m_qmp, &QmpClient::ready, this, [this] {
+                if (!m_loadOnStart.isEmpty()) {
+                    loadOnStart();
+                    return;
+                }
                 m_qmp->execute(QStringLiteral("cont"), {}, [this](const QmpMessage &reply) {
                     if (reply.kind == QmpMessage::Kind::Error) {
                         fail(QStringLiteral("QEMU refused to run the guest: ") + reply.errorDesc);
@@ -178,6 +184,26 @@ void MachineProcess::connectSockets()
                     emit started();
                 });
             });
+        });
+}
+
+void MachineProcess::loadOnStart()
+{
+    const QString name = std::exchange(m_loadOnStart, QString());
+    // HMP answers nothing when loadvm worked, and QEMU's reason when it did not.
+    m_qmp->execute(QStringLiteral("human-monitor-command"),
+        QJsonObject { { QStringLiteral("command-line"), QString(QStringLiteral("loadvm ") + name) } },
+        [this, name](const QmpMessage &reply) {
+            QString why = reply.kind == QmpMessage::Kind::Error ? reply.errorDesc
+                                                                 : reply.result.toString().trimmed();
+            if (!why.isEmpty()) {
+                fail(QStringLiteral("QEMU could not start from snapshot %1: %2")
+                         .arg(name, why.remove(QLatin1Char(0x0d)).replace(QLatin1Char(0x0a), QStringLiteral("; "))));
+                return;
+            }
+            if (m_sharedLimit)
+                m_sharedLimit->start();
+            emit started();
         });
 }
 

@@ -44,7 +44,9 @@ public:
     // I/O thread.
     void setSharedLimit(const QString &directory, qint64 limitBytes);
     // Starts QEMU paused, connects every socket, then lets the guest run: started() or failed().
-    void start();
+    // With a snapshot of the machine's disk, QEMU loads it before the guest's CPUs ever run and
+    // leaves them stopped for the caller to continue (a machine restored without a boot).
+    void start(const QString &snapshot = {});
     void kill();
     // Ends QEMU for a reason that failed() carries to the machine (a disk error, say).
     void fail(const QString &reason);
@@ -76,6 +78,7 @@ signals:
 
 private:
     void connectSockets();
+    void loadOnStart(); // loadvm, CPUs left stopped: started() or failed()
     void onBackdoorData();
 
     SharedLimit *m_sharedLimit = nullptr;
@@ -96,6 +99,7 @@ private:
     QFile m_qemuLog;
     QByteArray m_stderrTail;
     bool m_failed = false;
+    QString m_loadOnStart; // the snapshot start() loads, until it has
 };
 
 } // namespace vivarium

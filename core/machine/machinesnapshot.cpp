@@ -155,16 +155,6 @@ void Machine::loadSnapshot(const QString &name)
         });
         reply = monitor(QStringLiteral("loadvm ") + name);
     }
-    {
-        // The reset and the port's close and open that loading made are behind us (QMP sends
-        // a command's events before its reply): the machine is what it was when saved.
-        std::lock_guard lock(m_mutex);
-        if (reply.isEmpty()) {
-            m_readySeconds = record.readySeconds;
-            ++m_generation;
-            setState(record.state, QStringLiteral("restored snapshot ") + name);
-        }
-    }
     if (!reply.isEmpty()) {
         // QEMU has reset the guest and loaded part of it: nothing of it can be trusted.
         invoke([p = m_process, name, reply] {
@@ -175,6 +165,19 @@ void Machine::loadSnapshot(const QString &name)
                        u"%3",
                 m_spec.name, name, printableText(reply)));
     }
+    applySnapshotRecord(name, record);
+}
+
+void Machine::applySnapshotRecord(const QString &name, const SnapshotRecord &record)
+{
+    {
+        // The reset and the port's close and open that loading made are behind us (QMP sends
+        // a command's events before its reply): the machine is what it was when saved.
+        std::lock_guard lock(m_mutex);
+        m_readySeconds = record.readySeconds;
+        ++m_generation;
+        setState(record.state, QStringLiteral("restored snapshot ") + name);
+    }
     if (m_context.network) {
         for (auto it = record.links.cbegin(); it != record.links.cend(); ++it) {
             if (m_context.network->link(m_spec.name, it.key()).settings != it.value())
@@ -183,6 +186,51 @@ void Machine::loadSnapshot(const QString &name)
     }
     // QEMU's link state is the host's, not the guest's: it is set again as it was saved.
     setLinksUp(!record.blocked);
+}
+
+void Machine::startFromSnapshot(const QString &name)
+{
+    checkSnapshotName(name);
+    const SnapshotRecord record = snapshotRecord(name);
+    if (const QString obstacle = snapshotObstacle(); !obstacle.isEmpty())
+        throw MachineError(MachineError::Kind::Usage,
+            formatText(u"machine %1 cannot restore snapshot %2: %3", m_spec.name, name, obstacle));
+    quint64 starts = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_qemuRunning)
+            throw MachineError(MachineError::Kind::Usage,
+                formatText(u"machine %1 runs: it cannot start from snapshot %2", m_spec.name, name));
+        starts = m_qemuStarts;
+        m_restoring = true; // the ports' events of the load are not the guest's doing
+    }
+    const qint64 startUs = QDateTime::currentMSecsSinceEpoch() * 1000;
+    const auto restored = qScopeGuard([this, startUs] {
+        std::lock_guard lock(m_mutex);
+        m_restoring = false;
+        m_restoreWindows.append({ startUs, QDateTime::currentMSecsSinceEpoch() * 1000 + 999 });
+        while (m_restoreWindows.size() > 4)
+            m_restoreWindows.removeFirst();
+    });
+    launch(name);
+    {
+        std::unique_lock lock(m_mutex);
+        // Loading a guest's memory takes seconds on a slow disk, as loadvm does.
+        m_changed.wait_for(lock, std::chrono::minutes(10),
+            [&] { return m_qemuStarts != starts || !m_qemuRunning || !m_error.isEmpty(); });
+        if (m_qemuStarts == starts || !m_error.isEmpty()) {
+            const QString why = m_error.isEmpty()
+                ? QStringLiteral("QEMU did not load it within 10 minutes")
+                : m_error;
+            lock.unlock();
+            if (isRunning())
+                invoke([p = m_process, why] { p->fail(why); });
+            throw MachineError(MachineError::Kind::Failed,
+                formatText(u"machine %1 was off and could not start from snapshot %2: %3",
+                    m_spec.name, name, why));
+        }
+    }
+    applySnapshotRecord(name, record);
 }
 
 void Machine::snapshot(const QString &name)
@@ -197,7 +245,12 @@ void Machine::restore(const QString &name, bool hostClock)
     if (hostClock)
         arguments.append({ QStringLiteral("clock"), QStringLiteral("host") });
     action(QStringLiteral("restore"), arguments, [&] {
-        loadSnapshot(name);
+        if (isRunning()) {
+            loadSnapshot(name);
+        } else { // no boot: QEMU starts from the snapshot
+            startFromSnapshot(name);
+            continueCpus();
+        }
         if (hostClock)
             setClockToHost();
     });

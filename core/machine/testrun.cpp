@@ -5,6 +5,7 @@
 #include "core/util/textformat.h"
 
 #include <QDir>
+#include <algorithm>
 #include <QFile>
 
 namespace vivarium {
@@ -222,6 +223,16 @@ void TestRun::snapshotAll(const QString &name)
     m_networkSnapshots.insert(name, names);
 }
 
+void TestRun::rewindTo(const QString &name, const QString &why)
+{
+    restoreAll(name);
+    const QStringList saved = m_networkSnapshots.value(name);
+    for (Machine *m : machines()) {
+        if (m->isRunning() && !saved.contains(m->name()))
+            m->crash(why);
+    }
+}
+
 void TestRun::restoreAll(const QString &name, bool hostClock)
 {
     std::lock_guard guard(m_snapshotMutex);
@@ -231,22 +242,33 @@ void TestRun::restoreAll(const QString &name, bool hostClock)
                 m_networkSnapshots.isEmpty()
                     ? QStringLiteral("none")
                     : QStringList(m_networkSnapshots.keys()).join(QStringLiteral(", "))));
-    std::vector<Machine *> which;
+    std::vector<Machine *> which, off;
     for (const QString &machineName : m_networkSnapshots.value(name)) {
         Machine *m = machine(machineName);
-        if (!m->isRunning())
-            throw MachineError(MachineError::Kind::Usage,
-                formatText(u"restore_all(%1): machine %2 is not running (start() it first); no "
-                           u"machine was restored",
-                    name, machineName));
         if (!m->snapshots().contains(name))
             throw MachineError(MachineError::Kind::Usage,
                 formatText(u"restore_all(%1): machine %2 no longer has the snapshot; no machine "
                            u"was restored",
                     name, machineName));
         which.push_back(m);
+        if (!m->isRunning())
+            off.push_back(m);
     }
-    withNetworkStopped(which, [&](Machine *m) { m->restore(name); });
+    // A machine that is off starts from the snapshot, its CPUs held until the others are
+    // loaded too: the network goes on at one instant, as it was saved.
+    for (auto it = off.begin(); it != off.end(); ++it) {
+        try {
+            (*it)->startFromSnapshot(name);
+        } catch (const MachineError &) {
+            for (auto started = off.begin(); started != it; ++started)
+                (*started)->crash(formatText(u"restore_all(%1) failed", name));
+            throw;
+        }
+    }
+    withNetworkStopped(which, [&](Machine *m) {
+        if (std::find(off.begin(), off.end(), m) == off.end())
+            m->restore(name);
+    });
     if (hostClock) { // once every machine goes on: setting it is a command in the guest
         for (Machine *m : which)
             m->setClockToHost();

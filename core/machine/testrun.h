@@ -57,10 +57,14 @@ public:
     // Snapshot name of every running machine at one instant: all are stopped, saved, then
     // continued, so what one machine sent the other has or has not received in the snapshot
     // alike. restoreAll brings back the same machines (refusing, before it touches any, when one
-    // lacks the snapshot or is not running) and continues them together. Both throw
+    // lacks the snapshot; one that is off starts from it, without a boot) and continues them
+    // together. Both throw
     // MachineError with the machine and the reason.
     void snapshotAll(const QString &name);
     void restoreAll(const QString &name, bool hostClock = false);
+    // restoreAll, then the machines that were off at the snapshot are powered off (crashed,
+    // with `why`): the whole network as it was.
+    void rewindTo(const QString &name, const QString &why);
     // Kills every running machine at once (QMP quit, then the process): the end of a run that
     // was stopped, timed out or interrupted. Never throws.
     void crashAll(const QString &reason = QStringLiteral("crashed"));

@@ -49,11 +49,8 @@ QString restoreCheckpoint(ScriptEngine *e, const Checkpoint &checkpoint, qint64 
     QElapsedTimer clock;
     clock.start();
     try {
-        e->run()->restoreAll(checkpoint.snapshot);
-        for (Machine *m : e->run()->machines()) {
-            if (m->isRunning() && !checkpoint.machines.contains(m->name()))
-                m->crash(formatText(u"not running at checkpoint %1", checkpoint.label));
-        }
+        e->run()->rewindTo(
+            checkpoint.snapshot, formatText(u"not running at checkpoint %1", checkpoint.label));
     } catch (const MachineError &error) {
         return QString::fromStdString(error.what());
     }

@@ -97,6 +97,25 @@ template<> ApiValue castFromPython<ApiValue>(const py::object &value)
     throw py::cast_error("no such result");
 }
 
+// A call on the script's own networks that is the machinery's, not the script's: a failure
+// raises MachineError, never pauses the workbench.
+void networkCall(const std::function<void(RuntimeNetworks *)> &call)
+{
+    ScriptEngine *e = python::requireEngine();
+    QString failure;
+    {
+        py::gil_scoped_release release;
+        try {
+            call(e->networks());
+            return;
+        } catch (const MachineError &error) {
+            failure = QString::fromStdString(error.what());
+        }
+    }
+    PyErr_SetString(python::machineError, ss(failure).c_str());
+    throw py::error_already_set();
+}
+
 template<typename T>
 T driverCall(const QString &what, const std::function<T()> &call, const T &skipped = T {})
 {
@@ -450,6 +469,19 @@ void defineMachine(py::module_ &m)
         py::gil_scoped_release release;
         e->networks()->destroy(qs(label));
     });
+    // A network's snapshots, for vivarium.stateful's examples that fork from an earlier one
+    // (RuntimeNetworks): raise MachineError saying why not.
+    m.def("network_snapshot", [](const std::string &label, const std::string &name) {
+        bool taken = false;
+        networkCall([&](RuntimeNetworks *n) { taken = n->snapshot(qs(label), qs(name)); });
+        return taken;
+    });
+    m.def("network_rewind", [](const std::string &label, const std::string &name) {
+        networkCall([&](RuntimeNetworks *n) { n->rewind(qs(label), qs(name)); });
+    });
+    m.def("network_delete_snapshot", [](const std::string &label, const std::string &name) {
+        networkCall([&](RuntimeNetworks *n) { n->deleteSnapshot(qs(label), qs(name)); });
+    });
     // snapshot_all()/restore_all(): the network at one instant (TestRun).
     m.def("snapshot_all", [](const std::string &name) {
         driverCall<int>(QStringLiteral("snapshot_all"), [&] {
@@ -557,6 +589,8 @@ void defineProperties(py::module_ &m)
             d["seed"] = *p.seed;
         if (p.derandomize)
             d["derandomize"] = *p.derandomize;
+        if (p.forks)
+            d["forks"] = *p.forks;
         if (p.replay)
             d["replay"] = true;
         return d;

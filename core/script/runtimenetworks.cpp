@@ -114,6 +114,44 @@ void RuntimeNetworks::destroy(const QString &label)
     m_parent->events()->post(event::NetworkDestroyed { label });
 }
 
+TestRun *RuntimeNetworks::run(const QString &label) const
+{
+    std::lock_guard lock(m_mutex);
+    auto it = m_runs.find(label);
+    if (it == m_runs.end())
+        throw MachineError(
+            MachineError::Kind::Failed, QStringLiteral("there is no network %1").arg(label));
+    return it->second.get();
+}
+
+bool RuntimeNetworks::snapshot(const QString &label, const QString &name)
+{
+    TestRun *network = run(label);
+    bool running = false;
+    for (const Machine *m : network->machines()) {
+        if (m->isPaused())
+            return false;
+        running = running || m->isRunning();
+    }
+    if (!running)
+        return false;
+    network->snapshotAll(name);
+    return true;
+}
+
+void RuntimeNetworks::rewind(const QString &label, const QString &name)
+{
+    run(label)->rewindTo(name, QStringLiteral("not running at snapshot ") + name);
+}
+
+void RuntimeNetworks::deleteSnapshot(const QString &label, const QString &name)
+{
+    for (const auto &m : run(label)->machines()) {
+        if (m->snapshots().contains(name) && m->isRunning())
+            m->deleteSnapshot(name);
+    }
+}
+
 void RuntimeNetworks::destroyAll()
 {
     std::map<QString, std::unique_ptr<TestRun>> runs;

@@ -24,6 +24,15 @@ public:
     // the loader's messages (file "<label>") for bad text, or when a name is taken.
     QStringList create(const QString &label, const QString &toml);
     void destroy(const QString &label);
+    // Network label's running machines saved together as snapshot `name`, taken back to it (the
+    // machines off then powered off, those off now started from it), or the snapshot deleted
+    // from each machine that has it: TestRun::snapshotAll and rewindTo, for vivarium.stateful's
+    // examples that fork from an earlier one. Throw MachineError saying why not.
+    // snapshot: false (nothing saved) when no machine runs or one is paused (a snapshot does not
+    // keep the pause).
+    bool snapshot(const QString &label, const QString &name);
+    void rewind(const QString &label, const QString &name);
+    void deleteSnapshot(const QString &label, const QString &name);
     void destroyAll();
     // Blocked calls on these networks' machines return at once (a Stop, a signal).
     void cancelAll();
@@ -32,6 +41,8 @@ public:
     QStringList labels() const;
 
 private:
+    TestRun *run(const QString &label) const; // throws when there is no such network
+
     TestRun *m_parent;
     mutable std::mutex m_mutex;
     std::map<QString, std::unique_ptr<TestRun>> m_runs;

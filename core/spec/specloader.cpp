@@ -65,10 +65,12 @@ void readPropertySettings(TomlReader &reader, const toml::table &table, Property
             out.seed = reader.integer(v, key, 0, std::numeric_limits<qint64>::max());
         else if (key == QLatin1String("derandomize"))
             out.derandomize = reader.boolean(v, key);
+        else if (key == QLatin1String("forks"))
+            out.forks = reader.boolean(v, key);
         else
             reader.error(k.source(),
                 QStringLiteral("unknown [property] key '%1' (known: examples, steps, seed, "
-                               "derandomize)")
+                               "derandomize, forks)")
                     .arg(key));
     }
 }

@@ -55,6 +55,8 @@ PropertySettings PropertySettings::overriddenBy(const PropertySettings &other) c
         merged.seed = other.seed;
     if (other.derandomize)
         merged.derandomize = other.derandomize;
+    if (other.forks)
+        merged.forks = other.forks;
     merged.replay = replay || other.replay;
     return merged;
 }

@@ -185,6 +185,7 @@ struct PropertySettings {
     std::optional<int> steps;
     std::optional<qint64> seed;
     std::optional<bool> derandomize;
+    std::optional<bool> forks; // examples fork from the snapshots of earlier ones
     bool replay = false; // only the failing examples kept from earlier runs
 
     // These settings with every one that other sets in their place.

@@ -67,6 +67,9 @@ class _Journaled:
 
     def __init__(self, module):
         self._module = module
+        # While a vivarium.stateful property runs: hook(name, function, args) makes each call
+        # (vivarium.forks answers the calls an earlier example made from its record).
+        self.hook = None
 
     def __getattr__(self, name):
         function = getattr(self._module, name)
@@ -74,6 +77,9 @@ class _Journaled:
 
     def _run(self, name, function, args):
         module = self._module
+        if self.hook is not None:
+            hook, live = self.hook, function
+            function = lambda *a: hook(name, live, a)  # noqa: E731
         if not module.journaling():  # vivarium-test: nothing can go back, nothing is kept
             return function(*args)
         key = repr(args)
@@ -505,14 +511,15 @@ class _VivariumModules:
     """Makes `import vivarium` and `import vivarium.stateful` work in scripts: the modules come
     from Vivarium's resources, vivarium.stateful (Hypothesis) only when imported."""
 
-    # Module name -> resource file; vivarium.stateful is what users import, the other two
-    # are its parts (the state machine base, the built-in rules).
+    # Module name -> resource file; vivarium.stateful is what users import, the others are
+    # its parts (the state machine base, the built-in rules, the parallel mode, forks).
     _RESOURCES = {
         "vivarium.stateful": "stateful.py",
         "vivarium.statemachine": "statemachine.py",
         "vivarium.rules": "rules.py",
         "vivarium.parallel": "parallel.py",
         "vivarium.tomltext": "tomltext.py",
+        "vivarium.forks": "forks.py",
     }
 
     def find_spec(self, name, path=None, target=None):

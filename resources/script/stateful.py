@@ -17,6 +17,7 @@ from unittest import SkipTest as _SkipTest
 
 import __main__ as _script
 import _vivarium
+import vivarium.forks as _forks
 import vivarium.statemachine as _machine
 from hypothesis import HealthCheck as _HealthCheck
 from hypothesis import Phase as _Phase
@@ -86,13 +87,16 @@ def _whole(value, key, least):
     return value
 
 
-def _chosen_settings(examples, steps, derandomize, seed):
+def _chosen_settings(examples, steps, derandomize, seed, forks=False):
     """run()'s arguments, overridden by the test file's [property] table and then by
     vivarium-test's --examples, --steps, --seed, --derandomize and --replay."""
-    chosen = {"examples": examples, "steps": steps, "derandomize": derandomize, "seed": seed, "replay": False}
+    chosen = {"examples": examples, "steps": steps, "derandomize": derandomize, "seed": seed, "replay": False,
+              "forks": forks}
     chosen.update(_vivarium.property_settings())
     _whole(chosen["examples"], "examples", 1)
     _whole(chosen["steps"], "steps", 1)
+    if not isinstance(chosen["forks"], bool):
+        raise ValueError(f"property setting forks must be True or False, not {chosen['forks']!r}")
     if chosen["seed"] is not None:
         _whole(chosen["seed"], "seed", 0)
     if chosen["derandomize"] or chosen["replay"]:
@@ -112,13 +116,15 @@ def database_dir():
 
 
 def run(machine: type, examples: int = 10, steps: int = 6, derandomize: bool = False,
-        seed: int | None = None, **settings: object) -> None:
+        seed: int | None = None, forks: bool = True, **settings: object) -> None:
     """Runs the property `machine` (a NetworkStateMachine subclass) as a subtest: `examples`
     networks, up to `steps` rules each, from `seed` (None: a new one each run, logged).
     Deadlines are off (steps boot machines); derandomize=True gives the same examples on every
     run (CI). The test file's [property] table and vivarium-test's options override these.
     Failing examples are kept in database_dir(): the next run tries them first, and
-    `vivarium-test --replay` runs only them."""
+    `vivarium-test --replay` runs only them. forks=True: an example that draws the network of
+    the one before forks from its snapshots rather than booting again, where the machines can
+    be snapshotted (docs/property-based.md, "Forking")."""
     if not (isinstance(machine, type) and issubclass(machine, NetworkStateMachine)):
         raise TypeError(f"run() takes a NetworkStateMachine subclass, not {machine!r}")
     if not machine.rules():
@@ -129,12 +135,21 @@ def run(machine: type, examples: int = 10, steps: int = 6, derandomize: bool = F
     _machine.instrument(machine)
 
     def execute(chosen, hypothesis_settings, progress):
-        run_state_machine_as_test(machine, settings=hypothesis_settings(stateful_step_count=chosen["steps"]))
+        forks = _forks.Forks(machine.__name__) if chosen["forks"] else None
+        _machine.forks, _script._calls.hook = forks, forks.call if forks else None
+        try:
+            run_state_machine_as_test(machine, settings=hypothesis_settings(stateful_step_count=chosen["steps"]))
+        finally:
+            _machine.forks, _script._calls.hook = None, None
+            if forks is not None:
+                forks.close()
+                if forks.forked:
+                    _script.log.info(f"property {machine.__name__}: {forks.summary()}")
 
     def falsified(progress, directory, seed_text, error):
         return _falsified(machine, progress, directory, seed_text, error)
 
-    _run_property(machine, _chosen_settings(examples, steps, derandomize, seed), settings, execute, falsified,
+    _run_property(machine, _chosen_settings(examples, steps, derandomize, seed, forks), settings, execute, falsified,
                   lambda steps: [step_text(s.rule, s.arguments) for s in steps])
 
 

@@ -128,6 +128,7 @@ class Progress:
 
 
 progress = None  # the Progress of the property stateful.run() runs, or None
+forks = None  # its vivarium.forks.Forks, when its examples fork from earlier ones' snapshots
 
 
 def instrument(machine_class):
@@ -183,16 +184,21 @@ class NetworkStateMachine(RuleBasedStateMachine):
     def make_network(self, data):
         self.spec = data.draw(type(self).network, label="network")
         label = f"example-{next(NetworkStateMachine._labels)}"
+        toml = to_toml(self.spec)
         try:
-            names = _vivarium.network_create(label, to_toml(self.spec))
+            if forks is not None:  # the last example's network when it drew the same
+                kept, names = forks.network(label, self.spec, toml, _vivarium.network_create)
+            else:
+                kept, names = label, _vivarium.network_create(label, toml)
         except ValueError as error:
             raise NetworkSpecError(
                 f"the network strategy of {type(self).__name__} drew a network that cannot be "
                 f"made: {error}"
             ) from None
-        self._label = label
+        self._label = kept
         self.machines = {name: _script.Machine(name) for name in names}
-        _script.log.info(f"{label}: {len(names)} machine(s) {self.spec}")
+        _script.log.info(f"{label}: {len(names)} machine(s) {self.spec}"
+                         + (f" (network {kept}, kept from an earlier example)" if kept != label else ""))
         return multiple(*names)
 
     # Booting in the background: boots of consecutive steps overlap.
@@ -226,6 +232,8 @@ class NetworkStateMachine(RuleBasedStateMachine):
                     )
                 if not getattr(function, "vivarium_background", False):
                     self.settle()
+                if forks is not None and not self._booting:
+                    forks.checkpoint()  # a point later examples that make the same calls fork from
             return function(self, **arguments)
         except BaseException as error:
             self._failure = self._failure or f"{text}: {type(error).__name__}: {error}"
@@ -281,7 +289,10 @@ class NetworkStateMachine(RuleBasedStateMachine):
         finally:
             if self._label:
                 label, self._label = self._label, None
-                _vivarium.network_destroy(label)
+                if forks is not None:
+                    forks.example_ended()
+                else:
+                    _vivarium.network_destroy(label)
             self._report()
 
     def _report(self):

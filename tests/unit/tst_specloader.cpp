@@ -67,6 +67,19 @@ private slots:
             qPrintable(errors.join('\n')));
     }
 
+    // [property] forks: true or false, kept as given (unset: what the script's run() says).
+    void propertyForksIsAYesOrNo()
+    {
+        QStringList errors;
+        auto spec = load("[machines.a]\n[property]\nforks = false\n", &errors);
+        QVERIFY2(spec, qPrintable(errors.join('\n')));
+        QVERIFY(spec->property.forks.has_value() && !*spec->property.forks);
+        spec = load("[machines.a]\n", &errors);
+        QVERIFY(spec && !spec->property.forks.has_value());
+        QVERIFY(!load("[machines.a]\n[property]\nforks = \"yes\"\n", &errors));
+        QVERIFY2(errors.join('\n').contains("forks"), qPrintable(errors.join('\n')));
+    }
+
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());

@@ -4,6 +4,7 @@
 #include "vmtestutil.h"
 
 #include <QFile>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -47,6 +48,26 @@ private slots:
             replay.output.contains("AssertionError: ping n1 -> n1: the model expects an answer"),
             qPrintable(replay.output));
         QVERIFY2(replay.output.contains("BootAndPing.py:10: "), qPrintable(replay.output));
+    }
+
+    // Shrinking that forks from snapshots ends where shrinking on fresh networks ends: the
+    // counter property of tests/vm/forks (derandomized: the same examples) both ways.
+    void forksEndAtTheSameMinimalCaseAsFreshNetworks()
+    {
+        const QString dir = QString(VIVARIUM_SOURCE_DIR) + "/tests/vm/forks/";
+        QString minimal[2];
+        const char *tests[2] = { "planted-forks", "planted-fresh" };
+        for (int i = 0; i < 2; ++i) {
+            const ProgramRun run = runVivariumTest(
+                { dir + tests[i] + ".toml", "-o", m_dir.filePath(tests[i]) }, m_dir.path(), 3600);
+            QCOMPARE(run.exitCode, 1);
+            static const QRegularExpression line(
+                "property Counter falsified: (minimal case [^\n]*) — regression");
+            minimal[i] = line.match(run.output).captured(1);
+            QVERIFY2(!minimal[i].isEmpty(), qPrintable(run.output.right(3000)));
+            QCOMPARE(run.output.contains("example(s) forked from the network"), i == 0);
+        }
+        QCOMPARE(minimal[1], minimal[0]);
     }
 
     // The parallel mode's demo: a counter service loses an update when two clients increment

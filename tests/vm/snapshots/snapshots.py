@@ -89,10 +89,25 @@ with subtest("what is refused, saying why"):
     worker.join()
     client.delete_snapshot("first")
     assert client.snapshots() == ["connected"]
-    # A machine that is off restores nothing, and restore_all touches no machine then.
+
+with subtest("a machine that is off comes back from the snapshot without a boot"):
+    router.succeed("echo saved > /root/mark; (sleep 1000 &)")
+    snapshot_all("both")
+    router.succeed("echo later > /root/mark")
     router.crash()
-    refused(lambda: restore_all("connected"), "machine router is not running",
-            "no machine was restored")
+    client.succeed("echo later > /root/state")
+    restore_all("both")
+    assert router.succeed("cat /root/mark") == "saved\n"
+    # Not a new boot: a process started before the snapshot runs again.
+    assert router.succeed("pgrep -x sleep || echo none").strip() != "none"
     assert client.succeed("cat /root/state") == "second\n"
+    router.succeed("ping -c 1 -W 5 client")
+    router.shutdown()
+    router.restore("both")
+    assert router.succeed("cat /root/mark") == "saved\n"
+    # A snapshot it never had: refused before QEMU starts.
+    router.crash()
+    refused(lambda: router.restore("connected-never"), "machine router has no snapshot connected-never")
+    assert not router.is_up()
 
 print("SNAPSHOTS OK")
