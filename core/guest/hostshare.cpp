@@ -198,19 +198,26 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
         return error;
     // The machine's root beyond the host's: its accounts (the host's shadow files are hidden
     // from guests), fstab, systemd units, then the test's files, which win.
-    // A base image's root has its own accounts and enabled units, kept beside the image.
+    // A base image's root has its own accounts and enabled units, kept beside the image; a
+    // machine's own image keeps its accounts and units as they are in it (the loader refuses
+    // `users` and `groups` there), so only root is known to own its files.
     const bool based = !m.base.isEmpty();
-    Accounts accounts = based
-        ? Accounts::fromFiles(BaseImage::passwd(rootImage), BaseImage::group(rootImage))
-        : Accounts::ofHost();
+    const bool ownImage = !m.image.isEmpty();
+    Accounts accounts = ownImage
+        ? Accounts::fromFiles("root:x:0:0:root:/root:/bin/sh\n", "root:x:0:\n")
+        : based ? Accounts::fromFiles(BaseImage::passwd(rootImage), BaseImage::group(rootImage))
+                : Accounts::ofHost();
     if (const QString problem = accounts.addAll(m.groups, m.users); !problem.isEmpty())
         return problem;
-    QMap<QString, GuestFile> files = accountFiles(accounts, m.users);
+    QMap<QString, GuestFile> files;
+    if (!ownImage)
+        files = accountFiles(accounts, m.users);
     files.insert(QStringLiteral("/etc/fstab"), fstabFile(m));
     QStringList removed;
     if (m.init == InitKind::Systemd) {
         files.insert(systemdFiles(m, guestAgent));
-        removed = based ? BaseImage::unitLinks(rootImage) : hostUnitLinks();
+        if (!ownImage)
+            removed = based ? BaseImage::unitLinks(rootImage) : hostUnitLinks();
     }
     files.insert(m.files);
     for (auto it = files.cbegin(); it != files.cend(); ++it) {

@@ -9,6 +9,7 @@
 #include "core/qemu/accelprobe.h"
 #include "core/qemu/hosttsc.h"
 #include "core/qemu/qemucommand.h"
+#include "core/spec/imagefile.h"
 #include "core/util/childprocess.h"
 #include "core/util/textformat.h"
 
@@ -364,11 +365,6 @@ void Machine::start()
 
 void Machine::launch(const QString &snapshot)
 {
-    if (!m_spec.image.isEmpty() || !m_spec.startCommand.isEmpty())
-        throw MachineError(MachineError::Kind::Usage,
-            QStringLiteral(
-                "machine %1: 'image' and 'start_command' machines are not supported yet")
-                .arg(m_spec.name));
     if (m_context.network) {
         m_context.network->start();
         // A new QEMU's links are up, whatever block() did to the last one.
@@ -383,8 +379,8 @@ void Machine::launch(const QString &snapshot)
     const QString error
         = prepareHostShare(*test, m_spec, m_context.artifacts, m_paths, &stage2, rootImage);
     if (!error.isEmpty())
-        throw MachineError(MachineError::Kind::Failed,
-            QStringLiteral("machine %1: %2").arg(m_spec.name, error));
+        throw MachineError(
+            MachineError::Kind::Failed, QStringLiteral("machine %1: %2").arg(m_spec.name, error));
     const QString qemu = qemuBinary();
     if (qemu.isEmpty())
         throw MachineError(MachineError::Kind::Usage,
@@ -411,15 +407,14 @@ void Machine::launch(const QString &snapshot)
     // The process is made once: later starts of the machine launch the same command.
     if (!m_process) {
         auto *process = new MachineProcess(m_spec.name, qemu, qemuArguments(launch),
-            m_paths.qmpSocket, m_paths.serialSocket, m_paths.backdoorSocket,
-            m_paths.shellSocket, m_context.outDir);
+            m_paths.qmpSocket, m_paths.serialSocket, m_paths.backdoorSocket, m_paths.shellSocket,
+            m_context.outDir);
         process->setNicPorts(ports);
         // The host share without the host's secrets; QEMU still reaches its own files. 9p
         // has no quota: the shared directory is measured instead. (An image root holds no
         // secrets and shares nothing.)
         if (rootImage.isEmpty()) {
-            process->setSharedLimit(
-                m_paths.guestDir, qint64(m_spec.sharedLimitMiB) * 1024 * 1024);
+            process->setSharedLimit(m_paths.guestDir, qint64(m_spec.sharedLimitMiB) * 1024 * 1024);
             const QString empty = m_paths.root + QStringLiteral("/empty");
             QFile(empty).open(QIODevice::WriteOnly);
             process->setHostView(std::make_shared<HostView>(
@@ -453,6 +448,13 @@ void Machine::launch(const QString &snapshot)
 
 QString Machine::ensureRootImage()
 {
+    if (!m_spec.image.isEmpty()) { // the user's own: checked at load, never written
+        QString why;
+        if (imageFileFormat(m_spec.image, &why).isEmpty())
+            throw MachineError(MachineError::Kind::Failed,
+                QStringLiteral("machine %1 (image): %2").arg(m_spec.name, why));
+        return m_spec.image;
+    }
     QString error;
     const auto progress = [this](const QString &progress) {
         std::lock_guard lock(m_mutex);

@@ -1,5 +1,7 @@
 #include "core/machine/machinelaunch.h"
 
+#include "core/spec/imagefile.h"
+
 namespace vivarium {
 
 QemuLaunch machineLaunch(const MachineLaunchInput &in)
@@ -16,6 +18,9 @@ QemuLaunch machineLaunch(const MachineLaunchInput &in)
                                         : in.paths.initrd;
     launch.rootImage = in.rootImage;
     if (!in.rootImage.isEmpty()) {
+        QString why;
+        if (imageFileFormat(in.rootImage, &why) == QLatin1String("qcow2"))
+            launch.rootImageFormat = QStringLiteral("qcow2");
         launch.diskFormat = QStringLiteral("qcow2");
         append << QStringLiteral("vivarium.root=image");
     }

@@ -192,13 +192,16 @@ void MachineProcess::loadOnStart()
     const QString name = std::exchange(m_loadOnStart, QString());
     // HMP answers nothing when loadvm worked, and QEMU's reason when it did not.
     m_qmp->execute(QStringLiteral("human-monitor-command"),
-        QJsonObject { { QStringLiteral("command-line"), QString(QStringLiteral("loadvm ") + name) } },
+        QJsonObject {
+            { QStringLiteral("command-line"), QString(QStringLiteral("loadvm ") + name) } },
         [this, name](const QmpMessage &reply) {
             QString why = reply.kind == QmpMessage::Kind::Error ? reply.errorDesc
-                                                                 : reply.result.toString().trimmed();
+                                                                : reply.result.toString().trimmed();
             if (!why.isEmpty()) {
                 fail(QStringLiteral("QEMU could not start from snapshot %1: %2")
-                         .arg(name, why.remove(QLatin1Char(0x0d)).replace(QLatin1Char(0x0a), QStringLiteral("; "))));
+                         .arg(name,
+                             why.remove(QLatin1Char(0x0d))
+                                 .replace(QLatin1Char(0x0a), QStringLiteral("; "))));
                 return;
             }
             if (m_sharedLimit)

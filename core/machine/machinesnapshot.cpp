@@ -200,7 +200,8 @@ void Machine::startFromSnapshot(const QString &name)
         std::lock_guard lock(m_mutex);
         if (m_qemuRunning)
             throw MachineError(MachineError::Kind::Usage,
-                formatText(u"machine %1 runs: it cannot start from snapshot %2", m_spec.name, name));
+                formatText(
+                    u"machine %1 runs: it cannot start from snapshot %2", m_spec.name, name));
         starts = m_qemuStarts;
         m_restoring = true; // the ports' events of the load are not the guest's doing
     }

@@ -5,8 +5,8 @@
 #include "core/util/textformat.h"
 
 #include <QDir>
-#include <algorithm>
 #include <QFile>
+#include <algorithm>
 
 namespace vivarium {
 

@@ -138,8 +138,8 @@ QStringList qemuArguments(const QemuLaunch &l)
     // the initramfs finds it by its serial.
     if (!l.rootImage.isEmpty())
         args << QStringLiteral("-drive")
-             << QStringLiteral("if=none,id=root,file=%1,format=raw,readonly=on,cache=writeback")
-                    .arg(escaped(l.rootImage))
+             << QStringLiteral("if=none,id=root,file=%1,format=%2,readonly=on,cache=writeback")
+                    .arg(escaped(l.rootImage), l.rootImageFormat)
              << QStringLiteral("-device")
              << virtio(l, QStringLiteral("blk"), QStringLiteral("drive=root,serial=vivarium-root"));
     for (const QemuNic &nic : l.nics) {

@@ -37,6 +37,7 @@ struct QemuLaunch {
     // "vivarium-root", after every other disk, and no 9p device at all (QEMU cannot snapshot a
     // guest that mounts one).
     QString rootImage;
+    QString rootImageFormat = QStringLiteral("raw"); // or qcow2 (a machine's own image)
     QString machineDir;
     QString disk; // ext4: the overlay's upper layer
     QStringList extraDisks; // /dev/vdb, /dev/vdc...

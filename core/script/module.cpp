@@ -479,6 +479,12 @@ void defineMachine(py::module_ &m)
     m.def("network_rewind", [](const std::string &label, const std::string &name) {
         networkCall([&](RuntimeNetworks *n) { n->rewind(qs(label), qs(name)); });
     });
+    m.def("network_park", [](const std::string &label) {
+        networkCall([&](RuntimeNetworks *n) { n->park(qs(label)); });
+    });
+    m.def("network_unpark", [](const std::string &label) {
+        networkCall([&](RuntimeNetworks *n) { n->unpark(qs(label)); });
+    });
     m.def("network_delete_snapshot", [](const std::string &label, const std::string &name) {
         networkCall([&](RuntimeNetworks *n) { n->deleteSnapshot(qs(label), qs(name)); });
     });

@@ -94,6 +94,7 @@ QStringList RuntimeNetworks::create(const QString &label, const QString &toml)
     for (const auto &m : run->machines())
         names << m->name();
     m_runs.emplace(label, std::move(run));
+    m_tomls[label] = toml;
     into->post(event::NetworkCreated { label, names, toml });
     return names;
 }
@@ -103,12 +104,14 @@ void RuntimeNetworks::destroy(const QString &label)
     std::unique_ptr<TestRun> run;
     {
         std::lock_guard lock(m_mutex);
-        auto it = m_runs.find(label);
-        if (it == m_runs.end())
+        auto &from = m_runs.count(label) != 0 ? m_runs : m_parked;
+        auto it = from.find(label);
+        if (it == from.end())
             throw MachineError(
                 MachineError::Kind::Failed, QStringLiteral("there is no network %1").arg(label));
         run = std::move(it->second);
-        m_runs.erase(it);
+        from.erase(it);
+        m_tomls.erase(label);
     }
     run->crashAll(QStringLiteral("stopped")); // then the TestRun removes its run directory
     m_parent->events()->post(event::NetworkDestroyed { label });
@@ -152,12 +155,55 @@ void RuntimeNetworks::deleteSnapshot(const QString &label, const QString &name)
     }
 }
 
+void RuntimeNetworks::park(const QString &label)
+{
+    TestRun *network = run(label);
+    network->crashAll(QStringLiteral("parked"));
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_runs.find(label);
+        m_parked.emplace(label, std::move(it->second));
+        m_runs.erase(it);
+    }
+    m_parent->events()->post(event::NetworkDestroyed { label });
+}
+
+void RuntimeNetworks::unpark(const QString &label)
+{
+    QStringList names;
+    QString toml;
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_parked.find(label);
+        if (it == m_parked.end())
+            throw MachineError(MachineError::Kind::Failed,
+                QStringLiteral("there is no parked network %1").arg(label));
+        for (const Machine *m : it->second->machines()) {
+            bool taken = m_parent->machine(m->name()) != nullptr;
+            for (const auto &[other, run] : m_runs)
+                taken = taken || run->machine(m->name()) != nullptr;
+            if (taken)
+                throw MachineError(MachineError::Kind::Failed,
+                    QStringLiteral("network %1: there is a machine %2 already")
+                        .arg(label, m->name()));
+            names << m->name();
+        }
+        m_runs.emplace(label, std::move(it->second));
+        m_parked.erase(it);
+        toml = m_tomls[label];
+    }
+    m_parent->events()->post(event::NetworkCreated { label, names, toml });
+}
+
 void RuntimeNetworks::destroyAll()
 {
     std::map<QString, std::unique_ptr<TestRun>> runs;
     {
         std::lock_guard lock(m_mutex);
         runs.swap(m_runs);
+        runs.merge(m_parked);
+        m_parked.clear();
+        m_tomls.clear();
     }
     for (auto &[label, run] : runs) {
         run->crashAll(QStringLiteral("stopped"));
@@ -197,6 +243,8 @@ QStringList RuntimeNetworks::labels() const
     std::lock_guard lock(m_mutex);
     QStringList labels;
     for (const auto &[label, run] : m_runs)
+        labels << label;
+    for (const auto &[label, run] : m_parked)
         labels << label;
     return labels;
 }

@@ -33,12 +33,17 @@ public:
     bool snapshot(const QString &label, const QString &name);
     void rewind(const QString &label, const QString &name);
     void deleteSnapshot(const QString &label, const QString &name);
+    // A network set aside with its machines off and its disks (and the snapshots in them) kept,
+    // so another network may use the same machine names; unpark makes it the one they name
+    // again (its machines off: a rewind starts them from a snapshot). Both throw MachineError.
+    void park(const QString &label);
+    void unpark(const QString &label);
     void destroyAll();
     // Blocked calls on these networks' machines return at once (a Stop, a signal).
     void cancelAll();
     Machine *machine(const QString &name) const; // null if no network has it
     Network *networkOf(const QString &machine) const; // the network it is on, or null
-    QStringList labels() const;
+    QStringList labels() const; // parked ones too
 
 private:
     TestRun *run(const QString &label) const; // throws when there is no such network
@@ -46,6 +51,8 @@ private:
     TestRun *m_parent;
     mutable std::mutex m_mutex;
     std::map<QString, std::unique_ptr<TestRun>> m_runs;
+    std::map<QString, std::unique_ptr<TestRun>> m_parked;
+    std::map<QString, QString> m_tomls; // each network's text, for its event when unparked
 };
 
 } // namespace vivarium

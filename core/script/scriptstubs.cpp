@@ -248,7 +248,8 @@ QList<ScriptFinding> checkScriptText(const TestSpec &spec, const QString &text, 
     initScriptResources();
     QDir(dir.path()).mkdir(QStringLiteral("vivarium"));
     QFile(dir.filePath(QStringLiteral("vivarium/__init__.py"))).open(QIODevice::WriteOnly);
-    for (const char *module : { "stateful", "statemachine", "rules", "parallel", "tomltext", "forks" }) {
+    for (const char *module :
+        { "stateful", "statemachine", "rules", "parallel", "tomltext", "forks" }) {
         const QString name = QLatin1String(module) + QStringLiteral(".py");
         QFile::copy(QStringLiteral(":/vivarium/script/") + name,
             dir.filePath(QStringLiteral("vivarium/") + name));

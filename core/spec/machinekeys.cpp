@@ -1,5 +1,7 @@
 #include "core/spec/machinekeys.h"
 
+#include "core/spec/imagefile.h"
+
 #include <QHostAddress>
 #include <QRegularExpression>
 
@@ -193,12 +195,20 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
         }
     } else if (key == QLatin1String("x11_commands")) {
         m.x11Commands = m_reader.strings(node, key).value_or(QStringList());
-    } else if (key == QLatin1String("image") || key == QLatin1String("start_command")) {
-        // Known keys of the format that this version cannot run yet: said now, with where,
+    } else if (key == QLatin1String("image")) {
+        m.image = m_reader.path(node, key, true);
+        QString why;
+        if (!m.image.isEmpty() && imageFileFormat(m.image, &why).isEmpty()) {
+            m_reader.error(node.source(), QStringLiteral("'image': ") + why);
+            m.image.clear();
+        }
+        m.root = RootKind::Image; // booted like the host's root image: snapshots work
+    } else if (key == QLatin1String("start_command")) {
+        // A known key of the format that this version cannot run: said now, with where,
         // rather than when the machine starts.
         m_reader.error(node.source(),
-            QStringLiteral("'%1' machines are not supported yet (host-share guests only)")
-                .arg(key));
+            QStringLiteral("'start_command' machines are not supported (give the machine's "
+                           "'image', or its keys)"));
     } else if (key == QLatin1String("kernel")) {
         m.kernel = m_reader.bootFile(node, key, kernelMagic);
     } else if (key == QLatin1String("initrd")) {
@@ -277,9 +287,15 @@ void MachineKeys::check(const MachineSpec &m, const toml::source_region &where)
                     .arg(m.name, it.key())
                     .arg(m.vlans.size()));
     }
-    if (!m.image.isEmpty() && !m.startCommand.isEmpty())
+    if (!m.image.isEmpty() && !m.base.isEmpty())
         m_reader.error(where,
-            QStringLiteral("machine '%1' sets both 'image' and 'start_command'").arg(m.name));
+            QStringLiteral("machine '%1' sets both 'image' and 'base': one root each").arg(m.name));
+    if (!m.image.isEmpty() && (!m.users.isEmpty() || !m.groups.isEmpty()))
+        m_reader.error(where,
+            QStringLiteral("machine '%1' boots its own image, whose accounts are its own: "
+                           "'users' and 'groups' cannot be added to them (create them in the "
+                           "image, or use base = \"debian-bookworm\")")
+                .arg(m.name));
     if (m.root == RootKind::Image && !m.initrd.isEmpty())
         m_reader.error(where,
             QStringLiteral("machine '%1' has root = \"image\" and its own 'initrd'; an image "

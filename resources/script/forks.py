@@ -2,9 +2,10 @@
 earlier ones instead of re-running what they share (docs/property-based.md, "Forking").
 
 Each example still runs on its own network of the machines it drew; what changes is where the
-machines come from. When an example draws the network the last one had, that network is kept
-rather than made again, and with it a tree of the driver calls the examples on it made (each
-with what it gave back) and snapshots of the whole network taken between steps. An example
+machines come from. A network is kept once made (the one in use runs, the others are parked with
+their machines off), and with it a tree of the driver calls the examples on it made (each with
+what it gave back) and snapshots of the whole network taken between steps; an example that
+draws a kept network gets it again. An example
 that makes the calls an earlier one made is answered from the tree, touching no machine, as
 long as the earlier run went on to a later snapshot; where it parts from every recorded run,
 or reaches the last snapshot of the runs it follows, the network goes back to the last
@@ -16,6 +17,7 @@ their boots.
 
 from __future__ import annotations
 
+import collections as _collections
 import pickle as _pickle
 
 import __main__ as _script
@@ -24,6 +26,9 @@ import _vivarium
 # Snapshots kept per network; past it the least recently used one is deleted (each holds the
 # memory of every machine that ran, in the machines' disks in the run directory).
 KEPT_SNAPSHOTS = 12
+# Networks kept per property (one runs, the others are parked with their machines off); past
+# it the least recently used one is destroyed.
+KEPT_NETWORKS = 8
 
 
 def why_not(network):
@@ -58,17 +63,31 @@ class _Node:
         return _pickle.loads(value)
 
 
+class _Kept:
+    """A network kept for later examples that draw it: its machines' names and its tree."""
+
+    def __init__(self, label, toml, names):
+        self.label = self.base = label
+        self.toml = toml
+        self.names = names
+        self.root = _Node()
+        self.remade = 0  # times it was made afresh (a new label each time)
+
+
 class Forks:
-    """The network kept between the examples of one property, and its tree of calls."""
+    """The networks kept between the examples of one property, with their trees of calls: the
+    one in use runs; the others are parked (machines off, disks and snapshots kept), so an
+    example that draws one of them again forks from its snapshots, whatever came between."""
 
     _ERRORS = {"MachineError": _vivarium.MachineError, "Timeout": _vivarium.Timeout,
                "TypeError": TypeError, "ValueError": ValueError}
 
     def __init__(self, prop):
         self.prop = prop
-        self.label = self.base = self.toml = self.names = None
-        self.remade = 0
-        self.root = self.node = self.mark = None
+        self.kept = _collections.OrderedDict()  # toml -> _Kept, least recently used first
+        self.active = None  # the _Kept in use
+        self.plain = None  # the label of a network in use that cannot fork
+        self.node = self.mark = None
         self.since = []  # the calls answered since the last snapshot passed
         self.replaying = False
         self.refused = ""  # why this property's examples cannot fork ("" while they can)
@@ -76,36 +95,68 @@ class Forks:
         self.numbers = 0
         self.forked = self.restores = self.answered = self.taken = 0
 
-    # The network of an example: the kept one when it is the same, else made.
+    # The network of an example: a kept one when it is the same, else made.
     def network(self, label, spec, toml, create):
         """Returns (the network's label, its machines' names) for an example drawing toml."""
         self.tick += 1
-        if self.label is not None and toml == self.toml:
-            self.node, self.mark, self.since, self.replaying = self.root, None, [], True
+        self.node = self.mark = None
+        self.since, self.replaying = [], False
+        kept = self.kept.get(toml)
+        if kept is not None and kept is not self.active:
+            self._set_aside()
+            try:
+                _vivarium.network_unpark(kept.label)
+                self.active = kept
+            except _vivarium.MachineError as error:  # the machinery's failure: made afresh
+                _script.log.info(f"property {self.prop}: a kept network could not be used again: {error}")
+                del self.kept[toml]
+                _vivarium.network_destroy(kept.label)
+                kept = None
+        if kept is not None:
+            self.kept.move_to_end(toml)
+            self.node, self.replaying = kept.root, True
             self.forked += 1
-            return self.label, self.names
-        self.close()
-        names = create(label, toml)
-        self.label, self.base, self.toml, self.names = label, label, toml, names
+            return kept.label, kept.names
+        self._set_aside()
         why = self.refused or why_not(spec)
         if why and not self.refused:
             self.refused = why
             _script.log.info(f"property {self.prop}: its examples do not fork from snapshots: {why}")
-        self.root = self.node = _Node() if not why else None
-        self.mark, self.since, self.replaying = None, [], False
+        names = create(label, toml)
+        if why:
+            self.plain = label
+            return label, names
+        self.active = self.kept[toml] = _Kept(label, toml, names)
+        self.node = self.active.root
+        while len(self.kept) > KEPT_NETWORKS:  # the least recently used goes
+            _, old = self.kept.popitem(last=False)
+            _vivarium.network_destroy(old.label)
         return label, names
 
+    def _set_aside(self):
+        """The network in use makes room for another: parked when it can fork, else destroyed."""
+        if self.plain is not None:
+            label, self.plain = self.plain, None
+            _vivarium.network_destroy(label)
+        if self.active is not None:
+            active, self.active = self.active, None
+            _vivarium.network_park(active.label)
+
     def example_ended(self):
-        """The example is over: the network stays for the next (unless it cannot fork)."""
-        if self.node is None:
-            self.close()
+        """The example is over: its network stays for later ones (unless it cannot fork)."""
         self.node = None
+        if self.plain is not None or self.refused:
+            self.close()
 
     def close(self):
-        """Destroys the kept network (the property ends, or another network is drawn)."""
-        label, self.label = self.label, None
-        self.node = self.root = self.mark = None
-        if label is not None:
+        """Destroys every network kept (the property ends, or they cannot fork)."""
+        self.node = self.active = None
+        labels = [kept.label for kept in self.kept.values()]
+        if self.plain is not None:
+            labels.append(self.plain)
+        self.kept.clear()
+        self.plain = None
+        for label in labels:
             _vivarium.network_destroy(label)
 
     def summary(self):
@@ -160,26 +211,26 @@ class Forks:
         it passed (or, before the first or when that fails, the network is made afresh), and
         the calls answered since then run again, live."""
         self.replaying = False
-        again = self.since
+        again, kept = self.since, self.active
         if self.mark is not None:
             try:
-                _vivarium.network_rewind(self.label, self.mark.snapshot)
+                _vivarium.network_rewind(kept.label, self.mark.snapshot)
                 self.restores += 1
                 self.node = self.mark
             except _vivarium.MachineError as error:  # the machinery's failure, not the system's
                 _script.log.info(f"property {self.prop}: the network could not go back to a snapshot, "
                                  f"so it is made afresh: {error}")
                 again, node = [], self.node
-                while node is not self.root:
+                while node is not kept.root:
                     again.insert(0, node)
                     node = node.parent
                 self.mark = None
         if self.mark is None:
-            _vivarium.network_destroy(self.label)
-            self.remade += 1
-            self.label = f"{self.base}-again{self.remade}"
-            _vivarium.network_create(self.label, self.toml)
-            self.root = self.node = _Node()
+            _vivarium.network_destroy(kept.label)
+            kept.remade += 1
+            kept.label = f"{kept.base}-again{kept.remade}"
+            _vivarium.network_create(kept.label, kept.toml)
+            kept.root = self.node = _Node()
         for node in again:
             args = _pickle.loads(node.arguments)
             self._live(node.name, getattr(_vivarium, node.name), args, (node.name, repr(args)))
@@ -187,12 +238,12 @@ class Forks:
     # Snapshots between steps (NetworkStateMachine calls this when nothing is booting).
     def checkpoint(self):
         node = self.node
-        if node is None or self.replaying or node.snapshot or node is self.root:
+        if node is None or self.replaying or node.snapshot or node is self.active.root:
             return
         self.numbers += 1
         name = f"fork-{self.numbers}"
         try:
-            if not _vivarium.network_snapshot(self.label, name):
+            if not _vivarium.network_snapshot(self.active.label, name):
                 return  # nothing runs, or a machine is paused
         except _vivarium.MachineError as error:
             self.refused = str(error)
@@ -209,7 +260,7 @@ class Forks:
 
     def _evict(self):
         saved = []
-        self._collect(self.root, saved)
+        self._collect(self.active.root, saved)
         path = set()
         node = self.node
         while node is not None:
@@ -238,7 +289,7 @@ class Forks:
 
     def _delete(self, node):
         try:
-            _vivarium.network_delete_snapshot(self.label, node.snapshot)
+            _vivarium.network_delete_snapshot(self.active.label, node.snapshot)
         except _vivarium.MachineError:
             pass  # a machine that is off keeps it in its disk, which goes with the network
         node.snapshot = None

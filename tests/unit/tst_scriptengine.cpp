@@ -122,6 +122,90 @@ private slots:
         m_engine->setGlobalTimeout(0);
     }
 
+    // vivarium.forks' decisions, with a fake network whose "machine" is one number (the Forks
+    // class alone: the real networks are tst_forks'): calls an earlier example made are
+    // answered until it parts, then the network goes back to the last snapshot passed; the
+    // last steps and every failure run live; another network parks this one; a live answer
+    // that differs drops what was recorded below it; before any snapshot the network is made
+    // afresh.
+    void forksAnswerSharedCallsAndRestoreWhereExamplesPart()
+    {
+        const ScriptResult result = run(R"(import vivarium.forks as forks
+class Fake:
+    MachineError, Timeout = MachineError, Timeout
+    def __init__(self):
+        self.log, self.value, self.saved = [], 0, {}
+    def network_create(self, label, toml):
+        self.log.append("create " + label); self.value = 0; return ["n1"]
+    def network_destroy(self, label): self.log.append("destroy " + label)
+    def network_park(self, label): self.log.append("park " + label)
+    def network_unpark(self, label): self.log.append("unpark " + label)
+    def network_snapshot(self, label, name):
+        self.saved[name] = self.value; return True
+    def network_rewind(self, label, name):
+        self.log.append("rewind " + name); self.value = self.saved[name]
+    def network_delete_snapshot(self, label, name):
+        self.log.append("delete " + name); del self.saved[name]
+fake = forks._vivarium = Fake()
+live = []
+bump = []
+def add(n):
+    if n < 0:
+        raise MachineError("negative")
+    live.append(n); fake.value += n + (bump.pop() if bump and n == 2 else 0); return fake.value
+fake.add = add  # a re-run call is the driver's function of that name
+f = forks.Forks("P")
+image = {"n1": {"root": "image"}}
+def example(toml, *steps, ended=True):
+    f.network("ex", image, toml, fake.network_create)
+    got = []
+    for n in steps:
+        f.checkpoint()
+        try:
+            got.append(f.call("add", add, (n,)))
+        except MachineError:
+            got.append("error")
+    if ended:
+        f.example_ended()
+    return got
+assert example("T", 1, 2, 4) == [1, 3, 7] and live == [1, 2, 4]
+# The same first two calls: answered; the third is the last of the recorded run: live, from
+# the snapshot taken before it.
+live.clear(); fake.log.clear()
+assert example("T", 1, 2, 4) == [1, 3, 7], f.summary()
+assert live == [4] and fake.log == ["rewind fork-2"], (live, fake.log)
+# Parting after the first call: back to the snapshot taken after it.
+live.clear(); fake.log.clear()
+assert example("T", 1, 5) == [1, 6] and live == [5] and fake.log == ["rewind fork-1"], fake.log
+# Another network parks this one; drawing it again unparks it and forks from it.
+assert example("U", 3) == [3]
+live.clear(); fake.log.clear()
+assert example("T", 1, 2, 8) == [1, 3, 11] and live == [8], live
+assert fake.log[:3] == ["park ex", "unpark ex", "rewind fork-2"], fake.log
+# A failure is never answered from the record: the failing call runs again.
+example("T", 1, -1); live.clear(); fake.log.clear()
+assert example("T", 1, -1) == [1, "error"] and fake.log == ["rewind fork-1"], fake.log
+# Parting at the first call, before any snapshot: the network is made afresh.
+fake.log.clear()
+assert example("T", 9) == [9] and fake.log == ["destroy ex", "create ex-again1"], fake.log
+# A call answered since the last snapshot runs again live when the example parts; an answer
+# unlike the recorded one drops the snapshots recorded below it.
+f.network("ex", image, "V", fake.network_create)
+f.call("add", add, (1,)); f.checkpoint(); f.call("add", add, (2,)); f.call("add", add, (3,))
+f.checkpoint(); f.call("add", add, (4,)); f.example_ended()
+bump.append(100)  # what the machine gives now is not what it gave
+live.clear(); fake.log.clear()
+f.network("ex", image, "V", fake.network_create)
+assert f.call("add", add, (1,)) == 1 and f.call("add", add, (2,)) == 3 and live == []
+assert f.call("add", add, (7,)) == 110 and live == [2, 7], live
+assert fake.log[-2].startswith("rewind") and fake.log[-1].startswith("delete"), fake.log
+f.close()
+print("FORKS OK")
+)");
+        QVERIFY2(result.outcome == ScriptResult::Outcome::Passed,
+            qPrintable(QString::number(result.line) + ": " + result.message));
+    }
+
     void passingScriptHasTheDriverGlobals()
     {
         const ScriptResult result = run("assert [m.name for m in machines] == ['idle']\n"

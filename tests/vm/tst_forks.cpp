@@ -53,9 +53,8 @@ private slots:
     // (tst_pbtdemo, label pbt, shrinks it on fresh networks too, to the same minimal case.)
     void thePlantedBugShrinksWhileExamplesFork()
     {
-        const ProgramRun run
-            = runVivariumTest({ testFile("planted-forks.toml"), "-o", m_dir.filePath("forks") },
-                m_dir.path(), 1500);
+        const ProgramRun run = runVivariumTest(
+            { testFile("planted-forks.toml"), "-o", m_dir.filePath("forks") }, m_dir.path(), 1500);
         QCOMPARE(run.exitCode, 1);
         QCOMPARE(minimalCase(run.output),
             QString("minimal case 1 machine(s), 4 step(s): boot(node='n1'); count(node='n1'); "

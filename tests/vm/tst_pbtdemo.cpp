@@ -51,23 +51,33 @@ private slots:
     }
 
     // Shrinking that forks from snapshots ends where shrinking on fresh networks ends: the
-    // counter property of tests/vm/forks (derandomized: the same examples) both ways.
+    // counter property of tests/vm/forks (derandomized: the same examples) both ways. Hypothesis
+    // stops shrinking after five minutes; fresh networks may reach that limit first (they did
+    // here once, at the same minimal case): then forks must end with no more steps.
     void forksEndAtTheSameMinimalCaseAsFreshNetworks()
     {
         const QString dir = QString(VIVARIUM_SOURCE_DIR) + "/tests/vm/forks/";
-        QString minimal[2];
+        static const QRegularExpression line(
+            "property Counter falsified: (minimal case \\d+ machine\\(s\\), (\\d+) step[^\\n]*) — "
+            "regression");
+        QRegularExpressionMatch minimal[2];
+        bool cutShort = false;
         const char *tests[2] = { "planted-forks", "planted-fresh" };
         for (int i = 0; i < 2; ++i) {
             const ProgramRun run = runVivariumTest(
                 { dir + tests[i] + ".toml", "-o", m_dir.filePath(tests[i]) }, m_dir.path(), 3600);
             QCOMPARE(run.exitCode, 1);
-            static const QRegularExpression line(
-                "property Counter falsified: (minimal case [^\n]*) — regression");
-            minimal[i] = line.match(run.output).captured(1);
-            QVERIFY2(!minimal[i].isEmpty(), qPrintable(run.output.right(3000)));
+            minimal[i] = line.match(run.output);
+            QVERIFY2(minimal[i].hasMatch(), qPrintable(run.output.right(3000)));
             QCOMPARE(run.output.contains("example(s) forked from the network"), i == 0);
+            cutShort
+                = i == 1 && run.output.contains("stopped because it is making very slow progress");
         }
-        QCOMPARE(minimal[1], minimal[0]);
+        if (cutShort)
+            QVERIFY2(minimal[0].captured(2).toInt() <= minimal[1].captured(2).toInt(),
+                qPrintable(minimal[0].captured(1) + " / " + minimal[1].captured(1)));
+        else
+            QCOMPARE(minimal[0].captured(1), minimal[1].captured(1));
     }
 
     // The parallel mode's demo: a counter service loses an update when two clients increment
