@@ -317,6 +317,8 @@ private:
     void launch(const QString &snapshot);
     // After a loadvm: the machine's host side as the snapshot's record has it.
     void applySnapshotRecord(const QString &name, const SnapshotRecord &record);
+    // A load that began at startUs (wall clock) is over: its window is remembered.
+    void endRestore(qint64 startUs);
     QString ensureRootImage();
     void trimConsole();
     QByteArray m_console;

@@ -146,13 +146,7 @@ void Machine::loadSnapshot(const QString &name)
             m_restoring = true;
         }
         const qint64 startUs = QDateTime::currentMSecsSinceEpoch() * 1000;
-        const auto restored = qScopeGuard([this, startUs] {
-            std::lock_guard lock(m_mutex);
-            m_restoring = false;
-            m_restoreWindows.append({ startUs, QDateTime::currentMSecsSinceEpoch() * 1000 + 999 });
-            while (m_restoreWindows.size() > 4)
-                m_restoreWindows.removeFirst();
-        });
+        const auto restored = qScopeGuard([this, startUs] { endRestore(startUs); });
         reply = monitor(QStringLiteral("loadvm ") + name);
     }
     if (!reply.isEmpty()) {
@@ -166,6 +160,15 @@ void Machine::loadSnapshot(const QString &name)
                 m_spec.name, name, printableText(reply)));
     }
     applySnapshotRecord(name, record);
+}
+
+void Machine::endRestore(qint64 startUs)
+{
+    std::lock_guard lock(m_mutex);
+    m_restoring = false;
+    m_restoreWindows.append({ startUs, QDateTime::currentMSecsSinceEpoch() * 1000 + 999 });
+    while (m_restoreWindows.size() > 4)
+        m_restoreWindows.removeFirst();
 }
 
 void Machine::applySnapshotRecord(const QString &name, const SnapshotRecord &record)
@@ -206,13 +209,7 @@ void Machine::startFromSnapshot(const QString &name)
         m_restoring = true; // the ports' events of the load are not the guest's doing
     }
     const qint64 startUs = QDateTime::currentMSecsSinceEpoch() * 1000;
-    const auto restored = qScopeGuard([this, startUs] {
-        std::lock_guard lock(m_mutex);
-        m_restoring = false;
-        m_restoreWindows.append({ startUs, QDateTime::currentMSecsSinceEpoch() * 1000 + 999 });
-        while (m_restoreWindows.size() > 4)
-            m_restoreWindows.removeFirst();
-    });
+    const auto restored = qScopeGuard([this, startUs] { endRestore(startUs); });
     launch(name);
     {
         std::unique_lock lock(m_mutex);
