@@ -233,6 +233,16 @@ void TestRun::rewindTo(const QString &name, const QString &why)
     }
 }
 
+void TestRun::dropNetworkSnapshot(const QString &name)
+{
+    std::lock_guard guard(m_snapshotMutex);
+    for (const QString &machineName : m_networkSnapshots.take(name)) {
+        Machine *m = machine(machineName);
+        if (m && m->isRunning() && m->snapshots().contains(name))
+            m->deleteSnapshot(name);
+    }
+}
+
 void TestRun::restoreAll(const QString &name, bool hostClock)
 {
     std::lock_guard guard(m_snapshotMutex);

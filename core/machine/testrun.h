@@ -65,6 +65,9 @@ public:
     // restoreAll, then the machines that were off at the snapshot are powered off (crashed,
     // with `why`): the whole network as it was.
     void rewindTo(const QString &name, const QString &why);
+    // Deletes snapshot_all(name) from the machines that have it and run (one that is off keeps
+    // it in its disk until the run directory goes); nothing when there is none.
+    void dropNetworkSnapshot(const QString &name);
     // Kills every running machine at once (QMP quit, then the process): the end of a run that
     // was stopped, timed out or interrupted. Never throws.
     void crashAll(const QString &reason = QStringLiteral("crashed"));

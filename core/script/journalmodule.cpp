@@ -45,6 +45,7 @@ QString checkpointObstacle(ScriptEngine *e, QStringList *running)
 // it touches a machine where it can), or empty; *ms: how long it took.
 QString restoreCheckpoint(ScriptEngine *e, const Checkpoint &checkpoint, qint64 *ms)
 {
+    const std::shared_ptr<const CallJournal> recorded = e->recorded();
     py::gil_scoped_release release;
     QElapsedTimer clock;
     clock.start();
@@ -55,6 +56,13 @@ QString restoreCheckpoint(ScriptEngine *e, const Checkpoint &checkpoint, qint64 
         return QString::fromStdString(error.what());
     }
     *ms = clock.elapsed();
+    // The last run's checkpoints after this one cannot be gone back to again (this run's
+    // journal has those before it, and its own): their snapshots go, so a day of rewinds does
+    // not fill the machines' disks.
+    for (const Checkpoint &later : recorded ? recorded->checkpoints() : QList<Checkpoint>()) {
+        if (later.index > checkpoint.index)
+            e->run()->dropNetworkSnapshot(later.snapshot);
+    }
     return {};
 }
 

@@ -149,10 +149,7 @@ void RuntimeNetworks::rewind(const QString &label, const QString &name)
 
 void RuntimeNetworks::deleteSnapshot(const QString &label, const QString &name)
 {
-    for (const auto &m : run(label)->machines()) {
-        if (m->snapshots().contains(name) && m->isRunning())
-            m->deleteSnapshot(name);
-    }
+    run(label)->dropNetworkSnapshot(name);
 }
 
 void RuntimeNetworks::park(const QString &label)

@@ -228,6 +228,12 @@ vlans = [1]
         const QStringList seen = uptimesSeen();
         QCOMPARE(seen.size(), 1);
         QVERIFY2(seen.at(0).count(' ') >= 4, qPrintable(seen.at(0))); // loadavg has 5 fields
+        // The last run's checkpoint after the one gone back to cannot be reached again: its
+        // snapshot is deleted; the one gone back to is kept.
+        const QStringList kept = m_run->machine("alpha")->snapshots();
+        QVERIFY2(kept.contains(checkpoints.at(0).snapshot)
+                && !kept.contains(checkpoints.at(1).snapshot),
+            qPrintable(kept.join(", ")));
     }
 
     // A change before the first checkpoint: nothing to go back to, and the run says so.
