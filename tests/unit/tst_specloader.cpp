@@ -467,12 +467,18 @@ loss = 0.5
         QTest::newRow("file content type")
             << QByteArray("[machines.a]\nfiles = { \"/etc/x\" = 3 }\n") << "2:22"
             << "must be a string";
-        // Known keys this version cannot run: at load time, with where (they failed at start).
-        QTest::newRow("image") << QByteArray("[machines.a]\nimage = \"nope.qcow2\"\n") << "2:9"
-                               << "'image' machines are not supported yet";
+        // An image that is missing or no image: at load time, with where.
+        QTest::newRow("image missing")
+            << QByteArray("[machines.a]\nimage = \"nope.qcow2\"\n") << "2:9"
+            << "nope.qcow2 does not exist";
+        QTest::newRow("image not one")
+            << QByteArray("[machines.a]\nimage = \"t.py\"\n") << "2:9"
+            << "t.py is not an ext2/3/4 or erofs file system image, a disk with a partition "
+               "table, or qcow2";
+        // A known key this version cannot run: at load time, with where (it failed at start).
         QTest::newRow("start_command")
             << QByteArray("[machines.a]\nstart_command = \"./run-a-vm\"\n") << "2:17"
-            << "'start_command' machines are not supported yet";
+            << "'start_command' machines are not supported";
         // Hostile files (each once accepted, crashed the loader or failed only at start).
         QTest::newRow("30000 dotted key parts") << (QByteArray("[machines.a]\n")
             + QByteArray(30000, 'x').replace("x", "x.") + "y = 1\n")
