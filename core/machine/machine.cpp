@@ -372,7 +372,9 @@ void Machine::launch(const QString &snapshot)
     }
     // The test as it is now: a machine added since the last start is in its /etc/hosts.
     const std::shared_ptr<const TestSpec> test = m_context.spec->snapshot();
-    const QString rootImage = m_spec.root == RootKind::Image ? ensureRootImage() : QString();
+    QString rootImageFormat = QStringLiteral("raw");
+    const QString rootImage
+        = m_spec.root == RootKind::Image ? ensureRootImage(&rootImageFormat) : QString();
     QString stage2;
     QDir().mkpath(m_paths.root);
     QDir().mkpath(m_context.outDir);
@@ -388,7 +390,7 @@ void Machine::launch(const QString &snapshot)
                 "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"));
 
     MachineLaunchInput input { m_spec, m_context.artifacts, m_paths, m_context.accel, stage2,
-        hostTscKhz(), {}, rootImage };
+        hostTscKhz(), {}, rootImage, rootImageFormat };
     if (m_context.network)
         input.nics = machineNics(*test, m_spec.name);
     if (m_spec.qemuMachine == QemuMachineChoice::Microvm) {
@@ -446,11 +448,12 @@ void Machine::launch(const QString &snapshot)
     startVideo();
 }
 
-QString Machine::ensureRootImage()
+QString Machine::ensureRootImage(QString *format)
 {
-    if (!m_spec.image.isEmpty()) { // the user's own: checked at load, never written
+    if (!m_spec.image.isEmpty()) { // the user's own: checked at load (again now), never written
         QString why;
-        if (imageFileFormat(m_spec.image, &why).isEmpty())
+        *format = imageFileFormat(m_spec.image, &why);
+        if (format->isEmpty())
             throw MachineError(MachineError::Kind::Failed,
                 QStringLiteral("machine %1 (image): %2").arg(m_spec.name, why));
         return m_spec.image;

@@ -312,14 +312,15 @@ private:
     // When the last loadvms ran (wall-clock µs, start and end): a backdoor port event QEMU made
     // in one is loadvm's own, also when QEMU's rate limit delivers it after the restore.
     QList<std::pair<qint64, qint64>> m_restoreWindows;
-    // The root image a root = "image" machine boots from, built first when the host changed.
     // Starts QEMU; with a snapshot, from it (startFromSnapshot), else booting.
     void launch(const QString &snapshot);
     // After a loadvm: the machine's host side as the snapshot's record has it.
     void applySnapshotRecord(const QString &name, const SnapshotRecord &record);
     // A load that began at startUs (wall clock) is over: its window is remembered.
     void endRestore(qint64 startUs);
-    QString ensureRootImage();
+    // The root image a root = "image" machine boots from, built first when the host changed,
+    // and its format (*format: "raw", or "qcow2" for a machine's own image of that kind).
+    QString ensureRootImage(QString *format);
     void trimConsole();
     QByteArray m_console;
     qint64 m_consoleDropped = 0; // bytes trimmed from m_console's front so far

@@ -1,7 +1,5 @@
 #include "core/machine/machinelaunch.h"
 
-#include "core/spec/imagefile.h"
-
 namespace vivarium {
 
 QemuLaunch machineLaunch(const MachineLaunchInput &in)
@@ -17,10 +15,8 @@ QemuLaunch machineLaunch(const MachineLaunchInput &in)
         : in.rootImage.isEmpty()        ? in.artifacts.initramfs
                                         : in.paths.initrd;
     launch.rootImage = in.rootImage;
+    launch.rootImageFormat = in.rootImageFormat;
     if (!in.rootImage.isEmpty()) {
-        QString why;
-        if (imageFileFormat(in.rootImage, &why) == QLatin1String("qcow2"))
-            launch.rootImageFormat = QStringLiteral("qcow2");
         launch.diskFormat = QStringLiteral("qcow2");
         append << QStringLiteral("vivarium.root=image");
     }

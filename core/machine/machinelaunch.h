@@ -17,6 +17,7 @@ struct MachineLaunchInput {
     int hostTscKhz = 0; // 0: unknown
     QList<NicAddress> nics; // the machine's VLAN NICs (none without a network)
     QString rootImage; // root = "image": the host's root image (RootImage::ensure)
+    QString rootImageFormat = QStringLiteral("raw"); // or qcow2 (a machine's own `image`)
 };
 
 // The first descriptor QEMU inherits for a VLAN NIC: clear of anything it opens before it reads

@@ -64,14 +64,8 @@ QStringList RuntimeNetworks::create(const QString &label, const QString &toml)
     if (m_runs.count(label) != 0)
         throw MachineError(
             MachineError::Kind::Failed, QStringLiteral("there is a network %1 already").arg(label));
-    for (const MachineSpec &m : spec->machines) {
-        bool taken = m_parent->machine(m.name) != nullptr;
-        for (const auto &[other, run] : m_runs)
-            taken = taken || run->machine(m.name) != nullptr;
-        if (taken)
-            throw MachineError(MachineError::Kind::Failed,
-                QStringLiteral("network %1: there is a machine %2 already").arg(label, m.name));
-    }
+    for (const MachineSpec &m : spec->machines)
+        checkNameFree(label, m.name);
     TestRun::Options options;
     options.outDir = m_parent->outDir() + QStringLiteral("/networks/") + label;
     options.accel = m_parent->accel().accel;
@@ -115,6 +109,16 @@ void RuntimeNetworks::destroy(const QString &label)
     }
     run->crashAll(QStringLiteral("stopped")); // then the TestRun removes its run directory
     m_parent->events()->post(event::NetworkDestroyed { label });
+}
+
+void RuntimeNetworks::checkNameFree(const QString &label, const QString &name) const
+{
+    bool taken = m_parent->machine(name) != nullptr;
+    for (const auto &[other, run] : m_runs)
+        taken = taken || run->machine(name) != nullptr;
+    if (taken)
+        throw MachineError(MachineError::Kind::Failed,
+            QStringLiteral("network %1: there is a machine %2 already").arg(label, name));
 }
 
 TestRun *RuntimeNetworks::run(const QString &label) const
@@ -176,13 +180,7 @@ void RuntimeNetworks::unpark(const QString &label)
             throw MachineError(MachineError::Kind::Failed,
                 QStringLiteral("there is no parked network %1").arg(label));
         for (const Machine *m : it->second->machines()) {
-            bool taken = m_parent->machine(m->name()) != nullptr;
-            for (const auto &[other, run] : m_runs)
-                taken = taken || run->machine(m->name()) != nullptr;
-            if (taken)
-                throw MachineError(MachineError::Kind::Failed,
-                    QStringLiteral("network %1: there is a machine %2 already")
-                        .arg(label, m->name()));
+            checkNameFree(label, m->name());
             names << m->name();
         }
         m_runs.emplace(label, std::move(it->second));

@@ -47,6 +47,8 @@ public:
 
 private:
     TestRun *run(const QString &label) const; // throws when there is no such network
+    // Throws when the script's run or a network in use has a machine `name` (m_mutex held).
+    void checkNameFree(const QString &label, const QString &name) const;
 
     TestRun *m_parent;
     mutable std::mutex m_mutex;

@@ -53,6 +53,18 @@ class _ScriptOutput:
             self._pending = ""
 
 
+_RECORDED_ERRORS = {"MachineError": MachineError, "Timeout": Timeout, "TypeError": TypeError,
+                    "ValueError": ValueError}
+
+
+def _recorded_answer(value, error_type, message):
+    """What a recorded driver call gave, given back: its value (pickled), or the error it raised
+    (the call journal's replay here, vivarium.forks' record of a property's examples)."""
+    if error_type:
+        raise _RECORDED_ERRORS.get(error_type, MachineError)(message)
+    return _pickle.loads(value)
+
+
 class _Journaled:
     """`_vivarium`'s driver calls, each written into the run's call journal with what it gave
     back. A run started from a checkpoint (the workbench's Run from Here) executes the script
@@ -61,9 +73,6 @@ class _Journaled:
     script goes on live. A call that differs from the last run's (another call, other
     arguments) takes the machines back to the last checkpoint before it and runs the answered
     calls since then again, live (docs/workbench.md, "Checkpoints")."""
-
-    _ERRORS = {"MachineError": MachineError, "Timeout": Timeout, "TypeError": TypeError,
-               "ValueError": ValueError}
 
     def __init__(self, module):
         self._module = module
@@ -95,10 +104,7 @@ class _Journaled:
         if module.replaying():
             if recorded is not None and recorded[0] == name and recorded[1] == key:
                 module.journal_replayed(index)  # at the checkpoint: the machines go back
-                value, error_type, message = recorded[2:5]
-                if error_type:
-                    raise self._ERRORS.get(error_type, MachineError)(message)
-                return _pickle.loads(value)
+                return _recorded_answer(*recorded[2:5])
             expected = "nothing more" if recorded is None else f"{recorded[0]}{recorded[1]}"
             for again, arguments in module.rewind_diverged(index, f"{name}{key}", expected):
                 getattr(module, again)(*_pickle.loads(arguments))

@@ -5,9 +5,9 @@ Each example still runs on its own network of the machines it drew; what changes
 machines come from. A network is kept once made (the one in use runs, the others are parked with
 their machines off), and with it a tree of the driver calls the examples on it made (each with
 what it gave back) and snapshots of the whole network taken between steps; an example that
-draws a kept network gets it again. An example
-that makes the calls an earlier one made is answered from the tree, touching no machine, as
-long as the earlier run went on to a later snapshot; where it parts from every recorded run,
+draws a kept network gets it again. An example that makes the calls an earlier one made is
+answered from the tree, touching no machine, as long as the earlier run went on to a later
+snapshot; where it parts from every recorded run,
 or reaches the last snapshot of the runs it follows, the network goes back to the last
 snapshot it passed and the example goes on live from there, adding to the tree. So the step
 that failed always runs again on real machines (Hypothesis's last replay of the minimal case
@@ -56,11 +56,8 @@ class _Node:
         self.saved_below = False  # a snapshot here or further down: a replay may go on
         self.used = 0
 
-    def give(self, errors):
-        value, error_type, message = self.answer
-        if error_type:
-            raise errors.get(error_type, _vivarium.MachineError)(message)
-        return _pickle.loads(value)
+    def give(self):
+        return _script._recorded_answer(*self.answer)
 
 
 class _Kept:
@@ -78,9 +75,6 @@ class Forks:
     """The networks kept between the examples of one property, with their trees of calls: the
     one in use runs; the others are parked (machines off, disks and snapshots kept), so an
     example that draws one of them again forks from its snapshots, whatever came between."""
-
-    _ERRORS = {"MachineError": _vivarium.MachineError, "Timeout": _vivarium.Timeout,
-               "TypeError": TypeError, "ValueError": ValueError}
 
     def __init__(self, prop):
         self.prop = prop
@@ -178,7 +172,7 @@ class Forks:
                 else:
                     self.since.append(child)
                 self.answered += 1
-                return child.give(self._ERRORS)
+                return child.give()
             self._go_live()
         return self._live(name, function, args, key)
 

@@ -91,6 +91,10 @@ private slots:
         QCOMPARE(l.extraDisks, QStringList { "/run/v/web/disk-1.qcow2" });
         QCOMPARE(l.diskFormat, QString("qcow2"));
         QVERIFY2(l.kernelAppend.contains("vivarium.root=image"), qPrintable(l.kernelAppend));
+        QCOMPARE(l.rootImageFormat, QString("raw"));
+        // A machine's own qcow2 image is attached as qcow2 (its format found at start).
+        in.rootImageFormat = "qcow2";
+        QCOMPARE(machineLaunch(in).rootImageFormat, QString("qcow2"));
 
         const QemuLaunch share = machineLaunch(input());
         QVERIFY(share.rootImage.isEmpty());

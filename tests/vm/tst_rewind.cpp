@@ -231,8 +231,8 @@ vlans = [1]
         // The last run's checkpoint after the one gone back to cannot be reached again: its
         // snapshot is deleted; the one gone back to is kept.
         const QStringList kept = m_run->machine("alpha")->snapshots();
-        QVERIFY2(kept.contains(checkpoints.at(0).snapshot)
-                && !kept.contains(checkpoints.at(1).snapshot),
+        QVERIFY2(
+            kept.contains(checkpoints.at(0).snapshot) && !kept.contains(checkpoints.at(1).snapshot),
             qPrintable(kept.join(", ")));
     }
 
