@@ -95,7 +95,7 @@ Machine::~Machine()
 {
     m_video.reset(); // it takes screens through the process
     if (m_process) {
-        MachineProcess *process = m_process;
+        MachineBackend *process = m_process;
         QMetaObject::invokeMethod(
             process, [process] { delete process; }, Qt::BlockingQueuedConnection);
     }
@@ -196,12 +196,12 @@ void Machine::action(
 
 // What the process reports reaches the machine's state. Direct connections: they run on the
 // I/O thread and only touch locked state.
-void Machine::connectProcess(MachineProcess *process)
+void Machine::connectProcess(MachineBackend *process)
 {
     process->moveToThread(m_context.ioThread);
     m_process = process;
     QObject::connect(
-        process, &MachineProcess::serialData, process,
+        process, &MachineBackend::serialData, process,
         [this](const QByteArray &bytes) {
             if (m_context.events)
                 emit m_context.events->serialBytes(m_spec.name, bytes);
@@ -209,14 +209,14 @@ void Machine::connectProcess(MachineProcess *process)
         },
         Qt::DirectConnection);
     QObject::connect(
-        process, &MachineProcess::shellData, process,
+        process, &MachineBackend::shellData, process,
         [this](const QByteArray &bytes) {
             if (m_context.events)
                 emit m_context.events->shellBytes(m_spec.name, bytes);
         },
         Qt::DirectConnection);
     QObject::connect(
-        process, &MachineProcess::started, process,
+        process, &MachineBackend::started, process,
         [this, process] {
             std::lock_guard lock(m_mutex);
             m_qemuPid = process->pid();
@@ -225,7 +225,7 @@ void Machine::connectProcess(MachineProcess *process)
         },
         Qt::DirectConnection);
     QObject::connect(
-        process, &MachineProcess::backdoorReady, process,
+        process, &MachineBackend::backdoorReady, process,
         [this] {
             std::lock_guard lock(m_mutex);
             if (m_rebooting) // the agent of the boot that is ending, restarted by systemd
@@ -236,7 +236,7 @@ void Machine::connectProcess(MachineProcess *process)
         },
         Qt::DirectConnection);
     QObject::connect(
-        process, &MachineProcess::commandOutput, process,
+        process, &MachineBackend::commandOutput, process,
         [this](quint32 id, bool isStderr, const QByteArray &bytes) {
             std::lock_guard lock(m_mutex);
             auto it = m_commands.find(id);
@@ -245,7 +245,7 @@ void Machine::connectProcess(MachineProcess *process)
         },
         Qt::DirectConnection);
     QObject::connect(
-        process, &MachineProcess::commandExited, process,
+        process, &MachineBackend::commandExited, process,
         [this](quint32 id, int status, qint64 sentOut, qint64 sentErr) {
             std::lock_guard lock(m_mutex);
             auto it = m_commands.find(id);
@@ -259,7 +259,7 @@ void Machine::connectProcess(MachineProcess *process)
         },
         Qt::DirectConnection);
     QObject::connect(
-        process, &MachineProcess::backdoorCorrupted, process,
+        process, &MachineBackend::backdoorCorrupted, process,
         [this](const QString &what) {
             // Whatever runs now cannot be trusted: it fails, with what came instead of frames.
             std::lock_guard lock(m_mutex);
@@ -272,7 +272,7 @@ void Machine::connectProcess(MachineProcess *process)
         },
         Qt::DirectConnection);
     QObject::connect(
-        process, &MachineProcess::qmpEvent, process,
+        process, &MachineBackend::qmpEvent, process,
         [this](const QString &name, const QJsonObject &data, qint64 timestampUs) {
             std::lock_guard lock(m_mutex);
             const qint64 us = nowMs() * 1000;
@@ -337,7 +337,7 @@ void Machine::connectProcess(MachineProcess *process)
         },
         Qt::DirectConnection);
     QObject::connect(
-        process, &MachineProcess::failed, process,
+        process, &MachineBackend::failed, process,
         [this](const QString &reason) {
             std::lock_guard lock(m_mutex);
             if (m_error.isEmpty())
@@ -346,7 +346,7 @@ void Machine::connectProcess(MachineProcess *process)
         },
         Qt::DirectConnection);
     QObject::connect(
-        process, &MachineProcess::exited, process,
+        process, &MachineBackend::exited, process,
         [this](int code, bool crashed, const QString &tail) { onExited(code, crashed, tail); },
         Qt::DirectConnection);
 }
@@ -383,6 +383,39 @@ void Machine::launch(const QString &snapshot)
     if (!error.isEmpty())
         throw MachineError(
             MachineError::Kind::Failed, QStringLiteral("machine %1: %2").arg(m_spec.name, error));
+    if (m_spec.kind == MachineKind::Container) {
+        if (!m_process)
+            connectProcess(containerBackend(*test, stage2));
+    } else {
+        makeQemuProcess(*test, stage2, rootImage, rootImageFormat);
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        m_qemuRunning = true;
+        m_expectExit = false;
+        m_rebooting = false;
+        m_paused = false;
+        m_exitReason.clear();
+        m_error.clear();
+        ++m_generation;
+        m_rebooting = false;
+        m_fatalScan = m_console.size(); // what an earlier boot said is not this one's
+        m_startMs = nowMs();
+        m_readySeconds = 0;
+        setState(State::Booting,
+            m_spec.kind == MachineKind::Container ? QStringLiteral("container")
+                                                  : QStringLiteral("QEMU (%1)").arg(m_context.accel));
+    }
+    if (m_context.network)
+        m_context.network->setMachineRunning(m_spec.name, true);
+    MachineBackend *process = m_process;
+    invoke([process, snapshot] { process->start(snapshot); });
+    startVideo();
+}
+
+void Machine::makeQemuProcess(const TestSpec &test, const QString &stage2,
+    const QString &rootImage, const QString &rootImageFormat)
+{
     const QString qemu = qemuBinary();
     if (qemu.isEmpty())
         throw MachineError(MachineError::Kind::Usage,
@@ -392,7 +425,7 @@ void Machine::launch(const QString &snapshot)
     MachineLaunchInput input { m_spec, m_context.artifacts, m_paths, m_context.accel, stage2,
         hostTscKhz(), {}, rootImage, rootImageFormat };
     if (m_context.network)
-        input.nics = machineNics(*test, m_spec.name);
+        input.nics = machineNics(test, m_spec.name);
     if (m_spec.qemuMachine == QemuMachineChoice::Microvm) {
         const QString obstacle = microvmObstacle(input);
         if (!obstacle.isEmpty())
@@ -404,7 +437,7 @@ void Machine::launch(const QString &snapshot)
     QList<NicPort> ports;
     for (const QemuNic &nic : launch.nics)
         ports.append({ m_context.network->nicSwitchDir(m_spec.name, nic.vlan),
-            m_context.network->nicPortSocket(m_spec.name, nic.vlan), nic.fd });
+            m_context.network->nicPortSocket(m_spec.name, nic.vlan), nic.fd, nic.vlan });
 
     // The process is made once: later starts of the machine launch the same command.
     if (!m_process) {
@@ -426,26 +459,6 @@ void Machine::launch(const QString &snapshot)
         }
         connectProcess(process);
     }
-    {
-        std::lock_guard lock(m_mutex);
-        m_qemuRunning = true;
-        m_expectExit = false;
-        m_rebooting = false;
-        m_paused = false;
-        m_exitReason.clear();
-        m_error.clear();
-        ++m_generation;
-        m_rebooting = false;
-        m_fatalScan = m_console.size(); // what an earlier boot said is not this one's
-        m_startMs = nowMs();
-        m_readySeconds = 0;
-        setState(State::Booting, QStringLiteral("QEMU (%1)").arg(m_context.accel));
-    }
-    if (m_context.network)
-        m_context.network->setMachineRunning(m_spec.name, true);
-    MachineProcess *process = m_process;
-    invoke([process, snapshot] { process->start(snapshot); });
-    startVideo();
 }
 
 QString Machine::ensureRootImage(QString *format)
@@ -579,9 +592,11 @@ void Machine::onExited(int code, bool crashed, const QString &stderrTail)
     m_paused = false;
     if (!m_expectExit && m_error.isEmpty()) {
         // QProcess gives the signal's number as the code of a process a signal ended.
+        const QString what = m_spec.kind == MachineKind::Container ? QStringLiteral("the container")
+                                                                   : QStringLiteral("QEMU");
         m_error = crashed
-            ? QStringLiteral("QEMU was killed by signal %1 (%2)").arg(code).arg(signalName(code))
-            : QStringLiteral("QEMU exited with status %1").arg(code);
+            ? QStringLiteral("%1 was killed by signal %2 (%3)").arg(what).arg(code).arg(signalName(code))
+            : QStringLiteral("%1 exited with status %2").arg(what).arg(code);
         if (!stderrTail.isEmpty())
             m_error += QStringLiteral(": ") + shortened(stderrTail);
     }
@@ -606,8 +621,10 @@ QString Machine::deathMessage() const
         for (const QByteArray &line : std::as_const(lines))
             message += QStringLiteral("\n  ") + withoutEscapes(QString::fromUtf8(line)).trimmed();
     }
-    message += QStringLiteral("\nlogs: %1/%2.serial.log, %1/%2.qemu.log")
-                   .arg(m_context.outDir, m_spec.name);
+    message += QStringLiteral("\nlogs: %1/%2.serial.log, %1/%2.%3.log")
+                   .arg(m_context.outDir, m_spec.name,
+                       m_spec.kind == MachineKind::Container ? QStringLiteral("container")
+                                                             : QStringLiteral("qemu"));
     return message;
 }
 
@@ -714,7 +731,7 @@ CommandResult Machine::runCommand(const QString &command, double timeout)
         id = m_nextCommand++;
         m_commands.insert(id, {});
     }
-    MachineProcess *process = m_process;
+    MachineBackend *process = m_process;
     invoke([process, id, bytes] { process->sendCommand(id, bytes); });
     std::unique_lock lock(m_mutex);
     try {

@@ -24,7 +24,7 @@ class QThread;
 
 namespace vivarium {
 
-class MachineProcess;
+class MachineBackend;
 class Network;
 struct LinkUpdate;
 
@@ -231,7 +231,7 @@ private:
     QString sendArchive(const QString &path);
     QString failBody(const QString &command, double timeout);
     void invoke(std::function<void()> call) const;
-    void connectProcess(MachineProcess *process);
+    void connectProcess(MachineBackend *process);
     void onSerial(const QByteArray &bytes);
     void powerOff(const QString &actionName, const QString &reason); // crash() and stop()
     void onExited(int code, bool crashed, const QString &stderrTail);
@@ -272,7 +272,7 @@ private:
     MachineSpec m_spec;
     MachineContext m_context;
     MachinePaths m_paths;
-    MachineProcess *m_process = nullptr; // owned; deleted on the I/O thread
+    MachineBackend *m_process = nullptr; // owned; deleted on the I/O thread
     std::unique_ptr<ScreenVideo> m_video; // from the first start on, with graphics and video on
 
     mutable std::mutex m_mutex;
@@ -312,8 +312,13 @@ private:
     // When the last loadvms ran (wall-clock µs, start and end): a backdoor port event QEMU made
     // in one is loadvm's own, also when QEMU's rate limit delivers it after the restore.
     QList<std::pair<qint64, qint64>> m_restoreWindows;
-    // Starts QEMU; with a snapshot, from it (startFromSnapshot), else booting.
+    // Starts QEMU or the container; with a snapshot, from it (startFromSnapshot), else booting.
     void launch(const QString &snapshot);
+    // The QEMU process, made at the first start (later starts launch the same command).
+    void makeQemuProcess(const TestSpec &test, const QString &stage2, const QString &rootImage,
+        const QString &rootImageFormat);
+    // A container machine's backend (machinecontainer.cpp).
+    MachineBackend *containerBackend(const TestSpec &test, const QString &stage2);
     // After a loadvm: the machine's host side as the snapshot's record has it.
     void applySnapshotRecord(const QString &name, const SnapshotRecord &record);
     // A load that began at startUs (wall clock) is over: its window is remembered.

@@ -231,20 +231,20 @@ void Machine::sendConsole(const QString &text)
 {
     action(QStringLiteral("send_console"), { { QStringLiteral("text"), text } }, [&] {
         const QByteArray bytes = text.toUtf8();
-        MachineProcess *process = m_process;
+        MachineBackend *process = m_process;
         invoke([process, bytes] { process->writeSerial(bytes); });
     });
 }
 
 void Machine::writeSerial(const QByteArray &bytes)
 {
-    MachineProcess *process = m_process;
+    MachineBackend *process = m_process;
     invoke([process, bytes] { process->writeSerial(bytes); });
 }
 
 void Machine::writeShell(const QByteArray &bytes)
 {
-    MachineProcess *process = m_process;
+    MachineBackend *process = m_process;
     invoke([process, bytes] { process->writeShell(bytes); });
 }
 
@@ -257,7 +257,7 @@ QJsonObject Machine::qmp(const QString &command, const QJsonObject &arguments, d
     }
     auto promise = std::make_shared<std::promise<QmpMessage>>();
     std::future<QmpMessage> future = promise->get_future();
-    MachineProcess *process = m_process;
+    MachineBackend *process = m_process;
     invoke([process, command, arguments, promise] {
         process->qmp(
             command, arguments, [promise](const QmpMessage &reply) { promise->set_value(reply); });
@@ -413,7 +413,7 @@ void Machine::powerOff(const QString &actionName, const QString &reason)
         } catch (const MachineError &) {
             // QEMU may close the socket before it answers.
         }
-        MachineProcess *process = m_process;
+        MachineBackend *process = m_process;
         invoke([process] { process->kill(); });
         waitForShutdown(30);
     });

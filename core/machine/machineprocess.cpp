@@ -11,7 +11,7 @@ namespace vivarium {
 MachineProcess::MachineProcess(QString name, QString qemu, QStringList arguments, QString qmpSocket,
     QString serialSocket, QString backdoorSocket, QString shellSocket, QString logDir,
     QObject *parent)
-    : QObject(parent)
+    : MachineBackend(parent)
     , m_name(std::move(name))
     , m_qemu(std::move(qemu))
     , m_arguments(std::move(arguments))
@@ -212,26 +212,7 @@ void MachineProcess::loadOnStart()
 
 void MachineProcess::onBackdoorData()
 {
-    const QList<BackdoorFrame> frames = m_decoder.feed(m_backdoor->readAll());
-    if (const QString corruption = m_decoder.takeCorruption(); !corruption.isEmpty())
-        emit backdoorCorrupted(corruption);
-    for (const BackdoorFrame &frame : frames) {
-        switch (frame.type) {
-        case BackdoorFrame::Ready:
-            emit backdoorReady();
-            break;
-        case BackdoorFrame::Stdout:
-        case BackdoorFrame::Stderr:
-            emit commandOutput(frame.id, frame.type == BackdoorFrame::Stderr, frame.payload);
-            break;
-        case BackdoorFrame::Exit:
-            emit commandExited(
-                frame.id, frame.exitStatus(), frame.exitStdoutBytes(), frame.exitStderrBytes());
-            break;
-        default:
-            break;
-        }
-    }
+    deliverBackdoor(m_decoder, m_backdoor->readAll());
 }
 
 void MachineProcess::sendCommand(quint32 id, const QByteArray &command)

@@ -73,15 +73,17 @@ QByteArray hostsFile(const TestSpec &test, const QString &self)
     return hosts;
 }
 
-QByteArray nicSetupScript(const QList<NicAddress> &nics)
+QByteArray nicSetupScript(const QList<NicAddress> &nics, bool userNic)
 {
     QList<NicAddress> all = nics;
-    NicAddress user;
-    user.interface = QStringLiteral("eth0");
-    user.mac = userNetMac();
-    user.ipv4 = QStringLiteral("10.0.2.15");
-    user.cidrs = { user.ipv4 + QStringLiteral("/24") };
-    all.prepend(user);
+    if (userNic) {
+        NicAddress user;
+        user.interface = QStringLiteral("eth0");
+        user.mac = userNetMac();
+        user.ipv4 = QStringLiteral("10.0.2.15");
+        user.cidrs = { user.ipv4 + QStringLiteral("/24") };
+        all.prepend(user);
+    }
 
     // Every program started under TCG costs tens of milliseconds of boot: the interfaces are
     // found with shell builtins and set up by one `ip -batch`.
@@ -125,7 +127,8 @@ QByteArray nicSetupScript(const QList<NicAddress> &nics)
     script += QStringLiteral("EOF\n");
     // QEMU's user network learns the guest's MAC address only from a packet the guest sends;
     // until then, connections forwarded to the guest are dropped.
-    script += QStringLiteral("(ping -c 1 -W 1 10.0.2.2 >/dev/null 2>&1 &)\n");
+    if (userNic)
+        script += QStringLiteral("(ping -c 1 -W 1 10.0.2.2 >/dev/null 2>&1 &)\n");
     return script.toUtf8();
 }
 

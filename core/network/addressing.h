@@ -28,7 +28,7 @@ QString userNetMac();
 QList<NicAddress> machineNics(const TestSpec &test, const QString &machine);
 // The shell lines a guest runs before it reports ready: every NIC named by its MAC, up, and
 // addressed. Names are assigned in two steps so eth1 and eth2 can trade places.
-QByteArray nicSetupScript(const QList<NicAddress> &nics);
+QByteArray nicSetupScript(const QList<NicAddress> &nics, bool userNic = true);
 // /etc/hosts of a guest: localhost, itself on 127.0.0.2, and each machine by its first VLAN's
 // addresses.
 QByteArray hostsFile(const TestSpec &test, const QString &self = {});

@@ -28,6 +28,7 @@ const QStringList &MachineKeys::names()
         QStringLiteral("addresses"),
         QStringLiteral("memory"),
         QStringLiteral("cpus"),
+        QStringLiteral("kind"),
         QStringLiteral("init"),
         QStringLiteral("root"),
         QStringLiteral("shared_limit_mb"),
@@ -90,6 +91,11 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
         m.memoryMiB = int(m_reader.integer(node, key, 64, 65536).value_or(m.memoryMiB));
     } else if (key == QLatin1String("cpus")) {
         m.cpus = int(m_reader.integer(node, key, 1, 64).value_or(m.cpus));
+    } else if (key == QLatin1String("kind")) {
+        m.kind = m_reader
+                     .choice<MachineKind>(node, key,
+                         { { "vm", MachineKind::Vm }, { "container", MachineKind::Container } })
+                     .value_or(m.kind);
     } else if (key == QLatin1String("init")) {
         m.init = m_reader
                      .choice<InitKind>(node, key,
@@ -330,7 +336,47 @@ void MachineKeys::check(const MachineSpec &m, const toml::source_region &where)
             QStringLiteral("machine '%1' lists x11_commands but has no desktop; set "
                            "desktop = \"x11\"")
                 .arg(m.name));
+    checkContainer(m, where);
     checkGuest(m, where);
+}
+
+void MachineKeys::checkContainer(const MachineSpec &m, const toml::source_region &where)
+{
+    if (m.kind != MachineKind::Container)
+        return;
+    // What only a virtual machine has: a kernel, a screen, QEMU, a root image of its own.
+    QStringList keys;
+    if (m.graphics)
+        keys << QStringLiteral("graphics");
+    if (!m.desktop.isEmpty())
+        keys << QStringLiteral("desktop");
+    if (!m.kernel.isEmpty())
+        keys << QStringLiteral("kernel");
+    if (!m.initrd.isEmpty())
+        keys << QStringLiteral("initrd");
+    if (!m.append.isEmpty())
+        keys << QStringLiteral("append");
+    if (!m.qemuOptions.isEmpty())
+        keys << QStringLiteral("qemu_options");
+    if (m.qemuMachine != QemuMachineChoice::Auto)
+        keys << QStringLiteral("qemu_machine");
+    if (!m.startCommand.isEmpty())
+        keys << QStringLiteral("start_command");
+    if (!m.image.isEmpty())
+        keys << QStringLiteral("image");
+    if (!m.base.isEmpty())
+        keys << QStringLiteral("base");
+    else if (m.root == RootKind::Image)
+        keys << QStringLiteral("root = \"image\"");
+    if (!m.disks.isEmpty())
+        keys << QStringLiteral("disks");
+    if (!keys.isEmpty())
+        m_reader.error(where,
+            QStringLiteral("machine '%1' is a container (kind = \"container\"), which has no %2: "
+                           "a container runs on the host's kernel and root, with no screen, QEMU "
+                           "or disks of its own; drop %3 or make it a VM (kind = \"vm\")")
+                .arg(m.name, keys.join(QStringLiteral(", ")),
+                    keys.size() == 1 ? QStringLiteral("it") : QStringLiteral("them")));
 }
 
 } // namespace vivarium

@@ -47,6 +47,8 @@ private:
     void mounts(const toml::node &node, MachineSpec &m);
     void environment(const toml::node &node, MachineSpec &m);
     void checkGuest(const MachineSpec &m, const toml::source_region &where);
+    // A container refuses, at load, what only a VM has.
+    void checkContainer(const MachineSpec &m, const toml::source_region &where);
 
     TomlReader &m_reader;
     QList<PackageUse> m_packageUses;

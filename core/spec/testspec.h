@@ -36,6 +36,10 @@ struct LinkSettings {
 
 enum class InitKind { Minimal, Systemd };
 
+// What runs a machine: a QEMU virtual machine, or a Linux container on the host (its own
+// namespaces, the host's root under its own writable layer; docs/guests.md, "Containers").
+enum class MachineKind { Vm, Container };
+
 // What a machine's root is made of: Share, the host's "/" over virtio-9p (live, no image to
 // build; QEMU cannot snapshot it); Image, the host's root as a cached read-only erofs image on
 // a block device with the machine's own qcow2 disk on top, which QEMU can snapshot
@@ -123,6 +127,7 @@ struct MachineSpec {
     QList<int> vlans { 1 };
     int memoryMiB = 256;
     int cpus = 1;
+    MachineKind kind = MachineKind::Vm;
     InitKind init = InitKind::Minimal;
     RootKind root = RootKind::Share;
     // root = "share": what the guest may write into the host directory shared with it

@@ -2,7 +2,9 @@
  * vivarium-agent: the backdoor inside every host-share guest.
  *
  * Runs on a virtio serial port (named org.vivarium.backdoor; not a console: QEMU throttles a
- * plain port when the host side is slow, where it drops a console's data) and keeps one bash
+ * plain port when the host side is slow, where it drops a console's data), or in a container on
+ * the unix socket /vivarium/backdoor.sock (Vivarium takes one connection at a time), and keeps
+ * one bash
  * alive, so a command costs one round trip and one fork. The port can be open only once, and
  * the agent holds it (close-on-exec): no other program in the guest can write frames to it.
  * Frames in both directions are
@@ -27,6 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -34,6 +39,7 @@
 
 enum { HeaderSize = 20, MaxPayload = 64 * 1024 * 1024 };
 static const char portName[] = "org.vivarium.backdoor";
+static const char containerSocket[] = "/vivarium/backdoor.sock";
 
 /* Commands run in the one shell, without a subshell: a fork costs ~9 ms under TCG. As in the
  * NixOS driver (`bash -c "set -euo pipefail; CMD"` in /tmp), each command starts in /tmp with
@@ -172,6 +178,17 @@ static int openPort(const char *name)
     exit(1);
 }
 
+/* A container's channel: the socket Vivarium listens on in the machine's directory. */
+static int openSocket(void)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
+    strncpy(address.sun_path, containerSocket, sizeof address.sun_path - 1);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&address, sizeof address) < 0)
+        die("cannot connect to the backdoor socket");
+    return fd;
+}
+
 static void startShell(void)
 {
     int in[2], out[2], err[2], status[2];
@@ -299,7 +316,11 @@ static int earlyInit(const char *hostname)
         { "/proc/self/fd/1", "/dev/stdout" },
         { "/proc/self/fd/2", "/dev/stderr" },
     };
+    /* A container's launcher made /proc, /sys and /dev (its devices are its own). */
+    const int container = getenv("container") != NULL;
     for (size_t i = 0; i < sizeof mounts / sizeof mounts[0]; ++i) {
+        if (container && i < 4)
+            continue;
         if (mounts[i].directoryMode)
             mkdir(mounts[i].target, mounts[i].directoryMode);
         if (mount(mounts[i].type, mounts[i].target, mounts[i].type, 0, mounts[i].options) < 0) {
@@ -307,7 +328,7 @@ static int earlyInit(const char *hostname)
                 mounts[i].target, strerror(errno));
             return 1;
         }
-        if (strcmp(mounts[i].target, "/dev") == 0) {
+        if (strcmp(mounts[i].target, "/dev") == 0 && !container) {
             for (size_t l = 0; l < sizeof links / sizeof links[0]; ++l)
                 symlink(links[l][0], links[l][1]);
         }
@@ -330,13 +351,21 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--early-init") == 0)
         return earlyInit(argv[2]);
+    /* A container's power-off and reboot: in its PID namespace reboot(2) ends its init, which
+       tells its launcher which of the two it was. */
+    if (argc == 2 && (strcmp(argv[1], "--poweroff") == 0 || strcmp(argv[1], "--reboot") == 0)) {
+        sync();
+        reboot(strcmp(argv[1], "--poweroff") == 0 ? RB_POWER_OFF : RB_AUTOBOOT);
+        die("reboot");
+    }
     if (argc != 1) {
-        fprintf(stderr, "usage: vivarium-agent | vivarium-agent --early-init HOSTNAME\n");
+        fprintf(stderr, "usage: vivarium-agent | vivarium-agent --early-init HOSTNAME | "
+                        "vivarium-agent --poweroff | vivarium-agent --reboot\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_DFL);
-    tty = openPort(portName);
+    tty = access(containerSocket, F_OK) == 0 ? openSocket() : openPort(portName);
     setenv("HOME", "/root", 1);
     setenv("USER", "root", 1);
     setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
