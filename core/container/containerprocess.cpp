@@ -220,6 +220,8 @@ void ContainerProcess::onLauncherOutput()
     for (qsizetype end = m_stdout.indexOf('\n'); end >= 0; end = m_stdout.indexOf('\n')) {
         const QByteArray line = m_stdout.left(end);
         m_stdout.remove(0, end + 1);
+        m_log.write("[" + line + "]\n");
+        m_log.flush();
         if (line.startsWith("started ") && !m_started) {
             m_started = true;
             emit started();
@@ -417,10 +419,10 @@ void ContainerProcess::cleanUp()
 {
     qDeleteAll(m_nics);
     m_nics.clear();
-    if (m_backdoor) {
-        m_backdoor->abort();
-        m_backdoor->deleteLater();
-        m_backdoor = nullptr;
+    // abort() reports the disconnection, whose handler must not see the socket as ours.
+    if (QLocalSocket *backdoor = std::exchange(m_backdoor, nullptr)) {
+        backdoor->abort();
+        backdoor->deleteLater();
     }
     delete m_server;
     m_server = nullptr;

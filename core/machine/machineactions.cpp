@@ -380,6 +380,10 @@ void Machine::shutdown(double timeout)
         const double answer = qMin(timeout, 30.0);
         if (m_spec.init == InitKind::Systemd)
             runCommand(QStringLiteral("systemctl --no-block poweroff"), answer);
+        else if (m_spec.kind == MachineKind::Container) // reboot(2) ends its init
+            runCommand(QStringLiteral("(sync; /vivarium/config/vivarium-agent --poweroff) "
+                                      ">/dev/null 2>&1 < /dev/null &"),
+                answer);
         else
             runCommand(QStringLiteral("(sync; sleep 0.1; echo o > /proc/sysrq-trigger) "
                                       ">/dev/null 2>&1 < /dev/null &"),

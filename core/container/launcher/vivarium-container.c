@@ -611,7 +611,10 @@ int main(int argc, char **argv)
     if (geteuid() != 0)
         fail("containers need root on the host (the user namespace's ID maps, idmapped "
              "mounts and cgroups): run Vivarium as root or with sudo");
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* Vivarium blocks the signals it waits for; its children inherit the mask. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     struct sigaction action = { .sa_handler = onSignal };
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
