@@ -25,7 +25,17 @@ namespace {
 
 // The cgroup v1 controllers vivarium-container puts a container in (v2: one directory).
 const QStringList cgroupControllers { QStringLiteral("memory"), QStringLiteral("cpu"),
-    QStringLiteral("pids"), QStringLiteral("devices"), QStringLiteral("freezer"), QString() };
+    QStringLiteral("pids"), QStringLiteral("devices"), QStringLiteral("freezer"),
+    QStringLiteral("unified"), QString() };
+
+// A cgroup and those below it (a container's systemd makes its slices there): cgroup
+// directories go with rmdir, deepest first, once their processes are gone.
+void removeCgroupTree(const QString &path)
+{
+    for (const QString &below : QDir(path).entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+        removeCgroupTree(path + QLatin1Char('/') + below);
+    QDir().rmdir(path);
+}
 
 QString cgroupDir(const QString &controller, const QString &name)
 {
@@ -399,10 +409,14 @@ void ContainerProcess::qmp(
 void ContainerProcess::kill()
 {
     if (m_process && m_process->state() != QProcess::NotRunning) {
-        // SIGKILL: the container's init dies with its launcher (its parent-death signal), and
-        // the kernel ends every process of its PID namespace with it.
-        m_process->kill();
-        m_process->waitForFinished(5000);
+        // SIGTERM: the launcher kills the container's init (the kernel ends every process of
+        // its PID namespace with it), reaps it and removes its cgroups. Should the launcher
+        // not answer, SIGKILL: the init dies with it (its parent-death signal).
+        m_process->terminate();
+        if (!m_process->waitForFinished(5000) && m_process) {
+            m_process->kill();
+            m_process->waitForFinished(5000);
+        }
     }
 }
 
@@ -436,7 +450,7 @@ void ContainerProcess::cleanUp()
     closeTerminal(m_shell);
     // The launcher removes them when it ends; not when it was killed.
     for (const QString &controller : cgroupControllers)
-        QDir().rmdir(cgroupDir(controller, m_launch.cgroup));
+        removeCgroupTree(cgroupDir(controller, m_launch.cgroup));
     m_serialLog.close();
     m_log.close();
 }
@@ -457,7 +471,7 @@ void ContainerProcess::removeStaleCgroups()
                         ::kill(pid.toInt(), SIGKILL);
                 }
             }
-            QDir().rmdir(base + QLatin1Char('/') + name);
+            removeCgroupTree(base + QLatin1Char('/') + name);
         }
     }
 }

@@ -168,6 +168,12 @@ QMap<QString, GuestFile> systemdFiles(const MachineSpec &m, const QString &agent
                                      "--keep-baud %I 115200,38400,9600 $TERM\n")));
     } else
         files.insert(dir + QStringLiteral("getty@tty1.service"), mask);
+    // A container has the host's kernel: its debug and trace file systems are the host's, and
+    // its user namespace may not mount them.
+    if (m.kind == MachineKind::Container) {
+        for (const char *unit : { "sys-kernel-debug.mount", "sys-kernel-tracing.mount" })
+            files.insert(dir + QLatin1String(unit), mask);
+    }
     return files;
 }
 

@@ -6,6 +6,7 @@
 
 #include <QCoreApplication>
 #include <QFileInfo>
+#include <mutex>
 
 namespace vivarium {
 
@@ -18,6 +19,9 @@ MachineBackend *Machine::containerBackend(const TestSpec &test, const QString &s
             QStringLiteral("machine %1 is a container, but %2 is missing: build the "
                            "vivarium-container target (scripts/setup does)")
                 .arg(m_spec.name, launch.launcher));
+    // What a Vivarium killed before it could clean up left behind, once per process.
+    static std::once_flag swept;
+    std::call_once(swept, [] { ContainerProcess::removeStaleCgroups(); });
     launch.hostname = m_spec.name;
     launch.disk = m_paths.disk;
     launch.guestDir = m_paths.guestDir;

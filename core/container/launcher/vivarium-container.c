@@ -24,6 +24,7 @@
  * A failure to set the container up is "vivarium-container: FAILED: ..." on stderr, status 2.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -56,7 +57,7 @@ struct Nic {
 };
 
 static struct {
-    const char *hostname, *lower, *disk, *guest, *console, *shell, *init;
+    const char *hostname, *lower, *disk, *guest, *console, *shell, *init, *initArgument;
     const char *hideDirs[MaxHidden], *hideFiles[MaxHidden];
     int hideDirCount, hideFileCount;
     const char *cgroup; /* name under each controller's vivarium/ */
@@ -68,6 +69,7 @@ static struct {
 } config;
 
 static pid_t child = -1;
+static volatile sig_atomic_t terminated = 0;
 
 static void fail(const char *format, ...)
 {
@@ -246,15 +248,20 @@ static void writeMachineFiles(const char *root)
 static int containerMain(void *argument)
 {
     int sync = *(int *)argument;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* Wait for the parent: the ID maps, the cgroup and the idmapped layers. */
     int layers[3];
     if (receiveFds(sync, layers, 3) != 3)
         fail("the launcher did not pass the root's layers");
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || setgroups(0, NULL) < 0)
         fail("cannot become root in the user namespace: %s", strerror(errno));
+    /* Dies with the launcher (and with it every process of the container). Set after the
+       change of credentials above, which clears it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     makeTaps(sync);
     close(sync);
+    /* Its cgroup (joined by the parent by now) is the root of its cgroup namespace. */
+    if (unshare(CLONE_NEWCGROUP) < 0)
+        fail("cannot make the cgroup namespace: %s", strerror(errno));
 
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         fail("cannot make the mounts private: %s", strerror(errno));
@@ -279,6 +286,11 @@ static int containerMain(void *argument)
     snprintf(path, sizeof path, "%s/sys", root);
     mkdir(path, 0555);
     mountOrFail("sysfs", path, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    /* systemd keeps its services in cgroups: the container's own v2 hierarchy. */
+    snprintf(path, sizeof path, "%s/sys/fs/cgroup", root);
+    if (mount("cgroup2", path, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0
+        && errno != ENOENT)
+        fail("cannot mount cgroup2 on %s: %s", path, strerror(errno));
     snprintf(path, sizeof path, "%s/.oldroot", root);
     mkdir(path, 0700);
     if (syscall(SYS_pivot_root, root, path) < 0)
@@ -308,7 +320,10 @@ static int containerMain(void *argument)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    execl(config.init, config.init, (char *)NULL);
+    char *initArguments[4] = { (char *)config.init, NULL, NULL, NULL };
+    if (config.initArgument)
+        initArguments[1] = (char *)config.initArgument;
+    execv(config.init, initArguments);
     fprintf(stderr, "vivarium-container: FAILED: cannot run the init %s: %s\n", config.init,
         strerror(errno));
     _exit(2);
@@ -368,10 +383,68 @@ static void joinCgroups(pid_t pid)
     }
 }
 
+/* The cgroup v2 directory handed to the container (its cgroup namespace's root, where systemd
+   makes its own slices): /sys/fs/cgroup on a v2 host, its "unified" hierarchy on a hybrid one.
+   Empty when the host has neither. */
+static void delegatedCgroup(char *path, size_t size)
+{
+    if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+        snprintf(path, size, "/sys/fs/cgroup/vivarium/%s", config.cgroup);
+    else if (access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0)
+        snprintf(path, size, "/sys/fs/cgroup/unified/vivarium/%s", config.cgroup);
+    else
+        path[0] = 0;
+}
+
+/* The container's root owns its cgroup v2 directory and the files of delegation (not its
+   limits), so its init can make cgroups below it. */
+static void delegateCgroup(pid_t pid)
+{
+    char path[512], file[600], text[32];
+    delegatedCgroup(path, sizeof path);
+    if (!path[0])
+        return;
+    if (access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0) {
+        mkdir("/sys/fs/cgroup/unified/vivarium", 0755);
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+            fail("cannot make the cgroup %s: %s", path, strerror(errno));
+    }
+    static const char *owned[] = { "", "/cgroup.procs", "/cgroup.threads",
+        "/cgroup.subtree_control" };
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; ++i) {
+        snprintf(file, sizeof file, "%s%s", path, owned[i]);
+        if (chown(file, (uid_t)config.uidBase, (gid_t)config.uidBase) < 0 && errno != ENOENT)
+            fail("cannot delegate %s to the container: %s", file, strerror(errno));
+    }
+    snprintf(file, sizeof file, "%s/cgroup.procs", path);
+    snprintf(text, sizeof text, "%d", pid);
+    writeFile(file, text);
+}
+
+/* A cgroup and the cgroups its init made below it (empty once the container is gone). */
+static void removeTree(const char *path)
+{
+    DIR *dir = opendir(path);
+    if (dir) {
+        for (struct dirent *entry; (entry = readdir(dir));) {
+            if (entry->d_type != DT_DIR || entry->d_name[0] == '.')
+                continue;
+            char below[1024];
+            snprintf(below, sizeof below, "%s/%s", path, entry->d_name);
+            removeTree(below);
+        }
+        closedir(dir);
+    }
+    rmdir(path);
+}
+
 static void removeCgroups(void)
 {
     char path[512];
     static const char *controllers[] = { "memory", "cpu", "pids", "devices", "freezer", "" };
+    delegatedCgroup(path, sizeof path);
+    if (path[0])
+        removeTree(path);
     for (size_t i = 0; i < sizeof controllers / sizeof controllers[0]; ++i) {
         cgroupPath(path, sizeof path, controllers[i], NULL);
         rmdir(path);
@@ -492,6 +565,8 @@ static void prepareUpper(int disk)
 
 static void onSignal(int signal)
 {
+    if (signal != SIGINT)
+        terminated = 1;
     if (child > 0)
         kill(child, signal == SIGINT ? SIGINT : SIGKILL);
 }
@@ -521,6 +596,7 @@ static int boot(void)
     snprintf(path, sizeof path, "/proc/%d/gid_map", child);
     writeFile(path, map);
     joinCgroups(child);
+    delegateCgroup(child);
     snprintf(path, sizeof path, "/proc/%d/ns/user", child);
     int userns = open(path, O_RDONLY | O_CLOEXEC);
     if (userns < 0)
@@ -564,7 +640,7 @@ int main(int argc, char **argv)
         { "hide-file", required_argument, 0, 'F' }, { "disk", required_argument, 0, 'd' },
         { "guest", required_argument, 0, 'g' },
         { "console", required_argument, 0, 'c' }, { "shell", required_argument, 0, 'S' },
-        { "init", required_argument, 0, 'i' }, { "nic", required_argument, 0, 'n' },
+        { "init", required_argument, 0, 'i' }, { "init-argument", required_argument, 0, 'I' }, { "nic", required_argument, 0, 'n' },
         { "cgroup", required_argument, 0, 'C' }, { "memory", required_argument, 0, 'm' },
         { "cpus", required_argument, 0, 'p' }, { "uid-base", required_argument, 0, 'u' },
         { 0, 0, 0, 0 } };
@@ -585,6 +661,7 @@ int main(int argc, char **argv)
         case 'c': config.console = optarg; break;
         case 'S': config.shell = optarg; break;
         case 'i': config.init = optarg; break;
+        case 'I': config.initArgument = optarg; break;
         case 'C': config.cgroup = optarg; break;
         case 'm': config.memory = atoll(optarg); break;
         case 'p': config.cpus = atof(optarg); break;
@@ -621,6 +698,12 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &action, NULL);
     for (;;) {
         int status = boot();
+        if (terminated) {
+            /* Ended by Vivarium (crash(), stop(), the end of a run): the container is gone,
+               and so are its cgroups now. */
+            removeCgroups();
+            return 0;
+        }
         if (WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP) {
             printf("reset\n"); /* reboot(2) in the container: boot it again */
             fflush(stdout);
