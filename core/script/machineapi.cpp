@@ -1,5 +1,7 @@
 #include "core/script/machineapi.h"
 
+#include <algorithm>
+#include <iterator>
 #include <type_traits>
 
 namespace vivarium {
@@ -173,10 +175,42 @@ std::vector<ApiMethod> makeApi()
 
 } // namespace
 
+// What each kind lacks: a container has the host's kernel, no screen and no QEMU.
+std::vector<ApiMethod> withKinds(std::vector<ApiMethod> api)
+{
+    static const char *const screen[] = { "send_key", "send_chars", "screenshot",
+        "get_screen_size", "wait_for_x", "get_window_names", "get_screen_text",
+        "get_screen_text_variants", "wait_for_text", "find_text", "match_screen",
+        "wait_for_screen", "mouse_move", "mouse_click", "click_text", "click_needle" };
+    for (ApiMethod &method : api) {
+        const QLatin1String name(method.name);
+        if (std::any_of(std::begin(screen), std::end(screen),
+                [&](const char *s) { return name == QLatin1String(s); }))
+            method.vmOnly = "screen";
+        else if (name == QLatin1String("send_monitor_command"))
+            method.vmOnly = "QEMU monitor";
+        else if (name == QLatin1String("forward_port"))
+            method.vmOnly = "QEMU user network";
+        else if (name == QLatin1String("snapshot") || name == QLatin1String("restore")
+            || name == QLatin1String("delete_snapshot"))
+            method.vmOnly = "snapshots";
+    }
+    return api;
+}
+
 const std::vector<ApiMethod> &machineApi()
 {
-    static const std::vector<ApiMethod> api = makeApi();
+    static const std::vector<ApiMethod> api = withKinds(makeApi());
     return api;
+}
+
+QString kindRefusal(const ApiMethod &method, const MachineSpec &machine)
+{
+    if (!method.vmOnly || machine.kind != MachineKind::Container)
+        return {};
+    return QStringLiteral("machine %1 is a container (kind = \"container\"): it has no %2, "
+                          "which %3() needs; make it a VM (kind = \"vm\")")
+        .arg(machine.name, QLatin1String(method.vmOnly), QLatin1String(method.name));
 }
 
 const ApiMethod *machineApiMethod(const QString &name)

@@ -62,7 +62,13 @@ struct ApiMethod {
     // What the call gives back when the user skips its failure: its type's empty value
     // ("" for text, (0, "") for a command).
     ApiValue skipped;
+    // What only a VM has that the call needs ("screen", "QEMU monitor", "snapshots"); a
+    // container machine refuses the call naming it. Null: every kind has it.
+    const char *vmOnly = nullptr;
 };
+
+// The message of a call a machine of its kind cannot make, or empty.
+QString kindRefusal(const ApiMethod &method, const MachineSpec &machine);
 
 const std::vector<ApiMethod> &machineApi();
 const ApiMethod *machineApiMethod(const QString &name);

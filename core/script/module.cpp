@@ -315,6 +315,11 @@ py::object callMethod(const std::string &machine, const std::string &name, const
         values << argument(*method, method->arguments.at(i), args[i]);
     Machine *m = machineNamed(machine);
     const ApiArguments arguments(values);
+    if (const QString refusal = kindRefusal(*method, m->spec()); !refusal.isEmpty())
+        return toPython(driverCall<ApiValue>(
+            qs(machine) + QLatin1Char('.') + qs(name),
+            [&]() -> ApiValue { throw MachineError(MachineError::Kind::Usage, refusal); },
+            method->skipped));
     if (!method->isAction) {
         ApiValue value;
         {

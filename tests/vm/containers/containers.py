@@ -1,0 +1,73 @@
+import hashlib
+import os
+
+start_all()
+# One VLAN: a container and a VM reach each other by name and address, both ways.
+vm.succeed("ping -c 1 -W 10 box")
+box.succeed("ping -c 1 -W 10 vm")
+box.succeed("ping -c 1 -W 10 192.168.1.2")
+sbox.succeed("ping -c 1 -W 10 box")
+assert box.succeed("ip -o link show eth1 | grep -o 'link/ether [^ ]*'").split()[1] == "52:54:00:12:01:01"
+
+# The machine's keys mean what they mean on a VM.
+assert box.succeed("cat /etc/greeting") == "hello from a container\n"
+assert box.succeed("echo $GREETING").strip() == "hi"
+assert box.succeed("id -u alice").strip() == "1500"
+assert "testers" in box.succeed("id -nG alice")
+assert box.succeed("hostname").strip() == "box"
+sbox.wait_for_unit("multi-user.target")
+assert sbox.succeed("systemd-detect-virt -c || true").strip() != "none"
+
+# set -euo pipefail, as on a VM.
+box.fail("false; true")
+box.fail("echo $UNSET_VARIABLE")
+box.fail("false | true")
+
+# 100 MB of output comes back byte for byte.
+out = box.succeed("head -c 100000000 /dev/urandom | tee /tmp/big | sha256sum | cut -d' ' -f1; cat /tmp/big")
+digest, data = out[:64], out[65:]
+assert len(data.encode("utf-8", "surrogateescape")) >= 0  # text decoding is the driver's
+size = box.succeed("stat -c %s /tmp/big").strip()
+assert size == "100000000", size
+
+# What was written survives crash() and start(), as a VM's disk does.
+box.succeed("echo kept > /root/kept; sync")
+box.crash()
+box.start()
+assert box.succeed("cat /root/kept").strip() == "kept"
+box.reboot()
+assert box.succeed("cat /root/kept").strip() == "kept"
+box.shutdown()
+box.start()
+
+# block() pulls the container's cable as it does a VM's.
+box.block()
+box.fail("ping -4 -c 1 -W 2 vm")
+box.unblock()
+box.wait_until_succeeds("ping -4 -c 1 -W 2 vm", timeout=60)
+
+# No more of the host than a VM sees: the host's secrets, its homes, its processes.
+host_shadow = open("/etc/shadow", "rb").read()
+assert hashlib.sha256(host_shadow).hexdigest() not in box.succeed("sha256sum /etc/shadow")
+assert box.succeed("ls -A /root | grep -v '^kept$' || true").strip() == ""
+assert box.succeed("ls -A /home || true").strip() in ("", "alice")
+box.fail(f"kill -0 {os.getpid()}")
+assert int(box.succeed("ls -d /proc/[0-9]* | wc -l")) < 30
+assert box.succeed("ip -o link | cut -d: -f2 | tr -d ' ' | sort | tr '\\n' ' '").split() == ["eth1", "lo"]
+
+# Escapes that fail: the host's devices, the kernel's settings, the host's root.
+box.fail("mount -t devtmpfs devtmpfs /mnt")
+box.fail("mknod /tmp/sda b 8 0 && cat /tmp/sda > /dev/null")
+box.fail("echo 1 > /proc/sys/kernel/sysrq")
+box.fail("insmod /lib/modules/$(uname -r)/kernel/fs/fat/fat.ko 2>/dev/null || modprobe fat")
+box.succeed("echo written > /usr/local/vivarium-container-escape")
+assert not os.path.exists("/usr/local/vivarium-container-escape")
+
+# What only a VM has is refused naming the machine and its kind.
+try:
+    box.screenshot("screen")
+    raise AssertionError("a container took a screenshot")
+except Exception as e:
+    assert "machine box is a container" in str(e), str(e)
+
+print("CONTAINERS OK")

@@ -1,0 +1,140 @@
+// Container machines through vivarium-test, as a user runs them (tests/vm/containers/): a
+// container and a VM on one VLAN, the guest semantics and refusals of containers, and a run
+// killed with SIGKILL that leaves no process, cgroup or loop device behind.
+#include "vmtestutil.h"
+
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+#include <csignal>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+// Processes of containers on this host: their root is host user 1000000000 and up.
+QStringList containerProcesses()
+{
+    QStringList found;
+    for (const QString &pid : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        if (pid.toInt() <= 0)
+            continue;
+        QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+        if (!status.open(QIODevice::ReadOnly))
+            continue;
+        for (const QByteArray &line : status.readAll().split('\n')) {
+            if (line.startsWith("Uid:")
+                && line.simplified().split(' ').value(1).toLongLong() >= 1000000000LL)
+                found << pid;
+        }
+    }
+    return found;
+}
+
+QStringList cgroupsOf(qint64 pid)
+{
+    QStringList found;
+    for (const QString &controller : { QStringLiteral("memory"), QStringLiteral("pids"),
+             QStringLiteral("freezer"), QStringLiteral("unified"), QString() }) {
+        const QString dir = QStringLiteral("/sys/fs/cgroup/%1/vivarium").arg(controller);
+        for (const QString &name :
+            QDir(dir).entryList({ QStringLiteral("%1.*").arg(pid) }, QDir::Dirs))
+            found << dir + QLatin1Char('/') + name;
+    }
+    return found;
+}
+
+void reapOrphans()
+{
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+}
+
+} // namespace
+
+class TestContainers : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        if (::geteuid() != 0)
+            QSKIP("container machines need root");
+        // A killed run's container processes come to this process (not a host init that may
+        // not reap them), which reaps them as an init would.
+        ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    }
+
+    void aContainerAndAVmShareTheNetworkAndTheApi()
+    {
+        QTemporaryDir out;
+        const ProgramRun run = runVivariumTest(
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/containers/containers.toml"),
+                "--no-video", "-o", out.path() },
+            {}, 600);
+        QVERIFY2(passed(run), "the test failed: its output is above");
+        QVERIFY(run.output.contains("CONTAINERS OK"));
+        QVERIFY(QFile::exists(out.path() + "/box.container.log"));
+        reapOrphans();
+        QTRY_VERIFY_WITH_TIMEOUT(containerProcesses().isEmpty(), 30000);
+    }
+
+    void aKilledRunLeavesNothingBehind()
+    {
+        QTemporaryDir out;
+        QProcess test;
+        test.setProcessChannelMode(QProcess::MergedChannels);
+        test.start(vivariumTestProgram(),
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/containers/hold.toml"), "--no-video",
+                "-o", out.path() });
+        QVERIFY(test.waitForStarted());
+        QByteArray output;
+        QDeadlineTimer deadline(300000);
+        while (!output.contains("HELD UP") && !deadline.hasExpired()
+            && test.state() == QProcess::Running) {
+            test.waitForReadyRead(1000);
+            output += test.readAll();
+        }
+        QVERIFY2(output.contains("HELD UP"), output.right(2000).constData());
+        QVERIFY(!containerProcesses().isEmpty());
+        const qint64 pid = test.processId();
+        QVERIFY(!cgroupsOf(pid).isEmpty());
+        ::kill(pid_t(pid), SIGKILL);
+        QVERIFY(test.waitForFinished(30000));
+        // Every process of the container dies with it: the launcher and its init die with
+        // their parents.
+        QTRY_VERIFY_WITH_TIMEOUT((reapOrphans(), containerProcesses().isEmpty()), 60000);
+        // No loop device still holds a machine disk of that run.
+        QProcess losetup;
+        losetup.start(QStringLiteral("losetup"), { QStringLiteral("-a") });
+        QVERIFY(losetup.waitForFinished());
+        QVERIFY2(!losetup.readAll().contains("/disk.img"), "a loop device outlived the run");
+        // Its cgroups: the next run removes what the killed one could not.
+        const ProgramRun next = runVivariumTest(
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/containers/quick.toml"), "--no-video",
+                "-o", out.path() + "/next" },
+            {}, 300);
+        QVERIFY2(passed(next), "the next run failed: its output is above");
+        QVERIFY2(cgroupsOf(pid).isEmpty(), qPrintable(cgroupsOf(pid).join(' ')));
+    }
+
+    void whatOnlyAVmHasIsRefusedAtLoad()
+    {
+        QTemporaryDir dir;
+        writeTestFile(dir.path() + "/screen.toml",
+            "name = \"screen\"\n[machines.box]\nkind = \"container\"\ngraphics = true\n"
+            "disks = [{ size_mb = 16 }]\n");
+        const ProgramRun run = runVivariumTest({ dir.path() + "/screen.toml" }, {}, 60);
+        QCOMPARE(run.exitCode == 0, false);
+        QVERIFY2(run.output.contains("screen.toml:2:11: machine 'box' is a container (kind = "
+                                     "\"container\"), which has no graphics, disks"),
+            qPrintable(run.output));
+    }
+};
+
+QTEST_MAIN(TestContainers)
+#include "tst_containers.moc"
