@@ -75,7 +75,8 @@ bool ContainerProcess::openTerminal(Terminal &terminal, QString *error)
 {
     terminal.master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (terminal.master < 0 || ::grantpt(terminal.master) < 0 || ::unlockpt(terminal.master) < 0) {
-        *error = QStringLiteral("cannot open a pty: %1").arg(QString::fromLocal8Bit(strerror(errno)));
+        *error
+            = QStringLiteral("cannot open a pty: %1").arg(QString::fromLocal8Bit(strerror(errno)));
         return false;
     }
     const char *slave = ::ptsname(terminal.master);
@@ -150,14 +151,15 @@ void ContainerProcess::start(const QString &snapshot)
     // Root's on the host, so the container's root's: the machine's directory is an idmapped
     // mount in the container.
     if (!m_server->listen(m_socketPath))
-        return startFailed(QStringLiteral("cannot listen on %1: %2")
-                               .arg(m_socketPath, m_server->errorString()));
+        return startFailed(
+            QStringLiteral("cannot listen on %1: %2").arg(m_socketPath, m_server->errorString()));
     QFile::setPermissions(m_socketPath, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     connect(m_server, &QLocalServer::newConnection, this, &ContainerProcess::onBackdoorConnection);
 
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-        return startFailed(QStringLiteral("socketpair: %1").arg(QString::fromLocal8Bit(strerror(errno))));
+        return startFailed(
+            QStringLiteral("socketpair: %1").arg(QString::fromLocal8Bit(strerror(errno))));
     m_control = pair[0];
     m_controlNotifier = new QSocketNotifier(m_control, QSocketNotifier::Read, this);
     connect(m_controlNotifier, &QSocketNotifier::activated, this, &ContainerProcess::onControl);
@@ -166,12 +168,13 @@ void ContainerProcess::start(const QString &snapshot)
         QStringLiteral("--lower"), QStringLiteral("/"), QStringLiteral("--disk"), m_launch.disk,
         QStringLiteral("--guest"), m_launch.guestDir, QStringLiteral("--console"),
         QString::fromLocal8Bit(::ptsname(m_console.master)), QStringLiteral("--shell"),
-        QString::fromLocal8Bit(::ptsname(m_shell.master)), QStringLiteral("--init"),
-        m_launch.init, QStringLiteral("--cgroup"), m_launch.cgroup, QStringLiteral("--uid-base"),
+        QString::fromLocal8Bit(::ptsname(m_shell.master)), QStringLiteral("--init"), m_launch.init,
+        QStringLiteral("--cgroup"), m_launch.cgroup, QStringLiteral("--uid-base"),
         QString::number(uidBase) };
     // What a VM's guest does not see of the host, nor does a container; and the host's /tmp
     // (other machines' directories), where a VM's guest gets a tmpfs anyway.
-    for (const QString &dir : HostView::hiddenDirectories() + QStringList { QStringLiteral("/tmp") })
+    for (const QString &dir :
+        HostView::hiddenDirectories() + QStringList { QStringLiteral("/tmp") })
         arguments << QStringLiteral("--hide-dir") << dir;
     for (const QString &file : HostView::hiddenFiles())
         arguments << QStringLiteral("--hide-file") << file;
@@ -188,8 +191,8 @@ void ContainerProcess::start(const QString &snapshot)
 
     m_process = new QProcess(this);
     dieWithParent(m_process, { { pair[1], 3 } });
-    connect(m_process, &QProcess::readyReadStandardOutput, this,
-        &ContainerProcess::onLauncherOutput);
+    connect(
+        m_process, &QProcess::readyReadStandardOutput, this, &ContainerProcess::onLauncherOutput);
     connect(m_process, &QProcess::readyReadStandardError, this, [this] {
         const QByteArray bytes = m_process->readAllStandardError();
         m_log.write(bytes);
@@ -353,10 +356,9 @@ void ContainerProcess::writeShell(const QByteArray &bytes)
 
 void ContainerProcess::setFrozen(bool frozen, QmpClient::Callback done)
 {
-    QFile state(cgroupDir(QStringLiteral("freezer"), m_launch.cgroup)
-        + QStringLiteral("/freezer.state"));
-    if (!state.open(QIODevice::WriteOnly)
-        || state.write(frozen ? "FROZEN" : "THAWED") < 0) {
+    QFile state(
+        cgroupDir(QStringLiteral("freezer"), m_launch.cgroup) + QStringLiteral("/freezer.state"));
+    if (!state.open(QIODevice::WriteOnly) || state.write(frozen ? "FROZEN" : "THAWED") < 0) {
         done(qmpReply(QStringLiteral("cannot %1 the container (its freezer cgroup %2): %3")
                           .arg(frozen ? QStringLiteral("pause") : QStringLiteral("resume"),
                               state.fileName(), state.errorString())));
@@ -393,16 +395,19 @@ void ContainerProcess::qmp(
         }
         done(qmpReply(QStringLiteral("the container has no NIC %1").arg(device)));
     } else if (command == QLatin1String("send-key")
-        && arguments.value(QStringLiteral("keys")).toArray().last().toObject().value(
-               QStringLiteral("data"))
+        && arguments.value(QStringLiteral("keys"))
+                .toArray()
+                .last()
+                .toObject()
+                .value(QStringLiteral("data"))
             == QLatin1String("delete")) {
         // Ctrl+Alt+Delete: SIGINT to the container's init, which reboots cleanly (systemd and
         // the minimal init both take it so).
         ::kill(pid_t(m_process->processId()), SIGINT);
         done(qmpReply());
     } else {
-        done(qmpReply(QStringLiteral("machine %1 is a container: it has no QEMU (%2)")
-                          .arg(m_name, command)));
+        done(qmpReply(
+            QStringLiteral("machine %1 is a container: it has no QEMU (%2)").arg(m_name, command)));
     }
 }
 

@@ -41,8 +41,8 @@ public:
     // The container's root is this host user on the host (its IDs are uidBase..+65535).
     static constexpr uint uidBase = 1000000000;
 
-    ContainerProcess(QString name, ContainerLaunch launch, QString logDir,
-        QObject *parent = nullptr);
+    ContainerProcess(
+        QString name, ContainerLaunch launch, QString logDir, QObject *parent = nullptr);
     ~ContainerProcess() override;
 
     void start(const QString &snapshot = {}) override;
@@ -52,8 +52,8 @@ public:
     void cancelCommand(quint32 id) override;
     void writeSerial(const QByteArray &bytes) override;
     void writeShell(const QByteArray &bytes) override;
-    void qmp(const QString &command, const QJsonObject &arguments,
-        QmpClient::Callback done) override;
+    void qmp(
+        const QString &command, const QJsonObject &arguments, QmpClient::Callback done) override;
     qint64 pid() const override;
 
     // The cgroup directories of containers whose Vivarium is gone (killed before it could

@@ -191,9 +191,8 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
     if (!writeFile(config + QStringLiteral("/machine.env"), env, &error)
         || !writeFile(config + QStringLiteral("/etc/hostname"), m.name.toUtf8() + '\n', &error)
         || !writeFile(config + QStringLiteral("/etc/hosts"), hostsFile(test, m.name), &error)
-        || !writeFile(
-            config + QStringLiteral("/setup.sh"), nicSetupScript(machineNics(test, m.name), m.kind == MachineKind::Vm),
-            &error)
+        || !writeFile(config + QStringLiteral("/setup.sh"),
+            nicSetupScript(machineNics(test, m.name), m.kind == MachineKind::Vm), &error)
         || (!m.commands.isEmpty()
             && !writeFile(config + QStringLiteral("/commands.sh"), commands, &error)))
         return error;

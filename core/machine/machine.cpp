@@ -403,8 +403,9 @@ void Machine::launch(const QString &snapshot)
         m_startMs = nowMs();
         m_readySeconds = 0;
         setState(State::Booting,
-            m_spec.kind == MachineKind::Container ? QStringLiteral("container")
-                                                  : QStringLiteral("QEMU (%1)").arg(m_context.accel));
+            m_spec.kind == MachineKind::Container
+                ? QStringLiteral("container")
+                : QStringLiteral("QEMU (%1)").arg(m_context.accel));
     }
     if (m_context.network)
         m_context.network->setMachineRunning(m_spec.name, true);
@@ -413,8 +414,8 @@ void Machine::launch(const QString &snapshot)
     startVideo();
 }
 
-void Machine::makeQemuProcess(const TestSpec &test, const QString &stage2,
-    const QString &rootImage, const QString &rootImageFormat)
+void Machine::makeQemuProcess(const TestSpec &test, const QString &stage2, const QString &rootImage,
+    const QString &rootImageFormat)
 {
     const QString qemu = qemuBinary();
     if (qemu.isEmpty())
@@ -594,9 +595,11 @@ void Machine::onExited(int code, bool crashed, const QString &stderrTail)
         // QProcess gives the signal's number as the code of a process a signal ended.
         const QString what = m_spec.kind == MachineKind::Container ? QStringLiteral("the container")
                                                                    : QStringLiteral("QEMU");
-        m_error = crashed
-            ? QStringLiteral("%1 was killed by signal %2 (%3)").arg(what).arg(code).arg(signalName(code))
-            : QStringLiteral("%1 exited with status %2").arg(what).arg(code);
+        m_error = crashed ? QStringLiteral("%1 was killed by signal %2 (%3)")
+                                .arg(what)
+                                .arg(code)
+                                .arg(signalName(code))
+                          : QStringLiteral("%1 exited with status %2").arg(what).arg(code);
         if (!stderrTail.isEmpty())
             m_error += QStringLiteral(": ") + shortened(stderrTail);
     }

@@ -27,7 +27,8 @@ MachineBackend *Machine::containerBackend(const TestSpec &test, const QString &s
     launch.guestDir = m_paths.guestDir;
     launch.init = stage2;
     // Unique on the host while this Vivarium runs; a later run removes it if we cannot.
-    launch.cgroup = QStringLiteral("%1.%2").arg(QCoreApplication::applicationPid()).arg(m_spec.name);
+    launch.cgroup
+        = QStringLiteral("%1.%2").arg(QCoreApplication::applicationPid()).arg(m_spec.name);
     launch.memoryBytes = qint64(m_spec.memoryMiB) * 1024 * 1024;
     launch.cpus = m_spec.cpus;
     if (m_context.network) {

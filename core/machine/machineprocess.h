@@ -48,8 +48,8 @@ public:
     void cancelCommand(quint32 id) override;
     void writeSerial(const QByteArray &bytes) override;
     void writeShell(const QByteArray &bytes) override;
-    void qmp(const QString &command, const QJsonObject &arguments,
-        QmpClient::Callback done) override;
+    void qmp(
+        const QString &command, const QJsonObject &arguments, QmpClient::Callback done) override;
     qint64 pid() const override;
 
 private:

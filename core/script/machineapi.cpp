@@ -178,10 +178,10 @@ std::vector<ApiMethod> makeApi()
 // What each kind lacks: a container has the host's kernel, no screen and no QEMU.
 std::vector<ApiMethod> withKinds(std::vector<ApiMethod> api)
 {
-    static const char *const screen[] = { "send_key", "send_chars", "screenshot",
-        "get_screen_size", "wait_for_x", "get_window_names", "get_screen_text",
-        "get_screen_text_variants", "wait_for_text", "find_text", "match_screen",
-        "wait_for_screen", "mouse_move", "mouse_click", "click_text", "click_needle" };
+    static const char *const screen[] = { "send_key", "send_chars", "screenshot", "get_screen_size",
+        "wait_for_x", "get_window_names", "get_screen_text", "get_screen_text_variants",
+        "wait_for_text", "find_text", "match_screen", "wait_for_screen", "mouse_move",
+        "mouse_click", "click_text", "click_needle" };
     for (ApiMethod &method : api) {
         const QLatin1String name(method.name);
         if (std::any_of(std::begin(screen), std::end(screen),

@@ -50,8 +50,7 @@ QStringList cgroupsOf(qint64 pid)
 
 void reapOrphans()
 {
-    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) { }
 }
 
 } // namespace
