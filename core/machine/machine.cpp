@@ -438,7 +438,7 @@ void Machine::makeQemuProcess(const TestSpec &test, const QString &stage2, const
     QList<NicPort> ports;
     for (const QemuNic &nic : launch.nics)
         ports.append({ m_context.network->nicSwitchDir(m_spec.name, nic.vlan),
-            m_context.network->nicPortSocket(m_spec.name, nic.vlan), nic.fd, nic.vlan });
+            m_context.network->nicPortSocket(m_spec.name, nic.vlan), nic.fd, nic.vlan, {}, {} });
 
     // The process is made once: later starts of the machine launch the same command.
     if (!m_process) {
