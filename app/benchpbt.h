@@ -6,3 +6,5 @@
 // its minimal case (and how many steps that case has), and what the driver keeps after many
 // examples (processes, file descriptors, memory).
 QList<BenchFigure> measurePbt(const SessionMaker &makeSession, bool quick);
+// Examples a minute that ran steps, of a demo property (resources/demo/NAME.py), 6 steps each.
+double demoExamplesPerMinute(const SessionMaker &makeSession, const QString &demo, bool quick);

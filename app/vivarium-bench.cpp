@@ -1,5 +1,6 @@
 // vivarium-bench: the performance figures of DESIGN section 10, as a table and as JSON.
 #include "benchfigure.h"
+#include "benchcontainers.h"
 #include "benchpbt.h"
 #include "benchscreens.h"
 #include "core/machine/testrun.h"
@@ -260,7 +261,7 @@ int main(int argc, char **argv)
     const QCommandLineOption only(QStringLiteral("only"),
         QStringLiteral(
             "Measure only these sections (boot, systemd, snapshot, commands, network, screens, "
-            "pbt, gui), "
+            "pbt, containers, gui), "
             "comma separated."),
         QStringLiteral("SECTIONS"));
     const QCommandLineOption qemuMachine(QStringLiteral("qemu-machine"),
@@ -547,6 +548,13 @@ int main(int argc, char **argv)
             progress("an X11 desktop: OCR, needles");
             figures << measureScreens([&](const QString &name, const QByteArray &toml,
                                           bool video) { return bench.run(name, toml, video); },
+                bench.quick());
+        }
+
+        if (want("containers")) {
+            progress("container machines: boots, ten at once, memory, the demo property");
+            figures << measureContainers([&](const QString &name, const QByteArray &toml,
+                                             bool video) { return bench.run(name, toml, video); },
                 bench.quick());
         }
 

@@ -1,5 +1,6 @@
 #include "core/container/containerprocess.h"
 
+#include "core/container/portforward.h"
 #include "core/container/tapforwarder.h"
 #include "core/qemu/qemucommand.h"
 #include "core/util/childprocess.h"
@@ -13,6 +14,7 @@
 #include <QLocalServer>
 #include <QLocalSocket>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSocketNotifier>
 #include <csignal>
 #include <fcntl.h>
@@ -235,13 +237,17 @@ void ContainerProcess::onLauncherOutput()
         m_stdout.remove(0, end + 1);
         m_log.write("[" + line + "]\n");
         m_log.flush();
-        if (line.startsWith("started ") && !m_started) {
-            m_started = true;
-            emit started();
+        if (line.startsWith("started ")) {
+            m_initPid = line.mid(8).toLongLong();
+            if (!std::exchange(m_started, true))
+                emit started();
         } else if (line == "reset") {
-            // The container's init rebooted it: a new boot in fresh namespaces, new taps.
+            // The container's init rebooted it: a new boot in fresh namespaces, new taps, and
+            // no forwarded port (as QEMU's guest loses none, but its network is new).
             qDeleteAll(m_nics);
             m_nics.clear();
+            qDeleteAll(m_forwards);
+            m_forwards.clear();
             emit qmpEvent(QStringLiteral("RESET"), {}, nowUs());
         }
     }
@@ -394,6 +400,13 @@ void ContainerProcess::qmp(
             return;
         }
         done(qmpReply(QStringLiteral("the container has no NIC %1").arg(device)));
+    } else if (command == QLatin1String("human-monitor-command")
+        && arguments.value(QStringLiteral("command-line")).toString().startsWith(
+            QLatin1String("hostfwd_add "))) {
+        // HMP answers with text: empty when it worked.
+        QmpMessage reply;
+        reply.result = forwardPort(arguments.value(QStringLiteral("command-line")).toString());
+        done(reply);
     } else if (command == QLatin1String("send-key")
         && arguments.value(QStringLiteral("keys"))
                 .toArray()
@@ -409,6 +422,28 @@ void ContainerProcess::qmp(
         done(qmpReply(
             QStringLiteral("machine %1 is a container: it has no QEMU (%2)").arg(m_name, command)));
     }
+}
+
+QString ContainerProcess::forwardPort(const QString &commandLine)
+{
+    static const QRegularExpression rule(
+        QStringLiteral("^hostfwd_add tcp:127\\.0\\.0\\.1:(\\d+)-:(\\d+)$"));
+    const QRegularExpressionMatch match = rule.match(commandLine);
+    if (!match.hasMatch())
+        return QStringLiteral("a container forwards tcp:127.0.0.1:HOST-:GUEST only");
+    const int netns = ::open(
+        QStringLiteral("/proc/%1/ns/net").arg(m_initPid).toLocal8Bit().constData(),
+        O_RDONLY | O_CLOEXEC);
+    if (m_initPid <= 0 || netns < 0)
+        return QStringLiteral("the container's network namespace is gone");
+    auto *forward = new PortForward(netns, match.captured(2).toInt(), this);
+    QString error;
+    if (!forward->listen(match.captured(1).toInt(), &error)) {
+        delete forward;
+        return error;
+    }
+    m_forwards << forward;
+    return {};
 }
 
 void ContainerProcess::kill()
@@ -438,6 +473,9 @@ void ContainerProcess::cleanUp()
 {
     qDeleteAll(m_nics);
     m_nics.clear();
+    qDeleteAll(m_forwards);
+    m_forwards.clear();
+    m_initPid = 0;
     // abort() reports the disconnection, whose handler must not see the socket as ours.
     if (QLocalSocket *backdoor = std::exchange(m_backdoor, nullptr)) {
         backdoor->abort();

@@ -15,6 +15,7 @@ class QSocketNotifier;
 
 namespace vivarium {
 
+class PortForward;
 class TapForwarder;
 
 // How a container machine is made: everything vivarium-container is given.
@@ -88,6 +89,10 @@ private:
     QSocketNotifier *m_controlNotifier = nullptr;
     QList<TapForwarder *> m_nics; // in the order of m_launch.nics
     QList<bool> m_linkUp;
+    QList<PortForward *> m_forwards; // forward_port's, while the container runs
+    qint64 m_initPid = 0; // the container's init, as the host sees it
+    // forward_port: "hostfwd_add tcp:127.0.0.1:HOST-:GUEST", as QEMU's monitor takes it.
+    QString forwardPort(const QString &commandLine);
     QFile m_serialLog;
     QFile m_log;
     QByteArray m_stdout;

@@ -262,15 +262,17 @@ QJsonObject Machine::qmp(const QString &command, const QJsonObject &arguments, d
         process->qmp(
             command, arguments, [promise](const QmpMessage &reply) { promise->set_value(reply); });
     });
+    const QString who = m_spec.kind == MachineKind::Container ? QStringLiteral("the container")
+                                                              : QStringLiteral("QEMU");
     if (future.wait_for(std::chrono::duration<double>(timeout)) != std::future_status::ready)
         throw MachineError(MachineError::Kind::Timeout,
-            formatText(
-                u"machine %1: QEMU did not answer %2 within %3 s", m_spec.name, command, timeout));
+            formatText(u"machine %1: %2 did not answer %3 within %4 s", m_spec.name, who, command,
+                timeout));
     const QmpMessage reply = future.get();
     if (reply.kind == QmpMessage::Kind::Error)
         throw MachineError(MachineError::Kind::Failed,
-            QStringLiteral("machine %1: QEMU refused %2: %3")
-                .arg(m_spec.name, command, reply.errorDesc));
+            QStringLiteral("machine %1: %2 refused %3: %4")
+                .arg(m_spec.name, who, command, reply.errorDesc));
     return reply.result.isObject() ? reply.result.toObject()
                                    : QJsonObject { { QStringLiteral("return"), reply.result } };
 }

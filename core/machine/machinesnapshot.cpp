@@ -74,6 +74,10 @@ void Machine::checkSnapshotName(const QString &name) const
 
 QString Machine::snapshotObstacle() const
 {
+    if (m_spec.kind == MachineKind::Container)
+        return QStringLiteral("it is a container (kind = \"container\"), which has no "
+                              "snapshots; make it a VM with root = \"image\" (docs/guests.md, "
+                              "\"Containers\")");
     if (m_spec.root != RootKind::Image)
         return QStringLiteral("its root is the host's over 9p (root = \"share\"), which QEMU "
                               "cannot snapshot; set root = \"image\" (docs/guests.md, \"Roots\")");

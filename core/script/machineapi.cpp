@@ -189,8 +189,6 @@ std::vector<ApiMethod> withKinds(std::vector<ApiMethod> api)
             method.vmOnly = "screen";
         else if (name == QLatin1String("send_monitor_command"))
             method.vmOnly = "QEMU monitor";
-        else if (name == QLatin1String("forward_port"))
-            method.vmOnly = "QEMU user network";
         else if (name == QLatin1String("snapshot") || name == QLatin1String("restore")
             || name == QLatin1String("delete_snapshot"))
             method.vmOnly = "snapshots";

@@ -63,13 +63,18 @@ def networks(min_machines: int = 1, max_machines: int = 4, vlans: st.SearchStrat
 
 
 @st.composite
-def machine_keys(draw, inits=("minimal", "systemd"), min_memory=96, max_memory=256):
-    """A machine's init (shrinking towards the first of `inits`) and its memory, from
-    min_memory or the least that init boots in (the loader's floor: 128 MiB for systemd),
-    whichever is more, to max_memory (shrinking towards the lower bound)."""
+def machine_keys(draw, inits=("minimal", "systemd"), min_memory=96, max_memory=256, kinds=("vm",)):
+    """A machine's kind (a VM or a container, shrinking towards the first of `kinds`), its init
+    (shrinking towards the first of `inits`) and its memory, from min_memory or the least that
+    init boots in (the loader's floor: 128 MiB for systemd), whichever is more, to max_memory
+    (shrinking towards the lower bound)."""
+    kind = draw(st.sampled_from(kinds))
     init = draw(st.sampled_from(inits))
     least = max(min_memory, _vivarium.memory_floors()[init])
-    return {"init": init, "memory": draw(st.integers(least, max(least, max_memory)))}
+    keys = {"init": init, "memory": draw(st.integers(least, max(least, max_memory)))}
+    if kinds != ("vm",):
+        keys["kind"] = kind
+    return keys
 
 
 # One step of an example: the rule's name, its arguments, the lines that replay it (None: the

@@ -41,9 +41,14 @@ MachinePanel::MachinePanel(const QString &machine, Workbench *workbench, QWidget
     addTab(m_serialView, tr("Serial"));
     addTab(m_shellView, tr("Shell"));
     const MachineSpec *spec = workbench->spec().machine(machine);
-    addTab(screenTab(spec && spec->graphics), tr("Screen"));
-    QWidget *monitor = monitorTab();
-    addTab(monitor, tr("Monitor"));
+    // A container has no screen and no QEMU: its console and shell are all there is.
+    const bool container = spec && spec->kind == MachineKind::Container;
+    QWidget *monitor = nullptr;
+    if (!container) {
+        addTab(screenTab(spec && spec->graphics), tr("Screen"));
+        monitor = monitorTab();
+        addTab(monitor, tr("Monitor"));
+    }
     // A tab opened is a tab to type in: the Monitor's command line, a terminal.
     connect(this, &QTabWidget::currentChanged, this, [this, monitor](int index) {
         if (widget(index) == monitor)
@@ -388,6 +393,8 @@ void MachinePanel::detachScreen()
     // The VNC socket belonged to the old session's machine: the next boot attaches anew.
     delete m_screenView;
     m_screenView = nullptr;
+    if (!m_screenBox) // a container's panel has no Screen
+        return;
     const MachineSpec *spec = m_workbench->spec().machine(m_machine);
     if (!spec || !spec->graphics) {
         m_screenView = new ScreenView(false, QString(), m_screenBox);

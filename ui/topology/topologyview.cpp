@@ -28,14 +28,20 @@ QString lineKey(const TopologyModel::Edge &e)
 
 QIcon kindIcon(const QString &kind)
 {
-    Q_UNUSED(kind) // one kind today: a virtual machine
+    if (kind == QLatin1String("container"))
+        return QIcon::fromTheme(QStringLiteral("package-x-generic"),
+            QApplication::style()->standardIcon(QStyle::SP_DirIcon));
     return QIcon::fromTheme(
         QStringLiteral("computer"), QApplication::style()->standardIcon(QStyle::SP_ComputerIcon));
 }
 
 QString kindDescription(const QString &kind)
 {
-    return kind == QLatin1String("vm") ? TopologyView::tr("virtual machine (QEMU)") : kind;
+    if (kind == QLatin1String("vm"))
+        return TopologyView::tr("virtual machine (QEMU)");
+    if (kind == QLatin1String("container"))
+        return TopologyView::tr("container (Linux namespaces on the host)");
+    return kind;
 }
 
 QColor stateColour(const QString &state)

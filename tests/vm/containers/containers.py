@@ -63,6 +63,14 @@ box.fail("insmod /lib/modules/$(uname -r)/kernel/fs/fat/fat.ko 2>/dev/null || mo
 box.succeed("echo written > /usr/local/vivarium-container-escape")
 assert not os.path.exists("/usr/local/vivarium-container-escape")
 
+# forward_port: the host's loopback to the container's.
+import urllib.request
+box.succeed("mkdir -p /srv && echo served-from-box > /srv/index.html")
+box.succeed("cd /srv && (python3 -m http.server 8000 >/dev/null 2>&1 &)")
+box.wait_for_open_port(8000)
+box.forward_port(18481, 8000)
+assert urllib.request.urlopen("http://127.0.0.1:18481/index.html", timeout=30).read() == b"served-from-box\n"
+
 # What only a VM has is refused naming the machine and its kind.
 try:
     box.screenshot("screen")
