@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
+#include <fcntl.h>
+#include <poll.h>
 
 namespace vivarium {
 
@@ -23,6 +25,14 @@ PortForward::PortForward(int netns, int guestPort, QObject *parent)
 
 PortForward::~PortForward()
 {
+    {
+        // Ends every connection: each relay sees its sockets end and returns.
+        std::lock_guard lock(m_mutex);
+        for (int fd : m_open)
+            ::shutdown(fd, SHUT_RDWR);
+    }
+    for (std::thread &relay : m_relays)
+        relay.join();
     if (m_netns >= 0)
         ::close(m_netns);
 }
@@ -61,33 +71,66 @@ int PortForward::socketInContainer() const
     return fd;
 }
 
+namespace {
+
+// Copies what one side sends to the other until both have ended their streams.
+void relay(int a, int b)
+{
+    pollfd fds[2] = { { a, POLLIN, 0 }, { b, POLLIN, 0 } };
+    char buffer[65536];
+    int open = 2;
+    while (open > 0 && ::poll(fds, 2, -1) > 0) {
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            const int to = i == 0 ? b : a;
+            const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+            if (n <= 0) {
+                ::shutdown(to, SHUT_WR); // its end of stream, passed on
+                fds[i].fd = -1;
+                --open;
+                continue;
+            }
+            for (ssize_t sent = 0; sent < n;) {
+                const ssize_t w = ::send(to, buffer + sent, size_t(n - sent), MSG_NOSIGNAL);
+                if (w <= 0) {
+                    open = 0;
+                    break;
+                }
+                sent += w;
+            }
+        }
+    }
+}
+
+} // namespace
+
 void PortForward::onConnection()
 {
     while (QTcpSocket *outside = m_server->nextPendingConnection()) {
-        const int fd = socketInContainer();
-        auto *inside = new QTcpSocket(this);
-        if (fd < 0 || !inside->setSocketDescriptor(fd)) {
-            if (fd >= 0)
-                ::close(fd);
-            outside->abort();
-            outside->deleteLater();
-            inside->deleteLater();
+        const int host = ::dup(int(outside->socketDescriptor()));
+        outside->abort();
+        outside->deleteLater();
+        const int guest = socketInContainer();
+        if (host < 0 || guest < 0) {
+            for (int fd : { host, guest }) {
+                if (fd >= 0)
+                    ::close(fd);
+            }
             continue;
         }
-        outside->setParent(this);
-        const auto pipe = [](QTcpSocket *from, QTcpSocket *to) {
-            connect(from, &QTcpSocket::readyRead, to, [from, to] {
-                if (to->state() == QAbstractSocket::ConnectedState)
-                    to->write(from->readAll());
-            });
-            connect(from, &QTcpSocket::disconnected, to, [to] { to->disconnectFromHost(); });
-        };
-        inside->write(outside->readAll()); // what came before the inside was connected
-        pipe(outside, inside);
-        pipe(inside, outside);
-        connect(inside, &QTcpSocket::errorOccurred, outside, [outside] { outside->abort(); });
-        for (QTcpSocket *socket : { inside, outside })
-            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        ::fcntl(host, F_SETFL, ::fcntl(host, F_GETFL) & ~O_NONBLOCK);
+        std::lock_guard lock(m_mutex);
+        m_open.push_back(host);
+        m_open.push_back(guest);
+        m_relays.emplace_back([this, host, guest] {
+            relay(host, guest);
+            std::lock_guard lock(m_mutex);
+            std::erase(m_open, host);
+            std::erase(m_open, guest);
+            ::close(host);
+            ::close(guest);
+        });
     }
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <QObject>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 class QTcpServer;
 
@@ -8,7 +11,8 @@ namespace vivarium {
 
 // forward_port for a container: a port on the host's loopback address whose connections go to
 // a port of the container's own loopback (inside its network namespace, which the socket to it
-// is made in), bytes copied both ways. A VM gets the same from QEMU's user network.
+// is made in), bytes copied both ways by a thread per connection, each side's end of stream
+// passed on as a half-close. A VM gets the same from QEMU's user network.
 class PortForward : public QObject {
     Q_OBJECT
 
@@ -28,6 +32,9 @@ private:
     int m_netns = -1;
     int m_guestPort = 0;
     QTcpServer *m_server = nullptr;
+    std::mutex m_mutex;
+    std::vector<int> m_open; // both sockets of every connection, until its thread ends
+    std::vector<std::thread> m_relays;
 };
 
 } // namespace vivarium
