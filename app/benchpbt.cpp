@@ -34,10 +34,9 @@ struct PropertyRun {
 PropertyRun runProperty(const SessionMaker &makeSession, const QString &name,
     const QString &scriptPath, const QByteArray &settings)
 {
-    std::unique_ptr<Session> session = makeSession(
-        name,
-        "script = \"" + scriptPath.toUtf8()
-            + "\"\nscript_outside_folder = true\n[property]\n" + settings,
+    std::unique_ptr<Session> session = makeSession(name,
+        "script = \"" + scriptPath.toUtf8() + "\"\nscript_outside_folder = true\n[property]\n"
+            + settings,
         false);
     QString error;
     if (!session->startTestScript(&error))

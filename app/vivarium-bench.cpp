@@ -1,6 +1,6 @@
 // vivarium-bench: the performance figures of DESIGN section 10, as a table and as JSON.
-#include "benchfigure.h"
 #include "benchcontainers.h"
+#include "benchfigure.h"
 #include "benchpbt.h"
 #include "benchscreens.h"
 #include "core/machine/testrun.h"

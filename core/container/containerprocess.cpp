@@ -401,8 +401,9 @@ void ContainerProcess::qmp(
         }
         done(qmpReply(QStringLiteral("the container has no NIC %1").arg(device)));
     } else if (command == QLatin1String("human-monitor-command")
-        && arguments.value(QStringLiteral("command-line")).toString().startsWith(
-            QLatin1String("hostfwd_add "))) {
+        && arguments.value(QStringLiteral("command-line"))
+               .toString()
+               .startsWith(QLatin1String("hostfwd_add "))) {
         // HMP answers with text: empty when it worked.
         QmpMessage reply;
         reply.result = forwardPort(arguments.value(QStringLiteral("command-line")).toString());
@@ -431,9 +432,9 @@ QString ContainerProcess::forwardPort(const QString &commandLine)
     const QRegularExpressionMatch match = rule.match(commandLine);
     if (!match.hasMatch())
         return QStringLiteral("a container forwards tcp:127.0.0.1:HOST-:GUEST only");
-    const int netns = ::open(
-        QStringLiteral("/proc/%1/ns/net").arg(m_initPid).toLocal8Bit().constData(),
-        O_RDONLY | O_CLOEXEC);
+    const int netns
+        = ::open(QStringLiteral("/proc/%1/ns/net").arg(m_initPid).toLocal8Bit().constData(),
+            O_RDONLY | O_CLOEXEC);
     if (m_initPid <= 0 || netns < 0)
         return QStringLiteral("the container's network namespace is gone");
     auto *forward = new PortForward(netns, match.captured(2).toInt(), this);

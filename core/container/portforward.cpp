@@ -4,13 +4,13 @@
 #include <QTcpSocket>
 #include <arpa/inet.h>
 #include <cerrno>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
-#include <fcntl.h>
-#include <poll.h>
 
 namespace vivarium {
 

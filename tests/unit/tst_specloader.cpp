@@ -467,6 +467,16 @@ loss = 0.5
         QTest::newRow("file content type")
             << QByteArray("[machines.a]\nfiles = { \"/etc/x\" = 3 }\n") << "2:22"
             << "must be a string";
+        // A kind that is not one, and a container asking for what only a VM has.
+        QTest::newRow("kind unknown") << QByteArray("[machines.a]\nkind = \"vz\"\n") << "2:8"
+                                      << "'kind' must be \"vm\" or \"container\", not \"vz\"";
+        QTest::newRow("container with a screen")
+            << QByteArray("[machines.a]\nkind = \"container\"\ngraphics = true\n") << "1:11"
+            << "machine 'a' is a container (kind = \"container\"), which has no graphics";
+        QTest::newRow("container with an image root")
+            << QByteArray("[defaults]\nroot = \"image\"\n[machines.a]\nkind = \"container\"\n")
+            << "3:11"
+            << "which has no root = \"image\"";
         // An image that is missing or no image: at load time, with where.
         QTest::newRow("image missing")
             << QByteArray("[machines.a]\nimage = \"nope.qcow2\"\n") << "2:9"

@@ -35,8 +35,8 @@ TopologyModel::TopologyModel(const TestSpec &spec, QObject *parent)
         node.kind = Node::Kind::Machine;
         node.id = m.name;
         node.label = m.name;
-        node.machineKind = m.kind == MachineKind::Container ? QStringLiteral("container")
-                                                            : QStringLiteral("vm");
+        node.machineKind
+            = m.kind == MachineKind::Container ? QStringLiteral("container") : QStringLiteral("vm");
         m_nodes << node;
         for (const NicAddress &nic : machineNics(spec, m.name)) {
             Edge edge;
