@@ -239,8 +239,11 @@ void ContainerProcess::onLauncherOutput()
         m_log.flush();
         if (line.startsWith("started ")) {
             m_initPid = line.mid(8).toLongLong();
-            if (!std::exchange(m_started, true))
+            if (!std::exchange(m_started, true)) {
+                if (m_sharedLimit)
+                    m_sharedLimit->start();
                 emit started();
+            }
         } else if (line == "reset") {
             // The container's init rebooted it: a new boot in fresh namespaces, new taps, and
             // no forwarded port (as QEMU's guest loses none, but its network is new).
@@ -336,16 +339,9 @@ void ContainerProcess::agentPort(bool open)
         nowUs());
 }
 
-void ContainerProcess::sendCommand(quint32 id, const QByteArray &command)
+QIODevice *ContainerProcess::backdoorChannel() const
 {
-    if (m_backdoor)
-        m_backdoor->write(BackdoorFrame { BackdoorFrame::Command, id, command }.encode());
-}
-
-void ContainerProcess::cancelCommand(quint32 id)
-{
-    if (m_backdoor)
-        m_backdoor->write(BackdoorFrame { BackdoorFrame::Kill, id, {} }.encode());
+    return m_backdoor;
 }
 
 void ContainerProcess::writeSerial(const QByteArray &bytes)
@@ -472,6 +468,8 @@ void ContainerProcess::fail(const QString &reason)
 
 void ContainerProcess::cleanUp()
 {
+    if (m_sharedLimit)
+        m_sharedLimit->stop();
     qDeleteAll(m_nics);
     m_nics.clear();
     qDeleteAll(m_forwards);

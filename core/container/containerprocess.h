@@ -49,8 +49,6 @@ public:
     void start(const QString &snapshot = {}) override;
     void kill() override;
     void fail(const QString &reason) override;
-    void sendCommand(quint32 id, const QByteArray &command) override;
-    void cancelCommand(quint32 id) override;
     void writeSerial(const QByteArray &bytes) override;
     void writeShell(const QByteArray &bytes) override;
     void qmp(
@@ -60,6 +58,9 @@ public:
     // The cgroup directories of containers whose Vivarium is gone (killed before it could
     // remove them): removed, their processes killed first.
     static void removeStaleCgroups();
+
+protected:
+    QIODevice *backdoorChannel() const override;
 
 private:
     struct Terminal {

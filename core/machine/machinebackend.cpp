@@ -26,6 +26,24 @@ void MachineBackend::deliverBackdoor(BackdoorDecoder &decoder, const QByteArray 
     }
 }
 
+void MachineBackend::setSharedLimit(const QString &directory, qint64 limitBytes)
+{
+    m_sharedLimit = new SharedLimit(directory, limitBytes, this);
+    connect(m_sharedLimit, &SharedLimit::exceeded, this, &MachineBackend::fail);
+}
+
+void MachineBackend::sendCommand(quint32 id, const QByteArray &command)
+{
+    if (QIODevice *channel = backdoorChannel())
+        channel->write(BackdoorFrame { BackdoorFrame::Command, id, command }.encode());
+}
+
+void MachineBackend::cancelCommand(quint32 id)
+{
+    if (QIODevice *channel = backdoorChannel())
+        channel->write(BackdoorFrame { BackdoorFrame::Kill, id, {} }.encode());
+}
+
 QmpMessage qmpReply(const QString &error)
 {
     QmpMessage reply;

@@ -1,8 +1,10 @@
 #pragma once
 
 #include "core/machine/backdoorframe.h"
+#include "core/machine/sharedlimit.h"
 #include "core/qemu/qmpclient.h"
 
+#include <QIODevice>
 #include <QJsonObject>
 #include <QObject>
 
@@ -43,14 +45,20 @@ public:
     virtual void kill() = 0;
     // Ends the machine for a reason that failed() carries to Machine (a disk error, say).
     virtual void fail(const QString &reason) = 0;
-    virtual void sendCommand(quint32 id, const QByteArray &command) = 0;
-    virtual void cancelCommand(quint32 id) = 0;
+    // A command frame to the agent, and the kill of the command it runs; nothing while no agent
+    // is connected.
+    void sendCommand(quint32 id, const QByteArray &command);
+    void cancelCommand(quint32 id);
     virtual void writeSerial(const QByteArray &bytes) = 0;
     virtual void writeShell(const QByteArray &bytes) = 0;
     virtual void qmp(const QString &command, const QJsonObject &arguments, QmpClient::Callback done)
         = 0;
     // The process that is the machine on the host (QEMU, the container's launcher); 0 if none.
     virtual qint64 pid() const = 0;
+    // Fails the machine when the host directory it writes into directly (its /vivarium and
+    // /tmp/shared: 9p for a VM, a bind mount for a container) grows past limitBytes, measured
+    // each second while it runs (SharedLimit). Before the move to the I/O thread.
+    void setSharedLimit(const QString &directory, qint64 limitBytes);
 
 signals:
     void started();
@@ -74,6 +82,10 @@ signals:
 protected:
     // Bytes from the backdoor channel, as frames and corruption to the signals above.
     void deliverBackdoor(BackdoorDecoder &decoder, const QByteArray &bytes);
+    // The channel to the agent (a virtio port's socket, a container's unix socket), or null.
+    virtual QIODevice *backdoorChannel() const = 0;
+
+    SharedLimit *m_sharedLimit = nullptr; // started and stopped with the machine
 };
 
 // A reply of the kind QmpClient gives, for a backend that answers without QEMU.

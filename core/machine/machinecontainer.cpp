@@ -37,7 +37,11 @@ MachineBackend *Machine::containerBackend(const TestSpec &test, const QString &s
                 m_context.network->nicPortSocket(m_spec.name, nic.vlan), -1, nic.vlan,
                 nic.interface, nic.mac });
     }
-    return new ContainerProcess(m_spec.name, launch, m_context.outDir);
+    auto *process = new ContainerProcess(m_spec.name, launch, m_context.outDir);
+    // What it writes into its /vivarium and /tmp/shared lands on the host's disk, as a VM's
+    // over 9p does: the same limit.
+    process->setSharedLimit(m_paths.guestDir, qint64(m_spec.sharedLimitMiB) * 1024 * 1024);
+    return process;
 }
 
 } // namespace vivarium

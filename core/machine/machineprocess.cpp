@@ -215,16 +215,9 @@ void MachineProcess::onBackdoorData()
     deliverBackdoor(m_decoder, m_backdoor->readAll());
 }
 
-void MachineProcess::sendCommand(quint32 id, const QByteArray &command)
+QIODevice *MachineProcess::backdoorChannel() const
 {
-    if (m_backdoor)
-        m_backdoor->write(BackdoorFrame { BackdoorFrame::Command, id, command }.encode());
-}
-
-void MachineProcess::cancelCommand(quint32 id)
-{
-    if (m_backdoor)
-        m_backdoor->write(BackdoorFrame { BackdoorFrame::Kill, id, {} }.encode());
+    return m_backdoor;
 }
 
 void MachineProcess::writeSerial(const QByteArray &bytes)
@@ -259,12 +252,6 @@ void MachineProcess::kill()
         m_process->kill();
         m_process->waitForFinished(5000);
     }
-}
-
-void MachineProcess::setSharedLimit(const QString &directory, qint64 limitBytes)
-{
-    m_sharedLimit = new SharedLimit(directory, limitBytes, this);
-    connect(m_sharedLimit, &SharedLimit::exceeded, this, &MachineProcess::fail);
 }
 
 void MachineProcess::fail(const QString &reason)

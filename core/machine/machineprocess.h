@@ -34,30 +34,26 @@ public:
     void setNicPorts(QList<NicPort> ports) { m_nicPorts = std::move(ports); }
     // What QEMU's host share shows the guest (its secrets hidden); null: all of the host.
     void setHostView(std::shared_ptr<const HostView> view) { m_hostView = std::move(view); }
-    // Fails the machine when the host directory it shares with its guest over 9p grows past
-    // limitBytes (measured each second while QEMU runs; SharedLimit). Before the move to the
-    // I/O thread.
-    void setSharedLimit(const QString &directory, qint64 limitBytes);
     // Starts QEMU paused, connects every socket, then lets the guest run: started() or failed().
     // With a snapshot of the machine's disk, QEMU loads it before the guest's CPUs ever run and
     // leaves them stopped for the caller to continue (a machine restored without a boot).
     void start(const QString &snapshot = {}) override;
     void kill() override;
     void fail(const QString &reason) override;
-    void sendCommand(quint32 id, const QByteArray &command) override;
-    void cancelCommand(quint32 id) override;
     void writeSerial(const QByteArray &bytes) override;
     void writeShell(const QByteArray &bytes) override;
     void qmp(
         const QString &command, const QJsonObject &arguments, QmpClient::Callback done) override;
     qint64 pid() const override;
 
+protected:
+    QIODevice *backdoorChannel() const override;
+
 private:
     void connectSockets();
     void loadOnStart(); // loadvm, CPUs left stopped: started() or failed()
     void onBackdoorData();
 
-    SharedLimit *m_sharedLimit = nullptr;
     QString m_name;
     QString m_qemu;
     QStringList m_arguments;

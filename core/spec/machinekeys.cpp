@@ -2,8 +2,11 @@
 
 #include "core/spec/imagefile.h"
 
+#include <QFile>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QRegularExpression>
+#include <unistd.h>
 
 namespace vivarium {
 
@@ -340,6 +343,40 @@ void MachineKeys::check(const MachineSpec &m, const toml::source_region &where)
     checkGuest(m, where);
 }
 
+namespace {
+
+// What this host lacks to run container machines (what vivarium-container needs), probed once;
+// empty when it has it all.
+QString containerHostObstacle()
+{
+    static const QString obstacle = [] {
+        QStringList missing;
+        if (::geteuid() != 0)
+            missing << QStringLiteral("they need root (run as root or with sudo)");
+        for (const char *device : { "/dev/loop-control", "/dev/net/tun" }) {
+            if (!QFileInfo::exists(QLatin1String(device)))
+                missing << QStringLiteral("%1 is missing").arg(QLatin1String(device));
+        }
+        QFile namespaces(QStringLiteral("/proc/sys/user/max_user_namespaces"));
+        if (namespaces.open(QIODevice::ReadOnly)
+            && namespaces.readAll().trimmed().toLongLong() <= 0)
+            missing << QStringLiteral(
+                "user namespaces are off (sysctl user.max_user_namespaces=10000 "
+                "turns them on)");
+        return missing.join(QStringLiteral("; "));
+    }();
+    return obstacle;
+}
+
+qint64 hostMemoryMiB()
+{
+    const long pages = ::sysconf(_SC_PHYS_PAGES);
+    const long pageSize = ::sysconf(_SC_PAGESIZE);
+    return pages > 0 && pageSize > 0 ? qint64(pages) * pageSize / (1024 * 1024) : 0;
+}
+
+} // namespace
+
 void MachineKeys::checkContainer(const MachineSpec &m, const toml::source_region &where)
 {
     if (m.kind != MachineKind::Container)
@@ -370,6 +407,18 @@ void MachineKeys::checkContainer(const MachineSpec &m, const toml::source_region
         keys << QStringLiteral("root = \"image\"");
     if (!m.disks.isEmpty())
         keys << QStringLiteral("disks");
+    if (const QString missing = containerHostObstacle(); !missing.isEmpty())
+        m_reader.error(where,
+            QStringLiteral("machine '%1' is a container (kind = \"container\"), but this host "
+                           "cannot run containers: %2 (docs/guests.md, \"Containers\")")
+                .arg(m.name, missing));
+    if (const qint64 hostMiB = hostMemoryMiB(); hostMiB > 0 && m.memoryMiB > hostMiB)
+        m_reader.error(where,
+            QStringLiteral("machine '%1' asks for memory = %2 (MiB), more than this host has "
+                           "(%3 MiB)")
+                .arg(m.name)
+                .arg(m.memoryMiB)
+                .arg(hostMiB));
     if (!keys.isEmpty())
         m_reader.error(where,
             QStringLiteral("machine '%1' is a container (kind = \"container\"), which has no %2: "

@@ -5,7 +5,8 @@ start_all()
 # One VLAN: a container and a VM reach each other by name and address, both ways.
 vm.succeed("ping -c 1 -W 10 box")
 box.succeed("ping -c 1 -W 10 vm")
-box.succeed("ping -c 1 -W 10 192.168.1.2")
+vm_address = vm.succeed("ip -4 -o addr show eth1").split()[3].split("/")[0]
+box.succeed(f"ping -c 1 -W 10 {vm_address}")
 sbox.succeed("ping -c 1 -W 10 box")
 assert box.succeed("ip -o link show eth1 | grep -o 'link/ether [^ ]*'").split()[1] == "52:54:00:12:01:01"
 
@@ -80,5 +81,12 @@ try:
     raise AssertionError("a container took a screenshot")
 except Exception as e:
     assert "machine box is a container" in str(e), str(e)
+
+# Past its shared_limit_mb the machine fails, saying why.
+try:
+    limited.succeed("head -c 33554432 /dev/zero > /tmp/shared/big; sync; sleep 30", timeout=120)
+    raise AssertionError("a container wrote past its shared limit")
+except Exception as e:
+    assert "over its limit of 8 MiB" in str(e), str(e)
 
 print("CONTAINERS OK")
