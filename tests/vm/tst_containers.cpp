@@ -121,6 +121,21 @@ private slots:
         QVERIFY2(cgroupsOf(pid).isEmpty(), qPrintable(cgroupsOf(pid).join(' ')));
     }
 
+    // The property-based demo over containers: every example a fresh network of containers,
+    // the model's pings checked, nothing falsified.
+    void thePropertyDemoRunsOnContainers()
+    {
+        QTemporaryDir out;
+        const ProgramRun run = runVivariumTest(
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/resources/demo/pbt-containers.toml"),
+                "--examples", "10", "--seed", "3", "-o", out.path() },
+            {}, 600);
+        QVERIFY2(passed(run), "the demo failed: its output is above");
+        QVERIFY2(run.output.contains("property ContainersBootAndPing passed after"),
+            qPrintable(scriptOutput(run).right(2000)));
+        QVERIFY(run.output.contains("n1: start()"));
+    }
+
     void whatOnlyAVmHasIsRefusedAtLoad()
     {
         QTemporaryDir dir;
