@@ -317,7 +317,7 @@ private:
     // The QEMU process, made at the first start (later starts launch the same command).
     void makeQemuProcess(const TestSpec &test, const QString &stage2, const QString &rootImage,
         const QString &rootImageFormat);
-    // A container machine's backend (machinecontainer.cpp).
+    // A container machine's backend (core/container/machinecontainer.cpp).
     MachineBackend *containerBackend(const TestSpec &test, const QString &stage2);
     // After a loadvm: the machine's host side as the snapshot's record has it.
     void applySnapshotRecord(const QString &name, const SnapshotRecord &record);

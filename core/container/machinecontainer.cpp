@@ -1,4 +1,5 @@
-// A container machine's backend: what vivarium-container is given for this machine.
+// A container machine's backend: what vivarium-container is given for this machine. Here, not
+// in core/machine: Machine knows backends through MachineBackend only.
 #include "core/container/containerprocess.h"
 #include "core/machine/machine.h"
 #include "core/network/addressing.h"
