@@ -47,6 +47,16 @@ box.fail("ping -4 -c 1 -W 2 vm")
 box.unblock()
 box.wait_until_succeeds("ping -4 -c 1 -W 2 vm", timeout=60)
 
+# A container's link is impaired and captured as a VM's: its NIC joins the same switch port.
+box.set_link(1, delay_ms=200)
+rtt = float(box.succeed(f"ping -c 1 -W 10 {vm_address} | sed -n 's/.*time=\\([0-9.]*\\) ms.*/\\1/p'"))
+assert rtt >= 200, rtt
+box.set_link(1, delay_ms=0)
+pcap = box.capture(1)
+box.succeed(f"ping -c 3 -i 0.2 -W 5 {vm_address}")
+box.stop_capture(1)
+assert os.path.getsize(pcap) > 24 + 3 * 98, os.path.getsize(pcap)  # a header and the pings
+
 # No more of the host than a VM sees: the host's secrets, its homes, its processes.
 host_shadow = open("/etc/shadow", "rb").read()
 assert hashlib.sha256(host_shadow).hexdigest() not in box.succeed("sha256sum /etc/shadow")
