@@ -153,6 +153,45 @@ def dump_machine_ssh(*args: Any, **kwargs: Any) -> NoReturn: ...
 
 } // namespace
 
+namespace {
+
+// driver.py's own methods that need what only a VM has (a screen, ttys, snapshots).
+const QStringList vmOnlyDriverMethods { QStringLiteral("send_key"), QStringLiteral("send_chars"),
+    QStringLiteral("get_tty_text"), QStringLiteral("wait_until_tty_matches"),
+    QStringLiteral("wait_for_window"), QStringLiteral("snapshot"), QStringLiteral("restore") };
+
+// The methods of a machine class: driver.py's own, then the API table's rows; a container's
+// leave out what only a VM has, so `--check` finds such a call at its line before the run.
+QString machineMethods(bool container)
+{
+    QString stub;
+    static const QRegularExpression def(QStringLiteral("def (\\w+)\\("));
+    QStringList own;
+    for (const QString &line : QString::fromUtf8(driverMethods).split(QLatin1Char('\n'))) {
+        const QRegularExpressionMatch match = def.match(line);
+        if (!match.hasMatch())
+            continue;
+        own << match.captured(1);
+        if (!container || !vmOnlyDriverMethods.contains(match.captured(1)))
+            stub += line + QLatin1Char('\n');
+    }
+    for (const ApiMethod &method : machineApi()) {
+        const QString name = QString::fromLatin1(method.name);
+        if (own.contains(name) || (container && method.vmOnly))
+            continue;
+        QStringList parameters { QStringLiteral("self") };
+        for (const ApiArgument &a : method.arguments)
+            parameters << QStringLiteral("%1: %2%3")
+                              .arg(QString::fromLatin1(a.name), pythonType(a.type),
+                                  a.defaultValue.isValid() ? QStringLiteral(" = ...") : QString());
+        stub += QStringLiteral("    def %1(%2) -> %3: ...\n")
+                    .arg(name, parameters.join(QStringLiteral(", ")), returnType(method));
+    }
+    return stub;
+}
+
+} // namespace
+
 QString driverStub()
 {
     QString stub = QStringLiteral(
@@ -168,26 +207,10 @@ QString driverStub()
         "class Machine:\n"
         "    name: str\n"
         "    def __init__(self, name: str) -> None: ...\n");
-    stub += QString::fromUtf8(driverMethods);
-    static const QStringList own = [] {
-        QStringList names;
-        static const QRegularExpression def(QStringLiteral("def (\\w+)\\("));
-        for (auto it = def.globalMatch(QString::fromUtf8(driverMethods)); it.hasNext();)
-            names << it.next().captured(1);
-        return names;
-    }();
-    for (const ApiMethod &method : machineApi()) {
-        const QString name = QString::fromLatin1(method.name);
-        if (own.contains(name))
-            continue;
-        QStringList parameters { QStringLiteral("self") };
-        for (const ApiArgument &a : method.arguments)
-            parameters << QStringLiteral("%1: %2%3")
-                              .arg(QString::fromLatin1(a.name), pythonType(a.type),
-                                  a.defaultValue.isValid() ? QStringLiteral(" = ...") : QString());
-        stub += QStringLiteral("    def %1(%2) -> %3: ...\n")
-                    .arg(name, parameters.join(QStringLiteral(", ")), returnType(method));
-    }
+    stub += machineMethods(false);
+    // A machine with kind = "container": what it has not is no attribute of it.
+    stub += QStringLiteral("\nclass Container:\n    name: str\n");
+    stub += machineMethods(true);
     stub += QString::fromUtf8(globals);
     return stub;
 }
@@ -195,10 +218,14 @@ QString driverStub()
 QString scriptPrelude(const TestSpec &spec)
 {
     QString prelude = QStringLiteral("from vivarium_driver import *  # noqa\n");
+    const auto type = [](const MachineSpec &m) {
+        return m.kind == MachineKind::Container ? QStringLiteral("Container")
+                                                : QStringLiteral("Machine");
+    };
     for (const MachineSpec &m : spec.machines)
-        prelude += m.pythonName() + QStringLiteral(": Machine\n");
+        prelude += m.pythonName() + QStringLiteral(": ") + type(m) + QLatin1Char('\n');
     if (spec.machines.size() == 1)
-        prelude += QStringLiteral("machine: Machine\n");
+        prelude += QStringLiteral("machine: ") + type(spec.machines.first()) + QLatin1Char('\n');
     QList<int> vlans;
     for (const MachineSpec &m : spec.machines)
         for (int v : m.vlans)

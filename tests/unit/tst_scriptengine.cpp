@@ -461,6 +461,37 @@ print("FORKS OK")
             qPrintable(seen.join('\n')));
     }
 
+    // A container machine is typed as one: what only a VM has is a finding at its line, before
+    // the run, and the same call on a VM is none.
+    void checkFindsWhatAContainerHasNot()
+    {
+        if (QStandardPaths::findExecutable("mypy").isEmpty())
+            QSKIP("mypy is not installed (scripts/setup installs it)");
+        QFile script(m_dir.filePath("kinds.py"));
+        QVERIFY(script.open(QIODevice::WriteOnly));
+        script.write("box.succeed('true')\n"
+                     "box.forward_port(8080, 80)\n"
+                     "box.screenshot('x')\n"
+                     "vm.screenshot('y')\n"
+                     "box.send_key('ret')\n");
+        script.close();
+        SpecLoader loader;
+        auto spec = loader.loadString("script = \"kinds.py\"\n[machines.box]\nkind = "
+                                      "\"container\"\n[machines.vm]\n",
+            m_dir.filePath("kinds.toml"));
+        QVERIFY2(spec, qPrintable(loader.errors().join('\n')));
+        QString error;
+        const QList<ScriptFinding> findings = checkScript(*spec, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QStringList seen;
+        for (const ScriptFinding &f : findings)
+            if (f.severity == "error")
+                seen << QString("%1: %2").arg(f.line).arg(f.message);
+        QCOMPARE(seen,
+            QStringList({ "3: \"Container\" has no attribute \"screenshot\"  [attr-defined]",
+                "5: \"Container\" has no attribute \"send_key\"  [attr-defined]" }));
+    }
+
     void pythonErrorNamesItsLineAndTraceback()
     {
         const ScriptResult result = run("x = 1\n"
