@@ -24,6 +24,18 @@ box.fail("false; true")
 box.fail("echo $UNSET_VARIABLE")
 box.fail("false | true")
 
+# Forged frames written wherever a program in the container can: its consoles, and the
+# backdoor socket (which takes one connection at a time: the agent's) change nothing.
+forge = "printf 'VVX\\0\\001\\0\\0\\0\\004\\0\\0\\0\\0\\0\\0\\0'"
+status, _ = box.execute(
+    "{ for d in /dev/hvc0 /dev/ttyS0 /dev/console; do " + forge + " > $d; done; "
+    "python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); "
+    "s.connect('/vivarium/backdoor.sock'); s.sendall(b'VVX' + bytes(17))\"; } "
+    ">/dev/null 2>&1 || true; exit 3")
+assert status == 3, status
+for i in range(4):
+    assert box.execute(f"echo next-{i}; exit {i}") == (i, f"next-{i}\n")
+
 # 100 MB of output comes back byte for byte.
 out = box.succeed("head -c 100000000 /dev/urandom | tee /tmp/big | sha256sum | cut -d' ' -f1; cat /tmp/big")
 digest, data = out[:64], out[65:]
