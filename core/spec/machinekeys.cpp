@@ -407,6 +407,14 @@ void MachineKeys::checkContainer(const MachineSpec &m, const toml::source_region
         keys << QStringLiteral("root = \"image\"");
     if (!m.disks.isEmpty())
         keys << QStringLiteral("disks");
+    // A user namespace may mount tmpfs, proc, overlays and binds, not a network or block file
+    // system: those need the host's kernel to trust the mounter.
+    for (const GuestMount &mount : m.mounts) {
+        static const QStringList userMountable { QStringLiteral("tmpfs"), QStringLiteral("none"),
+            QStringLiteral("proc"), QStringLiteral("overlay"), QStringLiteral("bind") };
+        if (!userMountable.contains(mount.fs) && !mount.options.contains(QStringLiteral("bind")))
+            keys << QStringLiteral("mounts of %1 (%2)").arg(mount.fs, mount.mountPoint);
+    }
     if (const QString missing = containerHostObstacle(); !missing.isEmpty())
         m_reader.error(where,
             QStringLiteral("machine '%1' is a container (kind = \"container\"), but this host "

@@ -473,6 +473,11 @@ loss = 0.5
         QTest::newRow("container with a screen")
             << QByteArray("[machines.a]\nkind = \"container\"\ngraphics = true\n") << "1:11"
             << "machine 'a' is a container (kind = \"container\"), which has no graphics";
+        QTest::newRow("container with an NFS mount")
+            << QByteArray("[machines.a]\nkind = \"container\"\n"
+                          "mounts.\"/data\" = { device = \"server:/data\", fs = \"nfs4\" }\n")
+            << "1:11"
+            << "which has no mounts of nfs4 (/data)";
         QTest::newRow("container with an image root")
             << QByteArray("[defaults]\nroot = \"image\"\n[machines.a]\nkind = \"container\"\n")
             << "3:11"
