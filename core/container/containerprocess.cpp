@@ -25,7 +25,8 @@ namespace vivarium {
 
 namespace {
 
-// The cgroup v1 controllers vivarium-container puts a container in (v2: one directory).
+// Where vivarium-container makes a container's cgroups: the cgroup v1 controllers, the
+// delegated v2 directory of a hybrid host ("unified"), and a v2 host's one directory ("").
 const QStringList cgroupControllers { QStringLiteral("memory"), QStringLiteral("cpu"),
     QStringLiteral("pids"), QStringLiteral("devices"), QStringLiteral("freezer"),
     QStringLiteral("unified"), QString() };

@@ -593,13 +593,11 @@ void Machine::onExited(int code, bool crashed, const QString &stderrTail)
     m_paused = false;
     if (!m_expectExit && m_error.isEmpty()) {
         // QProcess gives the signal's number as the code of a process a signal ended.
-        const QString what = m_spec.kind == MachineKind::Container ? QStringLiteral("the container")
-                                                                   : QStringLiteral("QEMU");
         m_error = crashed ? QStringLiteral("%1 was killed by signal %2 (%3)")
-                                .arg(what)
+                                .arg(hostProgram())
                                 .arg(code)
                                 .arg(signalName(code))
-                          : QStringLiteral("%1 exited with status %2").arg(what).arg(code);
+                          : QStringLiteral("%1 exited with status %2").arg(hostProgram()).arg(code);
         if (!stderrTail.isEmpty())
             m_error += QStringLiteral(": ") + shortened(stderrTail);
     }
@@ -608,6 +606,12 @@ void Machine::onExited(int code, bool crashed, const QString &stderrTail)
         m_error.isEmpty() ? m_exitReason : m_error);
     if (m_context.network)
         m_context.network->setMachineRunning(m_spec.name, false);
+}
+
+QString Machine::hostProgram() const
+{
+    return m_spec.kind == MachineKind::Container ? QStringLiteral("the container")
+                                                 : QStringLiteral("QEMU");
 }
 
 QString Machine::deathMessage() const

@@ -237,6 +237,8 @@ private:
     void onExited(int code, bool crashed, const QString &stderrTail);
     void setState(State state, const QString &detail = {});
     QString deathMessage() const;
+    // What runs the machine on the host, for messages: "QEMU" or "the container".
+    QString hostProgram() const;
     void requireSystemd(const QString &what) const;
     void setLinksUp(bool up);
     // A file the running action wrote, for its event (the calling thread's).

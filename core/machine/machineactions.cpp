@@ -262,8 +262,7 @@ QJsonObject Machine::qmp(const QString &command, const QJsonObject &arguments, d
         process->qmp(
             command, arguments, [promise](const QmpMessage &reply) { promise->set_value(reply); });
     });
-    const QString who = m_spec.kind == MachineKind::Container ? QStringLiteral("the container")
-                                                              : QStringLiteral("QEMU");
+    const QString who = hostProgram();
     if (future.wait_for(std::chrono::duration<double>(timeout)) != std::future_status::ready)
         throw MachineError(MachineError::Kind::Timeout,
             formatText(u"machine %1: %2 did not answer %3 within %4 s", m_spec.name, who, command,

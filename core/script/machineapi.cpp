@@ -173,8 +173,6 @@ std::vector<ApiMethod> makeApi()
     };
 }
 
-} // namespace
-
 // What each kind lacks: a container has the host's kernel, no screen and no QEMU.
 std::vector<ApiMethod> withKinds(std::vector<ApiMethod> api)
 {
@@ -195,6 +193,8 @@ std::vector<ApiMethod> withKinds(std::vector<ApiMethod> api)
     }
     return api;
 }
+
+} // namespace
 
 const std::vector<ApiMethod> &machineApi()
 {

@@ -57,7 +57,7 @@ struct Nic {
 };
 
 static struct {
-    const char *hostname, *lower, *disk, *guest, *console, *shell, *init, *initArgument;
+    const char *hostname, *lower, *disk, *guest, *console, *shell, *init;
     const char *hideDirs[MaxHidden], *hideFiles[MaxHidden];
     int hideDirCount, hideFileCount;
     const char *cgroup; /* name under each controller's vivarium/ */
@@ -320,10 +320,7 @@ static int containerMain(void *argument)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    char *initArguments[4] = { (char *)config.init, NULL, NULL, NULL };
-    if (config.initArgument)
-        initArguments[1] = (char *)config.initArgument;
-    execv(config.init, initArguments);
+    execl(config.init, config.init, (char *)NULL);
     fprintf(stderr, "vivarium-container: FAILED: cannot run the init %s: %s\n", config.init,
         strerror(errno));
     _exit(2);
@@ -640,7 +637,7 @@ int main(int argc, char **argv)
         { "hide-file", required_argument, 0, 'F' }, { "disk", required_argument, 0, 'd' },
         { "guest", required_argument, 0, 'g' },
         { "console", required_argument, 0, 'c' }, { "shell", required_argument, 0, 'S' },
-        { "init", required_argument, 0, 'i' }, { "init-argument", required_argument, 0, 'I' }, { "nic", required_argument, 0, 'n' },
+        { "init", required_argument, 0, 'i' }, { "nic", required_argument, 0, 'n' },
         { "cgroup", required_argument, 0, 'C' }, { "memory", required_argument, 0, 'm' },
         { "cpus", required_argument, 0, 'p' }, { "uid-base", required_argument, 0, 'u' },
         { 0, 0, 0, 0 } };
@@ -661,7 +658,6 @@ int main(int argc, char **argv)
         case 'c': config.console = optarg; break;
         case 'S': config.shell = optarg; break;
         case 'i': config.init = optarg; break;
-        case 'I': config.initArgument = optarg; break;
         case 'C': config.cgroup = optarg; break;
         case 'm': config.memory = atoll(optarg); break;
         case 'p': config.cpus = atof(optarg); break;
