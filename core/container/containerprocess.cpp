@@ -140,6 +140,7 @@ void ContainerProcess::start(const QString &snapshot)
     }
     m_failed = false;
     m_started = false;
+    m_linkUp.clear(); // a new start's cables are in, as a new QEMU's are (reboots keep them)
     m_decoder = BackdoorDecoder();
     m_stdout.clear();
     m_stderrTail.clear();
@@ -296,7 +297,8 @@ void ContainerProcess::onControl()
         auto port = std::make_unique<VdePort>();
         QString error;
         if (!port->open(nic.switchDir, nic.socketPath, m_name, &error)) {
-            ::close(taps.at(i));
+            for (qsizetype rest = i; rest < taps.size(); ++rest)
+                ::close(taps.at(rest));
             fail(QStringLiteral("cannot join the VLAN switch: ") + error);
             return;
         }

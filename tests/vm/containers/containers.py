@@ -58,6 +58,11 @@ box.block()
 box.fail("ping -4 -c 1 -W 2 vm")
 box.unblock()
 box.wait_until_succeeds("ping -4 -c 1 -W 2 vm", timeout=60)
+# A new start's links are up, whatever block() did before, as a new QEMU's are.
+box.block()
+box.crash()
+box.start()
+box.succeed("ping -4 -c 1 -W 10 vm")
 
 # A container's link is impaired and captured as a VM's: its NIC joins the same switch port.
 box.set_link(1, delay_ms=200)
