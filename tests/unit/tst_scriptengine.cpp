@@ -73,6 +73,31 @@ private:
         return run;
     }
 
+    // What `--check` finds in script (as m_dir/NAME.py of a test whose machines are
+    // machinesToml): its errors as "LINE: message".
+    QStringList typeErrors(
+        const QString &name, const QByteArray &script, const QByteArray &machinesToml)
+    {
+        QFile file(m_dir.filePath(name + ".py"));
+        if (!file.open(QIODevice::WriteOnly) || file.write(script) != script.size())
+            qFatal("cannot write %s", qPrintable(file.fileName()));
+        file.close();
+        SpecLoader loader;
+        auto spec = loader.loadString("script = \"" + name.toUtf8() + ".py\"\n" + machinesToml,
+            m_dir.filePath(name + ".toml"));
+        if (!spec)
+            qFatal("%s", qPrintable(loader.errors().join('\n')));
+        QString error;
+        const QList<ScriptFinding> findings = checkScript(*spec, &error);
+        if (!error.isEmpty())
+            qFatal("%s", qPrintable(error));
+        QStringList seen;
+        for (const ScriptFinding &f : findings)
+            if (f.severity == "error")
+                seen << QString("%1: %2").arg(f.line).arg(f.message);
+        return seen;
+    }
+
     // Waits until the engine paused n times in all.
     bool waitForPauses(qsizetype n)
     {
@@ -424,30 +449,18 @@ print("FORKS OK")
     {
         if (QStandardPaths::findExecutable("mypy").isEmpty())
             QSKIP("mypy is not installed (scripts/setup installs it)");
-        QFile script(m_dir.filePath("typed.py"));
-        QVERIFY(script.open(QIODevice::WriteOnly));
-        script.write("import re\n"
-                     "web.wait_for_open_port('80', timeout='30')\n"
-                     "status, out = web.execute('true')\n"
-                     "web.wait_for_unit('x', 'root', 5, 6)\n"
-                     "vlan1.set_link(loss=0.5)\n"
-                     "n: int = web.succeed('echo 1')\n"
-                     "from vivarium.stateful import networks, run\n"
-                     "networks(1, 4)\n"
-                     "run()\n"
-                     "run(object, examples='many')\n");
-        script.close();
-        SpecLoader loader;
-        auto spec = loader.loadString(
-            "script = \"typed.py\"\n[machines.web]\n", m_dir.filePath("typed.toml"));
-        QVERIFY2(spec, qPrintable(loader.errors().join('\n')));
-        QString error;
-        const QList<ScriptFinding> findings = checkScript(*spec, &error);
-        QVERIFY2(error.isEmpty(), qPrintable(error));
-        QStringList seen;
-        for (const ScriptFinding &f : findings)
-            if (f.severity == "error")
-                seen << QString("%1: %2").arg(f.line).arg(f.message);
+        const QStringList seen = typeErrors("typed",
+            "import re\n"
+            "web.wait_for_open_port('80', timeout='30')\n"
+            "status, out = web.execute('true')\n"
+            "web.wait_for_unit('x', 'root', 5, 6)\n"
+            "vlan1.set_link(loss=0.5)\n"
+            "n: int = web.succeed('echo 1')\n"
+            "from vivarium.stateful import networks, run\n"
+            "networks(1, 4)\n"
+            "run()\n"
+            "run(object, examples='many')\n",
+            "[machines.web]\n");
         // The property-based modules are checked by their own signatures and types:
         // networks(1, 4) is right, run() lacks its machine, examples is an int.
         QCOMPARE(seen.size(), 4);
@@ -467,26 +480,13 @@ print("FORKS OK")
     {
         if (QStandardPaths::findExecutable("mypy").isEmpty())
             QSKIP("mypy is not installed (scripts/setup installs it)");
-        QFile script(m_dir.filePath("kinds.py"));
-        QVERIFY(script.open(QIODevice::WriteOnly));
-        script.write("box.succeed('true')\n"
-                     "box.forward_port(8080, 80)\n"
-                     "box.screenshot('x')\n"
-                     "vm.screenshot('y')\n"
-                     "box.send_key('ret')\n");
-        script.close();
-        SpecLoader loader;
-        auto spec = loader.loadString("script = \"kinds.py\"\n[machines.box]\nkind = "
-                                      "\"container\"\n[machines.vm]\n",
-            m_dir.filePath("kinds.toml"));
-        QVERIFY2(spec, qPrintable(loader.errors().join('\n')));
-        QString error;
-        const QList<ScriptFinding> findings = checkScript(*spec, &error);
-        QVERIFY2(error.isEmpty(), qPrintable(error));
-        QStringList seen;
-        for (const ScriptFinding &f : findings)
-            if (f.severity == "error")
-                seen << QString("%1: %2").arg(f.line).arg(f.message);
+        const QStringList seen = typeErrors("kinds",
+            "box.succeed('true')\n"
+            "box.forward_port(8080, 80)\n"
+            "box.screenshot('x')\n"
+            "vm.screenshot('y')\n"
+            "box.send_key('ret')\n",
+            "[machines.box]\nkind = \"container\"\n[machines.vm]\n");
         QCOMPARE(seen,
             QStringList({ "3: \"Container\" has no attribute \"screenshot\"  [attr-defined]",
                 "5: \"Container\" has no attribute \"send_key\"  [attr-defined]" }));
