@@ -357,6 +357,17 @@ template<> struct Kind<Rewound> {
     }
 };
 
+template<> struct Kind<CoverageCollected> {
+    static constexpr const char *name = "coverage_collected";
+    static QJsonObject json(const CoverageCollected &e) { return e.summary; }
+    static CoverageCollected read(const QJsonObject &o)
+    {
+        QJsonObject summary = o;
+        summary.remove(QStringLiteral("type"));
+        summary.remove(QStringLiteral("t"));
+        return { summary };
+    }
+};
 template<> struct Kind<Finished> {
     static constexpr const char *name = "finished";
     static QJsonObject json(const Finished &e)

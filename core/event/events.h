@@ -182,6 +182,11 @@ struct Rewound {
     QString diverged;
     QString text() const; // one line for the logs
 };
+// The machines' coverage counters were collected into <outDir>/coverage (docs/coverage.md):
+// summary is coverage/summary.json (CoverageResult::json()).
+struct CoverageCollected {
+    QJsonObject summary;
+};
 struct Finished {
     ScriptResult result;
 };
@@ -196,7 +201,7 @@ using Event = std::variant<event::RunStarted, event::ActionStarted, event::Actio
     event::ScriptPaused, event::ScriptResumed, event::SerialStdout, event::VideoStarted,
     event::PropertyStarted, event::PropertyStep, event::PropertyExample, event::PropertyFinished,
     event::NetworkCreated, event::NetworkDestroyed, event::CheckpointTaken, event::Rewound,
-    event::Finished>;
+    event::CoverageCollected, event::Finished>;
 
 // An event as recorded: when it happened (ms since the epoch) and what.
 struct RecordedEvent {

@@ -1,5 +1,6 @@
 #include "core/guest/hostshare.h"
 
+#include "core/coverage/guestcoverage.h"
 #include "core/guest/baseimage.h"
 #include "core/guest/machinefiles.h"
 #include "core/guest/systemdunits.h"
@@ -163,11 +164,13 @@ MachinePaths MachinePaths::under(const QString &root, RootKind kind)
     return p;
 }
 
-QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
+QString prepareHostShare(const TestSpec &test, const MachineSpec &machine,
     const GuestArtifacts &artifacts, const MachinePaths &paths, QString *stage2,
     const QString &rootImage)
 {
     QString error;
+    const bool coverage = test.coverage.enabled;
+    const MachineSpec m = coverage ? guestcoverage::withCoverage(machine, test.coverage) : machine;
     const QString config = paths.guestDir + QStringLiteral("/config");
     QDir(config).removeRecursively();
     if (!QDir().mkpath(config) || !QDir().mkpath(paths.sharedDir()))
@@ -194,8 +197,16 @@ QString prepareHostShare(const TestSpec &test, const MachineSpec &m,
         || !writeFile(config + QStringLiteral("/setup.sh"),
             nicSetupScript(machineNics(test, m.name), m.kind == MachineKind::Vm), &error)
         || (!m.commands.isEmpty()
-            && !writeFile(config + QStringLiteral("/commands.sh"), commands, &error)))
+            && !writeFile(config + QStringLiteral("/commands.sh"), commands, &error))
+        || (coverage
+            && !writeFile(config + QStringLiteral("/coverage.env"),
+                guestcoverage::environmentScript(test.coverage), &error)))
         return error;
+    if (coverage) {
+        if (QString problem = guestcoverage::prepareDirectory(paths.coverageDir());
+            !problem.isEmpty())
+            return problem;
+    }
     // The machine's root beyond the host's: its accounts (the host's shadow files are hidden
     // from guests), fstab, systemd units, then the test's files, which win.
     // A base image's root has its own accounts and enabled units, kept beside the image; a

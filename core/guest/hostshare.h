@@ -16,6 +16,8 @@ struct MachinePaths {
 
     static MachinePaths under(const QString &root, RootKind kind = RootKind::Share);
     QString sharedDir() const { return guestDir + QStringLiteral("/shared"); }
+    // The counters of a test with coverage (the guest's /vivarium/coverage).
+    QString coverageDir() const { return guestDir + QStringLiteral("/coverage"); }
     // The image of the machine's extra disk i (0-based, as in its `disks`).
     QString extraDisk(qsizetype i) const
     {

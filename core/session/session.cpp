@@ -1,5 +1,6 @@
 #include "core/session/session.h"
 
+#include "core/coverage/runcoverage.h"
 #include "core/report/eventrecorder.h"
 #include "core/report/reports.h"
 #include "core/report/terminallog.h"
@@ -138,6 +139,13 @@ QStringList Session::finish(ScriptResult &result)
     if (result.passed() && !networkError.isEmpty()) {
         result.outcome = ScriptResult::Outcome::Failed;
         result.message = QStringLiteral("the test's network broke while it ran: ") + networkError;
+    }
+    if (spec().coverage.enabled) {
+        const CoverageResult coverage = collectRunCoverage(m_run.get(), m_recorder->events(),
+            m_options.coveragePowerOff
+                && !(result.outcome == ScriptResult::Outcome::Stopped && !interruption.isEmpty()),
+            [this](const QString &what) { events()->post(event::Log { what }); });
+        events()->post(event::Log { coverageLine(coverage) });
     }
     events()->post(event::Finished { result });
     const ReportInput report { spec().name, m_sourceFile, m_source, m_recorder->events(), result };

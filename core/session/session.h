@@ -35,6 +35,9 @@ public:
         bool terminalLog = false; // print the readable log on stdout as the run goes
         bool video = true; // record each graphical machine's screen (<outDir>/video/NAME.mp4)
         PropertySettings property; // over the test file's [property] (vivarium-test's options)
+        // A test with [coverage]: the end of a run shuts the machines down before collecting
+        // (vivarium-test); the workbench keeps them running to look into.
+        bool coveragePowerOff = true;
     };
 
     // Null, with the reason in error, when the run cannot be set up (guest artifacts, QEMU, the

@@ -75,6 +75,65 @@ void readPropertySettings(TomlReader &reader, const toml::table &table, Property
     }
 }
 
+// [coverage] (or `coverage = true`): what the machines' instrumented programs measure.
+void readCoverageSettings(TomlReader &reader, const toml::node &node, CoverageSettings &out)
+{
+    if (const auto flag = node.value_exact<bool>()) {
+        out.enabled = *flag;
+        return;
+    }
+    const toml::table *table = node.as_table();
+    if (!table) {
+        reader.error(node.source(),
+            QStringLiteral("'coverage' must be true, false or a table ([coverage])"));
+        return;
+    }
+    out.enabled = true;
+    for (auto &&[k, v] : *table) {
+        const QString key = tomlString(k.str());
+        if (key == QLatin1String("enabled")) {
+            out.enabled = reader.boolean(v, key).value_or(true);
+        } else if (key == QLatin1String("python")) {
+            out.python = reader.boolean(v, key).value_or(true);
+        } else if (key == QLatin1String("power_off")) {
+            out.powerOff = reader.boolean(v, key).value_or(true);
+        } else if (key == QLatin1String("llvm_programs")) {
+            for (const QString &program : reader.strings(v, key).value_or(QStringList())) {
+                if (!QFileInfo(program).isAbsolute() || !QFileInfo(program).isFile())
+                    reader.error(v.source(),
+                        QStringLiteral("'llvm_programs': %1 is not an existing file named by its "
+                                       "absolute path")
+                            .arg(program));
+                else
+                    out.llvmPrograms.append(program);
+            }
+        } else if (key == QLatin1String("flush")) {
+            static const QRegularExpression programName(QStringLiteral("^[^/\\s'\"]{1,255}$"));
+            for (const QString &program : reader.strings(v, key).value_or(QStringList())) {
+                if (programName.match(program).hasMatch())
+                    out.flush.append(program);
+                else
+                    reader.error(v.source(),
+                        QStringLiteral("'flush': \"%1\" must be a program's file name (as pidof "
+                                       "finds it: no '/', space or quote)")
+                            .arg(program));
+            }
+        } else if (key == QLatin1String("flush_signal")) {
+            if (const auto name = reader.choice<QString>(v, key,
+                    { { "USR1", QStringLiteral("USR1") }, { "USR2", QStringLiteral("USR2") },
+                        { "HUP", QStringLiteral("HUP") } }))
+                out.flushSignal = *name;
+        } else if (key == QLatin1String("include")) {
+            out.include = reader.strings(v, key).value_or(QStringList());
+        } else {
+            reader.error(k.source(),
+                QStringLiteral("unknown [coverage] key '%1' (known: enabled, python, "
+                               "llvm_programs, flush, flush_signal, include, power_off)")
+                    .arg(key));
+        }
+    }
+}
+
 // The raw-text guard (tomlguard.h), then toml++: the table, or nullopt with the problem as
 // "path:line:col: message" in errors.
 std::optional<toml::table> parseToml(
@@ -178,6 +237,8 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
                 readPropertySettings(reader, *t, spec.property);
             else
                 reader.error(v.source(), QStringLiteral("'property' must be a table ([property])"));
+        } else if (key == QLatin1String("coverage")) {
+            readCoverageSettings(reader, v, spec.coverage);
         } else if (key == QLatin1String("link")) {
             linkArray = v.as_array();
             if (!linkArray)
@@ -185,8 +246,9 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
                     v.source(), QStringLiteral("'link' must be an array of tables ([[link]])"));
         } else {
             reader.error(k.source(),
-                QStringLiteral("unknown key '%1' (known: name, script, script_outside_folder, "
-                               "global_timeout, defaults, machines, vlans, link, property)")
+                QStringLiteral(
+                    "unknown key '%1' (known: name, script, script_outside_folder, "
+                    "global_timeout, defaults, machines, vlans, link, property, coverage)")
                     .arg(key));
         }
     }

@@ -197,6 +197,26 @@ struct PropertySettings {
     PropertySettings overriddenBy(const PropertySettings &other) const;
 };
 
+// The [coverage] table (docs/coverage.md): what the machines' instrumented programs measure and
+// where the host collects it. `coverage = true` is the table with its defaults.
+struct CoverageSettings {
+    bool enabled = false;
+    bool python = true; // coverage.py in every Python process of the guests
+    // clang programs built with -fprofile-instr-generate -fcoverage-mapping: llvm-cov reads
+    // their coverage maps (a raw profile does not say which program wrote it). Absolute paths.
+    QStringList llvmPrograms;
+    // File names of programs (as pidof finds them) that write their counters on flushSignal,
+    // sent before every collection; programs not named write at exit.
+    QStringList flush;
+    QString flushSignal = QStringLiteral("USR2");
+    // Source paths to keep (lcov --extract patterns); empty: everything but /usr/include and
+    // /usr/lib.
+    QStringList include;
+    // Power every running machine off cleanly at the end of a vivarium-test run before
+    // collecting, so programs that write at exit have written.
+    bool powerOff = true;
+};
+
 struct TestSpec {
     QString name;
     QString file; // absolute path of the .toml
@@ -209,6 +229,7 @@ struct TestSpec {
     QMap<int, LinkSettings> vlans; // [vlans.N] settings, for every VLAN a machine names
     QList<LinkSpec> links;
     PropertySettings property;
+    CoverageSettings coverage;
 
     const MachineSpec *machine(const QString &name) const;
     // The settings in force for machine's NIC on vlan: [[link]] over [vlans.N] over defaults.

@@ -1,0 +1,409 @@
+#include "core/coverage/coveragecollector.h"
+
+#include "core/coverage/guestcoverage.h"
+#include "core/util/childprocess.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QProcess>
+#include <QStandardPaths>
+#include <fnmatch.h>
+
+namespace vivarium {
+
+namespace {
+
+struct ToolRun {
+    bool ok = false;
+    QString output; // stdout and stderr, or why it did not run
+};
+
+// A tool of the field, run to its end (they take seconds; a large program's genhtml, minutes).
+ToolRun runTool(const QString &program, const QStringList &arguments,
+    const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
+{
+    const QString path = QStandardPaths::findExecutable(program);
+    if (path.isEmpty())
+        return { false, QStringLiteral("%1 is not installed").arg(program) };
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.setProcessEnvironment(env);
+    dieWithParent(&process);
+    process.start(path, arguments);
+    const bool finished = process.waitForFinished(30 * 60 * 1000);
+    const QString output = QString::fromUtf8(process.readAll()).trimmed();
+    if (!finished)
+        return { false, QStringLiteral("%1 did not finish in 30 minutes").arg(program) };
+    const bool ok = process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;
+    return { ok, output };
+}
+
+QStringList filesUnder(const QString &dir, const QString &nameFilter)
+{
+    QStringList files;
+    QDirIterator it(dir, { nameFilter }, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        files.append(it.next());
+    files.sort();
+    return files;
+}
+
+// lcov's test names are letters, digits and '_'.
+QString testName(const QString &machine)
+{
+    QString name = machine;
+    for (QChar &c : name)
+        if (!c.isLetterOrNumber() && c != QLatin1Char('_'))
+            c = QLatin1Char('_');
+    return name;
+}
+
+// The last lines of a tool's output, for a problem line.
+QString tail(const QString &output)
+{
+    return output.split(QLatin1Char('\n')).mid(-4).join(QStringLiteral(" / "));
+}
+
+bool kept(const QString &source, const QStringList &include)
+{
+    const QByteArray path = source.toUtf8();
+    if (include.isEmpty())
+        return !source.startsWith(QLatin1String("/usr/include/"))
+            && !source.startsWith(QLatin1String("/usr/lib/"));
+    return std::any_of(include.cbegin(), include.cend(), [&](const QString &pattern) {
+        return fnmatch(pattern.toUtf8().constData(), path.constData(), 0) == 0;
+    });
+}
+
+QJsonObject totalsJson(const CoverageTotals &t)
+{
+    return { { QStringLiteral("lines_found"), t.linesFound },
+        { QStringLiteral("lines_hit"), t.linesHit },
+        { QStringLiteral("branches_found"), t.branchesFound },
+        { QStringLiteral("branches_hit"), t.branchesHit },
+        { QStringLiteral("functions_found"), t.functionsFound },
+        { QStringLiteral("functions_hit"), t.functionsHit } };
+}
+
+CoverageTotals totalsFromJson(const QJsonObject &o)
+{
+    CoverageTotals t;
+    t.linesFound = o.value(QStringLiteral("lines_found")).toInt();
+    t.linesHit = o.value(QStringLiteral("lines_hit")).toInt();
+    t.branchesFound = o.value(QStringLiteral("branches_found")).toInt();
+    t.branchesHit = o.value(QStringLiteral("branches_hit")).toInt();
+    t.functionsFound = o.value(QStringLiteral("functions_found")).toInt();
+    t.functionsHit = o.value(QStringLiteral("functions_hit")).toInt();
+    return t;
+}
+
+} // namespace
+
+QJsonObject CoverageResult::json() const
+{
+    QJsonObject perMachine;
+    for (auto it = machines.cbegin(); it != machines.cend(); ++it)
+        perMachine.insert(it.key(), totalsJson(it.value()));
+    return { { QStringLiteral("directory"), directory }, { QStringLiteral("has_data"), hasData },
+        { QStringLiteral("html"), html }, { QStringLiteral("all"), totalsJson(all) },
+        { QStringLiteral("machines"), perMachine },
+        { QStringLiteral("problems"), QJsonArray::fromStringList(problems) } };
+}
+
+CoverageResult CoverageResult::fromJson(const QJsonObject &o)
+{
+    CoverageResult r;
+    r.directory = o.value(QStringLiteral("directory")).toString();
+    r.hasData = o.value(QStringLiteral("has_data")).toBool();
+    r.html = o.value(QStringLiteral("html")).toString();
+    r.all = totalsFromJson(o.value(QStringLiteral("all")).toObject());
+    const QJsonObject perMachine = o.value(QStringLiteral("machines")).toObject();
+    for (auto it = perMachine.constBegin(); it != perMachine.constEnd(); ++it)
+        r.machines.insert(it.key(), totalsFromJson(it.value().toObject()));
+    for (const QJsonValue &p : o.value(QStringLiteral("problems")).toArray())
+        r.problems.append(p.toString());
+    return r;
+}
+
+QString coverageLine(const CoverageResult &result)
+{
+    if (!result.hasData)
+        return QStringLiteral("coverage: none collected: ")
+            + result.problems.value(result.problems.size() - 1);
+    const auto percent = [](double value) {
+        return value < 0 ? QStringLiteral("-") : QString::number(value, 'f', 1) + QLatin1Char('%');
+    };
+    QStringList machines;
+    for (auto it = result.machines.cbegin(); it != result.machines.cend(); ++it)
+        machines << QStringLiteral("%1 %2").arg(it.key(), percent(it->linePercent()));
+    QString line
+        = QStringLiteral("coverage: %1 of lines (%2 of %3), %4 of branches; %5")
+              .arg(percent(result.all.linePercent()))
+              .arg(result.all.linesHit)
+              .arg(result.all.linesFound)
+              .arg(percent(result.all.branchPercent()), machines.join(QStringLiteral(", ")));
+    if (!result.html.isEmpty())
+        line += QStringLiteral("; report: ") + result.html;
+    for (const QString &problem : result.problems)
+        line += QStringLiteral("\ncoverage problem: ") + problem;
+    return line;
+}
+
+CoverageCollector::CoverageCollector(CoverageSettings settings, QString testName, QString outDir)
+    : m_settings(std::move(settings))
+    , m_testName(std::move(testName))
+    , m_outDir(std::move(outDir))
+{
+}
+
+void CoverageCollector::say(const QString &what) const
+{
+    if (m_progress)
+        m_progress(what);
+}
+
+Tracefile CoverageCollector::gcovPart(
+    const CoverageSource &source, const QString &work, QStringList *problems)
+{
+    const QString root = source.hostDir + QLatin1Char('/') + QLatin1String(guestcoverage::gcovDir);
+    const QStringList counters = filesUnder(root, QStringLiteral("*.gcda"));
+    if (counters.isEmpty())
+        return {};
+    // The counters name the object file's path in the guest, which is the host's (the guest's
+    // root is the host's): its notes (.gcno) are there. Both go side by side in a copy, where
+    // gcov reads them.
+    const QString mirror = work + QStringLiteral("/gcov");
+    int paired = 0;
+    for (const QString &counter : counters) {
+        const QString objectPath = counter.mid(root.size());
+        const QString notes = objectPath.chopped(5) + QStringLiteral(".gcno");
+        if (!QFileInfo::exists(notes)) {
+            problems->append(QStringLiteral("%1: %2 has no notes file %3 on the host (the "
+                                            "program was built elsewhere, or its build is gone)")
+                                 .arg(source.machine, objectPath, notes));
+            continue;
+        }
+        QDir().mkpath(QFileInfo(mirror + objectPath).path());
+        QFile::copy(counter, mirror + objectPath);
+        QFile::copy(notes, mirror + notes);
+        ++paired;
+    }
+    if (paired == 0)
+        return {};
+    const QString info = work + QStringLiteral("/gcov.info");
+    const ToolRun run = runTool(QStringLiteral("geninfo"),
+        { QStringLiteral("--quiet"), QStringLiteral("--rc"),
+            QStringLiteral("lcov_branch_coverage=1"), QStringLiteral("--test-name"),
+            testName(source.machine), QStringLiteral("--output-filename"), info, mirror });
+    // gcov's own complaints name the file: a counter from another build than its notes.
+    for (const QString &line : run.output.split(QLatin1Char('\n'))) {
+        if (line.contains(QLatin1String("stamp mismatch"))
+            || (line.contains(QLatin1String("version")) && line.contains(QLatin1String(".gcda"))))
+            problems->append(QStringLiteral("%1: %2 (the counters and the notes come from "
+                                            "different builds of the program)")
+                                 .arg(source.machine, QString(line).remove(mirror).trimmed()));
+    }
+    if (!run.ok) {
+        problems->append(QStringLiteral("%1: geninfo (lcov) could not read the GCC counters: %2")
+                             .arg(source.machine, tail(run.output)));
+        return {};
+    }
+    QString error;
+    Tracefile trace = Tracefile::read(info, &error);
+    if (!error.isEmpty())
+        problems->append(source.machine + QStringLiteral(": ") + error);
+    return trace;
+}
+
+Tracefile CoverageCollector::llvmPart(
+    const CoverageSource &source, const QString &work, QStringList *problems)
+{
+    const QStringList profiles
+        = filesUnder(source.hostDir + QLatin1Char('/') + QLatin1String(guestcoverage::llvmDir),
+            QStringLiteral("*.profraw"));
+    if (profiles.isEmpty())
+        return {};
+    if (m_settings.llvmPrograms.isEmpty()) {
+        problems->append(QStringLiteral("%1: %2 clang raw profiles, but [coverage] "
+                                        "llvm_programs names no program to read their coverage "
+                                        "maps from")
+                             .arg(source.machine)
+                             .arg(profiles.size()));
+        return {};
+    }
+    const QString merged = work + QStringLiteral("/llvm.profdata");
+    ToolRun run = runTool(QStringLiteral("llvm-profdata"),
+        QStringList {
+            QStringLiteral("merge"), QStringLiteral("-sparse"), QStringLiteral("-o"), merged }
+            + profiles);
+    if (!run.ok) {
+        // A process killed while writing leaves a truncated profile: name it.
+        problems->append(QStringLiteral("%1: llvm-profdata could not merge the clang raw "
+                                        "profiles: %2")
+                             .arg(source.machine, tail(run.output)));
+        return {};
+    }
+    QStringList arguments { QStringLiteral("export"), QStringLiteral("-format=lcov"),
+        QStringLiteral("-instr-profile"), merged, m_settings.llvmPrograms.first() };
+    for (const QString &program : m_settings.llvmPrograms.mid(1))
+        arguments << QStringLiteral("-object") << program;
+    run = runTool(QStringLiteral("llvm-cov"), arguments);
+    if (!run.ok) {
+        problems->append(
+            QStringLiteral("%1: llvm-cov export failed: %2").arg(source.machine, tail(run.output)));
+        return {};
+    }
+    QString error;
+    Tracefile parsed = Tracefile::parse(run.output.toUtf8(), &error);
+    if (!error.isEmpty())
+        problems->append(source.machine + QStringLiteral(": llvm-cov's output: ") + error);
+    // llvm-cov leaves the test unnamed: the machine is the test.
+    Tracefile trace;
+    for (const SourceCoverage &test : parsed.tests())
+        for (auto it = test.cbegin(); it != test.cend(); ++it)
+            trace.test(testName(source.machine))[it.key()].add(it.value());
+    return trace;
+}
+
+Tracefile CoverageCollector::pythonPart(
+    const CoverageSource &source, const QString &work, QStringList *problems)
+{
+    const QStringList data
+        = filesUnder(source.hostDir + QLatin1Char('/') + QLatin1String(guestcoverage::pythonDir),
+            QStringLiteral(".coverage.*"));
+    if (data.isEmpty())
+        return {};
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("COVERAGE_FILE"), work + QStringLiteral("/.coverage"));
+    env.remove(QStringLiteral("COVERAGE_PROCESS_START"));
+    ToolRun run = runTool(QStringLiteral("python3-coverage"),
+        QStringList { QStringLiteral("combine"), QStringLiteral("--keep") } + data, env);
+    if (!run.ok) {
+        problems->append(QStringLiteral("%1: coverage.py could not combine its data "
+                                        "(python3-coverage combine): %2")
+                             .arg(source.machine, tail(run.output)));
+        return {};
+    }
+    const QString info = work + QStringLiteral("/python.info");
+    run = runTool(QStringLiteral("python3-coverage"),
+        { QStringLiteral("lcov"), QStringLiteral("--ignore-errors"), QStringLiteral("-o"), info },
+        env);
+    if (!run.ok) {
+        problems->append(QStringLiteral("%1: coverage.py could not write its tracefile "
+                                        "(python3-coverage lcov): %2")
+                             .arg(source.machine, tail(run.output)));
+        return {};
+    }
+    QString error;
+    Tracefile parsed = Tracefile::read(info, &error);
+    if (!error.isEmpty())
+        problems->append(source.machine + QStringLiteral(": ") + error);
+    Tracefile trace;
+    for (const SourceCoverage &test : parsed.tests())
+        for (auto it = test.cbegin(); it != test.cend(); ++it)
+            trace.test(testName(source.machine))[it.key()].add(it.value());
+    return trace;
+}
+
+Tracefile CoverageCollector::machineTracefile(const CoverageSource &source, QStringList *problems)
+{
+    const QString work = m_outDir + QStringLiteral("/coverage/.work/") + source.machine;
+    QDir(work).removeRecursively();
+    QDir().mkpath(work);
+    Tracefile parts = gcovPart(source, work, problems);
+    parts.add(llvmPart(source, work, problems));
+    if (m_settings.python)
+        parts.add(pythonPart(source, work, problems));
+    QDir(work).removeRecursively();
+    Tracefile trace;
+    for (auto test = parts.tests().cbegin(); test != parts.tests().cend(); ++test)
+        for (auto it = test->cbegin(); it != test->cend(); ++it)
+            if (kept(it.key(), m_settings.include))
+                trace.test(test.key())[it.key()].add(it.value());
+    return trace;
+}
+
+CoverageResult CoverageCollector::collect(const QList<CoverageSource> &sources)
+{
+    CoverageResult result;
+    result.directory = m_outDir + QStringLiteral("/coverage");
+    QDir(result.directory).removeRecursively();
+    QDir().mkpath(result.directory);
+    Tracefile all;
+    QStringList infos;
+    for (const CoverageSource &source : sources) {
+        say(QStringLiteral("coverage: reading %1's counters").arg(source.machine));
+        if (!source.lost.isEmpty())
+            result.problems.append(source.machine + QStringLiteral(": ") + source.lost);
+        const Tracefile trace = machineTracefile(source, &result.problems);
+        if (trace.tests().isEmpty())
+            continue;
+        const QString info
+            = result.directory + QLatin1Char('/') + source.machine + QStringLiteral(".info");
+        QFile file(info);
+        if (!file.open(QIODevice::WriteOnly) || file.write(trace.text()) < 0) {
+            result.problems.append(
+                QStringLiteral("cannot write %1: %2").arg(info, file.errorString()));
+            continue;
+        }
+        file.close();
+        infos.append(info);
+        result.machines.insert(source.machine, CoverageTotals::of(trace.combined()));
+        all.add(trace);
+    }
+    result.hasData = !infos.isEmpty();
+    if (!result.hasData) {
+        result.problems.append(QStringLiteral(
+            "no machine wrote coverage counters: no instrumented program ran, or none wrote "
+            "its counters before the run ended (they are written at exit, or on [coverage] "
+            "flush_signal)"));
+        return result;
+    }
+    result.all = CoverageTotals::of(all.combined());
+
+    // all.info: lcov's merge of the machines' tracefiles, each machine's counts kept under
+    // its name.
+    say(QStringLiteral("coverage: merging %1 machines' tracefiles").arg(infos.size()));
+    const QString allInfo = result.directory + QStringLiteral("/all.info");
+    QStringList merge { QStringLiteral("--quiet"), QStringLiteral("--rc"),
+        QStringLiteral("lcov_branch_coverage=1") };
+    for (const QString &info : infos)
+        merge << QStringLiteral("--add-tracefile") << info;
+    merge << QStringLiteral("--output-file") << allInfo;
+    const ToolRun lcov = runTool(QStringLiteral("lcov"), merge);
+    if (!lcov.ok) {
+        result.problems.append(
+            QStringLiteral("lcov could not merge the tracefiles: %1").arg(tail(lcov.output)));
+        QFile file(allInfo); // the merge Vivarium read, so the figures have their file
+        if (file.open(QIODevice::WriteOnly))
+            file.write(all.text());
+    }
+
+    QFile cobertura(result.directory + QStringLiteral("/cobertura.xml"));
+    if (!cobertura.open(QIODevice::WriteOnly)
+        || cobertura.write(coberturaXml(all.combined(), QDateTime::currentSecsSinceEpoch())) < 0)
+        result.problems.append(QStringLiteral("cannot write %1: %2")
+                                   .arg(cobertura.fileName(), cobertura.errorString()));
+
+    say(QStringLiteral("coverage: writing the HTML report (genhtml)"));
+    const QString html = result.directory + QStringLiteral("/html");
+    const ToolRun genhtml = runTool(QStringLiteral("genhtml"),
+        { QStringLiteral("--quiet"), QStringLiteral("--show-details"), QStringLiteral("--legend"),
+            QStringLiteral("--branch-coverage"), QStringLiteral("--ignore-errors"),
+            QStringLiteral("source"), QStringLiteral("--title"),
+            m_testName + QStringLiteral(" (Vivarium)"), QStringLiteral("--output-directory"), html,
+            allInfo });
+    if (genhtml.ok)
+        result.html = html + QStringLiteral("/index.html");
+    else
+        result.problems.append(
+            QStringLiteral("genhtml made no HTML report: %1").arg(tail(genhtml.output)));
+    QDir(result.directory + QStringLiteral("/.work")).removeRecursively();
+    return result;
+}
+
+} // namespace vivarium
