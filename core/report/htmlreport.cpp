@@ -1,3 +1,4 @@
+#include "core/coverage/coveragecollector.h"
 #include "core/report/reports.h"
 #include "core/util/textformat.h"
 
@@ -19,6 +20,7 @@ const char *const style = R"css(
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0 1.5em 3em; color: #222; }
 header { position: sticky; top: 0; background: #fff; padding: .6em 0; border-bottom: 1px solid #ddd; }
 h1 { font-size: 1.3em; margin: .2em 0; }
+.coverage { margin: .3em 0; } .coverage-problem { color: #8a5a00; }
 .passed { color: #17702c; } .failed, .timedout, .stopped { color: #b3261e; }
 input#filter { width: 30em; padding: .3em; }
 table { border-collapse: collapse; width: 100%; }
@@ -92,6 +94,44 @@ QString row(const QString &kind, qint64 t, const QString &duration, const QStrin
         kind, esc(searchText.toLower()), clock(t), duration, body, t);
 }
 
+// The header's coverage line (docs/coverage.md): totals, each machine's, the report's links
+// (relative, so the output directory moves as a whole) and what went wrong collecting.
+QString coverageHeader(const QList<RecordedEvent> &events, const QDir &reportDir)
+{
+    const event::CoverageCollected *collected = nullptr;
+    for (const RecordedEvent &recorded : events)
+        if (const auto *c = std::get_if<event::CoverageCollected>(&recorded.event))
+            collected = c;
+    if (!collected)
+        return {};
+    const CoverageResult result = CoverageResult::fromJson(collected->summary);
+    const auto percent = [](double value) {
+        return value < 0 ? QStringLiteral("–") : QString::number(value, 'f', 1) + QLatin1Char('%');
+    };
+    QString html = QStringLiteral("<div class=\"coverage\">Coverage: ");
+    if (result.hasData) {
+        QStringList machines;
+        for (auto it = result.machines.cbegin(); it != result.machines.cend(); ++it)
+            machines << esc(it.key()) + QLatin1Char(' ') + percent(it->linePercent());
+        html += formatText(u"<b>%1</b> of lines (%2 of %3), %4 of branches; %5",
+            percent(result.all.linePercent()), result.all.linesHit, result.all.linesFound,
+            percent(result.all.branchPercent()), machines.join(QStringLiteral(", ")));
+        const QString dir = reportDir.relativeFilePath(result.directory);
+        if (!result.html.isEmpty())
+            html += formatText(u" — <a href=\"%1\">report by line and machine</a>",
+                esc(reportDir.relativeFilePath(result.html)));
+        html += formatText(u", <a href=\"%1/all.info\">all.info</a>, "
+                           u"<a href=\"%1/cobertura.xml\">cobertura.xml</a>",
+            esc(dir));
+    } else {
+        html += QStringLiteral("none collected");
+    }
+    html += QStringLiteral("</div>");
+    for (const QString &problem : result.problems)
+        html += formatText(u"<div class=\"coverage-problem\">coverage: %1</div>", esc(problem));
+    return html;
+}
+
 } // namespace
 
 QString writeHtmlReport(const QString &path, const ReportInput &input)
@@ -119,6 +159,7 @@ QString writeHtmlReport(const QString &path, const ReportInput &input)
                             u" — at <a href=\"#line-%1\">%2:%1</a>", result.line, esc(result.file))
                                         : QString());
     }
+    html += coverageHeader(input.events, QFileInfo(path).absoluteDir());
     html += QStringLiteral("<input id=\"filter\" placeholder=\"Search actions, logs, "
                            "consoles…\"></header>\n");
 

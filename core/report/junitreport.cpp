@@ -1,3 +1,4 @@
+#include "core/coverage/coveragecollector.h"
 #include "core/report/reports.h"
 #include "core/util/textformat.h"
 
@@ -104,6 +105,44 @@ QList<Case> casesOf(const ReportInput &input)
     return cases;
 }
 
+// The run's coverage totals as the suite's properties (docs/coverage.md): combined, then each
+// machine's, as percentages and counts.
+void writeCoverageProperties(QXmlStreamWriter &xml, const QList<RecordedEvent> &events)
+{
+    const event::CoverageCollected *collected = nullptr;
+    for (const RecordedEvent &recorded : events)
+        if (const auto *c = std::get_if<event::CoverageCollected>(&recorded.event))
+            collected = c;
+    if (!collected)
+        return;
+    const CoverageResult result = CoverageResult::fromJson(collected->summary);
+    xml.writeStartElement(QStringLiteral("properties"));
+    const auto property = [&xml](const QString &name, const QString &value) {
+        xml.writeEmptyElement(QStringLiteral("property"));
+        xml.writeAttribute(QStringLiteral("name"), name);
+        xml.writeAttribute(QStringLiteral("value"), value);
+    };
+    const auto totals = [&](const QString &prefix, const CoverageTotals &t) {
+        if (t.linePercent() >= 0)
+            property(prefix + QStringLiteral(".lines.percent"),
+                QString::number(t.linePercent(), 'f', 2));
+        property(prefix + QStringLiteral(".lines.hit"), QString::number(t.linesHit));
+        property(prefix + QStringLiteral(".lines.found"), QString::number(t.linesFound));
+        if (t.branchPercent() >= 0)
+            property(prefix + QStringLiteral(".branches.percent"),
+                QString::number(t.branchPercent(), 'f', 2));
+    };
+    property(QStringLiteral("coverage.collected"),
+        result.hasData ? QStringLiteral("true") : QStringLiteral("false"));
+    if (result.hasData) {
+        totals(QStringLiteral("coverage"), result.all);
+        for (auto it = result.machines.cbegin(); it != result.machines.cend(); ++it)
+            totals(QStringLiteral("coverage.") + it.key(), it.value());
+        property(QStringLiteral("coverage.report"), result.html);
+    }
+    xml.writeEndElement();
+}
+
 } // namespace
 
 QString writeJunit(const QString &path, const ReportInput &input)
@@ -129,6 +168,7 @@ QString writeJunit(const QString &path, const ReportInput &input)
     xml.writeAttribute(QStringLiteral("tests"), QString::number(cases.size()));
     xml.writeAttribute(QStringLiteral("failures"), QString::number(failures));
     xml.writeAttribute(QStringLiteral("time"), QString::number(total, 'f', 3));
+    writeCoverageProperties(xml, input.events);
     for (const Case &c : cases) {
         xml.writeStartElement(QStringLiteral("testcase"));
         xml.writeAttribute(QStringLiteral("classname"), input.testName);
