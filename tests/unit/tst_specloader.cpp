@@ -80,6 +80,30 @@ private slots:
         QVERIFY2(errors.join('\n').contains("forks"), qPrintable(errors.join('\n')));
     }
 
+    // [coverage]: `coverage = true` is the table's defaults; each key read, bad values named.
+    void coverageTable()
+    {
+        QStringList errors;
+        auto spec = load("coverage = true\n[machines.a]\n", &errors);
+        QVERIFY2(spec, qPrintable(errors.join('\n')));
+        QVERIFY(spec->coverage.enabled && spec->coverage.python && spec->coverage.powerOff);
+        QCOMPARE(spec->coverage.flushSignal, QStringLiteral("USR2"));
+        spec = load("[machines.a]\n", &errors);
+        QVERIFY(spec && !spec->coverage.enabled);
+        spec = load("[machines.a]\n[coverage]\npython = false\nflush = [\"my-long-server-name\"]\n"
+                    "flush_signal = \"HUP\"\ninclude = [\"/src/*\"]\nllvm_programs = [\"/bin/sh\"]\n"
+                    "power_off = false\n",
+            &errors);
+        QVERIFY2(spec, qPrintable(errors.join('\n')));
+        QVERIFY(spec->coverage.enabled && !spec->coverage.python && !spec->coverage.powerOff);
+        QCOMPARE(spec->coverage.flush, QStringList { "my-long-server-name" });
+        QCOMPARE(spec->coverage.flushSignal, QStringLiteral("HUP"));
+        QCOMPARE(spec->coverage.include, QStringList { "/src/*" });
+        QCOMPARE(spec->coverage.llvmPrograms, QStringList { "/bin/sh" });
+        spec = load("[machines.a]\n[coverage]\nenabled = false\n", &errors);
+        QVERIFY(spec && !spec->coverage.enabled);
+    }
+
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
@@ -317,6 +341,19 @@ loss = 0.5
         QTest::addColumn<QString>("message");
         QTest::newRow("syntax") << QByteArray("[machines.a]\nmemory = = 3\n") << "2:10"
                                 << "";
+        QTest::newRow("coverage type") << QByteArray("coverage = 1\n[machines.a]\n") << "1:12"
+                                       << "'coverage' must be true, false or a table";
+        QTest::newRow("coverage key") << QByteArray("[coverage]\nlines = true\n[machines.a]\n")
+                                      << "2:1" << "unknown [coverage] key 'lines'";
+        QTest::newRow("coverage flush path")
+            << QByteArray("[coverage]\nflush = [\"/bin/server\"]\n[machines.a]\n") << "2:9"
+            << "'flush': \"/bin/server\" must be a program's file name";
+        QTest::newRow("coverage signal")
+            << QByteArray("[coverage]\nflush_signal = \"KILL\"\n[machines.a]\n") << "2:16"
+            << "'flush_signal' must be";
+        QTest::newRow("coverage llvm program")
+            << QByteArray("[coverage]\nllvm_programs = [\"bin/x\"]\n[machines.a]\n") << "2:17"
+            << "'llvm_programs': bin/x is not an existing file named by its absolute path";
         QTest::newRow("no machines") << QByteArray("name = \"x\"\n") << "1:1"
                                      << "declares no machines";
         QTest::newRow("unknown top key") << QByteArray("[machines.a]\n[foo]\n") << "2:2"
