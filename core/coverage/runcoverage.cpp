@@ -1,11 +1,15 @@
 #include "core/coverage/runcoverage.h"
 
+#include "core/coverage/guestcoverage.h"
 #include "core/event/machineerror.h"
 #include "core/machine/testrun.h"
+#include "core/util/childprocess.h"
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
+#include <QProcess>
 #include <thread>
 
 namespace vivarium {
@@ -13,13 +17,15 @@ namespace vivarium {
 namespace {
 
 // SIGTERM to every process of a minimal-init machine but init and the backdoor's own (its
-// agent, its shell, this subshell), then a wait of up to 10 s for them to end: what a service
-// manager does at shutdown, which the minimal init does not (its power-off is immediate).
-// Kernel threads (no /proc/PID/exe) are left alone; a zombie has no exe either.
+// agent, its shell, this subshell), SIGHUP to the consoles' interactive shells (which ignore
+// SIGTERM), then a wait of up to 10 s for them to end: what a service manager does at
+// shutdown, which the minimal init does not (its power-off is immediate). Kernel threads (no
+// /proc/PID/exe) are left alone; a zombie has no exe either. Only shell builtins in the loops:
+// under TCG each program started costs tens of milliseconds.
 const char *const stopPrograms = R"(keep=" 1 $$ $PPID $BASHPID "; pids=
 for d in /proc/[0-9]*; do p=${d#/proc/}; case $keep in *" $p "*) continue;; esac
-[ -e "$d/exe" ] && pids="$pids $p"; done
-[ -n "$pids" ] && kill -TERM $pids 2>/dev/null
+[ -e "$d/exe" ] || continue; pids="$pids $p"; read -r comm < "$d/comm" 2>/dev/null
+case $comm in bash|sh) kill -HUP $p;; *) kill -TERM $p;; esac 2>/dev/null; done
 for i in $(seq 100); do alive=; for p in $pids; do [ -e /proc/$p/exe ] && alive=1; done
 [ -z "$alive" ] && break; sleep 0.1; done; true)";
 
@@ -45,12 +51,77 @@ QMap<QString, QString> lostCounters(const QList<RecordedEvent> &events)
     return lost;
 }
 
+QString runTool(const QString &program, const QStringList &arguments)
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    dieWithParent(&process);
+    process.start(program, arguments);
+    if (!process.waitForFinished(10 * 60 * 1000) || process.exitStatus() != QProcess::NormalExit
+        || process.exitCode() != 0)
+        return QStringLiteral("%1 failed: %2 %3")
+            .arg(program, process.errorString(), QString::fromUtf8(process.readAll()).trimmed());
+    return {};
+}
+
+void addLost(QString *lost, const QString &what)
+{
+    *lost += (lost->isEmpty() ? QString() : QStringLiteral("; ")) + what;
+}
+
+// Where the host reads a machine's counters. A root = "image" machine's /vivarium is on its
+// own disk, not shared: while it runs they come over the backdoor (copy_from_machine); when
+// it is off, from its disk image (a sparse raw copy, its journal replayed, read with debugfs
+// without mounting). A
+// crash keeps what the guest had synced, as a disk does.
+QString countersOf(Machine *machine, QString *lost)
+{
+    const MachinePaths paths = machine->paths();
+    if (machine->spec().root != RootKind::Image || machine->spec().kind != MachineKind::Vm)
+        return paths.coverageDir();
+    const QString copy = paths.root + QStringLiteral("/coverage-copy");
+    QDir(copy).removeRecursively();
+    QDir().mkpath(copy);
+    if (machine->state() == Machine::State::Ready) {
+        try {
+            machine->copyFromMachine(QLatin1String(guestcoverage::guestDir), copy);
+        } catch (const MachineError &e) {
+            addLost(lost,
+                QStringLiteral("its counters could not be copied out: %1")
+                    .arg(QString::fromUtf8(e.what())));
+        }
+        return copy + QStringLiteral("/coverage");
+    }
+    if (!QFileInfo::exists(paths.disk))
+        return copy; // never started: nothing
+    const QString raw = paths.root + QStringLiteral("/coverage-disk.raw");
+    QString problem = runTool(QStringLiteral("qemu-img"),
+        { QStringLiteral("convert"), QStringLiteral("-O"), QStringLiteral("raw"), paths.disk,
+            raw });
+    // The journal replayed on the copy: a guest that powered off without unmounting left its
+    // last writes there, and debugfs does not read it.
+    if (problem.isEmpty())
+        problem = runTool(QStringLiteral("e2fsck"),
+            { QStringLiteral("-E"), QStringLiteral("journal_only"), QStringLiteral("-y"), raw });
+    if (problem.isEmpty())
+        problem = runTool(QStringLiteral("debugfs"),
+            { QStringLiteral("-R"),
+                QStringLiteral("rdump /upper%1 %2")
+                    .arg(QLatin1String(guestcoverage::guestDir), copy),
+                raw });
+    QFile::remove(raw);
+    if (!problem.isEmpty())
+        addLost(lost, QStringLiteral("its counters could not be read from its disk: ") + problem);
+    return copy + QStringLiteral("/coverage");
+}
+
 } // namespace
 
 CoverageResult collectRunCoverage(TestRun *run, const QList<RecordedEvent> &events, bool powerOff,
     const std::function<void(const QString &)> &progress)
 {
     const CoverageSettings &settings = run->spec().coverage;
+    powerOff = powerOff && settings.powerOff;
     QMap<QString, QString> lost = lostCounters(events);
     std::vector<std::thread> workers;
     std::mutex mutex;
@@ -92,9 +163,11 @@ CoverageResult collectRunCoverage(TestRun *run, const QList<RecordedEvent> &even
         worker.join();
 
     QList<CoverageSource> sources;
-    for (Machine *machine : run->machines())
-        sources.append(
-            { machine->name(), machine->paths().coverageDir(), lost.value(machine->name()) });
+    for (Machine *machine : run->machines()) {
+        QString lostHere = lost.value(machine->name());
+        const QString dir = countersOf(machine, &lostHere);
+        sources.append({ machine->name(), dir, lostHere });
+    }
     CoverageCollector collector(settings, run->spec().name, run->outDir());
     collector.setProgress(progress);
     CoverageResult result = collector.collect(sources);

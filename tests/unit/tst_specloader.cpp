@@ -90,10 +90,11 @@ private slots:
         QCOMPARE(spec->coverage.flushSignal, QStringLiteral("USR2"));
         spec = load("[machines.a]\n", &errors);
         QVERIFY(spec && !spec->coverage.enabled);
-        spec = load("[machines.a]\n[coverage]\npython = false\nflush = [\"my-long-server-name\"]\n"
-                    "flush_signal = \"HUP\"\ninclude = [\"/src/*\"]\nllvm_programs = [\"/bin/sh\"]\n"
-                    "power_off = false\n",
-            &errors);
+        spec
+            = load("[machines.a]\n[coverage]\npython = false\nflush = [\"my-long-server-name\"]\n"
+                   "flush_signal = \"HUP\"\ninclude = [\"/src/*\"]\nllvm_programs = [\"/bin/sh\"]\n"
+                   "power_off = false\n",
+                &errors);
         QVERIFY2(spec, qPrintable(errors.join('\n')));
         QVERIFY(spec->coverage.enabled && !spec->coverage.python && !spec->coverage.powerOff);
         QCOMPARE(spec->coverage.flush, QStringList { "my-long-server-name" });
@@ -343,8 +344,9 @@ loss = 0.5
                                 << "";
         QTest::newRow("coverage type") << QByteArray("coverage = 1\n[machines.a]\n") << "1:12"
                                        << "'coverage' must be true, false or a table";
-        QTest::newRow("coverage key") << QByteArray("[coverage]\nlines = true\n[machines.a]\n")
-                                      << "2:1" << "unknown [coverage] key 'lines'";
+        QTest::newRow("coverage key")
+            << QByteArray("[coverage]\nlines = true\n[machines.a]\n") << "2:1"
+            << "unknown [coverage] key 'lines'";
         QTest::newRow("coverage flush path")
             << QByteArray("[coverage]\nflush = [\"/bin/server\"]\n[machines.a]\n") << "2:9"
             << "'flush': \"/bin/server\" must be a program's file name";

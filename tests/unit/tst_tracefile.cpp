@@ -101,7 +101,8 @@ private slots:
     {
         QString error;
         Tracefile::parse("TN:x\nSF:/a.c\nDA:1,1\nDA:x,y\n", &error);
-        QVERIFY2(error.contains("line 4 is not lcov's tracefile format: DA:x,y"), qPrintable(error));
+        QVERIFY2(
+            error.contains("line 4 is not lcov's tracefile format: DA:x,y"), qPrintable(error));
         Tracefile::parse("DA:1,1\n", &error);
         QVERIFY2(error.contains("line 1"), qPrintable(error));
     }
@@ -137,8 +138,8 @@ private slots:
         for (const auto &[machine, argument] :
             { std::pair { "alpha", "a" }, std::pair { "beta", "b" } }) {
             const QString counters = dir.filePath(QStringLiteral("%1/gcov").arg(machine));
-            QVERIFY(run(build + "/p", { argument },
-                { "GCOV_PREFIX=" + counters, "GCOV_PREFIX_STRIP=0" }));
+            QVERIFY(run(
+                build + "/p", { argument }, { "GCOV_PREFIX=" + counters, "GCOV_PREFIX_STRIP=0" }));
         }
         const QString script = build + "/tool.py";
         QFile python(script);
@@ -164,10 +165,9 @@ private slots:
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QCOMPARE(all.testsThatRan(source, lineOf(source, "only a")), QStringList { "alpha" });
         QCOMPARE(all.testsThatRan(source, lineOf(source, "only b")), QStringList { "beta" });
-        QCOMPARE(all.testsThatRan(source, lineOf(source, "return 0")),
-            QStringList({ "alpha", "beta" }));
-        QCOMPARE(all.testsThatRan(script, lineOf(script, "print('none')")),
-            QStringList { "beta" });
+        QCOMPARE(
+            all.testsThatRan(source, lineOf(source, "return 0")), QStringList({ "alpha", "beta" }));
+        QCOMPARE(all.testsThatRan(script, lineOf(script, "print('none')")), QStringList { "beta" });
         QCOMPARE(all.testsThatRan(script, lineOf(script, "print('argument')")), QStringList());
         QVERIFY(QFile::exists(result.directory + "/html/index.html"));
         QVERIFY(QFile::exists(result.directory + "/alpha.info"));
@@ -175,8 +175,7 @@ private slots:
 
         // The program rebuilt after the counters were written: they are not its build's.
         QVERIFY(run("gcc", { "--coverage", "-O0", "-DREBUILT", "-o", "p", "p.c" }, {}, build));
-        const CoverageResult stale
-            = collector.collect({ { "alpha", dir.filePath("alpha"), {} } });
+        const CoverageResult stale = collector.collect({ { "alpha", dir.filePath("alpha"), {} } });
         QVERIFY2(stale.problems.join('\n').contains("alpha: ")
                 && stale.problems.join('\n').contains("different builds"),
             qPrintable(stale.problems.join('\n')));
@@ -195,8 +194,8 @@ private slots:
         const QString binary = dir.filePath("q");
         QVERIFY(run("clang",
             { "-fprofile-instr-generate", "-fcoverage-mapping", "-O0", "-o", binary, source }));
-        QVERIFY(run(binary, { "a" },
-            { "LLVM_PROFILE_FILE=" + dir.filePath("m/llvm/%p-%m.profraw") }));
+        QVERIFY(
+            run(binary, { "a" }, { "LLVM_PROFILE_FILE=" + dir.filePath("m/llvm/%p-%m.profraw") }));
         CoverageSettings settings;
         settings.enabled = true;
         settings.include = { dir.path() + "/*" };

@@ -165,6 +165,19 @@ private slots:
         checkDemoAttribution(out.path());
     }
 
+    // /vivarium on the machine's own disk: read from the image of a machine that is off, over
+    // the backdoor from one that runs (after its flush).
+    void imageRootsAreCollectedFromTheirDisks()
+    {
+        QTemporaryDir out;
+        const ProgramRun run
+            = runVivariumTest({ QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/coverage/image.toml"),
+                                  "--no-video", "-o", out.path() },
+                {}, 900);
+        QVERIFY2(passed(run), "the test failed: its output is above");
+        checkDemoAttribution(out.path());
+    }
+
     void nothingInstrumentedIsSaidNotShownAsZero()
     {
         QTemporaryDir out;
