@@ -331,19 +331,42 @@ CoverageResult CoverageCollector::collect(const QList<CoverageSource> &sources)
 {
     CoverageResult result;
     result.directory = m_outDir + QStringLiteral("/coverage");
-    QDir(result.directory).removeRecursively();
+    // examples/ holds what the property examples' networks ran (collectExampleCoverage):
+    // their machines are gone, so it is kept and merged in.
+    const QString examples = result.directory + QStringLiteral("/examples");
+    for (const QFileInfo &entry : QDir(result.directory)
+                                      .entryInfoList(QDir::AllEntries | QDir::Hidden
+                                          | QDir::NoDotAndDotDot)) {
+        if (entry.absoluteFilePath() != examples)
+            entry.isDir() ? void(QDir(entry.absoluteFilePath()).removeRecursively())
+                          : void(QFile::remove(entry.absoluteFilePath()));
+    }
     QDir().mkpath(result.directory);
-    Tracefile all;
-    QStringList infos;
+    QMap<QString, Tracefile> byMachine;
     for (const CoverageSource &source : sources) {
         say(QStringLiteral("coverage: reading %1's counters").arg(source.machine));
         if (!source.lost.isEmpty())
             result.problems.append(source.machine + QStringLiteral(": ") + source.lost);
         const Tracefile trace = machineTracefile(source, &result.problems);
-        if (trace.tests().isEmpty())
-            continue;
+        if (!trace.tests().isEmpty())
+            byMachine[source.machine].add(trace);
+    }
+    for (const QFileInfo &example :
+        QDir(examples).entryInfoList({ QStringLiteral("*.info") }, QDir::Files, QDir::Name)) {
+        QString error;
+        const Tracefile trace = Tracefile::read(example.absoluteFilePath(), &error);
+        if (!error.isEmpty())
+            result.problems.append(error);
+        for (auto test = trace.tests().cbegin(); test != trace.tests().cend(); ++test)
+            for (auto it = test->cbegin(); it != test->cend(); ++it)
+                byMachine[test.key()].test(test.key())[it.key()].add(it.value());
+    }
+    Tracefile all;
+    QStringList infos;
+    for (auto machine = byMachine.cbegin(); machine != byMachine.cend(); ++machine) {
+        const Tracefile &trace = machine.value();
         const QString info
-            = result.directory + QLatin1Char('/') + source.machine + QStringLiteral(".info");
+            = result.directory + QLatin1Char('/') + machine.key() + QStringLiteral(".info");
         QFile file(info);
         if (!file.open(QIODevice::WriteOnly) || file.write(trace.text()) < 0) {
             result.problems.append(
@@ -352,7 +375,7 @@ CoverageResult CoverageCollector::collect(const QList<CoverageSource> &sources)
         }
         file.close();
         infos.append(info);
-        result.machines.insert(source.machine, CoverageTotals::of(trace.combined()));
+        result.machines.insert(machine.key(), CoverageTotals::of(trace.combined()));
         all.add(trace);
     }
     result.hasData = !infos.isEmpty();

@@ -115,20 +115,14 @@ QString countersOf(Machine *machine, QString *lost)
     return copy + QStringLiteral("/coverage");
 }
 
-} // namespace
-
-CoverageResult collectRunCoverage(TestRun *run, const QList<RecordedEvent> &events, bool powerOff,
-    const std::function<void(const QString &)> &progress)
+// Flushes, and with powerOff stops, the run's ready machines (each on a thread of its own: a
+// shutdown takes seconds under TCG); then where each machine's counters are.
+QList<CoverageSource> readCounters(TestRun *run, QMap<QString, QString> lost, bool powerOff,
+    const std::function<void(const QString &)> &say)
 {
     const CoverageSettings &settings = run->spec().coverage;
-    powerOff = powerOff && settings.powerOff;
-    QMap<QString, QString> lost = lostCounters(events);
     std::vector<std::thread> workers;
     std::mutex mutex;
-    const auto say = [&](const QString &what) {
-        if (progress)
-            progress(what);
-    };
     for (Machine *machine : run->machines()) {
         if (machine->state() != Machine::State::Ready)
             continue;
@@ -153,7 +147,7 @@ CoverageResult collectRunCoverage(TestRun *run, const QList<RecordedEvent> &even
             }
         });
     }
-    if (!workers.empty())
+    if (!workers.empty() && say)
         say(powerOff ? QStringLiteral("coverage: shutting %1 machines down so their programs "
                                       "write their counters")
                            .arg(workers.size())
@@ -161,13 +155,23 @@ CoverageResult collectRunCoverage(TestRun *run, const QList<RecordedEvent> &even
                            .arg(workers.size()));
     for (std::thread &worker : workers)
         worker.join();
-
     QList<CoverageSource> sources;
     for (Machine *machine : run->machines()) {
         QString lostHere = lost.value(machine->name());
         const QString dir = countersOf(machine, &lostHere);
         sources.append({ machine->name(), dir, lostHere });
     }
+    return sources;
+}
+
+} // namespace
+
+CoverageResult collectRunCoverage(TestRun *run, const QList<RecordedEvent> &events, bool powerOff,
+    const std::function<void(const QString &)> &progress)
+{
+    const CoverageSettings &settings = run->spec().coverage;
+    const QList<CoverageSource> sources = readCounters(
+        run, lostCounters(events), powerOff && settings.powerOff, progress);
     CoverageCollector collector(settings, run->spec().name, run->outDir());
     collector.setProgress(progress);
     CoverageResult result = collector.collect(sources);
@@ -178,6 +182,23 @@ CoverageResult collectRunCoverage(TestRun *run, const QList<RecordedEvent> &even
             QStringLiteral("cannot write %1: %2").arg(summary.fileName(), summary.errorString()));
     run->events()->post(event::CoverageCollected { result.json() });
     return result;
+}
+
+Tracefile collectExampleCoverage(TestRun *example, const QString &savePath, QStringList *problems)
+{
+    const QList<CoverageSource> sources
+        = readCounters(example, {}, example->spec().coverage.powerOff, {});
+    CoverageCollector collector(example->spec().coverage, example->spec().name, example->outDir());
+    Tracefile trace;
+    for (const CoverageSource &source : sources)
+        trace.add(collector.machineTracefile(source, problems));
+    if (!trace.tests().isEmpty()) {
+        QDir().mkpath(QFileInfo(savePath).path());
+        QFile file(savePath);
+        if (!file.open(QIODevice::WriteOnly) || file.write(trace.text()) < 0)
+            problems->append(QStringLiteral("cannot write %1: %2").arg(savePath, file.errorString()));
+    }
+    return trace;
 }
 
 } // namespace vivarium

@@ -16,4 +16,9 @@ class TestRun;
 CoverageResult collectRunCoverage(TestRun *run, const QList<RecordedEvent> &events, bool powerOff,
     const std::function<void(const QString &)> &progress = {});
 
+// An example network's coverage (vivarium.stateful): its machines flushed and stopped as at a
+// run's end, their counters as one tracefile (test name: the machine), saved at savePath
+// (the script's run's coverage/examples/, which the run's report merges in).
+Tracefile collectExampleCoverage(TestRun *example, const QString &savePath, QStringList *problems);
+
 } // namespace vivarium

@@ -176,6 +176,35 @@ QStringList Tracefile::testsThatRan(const QString &source, int line) const
     return ran;
 }
 
+CoverageFrontier::Added CoverageFrontier::add(const Tracefile &example)
+{
+    Added added;
+    const SourceCoverage ran = example.combined();
+    for (auto file = ran.cbegin(); file != ran.cend(); ++file) {
+        for (auto line = file->lines.cbegin(); line != file->lines.cend(); ++line) {
+            if (line.value() <= 0)
+                continue;
+            ++added.lines;
+            const QString key = file.key() + QLatin1Char(':') + QString::number(line.key());
+            if (!m_lines.contains(key)) {
+                m_lines.insert(key);
+                ++added.newLines;
+            }
+        }
+        for (auto branch = file->branches.cbegin(); branch != file->branches.cend(); ++branch) {
+            if (branch.value() <= 0)
+                continue;
+            ++added.branches;
+            const QString key = file.key() + QLatin1Char(':') + branch.key();
+            if (!m_branches.contains(key)) {
+                m_branches.insert(key);
+                ++added.newBranches;
+            }
+        }
+    }
+    return added;
+}
+
 namespace {
 
 QString rate(int hit, int found)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QMap>
+#include <QSet>
 #include <QString>
 
 namespace vivarium {
@@ -49,6 +50,23 @@ public:
 
 private:
     QMap<QString, SourceCoverage> m_tests;
+};
+
+// What a property's examples have covered so far, and what each one adds: vivarium.stateful's
+// coverage guidance scores an example by the lines and branches no earlier example ran.
+class CoverageFrontier {
+public:
+    struct Added {
+        int lines = 0, branches = 0; // what the example ran
+        int newLines = 0, newBranches = 0; // of which no earlier example ran
+    };
+    Added add(const Tracefile &example);
+    int lines() const { return int(m_lines.size()); }
+    int branches() const { return int(m_branches.size()); }
+
+private:
+    QSet<QString> m_lines; // "source:line"
+    QSet<QString> m_branches; // "source:line,block,branch"
 };
 
 // Cobertura's XML (what CI systems show) of the combined counts: one package per directory,

@@ -270,12 +270,14 @@ template<> struct Kind<PropertyExample> {
             { QStringLiteral("network"), e.network },
             { QStringLiteral("steps"), QJsonArray::fromStringList(e.steps) },
             { QStringLiteral("passed"), e.passed }, { QStringLiteral("message"), e.message },
-            { QStringLiteral("duration_ms"), e.durationMs } };
+            { QStringLiteral("duration_ms"), e.durationMs },
+            { QStringLiteral("coverage"), e.coverage } };
     }
     static PropertyExample read(const QJsonObject &o)
     {
         return { str(o, "property"), integer(o, "example"), str(o, "phase"), str(o, "network"),
-            strings(o, "steps"), boolean(o, "passed"), str(o, "message"), milliseconds(o) };
+            strings(o, "steps"), boolean(o, "passed"), str(o, "message"), milliseconds(o),
+            str(o, "coverage") };
     }
 };
 

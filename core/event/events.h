@@ -136,6 +136,9 @@ struct PropertyExample {
     bool passed = true;
     QString message;
     qint64 durationMs = 0;
+    // With [coverage]: what its network ran, "+N lines, +M branches new (L lines, B branches
+    // in all so far)"; empty without.
+    QString coverage;
 };
 // A property ended. Falsified: the minimal case (network, steps) and its regression test.
 struct PropertyFinished {

@@ -59,10 +59,12 @@ QList<LogLine> LogFormatter::lines(const RecordedEvent &recorded)
             property->examples, property->steps,
             property->seed.isEmpty() ? property->mode : QStringLiteral("seed ") + property->seed));
     } else if (const auto *example = std::get_if<event::PropertyExample>(&e)) {
-        add(formatText(u"property %1: example %2 (%3) %4, %5 step(s), %6 s", example->property,
+        add(formatText(u"property %1: example %2 (%3) %4, %5 step(s), %6 s%7", example->property,
                 example->example, example->phase,
                 example->passed ? QStringLiteral("passed") : QStringLiteral("failed"),
-                example->steps.size(), fixed(double(example->durationMs) / 1000.0, 1)),
+                example->steps.size(), fixed(double(example->durationMs) / 1000.0, 1),
+                example->coverage.isEmpty() ? QString()
+                                            : QStringLiteral(", coverage ") + example->coverage),
             example->passed ? Tone::Muted : Tone::Bad);
     } else if (const auto *property = std::get_if<event::PropertyFinished>(&e)) {
         const double minutes = qMax(1.0, double(property->durationMs)) / 60000.0;

@@ -46,13 +46,14 @@ struct Property {
 QString exampleBlock(const event::PropertyExample &e)
 {
     return QStringLiteral("<details class=\"example%1\"><summary>example %2 (%3): %4, %5 "
-                          "step(s), %6</summary><p>network <code>%7</code></p>%8%9</details>\n")
+                          "step(s), %6%10</summary><p>network <code>%7</code></p>%8%9</details>\n")
         .arg(e.passed ? QString() : QStringLiteral(" fail"))
         .arg(e.example)
         .arg(esc(e.phase), e.passed ? QStringLiteral("passed") : QStringLiteral("failed"))
         .arg(e.steps.size())
         .arg(seconds(e.durationMs), esc(e.network), stepList(e.steps),
-            e.message.isEmpty() ? QString() : QStringLiteral("<pre>%1</pre>").arg(esc(e.message)));
+            e.message.isEmpty() ? QString() : QStringLiteral("<pre>%1</pre>").arg(esc(e.message)),
+            e.coverage.isEmpty() ? QString() : QStringLiteral(", coverage ") + esc(e.coverage));
 }
 
 QString section(const Property &p, const QDir &reportDir)

@@ -474,6 +474,26 @@ void defineMachine(py::module_ &m)
         py::gil_scoped_release release;
         e->networks()->destroy(qs(label));
     });
+    // With [coverage]: what the networks destroyed since the last call ran, {"lines",
+    // "branches", "new_lines", "new_branches", "total_lines", "total_branches"} (new: no
+    // earlier network ran it; total: every network so far), for vivarium.stateful's guidance;
+    // None when none was destroyed with coverage.
+    m.def("network_coverage", []() -> py::object {
+        ScriptEngine *e = engine();
+        if (!e)
+            throw py::value_error("no script runs");
+        const std::optional<CoverageFrontier::Added> added = e->networks()->takeAdded();
+        if (!added)
+            return py::none();
+        py::dict result;
+        result["lines"] = added->lines;
+        result["branches"] = added->branches;
+        result["new_lines"] = added->newLines;
+        result["new_branches"] = added->newBranches;
+        result["total_lines"] = e->networks()->coverage().lines();
+        result["total_branches"] = e->networks()->coverage().branches();
+        return result;
+    });
     // A network's snapshots, for vivarium.stateful's examples that fork from an earlier one
     // (RuntimeNetworks): raise MachineError saying why not.
     m.def("network_snapshot", [](const std::string &label, const std::string &name) {
@@ -602,6 +622,8 @@ void defineProperties(py::module_ &m)
             d["derandomize"] = *p.derandomize;
         if (p.forks)
             d["forks"] = *p.forks;
+        if (p.guided)
+            d["guided"] = *p.guided;
         if (p.replay)
             d["replay"] = true;
         return d;
@@ -625,10 +647,13 @@ void defineProperties(py::module_ &m)
     m.def("property_example",
         [list](const std::string &property, int example, const std::string &phase,
             const std::string &network, const std::vector<std::string> &steps, bool passed,
-            const std::string &message, double seconds) {
+            const std::string &message, double seconds, const std::string &coverage) {
             post(event::PropertyExample { qs(property), example, qs(phase), qs(network),
-                list(steps), passed, qs(message), qint64(seconds * 1000) });
-        });
+                list(steps), passed, qs(message), qint64(seconds * 1000), qs(coverage) });
+        },
+        py::arg("property"), py::arg("example"), py::arg("phase"), py::arg("network"),
+        py::arg("steps"), py::arg("passed"), py::arg("message"), py::arg("seconds"),
+        py::arg("coverage") = std::string());
     m.def("property_finished",
         [list](const std::string &name, bool passed, int examples, int failing,
             const std::string &seed, const std::string &network,

@@ -1,5 +1,7 @@
 #include "core/script/runtimenetworks.h"
 
+#include "core/coverage/runcoverage.h"
+
 #include "core/spec/specloader.h"
 
 #include <QFile>
@@ -46,6 +48,8 @@ QStringList RuntimeNetworks::create(const QString &label, const QString &toml)
     if (!spec)
         throw MachineError(MachineError::Kind::Failed, loader.errors().join(QLatin1Char('\n')));
     spec->name = label;
+    // The script's test measures coverage: so do the networks it makes.
+    spec->coverage = m_parent->spec().coverage;
     // Every machine of a network may run at once: refuse one the host cannot hold, before a
     // guest is starved into a failure the property would take for the system's.
     qint64 askedMiB = 0;
@@ -93,7 +97,7 @@ QStringList RuntimeNetworks::create(const QString &label, const QString &toml)
     return names;
 }
 
-void RuntimeNetworks::destroy(const QString &label)
+std::optional<CoverageFrontier::Added> RuntimeNetworks::destroy(const QString &label)
 {
     std::unique_ptr<TestRun> run;
     {
@@ -107,8 +111,34 @@ void RuntimeNetworks::destroy(const QString &label)
         from.erase(it);
         m_tomls.erase(label);
     }
+    std::optional<CoverageFrontier::Added> added;
+    if (run->spec().coverage.enabled) {
+        QStringList problems;
+        const Tracefile trace = collectExampleCoverage(run.get(),
+            m_parent->outDir()
+                + QStringLiteral("/coverage/examples/%1-%2.info")
+                      .arg(++m_destroyed, 4, 10, QLatin1Char('0'))
+                      .arg(label),
+            &problems);
+        for (const QString &problem : problems)
+            m_parent->events()->post(event::Log { QStringLiteral("coverage: ") + problem });
+        std::lock_guard lock(m_mutex);
+        added = m_coverage.add(trace);
+        CoverageFrontier::Added &sum = m_added ? *m_added : m_added.emplace();
+        sum.lines += added->lines;
+        sum.branches += added->branches;
+        sum.newLines += added->newLines;
+        sum.newBranches += added->newBranches;
+    }
     run->crashAll(QStringLiteral("stopped")); // then the TestRun removes its run directory
     m_parent->events()->post(event::NetworkDestroyed { label });
+    return added;
+}
+
+std::optional<CoverageFrontier::Added> RuntimeNetworks::takeAdded()
+{
+    std::lock_guard lock(m_mutex);
+    return std::exchange(m_added, std::nullopt);
 }
 
 void RuntimeNetworks::checkNameFree(const QString &label, const QString &name) const

@@ -1,11 +1,13 @@
 #pragma once
 
+#include "core/coverage/tracefile.h"
 #include "core/machine/testrun.h"
 
 #include <QStringList>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace vivarium {
 
@@ -23,7 +25,16 @@ public:
     // Creates network `label` from TOML; returns its machines' names. Throws MachineError with
     // the loader's messages (file "<label>") for bad text, or when a name is taken.
     QStringList create(const QString &label, const QString &toml);
-    void destroy(const QString &label);
+    // A test with [coverage]: the network's machines are stopped as at a run's end and their
+    // counters kept (the run's coverage/examples/); returns what they ran that no earlier
+    // network did. Without coverage: nullopt.
+    std::optional<CoverageFrontier::Added> destroy(const QString &label);
+    // Every network's coverage so far (lines and branches ever run).
+    const CoverageFrontier &coverage() const { return m_coverage; }
+    // What the networks destroyed since the last call added, summed (vivarium.stateful scores
+    // an example by it, however its network went); nullopt when none was destroyed with
+    // coverage.
+    std::optional<CoverageFrontier::Added> takeAdded();
     // Network label's running machines saved together as snapshot `name`, taken back to it (the
     // machines off then powered off, those off now started from it), or the snapshot deleted
     // from each machine that has it: TestRun::snapshotAll and rewindTo, for vivarium.stateful's
@@ -55,6 +66,9 @@ private:
     std::map<QString, std::unique_ptr<TestRun>> m_runs;
     std::map<QString, std::unique_ptr<TestRun>> m_parked;
     std::map<QString, QString> m_tomls; // each network's text, for its event when unparked
+    CoverageFrontier m_coverage;
+    std::optional<CoverageFrontier::Added> m_added; // since the last takeAdded()
+    int m_destroyed = 0; // numbers the examples' tracefiles in creation order
 };
 
 } // namespace vivarium

@@ -67,10 +67,12 @@ void readPropertySettings(TomlReader &reader, const toml::table &table, Property
             out.derandomize = reader.boolean(v, key);
         else if (key == QLatin1String("forks"))
             out.forks = reader.boolean(v, key);
+        else if (key == QLatin1String("guided"))
+            out.guided = reader.boolean(v, key);
         else
             reader.error(k.source(),
                 QStringLiteral("unknown [property] key '%1' (known: examples, steps, seed, "
-                               "derandomize, forks)")
+                               "derandomize, forks, guided)")
                     .arg(key));
     }
 }

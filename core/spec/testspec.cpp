@@ -57,6 +57,8 @@ PropertySettings PropertySettings::overriddenBy(const PropertySettings &other) c
         merged.derandomize = other.derandomize;
     if (other.forks)
         merged.forks = other.forks;
+    if (other.guided)
+        merged.guided = other.guided;
     merged.replay = replay || other.replay;
     return merged;
 }

@@ -191,6 +191,8 @@ struct PropertySettings {
     std::optional<qint64> seed;
     std::optional<bool> derandomize;
     std::optional<bool> forks; // examples fork from the snapshots of earlier ones
+    // With [coverage]: each example scored by the lines and branches it ran first (target())
+    std::optional<bool> guided;
     bool replay = false; // only the failing examples kept from earlier runs
 
     // These settings with every one that other sets in their place.

@@ -87,12 +87,15 @@ def _whole(value, key, least):
     return value
 
 
-def _chosen_settings(examples, steps, derandomize, seed, forks=False):
+def _chosen_settings(examples, steps, derandomize, seed, forks=False, guided=True):
     """run()'s arguments, overridden by the test file's [property] table and then by
     vivarium-test's --examples, --steps, --seed, --derandomize and --replay."""
     chosen = {"examples": examples, "steps": steps, "derandomize": derandomize, "seed": seed, "replay": False,
-              "forks": forks}
+              "forks": forks, "guided": guided}
     chosen.update(_vivarium.property_settings())
+    if not isinstance(chosen["guided"], bool):
+        raise ValueError(f"property setting guided must be True or False, not {chosen['guided']!r}")
+    _machine.guided = chosen["guided"]
     _whole(chosen["examples"], "examples", 1)
     _whole(chosen["steps"], "steps", 1)
     if not isinstance(chosen["forks"], bool):
@@ -116,7 +119,7 @@ def database_dir():
 
 
 def run(machine: type, examples: int = 10, steps: int = 6, derandomize: bool = False,
-        seed: int | None = None, forks: bool = True, **settings: object) -> None:
+        seed: int | None = None, forks: bool = True, guided: bool = True, **settings: object) -> None:
     """Runs the property `machine` (a NetworkStateMachine subclass) as a subtest: `examples`
     networks, up to `steps` rules each, from `seed` (None: a new one each run, logged).
     Deadlines are off (steps boot machines); derandomize=True gives the same examples on every
@@ -124,7 +127,9 @@ def run(machine: type, examples: int = 10, steps: int = 6, derandomize: bool = F
     Failing examples are kept in database_dir(): the next run tries them first, and
     `vivarium-test --replay` runs only them. forks=True: an example that draws the network of
     the one before forks from its snapshots rather than booting again, where the machines can
-    be snapshotted (docs/property-based.md, "Forking")."""
+    be snapshotted (docs/property-based.md, "Forking"). guided=True, in a test with [coverage]:
+    each example is scored by the lines and branches its network ran that no earlier one did
+    (Hypothesis's target()), so the search moves towards code not yet run (docs/coverage.md)."""
     if not (isinstance(machine, type) and issubclass(machine, NetworkStateMachine)):
         raise TypeError(f"run() takes a NetworkStateMachine subclass, not {machine!r}")
     if not machine.rules():
@@ -149,7 +154,8 @@ def run(machine: type, examples: int = 10, steps: int = 6, derandomize: bool = F
     def falsified(progress, directory, seed_text, error):
         return _falsified(machine, progress, directory, seed_text, error)
 
-    _run_property(machine, _chosen_settings(examples, steps, derandomize, seed, forks), settings, execute, falsified,
+    _run_property(machine, _chosen_settings(examples, steps, derandomize, seed, forks, guided), settings, execute,
+                  falsified,
                   lambda steps: [step_text(s.rule, s.arguments) for s in steps])
 
 

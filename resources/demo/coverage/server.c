@@ -24,6 +24,11 @@ static char keys[slots][demo_line_max];
 static char values[slots][demo_line_max];
 static volatile sig_atomic_t stop, flush;
 static unsigned long requests, misses;
+/* The planted bug of the property-based coverage demo (pbt-coverage.py): after enough
+   overwrites the store "compacts lazily", and a DEL then forgets the key's value. Each stage
+   runs new lines, so a search that scores examples by the code they ran climbs towards it. */
+static unsigned long overwrites;
+static int tombstones, lazy_delete;
 
 static void on_term(int signal)
 {
@@ -53,6 +58,14 @@ static void answer(int fd, char *line)
     requests++;
     if (words >= 3 && strcmp(verb, "PUT") == 0) {
         int at = find(key);
+        if (at >= 0) {
+            overwrites++;
+            if (overwrites >= 2) {
+                tombstones = 1;
+                if (overwrites >= 3)
+                    lazy_delete = 1;
+            }
+        }
         for (int i = 0; at < 0 && i < slots; i++)
             if (!keys[i][0])
                 at = i;
@@ -74,7 +87,9 @@ static void answer(int fd, char *line)
         demo_write_line(fd, reply);
     } else if (words == 2 && strcmp(verb, "DEL") == 0) {
         int at = find(key);
-        if (at >= 0)
+        if (at >= 0 && lazy_delete)
+            tombstones++; /* the bug: the key stays */
+        else if (at >= 0)
             keys[at][0] = '\0';
         demo_write_line(fd, at >= 0 ? "OK" : "MISSING");
     } else if (words == 1 && strcmp(verb, "STATS") == 0) {
