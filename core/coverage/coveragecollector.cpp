@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <fnmatch.h>
 
@@ -77,6 +78,58 @@ bool kept(const QString &source, const QStringList &include)
     return std::any_of(include.cbegin(), include.cend(), [&](const QString &pattern) {
         return fnmatch(pattern.toUtf8().constData(), path.constData(), 0) == 0;
     });
+}
+
+// genhtml's source pages say how often each line ran, not where: each line gets a column
+// with the machines that ran it (lcov 1.16 has no hook for it). The page of SOURCE is
+// html/<SOURCE less the sources' common directory>.gcov.html: matched by that ending.
+void annotateByMachine(const QString &html, const Tracefile &all, QStringList *problems)
+{
+    QStringList sources = all.combined().keys();
+    int width = 0;
+    for (const QString &test : all.tests().keys())
+        width += int(test.size()) + 1;
+    QDirIterator pages(
+        html, { QStringLiteral("*.gcov.html") }, QDir::Files, QDirIterator::Subdirectories);
+    static const QRegularExpression line(
+        QStringLiteral("^(<a name=\"(\\d+)\"><span class=\"lineNum\">[^<]*</span>)"),
+        QRegularExpression::MultilineOption);
+    while (pages.hasNext()) {
+        const QString page = pages.next();
+        const QString relative = QDir(html).relativeFilePath(page).chopped(10); // ".gcov.html"
+        QStringList matches;
+        for (const QString &source : sources)
+            if (source.endsWith(QLatin1Char('/') + relative))
+                matches << source;
+        if (matches.size() != 1)
+            continue;
+        QFile file(page);
+        if (!file.open(QIODevice::ReadOnly))
+            continue;
+        QString text = QString::fromUtf8(file.readAll());
+        file.close();
+        QString out;
+        qsizetype at = 0;
+        for (auto it = line.globalMatch(text); it.hasNext();) {
+            const QRegularExpressionMatch m = it.next();
+            const QStringList machines = all.testsThatRan(matches.first(), m.captured(2).toInt());
+            out += QStringView(text).mid(at, m.capturedEnd(1) - at);
+            out += QStringLiteral("<span class=\"ranOn\" title=\"%1\">%2</span>")
+                       .arg(machines.isEmpty()
+                               ? QStringLiteral("no machine ran this line")
+                               : QStringLiteral("ran on ") + machines.join(QStringLiteral(", ")),
+                           machines.join(QLatin1Char(' ')).leftJustified(width));
+            at = m.capturedEnd(1);
+        }
+        out += QStringView(text).mid(at);
+        out.replace(QStringLiteral("<pre class=\"sourceHeading\">"),
+            QStringLiteral("<pre class=\"sourceHeading\">")
+                + QStringLiteral("Machines").leftJustified(width));
+        out.replace(QStringLiteral("</head>"),
+            QStringLiteral("<style>.ranOn { color: #1f4e8c; }</style></head>"));
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(out.toUtf8()) < 0)
+            problems->append(QStringLiteral("cannot write %1: %2").arg(page, file.errorString()));
+    }
 }
 
 QJsonObject totalsJson(const CoverageTotals &t)
@@ -334,9 +387,9 @@ CoverageResult CoverageCollector::collect(const QList<CoverageSource> &sources)
     // examples/ holds what the property examples' networks ran (collectExampleCoverage):
     // their machines are gone, so it is kept and merged in.
     const QString examples = result.directory + QStringLiteral("/examples");
-    for (const QFileInfo &entry : QDir(result.directory)
-                                      .entryInfoList(QDir::AllEntries | QDir::Hidden
-                                          | QDir::NoDotAndDotDot)) {
+    for (const QFileInfo &entry :
+        QDir(result.directory)
+            .entryInfoList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot)) {
         if (entry.absoluteFilePath() != examples)
             entry.isDir() ? void(QDir(entry.absoluteFilePath()).removeRecursively())
                           : void(QFile::remove(entry.absoluteFilePath()));
@@ -420,9 +473,10 @@ CoverageResult CoverageCollector::collect(const QList<CoverageSource> &sources)
             QStringLiteral("source"), QStringLiteral("--title"),
             m_testName + QStringLiteral(" (Vivarium)"), QStringLiteral("--output-directory"), html,
             allInfo });
-    if (genhtml.ok)
+    if (genhtml.ok) {
         result.html = html + QStringLiteral("/index.html");
-    else
+        annotateByMachine(html, all, &result.problems);
+    } else
         result.problems.append(
             QStringLiteral("genhtml made no HTML report: %1").arg(tail(genhtml.output)));
     QDir(result.directory + QStringLiteral("/.work")).removeRecursively();

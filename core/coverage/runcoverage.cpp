@@ -170,8 +170,8 @@ CoverageResult collectRunCoverage(TestRun *run, const QList<RecordedEvent> &even
     const std::function<void(const QString &)> &progress)
 {
     const CoverageSettings &settings = run->spec().coverage;
-    const QList<CoverageSource> sources = readCounters(
-        run, lostCounters(events), powerOff && settings.powerOff, progress);
+    const QList<CoverageSource> sources
+        = readCounters(run, lostCounters(events), powerOff && settings.powerOff, progress);
     CoverageCollector collector(settings, run->spec().name, run->outDir());
     collector.setProgress(progress);
     CoverageResult result = collector.collect(sources);
@@ -196,7 +196,8 @@ Tracefile collectExampleCoverage(TestRun *example, const QString &savePath, QStr
         QDir().mkpath(QFileInfo(savePath).path());
         QFile file(savePath);
         if (!file.open(QIODevice::WriteOnly) || file.write(trace.text()) < 0)
-            problems->append(QStringLiteral("cannot write %1: %2").arg(savePath, file.errorString()));
+            problems->append(
+                QStringLiteral("cannot write %1: %2").arg(savePath, file.errorString()));
     }
     return trace;
 }

@@ -644,7 +644,8 @@ void defineProperties(py::module_ &m)
             out << qs(item);
         return out;
     };
-    m.def("property_example",
+    m.def(
+        "property_example",
         [list](const std::string &property, int example, const std::string &phase,
             const std::string &network, const std::vector<std::string> &steps, bool passed,
             const std::string &message, double seconds, const std::string &coverage) {

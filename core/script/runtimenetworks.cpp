@@ -1,7 +1,6 @@
 #include "core/script/runtimenetworks.h"
 
 #include "core/coverage/runcoverage.h"
-
 #include "core/spec/specloader.h"
 
 #include <QFile>

@@ -6,6 +6,7 @@
 #include "core/coverage/tracefile.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QProcess>
 #include <QStandardPaths>
@@ -170,6 +171,21 @@ private slots:
         QCOMPARE(all.testsThatRan(script, lineOf(script, "print('none')")), QStringList { "beta" });
         QCOMPARE(all.testsThatRan(script, lineOf(script, "print('argument')")), QStringList());
         QVERIFY(QFile::exists(result.directory + "/html/index.html"));
+        // genhtml's source page says on which machines each line ran.
+        QDirIterator pages(result.directory + "/html", { "p.c.gcov.html" }, QDir::Files,
+            QDirIterator::Subdirectories);
+        QVERIFY(pages.hasNext());
+        QFile page(pages.next());
+        QVERIFY(page.open(QIODevice::ReadOnly));
+        const QString html = QString::fromUtf8(page.readAll());
+        const auto lineHtml = [&html](int number) {
+            const qsizetype at = html.indexOf(QStringLiteral("<a name=\"%1\">").arg(number));
+            return html.mid(at, html.indexOf('\n', at) - at);
+        };
+        QVERIFY2(lineHtml(lineOf(source, "only a")).contains("title=\"ran on alpha\""),
+            qPrintable(lineHtml(lineOf(source, "only a"))));
+        QVERIFY(lineHtml(lineOf(source, "return 0")).contains("title=\"ran on alpha, beta\""));
+        QVERIFY(lineHtml(lineOf(source, "#include")).contains("no machine ran this line"));
         QVERIFY(QFile::exists(result.directory + "/alpha.info"));
         QVERIFY(!QFile::exists(result.directory + "/.work"));
 
