@@ -9,6 +9,7 @@
 #include "ui/machine/machinepanel.h"
 #include "ui/record/scriptrecorder.h"
 #include "ui/run/actionlog.h"
+#include "ui/run/coverageview.h"
 #include "ui/run/outputpane.h"
 #include "ui/run/propertystatus.h"
 #include "ui/run/propertyview.h"
@@ -57,6 +58,7 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
     , m_failureText(new QLabel(this))
     , m_runs(new RunsView(this))
     , m_property(new PropertyView(this))
+    , m_coverage(new CoverageView(this))
 {
     setObjectName(QStringLiteral("workbench"));
     m_editor->setObjectName(QStringLiteral("editor"));
@@ -133,6 +135,9 @@ MainWindow::MainWindow(const QString &testFile, QWidget *parent)
         QSettings().value(QStringLiteral("runs/kept"), RunHistory::defaultKeep).toInt());
     connect(m_workbench, &Workbench::runsChanged, m_runs, &RunsView::refresh);
     connect(m_workbench, &Workbench::propertyEvent, m_property, &PropertyView::onEvent);
+    connect(m_coverage, &CoverageView::refreshRequested, m_workbench, &Workbench::collectCoverage);
+    connect(m_workbench, &Workbench::coverageProgress, m_coverage, &CoverageView::setBusy);
+    connect(m_workbench, &Workbench::coverageCollected, m_coverage, &CoverageView::load);
     connect(m_workbench, &Workbench::propertyEvent, this, [this](const Event &event) {
         if (const auto *created = std::get_if<event::NetworkCreated>(&event))
             showExampleMachines(created->machines);
@@ -384,6 +389,7 @@ void MainWindow::addMachine(const QString &machine, const QList<int> &vlans)
 void MainWindow::buildMachineViews()
 {
     const TestSpec &spec = m_workbench->spec();
+    m_coverage->setCollects(spec.coverage.enabled);
     m_addedMachines.clear();
     m_exampleMachines.clear();
     QStringList names;
@@ -428,6 +434,13 @@ void MainWindow::buildMachineViews()
         tabifyDockWidget(dock, propertyDock);
         dock->raise();
         m_viewMenu->insertAction(m_viewMenu->actions().value(1), propertyDock->toggleViewAction());
+        auto *coverageDock = new QDockWidget(tr("Coverage"), this);
+        coverageDock->setObjectName(QStringLiteral("coverageDock"));
+        coverageDock->setWidget(m_coverage);
+        addDockWidget(Qt::RightDockWidgetArea, coverageDock);
+        tabifyDockWidget(propertyDock, coverageDock);
+        dock->raise();
+        m_viewMenu->insertAction(m_viewMenu->actions().value(2), coverageDock->toggleViewAction());
         // A property starting is what the user wants to see: its dock comes to the front.
         connect(m_property, &PropertyView::started, propertyDock, [propertyDock] {
             propertyDock->show();

@@ -17,6 +17,7 @@ class MachinePanel;
 class OutputPane;
 class PropertyStatus;
 class PropertyView;
+class CoverageView;
 class RunsView;
 class ScriptEditor;
 class ScriptChecker;
@@ -118,6 +119,7 @@ private:
     QLabel *m_failureText;
     RunsView *m_runs; // the Runs dock: this test's kept runs
     PropertyView *m_property; // the Property dock: a property run, live
+    CoverageView *m_coverage; // the Coverage dock: files and lines by the machines that ran them
     QPointer<TopologyModel> m_topology;
     QPointer<TopologyView> m_topologyView;
     QMenu *m_recentMenu = nullptr;

@@ -1,5 +1,6 @@
 #include "ui/workbench.h"
 
+#include "core/coverage/runcoverage.h"
 #include "core/report/eventrecorder.h"
 #include "core/report/runhistory.h"
 #include "core/spec/specloader.h"
@@ -52,6 +53,7 @@ void Workbench::dropSession()
     m_session->engine()->stop();
     m_session->run()->cancelAll(); // a worker waiting on a machine returns
     QThreadPool::globalInstance()->waitForDone();
+    m_collectingCoverage = false; // its end's posted call goes with the session's
     // The dropped test's last events (its machines stopping) are not the next test's: its
     // machines of the same names were drawn "crashed" by them.
     disconnect(m_session->events(), nullptr, this, nullptr);
@@ -93,6 +95,8 @@ bool Workbench::ensureRun()
     }
     options.pauseOnFailure = true;
     options.globalTimeout = 0; // the user decides when to stop
+    // A finished run stays open to look into: coverage is collected from running machines.
+    options.coveragePowerOff = false;
     options.property = m_propertySettings;
     m_session = Session::create(m_spec, options, &error);
     if (!m_session) {
@@ -192,6 +196,33 @@ void Workbench::onScriptFinished(const ScriptResult &result)
         emit message(problems.join(QLatin1Char('\n')));
     else
         emit reportWritten(m_session->reportPath());
+    if (m_session->spec().coverage.enabled)
+        emit coverageCollected(m_session->outDir() + QStringLiteral("/coverage"));
+}
+
+void Workbench::collectCoverage()
+{
+    if (!m_session || !m_session->spec().coverage.enabled || m_collectingCoverage.exchange(true))
+        return;
+    emit coverageProgress(tr("Collecting coverage…"));
+    QPointer<Workbench> self(this);
+    TestRun *run = m_session->run();
+    const QList<RecordedEvent> events = m_session->recorder()->events();
+    inWorker(tr("coverage"), [self, run, events] {
+        const CoverageResult result
+            = collectRunCoverage(run, events, false, [self](const QString &what) {
+                  QMetaObject::invokeMethod(self, [self, what] {
+                      if (self)
+                          emit self->coverageProgress(what);
+                  });
+              });
+        QMetaObject::invokeMethod(self, [self, dir = result.directory] {
+            if (!self)
+                return;
+            self->m_collectingCoverage = false;
+            emit self->coverageCollected(dir);
+        });
+    });
 }
 
 void Workbench::inWorker(const QString &what, std::function<void()> work)

@@ -4,6 +4,7 @@
 #include "core/session/session.h"
 
 #include <QObject>
+#include <atomic>
 #include <memory>
 
 namespace vivarium {
@@ -40,6 +41,9 @@ public:
 
     void startAll();
     void stopAll();
+    // A test with [coverage]: the running machines' counters collected now (their flush
+    // programs signalled, nothing stopped), on a worker; coverageCollected when done.
+    void collectCoverage();
     void startMachine(const QString &name);
     void crashMachine(const QString &name);
     void shutdownMachine(const QString &name);
@@ -113,6 +117,10 @@ signals:
     void propertyEvent(const vivarium::Event &event);
     // A property was falsified and its minimal case written as a test (the .toml's path).
     void propertyFalsified(const QString &property, const QString &regressionTest);
+    // A collection is under way (what it does now) / done: <dir> holds all.info and
+    // summary.json (docs/coverage.md).
+    void coverageProgress(const QString &what);
+    void coverageCollected(const QString &dir);
     // Everything the terminal log says (subtests, log lines, serial lines...), a line at a time.
     void outputLine(const vivarium::RecordedEvent &event);
     // The running script took a checkpoint, or replayed one that is still there.
@@ -137,6 +145,7 @@ private:
     bool m_checkpointAtSubtests = true;
     bool m_scriptRan = false; // the session's directory holds a script run's reports
     std::unique_ptr<Session> m_session;
+    std::atomic<bool> m_collectingCoverage { false };
 };
 
 } // namespace vivarium
