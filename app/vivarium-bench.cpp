@@ -1,5 +1,6 @@
 // vivarium-bench: the performance figures of DESIGN section 10, as a table and as JSON.
 #include "benchcontainers.h"
+#include "benchcoverage.h"
 #include "benchfigure.h"
 #include "benchpbt.h"
 #include "benchscreens.h"
@@ -261,7 +262,7 @@ int main(int argc, char **argv)
     const QCommandLineOption only(QStringLiteral("only"),
         QStringLiteral(
             "Measure only these sections (boot, systemd, snapshot, commands, network, screens, "
-            "pbt, containers, gui), "
+            "pbt, containers, coverage, gui), "
             "comma separated."),
         QStringLiteral("SECTIONS"));
     const QCommandLineOption qemuMachine(QStringLiteral("qemu-machine"),
@@ -555,6 +556,13 @@ int main(int argc, char **argv)
             progress("container machines: boots, ten at once, memory, the demo property");
             figures << measureContainers([&](const QString &name, const QByteArray &toml,
                                              bool video) { return bench.run(name, toml, video); },
+                bench.quick());
+        }
+
+        if (want("coverage")) {
+            progress("coverage: the demo with and without, a merge, guided property search");
+            figures << measureCoverage([&](const QString &name, const QByteArray &toml,
+                                           bool video) { return bench.run(name, toml, video); },
                 bench.quick());
         }
 
