@@ -6,7 +6,10 @@
 #include "core/coverage/tracefile.h"
 #include "vmtestutil.h"
 
+#include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QRegularExpression>
 #include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QTest>
@@ -176,6 +179,43 @@ private slots:
                 {}, 900);
         QVERIFY2(passed(run), "the test failed: its output is above");
         checkDemoAttribution(out.path());
+    }
+
+    // The guided property demo (containers): each example's network is collected, each
+    // example says what it added, none is empty, and the run's report holds them all.
+    void propertyExamplesAreCollectedAndScored()
+    {
+        if (::geteuid() != 0)
+            QSKIP("container machines need root");
+        QTemporaryDir out;
+        const ProgramRun run = runVivariumTest(
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/resources/demo/pbt-coverage.toml"), "--examples",
+                "20", "--seed", "3", "--no-video", "-o", out.path() },
+            {}, 600);
+        // Whether the search met the planted bug is the search's business: not asserted.
+        QVERIFY2(run.output.contains("property KeyValueStore "), qPrintable(scriptOutput(run)));
+        QFile events(out.path() + "/events.jsonl");
+        QVERIFY(events.open(QIODevice::ReadOnly));
+        int examples = 0, scored = 0;
+        for (const QByteArray &line : events.readAll().split('\n')) {
+            const QJsonObject e = QJsonDocument::fromJson(line).object();
+            if (e.value("type").toString() != "property_example")
+                continue;
+            ++examples;
+            QVERIFY2(!e.value("steps").toArray().isEmpty(),
+                qPrintable("an example that ran no step: " + QString::fromUtf8(line)));
+            if (e.value("coverage").toString().contains(QRegularExpression("^\\+\\d+ lines, "
+                                                                         "\\+\\d+ branches new")))
+                ++scored;
+        }
+        QVERIFY(examples >= 10);
+        QCOMPARE(scored, examples);
+        QVERIFY(QDir(out.path() + "/coverage/examples").entryList({ "*.info" }).size() >= examples);
+        const CoverageResult summary = summaryOf(out.path());
+        QVERIFY(summary.hasData);
+        QCOMPARE(summary.machines.keys(), QStringList { "n1" });
+        const Tracefile trace = allInfo(out.path());
+        QCOMPARE(ran(trace, demoSources + "server.c", "overwrites++;"), QStringList { "n1" });
     }
 
     void nothingInstrumentedIsSaidNotShownAsZero()
