@@ -181,11 +181,18 @@ def run_parallel(prop: type, examples: int = 10, prefix: int = 2, length: int = 
         if isinstance(error, NetworkSpecError) or example is None:
             return ""
         if example.failure is None:
+            # The race was met, then not met again by the final replay: what was seen is
+            # kept all the same (the last failing example, the most shrunk).
+            seen = getattr(progress, "last_failing", None)
+            if seen is None:
+                return ""
+            path = _parallel.regression_test(prop, seen, directory, seed_text or None, reproduced=False)
             _script.log.info(
                 f"property {prop.__name__} failed, but its minimal case passed when replayed (flaky): "
-                "a race depends on timing; run it again or with --replay"
+                f"a race depends on timing. The interleaving it saw ({'; '.join(seen.texts)}, "
+                f"{seen.failure}) is kept as regression test {path} (not reproduced)"
             )
-            return ""
+            return path
         path = _parallel.regression_test(prop, example, directory, seed_text or None)
         _script.log.info(f"property {prop.__name__} falsified: minimal case {len(example.network)} machine(s): "
                          + "; ".join(example.texts) + f" — regression test {path}")

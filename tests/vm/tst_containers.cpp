@@ -136,6 +136,26 @@ private slots:
         QVERIFY(run.output.contains("n1: start()"));
     }
 
+    // A parallel property whose race is not met again by the final replay keeps what it saw
+    // as its regression test, saying it was not reproduced (it used to end in "Flaky" with
+    // nothing kept).
+    void aRaceNotMetAgainIsKeptAsARegressionTest()
+    {
+        QTemporaryDir out;
+        const ProgramRun run = runVivariumTest(
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/containers/flaky.toml"), "-o",
+                out.path() },
+            {}, 600);
+        QVERIFY2(run.exitCode != 0, "a property that failed must not pass");
+        QVERIFY2(run.output.contains("is kept as regression test"), qPrintable(scriptOutput(run)));
+        QFile script(out.path() + "/falsified/Flaky.py");
+        QVERIFY2(script.open(QIODevice::ReadOnly), "no regression test was written");
+        const QByteArray text = script.readAll();
+        QVERIFY2(text.contains("did not fail again when replayed"), text.constData());
+        QVERIFY(text.contains("replay("));
+        QVERIFY(QFile::exists(out.path() + "/falsified/Flaky.toml"));
+    }
+
     void whatOnlyAVmHasIsRefusedAtLoad()
     {
         QTemporaryDir dir;

@@ -9,8 +9,8 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
-#include <QRegularExpression>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 #include <unistd.h>
@@ -204,8 +204,10 @@ private slots:
             ++examples;
             QVERIFY2(!e.value("steps").toArray().isEmpty(),
                 qPrintable("an example that ran no step: " + QString::fromUtf8(line)));
-            if (e.value("coverage").toString().contains(QRegularExpression("^\\+\\d+ lines, "
-                                                                         "\\+\\d+ branches new")))
+            if (e.value("coverage")
+                    .toString()
+                    .contains(QRegularExpression("^\\+\\d+ lines, "
+                                                 "\\+\\d+ branches new")))
                 ++scored;
         }
         QVERIFY(examples >= 10);
