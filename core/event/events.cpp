@@ -291,13 +291,14 @@ template<> struct Kind<PropertyFinished> {
             { QStringLiteral("steps"), QJsonArray::fromStringList(e.steps) },
             { QStringLiteral("regression_test"), e.regressionTest },
             { QStringLiteral("message"), e.message },
-            { QStringLiteral("duration_ms"), e.durationMs } };
+            { QStringLiteral("duration_ms"), e.durationMs },
+            { QStringLiteral("rules"), QJsonArray::fromStringList(e.rules) } };
     }
     static PropertyFinished read(const QJsonObject &o)
     {
         return { str(o, "name"), boolean(o, "passed"), integer(o, "examples"),
             integer(o, "failing"), str(o, "seed"), str(o, "network"), strings(o, "steps"),
-            str(o, "regression_test"), str(o, "message"), milliseconds(o) };
+            str(o, "regression_test"), str(o, "message"), milliseconds(o), strings(o, "rules") };
     }
 };
 

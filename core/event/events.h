@@ -141,6 +141,8 @@ struct PropertyExample {
     QString coverage;
 };
 // A property ended. Falsified: the minimal case (network, steps) and its regression test.
+// rules: each rule's figures over the search, then warnings (a rule never drawn, or one that
+// never did anything).
 struct PropertyFinished {
     QString name;
     bool passed = true;
@@ -152,6 +154,7 @@ struct PropertyFinished {
     QString regressionTest;
     QString message;
     qint64 durationMs = 0;
+    QStringList rules;
 };
 // A network the script made at run time (network_create: a property's example network) and
 // its end: the workbench draws it while it lives.

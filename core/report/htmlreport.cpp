@@ -33,6 +33,7 @@ details.subtest.fail { border-color: #b3261e; }
 summary { cursor: pointer; font-weight: 600; }
 section.property { border-left: 3px solid #17702c; padding-left: .6em; margin: .6em 0; }
 section.property:has(span.failed) { border-color: #b3261e; }
+ul.rules li.warning { color: #8a5a00; }
 details.example { margin-left: 1em; } details.example.fail summary { color: #b3261e; }
 pre { background: #f7f7f7; padding: .5em; overflow-x: auto; margin: .2em 0; }
 pre.script span { display: block; } pre.script span.failing { background: #f9d0cc; font-weight: bold; }

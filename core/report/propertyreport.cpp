@@ -74,6 +74,17 @@ QString section(const Property &p, const QDir &reportDir)
               .arg(s.seed.isEmpty() ? esc(s.mode) : QStringLiteral("seed ") + esc(s.seed),
                   p.finished ? QStringLiteral(", ") + seconds(p.finished->durationMs) : QString());
     html += QStringLiteral(".</p>\n");
+    // Each rule's figures over the search, and what was never tested.
+    if (p.finished && !p.finished->rules.isEmpty()) {
+        html += QStringLiteral("<h4>Rules</h4><ul class=\"rules\">");
+        for (const QString &line : p.finished->rules)
+            html += QStringLiteral("<li%1>%2</li>")
+                        .arg(line.startsWith(QLatin1String("warning:"))
+                                ? QStringLiteral(" class=\"warning\"")
+                                : QString(),
+                            esc(line));
+        html += QStringLiteral("</ul>\n");
+    }
     if (p.finished && !p.finished->passed) {
         const event::PropertyFinished &f = *p.finished;
         html += QStringLiteral("<pre>%1</pre>").arg(esc(f.message));

@@ -655,14 +655,19 @@ void defineProperties(py::module_ &m)
         py::arg("property"), py::arg("example"), py::arg("phase"), py::arg("network"),
         py::arg("steps"), py::arg("passed"), py::arg("message"), py::arg("seconds"),
         py::arg("coverage") = std::string());
-    m.def("property_finished",
+    m.def(
+        "property_finished",
         [list](const std::string &name, bool passed, int examples, int failing,
             const std::string &seed, const std::string &network,
             const std::vector<std::string> &steps, const std::string &regression,
-            const std::string &message, double seconds) {
+            const std::string &message, double seconds, const std::vector<std::string> &rules) {
             post(event::PropertyFinished { qs(name), passed, examples, failing, qs(seed),
-                qs(network), list(steps), qs(regression), qs(message), qint64(seconds * 1000) });
-        });
+                qs(network), list(steps), qs(regression), qs(message), qint64(seconds * 1000),
+                list(rules) });
+        },
+        py::arg("name"), py::arg("passed"), py::arg("examples"), py::arg("failing"),
+        py::arg("seed"), py::arg("network"), py::arg("steps"), py::arg("regression"),
+        py::arg("message"), py::arg("seconds"), py::arg("rules") = std::vector<std::string>());
 }
 
 void defineRunner(py::module_ &m)

@@ -85,6 +85,8 @@ class Ping(Lifecycle):
     """Lifecycle plus Ping(from, to): a running machine's ping is answered iff the other machine
     runs and is neither paused nor cut off (a machine's ping to itself needs no link)."""
 
+    checks = ("a ping between two running machines",)
+
     # (Hypothesis keeps the argument name "target" for a rule's output bundle.)
     @rule(source=up, destination=nodes)
     @replays_as(lambda self, source, destination: self.ping_lines(source, destination))
@@ -94,6 +96,8 @@ class Ping(Lifecycle):
         status, _ = self.machines[source].execute(f"ping -4 -c 1 -W 2 {destination}", timeout=30)
         answered = status == 0
         expected = self.answers(source, destination)
+        if source != destination and self.awake(destination):
+            self.checked("a ping between two running machines")
         assert answered == expected, (
             f"ping {source} -> {destination}: {'answered' if answered else 'no answer'}, but "
             f"{destination} {self.describe(destination)}"

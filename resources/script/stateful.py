@@ -262,6 +262,9 @@ def _run_property(prop, chosen, settings, execute, falsified, step_texts, seeds_
         if not had_seed and "_hypothesis_internal_use_seed" in vars(prop):
             delattr(prop, "_hypothesis_internal_use_seed")
         network, steps_run, _ = progress.last or ({}, [], None)
+        rules = progress.rule_report(_rule_names(prop), getattr(prop, "checks", ())) if progress.examples else []
+        for line in rules:
+            _script.log.info(f"property {name}: {line}")
         _vivarium.property_finished(
             name,
             passed,
@@ -273,7 +276,16 @@ def _run_property(prop, chosen, settings, execute, falsified, step_texts, seeds_
             regression,
             message,
             _time.monotonic() - started,
+            rules,
         )
+
+
+def _rule_names(prop):
+    """The rules of a state-machine property, in the order it defines them (none for a
+    parallel property: its commands run in lists, not drawn one by one)."""
+    if not (isinstance(prop, type) and issubclass(prop, NetworkStateMachine)):
+        return []
+    return list(dict.fromkeys(rule.function.__name__ for rule in prop.rules()))
 
 
 def _falsified(machine, progress, directory, seed_text, error):

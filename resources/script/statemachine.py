@@ -139,6 +139,37 @@ class Progress:
         self.examples = 0
         self.failing = 0  # examples that failed: the first one, then those shrinking found
         self.last = None  # (network, steps, failure) of the last example run
+        # Per rule, over the search (the generate phase): how often it was drawn, ran and did
+        # something, did nothing (its replay is only a comment: the model said it could not
+        # apply), failed, and was kept from being drawn by a precondition.
+        self.rules = {}
+        self.checks = {}  # check name -> times made (NetworkStateMachine.checked)
+
+    def rule(self, name):
+        return self.rules.setdefault(name, {"drawn": 0, "ran": 0, "nothing": 0, "failed": 0, "blocked": 0})
+
+    def rule_report(self, rule_names, checks=()):
+        """One line per rule with its figures and per named check with its count, then a
+        warning for each rule that never ran, or never did anything (so what it checks was
+        never checked), and each named check never made."""
+        lines, warnings = [], []
+        for check in checks:
+            made = self.checks.get(check, 0)
+            lines.append(f"check '{check}': made {made} time(s)")
+            if made == 0:
+                warnings.append(f"warning: check '{check}' was never made: no example reached it "
+                                "(more steps, other strategies, or guidance may)")
+        for name in rule_names:
+            f = self.rule(name)
+            lines.append(f"{name}: drawn {f['drawn']}, ran {f['ran']}, did nothing {f['nothing']}, "
+                         f"failed {f['failed']}, blocked by a precondition {f['blocked']}")
+            if f["drawn"] == 0:
+                warnings.append(f"warning: rule {name} was never drawn"
+                                + (" (its precondition held at no step)" if f["blocked"] else ""))
+            elif f["ran"] == 0 and f["failed"] == 0:
+                warnings.append(f"warning: rule {name} never did anything ({f['nothing']} time(s) drawn, "
+                                "each time the model said it could not apply): what it checks was never checked")
+        return lines + warnings
 
     def phase(self):
         try:
@@ -249,6 +280,7 @@ class NetworkStateMachine(RuleBasedStateMachine):
         try:
             if name != "make_network":
                 self.steps.append(Step(name, dict(arguments), self._replay_lines(function, arguments)))
+                self._count(name)
                 if progress is not None:
                     _vivarium.property_step(
                         progress.name, self._example, progress.phase(), len(self.steps), text
@@ -257,10 +289,40 @@ class NetworkStateMachine(RuleBasedStateMachine):
                     self.settle()
                 if forks is not None and not self._booting:
                     forks.checkpoint()  # a point later examples that make the same calls fork from
-            return function(self, **arguments)
+            result = function(self, **arguments)
+            if name != "make_network" and self._counting():
+                lines = self.steps[-1].lines
+                nothing = bool(lines) and all(line.lstrip().startswith("#") for line in lines)
+                progress.rule(name)["nothing" if nothing else "ran"] += 1
+            return result
         except BaseException as error:
             self._failure = self._failure or f"{text}: {type(error).__name__}: {error}"
+            if name != "make_network" and self._counting():
+                progress.rule(name)["failed"] += 1
             raise
+
+    # The checks that matter most, by name (Ping: "a ping between two running machines"): the
+    # property's report says how often each was made, and warns when one never was.
+    checks = ()
+
+    def checked(self, name):
+        """A rule made the check `name` (one of `checks`): counted over the search."""
+        if self._counting():
+            progress.checks[name] = progress.checks.get(name, 0) + 1
+
+    def _counting(self):
+        """The rules' figures count the search, not the shrinking that follows a failure."""
+        return progress is not None and progress.phase() == "generate"
+
+    def _count(self, name):
+        """A rule was drawn; the others whose precondition does not hold now could not be."""
+        if not self._counting():
+            return
+        progress.rule(name)["drawn"] += 1
+        for other in type(self).rules():
+            other_name = other.function.__name__
+            if other_name != name and any(not p(self) for p in getattr(other, "preconditions", ())):
+                progress.rule(other_name)["blocked"] += 1
 
     def _replay_lines(self, function, arguments):
         replay = getattr(function, "vivarium_replay", None)

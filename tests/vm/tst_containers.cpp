@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 #include <csignal>
@@ -134,6 +135,32 @@ private slots:
         QVERIFY2(run.output.contains("property ContainersBootAndPing passed after"),
             qPrintable(scriptOutput(run).right(2000)));
         QVERIFY(run.output.contains("n1: start()"));
+        // Each rule's figures over the search.
+        static const QRegularExpression bootFigures(QStringLiteral(
+            "property ContainersBootAndPing: boot: drawn (\\d+), ran (\\d+), did nothing \\d+, "
+            "failed 0, blocked by a precondition \\d+"));
+        const QRegularExpressionMatch boot = bootFigures.match(run.output);
+        QVERIFY2(boot.hasMatch(), qPrintable(scriptOutput(run).right(2000)));
+        QVERIFY(boot.captured(1).toInt() >= boot.captured(2).toInt());
+        QVERIFY(boot.captured(2).toInt() > 0);
+        QVERIFY(run.output.contains("check 'a ping between two running machines': made"));
+
+        // One step an example (after the network): the boot only. What was never tested is
+        // said, in the terminal and in log.html.
+        QTemporaryDir shortOut;
+        const ProgramRun shortRun = runVivariumTest(
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/resources/demo/pbt-containers.toml"),
+                "--examples", "4", "--steps", "2", "--seed", "3", "-o", shortOut.path() },
+            {}, 600);
+        QVERIFY2(passed(shortRun), "the demo failed: its output is above");
+        for (const char *warning : { "warning: rule ping was never drawn",
+                 "warning: check 'a ping between two running machines' was never made" }) {
+            QVERIFY2(shortRun.output.contains(warning), warning);
+        }
+        QFile report(shortOut.path() + "/log.html");
+        QVERIFY(report.open(QIODevice::ReadOnly));
+        QVERIFY(report.readAll().contains(
+            "<li class=\"warning\">warning: rule ping was never drawn</li>"));
     }
 
     // A parallel property whose race is not met again by the final replay keeps what it saw

@@ -156,6 +156,13 @@ void PropertyView::onEvent(const Event &event)
                                      : tr("falsified; the minimal case has %n step(s)", nullptr,
                                          int(finished->steps.size()));
         updateHeader();
+        // Each rule's figures over the search, below its last example's steps: what the
+        // search exercised, and the warnings about what it never did.
+        for (const QString &line : finished->rules) {
+            auto *item = new QListWidgetItem(line, m_steps);
+            if (line.startsWith(QLatin1String("warning:")))
+                item->setForeground(QColor(0x8a, 0x5a, 0x00));
+        }
     }
 }
 
