@@ -18,31 +18,6 @@ namespace vivarium {
 
 namespace {
 
-struct ToolRun {
-    bool ok = false;
-    QString output; // stdout and stderr, or why it did not run
-};
-
-// A tool of the field, run to its end (they take seconds; a large program's genhtml, minutes).
-ToolRun runTool(const QString &program, const QStringList &arguments,
-    const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
-{
-    const QString path = QStandardPaths::findExecutable(program);
-    if (path.isEmpty())
-        return { false, QStringLiteral("%1 is not installed").arg(program) };
-    QProcess process;
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.setProcessEnvironment(env);
-    dieWithParent(&process);
-    process.start(path, arguments);
-    const bool finished = process.waitForFinished(30 * 60 * 1000);
-    const QString output = QString::fromUtf8(process.readAll()).trimmed();
-    if (!finished)
-        return { false, QStringLiteral("%1 did not finish in 30 minutes").arg(program) };
-    const bool ok = process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;
-    return { ok, output };
-}
-
 QStringList filesUnder(const QString &dir, const QString &nameFilter)
 {
     QStringList files;
@@ -154,7 +129,36 @@ CoverageTotals totalsFromJson(const QJsonObject &o)
     return t;
 }
 
+// Every part of a test's counters under the machine's name (a tool leaves the test unnamed).
+Tracefile asMachine(const Tracefile &parsed, const QString &machine)
+{
+    Tracefile trace;
+    for (const SourceCoverage &test : parsed.tests())
+        for (auto it = test.cbegin(); it != test.cend(); ++it)
+            trace.test(testName(machine))[it.key()].add(it.value());
+    return trace;
+}
+
 } // namespace
+
+ToolRun runTool(
+    const QString &program, const QStringList &arguments, const QProcessEnvironment &env)
+{
+    const QString path = QStandardPaths::findExecutable(program);
+    if (path.isEmpty())
+        return { false, QStringLiteral("%1 is not installed").arg(program) };
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.setProcessEnvironment(env);
+    dieWithParent(&process);
+    process.start(path, arguments);
+    const bool finished = process.waitForFinished(30 * 60 * 1000);
+    const QString output = QString::fromUtf8(process.readAll()).trimmed();
+    if (!finished)
+        return { false, QStringLiteral("%1 did not finish in 30 minutes").arg(program) };
+    const bool ok = process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;
+    return { ok, output };
+}
 
 QJsonObject CoverageResult::json() const
 {
@@ -314,12 +318,7 @@ Tracefile CoverageCollector::llvmPart(
     Tracefile parsed = Tracefile::parse(run.output.toUtf8(), &error);
     if (!error.isEmpty())
         problems->append(source.machine + QStringLiteral(": llvm-cov's output: ") + error);
-    // llvm-cov leaves the test unnamed: the machine is the test.
-    Tracefile trace;
-    for (const SourceCoverage &test : parsed.tests())
-        for (auto it = test.cbegin(); it != test.cend(); ++it)
-            trace.test(testName(source.machine))[it.key()].add(it.value());
-    return trace;
+    return asMachine(parsed, source.machine);
 }
 
 Tracefile CoverageCollector::pythonPart(
@@ -355,11 +354,7 @@ Tracefile CoverageCollector::pythonPart(
     Tracefile parsed = Tracefile::read(info, &error);
     if (!error.isEmpty())
         problems->append(source.machine + QStringLiteral(": ") + error);
-    Tracefile trace;
-    for (const SourceCoverage &test : parsed.tests())
-        for (auto it = test.cbegin(); it != test.cend(); ++it)
-            trace.test(testName(source.machine))[it.key()].add(it.value());
-    return trace;
+    return asMachine(parsed, source.machine);
 }
 
 Tracefile CoverageCollector::machineTracefile(const CoverageSource &source, QStringList *problems)

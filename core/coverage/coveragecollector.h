@@ -5,6 +5,7 @@
 
 #include <QJsonObject>
 #include <QMap>
+#include <QProcessEnvironment>
 #include <QStringList>
 #include <functional>
 
@@ -30,6 +31,15 @@ struct CoverageResult {
     QJsonObject json() const; // coverage/summary.json
     static CoverageResult fromJson(const QJsonObject &object);
 };
+
+// A tool of the field run to its end (they take seconds; a large program's genhtml,
+// minutes): whether it succeeded, and its output, or why it did not run.
+struct ToolRun {
+    bool ok = false;
+    QString output;
+};
+ToolRun runTool(const QString &program, const QStringList &arguments,
+    const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment());
 
 // One line for the logs: the totals per machine and combined, and where the report is.
 QString coverageLine(const CoverageResult &result);

@@ -3,13 +3,11 @@
 #include "core/coverage/guestcoverage.h"
 #include "core/event/machineerror.h"
 #include "core/machine/testrun.h"
-#include "core/util/childprocess.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
-#include <QProcess>
 #include <thread>
 
 namespace vivarium {
@@ -51,17 +49,11 @@ QMap<QString, QString> lostCounters(const QList<RecordedEvent> &events)
     return lost;
 }
 
-QString runTool(const QString &program, const QStringList &arguments)
+// The tool's problem, or empty when it succeeded.
+QString failureOf(const QString &program, const QStringList &arguments)
 {
-    QProcess process;
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    dieWithParent(&process);
-    process.start(program, arguments);
-    if (!process.waitForFinished(10 * 60 * 1000) || process.exitStatus() != QProcess::NormalExit
-        || process.exitCode() != 0)
-        return QStringLiteral("%1 failed: %2 %3")
-            .arg(program, process.errorString(), QString::fromUtf8(process.readAll()).trimmed());
-    return {};
+    const ToolRun run = runTool(program, arguments);
+    return run.ok ? QString() : QStringLiteral("%1 failed: %2").arg(program, run.output);
 }
 
 void addLost(QString *lost, const QString &what)
@@ -95,16 +87,16 @@ QString countersOf(Machine *machine, QString *lost)
     if (!QFileInfo::exists(paths.disk))
         return copy; // never started: nothing
     const QString raw = paths.root + QStringLiteral("/coverage-disk.raw");
-    QString problem = runTool(QStringLiteral("qemu-img"),
+    QString problem = failureOf(QStringLiteral("qemu-img"),
         { QStringLiteral("convert"), QStringLiteral("-O"), QStringLiteral("raw"), paths.disk,
             raw });
     // The journal replayed on the copy: a guest that powered off without unmounting left its
     // last writes there, and debugfs does not read it.
     if (problem.isEmpty())
-        problem = runTool(QStringLiteral("e2fsck"),
+        problem = failureOf(QStringLiteral("e2fsck"),
             { QStringLiteral("-E"), QStringLiteral("journal_only"), QStringLiteral("-y"), raw });
     if (problem.isEmpty())
-        problem = runTool(QStringLiteral("debugfs"),
+        problem = failureOf(QStringLiteral("debugfs"),
             { QStringLiteral("-R"),
                 QStringLiteral("rdump /upper%1 %2")
                     .arg(QLatin1String(guestcoverage::guestDir), copy),
