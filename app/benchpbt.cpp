@@ -27,6 +27,20 @@ struct PropertyRun {
     double seconds = 0;
     std::optional<event::PropertyFinished> finished;
     int examplesWithSteps = 0;
+    // Of the steps the search drew, the percentage that did something (the rules' figures:
+    // ran / drawn; a step the model said could not apply, or one that failed, did not).
+    double usefulStepsPct() const
+    {
+        static const QRegularExpression figures(
+            QStringLiteral("^[\\w]+: drawn (\\d+), ran (\\d+),"));
+        int drawn = 0, ran = 0;
+        for (const QString &line : finished ? finished->rules : QStringList()) {
+            const QRegularExpressionMatch m = figures.match(line);
+            drawn += m.hasMatch() ? m.captured(1).toInt() : 0;
+            ran += m.hasMatch() ? m.captured(2).toInt() : 0;
+        }
+        return drawn > 0 ? 100.0 * ran / drawn : 0;
+    }
 };
 
 // Runs the script at scriptPath as a test with these [property] settings; the property's end
@@ -108,22 +122,29 @@ double rssMiB()
 
 } // namespace
 
-double demoExamplesPerMinute(const SessionMaker &makeSession, const QString &demo, bool quick)
+double demoExamplesPerMinute(
+    const SessionMaker &makeSession, const QString &demo, bool quick, double *usefulStepsPct)
 {
     // Only the examples that ran steps count (Hypothesis also draws examples it discards at
     // once).
     const PropertyRun run = runProperty(makeSession, QFileInfo(demo).baseName(), demoFile(demo),
         QByteArray("examples = ") + (quick ? "5" : "15") + "\nsteps = 6\nseed = 11\n");
+    if (usefulStepsPct)
+        *usefulStepsPct = run.usefulStepsPct();
     return run.examplesWithSteps / (run.seconds / 60.0);
 }
 
 QList<BenchFigure> measurePbt(const SessionMaker &makeSession, bool quick)
 {
     QList<BenchFigure> figures;
+    double useful = 0;
     figures << BenchFigure { QStringLiteral("pbt_examples_per_min"),
         QStringLiteral("demo property examples a minute (6 steps)"),
-        demoExamplesPerMinute(makeSession, QStringLiteral("pbt.py"), quick), QStringLiteral("/m"),
-        QString() };
+        demoExamplesPerMinute(makeSession, QStringLiteral("pbt.py"), quick, &useful),
+        QStringLiteral("/m"), QString() };
+    figures << BenchFigure { QStringLiteral("pbt_useful_steps_pct"),
+        QStringLiteral("of the demo's steps, those that did something (ran / drawn)"), useful,
+        QStringLiteral("%"), QString() };
 
     // The planted bug with its examples forking from snapshots (the default), then on fresh
     // networks: the same examples (a fixed seed), the same minimal case.

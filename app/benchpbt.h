@@ -7,4 +7,6 @@
 // examples (processes, file descriptors, memory).
 QList<BenchFigure> measurePbt(const SessionMaker &makeSession, bool quick);
 // Examples a minute that ran steps, of a demo property (resources/demo/NAME.py), 6 steps each.
-double demoExamplesPerMinute(const SessionMaker &makeSession, const QString &demo, bool quick);
+// usefulStepsPct, when given: of the steps drawn, the percentage that did something.
+double demoExamplesPerMinute(const SessionMaker &makeSession, const QString &demo, bool quick,
+    double *usefulStepsPct = nullptr);

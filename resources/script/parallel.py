@@ -20,7 +20,7 @@ import _vivarium
 from hypothesis import given as _given
 from hypothesis import strategies as st
 from hypothesis.internal.reflection import function_digest as _digest
-from vivarium.statemachine import NetworkSpecError, networks, step_text, to_toml, write_test
+from vivarium.statemachine import NetworkSpecError, environment_fault, networks, step_text, to_toml, write_test
 
 
 class Command:
@@ -129,6 +129,9 @@ class _Example:
                 _vivarium.network_destroy(label)
         except BaseException as error:
             self.failure = f"{type(error).__name__}: {error}"
+            fault = environment_fault(error, index)
+            if fault is not None and fault is not error:
+                raise fault from None
             raise
         finally:
             if self.failure is not None:

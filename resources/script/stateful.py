@@ -40,6 +40,7 @@ import vivarium.parallel as _parallel
 from vivarium.parallel import Command, ParallelProperty, command  # noqa: F401
 from vivarium.rules import Crashes, Lifecycle, LinkFaults, Partitions, Pauses, Ping  # noqa: F401
 from vivarium.statemachine import (  # noqa: F401
+    EnvironmentFault,
     NetworkSpecError,
     NetworkStateMachine,
     Step,
@@ -54,7 +55,7 @@ from vivarium.statemachine import (  # noqa: F401
 
 
 __all__ = [  # what a property's script imports from here
-    "Bundle", "Command", "Crashes", "Lifecycle", "LinkFaults", "NetworkSpecError", "NetworkStateMachine",
+    "Bundle", "Command", "Crashes", "EnvironmentFault", "Lifecycle", "LinkFaults", "NetworkSpecError", "NetworkStateMachine",
     "ParallelProperty", "Partitions", "Pauses", "Ping", "RuleBasedStateMachine", "Step", "command",
     "consumes", "database_dir", "identifier", "in_background", "initialize", "invariant", "machine_keys", "multiple",
     "networks", "precondition", "regression_test", "replays_as", "rule", "run", "run_parallel",
@@ -178,7 +179,7 @@ def run_parallel(prop: type, examples: int = 10, prefix: int = 2, length: int = 
 
     def falsified(progress, directory, seed_text, error):
         example = getattr(progress, "last_example", None)
-        if isinstance(error, NetworkSpecError) or example is None:
+        if isinstance(error, (NetworkSpecError, EnvironmentFault)) or example is None:
             return ""
         if example.failure is None:
             # The race was met, then not met again by the final replay: what was seen is
@@ -292,7 +293,7 @@ def _falsified(machine, progress, directory, seed_text, error):
     """After a failure: writes the minimal case when the last example (Hypothesis's final
     replay) failed with steps; returns its path or ""."""
     name = machine.__name__
-    if isinstance(error, NetworkSpecError) or progress.last is None:
+    if isinstance(error, (NetworkSpecError, EnvironmentFault)) or progress.last is None:
         return ""
     network, steps, failure = progress.last
     if failure is None:

@@ -30,6 +30,41 @@ class NetworkSpecError(ValueError):
     of the system under test."""
 
 
+class EnvironmentFault(BaseException):
+    """A machine of an example's network could not come up because of the host or its guest
+    kernel (a file system the kernel lacks, a failed set-up, a kernel panic, a full disk on
+    the host), not because of the system under test. The property stops at once with the
+    cause: nothing is shrunk and no minimal case is written. (A BaseException: Hypothesis takes
+    every Exception for a failure to shrink.)"""
+
+
+# What a guest or the host says when a machine cannot boot for reasons of its own: the guest's
+# early boot failed, or the host could not prepare the machine (its disks, its directory).
+_ENVIRONMENT_MARKERS = (
+    "vivarium-initramfs: FAILED",
+    "vivarium-init: FAILED",
+    "Kernel panic - not syncing",
+    "the host has no space left",
+    "cannot format ",
+    "cannot create ",
+)
+
+
+def environment_fault(error, example=None):
+    """The EnvironmentFault an error of a machine's start stands for, or None."""
+    if isinstance(error, EnvironmentFault):
+        return error
+    text = str(error).rstrip().rstrip(".")
+    if not isinstance(error, _vivarium.MachineError) or not any(m in text for m in _ENVIRONMENT_MARKERS):
+        return None
+    where = f"example {example}'s network" if example else "the example's network"
+    return EnvironmentFault(
+        f"{where} could not come up because of the host or the guest kernel, not the system under "
+        f"test: {text}. The property stops here: nothing is shrunk and no minimal case is written "
+        "(fix the host, or draw machines it can run)"
+    )
+
+
 def to_toml(network: dict[str, dict[str, object]]) -> str:
     """A network ({machine name: {test-file key: value}}) as test-file text."""
     return _tomltext.network(network)
@@ -271,7 +306,13 @@ class NetworkStateMachine(RuleBasedStateMachine):
 
     def _settle_one(self):
         node = self._booting[0]
-        self.machines[node].wait_for_ready()
+        try:
+            self.machines[node].wait_for_ready()
+        except _vivarium.MachineError as error:
+            fault = environment_fault(error, self._example)
+            if fault is not None:
+                raise fault from None
+            raise
         self._booting.remove(node)
 
     def _run_step(self, function, arguments):
@@ -299,6 +340,9 @@ class NetworkStateMachine(RuleBasedStateMachine):
             self._failure = self._failure or f"{text}: {type(error).__name__}: {error}"
             if name != "make_network" and self._counting():
                 progress.rule(name)["failed"] += 1
+            fault = environment_fault(error, self._example)
+            if fault is not None and fault is not error:
+                raise fault from None
             raise
 
     # The checks that matter most, by name (Ping: "a ping between two running machines"): the

@@ -78,6 +78,32 @@ private slots:
         QCOMPARE(runDirectories(), directories); // and their run directories
     }
 
+    // A network with a minix disk, which this host's mkfs.minix cannot make as Vivarium asks
+    // (and Vivarium's own kernel could not mount), is the environment's fault, not the
+    // system's: the property stops at once with that cause, nothing shrunk, no minimal case
+    // written (it used to be shrunk and written up as a bug).
+    void anEnvironmentFaultIsNotAFalsifiedProperty()
+    {
+        const QString test = writeTest("Minix",
+            "from vivarium.stateful import Lifecycle, networks, run, st\n"
+            "class BootMinix(Lifecycle):\n"
+            "    network = networks(min_machines=1, max_machines=2,\n"
+            "        disks=st.just([{'size_mb': 8, 'fs': 'minix', 'mount': '/data'}]))\n"
+            "run(BootMinix, examples=10, steps=3, derandomize=True)\n");
+        const QString out = m_dir.filePath("minix");
+        const ProgramRun outcome = runVivariumTest({ test, "-o", out }, m_dir.path(), 400);
+        QVERIFY2(outcome.exitCode != 0, "the property cannot pass: no machine boots");
+        QVERIFY2(outcome.output.contains(
+                     "could not come up because of the host or the guest kernel, not the system "
+                     "under test: "),
+            qPrintable(scriptOutput(outcome).right(3000)));
+        QVERIFY(outcome.output.contains("mkfs.minix")
+            || outcome.output.contains("vivarium-init: FAILED: mount -a"));
+        QVERIFY(outcome.output.contains("nothing is shrunk"));
+        QCOMPARE(outcome.output.count("property BootMinix: example "), 1);
+        QVERIFY(!QFile::exists(out + "/falsified/BootMinix.toml"));
+    }
+
     // A property that fails without booting anything (n2 with >= 150 MiB is "wrong"), for the
     // settings, reports and replays below.
     QString plantedModel(const QByteArray &tables = {})
