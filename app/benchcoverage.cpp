@@ -22,8 +22,10 @@ double demoSeconds(const SessionMaker &makeSession, bool coverage, int round)
         + "[machines.server]\n[machines.client]\n";
     QElapsedTimer clock;
     clock.start();
-    std::unique_ptr<Session> session = makeSession(
-        QStringLiteral("coverage-demo-%1-%2").arg(QLatin1String(coverage ? "on" : "off")).arg(round), toml, false);
+    std::unique_ptr<Session> session = makeSession(QStringLiteral("coverage-demo-%1-%2")
+                                                       .arg(QLatin1String(coverage ? "on" : "off"))
+                                                       .arg(round),
+        toml, false);
     QString error;
     if (!session->startTestScript(&error))
         throw MachineError(MachineError::Kind::Failed, error);
@@ -39,14 +41,15 @@ double demoSeconds(const SessionMaker &makeSession, bool coverage, int round)
 // guidance, for one seed.
 int examplesToFind(const SessionMaker &makeSession, bool guided, int seed, int examples)
 {
-    const QByteArray toml = "script = \""
-        + demoFile(QStringLiteral("pbt-coverage.py")).toUtf8()
+    const QByteArray toml = "script = \"" + demoFile(QStringLiteral("pbt-coverage.py")).toUtf8()
         + "\"\nscript_outside_folder = true\n" + coverageTable + "[property]\nseed = "
         + QByteArray::number(seed) + "\nexamples = " + QByteArray::number(examples)
         + "\nguided = " + (guided ? "true" : "false") + "\n";
-    std::unique_ptr<Session> session = makeSession(
-        QStringLiteral("pbt-coverage-%1-%2").arg(QLatin1String(guided ? "guided" : "random")).arg(seed), toml,
-        false);
+    std::unique_ptr<Session> session
+        = makeSession(QStringLiteral("pbt-coverage-%1-%2")
+                          .arg(QLatin1String(guided ? "guided" : "random"))
+                          .arg(seed),
+            toml, false);
     QString error;
     if (!session->startTestScript(&error))
         throw MachineError(MachineError::Kind::Failed, error);
