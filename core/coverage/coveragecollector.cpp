@@ -58,9 +58,9 @@ bool kept(const QString &source, const QStringList &include)
 // genhtml's source pages say how often each line ran, not where: each line gets a column
 // with the machines that ran it (lcov 1.16 has no hook for it). The page of SOURCE is
 // html/<SOURCE less the sources' common directory>.gcov.html: matched by that ending.
-void annotateByMachine(const QString &html, const Tracefile &all, QStringList *problems)
+void annotateByMachine(
+    const QString &html, const Tracefile &all, const QStringList &sources, QStringList *problems)
 {
-    QStringList sources = all.combined().keys();
     int width = 0;
     for (const QString &test : all.tests().keys())
         width += int(test.size()) + 1;
@@ -140,6 +140,14 @@ Tracefile asMachine(const Tracefile &parsed, const QString &machine)
 }
 
 } // namespace
+
+std::optional<CoverageResult> lastCoverage(const QList<RecordedEvent> &events)
+{
+    for (auto it = events.crbegin(); it != events.crend(); ++it)
+        if (const auto *collected = std::get_if<event::CoverageCollected>(&it->event))
+            return CoverageResult::fromJson(collected->summary);
+    return std::nullopt;
+}
 
 ToolRun runTool(
     const QString &program, const QStringList &arguments, const QProcessEnvironment &env)
@@ -434,7 +442,8 @@ CoverageResult CoverageCollector::collect(const QList<CoverageSource> &sources)
             "flush_signal)"));
         return result;
     }
-    result.all = CoverageTotals::of(all.combined());
+    const SourceCoverage combined = all.combined();
+    result.all = CoverageTotals::of(combined);
 
     // all.info: lcov's merge of the machines' tracefiles, each machine's counts kept under
     // its name.
@@ -456,7 +465,7 @@ CoverageResult CoverageCollector::collect(const QList<CoverageSource> &sources)
 
     QFile cobertura(result.directory + QStringLiteral("/cobertura.xml"));
     if (!cobertura.open(QIODevice::WriteOnly)
-        || cobertura.write(coberturaXml(all.combined(), QDateTime::currentSecsSinceEpoch())) < 0)
+        || cobertura.write(coberturaXml(combined, QDateTime::currentSecsSinceEpoch())) < 0)
         result.problems.append(QStringLiteral("cannot write %1: %2")
                                    .arg(cobertura.fileName(), cobertura.errorString()));
 
@@ -470,7 +479,7 @@ CoverageResult CoverageCollector::collect(const QList<CoverageSource> &sources)
             allInfo });
     if (genhtml.ok) {
         result.html = html + QStringLiteral("/index.html");
-        annotateByMachine(html, all, &result.problems);
+        annotateByMachine(html, all, combined.keys(), &result.problems);
     } else
         result.problems.append(
             QStringLiteral("genhtml made no HTML report: %1").arg(tail(genhtml.output)));

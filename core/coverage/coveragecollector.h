@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/coverage/tracefile.h"
+#include "core/event/events.h"
 #include "core/spec/testspec.h"
 
 #include <QJsonObject>
@@ -8,6 +9,7 @@
 #include <QProcessEnvironment>
 #include <QStringList>
 #include <functional>
+#include <optional>
 
 namespace vivarium {
 
@@ -31,6 +33,10 @@ struct CoverageResult {
     QJsonObject json() const; // coverage/summary.json
     static CoverageResult fromJson(const QJsonObject &object);
 };
+
+// The run's last coverage collection, as its CoverageCollected event says; nullopt when
+// there was none (log.html's header and junit.xml's properties).
+std::optional<CoverageResult> lastCoverage(const QList<RecordedEvent> &events);
 
 // A tool of the field run to its end (they take seconds; a large program's genhtml,
 // minutes): whether it succeeded, and its output, or why it did not run.

@@ -64,8 +64,7 @@ void addLost(QString *lost, const QString &what)
 // Where the host reads a machine's counters. A root = "image" machine's /vivarium is on its
 // own disk, not shared: while it runs they come over the backdoor (copy_from_machine); when
 // it is off, from its disk image (a sparse raw copy, its journal replayed, read with debugfs
-// without mounting). A
-// crash keeps what the guest had synced, as a disk does.
+// without mounting). A crash keeps what the guest had synced, as a disk does.
 QString countersOf(Machine *machine, QString *lost)
 {
     const MachinePaths paths = machine->paths();

@@ -59,6 +59,14 @@ public:
     struct Added {
         int lines = 0, branches = 0; // what the example ran
         int newLines = 0, newBranches = 0; // of which no earlier example ran
+        Added &operator+=(const Added &other)
+        {
+            lines += other.lines;
+            branches += other.branches;
+            newLines += other.newLines;
+            newBranches += other.newBranches;
+            return *this;
+        }
     };
     Added add(const Tracefile &example);
     int lines() const { return int(m_lines.size()); }

@@ -99,13 +99,10 @@ QString row(const QString &kind, qint64 t, const QString &duration, const QStrin
 // (relative, so the output directory moves as a whole) and what went wrong collecting.
 QString coverageHeader(const QList<RecordedEvent> &events, const QDir &reportDir)
 {
-    const event::CoverageCollected *collected = nullptr;
-    for (const RecordedEvent &recorded : events)
-        if (const auto *c = std::get_if<event::CoverageCollected>(&recorded.event))
-            collected = c;
+    const std::optional<CoverageResult> collected = lastCoverage(events);
     if (!collected)
         return {};
-    const CoverageResult result = CoverageResult::fromJson(collected->summary);
+    const CoverageResult &result = *collected;
     const auto percent = [](double value) {
         return value < 0 ? QStringLiteral("–") : QString::number(value, 'f', 1) + QLatin1Char('%');
     };

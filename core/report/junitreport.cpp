@@ -109,13 +109,10 @@ QList<Case> casesOf(const ReportInput &input)
 // machine's, as percentages and counts.
 void writeCoverageProperties(QXmlStreamWriter &xml, const QList<RecordedEvent> &events)
 {
-    const event::CoverageCollected *collected = nullptr;
-    for (const RecordedEvent &recorded : events)
-        if (const auto *c = std::get_if<event::CoverageCollected>(&recorded.event))
-            collected = c;
+    const std::optional<CoverageResult> collected = lastCoverage(events);
     if (!collected)
         return;
-    const CoverageResult result = CoverageResult::fromJson(collected->summary);
+    const CoverageResult &result = *collected;
     xml.writeStartElement(QStringLiteral("properties"));
     const auto property = [&xml](const QString &name, const QString &value) {
         xml.writeEmptyElement(QStringLiteral("property"));

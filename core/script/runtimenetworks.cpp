@@ -123,11 +123,7 @@ std::optional<CoverageFrontier::Added> RuntimeNetworks::destroy(const QString &l
             m_parent->events()->post(event::Log { QStringLiteral("coverage: ") + problem });
         std::lock_guard lock(m_mutex);
         added = m_coverage.add(trace);
-        CoverageFrontier::Added &sum = m_added ? *m_added : m_added.emplace();
-        sum.lines += added->lines;
-        sum.branches += added->branches;
-        sum.newLines += added->newLines;
-        sum.newBranches += added->newBranches;
+        (m_added ? *m_added : m_added.emplace()) += *added;
     }
     run->crashAll(QStringLiteral("stopped")); // then the TestRun removes its run directory
     m_parent->events()->post(event::NetworkDestroyed { label });

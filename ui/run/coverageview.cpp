@@ -72,6 +72,7 @@ void CoverageView::setCollects(bool collects)
     m_files->clear();
     m_source->clear();
     m_trace = {};
+    m_combined = {};
     m_status->setText(collects ? tr("Coverage is collected when the run ends, or with Refresh.")
                                : tr("This test does not collect coverage: add coverage = true "
                                     "to its test file (docs/coverage.md)."));
@@ -93,6 +94,7 @@ void CoverageView::load(const QString &dir)
         ? CoverageResult::fromJson(QJsonDocument::fromJson(summaryFile.readAll()).object())
         : CoverageResult {};
     QString error;
+    m_combined = {};
     m_trace = summary.hasData ? Tracefile::read(dir + QStringLiteral("/all.info"), &error)
                               : Tracefile {};
     QString text = summary.hasData ? coverageLine(summary).section(QLatin1Char('\n'), 0, 0)
@@ -109,8 +111,8 @@ void CoverageView::load(const QString &dir)
     QStringList headers { tr("File"), tr("All") };
     headers += machines;
     m_files->setHeaderLabels(headers);
-    const SourceCoverage all = m_trace.combined();
-    for (auto it = all.cbegin(); it != all.cend(); ++it) {
+    m_combined = m_trace.combined();
+    for (auto it = m_combined.cbegin(); it != m_combined.cend(); ++it) {
         auto *item = new QTreeWidgetItem(m_files);
         item->setText(0, QFileInfo(it.key()).fileName());
         item->setToolTip(0, it.key());
@@ -146,7 +148,7 @@ void CoverageView::showSource(const QString &path)
         return;
     }
     const QStringList lines = QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'));
-    const FileCoverage counts = m_trace.combined().value(path);
+    const FileCoverage counts = m_combined.value(path);
     int width = 0;
     for (const QString &machine : m_trace.tests().keys())
         width += int(machine.size()) + 1;

@@ -46,6 +46,7 @@ private:
     QTreeWidget *m_files;
     QPlainTextEdit *m_source;
     Tracefile m_trace;
+    SourceCoverage m_combined; // m_trace's machines summed, for the source view
     bool m_collects = false;
 };
 
