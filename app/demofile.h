@@ -1,5 +1,7 @@
 #pragma once
 
+#include "buildpaths.h"
+
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QString>

@@ -9,12 +9,14 @@
 #include "core/util/childprocess.h"
 #include "core/util/rundirectory.h"
 #include "core/util/textformat.h"
+#include "suiterunner.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -35,6 +37,7 @@ namespace {
 enum ExitCode { Passed = 0, TestFailed = 1, BadInput = 2, Environment = 3, Signalled = 128 };
 
 std::atomic<Session *> g_session { nullptr };
+std::atomic<SuiteRunner *> g_suite { nullptr };
 std::atomic<int> g_signal { 0 };
 
 // SIGINT, SIGTERM and SIGHUP are blocked in every thread (the mask is inherited) and taken by
@@ -117,6 +120,10 @@ void watchSignals()
                 continue;
             if (g_signal.exchange(signal) != 0)
                 continue; // one interruption is enough; it is under way
+            if (SuiteRunner *suite = g_suite.load()) {
+                suite->interrupt(signal); // its tests stop as a test stops, then it ends
+                continue;
+            }
             Session *session = g_session.load();
             if (!session)
                 std::_Exit(Signalled + signal); // nothing started yet: nothing to clean up
@@ -194,6 +201,137 @@ struct PropertyOptions {
     }
 };
 
+// The options of a suite run: its own, those it refuses, and those it passes to each test.
+struct SuiteArguments {
+    const QCommandLineOption &outDir, &junit, &jobs, &shard, &timings;
+    QList<QCommandLineOption> refused;
+    QList<QCommandLineOption> passedOn;
+};
+
+// vivarium-test TEST.toml|DIR... : a suite (docs/ci.md).
+int suiteMain(const QCommandLineParser &parser, const SuiteArguments &a,
+    const QList<QCommandLineOption> &propertyOptions)
+{
+    for (const QCommandLineOption &option : a.refused) {
+        if (parser.isSet(option)) {
+            complain(QStringLiteral("vivarium-test: --%1 is for one test, not a suite")
+                         .arg(option.names().constLast()));
+            return BadInput;
+        }
+    }
+    SuiteRunner::Options options;
+    options.outDir
+        = parser.isSet(a.outDir) ? parser.value(a.outDir) : QStringLiteral("vivarium-out");
+    options.junitPath = parser.value(a.junit);
+    if (parser.isSet(a.jobs)) {
+        bool ok = false;
+        options.jobs = parser.value(a.jobs).toInt(&ok);
+        if (!ok || options.jobs < 1 || options.jobs > 256) {
+            complain(
+                QStringLiteral("vivarium-test: -j must be a whole number from 1 to 256, not \"%1\"")
+                    .arg(parser.value(a.jobs)));
+            return BadInput;
+        }
+    }
+    for (const QCommandLineOption &option : a.passedOn + propertyOptions) {
+        if (!parser.isSet(option))
+            continue;
+        options.testArguments << QStringLiteral("--") + option.names().constLast();
+        if (!option.valueName().isEmpty())
+            options.testArguments << parser.value(option);
+    }
+    QString error;
+    Shard shard;
+    if (parser.isSet(a.shard)) {
+        const std::optional<Shard> parsed = Shard::parse(parser.value(a.shard), &error);
+        if (!parsed) {
+            complain(QStringLiteral("vivarium-test: ") + error);
+            return BadInput;
+        }
+        shard = *parsed;
+    }
+    QMap<QString, double> seconds;
+    if (parser.isSet(a.timings)) {
+        const auto read = readTimings(parser.value(a.timings), &error);
+        if (!read) {
+            complain(QStringLiteral("vivarium-test: ") + error);
+            return BadInput;
+        }
+        seconds = *read;
+    }
+    QStringList errors;
+    const std::optional<QList<SuiteTest>> all
+        = discoverSuite(parser.positionalArguments(), &errors);
+    if (!all) {
+        for (const QString &line : std::as_const(errors))
+            complain(line);
+        complain(QStringLiteral("vivarium-test: the suite did not start: %1 problem(s) above")
+                     .arg(errors.size()));
+        return BadInput;
+    }
+    const QList<SuiteTest> tests = shardOf(*all, shard, seconds);
+    options.title = shard.count > 1
+        ? QStringLiteral("vivarium suite, shard %1/%2").arg(shard.index).arg(shard.count)
+        : QStringLiteral("vivarium suite");
+    if (shard.count > 1) {
+        QStringList names;
+        for (const SuiteTest &test : tests)
+            names << test.name;
+        say(QStringLiteral("suite: shard %1/%2 runs %3 of the %4 tests%5: %6")
+                .arg(shard.index)
+                .arg(shard.count)
+                .arg(tests.size())
+                .arg(all->size())
+                .arg(seconds.isEmpty() ? QString()
+                                       : QStringLiteral(" (balanced by ") + parser.value(a.timings)
+                            + QLatin1Char(')'))
+                .arg(names.join(QStringLiteral(", "))));
+    }
+    SuiteRunner runner(tests, options);
+    g_suite = &runner;
+    const int code = runner.run();
+    g_suite = nullptr;
+    return code;
+}
+
+// vivarium-test --merge DIR... -o OUT
+int mergeMain(const QCommandLineParser &parser, const QCommandLineOption &outDir,
+    const QCommandLineOption &junit)
+{
+    if (!parser.isSet(outDir) || parser.positionalArguments().isEmpty()) {
+        complain(QStringLiteral("vivarium-test: --merge takes the suites' output directories and "
+                                "-o OUT (vivarium-test --merge shard-1 shard-2 -o suite)"));
+        return BadInput;
+    }
+    const QString out = parser.value(outDir);
+    for (const QString &dir : parser.positionalArguments()) {
+        if (QDir(dir).absolutePath() == QDir(out).absolutePath()) {
+            complain(QStringLiteral("vivarium-test: --merge: -o %1 is one of the directories "
+                                    "merged; give a new one")
+                         .arg(out));
+            return BadInput;
+        }
+    }
+    QList<SuiteResult> merged;
+    const QStringList problems = mergeSuites(parser.positionalArguments(), out, &merged);
+    for (const QString &problem : problems)
+        complain(QStringLiteral("vivarium-test: ") + problem);
+    if (!problems.isEmpty())
+        return BadInput;
+    if (parser.isSet(junit)) {
+        QFile::remove(parser.value(junit));
+        QFile::copy(QDir(out).filePath(QStringLiteral("junit.xml")), parser.value(junit));
+    }
+    const qsizetype passed = std::count_if(merged.cbegin(), merged.cend(),
+        [](const SuiteResult &r) { return r.verdict == QLatin1String("passed"); });
+    say(QStringLiteral("vivarium-test: merged %1 suite(s): %2 of %3 tests passed; report %4")
+            .arg(parser.positionalArguments().size())
+            .arg(passed)
+            .arg(merged.size())
+            .arg(QDir(out).filePath(QStringLiteral("index.html"))));
+    return passed == merged.size() ? Passed : TestFailed;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -256,11 +394,31 @@ int main(int argc, char **argv)
                        "B): the first step where they differ and the durations that changed "
                        "most, then exit (0 the same steps and results, 1 they differ)."),
         QStringLiteral("DIR"));
-    parser.addOptions({ outDir, keep, noVideo, accel, timeout, interactive, junit, clean,
-        reportFrom, check, stubs, rootImage, history, keepRuns, compare });
+    const QCommandLineOption jobs({ QStringLiteral("j"), QStringLiteral("jobs") },
+        QStringLiteral("A suite: run up to N tests at once, as many as the host's memory holds "
+                       "(default 1)."),
+        QStringLiteral("N"));
+    const QCommandLineOption shard(QStringLiteral("shard"),
+        QStringLiteral("A suite: run share K of N of its tests (e.g. 2/3; every CI job of a "
+                       "matrix computes the same split)."),
+        QStringLiteral("K/N"));
+    const QCommandLineOption timings(QStringLiteral("timings"),
+        QStringLiteral("A suite: balance --shard by the test durations in FILE (timings.json "
+                       "from an earlier suite run or merge)."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption merge(QStringLiteral("merge"),
+        QStringLiteral("Merge the suites' output directories given (shards) into -o OUT: one "
+                       "junit.xml, index.html and timings.json, each test's folder copied in, "
+                       "then exit (0 all passed, 1 not)."));
+    parser.addOptions(
+        { outDir, keep, noVideo, accel, timeout, interactive, junit, clean, reportFrom, check,
+            stubs, rootImage, history, keepRuns, compare, jobs, shard, timings, merge });
     const PropertyOptions propertyOptions;
     parser.addOptions(propertyOptions.all());
-    parser.addPositionalArgument(QStringLiteral("TEST.toml"), QStringLiteral("The test file."));
+    parser.addPositionalArgument(QStringLiteral("TEST.toml"),
+        QStringLiteral("The test file; several, or directories of them, run as a suite "
+                       "(docs/ci.md)."),
+        QStringLiteral("TEST.toml|DIR..."));
     if (!parser.parse(app.arguments())) {
         complain(QStringLiteral("vivarium-test: ") + parser.errorText());
         return BadInput;
@@ -339,8 +497,23 @@ int main(int argc, char **argv)
         say(formatText(u"vivarium-test: %1 written", path));
         return Passed;
     }
-    if (parser.positionalArguments().size() != 1) {
-        complain(QStringLiteral("vivarium-test: give one test file (see --help)"));
+    if (parser.isSet(merge))
+        return mergeMain(parser, outDir, junit);
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() > 1 || parser.isSet(jobs) || parser.isSet(shard)
+        || (positional.size() == 1 && QFileInfo(positional.constFirst()).isDir())) {
+        SuiteArguments suite { outDir, junit, jobs, shard, timings,
+            { interactive, history, check, keepRuns }, { noVideo, accel, timeout, keep } };
+        return suiteMain(parser, suite, propertyOptions.all());
+    }
+    if (parser.isSet(timings)) {
+        complain(QStringLiteral("vivarium-test: --timings balances the shards of a suite: give "
+                                "--shard K/N and the suite's tests too"));
+        return BadInput;
+    }
+    if (positional.size() != 1) {
+        complain(QStringLiteral("vivarium-test: give one test file, or several or a directory "
+                                "for a suite (see --help)"));
         return BadInput;
     }
     const QString accelValue = parser.value(accel);

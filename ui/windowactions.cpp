@@ -1,5 +1,6 @@
 // The workbench window's menus and toolbar: every action with an icon, a tooltip naming its
 // shortcut, and enabled only when it can apply.
+#include "buildpaths.h"
 #include "ui/editor/findbar.h"
 #include "ui/editor/scripteditor.h"
 #include "ui/mainwindow.h"

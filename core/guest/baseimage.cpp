@@ -24,10 +24,10 @@ namespace {
 // Bumped when what goes into a base image changes: older images are then rebuilt.
 constexpr auto recipe = "vivarium base image 1";
 
-// The Debian suite of each base.
+// The Debian suite of each base ("debian-trixie": trixie).
 QString suiteOf(const QString &base)
 {
-    return base == QLatin1String("debian-bookworm") ? QStringLiteral("bookworm") : QString();
+    return knownBases().contains(base) ? base.mid(int(qstrlen("debian-"))) : QString();
 }
 
 // Where the packages come from: the host's own apt sources when they are of the same suite

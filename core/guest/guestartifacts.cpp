@@ -1,5 +1,7 @@
 #include "core/guest/guestartifacts.h"
 
+#include "buildpaths.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -7,6 +9,45 @@
 #include <QRegularExpression>
 
 namespace vivarium {
+
+namespace {
+
+QString readText(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()).simplified()
+                                          : QString();
+}
+
+// The artifacts in dir with the agent at agent; missing names the first file not there.
+GuestArtifacts read(const QString &dir, const QString &agent, QString *missing)
+{
+    GuestArtifacts a;
+    a.dir = QDir::cleanPath(dir);
+    a.kernel = a.dir + QStringLiteral("/vmlinux");
+    a.initramfs = a.dir + QStringLiteral("/initramfs.cpio.gz");
+    a.agent = agent.isEmpty() ? a.dir + QStringLiteral("/vivarium-agent") : agent;
+    missing->clear();
+    for (const QString &path : { a.kernel, a.initramfs, a.agent }) {
+        if (!QFileInfo(path).isFile() && missing->isEmpty())
+            *missing = path;
+    }
+    a.kernelAppend = readText(a.dir + QStringLiteral("/kernel-append"));
+    a.microvm = readText(a.dir + QStringLiteral("/qemu-machines"))
+                    .split(QLatin1Char(' '))
+                    .contains(QStringLiteral("microvm"));
+    a.flavour = readText(a.dir + QStringLiteral("/flavour"));
+    return a;
+}
+
+QString missingMessage(const QString &missing, const QString &dir)
+{
+    return QStringLiteral("guest artifact %1 is missing: run scripts/setup (or "
+                          "scripts/build-guest %2 and build the vivarium-agent target)")
+        .arg(missing, QDir::cleanPath(dir));
+}
+
+} // namespace
 
 std::optional<GuestArtifacts> GuestArtifacts::find(QString *error)
 {
@@ -19,37 +60,31 @@ std::optional<GuestArtifacts> GuestArtifacts::find(QString *error)
              << QCoreApplication::applicationDirPath() + QStringLiteral("/../lib/vivarium/guest");
     QString missing;
     for (const QString &dir : std::as_const(dirs)) {
-        GuestArtifacts a;
-        a.dir = QDir::cleanPath(dir);
-        a.kernel = a.dir + QStringLiteral("/vmlinux");
-        a.initramfs = a.dir + QStringLiteral("/initramfs.cpio.gz");
-        a.agent = a.dir + QStringLiteral("/vivarium-agent");
-        missing.clear();
-        for (const QString &path : { a.kernel, a.initramfs, a.agent }) {
-            if (!QFileInfo(path).isFile() && missing.isEmpty())
-                missing = path;
-        }
-        if (missing.isEmpty()) {
-            QFile append(a.dir + QStringLiteral("/kernel-append"));
-            if (append.open(QIODevice::ReadOnly))
-                a.kernelAppend = QString::fromUtf8(append.readAll()).simplified();
-            QFile machines(a.dir + QStringLiteral("/qemu-machines"));
-            if (machines.open(QIODevice::ReadOnly))
-                a.microvm = QString::fromUtf8(machines.readAll())
-                                .split(QRegularExpression(QStringLiteral("\\s+")))
-                                .contains(QStringLiteral("microvm"));
+        GuestArtifacts a = read(dir, {}, &missing);
+        if (missing.isEmpty())
             return a;
-        }
-        if (dirs.size() > 1 && dir == dirs.constFirst())
-            *error = QStringLiteral("guest artifact %1 is missing: run scripts/setup (or "
-                                    "scripts/build-guest %2 and build the vivarium-agent target)")
-                         .arg(missing, QDir::cleanPath(dir));
+        if (dir == dirs.constFirst())
+            *error = missingMessage(missing, dir); // the first place is the one to build
     }
-    if (dirs.size() == 1)
-        *error = QStringLiteral("guest artifact %1 is missing: run scripts/setup (or "
-                                "scripts/build-guest %2 and build the vivarium-agent target)")
-                     .arg(missing, QDir::cleanPath(dirs.constFirst()));
     return std::nullopt;
+}
+
+std::optional<GuestArtifacts> GuestArtifacts::named(
+    const QString &name, const GuestArtifacts &defaults, QString *error)
+{
+    if (name.isEmpty() || defaults.flavour == name)
+        return defaults;
+    const QString dir = defaults.dir + QLatin1Char('-') + name;
+    QString missing;
+    GuestArtifacts a = read(dir, defaults.agent, &missing);
+    if (!missing.isEmpty()) {
+        *error = QStringLiteral("kernel = \"%1\": guest artifact %2 is missing: run "
+                                "scripts/setup (or VIVARIUM_GUEST_KERNEL=%1 scripts/build-guest "
+                                "%3)")
+                     .arg(name, missing, dir);
+        return std::nullopt;
+    }
+    return a;
 }
 
 } // namespace vivarium

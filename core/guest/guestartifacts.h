@@ -17,10 +17,18 @@ struct GuestArtifacts {
     // Whether the kernel boots on QEMU's microvm (the file qemu-machines beside it names
     // "microvm"): it needs virtio-mmio built in and no RTC driver on IRQ 8. Vivarium's own does.
     bool microvm = false;
+    // Which kernel this is: "vivarium" (Vivarium's own) or "debian" (the file flavour beside
+    // it, written by scripts/build-guest; empty when an older build wrote none).
+    QString flavour;
 
     // Looks in $VIVARIUM_GUEST_DIR, else in the build's guest directory. On failure error says
     // which file is missing and how to build it.
     static std::optional<GuestArtifacts> find(QString *error);
+    // The artifacts of the kernel a machine names (`kernel = "debian"`): defaults when name is
+    // empty or defaults are that kernel's, else the directory beside them, DIR-NAME, which
+    // scripts/setup builds; the agent is the default's. On failure error says what to build.
+    static std::optional<GuestArtifacts> named(
+        const QString &name, const GuestArtifacts &defaults, QString *error);
 };
 
 } // namespace vivarium

@@ -378,8 +378,13 @@ void Machine::launch(const QString &snapshot)
     QString stage2;
     QDir().mkpath(m_paths.root);
     QDir().mkpath(m_context.outDir);
-    const QString error
-        = prepareHostShare(*test, m_spec, m_context.artifacts, m_paths, &stage2, rootImage);
+    QString missing;
+    const std::optional<GuestArtifacts> artifacts
+        = GuestArtifacts::named(m_spec.kernelName, m_context.artifacts, &missing);
+    if (!artifacts)
+        throw MachineError(
+            MachineError::Kind::Usage, QStringLiteral("machine %1: %2").arg(m_spec.name, missing));
+    const QString error = prepareHostShare(*test, m_spec, *artifacts, m_paths, &stage2, rootImage);
     if (!error.isEmpty())
         throw MachineError(
             MachineError::Kind::Failed, QStringLiteral("machine %1: %2").arg(m_spec.name, error));
@@ -387,7 +392,7 @@ void Machine::launch(const QString &snapshot)
         if (!m_process)
             connectProcess(containerBackend(*test, stage2));
     } else {
-        makeQemuProcess(*test, stage2, rootImage, rootImageFormat);
+        makeQemuProcess(*test, *artifacts, stage2, rootImage, rootImageFormat);
     }
     {
         std::lock_guard lock(m_mutex);
@@ -414,8 +419,8 @@ void Machine::launch(const QString &snapshot)
     startVideo();
 }
 
-void Machine::makeQemuProcess(const TestSpec &test, const QString &stage2, const QString &rootImage,
-    const QString &rootImageFormat)
+void Machine::makeQemuProcess(const TestSpec &test, const GuestArtifacts &artifacts,
+    const QString &stage2, const QString &rootImage, const QString &rootImageFormat)
 {
     const QString qemu = qemuBinary();
     if (qemu.isEmpty())
@@ -423,8 +428,8 @@ void Machine::makeQemuProcess(const TestSpec &test, const QString &stage2, const
             QStringLiteral(
                 "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"));
 
-    MachineLaunchInput input { m_spec, m_context.artifacts, m_paths, m_context.accel, stage2,
-        hostTscKhz(), {}, rootImage, rootImageFormat };
+    MachineLaunchInput input { m_spec, artifacts, m_paths, m_context.accel, stage2, hostTscKhz(),
+        {}, rootImage, rootImageFormat };
     if (m_context.network)
         input.nics = machineNics(test, m_spec.name);
     if (m_spec.qemuMachine == QemuMachineChoice::Microvm) {

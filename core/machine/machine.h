@@ -317,8 +317,8 @@ private:
     // Starts QEMU or the container; with a snapshot, from it (startFromSnapshot), else booting.
     void launch(const QString &snapshot);
     // The QEMU process, made at the first start (later starts launch the same command).
-    void makeQemuProcess(const TestSpec &test, const QString &stage2, const QString &rootImage,
-        const QString &rootImageFormat);
+    void makeQemuProcess(const TestSpec &test, const GuestArtifacts &artifacts,
+        const QString &stage2, const QString &rootImage, const QString &rootImageFormat);
     // A container machine's backend (core/container/machinecontainer.cpp).
     MachineBackend *containerBackend(const TestSpec &test, const QString &stage2);
     // After a loadvm: the machine's host side as the snapshot's record has it.

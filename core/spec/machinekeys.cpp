@@ -219,7 +219,13 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
             QStringLiteral("'start_command' machines are not supported (give the machine's "
                            "'image', or its keys)"));
     } else if (key == QLatin1String("kernel")) {
-        m.kernel = m_reader.bootFile(node, key, kernelMagic);
+        // A name is one of Vivarium's kernels (its initramfs implied); anything else a file
+        // ("./debian" for a file of that name).
+        if (const auto name = node.value<std::string>();
+            name && namedKernels().contains(QString::fromStdString(*name)))
+            m.kernelName = QString::fromStdString(*name);
+        else
+            m.kernel = m_reader.bootFile(node, key, kernelMagic);
     } else if (key == QLatin1String("initrd")) {
         m.initrd = m_reader.bootFile(node, key, initrdMagic);
     } else if (key == QLatin1String("append")) {
@@ -311,6 +317,11 @@ void MachineKeys::check(const MachineSpec &m, const toml::source_region &where)
                            "root needs Vivarium's initramfs (it carries the machine's files): "
                            "drop 'initrd' or use root = \"share\"")
                 .arg(m.name));
+    if (!m.kernelName.isEmpty() && !m.initrd.isEmpty())
+        m_reader.error(where,
+            QStringLiteral("machine '%1' has kernel = \"%2\", which brings its own initramfs, "
+                           "and an 'initrd': drop 'initrd', or give 'kernel' as a file")
+                .arg(m.name, m.kernelName));
     if (m.init == InitKind::Minimal && !m.services.isEmpty())
         m_reader.error(where,
             QStringLiteral("machine '%1' lists services but its init is \"minimal\"; "
@@ -387,7 +398,7 @@ void MachineKeys::checkContainer(const MachineSpec &m, const toml::source_region
         keys << QStringLiteral("graphics");
     if (!m.desktop.isEmpty())
         keys << QStringLiteral("desktop");
-    if (!m.kernel.isEmpty())
+    if (!m.kernel.isEmpty() || !m.kernelName.isEmpty())
         keys << QStringLiteral("kernel");
     if (!m.initrd.isEmpty())
         keys << QStringLiteral("initrd");

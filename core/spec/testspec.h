@@ -36,6 +36,15 @@ struct LinkSettings {
 
 enum class InitKind { Minimal, Systemd };
 
+// The kernels a machine's `kernel` key may name, each with its initramfs (docs/guests.md,
+// "Kernels"): Vivarium's own, built by scripts/build-kernel, and the host's Debian kernel with
+// its modules. scripts/setup builds both.
+inline const QStringList &namedKernels()
+{
+    static const QStringList names { QStringLiteral("vivarium"), QStringLiteral("debian") };
+    return names;
+}
+
 // What runs a machine: a QEMU virtual machine, or a Linux container on the host (its own
 // namespaces, the host's root under its own writable layer; docs/guests.md, "Containers").
 enum class MachineKind { Vm, Container };
@@ -116,10 +125,12 @@ struct GuestMount {
 // machineLaunch), else pc.
 enum class QemuMachineChoice { Auto, Pc, Microvm };
 
-// The names `base` takes (BaseImage builds them).
+// The names `base` takes (BaseImage builds them): Debian 11, 12 and 13, for a machine's
+// services at the versions those releases ship (an old client against a new server).
 inline QStringList knownBases()
 {
-    return { QStringLiteral("debian-bookworm") };
+    return { QStringLiteral("debian-bullseye"), QStringLiteral("debian-bookworm"),
+        QStringLiteral("debian-trixie") };
 }
 
 struct MachineSpec {
@@ -156,6 +167,9 @@ struct MachineSpec {
     QString image; // absolute path, when the machine boots a disk image
     QString startCommand; // a NixOS-style start script, when given
     QString kernel; // absolute path; default: the built guest kernel
+    // A kernel of Vivarium's by name (namedKernels()), its initramfs with it; empty: the
+    // build's default guest kernel (GuestArtifacts::named).
+    QString kernelName;
     QString initrd;
     QString append; // added to the kernel command line
     QStringList qemuOptions;

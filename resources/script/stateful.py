@@ -51,6 +51,7 @@ from vivarium.statemachine import (  # noqa: F401
     replays_as,
     step_text,
     to_toml,
+    weight,
 )
 
 
@@ -59,7 +60,7 @@ __all__ = [  # what a property's script imports from here
     "ParallelProperty", "Partitions", "Pauses", "Ping", "RuleBasedStateMachine", "Step", "command",
     "consumes", "database_dir", "identifier", "in_background", "initialize", "invariant", "machine_keys", "multiple",
     "networks", "precondition", "regression_test", "replays_as", "rule", "run", "run_parallel",
-    "run_state_machine_as_test", "st", "step_text", "to_toml",
+    "run_state_machine_as_test", "st", "step_text", "to_toml", "weight",
 ]
 
 def regression_test(machine, network, steps, directory, seed=None):
@@ -129,8 +130,9 @@ def run(machine: type, examples: int = 10, steps: int = 6, derandomize: bool = F
     `vivarium-test --replay` runs only them. forks=True: an example that draws the network of
     the one before forks from its snapshots rather than booting again, where the machines can
     be snapshotted (docs/property-based.md, "Forking"). guided=True, in a test with [coverage]:
-    each example is scored by the lines and branches its network ran that no earlier one did
-    (Hypothesis's target()), so the search moves towards code not yet run (docs/coverage.md)."""
+    each example is scored by the lines and branches its network ran (Hypothesis's target()),
+    so the search climbs towards deeper paths (docs/coverage.md). Rules are drawn by their
+    weights (weight(), a class's `weights`)."""
     if not (isinstance(machine, type) and issubclass(machine, NetworkStateMachine)):
         raise TypeError(f"run() takes a NetworkStateMachine subclass, not {machine!r}")
     if not machine.rules():
@@ -138,6 +140,7 @@ def run(machine: type, examples: int = 10, steps: int = 6, derandomize: bool = F
             f"property {machine.__name__} has no rules: give it methods decorated with @rule, or "
             "derive it from Ping, Lifecycle, Crashes, Partitions, LinkFaults or Pauses"
         )
+    machine.rule_weights()  # a weight for a rule it lacks: said now, before a machine is made
     _machine.instrument(machine)
 
     def execute(chosen, hypothesis_settings, progress):
@@ -263,7 +266,8 @@ def _run_property(prop, chosen, settings, execute, falsified, step_texts, seeds_
         if not had_seed and "_hypothesis_internal_use_seed" in vars(prop):
             delattr(prop, "_hypothesis_internal_use_seed")
         network, steps_run, _ = progress.last or ({}, [], None)
-        rules = progress.rule_report(_rule_names(prop), getattr(prop, "checks", ())) if progress.examples else []
+        rules = progress.rule_report(_rule_names(prop), getattr(prop, "checks", ()),
+                                     _rule_weights(prop)) if progress.examples else []
         for line in rules:
             _script.log.info(f"property {name}: {line}")
         _vivarium.property_finished(
@@ -287,6 +291,10 @@ def _rule_names(prop):
     if not (isinstance(prop, type) and issubclass(prop, NetworkStateMachine)):
         return []
     return list(dict.fromkeys(rule.function.__name__ for rule in prop.rules()))
+
+
+def _rule_weights(prop):
+    return prop.rule_weights() if _rule_names(prop) else {}
 
 
 def _falsified(machine, progress, directory, seed_text, error):

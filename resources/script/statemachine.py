@@ -115,17 +115,29 @@ def networks(min_machines: int = 1, max_machines: int = 4, vlans: st.SearchStrat
 
 
 @st.composite
-def machine_keys(draw, inits=("minimal", "systemd"), min_memory=96, max_memory=256, kinds=("vm",)):
+def machine_keys(draw, inits=("minimal", "systemd"), min_memory=96, max_memory=256, kinds=("vm",),
+                 kernels=(), filesystems=(), disk_mb=320):
     """A machine's kind (a VM or a container, shrinking towards the first of `kinds`), its init
     (shrinking towards the first of `inits`) and its memory, from min_memory or the least that
     init boots in (the loader's floor: 128 MiB for systemd), whichever is more, to max_memory
-    (shrinking towards the lower bound)."""
+    (shrinking towards the lower bound). With `kernels` (names of Vivarium's kernels:
+    "vivarium", "debian"), a VM's kernel drawn from them; with `filesystems` ("ext4", "xfs",
+    "btrfs"), a disk of disk_mb MiB with one of them mounted on /data. Each shrinks towards
+    its first."""
     kind = draw(st.sampled_from(kinds))
     init = draw(st.sampled_from(inits))
     least = max(min_memory, _vivarium.memory_floors()[init])
     keys = {"init": init, "memory": draw(st.integers(least, max(least, max_memory)))}
     if kinds != ("vm",):
         keys["kind"] = kind
+    if kernels:
+        kernel = draw(st.sampled_from(kernels))
+        if kind == "vm":
+            keys["kernel"] = kernel
+    if filesystems:
+        fs = draw(st.sampled_from(filesystems))
+        if kind == "vm":
+            keys["disks"] = [{"size_mb": disk_mb, "fs": fs, "mount": "/data"}]
     return keys
 
 
@@ -157,6 +169,26 @@ def replays_as(*lines):
     return mark
 
 
+def weight(times):
+    """Draws a rule `times` as often as a rule of weight 1 (every rule's default) when both may
+    run: for the rules that reach what matters (a write before the reads that check it) or
+    the ones whose steps are cheap. A class's `weights = {"rule": times}` weighs rules it
+    inherits (the built-in ones) the same way. Preconditions still decide whether a rule may
+    be drawn at all: weights say how often among those that may."""
+    _check_weight(times, "weight()")
+
+    def mark(function):
+        function.vivarium_weight = times
+        return function
+
+    return mark
+
+
+def _check_weight(times, where):
+    if isinstance(times, bool) or not isinstance(times, int) or not 1 <= times <= 100:
+        raise ValueError(f"{where}: a rule's weight is a whole number from 1 to 100, not {times!r}")
+
+
 def in_background(function):
     """Marks a rule that may leave work running (boot: the machine comes up while the next
     boots start): the steps before it are not waited for. Every other rule first waits until
@@ -183,7 +215,7 @@ class Progress:
     def rule(self, name):
         return self.rules.setdefault(name, {"drawn": 0, "ran": 0, "nothing": 0, "failed": 0, "blocked": 0})
 
-    def rule_report(self, rule_names, checks=()):
+    def rule_report(self, rule_names, checks=(), weights=None):
         """One line per rule with its figures and per named check with its count, then a
         warning for each rule that never ran, or never did anything (so what it checks was
         never checked), and each named check never made."""
@@ -196,7 +228,8 @@ class Progress:
                                 "(more steps, other strategies, or guidance may)")
         for name in rule_names:
             f = self.rule(name)
-            lines.append(f"{name}: drawn {f['drawn']}, ran {f['ran']}, did nothing {f['nothing']}, "
+            times = (weights or {}).get(name, 1)
+            lines.append(f"{name}" + (f" (weight {times})" if times != 1 else "") + f": drawn {f['drawn']}, ran {f['ran']}, did nothing {f['nothing']}, "
                          f"failed {f['failed']}, blocked by a precondition {f['blocked']}")
             if f["drawn"] == 0:
                 warnings.append(f"warning: rule {name} was never drawn"
@@ -265,6 +298,7 @@ class NetworkStateMachine(RuleBasedStateMachine):
         self._failure = None
         self._started = _time.monotonic()
         self._example = 0
+        self._weigh_rules()
         if progress is not None:
             progress.examples += 1
             self._example = progress.examples
@@ -348,6 +382,31 @@ class NetworkStateMachine(RuleBasedStateMachine):
     # The checks that matter most, by name (Ping: "a ping between two running machines"): the
     # property's report says how often each was made, and warns when one never was.
     checks = ()
+
+    # Weights of rules by name ({"ping": 4}), over the @weight of their functions (weight()).
+    weights = {}
+
+    @classmethod
+    def rule_weights(cls):
+        """Each rule's weight by name; a weight for a rule the class does not have is an error
+        that lists the rules it has."""
+        names = {rule.function.__name__: rule for rule in cls.rules()}
+        result = {name: getattr(rule.function, "vivarium_weight", 1) for name, rule in names.items()}
+        for name, times in dict(cls.weights).items():
+            if name not in names:
+                raise ValueError(f"{cls.__name__}.weights names {name!r}, which is not one of its "
+                                 f"rules ({', '.join(sorted(names))})")
+            _check_weight(times, f"{cls.__name__}.weights[{name!r}]")
+            result[name] = times
+        return result
+
+    def _weigh_rules(self):
+        """Hypothesis draws a rule uniformly from its list of rules (those whose preconditions
+        hold): a rule of weight N is in the list N times, next to itself, so shrinking, which
+        moves towards the front of the list, still moves the same way."""
+        weights = type(self).rule_weights()
+        strategy = self._rules_strategy
+        strategy.rules = [r for r in strategy.rules for _ in range(weights[r.function.__name__])]
 
     def checked(self, name):
         """A rule made the check `name` (one of `checks`): counted over the search."""

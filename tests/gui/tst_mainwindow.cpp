@@ -1,6 +1,7 @@
 // The workbench window offscreen, without booting guests: breakpoints set in the editor reach the
 // script engine, clicking an action in the log puts the editor on its line, unsaved edits are
 // asked about, verdicts are honest, terminals keep their keys, progress and output show live.
+#include "buildpaths.h"
 #include "ui/console/pythonconsole.h"
 #include "ui/demofolder.h"
 #include "ui/editor/scripteditor.h"

@@ -2,6 +2,7 @@
 // guest: a rectangle's menu, Wait for Text… (the rectangle read by OCR, edited, accepted) and
 // Wait for This Region… (a needle written beside the test that matches the screen it came
 // from); a bad needle name and Cancel record nothing.
+#include "buildpaths.h"
 #include "core/screen/needle.h"
 #include "ui/machine/screenwaits.h"
 #include "ui/workbench.h"

@@ -1,6 +1,7 @@
 // The terminal surface over libvterm: escape sequences become the right cells and colours,
 // lines scroll into a bounded scrollback, damage is reported, keys become bytes; the view keeps
 // every column visible, selects words, and has its right-click menu.
+#include "buildpaths.h"
 #include "ui/terminal/terminalsurface.h"
 #include "ui/terminal/terminalview.h"
 

@@ -1,6 +1,7 @@
 // Reading screens without a guest: OCR of fixture screens with known text (a real xterm
 // screenshot of an X11 guest, and light text drawn on a dark background), and openQA needles
 // parsed (good and bad files) and matched within their margins.
+#include "buildpaths.h"
 #include "core/screen/needle.h"
 #include "core/screen/ocr.h"
 #include "core/screen/screenerror.h"

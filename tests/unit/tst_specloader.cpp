@@ -62,8 +62,8 @@ private slots:
                      "[machines.a]\n[machines.b]\n",
             &errors));
         QVERIFY(!load("[machines.a]\nbase = \"debian-sid\"\n", &errors));
-        QVERIFY2(
-            errors.join('\n').contains("'base' must be one of debian-bookworm, not \"debian-sid\""),
+        QVERIFY2(errors.join('\n').contains("'base' must be one of debian-bullseye, "
+                                            "debian-bookworm, debian-trixie, not \"debian-sid\""),
             qPrintable(errors.join('\n')));
     }
 
@@ -318,6 +318,48 @@ loss = 0.5
     void cleanupTestCase()
     {
         QFile::remove(QDir(m_dir.path()).filePath("../vivarium-outside-row.py"));
+    }
+
+    // kernel = "debian" / "vivarium" names one of Vivarium's kernels; "./debian" is a file of
+    // that name; a named kernel brings its initramfs, so an initrd beside it is refused, and a
+    // container has no kernel of its own.
+    void aKernelByName()
+    {
+        QTemporaryDir dir;
+        SpecLoader loader;
+        const auto spec = loader.loadString(
+            "[machines.a]\nkernel = \"debian\"\n[machines.b]\nkernel = \"vivarium\"\n"
+            "[machines.c]\n",
+            dir.filePath("t.toml"));
+        QVERIFY2(spec, qPrintable(loader.errors().join('\n')));
+        QCOMPARE(spec->machine("a")->kernelName, QString("debian"));
+        QVERIFY(spec->machine("a")->kernel.isEmpty());
+        QCOMPARE(spec->machine("b")->kernelName, QString("vivarium"));
+        QVERIFY(spec->machine("c")->kernelName.isEmpty());
+
+        SpecLoader file;
+        QVERIFY(!file.loadString("[machines.a]\nkernel = \"./debian\"\n", dir.filePath("t.toml")));
+        QVERIFY2(file.errors().join('\n').contains("debian"), qPrintable(file.errors().join('\n')));
+        QVERIFY2(
+            !file.errors().join('\n').contains("initramfs"), qPrintable(file.errors().join('\n')));
+
+        QFile initrd(dir.filePath("initrd.cpio"));
+        QVERIFY(initrd.open(QIODevice::WriteOnly));
+        initrd.write("070701");
+        initrd.close();
+        SpecLoader both;
+        QVERIFY(!both.loadString(
+            "[machines.a]\nkernel = \"debian\"\ninitrd = \"" + initrd.fileName().toUtf8() + "\"\n",
+            dir.filePath("t.toml")));
+        QVERIFY2(both.errors().join('\n').contains(
+                     "kernel = \"debian\", which brings its own initramfs, and an 'initrd'"),
+            qPrintable(both.errors().join('\n')));
+
+        SpecLoader container;
+        QVERIFY(!container.loadString(
+            "[machines.a]\nkind = \"container\"\nkernel = \"debian\"\n", dir.filePath("t.toml")));
+        QVERIFY2(container.errors().join('\n').contains("which has no kernel"),
+            qPrintable(container.errors().join('\n')));
     }
 
     void anImageRootKeepsVivariumsInitramfs()

@@ -4,6 +4,7 @@
 // user's own (docs/guests.md, "Images of your own"): an ext4 image and a qcow2 one, made here
 // from that Debian root, boot with Vivarium's kernel, run the API, snapshot, and are never
 // written; a file that is no image is refused at load.
+#include "buildpaths.h"
 #include "core/guest/baseimage.h"
 #include "vmtestutil.h"
 
@@ -49,6 +50,20 @@ private slots:
                 {}, 1200);
         QVERIFY2(passed(run), "the test failed: its output is above");
         QVERIFY(run.output.contains("BASE OK"));
+    }
+
+    // Machines on other Debian releases, each with its release's services: an old client
+    // (Debian 11's Python) fetches from a new server (Debian 13's); the agent this host built
+    // runs on both (it is static: Debian 11's glibc is older than the host's).
+    void machinesRunOtherDebianReleases()
+    {
+        QTemporaryDir out;
+        const ProgramRun run = runVivariumTest(
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/images/releases.toml"), "--no-video",
+                "-o", out.path() },
+            {}, 1800);
+        QVERIFY2(passed(run), "the test failed: its output is above");
+        QVERIFY(run.output.contains("RELEASES OK"));
     }
 
     void aPackageTheArchiveLacksIsNamed()

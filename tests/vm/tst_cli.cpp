@@ -1,5 +1,6 @@
 // vivarium-test end to end, as a user runs it: the demo, a failing line, a Python error, a bad
 // test file, the global timeout and the interactive prompt, with their exit codes and reports.
+#include "buildpaths.h"
 #include "vmtestutil.h"
 
 #include <QCoreApplication>
@@ -144,6 +145,144 @@ private slots:
         QVERIFY(html.contains("machine-is-up"));
         QVERIFY(readAll(out + "/junit.xml").contains("<failure"));
         QCOMPARE(vivariumTest({ "--report-from", m_dir.filePath("nothing-here") }).exitCode, 2);
+    }
+
+    // tests/suite plus a failing test, in 3 shards one after another: each test in one shard,
+    // then merged into one report (junit.xml counts the failure, index.html links each
+    // log.html); the merge's timings balance the next sharding; -j 2 runs the same at once.
+    void aSuiteRunsShardedAndMerges()
+    {
+        const QString failing = writeTest("suite-fails",
+            "name = \"suite-fails\"\n[machines.f]\nkind = \"container\"\n",
+            "f.succeed('exit 3')\n");
+        const QString suite = QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/suite");
+        QStringList shardDirs;
+        QStringList ran;
+        for (int k = 1; k <= 3; ++k) {
+            const QString out = m_dir.filePath(QString("shard-%1").arg(k));
+            shardDirs << out;
+            const Run shard = vivariumTest(
+                { "--shard", QString("%1/3").arg(k), suite, failing, "--no-video", "-o", out }, {},
+                600);
+            QVERIFY2(shard.exitCode == 0 || shard.exitCode == 1, qPrintable(shard.output));
+            QVERIFY2(shard.output.contains(QString("suite: shard %1/3 runs").arg(k)),
+                qPrintable(shard.output));
+            for (const QString &name : QDir(out).entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+                ran << name;
+        }
+        ran.sort();
+        QCOMPARE(ran,
+            (QStringList {
+                "suite-fails", "suite-files", "suite-ping", "suite-shell", "suite-vm" }));
+
+        const QString merged = m_dir.filePath("merged");
+        const Run merge
+            = vivariumTest(QStringList { "--merge" } + shardDirs + QStringList { "-o", merged });
+        QCOMPARE(merge.exitCode, 1); // one test failed
+        QVERIFY2(merge.output.contains("4 of 5 tests passed"), qPrintable(merge.output));
+        const QByteArray junit = readAll(merged + "/junit.xml");
+        QVERIFY2(junit.contains("tests=\"5\" failures=\"1\" errors=\"0\""), junit.constData());
+        QVERIFY(junit.contains("name=\"suite-fails\""));
+        const QByteArray index = readAll(merged + "/index.html");
+        QVERIFY(index.contains("<a href=\"suite-vm/log.html\">suite-vm</a>"));
+        QVERIFY(QFile::exists(merged + "/suite-vm/log.html"));
+        QVERIFY(index.contains("exit 3") || index.contains("status 3"));
+
+        // The timings balance a second split: still each test once.
+        QStringList again;
+        for (int k = 1; k <= 2; ++k) {
+            const QString out = m_dir.filePath(QString("timed-%1").arg(k));
+            const Run shard = vivariumTest({ "--shard", QString("%1/2").arg(k), "--timings",
+                                               merged + "/timings.json", suite, "-o", out },
+                {}, 600);
+            QVERIFY2(shard.exitCode == 0, qPrintable(shard.output));
+            QVERIFY(shard.output.contains("balanced by"));
+            again << QDir(out).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        }
+        QCOMPARE(again.size(), 4);
+
+        const Run parallel
+            = vivariumTest({ "-j", "2", suite, "-o", m_dir.filePath("parallel") }, {}, 600);
+        QVERIFY2(parallel.exitCode == 0, qPrintable(parallel.output));
+        QVERIFY(parallel.output.contains("suite-shell | "));
+        QVERIFY(parallel.output.contains("suite: 4 of 4 passed"));
+    }
+
+    // Bad suites stop before anything runs, saying why; a signal stops a running suite, its
+    // test stops as a test stops, and the reports are written.
+    void aSuiteRefusesBadInputAndStopsOnASignal()
+    {
+        const Run same = vivariumTest({ writeTest("twin-a", "name = \"twin\"\n[machines.a]\n", ""),
+            writeTest("twin-b", "name = \"twin\"\n[machines.a]\n", ""), "-o",
+            m_dir.filePath("twins") });
+        QCOMPARE(same.exitCode, 2);
+        QVERIFY2(same.output.contains("its name \"twin\" is the name of"), qPrintable(same.output));
+        QVERIFY(!QDir(m_dir.filePath("twins")).exists());
+        const Run shard = vivariumTest(
+            { "--shard", "4/3", QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/suite") });
+        QCOMPARE(shard.exitCode, 2);
+        QVERIFY(shard.output.contains("--shard takes K/N"));
+        const Run interactive
+            = vivariumTest({ "-I", QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/suite") });
+        QCOMPARE(interactive.exitCode, 2);
+        QVERIFY(interactive.output.contains("--interactive is for one test, not a suite"));
+        const Run notSuite = vivariumTest({ "--merge", m_dir.path(), "-o", m_dir.filePath("m") });
+        QCOMPARE(notSuite.exitCode, 2);
+        QVERIFY(notSuite.output.contains("is not a suite's output directory"));
+
+        QTemporaryDir runDir;
+        const QString waits = writeTest("stop-first", "name = \"stop-first\"\n[machines.m]\n",
+            "m.start()\nm.wait_for_ready()\nprint('machine-is-up')\nm.succeed('sleep 600')\n");
+        const QString later
+            = writeTest("stop-second", "name = \"stop-second\"\n[machines.m]\n", "");
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("VIVARIUM_RUN_DIR", runDir.path());
+        process.setProcessEnvironment(env);
+        process.setProcessChannelMode(QProcess::MergedChannels);
+        const QString out = m_dir.filePath("stopped-suite");
+        process.start(vivariumTestProgram(), { waits, later, "-o", out });
+        QByteArray seen;
+        QElapsedTimer clock;
+        clock.start();
+        while (!seen.contains("machine-is-up") && clock.elapsed() < 120000) {
+            process.waitForReadyRead(1000);
+            seen += process.readAll();
+        }
+        QVERIFY2(seen.contains("machine-is-up"), seen.constData());
+        ::kill(pid_t(process.processId()), SIGTERM);
+        QVERIFY(process.waitForFinished(60000));
+        seen += process.readAll();
+        QCOMPARE(process.exitCode(), 128 + SIGTERM);
+        const QByteArray junit = readAll(out + "/junit.xml");
+        QVERIFY2(junit.contains("tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"1\""),
+            junit.constData());
+        QVERIFY(readAll(out + "/stop-first/log.html").contains("interrupted by SIGTERM"));
+        QVERIFY(readAll(out + "/index.html").contains("the suite was stopped before it started"));
+
+        // The suite killed outright: its running test gets SIGTERM from the kernel and cleans
+        // up as a stopped test does (no QEMU, no run directory, its reports written).
+        QProcess killed;
+        killed.setProcessEnvironment(env);
+        killed.setProcessChannelMode(QProcess::MergedChannels);
+        const QString killedOut = m_dir.filePath("killed-suite");
+        killed.start(vivariumTestProgram(), { waits, later, "-o", killedOut });
+        seen.clear();
+        clock.restart();
+        while (!seen.contains("machine-is-up") && clock.elapsed() < 120000) {
+            killed.waitForReadyRead(1000);
+            seen += killed.readAll();
+        }
+        QVERIFY2(seen.contains("machine-is-up"), seen.constData());
+        killed.kill();
+        QVERIFY(killed.waitForFinished(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            readAll(killedOut + "/stop-first/log.html").contains("interrupted by SIGTERM"), 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(qemuProcessesUnder(runDir.path()), 0, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            QDir(runDir.path()).entryList({ "vivarium-*" }, QDir::Dirs), QStringList(), 30000);
+        QCOMPARE(qemuProcessesUnder(runDir.path()), 0);
+        QCOMPARE(QDir(runDir.path()).entryList({ "vivarium-*" }, QDir::Dirs), QStringList());
     }
 
     void demoPasses()

@@ -1,6 +1,7 @@
 // Container machines through vivarium-test, as a user runs them (tests/vm/containers/): a
 // container and a VM on one VLAN, the guest semantics and refusals of containers, and a run
 // killed with SIGKILL that leaves no process, cgroup or loop device behind.
+#include "buildpaths.h"
 #include "vmtestutil.h"
 
 #include <QDeadlineTimer>
@@ -10,6 +11,7 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+#include <algorithm>
 #include <csignal>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -161,6 +163,39 @@ private slots:
         QVERIFY(report.open(QIODevice::ReadOnly));
         QVERIFY(report.readAll().contains(
             "<li class=\"warning\">warning: rule ping was never drawn</li>"));
+    }
+
+    // A rule of weight 8 is drawn several times as often as one of weight 1 (equal weights
+    // draw them about as often), and the figures say each weight; a weight for a rule the
+    // property lacks is refused before any machine is made, naming the rules it has.
+    void rulesAreDrawnByTheirWeights()
+    {
+        QTemporaryDir out;
+        const QString test
+            = QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/containers/weights.toml");
+        const ProgramRun run = runVivariumTest({ test, "-o", out.path() }, {}, 600);
+        QVERIFY2(passed(run), "the property failed: its output is above");
+        static const QRegularExpression often(
+            QStringLiteral("often \\(weight 8\\): drawn (\\d+), ran (\\d+)"));
+        static const QRegularExpression rarely(QStringLiteral("rarely: drawn (\\d+), ran (\\d+)"));
+        const QRegularExpressionMatch a = often.match(run.output);
+        const QRegularExpressionMatch b = rarely.match(run.output);
+        QVERIFY2(a.hasMatch() && b.hasMatch(), qPrintable(scriptOutput(run).right(2000)));
+        const int oftenDrawn = a.captured(1).toInt();
+        const int rarelyDrawn = b.captured(1).toInt();
+        QVERIFY2(oftenDrawn >= 3 * std::max(rarelyDrawn, 1),
+            qPrintable(QStringLiteral("often %1, rarely %2").arg(oftenDrawn).arg(rarelyDrawn)));
+
+        qputenv("WEIGHTS_WRONG", "1");
+        QTemporaryDir wrongOut;
+        const ProgramRun wrong = runVivariumTest({ test, "-o", wrongOut.path() }, {}, 300);
+        qunsetenv("WEIGHTS_WRONG");
+        QVERIFY(wrong.exitCode != 0);
+        QVERIFY2(
+            wrong.output.contains("WrongWeights.weights names 'sometimes', which is not one of "
+                                  "its rules (often, rarely)"),
+            qPrintable(scriptOutput(wrong)));
+        QVERIFY2(!wrong.output.contains("start()"), "a machine was made before the refusal");
     }
 
     // A parallel property whose race is not met again by the final replay keeps what it saw

@@ -2,6 +2,7 @@
 // clients on two machines give one report in which each line names the machines that ran it;
 // a crashed machine keeps what it flushed; containers are collected as VMs are; a test whose
 // machines run nothing instrumented says so and still passes.
+#include "buildpaths.h"
 #include "core/coverage/coveragecollector.h"
 #include "core/coverage/tracefile.h"
 #include "vmtestutil.h"

@@ -3,6 +3,7 @@
 // property whose every check compares a machine's file with the model (an example that came back
 // to the wrong snapshot, or saw another example's state, would fail a check) shrinks its planted
 // bug to its minimum while its examples fork.
+#include "buildpaths.h"
 #include "vmtestutil.h"
 
 #include <QRegularExpression>

@@ -1,6 +1,7 @@
 // The property-based demos from start to minimal case (label pbt: scripts/test-pbt): the
 // planted bug (a machine with >= 200 MiB ignores pings) shrunk to its true minimum with a
 // regression test that fails where the property did; the parallel mode's race.
+#include "buildpaths.h"
 #include "vmtestutil.h"
 
 #include <QFile>

@@ -1,6 +1,7 @@
 // What the workbench records from a Screen replays on fresh machines: a click, a window wait, a
 // text wait (the OCR of a rectangle) and a region wait (a needle saved beside the test), made
 // by the recorder from a live X11 guest as the Screen tab makes them, then run by vivarium-test.
+#include "buildpaths.h"
 #include "core/screen/needle.h"
 #include "core/screen/ocr.h"
 #include "ui/machine/screenwaits.h"

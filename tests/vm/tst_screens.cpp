@@ -1,6 +1,7 @@
 // Graphical tests on a real X11 guest, through vivarium-test: a desktop with two xterms is read
 // (OCR), matched (needles), clicked and typed into (tests/vm/screens/screens.py says what it
 // asserts); a desktop whose Xorg fails is reported with Xorg's own error, not at a timeout.
+#include "buildpaths.h"
 #include "vmtestutil.h"
 
 #include <QCoreApplication>

@@ -1,6 +1,7 @@
 // Snapshots of image-root machines through vivarium-test, as a user runs them: one machine
 // goes back (files, processes, the console), a network of three goes back together and keeps a
 // TCP connection, and every refusal names the machine and the reason (tests/vm/snapshots/).
+#include "buildpaths.h"
 #include "vmtestutil.h"
 
 #include <QFile>

@@ -1,6 +1,7 @@
 // The workbench end to end on real guests, in a real X server (Xvfb): the demo runs to the end
 // from the Run button, and a failing test pauses at its line with the machine still answering
 // in its Shell tab, then passes after Retry. Saves screenshots of the window as test artifacts.
+#include "buildpaths.h"
 #include "ui/console/pythonconsole.h"
 #include "ui/editor/scripteditor.h"
 #include "ui/machine/machinepanel.h"

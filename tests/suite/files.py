@@ -1,0 +1,1 @@
+assert box.succeed("cat /etc/suite-marker") == "from the suite"

@@ -1,0 +1,1 @@
+assert one.succeed("echo $((6 * 7))").strip() == "42"
