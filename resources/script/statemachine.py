@@ -9,6 +9,7 @@ machines booting in the background, so rules need not know about either.
 
 from __future__ import annotations
 
+import attr as _attr
 import collections as _collections
 import functools as _functools
 import itertools as _itertools
@@ -187,6 +188,25 @@ def weight(times):
 def _check_weight(times, where):
     if isinstance(times, bool) or not isinstance(times, int) or not 1 <= times <= 100:
         raise ValueError(f"{where}: a rule's weight is a whole number from 1 to 100, not {times!r}")
+
+
+_copies = {}
+
+
+def _weighted_copy(rule, n):
+    """The nth copy of a rule (weights): it runs the rule as the rule itself does, under a
+    name of its own for Hypothesis's feature flags ("ping_2")."""
+    key = (id(rule), n)
+    if key not in _copies:
+        function = rule.function
+
+        def copy(*args, **kwargs):
+            return function(*args, **kwargs)
+
+        _functools.update_wrapper(copy, function)
+        copy.__name__ = f"{function.__name__}_{n}"
+        _copies[key] = (rule, _attr.evolve(rule, function=copy))  # rule kept: its id stays its own
+    return _copies[key][1]
 
 
 def in_background(function):
@@ -391,7 +411,10 @@ class NetworkStateMachine(RuleBasedStateMachine):
         """Each rule's weight by name; a weight for a rule the class does not have is an error
         that lists the rules it has."""
         names = {rule.function.__name__: rule for rule in cls.rules()}
-        result = {name: getattr(rule.function, "vivarium_weight", 1) for name, rule in names.items()}
+        # @weight marks what it decorates: the function of the rule (below @rule) or the
+        # wrapper @rule returns, which is the class's attribute (above it).
+        result = {name: getattr(getattr(cls, name, None), "vivarium_weight", None)
+                  or getattr(rule.function, "vivarium_weight", 1) for name, rule in names.items()}
         for name, times in dict(cls.weights).items():
             if name not in names:
                 raise ValueError(f"{cls.__name__}.weights names {name!r}, which is not one of its "
@@ -402,11 +425,18 @@ class NetworkStateMachine(RuleBasedStateMachine):
 
     def _weigh_rules(self):
         """Hypothesis draws a rule uniformly from its list of rules (those whose preconditions
-        hold): a rule of weight N is in the list N times, next to itself, so shrinking, which
-        moves towards the front of the list, still moves the same way."""
+        hold and whose feature flag is on): a rule of weight N is in the list N times, next to
+        itself, so shrinking, which moves towards the front of the list, still moves the same
+        way. Each copy has a feature flag of its own: Hypothesis's swarm testing switches
+        whole rules off for an example, and copies switched off together would lose the
+        weight in every example that keeps one of them."""
         weights = type(self).rule_weights()
         strategy = self._rules_strategy
-        strategy.rules = [r for r in strategy.rules for _ in range(weights[r.function.__name__])]
+        weighted = []
+        for rule in strategy.rules:
+            weighted.append(rule)
+            weighted.extend(_weighted_copy(rule, n) for n in range(2, weights[rule.function.__name__] + 1))
+        strategy.rules = weighted
 
     def checked(self, name):
         """A rule made the check `name` (one of `checks`): counted over the search."""

@@ -23,4 +23,4 @@ class WrongWeights(Weighted):
 if os.environ.get("WEIGHTS_WRONG"):
     run(WrongWeights, examples=2, steps=2)
 else:
-    run(Weighted, examples=6, steps=20)
+    run(Weighted, examples=40, steps=20)
