@@ -32,7 +32,7 @@ struct PropertyRun {
     double usefulStepsPct() const
     {
         static const QRegularExpression figures(
-            QStringLiteral("^[\\w]+: drawn (\\d+), ran (\\d+),"));
+            QStringLiteral("^\\w+(?: \\(weight \\d+\\))?: drawn (\\d+), ran (\\d+),"));
         int drawn = 0, ran = 0;
         for (const QString &line : finished ? finished->rules : QStringList()) {
             const QRegularExpressionMatch m = figures.match(line);

@@ -1,5 +1,6 @@
 #include "suiterunner.h"
 
+#include "core/util/hostmemory.h"
 #include "core/util/textformat.h"
 
 #include <QCoreApplication>
@@ -8,7 +9,6 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QTimer>
 #include <csignal>
 #include <cstdio>
@@ -17,17 +17,6 @@
 namespace vivarium {
 
 namespace {
-
-qint64 availableMiB()
-{
-    QFile meminfo(QStringLiteral("/proc/meminfo"));
-    if (!meminfo.open(QIODevice::ReadOnly))
-        return -1;
-    static const QRegularExpression line(
-        QStringLiteral("^MemAvailable:\\s+(\\d+) kB"), QRegularExpression::MultilineOption);
-    const QRegularExpressionMatch match = line.match(QString::fromLatin1(meminfo.readAll()));
-    return match.hasMatch() ? match.captured(1).toLongLong() / 1024 : -1;
-}
 
 // vivarium-test's exit status as a suite's verdict.
 QString verdictOf(int exitCode, bool crashed)
@@ -53,7 +42,7 @@ SuiteRunner::SuiteRunner(QList<SuiteTest> tests, Options options)
     : m_tests(std::move(tests))
     , m_options(std::move(options))
 {
-    m_budgetMiB = availableMiB() * 9 / 10;
+    m_budgetMiB = availableMemoryMiB() * 9 / 10;
 }
 
 void SuiteRunner::say(const QString &line) const

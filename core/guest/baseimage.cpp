@@ -166,7 +166,9 @@ QStringList BaseImage::guestPackages()
 {
     return { QStringLiteral("iproute2"), QStringLiteral("iputils-ping"), QStringLiteral("procps"),
         QStringLiteral("kmod"), QStringLiteral("systemd"), QStringLiteral("systemd-sysv"),
-        QStringLiteral("dbus"), QStringLiteral("udev") };
+        QStringLiteral("dbus"), QStringLiteral("udev"),
+        // wait_for_open_port and wait_for_closed_port ask nc, as NixOS's driver does.
+        QStringLiteral("netcat-openbsd") };
 }
 
 QString BaseImage::key(const QString &base, const QStringList &packages)

@@ -2,27 +2,12 @@
 
 #include "core/coverage/runcoverage.h"
 #include "core/spec/specloader.h"
+#include "core/util/hostmemory.h"
 
 #include <QFile>
 #include <QRegularExpression>
 
 namespace vivarium {
-
-namespace {
-
-// MiB the host can still give (MemAvailable), or -1 when /proc/meminfo does not say.
-qint64 availableMiB()
-{
-    QFile meminfo(QStringLiteral("/proc/meminfo"));
-    if (!meminfo.open(QIODevice::ReadOnly))
-        return -1;
-    static const QRegularExpression line(
-        QStringLiteral("^MemAvailable:\\s+(\\d+) kB"), QRegularExpression::MultilineOption);
-    const QRegularExpressionMatch match = line.match(QString::fromLatin1(meminfo.readAll()));
-    return match.hasMatch() ? match.captured(1).toLongLong() / 1024 : -1;
-}
-
-} // namespace
 
 RuntimeNetworks::RuntimeNetworks(TestRun *parent)
     : m_parent(parent)
@@ -54,7 +39,7 @@ QStringList RuntimeNetworks::create(const QString &label, const QString &toml)
     qint64 askedMiB = 0;
     for (const MachineSpec &m : spec->machines)
         askedMiB += m.memoryMiB;
-    const qint64 freeMiB = availableMiB();
+    const qint64 freeMiB = availableMemoryMiB();
     if (freeMiB >= 0 && askedMiB > freeMiB * 9 / 10)
         throw MachineError(MachineError::Kind::Failed,
             QStringLiteral("network %1 is too large for this host: its %2 machine(s) ask %3 MiB, "

@@ -34,6 +34,9 @@ KEPT_NETWORKS = 8
 def why_not(network):
     """Why the machines of network ({name: keys}) cannot fork from snapshots, or ""."""
     for name, keys in network.items():
+        if keys.get("kind") == "container":
+            return (f"machine {name} is a container, which has no snapshots (it starts in a fraction "
+                    "of a second: its examples need none)")
         if keys.get("root") != "image" and "base" not in keys:
             return (f"machine {name} boots on the host's root over 9p (root = \"share\", the default), "
                     "which QEMU cannot snapshot: draw root = \"image\" (networks(root=st.just(\"image\")))")

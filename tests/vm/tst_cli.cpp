@@ -44,6 +44,19 @@ private:
         return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
     }
 
+    // Reads process's output until it has said marker (at most 2 minutes); what it said.
+    static QByteArray outputUntil(QProcess &process, const QByteArray &marker)
+    {
+        QByteArray seen;
+        QElapsedTimer clock;
+        clock.start();
+        while (!seen.contains(marker) && clock.elapsed() < 120000) {
+            process.waitForReadyRead(1000);
+            seen += process.readAll();
+        }
+        return seen;
+    }
+
     // Starts vivarium-test on a script that boots one machine and then waits in a command, with
     // run directories under runDir; returns once the machine is up.
     void startWaitingRun(QProcess &process, const QString &runDir, const QString &out)
@@ -56,13 +69,7 @@ private:
         process.setProcessChannelMode(QProcess::MergedChannels);
         process.start(vivariumTestProgram(), { "-o", out, test });
         QVERIFY(process.waitForStarted());
-        QByteArray seen;
-        QElapsedTimer clock;
-        clock.start();
-        while (!seen.contains("machine-is-up") && clock.elapsed() < 120000) {
-            process.waitForReadyRead(1000);
-            seen += process.readAll();
-        }
+        const QByteArray seen = outputUntil(process, "machine-is-up");
         QVERIFY2(seen.contains("machine-is-up"), seen.constData());
         QCOMPARE(QDir(runDir).entryList({ "vivarium-*" }, QDir::Dirs).size(), 1);
     }
@@ -242,13 +249,7 @@ private slots:
         process.setProcessChannelMode(QProcess::MergedChannels);
         const QString out = m_dir.filePath("stopped-suite");
         process.start(vivariumTestProgram(), { waits, later, "-o", out });
-        QByteArray seen;
-        QElapsedTimer clock;
-        clock.start();
-        while (!seen.contains("machine-is-up") && clock.elapsed() < 120000) {
-            process.waitForReadyRead(1000);
-            seen += process.readAll();
-        }
+        QByteArray seen = outputUntil(process, "machine-is-up");
         QVERIFY2(seen.contains("machine-is-up"), seen.constData());
         ::kill(pid_t(process.processId()), SIGTERM);
         QVERIFY(process.waitForFinished(60000));
@@ -267,12 +268,7 @@ private slots:
         killed.setProcessChannelMode(QProcess::MergedChannels);
         const QString killedOut = m_dir.filePath("killed-suite");
         killed.start(vivariumTestProgram(), { waits, later, "-o", killedOut });
-        seen.clear();
-        clock.restart();
-        while (!seen.contains("machine-is-up") && clock.elapsed() < 120000) {
-            killed.waitForReadyRead(1000);
-            seen += killed.readAll();
-        }
+        seen = outputUntil(killed, "machine-is-up");
         QVERIFY2(seen.contains("machine-is-up"), seen.constData());
         killed.kill();
         QVERIFY(killed.waitForFinished(10000));
