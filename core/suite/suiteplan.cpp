@@ -23,8 +23,8 @@ std::optional<Shard> Shard::parse(const QString &text, QString *error)
         shard.count = match.captured(2).toInt();
     }
     if (!match.hasMatch() || shard.count < 1 || shard.index < 1 || shard.index > shard.count) {
-        *error = QStringLiteral("--shard takes K/N with 1 <= K <= N (e.g. 2/3), not \"%1\"")
-                     .arg(text);
+        *error
+            = QStringLiteral("--shard takes K/N with 1 <= K <= N (e.g. 2/3), not \"%1\"").arg(text);
         return std::nullopt;
     }
     return shard;
@@ -110,8 +110,9 @@ QList<SuiteTest> shardOf(
     QList<double> known = seconds.values();
     std::sort(known.begin(), known.end());
     const double median = known.at(known.size() / 2);
-    const auto cost
-        = [&](const SuiteTest &t) { return seconds.contains(t.name) ? seconds.value(t.name) : median; };
+    const auto cost = [&](const SuiteTest &t) {
+        return seconds.contains(t.name) ? seconds.value(t.name) : median;
+    };
     std::stable_sort(sorted.begin(), sorted.end(),
         [&](const SuiteTest &a, const SuiteTest &b) { return cost(a) > cost(b); });
     QList<double> load(shard.count, 0.0);
@@ -130,14 +131,16 @@ std::optional<QMap<QString, double>> readTimings(const QString &path, QString *e
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read the timings file %1: %2").arg(path, file.errorString());
+        *error
+            = QStringLiteral("cannot read the timings file %1: %2").arg(path, file.errorString());
         return std::nullopt;
     }
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &parseError);
     if (!document.isObject()) {
-        *error = QStringLiteral("%1 is not a timings file (a JSON object of test name: seconds): %2")
-                     .arg(path, parseError.errorString());
+        *error
+            = QStringLiteral("%1 is not a timings file (a JSON object of test name: seconds): %2")
+                  .arg(path, parseError.errorString());
         return std::nullopt;
     }
     QMap<QString, double> seconds;

@@ -107,7 +107,8 @@ QByteArray indexHtml(const QString &title, const QList<SuiteResult> &results)
                        .arg(seconds, 0, 'f', 1);
     for (const SuiteResult &r : results) {
         const bool hasLog = !r.folder.isEmpty();
-        html += QStringLiteral("<tr><td>%1</td><td class=\"%2\">%3</td><td>%4 s</td><td>%5</td></tr>\n")
+        html += QStringLiteral(
+            "<tr><td>%1</td><td class=\"%2\">%3</td><td>%4 s</td><td>%5</td></tr>\n")
                     .arg(hasLog ? QStringLiteral("<a href=\"%1/log.html\">%2</a>")
                                       .arg(r.folder.toHtmlEscaped(), r.name.toHtmlEscaped())
                                 : r.name.toHtmlEscaped(),
@@ -123,8 +124,8 @@ QByteArray indexHtml(const QString &title, const QList<SuiteResult> &results)
 // Copies the tree at from to to (hard links where the file system allows: videos are large).
 QString copyTree(const QString &from, const QString &to)
 {
-    QDirIterator it(from, QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot,
-        QDirIterator::Subdirectories);
+    QDirIterator it(
+        from, QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
     QDir().mkpath(to);
     while (it.hasNext()) {
         const QString source = it.next();
@@ -141,7 +142,8 @@ QString copyTree(const QString &from, const QString &to)
 
 } // namespace
 
-QStringList writeSuiteReports(const QString &dir, const QString &title, const QList<SuiteResult> &results)
+QStringList writeSuiteReports(
+    const QString &dir, const QString &title, const QList<SuiteResult> &results)
 {
     QJsonArray tests;
     QJsonObject timings;
@@ -151,7 +153,8 @@ QStringList writeSuiteReports(const QString &dir, const QString &title, const QL
             timings.insert(r.name, r.seconds);
     }
     QStringList problems;
-    const QJsonObject suite { { QStringLiteral("title"), title }, { QStringLiteral("tests"), tests } };
+    const QJsonObject suite { { QStringLiteral("title"), title },
+        { QStringLiteral("tests"), tests } };
     for (const auto &[name, bytes] :
         { std::pair { QStringLiteral("suite.json"), QJsonDocument(suite).toJson() },
             std::pair { QStringLiteral("timings.json"), QJsonDocument(timings).toJson() },

@@ -25,7 +25,8 @@ struct SuiteResult {
 // testsuite, each test a testcase), index.html (pass, fail and time per test, each linked to
 // its log.html) and timings.json (seconds by test name, for --shard's balance). Returns the
 // problems writing them.
-QStringList writeSuiteReports(const QString &dir, const QString &title, const QList<SuiteResult> &results);
+QStringList writeSuiteReports(
+    const QString &dir, const QString &title, const QList<SuiteResult> &results);
 
 // The results a suite run wrote into dir (its suite.json); nullopt with why in error.
 std::optional<QList<SuiteResult>> readSuiteResults(const QString &dir, QString *error);
