@@ -106,6 +106,26 @@ QString countersOf(Machine *machine, QString *lost)
     return copy + QStringLiteral("/coverage");
 }
 
+// When the file system a machine's programs write their counters to is full (under 64 KiB
+// free: a .gcda of the demo is about 2 KiB, a program's several), what is lost, as a line of
+// the report; else empty. gcov and coverage.py only print on the program's stderr that a
+// write failed, where nobody reads it.
+QString fullCounterDirectory(Machine *machine)
+{
+    const CommandResult df = machine->execute(
+        QStringLiteral("cd %1 && df -Pk . %2 %3 %4 2>/dev/null | awk 'NR > 1 && $4 < 64 "
+                       "{ print $4 \" \" $6; exit }'")
+            .arg(QLatin1String(guestcoverage::guestDir), QLatin1String(guestcoverage::gcovDir),
+                QLatin1String(guestcoverage::llvmDir), QLatin1String(guestcoverage::pythonDir)),
+        30);
+    const QStringList found = QString::fromUtf8(df.stdoutBytes).trimmed().split(QLatin1Char(' '));
+    if (df.status != 0 || found.size() != 2)
+        return {};
+    return QStringLiteral("the file system its counters are written to (%1) was full (%2 KiB "
+                          "free): counters written since it filled are missing or cut short")
+        .arg(found.at(1), found.at(0));
+}
+
 // Flushes, and with powerOff stops, the run's ready machines (each on a thread of its own: a
 // shutdown takes seconds under TCG); then where each machine's counters are.
 QList<CoverageSource> readCounters(TestRun *run, QMap<QString, QString> lost, bool powerOff,
@@ -124,11 +144,17 @@ QList<CoverageSource> readCounters(TestRun *run, QMap<QString, QString> lost, bo
                         QStringLiteral("pids=$(pidof %1) && kill -%2 $pids; true")
                             .arg(settings.flush.join(QLatin1Char(' ')), settings.flushSignal),
                         60);
-                if (!powerOff)
-                    return;
-                if (machine->spec().init == InitKind::Minimal)
+                if (powerOff && machine->spec().init == InitKind::Minimal)
                     machine->execute(QString::fromLatin1(stopPrograms), 60);
-                machine->shutdown(120);
+                if (const QString full = fullCounterDirectory(machine); !full.isEmpty()) {
+                    std::lock_guard lock(mutex);
+                    lost[machine->name()] += (lost.value(machine->name()).isEmpty()
+                                                     ? QString()
+                                                     : QStringLiteral("; "))
+                        + full;
+                }
+                if (powerOff)
+                    machine->shutdown(120);
             } catch (const MachineError &e) {
                 std::lock_guard lock(mutex);
                 lost.insert(machine->name(),

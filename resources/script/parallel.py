@@ -20,7 +20,8 @@ import _vivarium
 from hypothesis import given as _given
 from hypothesis import strategies as st
 from hypothesis.internal.reflection import function_digest as _digest
-from vivarium.statemachine import NetworkSpecError, environment_fault, networks, step_text, to_toml, write_test
+from vivarium.statemachine import (NetworkSpecError, coverage_added, environment_fault, networks, step_text,
+                                   to_toml, write_test)
 
 
 class Command:
@@ -141,9 +142,11 @@ class _Example:
                 progress.last_failing = self
             progress.last = (self.network, list(self.texts), self.failure)
             progress.last_example = self
+            # In a test with [coverage]: what the example ran, and (guided) its score.
+            coverage = coverage_added()
             _vivarium.property_example(progress.name, index, phase, _json.dumps(self.network),
                                        self.texts, self.failure is None, self.failure or "",
-                                       _time.monotonic() - started)
+                                       _time.monotonic() - started, coverage)
 
     def _step(self, index, phase, text):
         if self.progress is not None:

@@ -165,6 +165,20 @@ private slots:
             "<li class=\"warning\">warning: rule ping was never drawn</li>"));
     }
 
+    // The Ping rule's minimal case the weighted seed search found on containers: a ping to a
+    // machine that was off, the machine booted at once, a ping again: answered (the rule waits
+    // until the first ping's address resolution has ended, as a real network needs).
+    void aPingAfterAnUnansweredOneIsAnswered()
+    {
+        QTemporaryDir out;
+        const ProgramRun run = runVivariumTest(
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/containers/neighbour.toml"), "-o",
+                out.path() },
+            {}, 300);
+        QVERIFY2(passed(run), "the test failed: its output is above");
+        QVERIFY(run.output.contains("NEIGHBOUR OK"));
+    }
+
     // A rule of weight 8 is drawn several times as often as one of weight 1 (equal weights
     // draw them about as often), and the figures say each weight; a weight for a rule the
     // property lacks is refused before any machine is made, naming the rules it has.

@@ -156,6 +156,48 @@ private slots:
             qPrintable(summary.problems.join('\n')));
     }
 
+    // Counters that did not fit on a full file system: one line naming the machine and the
+    // file system, the test's verdict unchanged.
+    void aFullFileSystemForTheCountersIsSaid()
+    {
+        QTemporaryDir out;
+        const ProgramRun run = runVivariumTest(
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/coverage/fulldisk.toml"), "--no-video",
+                "-o", out.path() },
+            {}, 600);
+        QVERIFY2(passed(run), "the test failed: its output is above");
+        const CoverageResult summary = summaryOf(out.path());
+        const QString problems = summary.problems.join('\n');
+        QVERIFY2(problems.contains("server: ") && problems.contains("was full")
+                && problems.contains("/vivarium/coverage/gcov"),
+            qPrintable(problems));
+    }
+
+    // A parallel property's examples are collected and reported as a sequential one's: each
+    // example's line says what it added, and its network's counters are in the report.
+    void parallelPropertyExamplesAreCollected()
+    {
+        QTemporaryDir out;
+        const ProgramRun run = runVivariumTest(
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/tests/vm/coverage/parallel.toml"), "--no-video",
+                "-o", out.path() },
+            {}, 600);
+        QVERIFY2(passed(run), "the test failed: its output is above");
+        QFile events(out.path() + "/events.jsonl");
+        QVERIFY(events.open(QIODevice::ReadOnly));
+        int scored = 0;
+        for (const QByteArray &line : events.readAll().split('\n')) {
+            const QJsonObject e = QJsonDocument::fromJson(line).object();
+            scored += e.value("type").toString() == "property_example"
+                && e.value("coverage").toString().contains(
+                    QRegularExpression("^\\+\\d+ lines, \\+\\d+ branches new"));
+        }
+        QVERIFY2(scored > 0, qPrintable(scriptOutput(run).right(3000)));
+        QVERIFY(!QDir(out.path() + "/coverage/examples").entryList({ "*.info" }).isEmpty());
+        const Tracefile trace = allInfo(out.path());
+        QVERIFY(!ran(trace, demoSources + "server.c", "snprintf(keys[at], demo_line_max").isEmpty());
+    }
+
     void containersAreCollectedAsVmsAre()
     {
         if (::geteuid() != 0)
