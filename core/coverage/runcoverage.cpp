@@ -148,9 +148,9 @@ QList<CoverageSource> readCounters(TestRun *run, QMap<QString, QString> lost, bo
                     machine->execute(QString::fromLatin1(stopPrograms), 60);
                 if (const QString full = fullCounterDirectory(machine); !full.isEmpty()) {
                     std::lock_guard lock(mutex);
-                    lost[machine->name()] += (lost.value(machine->name()).isEmpty()
-                                                     ? QString()
-                                                     : QStringLiteral("; "))
+                    lost[machine->name()]
+                        += (lost.value(machine->name()).isEmpty() ? QString()
+                                                                  : QStringLiteral("; "))
                         + full;
                 }
                 if (powerOff)

@@ -189,13 +189,15 @@ private slots:
         for (const QByteArray &line : events.readAll().split('\n')) {
             const QJsonObject e = QJsonDocument::fromJson(line).object();
             scored += e.value("type").toString() == "property_example"
-                && e.value("coverage").toString().contains(
-                    QRegularExpression("^\\+\\d+ lines, \\+\\d+ branches new"));
+                && e.value("coverage")
+                       .toString()
+                       .contains(QRegularExpression("^\\+\\d+ lines, \\+\\d+ branches new"));
         }
         QVERIFY2(scored > 0, qPrintable(scriptOutput(run).right(3000)));
         QVERIFY(!QDir(out.path() + "/coverage/examples").entryList({ "*.info" }).isEmpty());
         const Tracefile trace = allInfo(out.path());
-        QVERIFY(!ran(trace, demoSources + "server.c", "snprintf(keys[at], demo_line_max").isEmpty());
+        QVERIFY(
+            !ran(trace, demoSources + "server.c", "snprintf(keys[at], demo_line_max").isEmpty());
     }
 
     void containersAreCollectedAsVmsAre()
