@@ -94,14 +94,14 @@ class Ping(Lifecycle):
         if not self.awake(source):
             return  # nothing to ping from: the model says nothing happens
         expected = self.answers(source, destination)
-        if expected and (source, destination) in self.unanswered_pairs():
+        if self.must_settle(source, destination):
             self.machines[source].execute(self.neighbour_settled(destination), timeout=30)
         status, _ = self.machines[source].execute(f"ping -4 -c 1 -W 2 {destination}", timeout=30)
         answered = status == 0
         if answered:
-            self.unanswered_pairs().discard((source, destination))
+            self.unanswered.discard((source, destination))
         else:
-            self.unanswered_pairs().add((source, destination))
+            self.unanswered.add((source, destination))
         if source != destination and self.awake(destination):
             self.checked("a ping between two running machines")
         assert answered == expected, (
@@ -115,10 +115,12 @@ class Ping(Lifecycle):
     # as on a real network. A machine that boots in seconds (a VM) hides it; a container booted
     # at once after the unanswered ping meets it. The model's answer holds once the resolution
     # has ended: the next ping of the same pair first waits for that (a condition, not a time).
-    def unanswered_pairs(self):
-        if not hasattr(self, "_unanswered"):
-            self._unanswered = set()
-        return self._unanswered
+    def __init__(self):
+        super().__init__()
+        self.unanswered = set()  # (source, destination) pairs whose last ping went unanswered
+
+    def must_settle(self, source, destination):
+        return self.answers(source, destination) and (source, destination) in self.unanswered
 
     @staticmethod
     def neighbour_settled(destination):
@@ -132,7 +134,7 @@ class Ping(Lifecycle):
         expected = self.answers(source, destination)
         what = "an answer" if expected else "no answer"
         settle = []
-        if expected and (source, destination) in self.unanswered_pairs():
+        if self.must_settle(source, destination):
             settle = [f"{identifier(source)}.execute({self.neighbour_settled(destination)!r}, timeout=30)"
                       "  # the unanswered ping's address resolution ends first"]
         return settle + [

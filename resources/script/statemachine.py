@@ -249,7 +249,8 @@ class Progress:
         for name in rule_names:
             f = self.rule(name)
             times = (weights or {}).get(name, 1)
-            lines.append(f"{name}" + (f" (weight {times})" if times != 1 else "") + f": drawn {f['drawn']}, ran {f['ran']}, did nothing {f['nothing']}, "
+            label = name if times == 1 else f"{name} (weight {times})"
+            lines.append(f"{label}: drawn {f['drawn']}, ran {f['ran']}, did nothing {f['nothing']}, "
                          f"failed {f['failed']}, blocked by a precondition {f['blocked']}")
             if f["drawn"] == 0:
                 warnings.append(f"warning: rule {name} was never drawn"
