@@ -58,8 +58,8 @@ bool SuiteRunner::fits(const SuiteTest &test) const
     if (m_running.size() >= m_options.jobs)
         return false;
     qint64 taken = 0;
-    for (const SuiteTest &running : m_running)
-        taken += running.memoryMiB;
+    for (const Running &running : m_running)
+        taken += running.test.memoryMiB;
     return taken + test.memoryMiB <= m_budgetMiB;
 }
 
@@ -77,13 +77,23 @@ void SuiteRunner::start(const SuiteTest &test)
         [this, process](int code, QProcess::ExitStatus status) {
             finished(process, code, status == QProcess::CrashExit);
         });
-    m_running.insert(process, test);
-    m_started.insert(process, QDateTime::currentMSecsSinceEpoch());
+    m_running.insert(process, { test, {}, {}, QDateTime::currentMSecsSinceEpoch() });
     process->start(QCoreApplication::applicationFilePath(),
         QStringList { test.file, QStringLiteral("-o"), folder } + m_options.testArguments);
-    if (process->waitForStarted()) {
+    if (!process->waitForStarted()) {
+        // Never started, so never finishes: said now, or the suite would wait for it forever.
+        m_running.remove(process);
+        m_results << SuiteResult { test.name, test.file, {}, QStringLiteral("error"), -1, 0,
+            QStringLiteral("cannot start %1: %2")
+                .arg(QCoreApplication::applicationFilePath(), process->errorString()) };
+        say(QStringLiteral("suite: %1 error: %2").arg(test.name, m_results.constLast().message));
+        process->deleteLater();
+        return;
+    }
+    m_running[process].pid = process->processId();
+    {
         QMutexLocker lock(&m_pidMutex);
-        m_pids.insert(process->processId());
+        m_pids.insert(m_running[process].pid);
     }
     say(QStringLiteral("suite: %1 started (%2 of %3)")
             .arg(test.name)
@@ -93,16 +103,17 @@ void SuiteRunner::start(const SuiteTest &test)
 
 void SuiteRunner::relay(QProcess *process, bool flush)
 {
-    QByteArray &partial = m_partial[process];
+    Running &running = m_running[process];
+    QByteArray &partial = running.partial;
     partial += process->readAll();
     const QString prefix
-        = m_options.jobs > 1 ? m_running.value(process).name + QStringLiteral(" | ") : QString();
+        = m_options.jobs > 1 ? running.test.name + QStringLiteral(" | ") : QString();
     qsizetype end;
     while ((end = partial.indexOf('\n')) >= 0 || (flush && !partial.isEmpty())) {
         const QString line = QString::fromUtf8(partial.left(end < 0 ? partial.size() : end));
         partial.remove(0, end < 0 ? partial.size() : end + 1);
         if (!line.trimmed().isEmpty())
-            m_lastLine[process] = line.trimmed();
+            running.lastLine = line.trimmed();
         // The test's own output is printable already (vivarium-test shows escapes).
         std::fprintf(stdout, "%s%s\n", qPrintable(prefix), line.toUtf8().constData());
     }
@@ -112,10 +123,11 @@ void SuiteRunner::relay(QProcess *process, bool flush)
 void SuiteRunner::finished(QProcess *process, int exitCode, bool crashed)
 {
     relay(process, true);
-    const SuiteTest test = m_running.take(process);
+    const Running running = m_running.take(process);
+    const SuiteTest &test = running.test;
     {
         QMutexLocker lock(&m_pidMutex);
-        m_pids.remove(process->processId());
+        m_pids.remove(running.pid);
     }
     SuiteResult result;
     result.name = test.name;
@@ -123,18 +135,16 @@ void SuiteRunner::finished(QProcess *process, int exitCode, bool crashed)
     result.folder = test.name;
     result.exitCode = crashed ? -1 : exitCode;
     result.verdict = verdictOf(exitCode, crashed);
-    result.seconds = double(QDateTime::currentMSecsSinceEpoch() - m_started.take(process)) / 1000.0;
+    result.seconds = double(QDateTime::currentMSecsSinceEpoch() - running.startedMs) / 1000.0;
     if (result.verdict != QLatin1String("passed")) {
         result.message = firstFailure(
             QDir(m_options.outDir).filePath(test.name + QStringLiteral("/junit.xml")));
         if (result.message.isEmpty())
-            result.message = m_lastLine.value(process);
+            result.message = running.lastLine;
     }
     if (!QFile::exists(QDir(m_options.outDir).filePath(test.name + QStringLiteral("/log.html"))))
         result.folder.clear(); // nothing to link to (a bad test file)
     m_results << result;
-    m_partial.remove(process);
-    m_lastLine.remove(process);
     say(QStringLiteral("suite: %1 %2 in %3 s (%4 of %5 done)")
             .arg(test.name, result.verdict)
             .arg(result.seconds, 0, 'f', 1)
@@ -190,15 +200,12 @@ int SuiteRunner::run()
         [](const SuiteResult &a, const SuiteResult &b) { return a.name < b.name; });
     QStringList problems = writeSuiteReports(m_options.outDir, m_options.title, m_results);
     if (!m_options.junitPath.isEmpty() && problems.isEmpty()) {
-        QFile::remove(m_options.junitPath);
-        if (!QFile::copy(
-                QDir(m_options.outDir).filePath(QStringLiteral("junit.xml")), m_options.junitPath))
-            problems << QStringLiteral("cannot write %1").arg(m_options.junitPath);
+        if (QString problem = copyJunit(m_options.outDir, m_options.junitPath); !problem.isEmpty())
+            problems << problem;
     }
     for (const QString &problem : problems)
         std::fprintf(stderr, "vivarium-test: %s\n", qPrintable(problem));
-    const qsizetype passed = std::count_if(m_results.cbegin(), m_results.cend(),
-        [](const SuiteResult &r) { return r.verdict == QLatin1String("passed"); });
+    const qsizetype passed = passedCount(m_results);
     say(QStringLiteral("suite: %1 of %2 passed; report %3")
             .arg(passed)
             .arg(m_results.size())

@@ -46,10 +46,16 @@ private:
     QList<SuiteTest> m_tests;
     Options m_options;
     qint64 m_budgetMiB = 0; // the host's available memory when the suite started, 90 % of it
-    QMap<QProcess *, SuiteTest> m_running;
-    QMap<QProcess *, QByteArray> m_partial; // output not yet a whole line
-    QMap<QProcess *, QString> m_lastLine;
-    QMap<QProcess *, qint64> m_started;
+    // A test running: its process's output not yet a whole line, its last line said (why it
+    // failed when its reports do not say) and when it started.
+    struct Running {
+        SuiteTest test;
+        QByteArray partial;
+        QString lastLine;
+        qint64 startedMs = 0;
+        qint64 pid = 0; // kept: QProcess forgets it once the process has ended
+    };
+    QMap<QProcess *, Running> m_running;
     QSet<QString> m_toldWaiting;
     QList<SuiteResult> m_results;
     QMutex m_pidMutex;

@@ -319,11 +319,12 @@ int mergeMain(const QCommandLineParser &parser, const QCommandLineOption &outDir
     if (!problems.isEmpty())
         return BadInput;
     if (parser.isSet(junit)) {
-        QFile::remove(parser.value(junit));
-        QFile::copy(QDir(out).filePath(QStringLiteral("junit.xml")), parser.value(junit));
+        if (const QString problem = copyJunit(out, parser.value(junit)); !problem.isEmpty()) {
+            complain(QStringLiteral("vivarium-test: ") + problem);
+            return Environment;
+        }
     }
-    const qsizetype passed = std::count_if(merged.cbegin(), merged.cend(),
-        [](const SuiteResult &r) { return r.verdict == QLatin1String("passed"); });
+    const qsizetype passed = passedCount(merged);
     say(QStringLiteral("vivarium-test: merged %1 suite(s): %2 of %3 tests passed; report %4")
             .arg(parser.positionalArguments().size())
             .arg(passed)

@@ -10,6 +10,7 @@
 #include <QSaveFile>
 #include <QXmlStreamReader>
 #include <QXmlStreamWriter>
+#include <algorithm>
 #include <unistd.h>
 
 namespace vivarium {
@@ -164,6 +165,20 @@ QStringList writeSuiteReports(
             problems << problem;
     }
     return problems;
+}
+
+qsizetype passedCount(const QList<SuiteResult> &results)
+{
+    return std::count_if(results.cbegin(), results.cend(),
+        [](const SuiteResult &r) { return r.verdict == QLatin1String("passed"); });
+}
+
+QString copyJunit(const QString &dir, const QString &path)
+{
+    QFile::remove(path);
+    return QFile::copy(QDir(dir).filePath(QStringLiteral("junit.xml")), path)
+        ? QString()
+        : QStringLiteral("cannot write %1").arg(path);
 }
 
 std::optional<QList<SuiteResult>> readSuiteResults(const QString &dir, QString *error)

@@ -28,6 +28,12 @@ struct SuiteResult {
 QStringList writeSuiteReports(
     const QString &dir, const QString &title, const QList<SuiteResult> &results);
 
+// How many of results passed.
+qsizetype passedCount(const QList<SuiteResult> &results);
+
+// Copies the junit.xml of the suite in dir to path (--junit-xml); the problem, or empty.
+QString copyJunit(const QString &dir, const QString &path);
+
 // The results a suite run wrote into dir (its suite.json); nullopt with why in error.
 std::optional<QList<SuiteResult>> readSuiteResults(const QString &dir, QString *error);
 
