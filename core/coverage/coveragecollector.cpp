@@ -1,5 +1,6 @@
 #include "core/coverage/coveragecollector.h"
 
+#include "core/coverage/gcovjson.h"
 #include "core/coverage/guestcoverage.h"
 #include "core/util/childprocess.h"
 
@@ -259,28 +260,45 @@ Tracefile CoverageCollector::gcovPart(
     }
     if (paired == 0)
         return {};
-    const QString info = work + QStringLiteral("/gcov.info");
-    const ToolRun run = runTool(QStringLiteral("geninfo"),
-        { QStringLiteral("--quiet"), QStringLiteral("--rc"),
-            QStringLiteral("lcov_branch_coverage=1"), QStringLiteral("--test-name"),
-            testName(source.machine), QStringLiteral("--output-filename"), info, mirror });
-    // gcov's own complaints name the file: a counter from another build than its notes.
-    for (const QString &line : run.output.split(QLatin1Char('\n'))) {
-        if (line.contains(QLatin1String("stamp mismatch"))
-            || (line.contains(QLatin1String("version")) && line.contains(QLatin1String(".gcda"))))
-            problems->append(QStringLiteral("%1: %2 (the counters and the notes come from "
-                                            "different builds of the program)")
-                                 .arg(source.machine, QString(line).remove(mirror).trimmed()));
+    // gcov's JSON, read as geninfo reads it (gcovjson.h: geninfo's Perl costs a property search
+    // seconds per example), in batches that keep the command line short.
+    const QStringList mirrored = filesUnder(mirror, QStringLiteral("*.gcda"));
+    Tracefile trace;
+    for (qsizetype first = 0; first < mirrored.size(); first += 500) {
+        QProcess gcov;
+        gcov.setWorkingDirectory(mirror);
+        dieWithParent(&gcov);
+        const QString program = QStandardPaths::findExecutable(QStringLiteral("gcov"));
+        if (program.isEmpty()) {
+            problems->append(QStringLiteral("%1: gcov is not installed: its GCC counters cannot be "
+                                            "read")
+                                 .arg(source.machine));
+            return {};
+        }
+        gcov.start(program, gcovJsonArguments() + mirrored.mid(first, 500));
+        gcov.closeWriteChannel();
+        const bool finished = gcov.waitForFinished(30 * 60 * 1000);
+        const QByteArray json = gcov.readAllStandardOutput();
+        const QString complaints = QString::fromUtf8(gcov.readAllStandardError());
+        // gcov's own complaints name the file: a counter from another build than its notes.
+        for (const QString &line : complaints.split(QLatin1Char('\n'))) {
+            if (line.contains(QLatin1String("stamp mismatch"))
+                || (line.contains(QLatin1String("version"))
+                    && line.contains(QLatin1String(".gcda"))))
+                problems->append(QStringLiteral("%1: %2 (the counters and the notes come from "
+                                                "different builds of the program)")
+                                     .arg(source.machine, QString(line).remove(mirror).trimmed()));
+        }
+        if (!finished || gcov.exitStatus() != QProcess::NormalExit || gcov.exitCode() != 0) {
+            problems->append(QStringLiteral("%1: gcov could not read the GCC counters: %2")
+                                 .arg(source.machine, tail(complaints)));
+            return {};
+        }
+        QString error;
+        trace.add(tracefileFromGcovJson(json, testName(source.machine), &error));
+        if (!error.isEmpty())
+            problems->append(source.machine + QStringLiteral(": ") + error);
     }
-    if (!run.ok) {
-        problems->append(QStringLiteral("%1: geninfo (lcov) could not read the GCC counters: %2")
-                             .arg(source.machine, tail(run.output)));
-        return {};
-    }
-    QString error;
-    Tracefile trace = Tracefile::read(info, &error);
-    if (!error.isEmpty())
-        problems->append(source.machine + QStringLiteral(": ") + error);
     return trace;
 }
 

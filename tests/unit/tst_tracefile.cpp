@@ -3,6 +3,7 @@
 // clang and llvm-cov, coverage.py) on counters written into machine directories as a guest's
 // programs write them.
 #include "core/coverage/coveragecollector.h"
+#include "core/coverage/gcovjson.h"
 #include "core/coverage/tracefile.h"
 
 #include <QDir>
@@ -195,6 +196,74 @@ private slots:
         QVERIFY2(stale.problems.join('\n').contains("alpha: ")
                 && stale.problems.join('\n').contains("different builds"),
             qPrintable(stale.problems.join('\n')));
+    }
+
+    // Vivarium reads gcov's JSON itself (geninfo's Perl is 25 times slower): what it reads
+    // must be what geninfo makes of the same counters, record for record, across two objects
+    // that share a header, with branches never reached and lcov's exclusion markers.
+    void gcovJsonReadsAsGeninfoDoes()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const auto write = [&](const QString &name, const QByteArray &text) {
+            QFile file(dir.filePath(name));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(text);
+        };
+        write("shared.h",
+            "static inline int twice(int x) {\n    if (x > 100)\n        return 0;\n"
+            "    return 2 * x;\n}\n");
+        write("a.c",
+            "#include \"shared.h\"\nint helper(int x);\n"
+            "int main(int argc, char **argv) {\n    (void)argv;\n"
+            "    int sum = twice(argc);\n"
+            "    if (argc > 3 && argc < 9) /* a branch never taken */\n        sum += "
+            "helper(argc);\n"
+            "    if (sum == 12345) { sum = 0; } /* LCOV_EXCL_LINE */\n"
+            "    /* LCOV_EXCL_START */\n    if (sum < 0)\n        sum = -sum;\n"
+            "    /* LCOV_EXCL_STOP */\n    return sum > 1000;\n}\n");
+        write("b.c",
+            "#include \"shared.h\"\nint helper(int x) {\n    switch (x) {\n"
+            "    case 4: return twice(x);\n    case 5: return 1;\n    default: return 0;\n    "
+            "}\n}\n"
+            "int never(int x) {\n    if (x > 2)\n        return 1;\n    return 0;\n}\n");
+        QVERIFY(run("gcc", { "--coverage", "-O0", "-o", "p", "a.c", "b.c" }, {}, dir.path()));
+        QVERIFY(run(dir.filePath("p"), { "x" }));
+        QVERIFY(run(dir.filePath("p"), { "x", "y", "z" }));
+        QVERIFY(run("geninfo",
+            { "--quiet", "--rc", "lcov_branch_coverage=1", "--test-name", "m", "--output-filename",
+                dir.filePath("geninfo.info"), dir.path() }));
+        QString error;
+        const Tracefile expected = Tracefile::read(dir.filePath("geninfo.info"), &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+
+        QProcess gcov;
+        gcov.setWorkingDirectory(dir.path());
+        gcov.start("gcov", gcovJsonArguments() + QStringList { "p-a.gcda", "p-b.gcda" });
+        QVERIFY(gcov.waitForFinished(60000));
+        QCOMPARE(gcov.exitCode(), 0);
+        const Tracefile read = tracefileFromGcovJson(gcov.readAllStandardOutput(), "m", &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QVERIFY(expected.tests().contains("m"));
+        const SourceCoverage want = expected.tests().value("m");
+        const SourceCoverage got = read.tests().value("m");
+        QCOMPARE(got.keys(), want.keys());
+        for (const QString &source : want.keys()) {
+            QCOMPARE(got[source].lines, want[source].lines);
+            QCOMPARE(got[source].branches, want[source].branches);
+            QCOMPARE(got[source].functions, want[source].functions);
+            QCOMPARE(got[source].functionLines, want[source].functionLines);
+        }
+        // The comparison saw what it is about: a branch never reached, excluded lines absent.
+        const FileCoverage a = got.value(QDir::cleanPath(dir.filePath("a.c")));
+        QVERIFY(!a.lines.contains(lineOf(dir.filePath("a.c"), "LCOV_EXCL_LINE")));
+        QVERIFY(!a.lines.contains(lineOf(dir.filePath("a.c"), "sum = -sum")));
+        QVERIFY(
+            std::any_of(a.branches.cbegin(), a.branches.cend(), [](qint64 n) { return n == 0; }));
+        const FileCoverage b = got.value(QDir::cleanPath(dir.filePath("b.c")));
+        QVERIFY(
+            std::any_of(b.branches.cbegin(), b.branches.cend(), [](qint64 n) { return n < 0; }));
+        QVERIFY(got.contains(QDir::cleanPath(dir.filePath("shared.h"))));
     }
 
     void clangProfilesNeedTheirProgramNamed()
