@@ -1,6 +1,7 @@
 #include "core/machine/testrun.h"
 
 #include "core/network/addressing.h"
+#include "core/remote/runhosts.h"
 #include "core/spec/specloader.h"
 #include "core/util/textformat.h"
 
@@ -53,6 +54,13 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
         run->m_network.get(), &Network::failed, events,
         [events](const QString &message) { events->post(event::NetworkFailed { message }); },
         direct);
+    // The other hosts, before any machine boots: a host that cannot run them stops the run here.
+    QString hostError;
+    run->m_hosts = connectRunHosts(run->m_spec, *artifacts, &run->m_events, &hostError);
+    if (!hostError.isEmpty()) {
+        *error = hostError;
+        return nullptr;
+    }
     run->m_live = std::make_unique<LiveSpec>(run->m_spec);
     run->m_artifacts = *artifacts;
     run->m_video = options.video;
@@ -109,6 +117,7 @@ TestRun::~TestRun()
 {
     m_machines.clear(); // kills QEMU on the I/O thread
     m_network.reset(); // then the switches and filters
+    m_hosts.clear(); // then each other host removes what the run left there
     m_ioThread.quit();
     m_ioThread.wait();
 }

@@ -4,6 +4,7 @@
 #include "core/machine/machine.h"
 #include "core/network/network.h"
 #include "core/qemu/accelprobe.h"
+#include "core/remote/sshhost.h"
 #include "core/spec/livespec.h"
 #include "core/util/outputdirectory.h"
 #include "core/util/rundirectory.h"
@@ -98,6 +99,7 @@ private:
     OutputDirectory m_outDirLock; // before m_outDir: released last
     QString m_outDir;
     std::unique_ptr<Network> m_network;
+    std::vector<std::unique_ptr<SshHost>> m_hosts; // the other hosts machines run on
     std::mutex m_addMutex;
     mutable std::mutex m_machinesMutex; // m_machines: the script adds while others read
     std::vector<std::unique_ptr<Machine>> m_machines;

@@ -56,6 +56,7 @@ const QStringList &MachineKeys::names()
         QStringLiteral("append"),
         QStringLiteral("qemu_options"),
         QStringLiteral("qemu_machine"),
+        QStringLiteral("host"),
     };
     return keys;
 }
@@ -218,6 +219,9 @@ void MachineKeys::key(const QString &key, const toml::node &node, MachineSpec &m
         m_reader.error(node.source(),
             QStringLiteral("'start_command' machines are not supported (give the machine's "
                            "'image', or its keys)"));
+    } else if (key == QLatin1String("host")) {
+        // Checked against the [hosts.NAME] tables once the whole file is read.
+        m.host = m_reader.string(node, key).value_or(QString());
     } else if (key == QLatin1String("kernel")) {
         // A name is one of Vivarium's kernels (its initramfs implied); anything else a file
         // ("./debian" for a file of that name).

@@ -1,5 +1,6 @@
 #include "core/spec/specloader.h"
 
+#include "core/spec/hostkeys.h"
 #include "core/spec/linkfields.h"
 #include "core/spec/machinekeys.h"
 #include "core/spec/tomlguard.h"
@@ -241,6 +242,8 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
                 reader.error(v.source(), QStringLiteral("'property' must be a table ([property])"));
         } else if (key == QLatin1String("coverage")) {
             readCoverageSettings(reader, v, spec.coverage);
+        } else if (key == QLatin1String("hosts")) {
+            readHosts(reader, v, spec.hosts);
         } else if (key == QLatin1String("link")) {
             linkArray = v.as_array();
             if (!linkArray)
@@ -250,7 +253,7 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
             reader.error(k.source(),
                 QStringLiteral(
                     "unknown key '%1' (known: name, script, script_outside_folder, "
-                    "global_timeout, defaults, machines, vlans, link, property, coverage)")
+                    "global_timeout, defaults, machines, vlans, link, property, coverage, hosts)")
                     .arg(key));
         }
     }
@@ -294,6 +297,7 @@ std::optional<TestSpec> SpecLoader::loadString(const QByteArray &text, const QSt
             [](const MachineSpec &a, const MachineSpec &b) { return a.name < b.name; });
     }
 
+    checkMachineHosts(spec, m_errors);
     QList<int> usedVlans;
     for (const MachineSpec &m : std::as_const(spec.machines)) {
         for (int vlan : m.vlans) {

@@ -174,6 +174,8 @@ struct MachineSpec {
     QString append; // added to the kernel command line
     QStringList qemuOptions;
     QemuMachineChoice qemuMachine = QemuMachineChoice::Auto;
+    // The [hosts.NAME] the machine runs on (docs/scale-out.md); empty: this host.
+    QString host;
     SourceLocation location;
 
     // The name as a Python identifier ("web-1" -> "web_1").
@@ -233,6 +235,18 @@ struct CoverageSettings {
     bool powerOff = true;
 };
 
+// A [hosts.NAME] table (docs/scale-out.md): another machine reached over ssh with keys only,
+// where machines with host = "NAME" run.
+struct HostSpec {
+    QString name;
+    QString ssh; // "user@address" or "address", as ssh takes it
+    int port = 0; // 0: ssh's default (or the ssh_config's)
+    QString sshConfig; // absolute path of an ssh_config for it (ssh -F); empty: the user's
+    int memoryMiB = 0; // for --hosts placement; 0: not said
+    int cpus = 0;
+    SourceLocation location;
+};
+
 struct TestSpec {
     QString name;
     QString file; // absolute path of the .toml
@@ -246,6 +260,7 @@ struct TestSpec {
     QList<LinkSpec> links;
     PropertySettings property;
     CoverageSettings coverage;
+    QMap<QString, HostSpec> hosts; // [hosts.NAME]
 
     const MachineSpec *machine(const QString &name) const;
     // The settings in force for machine's NIC on vlan: [[link]] over [vlans.N] over defaults.

@@ -362,6 +362,56 @@ loss = 0.5
             qPrintable(container.errors().join('\n')));
     }
 
+    // [hosts.NAME] and a machine's host (docs/scale-out.md): each mistake one message with
+    // its place, the file's own settings read.
+    void hostsAndWhereMachinesRun()
+    {
+        QTemporaryDir dir;
+        QFile config(dir.filePath("ssh_config"));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.close();
+        SpecLoader loader;
+        const auto spec = loader.loadString("[hosts.h1]\nssh = \"root@10.0.0.5\"\nport = 2222\n"
+                                            "ssh_config = \"ssh_config\"\nmemory = 4096\ncpus = 4\n"
+                                            "[machines.a]\nhost = \"h1\"\n[machines.b]\n"
+                                            "[machines.c]\nhost = \"local\"\n",
+            dir.filePath("t.toml"));
+        QVERIFY2(spec, qPrintable(loader.errors().join('\n')));
+        QCOMPARE(spec->hosts.keys(), QStringList { "h1" });
+        const HostSpec h1 = spec->hosts.value("h1");
+        QCOMPARE(h1.ssh, QString("root@10.0.0.5"));
+        QCOMPARE(h1.port, 2222);
+        QCOMPARE(h1.sshConfig, dir.filePath("ssh_config"));
+        QCOMPARE(h1.memoryMiB, 4096);
+        QCOMPARE(h1.cpus, 4);
+        QCOMPARE(spec->machine("a")->host, QString("h1"));
+        QVERIFY(spec->machine("b")->host.isEmpty());
+
+        const auto refused = [&](const QByteArray &text, const QString &said) {
+            SpecLoader bad;
+            const bool loaded = bad.loadString(text, dir.filePath("t.toml")).has_value();
+            const QString errors = bad.errors().join('\n');
+            if (loaded || !errors.contains(said))
+                qWarning() << text << errors;
+            return !loaded && errors.contains(said) && errors.contains("t.toml:");
+        };
+        QVERIFY(refused("[machines.a]\nhost = \"h2\"\n",
+            "machine 'a': host \"h2\" is not a [hosts.NAME] of the test (it has none)"));
+        QVERIFY(refused("[hosts.h1]\nssh = \"x@y\"\n[machines.a]\nhost = \"h2\"\n", "(it has h1)"));
+        QVERIFY(refused(
+            "[hosts.h1]\nssh = \"-oProxyCommand=sh\"\n[machines.a]\n", "must be \"user@address\""));
+        QVERIFY(refused("[hosts.h1]\nssh = \"a b\"\n[machines.a]\n", "must be \"user@address\""));
+        QVERIFY(refused("[hosts.h1]\nport = 22\n[machines.a]\n", "host 'h1' needs 'ssh'"));
+        QVERIFY(refused("[hosts.local]\nssh = \"x\"\n[machines.a]\n", "'local' is this host's"));
+        QVERIFY(refused("[hosts.h1]\nssh = \"x\"\nuser = \"y\"\n[machines.a]\n",
+            "unknown key 'user' of host 'h1'"));
+        QVERIFY(refused(
+            "[hosts.h1]\nssh = \"x\"\nssh_config = \"missing\"\n[machines.a]\n", "missing"));
+        QVERIFY(
+            refused("[hosts.h1]\nssh = \"x\"\n[machines.a]\nkind = \"container\"\nhost = \"h1\"\n",
+                "containers run on this host"));
+    }
+
     void anImageRootKeepsVivariumsInitramfs()
     {
         QTemporaryDir dir;

@@ -1,0 +1,247 @@
+// The other hosts of a run (core/remote/sshhost.h) on real ssh: hosts made by
+// scripts/namespace-hosts (network namespaces with their own sshd, key-only), reached over a
+// bridge. What must hold: a host answers or is named in one message saying why not; nothing
+// the run started on a host outlives the run, a lost connection or a killed Vivarium; a host
+// that goes away is said at once.
+#include "buildpaths.h"
+#include "core/remote/sshhost.h"
+#include "vmtestutil.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <unistd.h>
+
+using namespace vivarium;
+
+namespace {
+
+const QString hostsScript = QStringLiteral(VIVARIUM_SOURCE_DIR "/scripts/namespace-hosts");
+
+bool shell(const QString &command, QString *output = nullptr)
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(QStringLiteral("bash"), { QStringLiteral("-c"), command });
+    process.waitForFinished(120000);
+    if (output)
+        *output = QString::fromUtf8(process.readAll());
+    return process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;
+}
+
+// Processes on this machine (the namespace hosts share its process table) whose command line
+// matches pattern. pgrep and pkill run directly: a shell around them would match itself.
+bool anyProcessNames(const QString &pattern)
+{
+    return QProcess::execute(
+               QStringLiteral("pgrep"), { QStringLiteral("-f"), QStringLiteral("--"), pattern })
+        == 0;
+}
+
+void killProcesses(const QString &pattern)
+{
+    QProcess::execute(QStringLiteral("pkill"),
+        { QStringLiteral("-KILL"), QStringLiteral("-f"), QStringLiteral("--"), pattern });
+}
+
+} // namespace
+
+class TestSshHosts : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        if (geteuid() != 0)
+            QSKIP("the namespace hosts need root (ip netns)");
+        QVERIFY(m_dir.isValid());
+        QString output;
+        QVERIFY2(shell(QStringLiteral("bash %1 up 2 %2").arg(hostsScript, m_dir.filePath("hosts")),
+                     &output),
+            qPrintable(output));
+        m_config = m_dir.filePath("hosts/ssh_config");
+        QVERIFY(QFile::exists(m_config));
+    }
+
+    void cleanupTestCase()
+    {
+        if (geteuid() == 0)
+            shell(QStringLiteral("bash %1 down %2").arg(hostsScript, m_dir.filePath("hosts")));
+    }
+
+    // A host answers, runs commands in the run's directory there, and once the run lets it go
+    // nothing it started there is left, nor the directory.
+    void aHostRunsCommandsAndCleansUp()
+    {
+        SshHost host(hostSpec("h1", "10.231.0.11"), { QStringLiteral("/bin/sh") });
+        QString error;
+        QVERIFY2(host.connectHost(15, &error), qPrintable(error));
+        const QString dir = host.runDirectory();
+        QVERIFY2(dir.contains("/vivarium-remote-"), qPrintable(dir));
+        QString output;
+        QVERIFY2(host.run("ip -br addr show eth0", &output, &error), qPrintable(error));
+        QVERIFY2(output.contains("10.231.0.11"), qPrintable(output)); // it ran on that host
+        QVERIFY2(
+            host.run(
+                QStringLiteral("nohup sh -c 'sleep 600' %1/sleeper > /dev/null 2>&1 &").arg(dir),
+                nullptr, &error),
+            qPrintable(error));
+        QTRY_VERIFY(anyProcessNames(dir + "/sleeper"));
+        QVERIFY(!host.run("exit 3", nullptr, &error));
+        QVERIFY2(error.contains("host h1 (10.231.0.11)") && error.contains("status 3"),
+            qPrintable(error));
+        host.disconnectHost();
+        QTRY_VERIFY(!anyProcessNames(dir + "/sleeper"));
+        QVERIFY(!QFile::exists(dir));
+    }
+
+    // The connection killed (as when Vivarium is SIGKILLed: ssh dies with it): the host still
+    // kills what the run started, and the run hears that the host is lost, by name.
+    void aLostConnectionLeavesNothingAndIsSaid()
+    {
+        SshHost host(hostSpec("h2", "10.231.0.12"), {});
+        QString error;
+        QVERIFY2(host.connectHost(15, &error), qPrintable(error));
+        const QString dir = host.runDirectory();
+        QVERIFY(host.run(
+            QStringLiteral("nohup sh -c 'sleep 600' %1/sleeper > /dev/null 2>&1 &").arg(dir),
+            nullptr, &error));
+        QTRY_VERIFY(anyProcessNames(dir + "/sleeper"));
+        QSignalSpy lost(&host, &SshHost::lost);
+        killProcesses(QStringLiteral("-M .*10.231.0.12"));
+        QTRY_COMPARE(lost.count(), 1);
+        QVERIFY2(lost.first().first().toString().contains("host h2 (10.231.0.12) was lost"),
+            qPrintable(lost.first().first().toString()));
+        QVERIFY(!host.isConnected());
+        QTRY_VERIFY(!anyProcessNames(dir + "/sleeper"));
+        QTRY_VERIFY(!QFile::exists(dir));
+    }
+
+    // The host itself goes away (every process of it killed, its sshd among them): said at
+    // once, by name, not at a timeout.
+    void aHostThatGoesAwayIsSaidAtOnce()
+    {
+        SshHost host(hostSpec("h2", "10.231.0.12"), {});
+        QString error;
+        QVERIFY2(host.connectHost(15, &error), qPrintable(error));
+        QSignalSpy lost(&host, &SshHost::lost);
+        QElapsedTimer timer;
+        timer.start();
+        QVERIFY(shell(QStringLiteral("bash %1 kill 2").arg(hostsScript)));
+        QTRY_COMPARE_WITH_TIMEOUT(lost.count(), 1, 60000);
+        qInfo("the lost host was said after %lld ms", timer.elapsed());
+        QVERIFY2(lost.first().first().toString().contains("host h2 (10.231.0.12) was lost"),
+            qPrintable(lost.first().first().toString()));
+        QVERIFY(!host.run("true", nullptr, &error));
+        QVERIFY2(error.contains("host h2"), qPrintable(error));
+        // The host back for the tests after this one.
+        QVERIFY(shell(
+            QStringLiteral("ip netns exec vivarium-host2 /usr/sbin/sshd -f %1 -E %2")
+                .arg(m_dir.filePath("hosts/sshd_config.2"), m_dir.filePath("hosts/sshd.2.log"))));
+    }
+
+    // A run whose session on the host ended without its clean-up (the host's processes killed
+    // outright): the next run there kills and removes what it left.
+    void theNextRunCleansUpAfterAKilledOne()
+    {
+        auto first = std::make_unique<SshHost>(hostSpec("h1", "10.231.0.11"), QStringList {});
+        QString error;
+        QVERIFY2(first->connectHost(15, &error), qPrintable(error));
+        const QString stale = first->runDirectory();
+        QVERIFY(first->run(QStringLiteral("nohup setsid sh -c 'sleep 600' %1/sleeper > /dev/null "
+                                          "2>&1 &")
+                               .arg(stale),
+            nullptr, &error));
+        QTRY_VERIFY(anyProcessNames(stale + "/sleeper"));
+        // The session's shell dies before it can clean up (its script is the only command
+        // line with "flock -n 8"), then the connection; the sleeper lives on.
+        killProcesses(QStringLiteral("flock -n 8"));
+        killProcesses(QStringLiteral("-M .*10.231.0.11"));
+        first.reset();
+        QVERIFY(anyProcessNames(stale + "/sleeper"));
+        SshHost next(hostSpec("h1", "10.231.0.11"), {});
+        QVERIFY2(next.connectHost(15, &error), qPrintable(error));
+        QTRY_VERIFY(!anyProcessNames(stale + "/sleeper"));
+        QVERIFY(!QFile::exists(stale));
+    }
+
+    // Bad hosts: each one message naming the host and the cause.
+    void aHostThatCannotServeIsNamed()
+    {
+        QString error;
+        SshHost missing(hostSpec("h1", "10.231.0.11"), { QStringLiteral("/nonexistent/vmlinux") });
+        QVERIFY(!missing.connectHost(15, &error));
+        QVERIFY2(
+            error.contains("host h1 (10.231.0.11) lacks /nonexistent/vmlinux"), qPrintable(error));
+
+        HostSpec noKey = hostSpec("h2", "10.231.0.12");
+        noKey.sshConfig = m_dir.filePath("no-key-config");
+        QFile config(noKey.sshConfig);
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write(QStringLiteral("UserKnownHostsFile %1\nIdentityFile %2\nIdentitiesOnly yes\n")
+                         .arg(m_dir.filePath("hosts/known_hosts"), m_dir.filePath("none"))
+                         .toUtf8());
+        config.close();
+        SshHost refused(noKey, {});
+        QVERIFY(!refused.connectHost(15, &error));
+        QVERIFY2(error.contains("host h2 (10.231.0.12) refused the login")
+                && error.contains("keys only"),
+            qPrintable(error));
+
+        SshHost away(hostSpec("h9", "10.231.0.99"), {});
+        QVERIFY(!away.connectHost(3, &error));
+        QVERIFY2(error.contains("host h9 (10.231.0.99)"), qPrintable(error));
+        QVERIFY2(
+            error.contains("cannot reach") || error.contains("did not answer"), qPrintable(error));
+    }
+
+    // vivarium-test: a machine on another host is checked before any machine boots; a host that
+    // cannot serve stops the run with the host's name, and no machine started.
+    void aRunChecksItsHostsBeforeBooting()
+    {
+        QTemporaryDir dir;
+        writeTestFile(dir.filePath("t.toml"),
+            QStringLiteral("[hosts.far]\nssh = \"10.231.0.99\"\nssh_config = \"%1\"\n"
+                           "[machines.local1]\n[machines.remote1]\nhost = \"far\"\n")
+                .arg(m_config)
+                .toUtf8());
+        const ProgramRun away
+            = runVivariumTest({ dir.filePath("t.toml"), "-o", dir.filePath("out") });
+        QVERIFY(away.exitCode != 0);
+        QVERIFY2(away.output.contains("host far (10.231.0.99)"), qPrintable(away.output));
+        QVERIFY2(!away.output.contains("booting"), qPrintable(away.output));
+
+        writeTestFile(dir.filePath("t.toml"),
+            QStringLiteral("[hosts.near]\nssh = \"10.231.0.11\"\nssh_config = \"%1\"\n"
+                           "[machines.local1]\n[machines.remote1]\nhost = \"near\"\n")
+                .arg(m_config)
+                .toUtf8());
+        const ProgramRun near
+            = runVivariumTest({ dir.filePath("t.toml"), "-o", dir.filePath("out") });
+        QVERIFY(near.exitCode != 0);
+        QVERIFY2(near.output.contains("host near answered and has what it needs"),
+            qPrintable(near.output));
+        // Nothing of the run is left on the host.
+        QTRY_VERIFY(!shell("ls -d /tmp/vivarium-remote-$(id -u)/run-* 2>/dev/null | grep -q ."));
+    }
+
+private:
+    HostSpec hostSpec(const char *name, const char *address) const
+    {
+        HostSpec spec;
+        spec.name = QString::fromLatin1(name);
+        spec.ssh = QString::fromLatin1(address);
+        spec.sshConfig = m_config;
+        return spec;
+    }
+
+    QTemporaryDir m_dir { QStringLiteral("/tmp/vivarium-hosts-XXXXXX") };
+    QString m_config;
+};
+
+QTEST_MAIN(TestSshHosts)
+#include "tst_sshhosts.moc"
