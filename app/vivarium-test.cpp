@@ -1,5 +1,6 @@
 // vivarium-test: runs a test headless (DESIGN section 7).
 #include "core/guest/rootimage.h"
+#include "core/remote/placement.h"
 #include "core/report/runcomparison.h"
 #include "core/report/runhistory.h"
 #include "core/script/scriptengine.h"
@@ -7,6 +8,7 @@
 #include "core/session/session.h"
 #include "core/spec/specloader.h"
 #include "core/util/childprocess.h"
+#include "core/util/hostmemory.h"
 #include "core/util/rundirectory.h"
 #include "core/util/textformat.h"
 #include "suiterunner.h"
@@ -17,6 +19,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QThread>
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -411,9 +414,14 @@ int main(int argc, char **argv)
         QStringLiteral("Merge the suites' output directories given (shards) into -o OUT: one "
                        "junit.xml, index.html and timings.json, each test's folder copied in, "
                        "then exit (0 all passed, 1 not)."));
+    const QCommandLineOption hostsFile(QStringLiteral("hosts"),
+        QStringLiteral("Place the machines that name no host over this host and the [hosts.NAME] "
+                       "of FILE (each with ssh, memory and cpus) by their memory and cores, and "
+                       "print the placement (docs/scale-out.md)."),
+        QStringLiteral("FILE"));
     parser.addOptions(
         { outDir, keep, noVideo, accel, timeout, interactive, junit, clean, reportFrom, check,
-            stubs, rootImage, history, keepRuns, compare, jobs, shard, timings, merge });
+            stubs, rootImage, history, keepRuns, compare, jobs, shard, timings, merge, hostsFile });
     const PropertyOptions propertyOptions;
     parser.addOptions(propertyOptions.all());
     parser.addPositionalArgument(QStringLiteral("TEST.toml"),
@@ -504,7 +512,8 @@ int main(int argc, char **argv)
     if (positional.size() > 1 || parser.isSet(jobs) || parser.isSet(shard)
         || (positional.size() == 1 && QFileInfo(positional.constFirst()).isDir())) {
         SuiteArguments suite { outDir, junit, jobs, shard, timings,
-            { interactive, history, check, keepRuns }, { noVideo, accel, timeout, keep } };
+            { interactive, history, check, keepRuns },
+            { noVideo, accel, timeout, keep, hostsFile } };
         return suiteMain(parser, suite, propertyOptions.all());
     }
     if (parser.isSet(timings)) {
@@ -554,6 +563,18 @@ int main(int argc, char **argv)
             [](const ScriptFinding &f) { return f.severity == QLatin1String("error"); });
         say(formatText(u"vivarium-test: %1: %2 type error(s)", spec->script, errors));
         return errors == 0 ? Passed : TestFailed;
+    }
+    if (parser.isSet(hostsFile)) {
+        QStringList lines, problems;
+        const HostCapacity local { QStringLiteral("local"), int(availableMemoryMiB()),
+            QThread::idealThreadCount() };
+        if (!applyHostsFile(parser.value(hostsFile), local, *spec, &lines, &problems)) {
+            for (const QString &problem : std::as_const(problems))
+                complain(QStringLiteral("vivarium-test: ") + problem);
+            return BadInput;
+        }
+        for (const QString &line : std::as_const(lines))
+            say(QStringLiteral("vivarium-test: placement: ") + line);
     }
     if (parser.isSet(timeout)) {
         bool ok = false;

@@ -137,29 +137,6 @@ void readCoverageSettings(TomlReader &reader, const toml::node &node, CoverageSe
     }
 }
 
-// The raw-text guard (tomlguard.h), then toml++: the table, or nullopt with the problem as
-// "path:line:col: message" in errors.
-std::optional<toml::table> parseToml(
-    const QByteArray &text, const QString &path, QStringList &errors)
-{
-    if (const QString problem = guardTomlText(text); !problem.isEmpty()) {
-        errors.append(path + QLatin1Char(':') + problem);
-        return std::nullopt;
-    }
-    const std::string pathUtf8 = path.toStdString();
-    try {
-        return toml::parse(
-            std::string_view(text.constData(), size_t(text.size())), std::string_view(pathUtf8));
-    } catch (const toml::parse_error &e) {
-        errors.append(QStringLiteral("%1:%2:%3: %4")
-                          .arg(path)
-                          .arg(e.source().begin.line)
-                          .arg(e.source().begin.column)
-                          .arg(tomlString(e.description())));
-        return std::nullopt;
-    }
-}
-
 } // namespace
 
 SpecLoader::SpecLoader()

@@ -2,6 +2,9 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
+#include <optional>
+#include <toml++/toml.h>
 
 namespace vivarium {
 
@@ -10,6 +13,11 @@ namespace vivarium {
 // stack on a 61 KB file), NUL bytes (an assertion in it) and U+FE7F (undefined behaviour in
 // it), and sheer size. Returns "line:col: message", or empty when the text may be parsed.
 QString guardTomlText(const QByteArray &text);
+
+// The guard, then toml++: the table, or nullopt with the problem as "path:line:col: message"
+// in errors.
+std::optional<toml::table> parseToml(
+    const QByteArray &text, const QString &path, QStringList &errors);
 
 // Limits, for messages and tests.
 constexpr qsizetype maxTestFileBytes = 1024 * 1024;

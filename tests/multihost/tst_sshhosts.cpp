@@ -225,6 +225,20 @@ private slots:
         QVERIFY(near.exitCode != 0);
         QVERIFY2(near.output.contains("host near answered and has what it needs"),
             qPrintable(near.output));
+        // --hosts places the machines that name no host, says where, then checks those hosts.
+        writeTestFile(dir.filePath("hosts.toml"),
+            QStringLiteral("[hosts.roomy]\nssh = \"10.231.0.12\"\nssh_config = \"%1\"\n"
+                           "memory = 10000000\ncpus = 64\n")
+                .arg(m_config)
+                .toUtf8());
+        writeTestFile(dir.filePath("t.toml"), "[machines.a]\n[machines.b]\n");
+        const ProgramRun placed = runVivariumTest({ dir.filePath("t.toml"), "--hosts",
+            dir.filePath("hosts.toml"), "-o", dir.filePath("out") });
+        QVERIFY(placed.exitCode != 0);
+        QVERIFY2(
+            placed.output.contains("placement: roomy: a, b (512 of 10000000 MiB, 2 of 64 cores)"),
+            qPrintable(placed.output));
+        QVERIFY2(placed.output.contains("host roomy answered"), qPrintable(placed.output));
         // Nothing of the run is left on the host.
         QTRY_VERIFY(!shell("ls -d /tmp/vivarium-remote-$(id -u)/run-* 2>/dev/null | grep -q ."));
     }
