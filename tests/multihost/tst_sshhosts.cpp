@@ -4,6 +4,10 @@
 // the run started on a host outlives the run, a lost connection or a killed Vivarium; a host
 // that goes away is said at once.
 #include "buildpaths.h"
+#include "core/event/machineerror.h"
+#include "core/network/processsupervisor.h"
+#include "core/network/vdemanagement.h"
+#include "core/remote/hostvlan.h"
 #include "core/remote/sshhost.h"
 #include "vmtestutil.h"
 
@@ -14,6 +18,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <unistd.h>
 
 using namespace vivarium;
@@ -97,6 +102,58 @@ private slots:
         host.disconnectHost();
         QTRY_VERIFY(!anyProcessNames(dir + "/sleeper"));
         QVERIFY(!QFile::exists(dir));
+    }
+
+    // A VLAN crosses to another host: frames from this host's hub reach a hub there over the
+    // host's ssh connection (a tap on each side: a ping goes across). The round trip is printed
+    // beside the same on one host.
+    void aVlanCrossesToAnotherHost()
+    {
+        SshHost host(hostSpec("h1", "10.231.0.11"), {});
+        QString error;
+        QVERIFY2(host.connectHost(15, &error), qPrintable(error));
+        QTemporaryDir work(QStringLiteral("/tmp/vivarium-vlan-XXXXXX"));
+        QThread io;
+        io.start();
+        QStringList ended;
+        {
+            ProcessSupervisor supervisor(
+                &io, [&ended](ProcessSupervisor::Id, const QString &why) { ended << why; });
+            const QString hub = work.filePath("hub");
+            const ProcessSupervisor::Id hubId = supervisor.start(
+                "hub", "vde_switch", { "--hub", "--sock", hub, "--mgmt", hub + ".mgmt" });
+            VdeManagement session;
+            supervisor.waitForManagement(hubId, hub + ".mgmt", &session);
+            HostVlan vlan(&host, 1, hub, work.path());
+            try {
+                vlan.start(supervisor);
+            } catch (const MachineError &e) {
+                QFAIL(e.what());
+            }
+            QVERIFY(shell("ip tuntap add vivtapL mode tap && ip addr add 172.31.0.1/24 dev vivtapL "
+                          "&& ip link set vivtapL up"));
+            supervisor.start("local tap", "vde_plug", { "vde://" + hub, "tap://vivtapL" });
+            QVERIFY2(host.run(QStringLiteral(
+                                  "ip tuntap add vivtapR mode tap && ip addr add 172.31.0.2/24 "
+                                  "dev vivtapR && ip link set vivtapR up && (nohup vde_plug "
+                                  "vde://%1 tap://vivtapR > /dev/null 2>&1 &)")
+                                  .arg(vlan.remoteHubDir()),
+                         nullptr, &error),
+                qPrintable(error));
+            QTRY_VERIFY_WITH_TIMEOUT(shell("ping -c 1 -W 1 172.31.0.2 > /dev/null"), 30000);
+            QString pings;
+            QVERIFY(shell("ping -q -c 20 -i 0.05 172.31.0.2", &pings));
+            qInfo("across hosts over ssh: %s", qPrintable(pings.section('\n', -2).trimmed()));
+            QVERIFY(ended.isEmpty());
+            supervisor.stopAll();
+        }
+        shell("ip link delete vivtapL");
+        host.run("ip link delete vivtapR", nullptr, &error);
+        const QString remoteDir = host.runDirectory();
+        host.disconnectHost();
+        QTRY_VERIFY(!anyProcessNames(remoteDir + "/vlan1"));
+        io.quit();
+        io.wait();
     }
 
     // The connection killed (as when Vivarium is SIGKILLed: ssh dies with it): the host still
