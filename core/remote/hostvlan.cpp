@@ -1,21 +1,12 @@
 #include "core/remote/hostvlan.h"
 
 #include "core/event/machineerror.h"
+#include "core/guest/machinefiles.h"
 #include "core/network/vdemanagement.h"
 
 #include <QStandardPaths>
 
 namespace vivarium {
-
-namespace {
-
-QString shellQuoted(QString text)
-{
-    text.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
-    return QLatin1Char('\'') + text + QLatin1Char('\'');
-}
-
-} // namespace
 
 HostVlan::HostVlan(SshHost *host, int vlan, QString localHubDir, QString localWorkDir)
     : m_host(host)
@@ -33,10 +24,9 @@ QString HostVlan::remoteHubDir() const
 void HostVlan::start(ProcessSupervisor &supervisor)
 {
     const QString hub = remoteHubDir();
-    const QString hubCommand
-        = QStringLiteral("vde_switch --hub --sock %1 --mgmt %2 --mode 600 "
-                         "--dirmode 700")
-              .arg(shellQuoted(hub), shellQuoted(hub + QStringLiteral(".mgmt")));
+    const QString hubCommand = QStringLiteral("vde_switch --hub --sock %1 --mgmt %2 --mode 600 "
+                                              "--dirmode 700")
+                                   .arg(shellQuote(hub), shellQuote(hub + QStringLiteral(".mgmt")));
     const ProcessSupervisor::Id hubId = supervisor.start(
         QStringLiteral("vde_switch for VLAN %1 on %2").arg(m_vlan).arg(m_host->label()),
         QStandardPaths::findExecutable(QStringLiteral("ssh")),
@@ -48,7 +38,7 @@ void HostVlan::start(ProcessSupervisor &supervisor)
     QString error;
     if (!m_host->run(QStringLiteral("for i in $(seq 300); do [ -S %1 ] && exit 0; sleep 0.1; done; "
                                     "echo 'no management socket after 30 s' >&2; exit 1")
-                         .arg(shellQuoted(hub + QStringLiteral(".mgmt"))),
+                         .arg(shellQuote(hub + QStringLiteral(".mgmt"))),
             nullptr, &error, 60))
         throw MachineError(MachineError::Kind::Failed,
             QStringLiteral("the hub of VLAN %1 on %2 did not start: %3")
@@ -61,7 +51,7 @@ void HostVlan::start(ProcessSupervisor &supervisor)
     // The cable: frames between this host's hub and that one, over the shared connection.
     QStringList far = m_host->sshArguments();
     for (QString &argument : far)
-        argument = shellQuoted(argument);
+        argument = shellQuote(argument);
     supervisor.start(QStringLiteral("the cable of VLAN %1 to %2").arg(m_vlan).arg(m_host->label()),
         QStandardPaths::findExecutable(QStringLiteral("vde_plug")),
         { QStringLiteral("vde://") + m_localHubDir,

@@ -1,5 +1,6 @@
 #include "core/remote/sshhost.h"
 
+#include "core/guest/machinefiles.h"
 #include "core/util/childprocess.h"
 
 #include <QDeadlineTimer>
@@ -8,13 +9,6 @@
 namespace vivarium {
 
 namespace {
-
-QString shellQuoted(const QString &text)
-{
-    QString quoted = text;
-    quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
-    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
-}
 
 // The last lines ssh printed, for a message.
 QString lastLines(const QString &text)
@@ -68,7 +62,7 @@ QString SshHost::sessionScript() const
 {
     QString files;
     for (const QString &file : m_requiredFiles)
-        files += QLatin1Char(' ') + shellQuoted(file);
+        files += QLatin1Char(' ') + shellQuote(file);
     return QStringLiteral(R"(set -u
 base=${TMPDIR:-/tmp}/vivarium-remote-$(id -u)
 mkdir -p "$base" && chmod 700 "$base" || { echo "vivarium-host-error cannot make $base"; exit 90; }
@@ -129,7 +123,7 @@ bool SshHost::connectHost(int timeoutS, QString *error)
         QStringLiteral("ServerAliveCountMax=3"), QStringLiteral("-o"),
         QStringLiteral("StreamLocalBindUnlink=yes") };
     arguments += sshArguments();
-    arguments << QStringLiteral("--") << QStringLiteral("sh -c ") + shellQuoted(sessionScript());
+    arguments << QStringLiteral("--") << QStringLiteral("sh -c ") + shellQuote(sessionScript());
     m_master->start(QStringLiteral("ssh"), arguments);
     if (!m_master->waitForStarted(10000)) {
         *error = QStringLiteral("%1: cannot start ssh: %2").arg(label(), m_master->errorString());
