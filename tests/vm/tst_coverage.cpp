@@ -200,6 +200,25 @@ private slots:
             !ran(trace, demoSources + "server.c", "snprintf(keys[at], demo_line_max").isEmpty());
     }
 
+    // The Redis demo (resources/demo/pbt-redis): Redis built with --coverage by the set-up,
+    // each example scored by the Redis lines it ran, the report naming Redis's own sources.
+    void theRedisPropertyIsScoredByRedisCoverage()
+    {
+        QTemporaryDir out;
+        const ProgramRun run = runVivariumTest(
+            { QStringLiteral(VIVARIUM_SOURCE_DIR "/resources/demo/pbt-redis.toml"), "--examples",
+                "4", "--no-video", "-o", out.path() },
+            {}, 600);
+        QVERIFY2(passed(run), "the test failed: its output is above");
+        const QRegularExpression added("example 1 \\(generate\\) passed.*coverage \\+(\\d+) lines");
+        const QRegularExpressionMatch first = added.match(run.output);
+        QVERIFY2(first.hasMatch(), qPrintable(scriptOutput(run).right(3000)));
+        QVERIFY2(first.captured(1).toInt() > 1000, qPrintable(first.captured(0))); // Redis ran
+        const Tracefile trace = allInfo(out.path());
+        QVERIFY(
+            !ran(trace, "/opt/vivarium-demo/redis/src/server.c", "int main(int argc").isEmpty());
+    }
+
     void containersAreCollectedAsVmsAre()
     {
         if (::geteuid() != 0)
