@@ -447,6 +447,14 @@ std::optional<MachineSpec> SpecLoader::loadAddedMachine(
     }
     machineKeys.table(root, machine);
     machineKeys.check(machine, root.source());
+    // Other hosts are connected and checked before the run's first machine boots: one added
+    // later runs here.
+    if (!machine.host.isEmpty() && machine.host != QLatin1String("local"))
+        m_errors.append(QStringLiteral("%1: host = \"%2\": a machine added while the test runs "
+                                       "runs on this host (put machines on other hosts in the "
+                                       "test file, where the hosts are checked before any "
+                                       "machine boots)")
+                            .arg(where, machine.host));
     // Added machines are numbered after every machine the test has (addressing.h).
     if (test.machines.size() >= 254 && !machine.vlans.isEmpty())
         m_errors.append(QStringLiteral("%1: the test has %2 machines already; a machine on a "

@@ -386,6 +386,13 @@ loss = 0.5
         QCOMPARE(h1.cpus, 4);
         QCOMPARE(spec->machine("a")->host, QString("h1"));
         QVERIFY(spec->machine("b")->host.isEmpty());
+        SpecLoader added;
+        QVERIFY(!added.loadAddedMachine("d", "host = \"h1\"\n", *spec));
+        QVERIFY2(added.errors().join('\n').contains("a machine added while the test runs runs on "
+                                                    "this host"),
+            qPrintable(added.errors().join('\n')));
+        QVERIFY2(added.loadAddedMachine("d", "host = \"local\"\n", *spec),
+            qPrintable(added.errors().join('\n')));
 
         const auto refused = [&](const QByteArray &text, const QString &said) {
             SpecLoader bad;
