@@ -4,6 +4,7 @@
 #include "benchfigure.h"
 #include "benchpbt.h"
 #include "benchscreens.h"
+#include "benchsuite.h"
 #include "core/machine/testrun.h"
 #include "core/script/scriptengine.h"
 #include "core/session/session.h"
@@ -262,7 +263,7 @@ int main(int argc, char **argv)
     const QCommandLineOption only(QStringLiteral("only"),
         QStringLiteral(
             "Measure only these sections (boot, systemd, snapshot, commands, network, screens, "
-            "pbt, containers, coverage, gui), "
+            "pbt, containers, coverage, suite, gui), "
             "comma separated."),
         QStringLiteral("SECTIONS"));
     const QCommandLineOption qemuMachine(QStringLiteral("qemu-machine"),
@@ -564,6 +565,11 @@ int main(int argc, char **argv)
             figures << measureCoverage([&](const QString &name, const QByteArray &toml,
                                            bool video) { return bench.run(name, toml, video); },
                 bench.quick());
+        }
+
+        if (want("suite")) {
+            progress("suites: one job against three shards one after another");
+            figures << measureSuite(bench.quick());
         }
 
         if (want("pbt")) {
