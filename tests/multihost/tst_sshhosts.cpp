@@ -14,6 +14,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QLocalSocket>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -154,6 +155,42 @@ private slots:
         QTRY_VERIFY(!anyProcessNames(remoteDir + "/vlan1"));
         io.quit();
         io.wait();
+    }
+
+    // A QEMU started on the host answers on its monitor socket there, reached from here
+    // through the connection (a unix socket forward): the path remote machines will take. It
+    // goes with the run.
+    void aRemoteQemuAnswersThroughTheConnection()
+    {
+        SshHost host(hostSpec("h1", "10.231.0.11"), {});
+        QString error;
+        QVERIFY2(host.connectHost(15, &error), qPrintable(error));
+        const QString remote = host.runDirectory() + "/qmp.sock";
+        QVERIFY2(host.run(QStringLiteral("(nohup qemu-system-x86_64 -S -nodefaults -display none "
+                                         "-qmp unix:%1,server=on,wait=off > /dev/null 2>&1 &); "
+                                         "for i in $(seq 300); do [ -S %1 ] && exit 0; sleep 0.1; "
+                                         "done; exit 1")
+                              .arg(remote),
+                     nullptr, &error, 60),
+            qPrintable(error));
+        QTemporaryDir here(QStringLiteral("/tmp/vivarium-qmp-XXXXXX"));
+        const QString local = here.filePath("qmp.sock");
+        QVERIFY2(host.forwardSocket(local, remote, &error), qPrintable(error));
+        QLocalSocket qmp;
+        qmp.connectToServer(local);
+        QVERIFY(qmp.waitForConnected(10000));
+        QByteArray greeting;
+        QTRY_VERIFY_WITH_TIMEOUT((greeting += qmp.readAll()).contains("\n"), 20000);
+        QVERIFY2(
+            greeting.contains("\"QMP\"") && greeting.contains("\"qemu\""), greeting.constData());
+        qmp.write("{\"execute\": \"qmp_capabilities\"}\n{\"execute\": \"query-status\"}\n");
+        QByteArray replies;
+        QTRY_VERIFY_WITH_TIMEOUT((replies += qmp.readAll()).contains("\"status\""), 20000);
+        QVERIFY2(replies.contains("\"prelaunch\""), replies.constData());
+        qmp.disconnectFromServer();
+        const QString dir = host.runDirectory();
+        host.disconnectHost();
+        QTRY_VERIFY(!anyProcessNames(dir + "/qmp.sock"));
     }
 
     // The connection killed (as when Vivarium is SIGKILLed: ssh dies with it): the host still
