@@ -243,7 +243,7 @@ Tracefile CoverageCollector::gcovPart(
     // root is the host's): its notes (.gcno) are there. Both go side by side in a copy, where
     // gcov reads them.
     const QString mirror = work + QStringLiteral("/gcov");
-    int paired = 0;
+    QStringList mirrored; // the counters with their notes beside them
     for (const QString &counter : counters) {
         const QString objectPath = counter.mid(root.size());
         const QString notes = objectPath.chopped(5) + QStringLiteral(".gcno");
@@ -256,25 +256,24 @@ Tracefile CoverageCollector::gcovPart(
         QDir().mkpath(QFileInfo(mirror + objectPath).path());
         QFile::copy(counter, mirror + objectPath);
         QFile::copy(notes, mirror + notes);
-        ++paired;
+        mirrored.append(mirror + objectPath);
     }
-    if (paired == 0)
+    if (mirrored.isEmpty())
         return {};
     // gcov's JSON, read as geninfo reads it (gcovjson.h: geninfo's Perl costs a property search
     // seconds per example), in batches that keep the command line short.
-    const QStringList mirrored = filesUnder(mirror, QStringLiteral("*.gcda"));
+    const QString program = QStandardPaths::findExecutable(QStringLiteral("gcov"));
+    if (program.isEmpty()) {
+        problems->append(
+            QStringLiteral("%1: gcov is not installed: its GCC counters cannot be read")
+                .arg(source.machine));
+        return {};
+    }
     Tracefile trace;
     for (qsizetype first = 0; first < mirrored.size(); first += 500) {
         QProcess gcov;
         gcov.setWorkingDirectory(mirror);
         dieWithParent(&gcov);
-        const QString program = QStandardPaths::findExecutable(QStringLiteral("gcov"));
-        if (program.isEmpty()) {
-            problems->append(QStringLiteral("%1: gcov is not installed: its GCC counters cannot be "
-                                            "read")
-                                 .arg(source.machine));
-            return {};
-        }
         gcov.start(program, gcovJsonArguments() + mirrored.mid(first, 500));
         gcov.closeWriteChannel();
         const bool finished = gcov.waitForFinished(30 * 60 * 1000);

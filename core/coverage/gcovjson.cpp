@@ -47,18 +47,18 @@ Exclusions exclusionsOf(const QString &source)
     return out;
 }
 
+// One source's records of one object into its counts (a header's lines come once per object
+// that includes it, and add up, as lcov adds geninfo's records).
 void readFile(const QJsonObject &file, const Exclusions &excluded, FileCoverage &into)
 {
-    FileCoverage counts;
     for (const QJsonValue &value : file.value(QLatin1String("functions")).toArray()) {
         const QJsonObject function = value.toObject();
         const int line = function.value(QLatin1String("start_line")).toInt(-1);
         const QString name = function.value(QLatin1String("name")).toString();
         if (line < 0 || name.isEmpty() || excluded.lines.contains(line))
             continue;
-        counts.functions[name]
-            += qint64(function.value(QLatin1String("execution_count")).toDouble());
-        counts.functionLines.insert(name, line);
+        into.functions[name] += qint64(function.value(QLatin1String("execution_count")).toDouble());
+        into.functionLines.insert(name, line);
     }
     for (const QJsonValue &value : file.value(QLatin1String("lines")).toArray()) {
         const QJsonObject line = value.toObject();
@@ -66,20 +66,15 @@ void readFile(const QJsonObject &file, const Exclusions &excluded, FileCoverage 
         if (number < 0 || excluded.lines.contains(number))
             continue;
         const qint64 count = qint64(line.value(QLatin1String("count")).toDouble());
-        counts.lines[number] += count;
+        into.lines[number] += count;
         if (excluded.branches.contains(number))
             continue;
         const bool neverRan = count == 0 && line.value(QLatin1String("unexecuted_block")).toBool();
         int branch = 0;
-        for (const QJsonValue &taken : line.value(QLatin1String("branches")).toArray()) {
-            const QString key = QStringLiteral("%1,0,%2").arg(number).arg(branch++);
-            FileCoverage one;
-            one.branches.insert(key,
+        for (const QJsonValue &taken : line.value(QLatin1String("branches")).toArray())
+            into.addBranch(QStringLiteral("%1,0,%2").arg(number).arg(branch++),
                 neverRan ? -1 : qint64(taken.toObject().value(QLatin1String("count")).toDouble()));
-            counts.add(one);
-        }
     }
-    into.add(counts);
 }
 
 } // namespace

@@ -6,10 +6,7 @@
 
 namespace vivarium {
 
-namespace {
-
-// -1 is lcov's "-": the branch's condition was never evaluated. It adds nothing to a count.
-void addTaken(QMap<QString, qint64> &branches, const QString &key, qint64 taken)
+void FileCoverage::addBranch(const QString &key, qint64 taken)
 {
     const auto it = branches.find(key);
     if (it == branches.end())
@@ -18,14 +15,12 @@ void addTaken(QMap<QString, qint64> &branches, const QString &key, qint64 taken)
         *it = std::max(*it, qint64(0)) + taken;
 }
 
-} // namespace
-
 void FileCoverage::add(const FileCoverage &other)
 {
     for (auto it = other.lines.cbegin(); it != other.lines.cend(); ++it)
         lines[it.key()] += it.value();
     for (auto it = other.branches.cbegin(); it != other.branches.cend(); ++it)
-        addTaken(branches, it.key(), it.value());
+        addBranch(it.key(), it.value());
     for (auto it = other.functions.cbegin(); it != other.functions.cend(); ++it)
         functions[it.key()] += it.value();
     for (auto it = other.functionLines.cbegin(); it != other.functionLines.cend(); ++it)
@@ -91,7 +86,7 @@ Tracefile Tracefile::parse(const QByteArray &text, QString *error)
             ok = ok && lineOk;
         } else if (tag == "BRDA" && fields.size() == 4) {
             const QString key = QString::fromUtf8(fields[0] + ',' + fields[1] + ',' + fields[2]);
-            addTaken(file->branches, key, fields[3] == "-" ? -1 : fields[3].toLongLong(&ok));
+            file->addBranch(key, fields[3] == "-" ? -1 : fields[3].toLongLong(&ok));
         } else if (tag == "FN" && fields.size() >= 2) {
             const QString name = QString::fromUtf8(fields.mid(1).join(','));
             file->functionLines.insert(name, fields[0].toInt(&ok));

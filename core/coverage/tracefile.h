@@ -16,6 +16,9 @@ struct FileCoverage {
     QMap<QString, qint64> functions; // name -> calls
     QMap<QString, int> functionLines; // name -> its first line
     void add(const FileCoverage &other);
+    // One more record of a branch: taken times, or -1 (lcov's "-": its condition was never
+    // evaluated, which adds nothing to a count).
+    void addBranch(const QString &key, qint64 taken);
 };
 using SourceCoverage = QMap<QString, FileCoverage>; // source path -> counts
 
