@@ -21,15 +21,15 @@ QString hashPassword(const QString &password)
     return hash && hash[0] != '*' ? QString::fromLatin1(hash) : QStringLiteral("!");
 }
 
-QString joined(const QStringList &paths)
+} // namespace
+
+QString shellQuoteAll(const QStringList &words)
 {
     QStringList quoted;
-    for (const QString &path : paths)
-        quoted.append(shellQuote(path));
+    for (const QString &word : words)
+        quoted.append(shellQuote(word));
     return quoted.join(QLatin1Char(' '));
 }
-
-} // namespace
 
 QString shellQuote(const QString &s)
 {
@@ -123,24 +123,24 @@ QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList 
     for (const QString &path : removed)
         gone.append(relative(path));
     if (!gone.isEmpty())
-        script.append(QStringLiteral("rm -rf ") + joined(gone));
+        script.append(QStringLiteral("rm -rf ") + shellQuoteAll(gone));
     if (!paths.isEmpty())
-        script.append(QStringLiteral("rm -f ") + joined(paths));
+        script.append(QStringLiteral("rm -f ") + shellQuoteAll(paths));
     if (!directories.isEmpty())
-        script.append(QStringLiteral("mkdir -p ") + joined(directories));
+        script.append(QStringLiteral("mkdir -p ") + shellQuoteAll(directories));
     for (auto it = byDirectory.cbegin(); it != byDirectory.cend(); ++it)
-        script.append(
-            QStringLiteral("cp ") + joined(it.value()) + QLatin1Char(' ') + shellQuote(it.key()));
+        script.append(QStringLiteral("cp ") + shellQuoteAll(it.value()) + QLatin1Char(' ')
+            + shellQuote(it.key()));
     script += links;
     for (auto it = byOwner.cbegin(); it != byOwner.cend(); ++it) {
         const auto ids = accounts.owner(it.key().isEmpty() ? QStringLiteral("0:0") : it.key())
                              .value_or(std::pair { 0, 0 });
-        script.append(
-            QStringLiteral("chown %1:%2 ").arg(ids.first).arg(ids.second) + joined(it.value()));
+        script.append(QStringLiteral("chown %1:%2 ").arg(ids.first).arg(ids.second)
+            + shellQuoteAll(it.value()));
     }
     for (auto it = byMode.cbegin(); it != byMode.cend(); ++it)
-        script.append(
-            QStringLiteral("chmod %1 ").arg(it.key(), 4, 8, QLatin1Char('0')) + joined(it.value()));
+        script.append(QStringLiteral("chmod %1 ").arg(it.key(), 4, 8, QLatin1Char('0'))
+            + shellQuoteAll(it.value()));
     // A user's home is made once, as useradd -m would (the host's /home is not shared).
     for (const GuestUser &u : m.users) {
         const Accounts::User *account = accounts.user(u.name);
@@ -160,7 +160,7 @@ QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList 
             script.append(QStringLiteral("mkdir -p %1; printf '%s\\n' %2 > %1/authorized_keys; "
                                          "chown %3:%4 %1 %1/authorized_keys; chmod 0700 %1; "
                                          "chmod 0600 %1/authorized_keys")
-                              .arg(ssh, joined(u.authorizedKeys))
+                              .arg(ssh, shellQuoteAll(u.authorizedKeys))
                               .arg(account->uid)
                               .arg(account->gid));
         }

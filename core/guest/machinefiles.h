@@ -31,5 +31,7 @@ QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList 
     const QString &source, const Accounts &accounts, const MachineSpec &m);
 
 QString shellQuote(const QString &s);
+// Each word quoted, joined by spaces: one shell command line.
+QString shellQuoteAll(const QStringList &words);
 
 } // namespace vivarium

@@ -202,24 +202,19 @@ void Network::startProcesses(const std::vector<VlanSwitch *> &hubs,
 {
     const QString vdeSwitch = requireProgram("vde_switch");
     const QString wirefilter = requireProgram("wirefilter");
-    const auto switchArguments = [](const QString &dir) {
-        return QStringList { QStringLiteral("--hub"), QStringLiteral("--sock"), dir,
-            QStringLiteral("--mgmt"), dir + QStringLiteral(".mgmt"), QStringLiteral("--mode"),
-            QStringLiteral("600"), QStringLiteral("--dirmode"), QStringLiteral("700") };
-    };
     // The switches first (each filter joins two of them when it starts), all at once, then
     // each is waited for; then the filters the same way.
     std::vector<std::pair<ProcessSupervisor::Id, QString>> switches;
     for (VlanSwitch *s : hubs) {
         s->hub = m_supervisor.start(QStringLiteral("vde_switch for VLAN %1").arg(s->vlan()),
-            vdeSwitch, switchArguments(s->switchDir()));
+            vdeSwitch, hubSwitchArguments(s->switchDir()));
         switches.emplace_back(s->hub, s->switchDir());
     }
     for (const auto &[s, machine] : links) {
         VlanSwitch::Link &link = *s->link(machine);
         link.nicSwitch = m_supervisor.start(
             QStringLiteral("vde_switch for the NIC of %1 on VLAN %2").arg(machine).arg(s->vlan()),
-            vdeSwitch, switchArguments(s->nicSwitchDir(machine)));
+            vdeSwitch, hubSwitchArguments(s->nicSwitchDir(machine)));
         switches.emplace_back(link.nicSwitch, s->nicSwitchDir(machine));
     }
     for (const auto &[id, dir] : switches) {

@@ -4,6 +4,13 @@
 
 namespace vivarium {
 
+QStringList hubSwitchArguments(const QString &dir)
+{
+    return { QStringLiteral("--hub"), QStringLiteral("--sock"), dir, QStringLiteral("--mgmt"),
+        dir + QStringLiteral(".mgmt"), QStringLiteral("--mode"), QStringLiteral("600"),
+        QStringLiteral("--dirmode"), QStringLiteral("700") };
+}
+
 VlanSwitch::VlanSwitch(int vlan, QString netDir)
     : m_netDir(std::move(netDir))
 {

@@ -4,6 +4,7 @@
 #include "core/network/processsupervisor.h"
 
 #include <QString>
+#include <QStringList>
 #include <memory>
 #include <vector>
 
@@ -12,6 +13,10 @@ class QObject;
 namespace vivarium {
 
 class VdeManagement;
+
+// vde_switch's arguments for a hub whose sockets live in dir, its management socket beside it
+// (dir + ".mgmt"), both for the run's user only: every hub of a run, here or on another host.
+QStringList hubSwitchArguments(const QString &dir);
 
 // One VLAN of a run: its vde_switch (a hub) and, per machine NIC on it, the small switch QEMU
 // joins and the wirefilter that carries the NIC's frames to the hub, with their live state and

@@ -3,6 +3,7 @@
 #include "core/event/machineerror.h"
 #include "core/guest/machinefiles.h"
 #include "core/network/vdemanagement.h"
+#include "core/network/vlanswitch.h"
 
 #include <QStandardPaths>
 
@@ -24,39 +25,32 @@ QString HostVlan::remoteHubDir() const
 void HostVlan::start(ProcessSupervisor &supervisor)
 {
     const QString hub = remoteHubDir();
-    const QString hubCommand = QStringLiteral("vde_switch --hub --sock %1 --mgmt %2 --mode 600 "
-                                              "--dirmode 700")
-                                   .arg(shellQuote(hub), shellQuote(hub + QStringLiteral(".mgmt")));
+    const QString hubManagement = hub + QStringLiteral(".mgmt");
+    // In the foreground, its console on the session's input: when the session ends (the
+    // supervisor stopped it, the connection went) the hub reads its end and exits.
+    const QString hubCommand
+        = QStringLiteral("exec vde_switch ") + shellQuoteAll(hubSwitchArguments(hub));
     const ProcessSupervisor::Id hubId = supervisor.start(
         QStringLiteral("vde_switch for VLAN %1 on %2").arg(m_vlan).arg(m_host->label()),
         QStandardPaths::findExecutable(QStringLiteral("ssh")),
-        m_host->sshArguments() << QStringLiteral("--") << QStringLiteral("exec ") + hubCommand);
+        m_host->sshArguments() << QStringLiteral("--") << hubCommand);
     // The hub's management socket, here: it answers once the hub is up over there.
     const QString management
         = m_localWorkDir + QStringLiteral("/%1-vlan%2.mgmt").arg(m_host->spec().name).arg(m_vlan);
-    // Waited for over there, in one command: up to 30 s for the hub's socket.
     QString error;
-    if (!m_host->run(QStringLiteral("for i in $(seq 300); do [ -S %1 ] && exit 0; sleep 0.1; done; "
-                                    "echo 'no management socket after 30 s' >&2; exit 1")
-                         .arg(shellQuote(hub + QStringLiteral(".mgmt"))),
-            nullptr, &error, 60))
+    if (!m_host->forwardSocket(management, hubManagement, &error))
         throw MachineError(MachineError::Kind::Failed,
             QStringLiteral("the hub of VLAN %1 on %2 did not start: %3")
                 .arg(m_vlan)
                 .arg(m_host->label(), error));
-    if (!m_host->forwardSocket(management, hub + QStringLiteral(".mgmt"), &error))
-        throw MachineError(MachineError::Kind::Failed, error);
     VdeManagement session;
     supervisor.waitForManagement(hubId, management, &session);
     // The cable: frames between this host's hub and that one, over the shared connection.
-    QStringList far = m_host->sshArguments();
-    for (QString &argument : far)
-        argument = shellQuote(argument);
     supervisor.start(QStringLiteral("the cable of VLAN %1 to %2").arg(m_vlan).arg(m_host->label()),
         QStandardPaths::findExecutable(QStringLiteral("vde_plug")),
         { QStringLiteral("vde://") + m_localHubDir,
             QStringLiteral("cmd://ssh %1 -- vde_plug vde://%2")
-                .arg(far.join(QLatin1Char(' ')), hub) });
+                .arg(shellQuoteAll(m_host->sshArguments()), hub) });
 }
 
 } // namespace vivarium

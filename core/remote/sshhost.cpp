@@ -60,9 +60,6 @@ QStringList SshHost::sshArguments() const
 // then, once the connection ends, everything that names the directory killed and it removed.
 QString SshHost::sessionScript() const
 {
-    QString files;
-    for (const QString &file : m_requiredFiles)
-        files += QLatin1Char(' ') + shellQuote(file);
     return QStringLiteral(R"(set -u
 base=${TMPDIR:-/tmp}/vivarium-remote-$(id -u)
 mkdir -p "$base" && chmod 700 "$base" || { echo "vivarium-host-error cannot make $base"; exit 90; }
@@ -75,13 +72,13 @@ done
 dir=$(mktemp -d "$base/run-XXXXXX") || { echo "vivarium-host-error cannot make a directory in $base"; exit 91; }
 exec 9> "$dir/lock"
 flock 9
-for f in%2; do [ -e "$f" ] || missing="${missing:-} $f"; done
+for f in %2; do [ -e "$f" ] || missing="${missing:-} $f"; done
 echo "vivarium-host $dir missing:${missing:-}"
 cat > /dev/null
 pkill -KILL -f -- "$dir/"
 rm -rf "$dir"
 )")
-        .arg(QLatin1String(requiredPrograms), files);
+        .arg(QLatin1String(requiredPrograms), shellQuoteAll(m_requiredFiles));
 }
 
 QString SshHost::sshFailure(const QString &stderrText) const
@@ -163,9 +160,8 @@ bool SshHost::connectHost(int timeoutS, QString *error)
         return false;
     }
     m_runDir = line.section(QLatin1Char(' '), 1, 1);
+    // Until disconnectHost() lets it go, the connection ending means the host was lost.
     connect(m_master, &QProcess::finished, this, [this] {
-        if (m_disconnecting)
-            return;
         m_lostReason
             = QStringLiteral("%1 was lost: its ssh connection ended (%2)")
                   .arg(label(), lastLines(QString::fromUtf8(m_master->readAllStandardError())));
@@ -209,6 +205,12 @@ bool SshHost::run(const QString &command, QString *output, QString *error, int t
 
 bool SshHost::forwardSocket(const QString &localSocket, const QString &remoteSocket, QString *error)
 {
+    // A forward to a socket not made yet would take connections and drop them.
+    if (!run(QStringLiteral("for i in $(seq 300); do [ -S %1 ] && exit 0; sleep 0.1; done; "
+                            "echo 'no socket %1 after 30 s' >&2; exit 1")
+                 .arg(shellQuote(remoteSocket)),
+            nullptr, error, 60))
+        return false;
     QProcess ssh;
     dieWithParent(&ssh);
     QStringList arguments { QStringLiteral("-O"), QStringLiteral("forward"), QStringLiteral("-L"),
@@ -227,7 +229,7 @@ void SshHost::disconnectHost()
 {
     if (!m_master)
         return;
-    m_disconnecting = true;
+    m_master->disconnect(this); // its end is no longer a lost host
     // The session's stdin ends: the host kills what the run started there and removes its
     // directory, then the connection closes.
     m_master->closeWriteChannel();
@@ -237,7 +239,6 @@ void SshHost::disconnectHost()
     }
     delete m_master;
     m_master = nullptr;
-    m_disconnecting = false;
 }
 
 } // namespace vivarium

@@ -38,7 +38,8 @@ public:
     QStringList sshArguments() const;
     // Runs command (a shell line) on the host: its exit status 0 or a message naming the host.
     bool run(const QString &command, QString *output, QString *error, int timeoutS = 60);
-    // Connections to localSocket reach remoteSocket on the host (a unix socket there).
+    // Connections to localSocket reach remoteSocket on the host (a unix socket there), once
+    // the program that listens there has made it (waited for up to 30 s over there).
     bool forwardSocket(const QString &localSocket, const QString &remoteSocket, QString *error);
     // Ends the session: the host cleans up. Blocks up to a few seconds.
     void disconnectHost();
@@ -63,7 +64,6 @@ private:
     QProcess *m_master = nullptr;
     QString m_runDir;
     QString m_lostReason;
-    bool m_disconnecting = false;
 };
 
 } // namespace vivarium
