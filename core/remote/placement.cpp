@@ -17,63 +17,55 @@ std::optional<Placement> placeMachines(
         HostCapacity host;
         int memoryUsed = 0, cpusUsed = 0;
         QStringList machines;
+        int memoryLeft() const { return host.memoryMiB - memoryUsed; }
     };
     QList<Load> loads;
     for (const HostCapacity &host : hosts)
         loads.append({ host, 0, 0, {} });
-    const auto loadOf = [&loads](const QString &name) -> Load * {
-        for (Load &load : loads)
-            if (load.host.name == name)
-                return &load;
-        return nullptr;
-    };
     Placement placement;
+    const auto place = [&placement](Load &load, const MachineSpec &machine) {
+        load.memoryUsed += machine.memoryMiB;
+        load.cpusUsed += machine.cpus;
+        load.machines.append(machine.name);
+        placement.hostOf.insert(machine.name, load.host.name);
+    };
     QList<const MachineSpec *> unplaced;
     for (const MachineSpec &machine : machines) {
-        const QString fixed = machine.host.isEmpty() ? QString() : machine.host;
-        if (fixed.isEmpty()) {
+        if (machine.host.isEmpty()) {
             unplaced.append(&machine);
             continue;
         }
-        Load *load = loadOf(fixed);
-        if (!load) {
+        const auto load = std::find_if(loads.begin(), loads.end(),
+            [&machine](const Load &l) { return l.host.name == machine.host; });
+        if (load == loads.end()) {
             *error = QStringLiteral("machine '%1' has host = \"%2\", which the hosts do not name")
-                         .arg(machine.name, fixed);
+                         .arg(machine.name, machine.host);
             return std::nullopt;
         }
-        load->memoryUsed += machine.memoryMiB;
-        load->cpusUsed += machine.cpus;
-        load->machines.append(machine.name);
-        placement.hostOf.insert(machine.name, fixed);
+        place(*load, machine);
     }
     std::stable_sort(unplaced.begin(), unplaced.end(),
         [](const MachineSpec *a, const MachineSpec *b) { return a->memoryMiB > b->memoryMiB; });
     for (const MachineSpec *machine : std::as_const(unplaced)) {
         Load *best = nullptr;
         for (Load &load : loads) {
-            const int left = load.host.memoryMiB - load.memoryUsed;
-            if (left < machine->memoryMiB)
+            if (load.memoryLeft() < machine->memoryMiB)
                 continue;
-            const int bestLeft = best ? best->host.memoryMiB - best->memoryUsed : -1;
-            if (!best || left > bestLeft || (left == bestLeft && load.cpusUsed < best->cpusUsed))
+            if (!best || load.memoryLeft() > best->memoryLeft()
+                || (load.memoryLeft() == best->memoryLeft() && load.cpusUsed < best->cpusUsed))
                 best = &load;
         }
         if (!best) {
             QStringList left;
             for (const Load &load : std::as_const(loads))
-                left << QStringLiteral("%1 %2 MiB")
-                            .arg(load.host.name)
-                            .arg(load.host.memoryMiB - load.memoryUsed);
+                left << QStringLiteral("%1 %2 MiB").arg(load.host.name).arg(load.memoryLeft());
             *error = QStringLiteral("machine '%1' needs %2 MiB, more than any host has left (%3)")
                          .arg(machine->name)
                          .arg(machine->memoryMiB)
                          .arg(left.join(QStringLiteral(", ")));
             return std::nullopt;
         }
-        best->memoryUsed += machine->memoryMiB;
-        best->cpusUsed += machine->cpus;
-        best->machines.append(machine->name);
-        placement.hostOf.insert(machine->name, best->host.name);
+        place(*best, *machine);
     }
     for (const Load &load : std::as_const(loads)) {
         if (load.machines.isEmpty())
@@ -124,7 +116,7 @@ bool applyHostsFile(const QString &path, const HostCapacity &localCapacity, Test
     if (!errors->isEmpty())
         return false;
     for (const HostSpec &host : std::as_const(spec.hosts))
-        capacities.append({ host.name, host.memoryMiB > 0 ? host.memoryMiB : 0, host.cpus });
+        capacities.append({ host.name, host.memoryMiB, host.cpus }); // 0 when not said: none placed
     QString error;
     const std::optional<Placement> placement = placeMachines(spec.machines, capacities, &error);
     if (!placement) {

@@ -2,8 +2,6 @@
 
 #include "core/event/events.h"
 
-#include <QSet>
-
 namespace vivarium {
 
 std::vector<std::unique_ptr<SshHost>> connectRunHosts(
@@ -12,8 +10,7 @@ std::vector<std::unique_ptr<SshHost>> connectRunHosts(
     std::vector<std::unique_ptr<SshHost>> hosts;
     QStringList named;
     for (const MachineSpec &machine : spec.machines) {
-        if (!machine.host.isEmpty() && machine.host != QLatin1String("local")
-            && !named.contains(machine.host))
+        if (machine.onOtherHost() && !named.contains(machine.host))
             named.append(machine.host);
     }
     for (const QString &name : std::as_const(named)) {
@@ -28,7 +25,7 @@ std::vector<std::unique_ptr<SshHost>> connectRunHosts(
     // Machines on another host: the hosts answer and have what they need, but the machines
     // themselves cannot run there yet (docs/scale-out.md, "Status").
     for (const MachineSpec &machine : spec.machines) {
-        if (named.contains(machine.host)) {
+        if (machine.onOtherHost()) {
             *error = QStringLiteral("%1: machine '%2' has host = \"%3\": host %3 answered and has "
                                     "what it needs, but Vivarium cannot run machines on another "
                                     "host yet (docs/scale-out.md, \"Status\")")

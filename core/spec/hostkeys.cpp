@@ -87,7 +87,7 @@ void readHosts(TomlReader &reader, const toml::node &node, QMap<QString, HostSpe
 void checkMachineHosts(const TestSpec &spec, QStringList &errors)
 {
     for (const MachineSpec &machine : spec.machines) {
-        if (machine.host.isEmpty() || machine.host == QLatin1String("local"))
+        if (!machine.onOtherHost())
             continue;
         const QString where = machine.location.toString() + QStringLiteral(": ");
         if (!spec.hosts.contains(machine.host)) {

@@ -449,7 +449,7 @@ std::optional<MachineSpec> SpecLoader::loadAddedMachine(
     machineKeys.check(machine, root.source());
     // Other hosts are connected and checked before the run's first machine boots: one added
     // later runs here.
-    if (!machine.host.isEmpty() && machine.host != QLatin1String("local"))
+    if (machine.onOtherHost())
         m_errors.append(QStringLiteral("%1: host = \"%2\": a machine added while the test runs "
                                        "runs on this host (put machines on other hosts in the "
                                        "test file, where the hosts are checked before any "

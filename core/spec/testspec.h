@@ -174,8 +174,9 @@ struct MachineSpec {
     QString append; // added to the kernel command line
     QStringList qemuOptions;
     QemuMachineChoice qemuMachine = QemuMachineChoice::Auto;
-    // The [hosts.NAME] the machine runs on (docs/scale-out.md); empty: this host.
+    // The [hosts.NAME] the machine runs on (docs/scale-out.md); empty or "local": this host.
     QString host;
+    bool onOtherHost() const { return !host.isEmpty() && host != QLatin1String("local"); }
     SourceLocation location;
 
     // The name as a Python identifier ("web-1" -> "web_1").

@@ -9,8 +9,8 @@ import os
 
 from vivarium.stateful import NetworkStateMachine, networks, replays_as, rule, run, st
 
-SERVER = ("/opt/vivarium-demo/redis/src/redis-server --daemonize yes --port 6379 --bind 127.0.0.1 --dir /var/tmp "
-          "--appendonly yes --appendfsync always --save ''")
+SERVER = ("/opt/vivarium-demo/redis/src/redis-server --daemonize yes --port 6379 --bind 127.0.0.1 "
+          "--dir /var/tmp --appendonly yes --appendfsync always --save ''")
 keys = st.sampled_from(["a", "b", "c"])
 
 
