@@ -432,6 +432,11 @@ void Machine::makeQemuProcess(const TestSpec &test, const GuestArtifacts &artifa
         {}, rootImage, rootImageFormat };
     if (m_context.network)
         input.nics = machineNics(test, m_spec.name);
+    RemoteHost *host = m_spec.onOtherHost() ? remoteHost() : nullptr;
+    if (host) { // its paths there; its TSC rate is the far host's, which the guest measures
+        input.paths = remotePaths(*host);
+        input.hostTscKhz = 0;
+    }
     if (m_spec.qemuMachine == QemuMachineChoice::Microvm) {
         const QString obstacle = microvmObstacle(input);
         if (!obstacle.isEmpty())
@@ -440,6 +445,12 @@ void Machine::makeQemuProcess(const TestSpec &test, const GuestArtifacts &artifa
                     .arg(m_spec.name, obstacle));
     }
     const QemuLaunch launch = machineLaunch(input);
+    if (host) {
+        sendFilesTo(*host, input.paths, rootImage);
+        if (!m_process)
+            connectProcess(remoteQemuProcess(*host, launch, input.paths));
+        return;
+    }
     QList<NicPort> ports;
     for (const QemuNic &nic : launch.nics)
         ports.append({ m_context.network->nicSwitchDir(m_spec.name, nic.vlan),

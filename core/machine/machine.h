@@ -11,6 +11,7 @@
 #include <QByteArray>
 #include <QImage>
 #include <QJsonObject>
+#include <QMap>
 #include <QPointer>
 #include <QRegularExpression>
 #include <QVariantMap>
@@ -26,6 +27,8 @@ namespace vivarium {
 
 class MachineBackend;
 class Network;
+class RemoteHost;
+struct QemuLaunch;
 struct LinkUpdate;
 
 struct CommandResult {
@@ -44,6 +47,7 @@ struct MachineContext {
     QThread *ioThread = nullptr;
     EventLog *events = nullptr;
     Network *network = nullptr; // null: no VLAN NICs
+    QMap<QString, RemoteHost *> hosts; // the other hosts of the run, by name
     bool video = false; // record a graphical machine's screen into outDir/video/NAME.mp4
 };
 
@@ -328,6 +332,13 @@ private:
     // The root image a root = "image" machine boots from, built first when the host changed,
     // and its format (*format: "raw", or "qcow2" for a machine's own image of that kind).
     QString ensureRootImage(QString *format);
+    // A machine on another host (machineremote.cpp): the host, where its files go there, the
+    // files of this start sent, and its QEMU over the host's connection.
+    RemoteHost *remoteHost() const;
+    MachinePaths remotePaths(const RemoteHost &host) const;
+    void sendFilesTo(RemoteHost &host, const MachinePaths &there, const QString &rootImage);
+    MachineBackend *remoteQemuProcess(
+        RemoteHost &host, const QemuLaunch &launch, const MachinePaths &there);
     void trimConsole();
     QByteArray m_console;
     qint64 m_consoleDropped = 0; // bytes trimmed from m_console's front so far

@@ -37,8 +37,12 @@ qint64 MachineProcess::pid() const
 void MachineProcess::start(const QString &snapshot)
 {
     m_loadOnStart = snapshot;
-    for (const QString &path : { m_qmpPath, m_serialPath, m_backdoorPath, m_shellPath })
-        QFile::remove(path);
+    // A remote QEMU's sockets here are the connection's forwards, made once and kept.
+    if (!m_remote) {
+        for (const QString &path : { m_qmpPath, m_serialPath, m_backdoorPath, m_shellPath })
+            QFile::remove(path);
+    }
+    m_remoteOutput.clear();
     m_failed = false;
     m_decoder = BackdoorDecoder();
     m_stderrTail.clear();
@@ -103,6 +107,11 @@ void MachineProcess::start(const QString &snapshot)
         const QString tail = QString::fromUtf8(m_stderrTail).trimmed();
         m_process->deleteLater();
         m_process = nullptr;
+        // host-exec says how QEMU ended over there: 128 + the signal that killed it; ssh's own
+        // failure (the connection went) is 255.
+        bool killed = status == QProcess::CrashExit;
+        if (m_remote && code > 128 && code < 255)
+            killed = true;
         for (QObject *socket : { static_cast<QObject *>(m_qmp), static_cast<QObject *>(m_serial),
                  static_cast<QObject *>(m_backdoor), static_cast<QObject *>(m_shell) }) {
             if (socket)
@@ -112,16 +121,45 @@ void MachineProcess::start(const QString &snapshot)
         m_serial = m_backdoor = m_shell = nullptr;
         if (m_sharedLimit)
             m_sharedLimit->stop();
-        emit exited(code, status == QProcess::CrashExit, tail);
+        emit exited(code, killed,
+            m_remote && code == 255
+                ? QStringLiteral("its connection to %1 ended: %2").arg(m_remote->label(), tail)
+                : tail);
     });
     m_process->setProcessChannelMode(QProcess::SeparateChannels);
-    m_process->setStandardInputFile(QProcess::nullDevice());
-    m_process->setStandardOutputFile(QProcess::nullDevice());
+    if (m_remote) { // its input stays open: QEMU ends there when it closes
+        connect(
+            m_process, &QProcess::readyReadStandardOutput, this, &MachineProcess::onRemoteOutput);
+    } else {
+        m_process->setStandardInputFile(QProcess::nullDevice());
+        m_process->setStandardOutputFile(QProcess::nullDevice());
+    }
     m_process->start(m_qemu, m_arguments);
     for (const auto &port : m_ports)
         port->releaseDataSocket(); // QEMU holds them now
-    if (m_process)
+    if (m_process && !m_remote)
         connectSockets();
+}
+
+void MachineProcess::onRemoteOutput()
+{
+    if (!m_process)
+        return;
+    const bool wasReady = m_remoteOutput.contains("vivarium-ready\n");
+    m_remoteOutput.append(m_process->readAllStandardOutput());
+    m_remoteOutput = m_remoteOutput.right(256);
+    if (wasReady || !m_remoteOutput.contains("vivarium-ready\n"))
+        return;
+    m_remoteOutput = "vivarium-ready\n"; // said once per start
+    for (const auto &[here, there] : std::as_const(m_forwards)) {
+        QString error;
+        // Quick: the connection's master makes the socket here; nothing goes over the wire.
+        if (!m_remote->forwardSocket(here, there, &error, false)) {
+            fail(QStringLiteral("cannot reach QEMU on %1: %2").arg(m_remote->label(), error));
+            return;
+        }
+    }
+    connectSockets();
 }
 
 void MachineProcess::connectSockets()
@@ -248,6 +286,12 @@ void MachineProcess::qmp(
 
 void MachineProcess::kill()
 {
+    if (m_remote && m_process && m_process->state() != QProcess::NotRunning) {
+        // host-exec ends QEMU there, waits for it, then ends: the disk is free for a next start.
+        m_process->closeWriteChannel();
+        if (m_process->waitForFinished(10000))
+            return;
+    }
     if (m_process && m_process->state() != QProcess::NotRunning) {
         m_process->kill();
         m_process->waitForFinished(5000);

@@ -3,6 +3,7 @@
 #include "core/machine/backdoorframe.h"
 #include "core/machine/machinebackend.h"
 #include "core/machine/sharedlimit.h"
+#include "core/network/remotehost.h"
 #include "core/network/vdeport.h"
 #include "core/qemu/qmpclient.h"
 #include "core/util/hostview.h"
@@ -32,6 +33,15 @@ public:
     ~MachineProcess() override;
 
     void setNicPorts(QList<NicPort> ports) { m_nicPorts = std::move(ports); }
+    // QEMU on another host (docs/scale-out.md): the command is ssh running it through
+    // host-exec, which joins its NICs there and says when its sockets exist; then each pair
+    // (here, there) is forwarded and the sockets here are connected as for a local QEMU.
+    // Ending the machine closes ssh's input, on which host-exec ends QEMU and then itself.
+    void setRemote(RemoteHost *host, QList<std::pair<QString, QString>> forwards)
+    {
+        m_remote = host;
+        m_forwards = std::move(forwards);
+    }
     // What QEMU's host share shows the guest (its secrets hidden); null: all of the host.
     void setHostView(std::shared_ptr<const HostView> view) { m_hostView = std::move(view); }
     // Starts QEMU paused, connects every socket, then lets the guest run: started() or failed().
@@ -51,6 +61,7 @@ protected:
 
 private:
     void connectSockets();
+    void onRemoteOutput(); // host-exec's "vivarium-ready": forward, then connect
     void loadOnStart(); // loadvm, CPUs left stopped: started() or failed()
     void onBackdoorData();
 
@@ -72,6 +83,9 @@ private:
     QByteArray m_stderrTail;
     bool m_failed = false;
     QString m_loadOnStart; // the snapshot start() loads, until it has
+    RemoteHost *m_remote = nullptr;
+    QList<std::pair<QString, QString>> m_forwards;
+    QByteArray m_remoteOutput;
 };
 
 } // namespace vivarium

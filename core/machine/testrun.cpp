@@ -39,8 +39,17 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
     run->m_accel = chooseAccelerator(options.accel, artifacts->kernel);
     run->m_ioThread.setObjectName(QStringLiteral("vivarium-io"));
     run->m_ioThread.start();
+    // The other hosts, before any machine boots: a host that cannot run them stops the run here.
+    QString hostError;
+    run->m_hosts = connectRunHosts(run->m_spec, *artifacts, &run->m_events, &hostError);
+    if (!hostError.isEmpty()) {
+        *error = hostError;
+        return nullptr;
+    }
+    for (const auto &host : run->m_hosts)
+        run->m_remoteHosts.insert(host->name(), host.get());
     run->m_network = std::make_unique<Network>(
-        &run->m_spec, run->m_runDir.path(), run->m_outDir, &run->m_ioThread);
+        &run->m_spec, run->m_runDir.path(), run->m_outDir, &run->m_ioThread, run->m_remoteHosts);
     // The network's changes are events of the run like any other.
     EventLog *events = &run->m_events;
     const auto direct = Qt::DirectConnection;
@@ -54,13 +63,6 @@ std::unique_ptr<TestRun> TestRun::create(TestSpec spec, const Options &options, 
         run->m_network.get(), &Network::failed, events,
         [events](const QString &message) { events->post(event::NetworkFailed { message }); },
         direct);
-    // The other hosts, before any machine boots: a host that cannot run them stops the run here.
-    QString hostError;
-    run->m_hosts = connectRunHosts(run->m_spec, *artifacts, &run->m_events, &hostError);
-    if (!hostError.isEmpty()) {
-        *error = hostError;
-        return nullptr;
-    }
     run->m_live = std::make_unique<LiveSpec>(run->m_spec);
     run->m_artifacts = *artifacts;
     run->m_video = options.video;
@@ -84,6 +86,7 @@ MachineContext TestRun::machineContext()
     context.ioThread = &m_ioThread;
     context.events = &m_events;
     context.network = m_network.get();
+    context.hosts = m_remoteHosts;
     return context;
 }
 

@@ -100,6 +100,7 @@ private:
     QString m_outDir;
     std::unique_ptr<Network> m_network;
     std::vector<std::unique_ptr<SshHost>> m_hosts; // the other hosts machines run on
+    QMap<QString, RemoteHost *> m_remoteHosts; // the same, by name
     std::mutex m_addMutex;
     mutable std::mutex m_machinesMutex; // m_machines: the script adds while others read
     std::vector<std::unique_ptr<Machine>> m_machines;

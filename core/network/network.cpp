@@ -29,10 +29,12 @@ QString requireProgram(const char *name)
 
 } // namespace
 
-Network::Network(const TestSpec *test, QString runDir, QString outDir, QThread *ioThread)
+Network::Network(const TestSpec *test, QString runDir, QString outDir, QThread *ioThread,
+    QMap<QString, RemoteHost *> hosts)
     : m_test(test)
     , m_runDir(std::move(runDir))
     , m_outDir(std::move(outDir))
+    , m_hosts(std::move(hosts))
     , m_supervisor(ioThread,
           [this](ProcessSupervisor::Id id, const QString &message) { onProcessEnded(id, message); })
 {
@@ -82,13 +84,13 @@ VlanSwitch::Link &Network::linkOf(const QString &machine, int vlan) const
 QString Network::nicSwitchDir(const QString &machine, int vlan) const
 {
     std::lock_guard lock(m_mutex);
-    return switchOf(vlan).nicSwitchDir(machine);
+    return switchOf(vlan).nicSwitchDirThere(linkOf(machine, vlan));
 }
 
 QString Network::nicPortSocket(const QString &machine, int vlan) const
 {
     std::lock_guard lock(m_mutex);
-    return switchOf(vlan).nicPortSocket(machine);
+    return switchOf(vlan).nicSwitchDirThere(linkOf(machine, vlan)) + QStringLiteral(".qemu");
 }
 
 bool Network::isStarted() const
@@ -141,6 +143,7 @@ void Network::forgetProcesses()
     std::lock_guard lock(m_mutex);
     for (auto &s : m_switches)
         s->reset();
+    m_hostVlans.clear();
 }
 
 void Network::start()
@@ -203,7 +206,8 @@ void Network::startProcesses(const std::vector<VlanSwitch *> &hubs,
     const QString vdeSwitch = requireProgram("vde_switch");
     const QString wirefilter = requireProgram("wirefilter");
     // The switches first (each filter joins two of them when it starts), all at once, then
-    // each is waited for; then the filters the same way.
+    // each is waited for; then the filters the same way. A NIC on another host has its switch
+    // and filter there, next to its machine, and the VLAN a hub there cabled to this one.
     std::vector<std::pair<ProcessSupervisor::Id, QString>> switches;
     for (VlanSwitch *s : hubs) {
         s->hub = m_supervisor.start(QStringLiteral("vde_switch for VLAN %1").arg(s->vlan()),
@@ -212,9 +216,15 @@ void Network::startProcesses(const std::vector<VlanSwitch *> &hubs,
     }
     for (const auto &[s, machine] : links) {
         VlanSwitch::Link &link = *s->link(machine);
-        link.nicSwitch = m_supervisor.start(
-            QStringLiteral("vde_switch for the NIC of %1 on VLAN %2").arg(machine).arg(s->vlan()),
-            vdeSwitch, hubSwitchArguments(s->nicSwitchDir(machine)));
+        const QString description
+            = QStringLiteral("vde_switch for the NIC of %1 on VLAN %2").arg(machine).arg(s->vlan());
+        const QString there = s->nicSwitchDirThere(link);
+        const QString management = s->nicSwitchDir(machine) + QStringLiteral(".mgmt");
+        link.nicSwitch = link.host
+            ? startThere(link.host, description,
+                QStringList { QStringLiteral("vde_switch") } + hubSwitchArguments(there),
+                management, there + QStringLiteral(".mgmt"))
+            : m_supervisor.start(description, vdeSwitch, hubSwitchArguments(there));
         switches.emplace_back(link.nicSwitch, s->nicSwitchDir(machine));
     }
     for (const auto &[id, dir] : switches) {
@@ -222,8 +232,20 @@ void Network::startProcesses(const std::vector<VlanSwitch *> &hubs,
         m_supervisor.waitForManagement(id, dir + QStringLiteral(".mgmt"), &session);
     }
     for (const auto &[s, machine] : links) {
-        s->link(machine)->filter = m_supervisor.start(
-            QStringLiteral("wirefilter for %1 on VLAN %2").arg(machine).arg(s->vlan()), wirefilter,
+        VlanSwitch::Link &link = *s->link(machine);
+        const QString description
+            = QStringLiteral("wirefilter for %1 on VLAN %2").arg(machine).arg(s->vlan());
+        if (link.host) {
+            const QString there = s->nicSwitchDirThere(link);
+            link.filter = startThere(link.host, description,
+                { QStringLiteral("wirefilter"), QStringLiteral("--vde-plug"),
+                    there + QLatin1Char(':') + hostVlan(s->vlan(), link.host).remoteHubDir(),
+                    QStringLiteral("--mgmt"), there + QStringLiteral(".wf"),
+                    QStringLiteral("--mgmtmode"), QStringLiteral("600") },
+                s->filterSocket(machine), there + QStringLiteral(".wf"));
+            continue;
+        }
+        link.filter = m_supervisor.start(description, wirefilter,
             { QStringLiteral("--vde-plug"),
                 s->nicSwitchDir(machine) + QLatin1Char(':') + s->switchDir(),
                 QStringLiteral("--mgmt"), s->filterSocket(machine), QStringLiteral("--mgmtmode"),
@@ -241,6 +263,36 @@ void Network::startProcesses(const std::vector<VlanSwitch *> &hubs,
         s->state().switchRunning = true;
     for (const auto &[s, machine] : links)
         s->link(machine)->state.filterRunning = true;
+}
+
+HostVlan &Network::hostVlan(int vlan, RemoteHost *host)
+{
+    for (const auto &existing : m_hostVlans) {
+        if (existing->vlan() == vlan && existing->host() == host)
+            return *existing;
+    }
+    QString localHub;
+    {
+        std::lock_guard lock(m_mutex);
+        localHub = switchOf(vlan).switchDir();
+    }
+    auto far = std::make_unique<HostVlan>(host, vlan, localHub, netDir());
+    far->start(m_supervisor);
+    m_hostVlans.push_back(std::move(far));
+    return *m_hostVlans.back();
+}
+
+ProcessSupervisor::Id Network::startThere(RemoteHost *host, const QString &description,
+    const QStringList &command, const QString &localSocket, const QString &remoteSocket)
+{
+    const ProcessSupervisor::Id id
+        = m_supervisor.start(description + QStringLiteral(" on ") + host->label(),
+            QStandardPaths::findExecutable(QStringLiteral("ssh")), host->execArguments(command));
+    QString error;
+    if (!host->forwardSocket(localSocket, remoteSocket, &error))
+        fail(MachineError::Kind::Failed,
+            QStringLiteral("%1 on %2 did not start: %3").arg(description, host->label(), error));
+    return id;
 }
 
 VlanSwitch *Network::addLinkLocked(
@@ -265,6 +317,8 @@ VlanSwitch *Network::addLinkLocked(
     link.nic = nic;
     link.settings = m_test->linkSettings(machine, nic.vlan);
     s->addLink(link);
+    if (const MachineSpec *spec = m_test->machine(machine); spec && spec->onOtherHost())
+        s->links().back().host = m_hosts.value(spec->host);
     m_linkOrder.emplace_back(machine, nic.vlan);
     return s;
 }
@@ -407,6 +461,13 @@ QString Network::beginCapture(int vlan, const QString &machine)
             VlanSwitch::Link &link = linkOf(machine, vlan);
             if (link.capture)
                 return link.state.capturePath;
+            if (link.host)
+                fail(MachineError::Kind::Usage,
+                    QStringLiteral("machine %1 runs on %2: its link on VLAN %3 cannot be "
+                                   "captured alone yet; capture the VLAN (its hub is here and "
+                                   "sees every frame)")
+                        .arg(machine, link.host->label())
+                        .arg(vlan));
             switchDir = s.nicSwitchDir(machine);
             name = QStringLiteral("%1-vlan%2").arg(machine).arg(vlan);
         }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/network/addressing.h"
+#include "core/network/hostvlan.h"
 #include "core/network/linkstate.h"
 #include "core/network/processsupervisor.h"
 #include "core/network/vlanswitch.h"
@@ -25,7 +26,9 @@ class Network : public QObject {
     Q_OBJECT
 
 public:
-    Network(const TestSpec *test, QString runDir, QString outDir, QThread *ioThread);
+    // hosts: the other hosts of the run by name ([hosts.NAME]), for machines with a host.
+    Network(const TestSpec *test, QString runDir, QString outDir, QThread *ioThread,
+        QMap<QString, RemoteHost *> hosts = {});
     ~Network() override;
 
     // Starts every switch and filter, waits until each answers on its management socket, then
@@ -49,7 +52,8 @@ public:
     QString startCapture(int vlan, const QString &machine = {});
     void stopCapture(int vlan, const QString &machine = {});
 
-    // The switch a machine's NIC joins; the socket QEMU's end of it is bound to.
+    // The switch a machine's NIC joins; the socket QEMU's end of it is bound to (on the
+    // machine's host).
     QString nicSwitchDir(const QString &machine, int vlan) const;
     QString nicPortSocket(const QString &machine, int vlan) const;
     // State the machine reports: whether its QEMU runs, whether block() took its links down.
@@ -89,6 +93,12 @@ private:
     // Applies change to each link of machine (under the lock); emits for those it changed.
     void updateLinksOf(const QString &machine, const std::function<bool(LinkState &link)> &change);
     void forgetProcesses();
+    // The hub of vlan on host, started with its cable the first time a link there needs it.
+    HostVlan &hostVlan(int vlan, RemoteHost *host);
+    // Starts what runs on a NIC's host (its switch, then its filter) through the host, each
+    // management socket forwarded to where it would be here.
+    ProcessSupervisor::Id startThere(RemoteHost *host, const QString &description,
+        const QStringList &command, const QString &localSocket, const QString &remoteSocket);
 
     const TestSpec *m_test;
     QString m_runDir;
@@ -105,6 +115,8 @@ private:
     std::vector<std::unique_ptr<VlanSwitch>> m_switches;
     std::vector<std::pair<QString, int>> m_linkOrder; // (machine, vlan) as links() lists them
     QSet<QString> m_capturesTaken; // every pcap file of this run
+    QMap<QString, RemoteHost *> m_hosts;
+    std::vector<std::unique_ptr<HostVlan>> m_hostVlans; // started; by the start's lock
     ProcessSupervisor m_supervisor; // last member: destroyed first, with every process
 };
 

@@ -1,5 +1,6 @@
 #include "core/network/vlanswitch.h"
 
+#include "core/network/remotehost.h"
 #include "core/network/vdemanagement.h"
 
 namespace vivarium {
@@ -31,7 +32,7 @@ VlanSwitch::Link *VlanSwitch::link(const QString &machine)
 void VlanSwitch::addLink(LinkState state)
 {
     m_state.machines << state.machine;
-    m_links.push_back(Link { std::move(state), 0, 0, nullptr, nullptr });
+    m_links.push_back(Link { std::move(state), 0, 0, nullptr, nullptr, nullptr });
 }
 
 QString VlanSwitch::switchDir() const
@@ -47,6 +48,13 @@ QString VlanSwitch::nicSwitchDir(const QString &machine) const
 QString VlanSwitch::nicPortSocket(const QString &machine) const
 {
     return nicSwitchDir(machine) + QStringLiteral(".qemu");
+}
+
+QString VlanSwitch::nicSwitchDirThere(const Link &link) const
+{
+    if (!link.host)
+        return nicSwitchDir(link.state.machine);
+    return link.host->runDirectory() + QStringLiteral("/%1.%2").arg(link.state.machine).arg(vlan());
 }
 
 QString VlanSwitch::filterSocket(const QString &machine) const

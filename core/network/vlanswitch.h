@@ -12,6 +12,7 @@ class QObject;
 
 namespace vivarium {
 
+class RemoteHost;
 class VdeManagement;
 
 // vde_switch's arguments for a hub whose sockets live in dir, its management socket beside it
@@ -30,6 +31,9 @@ public:
         ProcessSupervisor::Id filter = 0;
         std::unique_ptr<VdeManagement> session; // the filter's management socket
         QObject *capture = nullptr; // a PacketCapture of this NIC, on the I/O thread
+        // The host the machine runs on, or null for this one: its NIC switch and filter run
+        // there, their management sockets forwarded to where they would be here.
+        RemoteHost *host = nullptr;
     };
 
     VlanSwitch(int vlan, QString netDir);
@@ -47,6 +51,8 @@ public:
     QString switchDir() const;
     QString nicSwitchDir(const QString &machine) const;
     QString nicPortSocket(const QString &machine) const; // QEMU's end of the NIC's switch
+    // The NIC's switch where it runs: on the link's host, in the run's directory there.
+    QString nicSwitchDirThere(const Link &link) const;
     QString filterSocket(const QString &machine) const;
     QString captureSocket(const QString &machine) const; // machine empty: the VLAN's
 

@@ -31,12 +31,15 @@ std::optional<Placement> placeMachines(
     };
     QList<const MachineSpec *> unplaced;
     for (const MachineSpec &machine : machines) {
-        if (machine.host.isEmpty()) {
+        // A container shares this host's kernel: it stays here.
+        const QString host
+            = machine.kind == MachineKind::Container ? QStringLiteral("local") : machine.host;
+        if (host.isEmpty()) {
             unplaced.append(&machine);
             continue;
         }
-        const auto load = std::find_if(loads.begin(), loads.end(),
-            [&machine](const Load &l) { return l.host.name == machine.host; });
+        const auto load = std::find_if(
+            loads.begin(), loads.end(), [&host](const Load &l) { return l.host.name == host; });
         if (load == loads.end()) {
             *error = QStringLiteral("machine '%1' has host = \"%2\", which the hosts do not name")
                          .arg(machine.name, machine.host);
@@ -125,10 +128,14 @@ bool applyHostsFile(const QString &path, const HostCapacity &localCapacity, Test
     }
     for (const HostSpec &host : std::as_const(hosts))
         spec.hosts.insert(host.name, host);
-    for (MachineSpec &machine : spec.machines)
+    for (MachineSpec &machine : spec.machines) {
         machine.host = placement->hostOf.value(machine.name) == QLatin1String("local")
             ? QString()
             : placement->hostOf.value(machine.name);
+        // As the loader does for a machine given a host: it boots from the root image there.
+        if (machine.onOtherHost() && machine.kind == MachineKind::Vm)
+            machine.root = RootKind::Image;
+    }
     *lines = placement->lines;
     return true;
 }

@@ -14,24 +14,14 @@ std::vector<std::unique_ptr<SshHost>> connectRunHosts(
             named.append(machine.host);
     }
     for (const QString &name : std::as_const(named)) {
-        auto host = std::make_unique<SshHost>(
-            spec.hosts.value(name), QStringList { artifacts.kernel, artifacts.initramfs });
+        auto host = std::make_unique<SshHost>(spec.hosts.value(name),
+            QStringList { artifacts.kernel, artifacts.initramfs },
+            artifacts.dir + QStringLiteral("/vivarium-host-exec"));
         if (!host->connectHost(15, error))
             return {};
         QObject::connect(host.get(), &SshHost::lost, host.get(),
             [events](const QString &reason) { events->post(event::NetworkFailed { reason }); });
         hosts.push_back(std::move(host));
-    }
-    // Machines on another host: the hosts answer and have what they need, but the machines
-    // themselves cannot run there yet (docs/scale-out.md, "Status").
-    for (const MachineSpec &machine : spec.machines) {
-        if (machine.onOtherHost()) {
-            *error = QStringLiteral("%1: machine '%2' has host = \"%3\": host %3 answered and has "
-                                    "what it needs, but Vivarium cannot run machines on another "
-                                    "host yet (docs/scale-out.md, \"Status\")")
-                         .arg(machine.location.toString(), machine.name, machine.host);
-            return {};
-        }
     }
     return hosts;
 }

@@ -4,6 +4,7 @@
 #include "core/util/childprocess.h"
 
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QProcess>
 
 namespace vivarium {
@@ -23,13 +24,16 @@ const char *const requiredPrograms
 
 } // namespace
 
-SshHost::SshHost(HostSpec spec, QStringList requiredFiles, QObject *parent)
+SshHost::SshHost(HostSpec spec, QStringList requiredFiles, QString hostExec, QObject *parent)
     : QObject(parent)
     , m_spec(std::move(spec))
     , m_requiredFiles(std::move(requiredFiles))
+    , m_hostExec(std::move(hostExec))
     , m_controlDir(QStringLiteral("/tmp/vivarium-ssh-XXXXXX"))
     , m_control(m_controlDir.filePath(QStringLiteral("c")))
 {
+    if (!m_hostExec.isEmpty())
+        m_requiredFiles.append(m_hostExec);
 }
 
 SshHost::~SshHost()
@@ -172,6 +176,12 @@ bool SshHost::connectHost(int timeoutS, QString *error)
 
 bool SshHost::run(const QString &command, QString *output, QString *error, int timeoutS)
 {
+    return run(command, output, error, timeoutS, nullptr);
+}
+
+bool SshHost::run(
+    const QString &command, QString *output, QString *error, int timeoutS, QIODevice *input)
+{
     if (!isConnected()) {
         *error
             = m_lostReason.isEmpty() ? label() + QStringLiteral(" is not connected") : m_lostReason;
@@ -180,6 +190,12 @@ bool SshHost::run(const QString &command, QString *output, QString *error, int t
     QProcess ssh;
     dieWithParent(&ssh);
     ssh.start(QStringLiteral("ssh"), sshArguments() << QStringLiteral("--") << command);
+    if (input) { // a file's bytes, a piece at a time: ssh takes them as the command reads
+        while (!input->atEnd() && ssh.state() != QProcess::NotRunning) {
+            ssh.write(input->read(1 << 20));
+            while (ssh.bytesToWrite() > 0 && ssh.waitForBytesWritten(timeoutS * 1000)) { }
+        }
+    }
     ssh.closeWriteChannel();
     if (!ssh.waitForFinished(timeoutS * 1000)) {
         ssh.kill();
@@ -203,12 +219,44 @@ bool SshHost::run(const QString &command, QString *output, QString *error, int t
     return true;
 }
 
-bool SshHost::forwardSocket(const QString &localSocket, const QString &remoteSocket, QString *error)
+QStringList SshHost::execArguments(
+    const QStringList &command, const QList<RemotePort> &ports, const QString &readyPath) const
+{
+    QStringList exec { m_hostExec.isEmpty() ? QStringLiteral("vivarium-host-exec") : m_hostExec };
+    for (const RemotePort &port : ports)
+        exec << QStringLiteral("--port")
+             << QStringLiteral("%1,%2,%3").arg(port.switchDir, port.socketPath).arg(port.fd);
+    if (!readyPath.isEmpty())
+        exec << QStringLiteral("--ready") << readyPath;
+    exec << QStringLiteral("--") << command;
+    return sshArguments() << QStringLiteral("--") << QStringLiteral("exec ") + shellQuoteAll(exec);
+}
+
+bool SshHost::copyFile(
+    const QString &localFile, const QString &remotePath, bool keepExisting, QString *error)
+{
+    const QString target = shellQuote(remotePath);
+    const QString command = keepExisting
+        ? QStringLiteral("if [ -e %1 ]; then cat > /dev/null; else umask 077; cat > %1; fi")
+              .arg(target)
+        : QStringLiteral("umask 077; cat > %1").arg(target);
+    QFile file(localFile);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read %1 to copy it to %2: %3")
+                     .arg(localFile, label(), file.errorString());
+        return false;
+    }
+    return run(command, nullptr, error, 600, &file);
+}
+
+bool SshHost::forwardSocket(
+    const QString &localSocket, const QString &remoteSocket, QString *error, bool wait)
 {
     // A forward to a socket not made yet would take connections and drop them.
-    if (!run(QStringLiteral("for i in $(seq 300); do [ -S %1 ] && exit 0; sleep 0.1; done; "
-                            "echo 'no socket %1 after 30 s' >&2; exit 1")
-                 .arg(shellQuote(remoteSocket)),
+    if (wait
+        && !run(QStringLiteral("for i in $(seq 300); do [ -S %1 ] && exit 0; sleep 0.1; done; "
+                               "echo 'no socket %1 after 30 s' >&2; exit 1")
+                    .arg(shellQuote(remoteSocket)),
             nullptr, error, 60))
         return false;
     QProcess ssh;

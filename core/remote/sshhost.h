@@ -1,11 +1,13 @@
 #pragma once
 
+#include "core/network/remotehost.h"
 #include "core/spec/testspec.h"
 
 #include <QObject>
 #include <QStringList>
 #include <QTemporaryDir>
 
+class QIODevice;
 class QProcess;
 
 namespace vivarium {
@@ -19,12 +21,14 @@ namespace vivarium {
 //
 // Logs in with keys only (BatchMode): a host that would ask for a password is refused, with
 // a message that says so.
-class SshHost : public QObject {
+class SshHost : public QObject, public RemoteHost {
     Q_OBJECT
 
 public:
-    // requiredFiles: paths the host must have (Vivarium's guest artifacts).
-    SshHost(HostSpec spec, QStringList requiredFiles, QObject *parent = nullptr);
+    // requiredFiles: paths the host must have (Vivarium's guest artifacts); hostExec: where
+    // the host has vivarium-host-exec (required too, when given).
+    SshHost(
+        HostSpec spec, QStringList requiredFiles, QString hostExec = {}, QObject *parent = nullptr);
     ~SshHost() override;
 
     const HostSpec &spec() const { return m_spec; }
@@ -32,21 +36,24 @@ public:
     // the host and what is wrong. Blocks up to timeoutS.
     bool connectHost(int timeoutS, QString *error);
     // The run's directory on the host (valid after connectHost).
-    QString runDirectory() const { return m_runDir; }
+    QString runDirectory() const override { return m_runDir; }
+    QString name() const override { return m_spec.name; }
     // ssh's arguments up to and including the destination, over the shared connection: append
     // "--" and a command.
-    QStringList sshArguments() const;
+    QStringList sshArguments() const override;
+    QStringList execArguments(const QStringList &command, const QList<RemotePort> &ports = {},
+        const QString &readyPath = {}) const override;
     // Runs command (a shell line) on the host: its exit status 0 or a message naming the host.
-    bool run(const QString &command, QString *output, QString *error, int timeoutS = 60);
-    // Connections to localSocket reach remoteSocket on the host (a unix socket there), once
-    // the program that listens there has made it (waited for up to 30 s over there).
-    bool forwardSocket(const QString &localSocket, const QString &remoteSocket, QString *error);
+    bool run(const QString &command, QString *output, QString *error, int timeoutS = 60) override;
+    bool forwardSocket(const QString &localSocket, const QString &remoteSocket, QString *error,
+        bool wait = true) override;
+    bool copyFile(const QString &localFile, const QString &remotePath, bool keepExisting,
+        QString *error) override;
     // Ends the session: the host cleans up. Blocks up to a few seconds.
     void disconnectHost();
     bool isConnected() const { return m_master != nullptr && m_lostReason.isEmpty(); }
     QString lostReason() const { return m_lostReason; }
-    // "host NAME (user@address)": how messages name it.
-    QString label() const;
+    QString label() const override;
 
 signals:
     // The connection ended while the run needed it (the host went down, its sshd was killed,
@@ -54,11 +61,14 @@ signals:
     void lost(const QString &reason);
 
 private:
+    bool run(
+        const QString &command, QString *output, QString *error, int timeoutS, QIODevice *input);
     QString sessionScript() const;
     QString sshFailure(const QString &stderrText) const;
 
     HostSpec m_spec;
     QStringList m_requiredFiles;
+    QString m_hostExec;
     QTemporaryDir m_controlDir; // the shared connection's socket: short path, this run's
     QString m_control;
     QProcess *m_master = nullptr;

@@ -257,6 +257,17 @@ void MachineKeys::table(const toml::table &table, MachineSpec &m)
         }
         this->key(key, v, m);
     }
+    // A VM on another host boots from the root image: over 9p it would get that host's root,
+    // another machine's files and secrets (docs/scale-out.md, "Machines on another host").
+    if (m.onOtherHost() && m.kind == MachineKind::Vm && m.root == RootKind::Share) {
+        if (const toml::node *root = table.get("root"))
+            m_reader.error(root->source(),
+                QStringLiteral("machine '%1' runs on host \"%2\" and boots from the root "
+                               "image there: drop root = \"share\" (docs/scale-out.md)")
+                    .arg(m.name, m.host));
+        else
+            m.root = RootKind::Image;
+    }
 }
 
 void MachineKeys::addresses(const toml::node &node, MachineSpec &m)

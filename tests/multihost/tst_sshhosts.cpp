@@ -5,9 +5,9 @@
 // that goes away is said at once.
 #include "buildpaths.h"
 #include "core/event/machineerror.h"
+#include "core/network/hostvlan.h"
 #include "core/network/processsupervisor.h"
 #include "core/network/vdemanagement.h"
-#include "core/remote/hostvlan.h"
 #include "core/remote/sshhost.h"
 #include "vmtestutil.h"
 
@@ -27,6 +27,7 @@ using namespace vivarium;
 namespace {
 
 const QString hostsScript = QStringLiteral(VIVARIUM_SOURCE_DIR "/scripts/namespace-hosts");
+const QString hostExec = QStringLiteral(VIVARIUM_GUEST_DIR "/vivarium-host-exec");
 
 bool shell(const QString &command, QString *output = nullptr)
 {
@@ -110,7 +111,7 @@ private slots:
     // beside the same on one host.
     void aVlanCrossesToAnotherHost()
     {
-        SshHost host(hostSpec("h1", "10.231.0.11"), {});
+        SshHost host(hostSpec("h1", "10.231.0.11"), {}, hostExec);
         QString error;
         QVERIFY2(host.connectHost(15, &error), qPrintable(error));
         QTemporaryDir work(QStringLiteral("/tmp/vivarium-vlan-XXXXXX"));
@@ -333,6 +334,56 @@ private slots:
         QVERIFY2(placed.output.contains("host roomy answered"), qPrintable(placed.output));
         // Nothing of the run is left on the host.
         QTRY_VERIFY(!shell("ls -d /tmp/vivarium-remote-$(id -u)/run-* 2>/dev/null | grep -q ."));
+    }
+
+    // What a user writes: a machine with host = "near" boots there (its QEMU in that host's
+    // namespace), shares VLAN 1 with a machine here, and block(), set_link() and a crash and
+    // restart work on it as on any machine; after the run nothing of it is left on the host.
+    void aMachineBootsOnAnotherHost()
+    {
+        QTemporaryDir dir;
+        writeTestFile(dir.filePath("t.toml"),
+            QStringLiteral("[hosts.near]\nssh = \"10.231.0.11\"\nssh_config = \"%1\"\n"
+                           "[machines.local1]\nvlans = [1]\n"
+                           "[machines.remote1]\nhost = \"near\"\nvlans = [1]\n")
+                .arg(m_config)
+                .toUtf8());
+        writeTestFile(dir.filePath("t.py"), R"py(import re, subprocess
+start_all()
+local1.succeed("ping -c 1 -W 5 remote1")
+remote1.succeed("ping -c 1 -W 5 local1")
+# remote1's QEMU is a process of host near: in its network namespace, not this host's
+pids = subprocess.check_output(["ip", "netns", "pids", "vivarium-host1"], text=True).split()
+commands = []
+for pid in pids:
+    try:
+        commands.append(open(f"/proc/{pid}/cmdline", "rb").read())
+    except OSError:
+        pass
+assert any(b"qemu-system-x86_64" in c and b"remote1" in c for c in commands), commands
+remote1.block()
+local1.fail("ping -c 1 -W 1 remote1")
+remote1.unblock()
+local1.wait_until_succeeds("ping -c 1 -W 1 remote1", timeout=60)
+remote1.set_link(1, delay_ms=200)
+out = local1.succeed("ping -c 3 -i 0.3 remote1")
+rtts = [float(t) for t in re.findall(r"time=([0-9.]+)", out)]
+assert rtts and min(rtts) >= 190, out
+print(f"remote-rtt-ms {min(rtts)}")
+remote1.succeed("echo kept > /root/kept && sync")
+remote1.crash()
+remote1.start()
+assert "kept" in remote1.succeed("cat /root/kept")
+)py");
+        const ProgramRun run
+            = runVivariumTest({ dir.filePath("t.toml"), "-o", dir.filePath("out") }, {}, 900);
+        QVERIFY2(passed(run), "the run with a machine on another host failed: its output is above");
+        QFile log(dir.filePath("out/remote1.qemu.log"));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        const QByteArray first = log.readLine();
+        QVERIFY2(first.contains("ssh") && first.contains("vivarium-host-exec"), first.constData());
+        QTRY_VERIFY(!shell("ls -d /tmp/vivarium-remote-$(id -u)/run-* 2>/dev/null | grep -q ."));
+        QVERIFY(!anyProcessNames("vivarium-remote-.*/remote1"));
     }
 
 private:

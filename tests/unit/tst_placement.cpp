@@ -53,6 +53,19 @@ private slots:
         QCOMPARE(placement->hostOf.value("b"), QString("h1")); // 900 against 900: fewer cores
     }
 
+    // A container shares this host's kernel: placement keeps it here, and counts it here.
+    void aContainerStaysOnThisHost()
+    {
+        MachineSpec box = machine("box", 512);
+        box.kind = MachineKind::Container;
+        QString error;
+        const auto placement = placeMachines(
+            { box, machine("vm", 512) }, { { "local", 600, 2 }, { "h1", 4000, 8 } }, &error);
+        QVERIFY2(placement, qPrintable(error));
+        QCOMPARE(placement->hostOf.value("box"), QString("local"));
+        QCOMPARE(placement->hostOf.value("vm"), QString("h1"));
+    }
+
     void whatDoesNotFitIsNamed()
     {
         QString error;
@@ -85,6 +98,8 @@ private slots:
         QCOMPARE(spec.machines.at(0).host, QString("big"));
         QCOMPARE(spec.machines.at(1).host, QString("big")); // 6144 left there against 1024
         QCOMPARE(lines.size(), 1);
+        // A VM placed on another host boots from the root image there (not that host's root).
+        QCOMPARE(spec.machines.at(0).root, RootKind::Image);
 
         write("[hosts.big]\nssh = \"root@10.0.0.9\"\n");
         TestSpec again;

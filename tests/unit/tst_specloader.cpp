@@ -386,6 +386,9 @@ loss = 0.5
         QCOMPARE(h1.cpus, 4);
         QCOMPARE(spec->machine("a")->host, QString("h1"));
         QVERIFY(spec->machine("b")->host.isEmpty());
+        // A VM on another host boots from the root image there; this host's stay on the share.
+        QCOMPARE(spec->machine("a")->root, RootKind::Image);
+        QCOMPARE(spec->machine("b")->root, RootKind::Share);
         SpecLoader added;
         QVERIFY(!added.loadAddedMachine("d", "host = \"h1\"\n", *spec));
         QVERIFY2(added.errors().join('\n').contains("a machine added while the test runs runs on "
@@ -417,6 +420,8 @@ loss = 0.5
         QVERIFY(
             refused("[hosts.h1]\nssh = \"x\"\n[machines.a]\nkind = \"container\"\nhost = \"h1\"\n",
                 "containers run on this host"));
+        QVERIFY(refused("[hosts.h1]\nssh = \"x\"\n[machines.a]\nhost = \"h1\"\nroot = \"share\"\n",
+            "drop root = \"share\""));
     }
 
     void anImageRootKeepsVivariumsInitramfs()

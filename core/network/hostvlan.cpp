@@ -1,4 +1,4 @@
-#include "core/remote/hostvlan.h"
+#include "core/network/hostvlan.h"
 
 #include "core/event/machineerror.h"
 #include "core/guest/machinefiles.h"
@@ -9,7 +9,7 @@
 
 namespace vivarium {
 
-HostVlan::HostVlan(SshHost *host, int vlan, QString localHubDir, QString localWorkDir)
+HostVlan::HostVlan(RemoteHost *host, int vlan, QString localHubDir, QString localWorkDir)
     : m_host(host)
     , m_vlan(vlan)
     , m_localHubDir(std::move(localHubDir))
@@ -26,17 +26,16 @@ void HostVlan::start(ProcessSupervisor &supervisor)
 {
     const QString hub = remoteHubDir();
     const QString hubManagement = hub + QStringLiteral(".mgmt");
-    // In the foreground, its console on the session's input: when the session ends (the
-    // supervisor stopped it, the connection went) the hub reads its end and exits.
-    const QString hubCommand
-        = QStringLiteral("exec vde_switch ") + shellQuoteAll(hubSwitchArguments(hub));
+    // Through host-exec: it ends when its ssh does (the supervisor stopped it, the connection
+    // went).
     const ProcessSupervisor::Id hubId = supervisor.start(
         QStringLiteral("vde_switch for VLAN %1 on %2").arg(m_vlan).arg(m_host->label()),
         QStandardPaths::findExecutable(QStringLiteral("ssh")),
-        m_host->sshArguments() << QStringLiteral("--") << hubCommand);
+        m_host->execArguments(
+            QStringList { QStringLiteral("vde_switch") } + hubSwitchArguments(hub)));
     // The hub's management socket, here: it answers once the hub is up over there.
     const QString management
-        = m_localWorkDir + QStringLiteral("/%1-vlan%2.mgmt").arg(m_host->spec().name).arg(m_vlan);
+        = m_localWorkDir + QStringLiteral("/%1-vlan%2.mgmt").arg(m_host->name()).arg(m_vlan);
     QString error;
     if (!m_host->forwardSocket(management, hubManagement, &error))
         throw MachineError(MachineError::Kind::Failed,

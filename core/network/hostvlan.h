@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/network/processsupervisor.h"
-#include "core/remote/sshhost.h"
+#include "core/network/remotehost.h"
 
 namespace vivarium {
 
@@ -13,16 +13,17 @@ namespace vivarium {
 // forward), which is also how the hub is known to be up.
 class HostVlan {
 public:
-    HostVlan(SshHost *host, int vlan, QString localHubDir, QString localWorkDir);
+    HostVlan(RemoteHost *host, int vlan, QString localHubDir, QString localWorkDir);
 
     // Starts the far hub and the cable; throws MachineError naming the host when either does
     // not come up.
     void start(ProcessSupervisor &supervisor);
     QString remoteHubDir() const; // on the host
-    SshHost *host() const { return m_host; }
+    RemoteHost *host() const { return m_host; }
+    int vlan() const { return m_vlan; }
 
 private:
-    SshHost *m_host;
+    RemoteHost *m_host;
     int m_vlan;
     QString m_localHubDir;
     QString m_localWorkDir; // where the forwarded management socket goes
