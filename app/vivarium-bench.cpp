@@ -2,6 +2,7 @@
 #include "benchcontainers.h"
 #include "benchcoverage.h"
 #include "benchfigure.h"
+#include "benchhosts.h"
 #include "benchpbt.h"
 #include "benchscreens.h"
 #include "benchsuite.h"
@@ -263,7 +264,8 @@ int main(int argc, char **argv)
     const QCommandLineOption only(QStringLiteral("only"),
         QStringLiteral(
             "Measure only these sections (boot, systemd, snapshot, commands, network, screens, "
-            "pbt, containers, coverage, suite, gui), "
+            "pbt, containers, coverage, suite, hosts, gui; hosts only when named: it needs "
+            "root), "
             "comma separated."),
         QStringLiteral("SECTIONS"));
     const QCommandLineOption qemuMachine(QStringLiteral("qemu-machine"),
@@ -565,6 +567,12 @@ int main(int argc, char **argv)
             figures << measureCoverage([&](const QString &name, const QByteArray &toml,
                                            bool video) { return bench.run(name, toml, video); },
                 bench.quick());
+        }
+
+        // Only when asked for: it needs root and makes network namespaces.
+        if (sections.contains(QStringLiteral("hosts"))) {
+            progress("hosts: a machine on another host (a network namespace) against one here");
+            figures << measureHosts(bench.quick());
         }
 
         if (want("suite")) {
