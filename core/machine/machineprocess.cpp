@@ -123,7 +123,9 @@ void MachineProcess::start(const QString &snapshot)
             m_sharedLimit->stop();
         emit exited(code, killed,
             m_remote && code == 255
-                ? QStringLiteral("its connection to %1 ended: %2").arg(m_remote->label(), tail)
+                ? QStringLiteral("its connection to %1 ended%2")
+                      .arg(m_remote->label(),
+                          tail.isEmpty() ? QString() : QStringLiteral(": ") + tail)
                 : tail);
     });
     m_process->setProcessChannelMode(QProcess::SeparateChannels);

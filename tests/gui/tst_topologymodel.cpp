@@ -107,6 +107,31 @@ private slots:
         QCOMPARE(changed.first().at(1).toInt(), 1);
     }
 
+    // A machine on another host says so in its box (beside its state) and its tooltip; one
+    // here says nothing of a host.
+    void aMachineOnAnotherHostShowsItsHost()
+    {
+        TopologyModel model(load("[hosts.rack2]\nssh = \"10.0.0.12\"\n[machines.db]\n"
+                                 "host = \"rack2\"\n[machines.web]\n"));
+        QCOMPARE(model.node("db")->host, QString("rack2"));
+        QVERIFY(model.node("web")->host.isEmpty());
+        TopologyView view(&model);
+        view.resize(400, 300);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QStringList texts;
+        QString dbTip;
+        for (QGraphicsItem *item : view.scene()->items()) {
+            if (auto *text = dynamic_cast<QGraphicsSimpleTextItem *>(item))
+                texts << text->text();
+            if (item->data(0).toString() == "db" && !item->parentItem())
+                dbTip = item->toolTip();
+        }
+        QVERIFY2(texts.contains("not started · on rack2"), qPrintable(texts.join(" | ")));
+        QVERIFY2(texts.contains("not started"), qPrintable(texts.join(" | "))); // web
+        QVERIFY2(dbTip.contains("on host rack2"), qPrintable(dbTip));
+    }
+
     // A long link label is drawn over the boxes beside it and stays inside the view.
     void linkLabelsAreNeverClipped()
     {

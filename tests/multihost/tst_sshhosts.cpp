@@ -16,6 +16,7 @@
 #include <QFile>
 #include <QLocalSocket>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -351,9 +352,8 @@ private slots:
                 .toUtf8());
         writeTestFile(dir.filePath("t.py"), R"py(import re, subprocess
 start_all()
-# The first neighbour discovery across hosts just after boot can go unanswered (open: see
-# docs/scale-out.md, "Status"); the link is there once a ping gets through.
-local1.wait_until_succeeds("ping -c 1 -W 2 remote1", timeout=60)
+remote1.wait_for_ready()  # start_all() returns at once: remote1 may still be booting
+local1.succeed("ping -c 1 -W 5 remote1")
 remote1.succeed("ping -c 1 -W 5 local1")
 # remote1's QEMU is a process of host near: in its network namespace, not this host's
 pids = subprocess.check_output(["ip", "netns", "pids", "vivarium-host1"], text=True).split()
@@ -387,6 +387,45 @@ assert "kept" in remote1.succeed("cat /root/kept")
         QVERIFY2(first.contains("ssh") && first.contains("vivarium-host-exec"), first.constData());
         QTRY_VERIFY(!shell("ls -d /tmp/vivarium-remote-$(id -u)/run-* 2>/dev/null | grep -q ."));
         QVERIFY(!anyProcessNames("vivarium-remote-.*/remote1"));
+    }
+
+    // A host that goes away during the run fails its machine at once, naming the host, not at a
+    // timeout; the run fails with that message and leaves nothing here.
+    void aLostHostFailsItsMachineAtOnce()
+    {
+        QTemporaryDir dir;
+        writeTestFile(dir.filePath("t.toml"),
+            QStringLiteral("script = \"t.py\"\n"
+                           "[hosts.far]\nssh = \"10.231.0.12\"\nssh_config = \"%1\"\n"
+                           "[machines.remote2]\nhost = \"far\"\n")
+                .arg(m_config)
+                .toUtf8());
+        writeTestFile(dir.filePath("t.py"),
+            QStringLiteral("import subprocess, time\n"
+                           "remote2.succeed('true')\n"
+                           "subprocess.run(['bash', '%1', 'kill', '2'], check=True)\n"
+                           "t = time.monotonic()\n"
+                           "try:\n"
+                           "    remote2.succeed('sleep 600')\n"
+                           "finally:\n"
+                           "    print(f'lost-after-s {time.monotonic() - t:.2f}')\n")
+                .arg(hostsScript)
+                .toUtf8());
+        const ProgramRun run
+            = runVivariumTest({ dir.filePath("t.toml"), "-o", dir.filePath("out") }, {}, 600);
+        // The host back for the tests after this one.
+        QVERIFY(shell(
+            QStringLiteral("ip netns exec vivarium-host2 /usr/sbin/sshd -f %1 -E %2")
+                .arg(m_dir.filePath("hosts/sshd_config.2"), m_dir.filePath("hosts/sshd.2.log"))));
+        QVERIFY2(run.exitCode != 0, qPrintable(scriptOutput(run)));
+        QVERIFY2(
+            scriptOutput(run).contains("host far (10.231.0.12)"), qPrintable(scriptOutput(run)));
+        static const QRegularExpression after(QStringLiteral("lost-after-s ([0-9.]+)"));
+        const QRegularExpressionMatch m = after.match(run.output);
+        QVERIFY2(m.hasMatch(), qPrintable(scriptOutput(run)));
+        qInfo("the machine on the lost host failed after %s s", qPrintable(m.captured(1)));
+        QVERIFY2(m.captured(1).toDouble() < 60, qPrintable(m.captured(1))); // not sleep's 600 s
+        QVERIFY(!anyProcessNames("vivarium-remote-.*/remote2"));
     }
 
 private:

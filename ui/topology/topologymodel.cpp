@@ -37,6 +37,8 @@ TopologyModel::TopologyModel(const TestSpec &spec, QObject *parent)
         node.label = m.name;
         node.machineKind
             = m.kind == MachineKind::Container ? QStringLiteral("container") : QStringLiteral("vm");
+        if (m.onOtherHost())
+            node.host = m.host;
         m_nodes << node;
         for (const NicAddress &nic : machineNics(spec, m.name)) {
             Edge edge;

@@ -28,6 +28,8 @@ public:
         // What runs the machine, shown as an icon on its box: "vm" (QEMU) for every machine
         // today; a second kind of machine gets its own value and icon here.
         QString machineKind = QStringLiteral("vm");
+        // The [hosts.NAME] the machine runs on; empty for this host (docs/scale-out.md).
+        QString host;
     };
     struct Edge {
         QString machine;

@@ -161,7 +161,8 @@ void TopologyView::rebuild()
             kind->setPos(size.width() / 2 - 20, 4);
             kind->setData(0, n.machineKind);
             kind->setToolTip(kindDescription(n.machineKind));
-            item->setToolTip(n.label + QStringLiteral(" — ") + kindDescription(n.machineKind));
+            item->setToolTip(n.label + QStringLiteral(" — ") + kindDescription(n.machineKind)
+                + (n.host.isEmpty() ? QString() : tr(", on host %1").arg(n.host)));
         }
         m_nodes.insert(n.id, item);
         updateNode(n.id);
@@ -179,8 +180,11 @@ void TopologyView::updateNode(const QString &id)
     item->setBrush(
         n->kind == TopologyModel::Node::Kind::Machine ? colour.lighter(170) : colour.lighter(150));
     item->setPen(QPen(colour.darker(120), 2));
+    // A machine on another host says where beside its state: "ready · on rack2".
     if (auto *state = m_states.value(id))
-        state->setText(n->state);
+        state->setText(n->host.isEmpty()
+                ? n->state
+                : n->state + QStringLiteral(" · ") + tr("on %1").arg(n->host));
     if (item->pos() != n->position)
         item->setPos(n->position);
     updateEdges();
