@@ -10,6 +10,7 @@
 #include "core/network/network.h"
 #include "core/qemu/qemucommand.h"
 
+#include <QFile>
 #include <QStandardPaths>
 
 namespace vivarium {
@@ -36,26 +37,44 @@ void Machine::sendFilesTo(RemoteHost &host, const MachinePaths &there, const QSt
         throw MachineError(MachineError::Kind::Failed,
             QStringLiteral("machine %1 cannot boot on %2: %3").arg(m_spec.name, host.label(), why));
     };
+    // One session for all of it (each costs a round trip and a process there): the machine's
+    // directory, the image checked, then each file's bytes in turn on the input, each taken by
+    // a dd that reads exactly its size. The initramfs carries the machine's files of this
+    // start and is replaced; a disk there is the machine's own from its first start on, so
+    // what the guest wrote survives a crash and a restart.
+    QString script = QStringLiteral("umask 077 && mkdir -p %1 || exit 1\n"
+                                    "test -r %2 || exit 3\n")
+                         .arg(shellQuote(there.root), shellQuote(rootImage));
+    QByteArray input;
+    const auto send = [&](const QString &here, const QString &path, bool keepExisting) {
+        QFile file(here);
+        if (!file.open(QIODevice::ReadOnly))
+            cannot(QStringLiteral("cannot read %1: %2").arg(here, file.errorString()));
+        const QByteArray bytes = file.readAll();
+        input += bytes;
+        const QString take
+            = QStringLiteral("dd bs=65536 iflag=fullblock,count_bytes count=%1 status=none")
+                  .arg(bytes.size());
+        const QString target = shellQuote(path);
+        script += keepExisting
+            ? QStringLiteral("if [ -e %1 ]; then %2 of=/dev/null; else %2 of=%1; fi || exit 1\n")
+                  .arg(target, take)
+            : QStringLiteral("%2 of=%1.new && mv %1.new %1 || exit 1\n").arg(target, take);
+    };
+    send(m_paths.initrd, there.initrd, false);
+    send(m_paths.disk, there.disk, true);
+    for (qsizetype i = 0; i < m_spec.disks.size(); ++i)
+        send(m_paths.extraDisk(i), there.extraDisk(i), true);
     QString error;
-    if (!host.run(
-            QStringLiteral("mkdir -p -m 700 %1").arg(shellQuote(there.root)), nullptr, &error))
-        cannot(error);
-    if (!host.run(QStringLiteral("test -r %1").arg(shellQuote(rootImage)), nullptr, &error))
+    if (host.run(script, nullptr, &error, 600, input))
+        return;
+    if (error.contains(QLatin1String("failed with status 3")))
         cannot(QStringLiteral("it has no root image at %1 (the image the machine boots from: "
                               "build it there with `vivarium-test --root-image` from the same "
                               "Debian packages, or give the machine its own 'image'; "
                               "docs/scale-out.md)")
                    .arg(rootImage));
-    // The initramfs carries the machine's files of this start; a disk there is the machine's
-    // own from its first start on, so what the guest wrote survives a crash and a restart.
-    if (!host.copyFile(m_paths.initrd, there.initrd, false, &error))
-        cannot(error);
-    if (!host.copyFile(m_paths.disk, there.disk, true, &error))
-        cannot(error);
-    for (qsizetype i = 0; i < m_spec.disks.size(); ++i) {
-        if (!host.copyFile(m_paths.extraDisk(i), there.extraDisk(i), true, &error))
-            cannot(error);
-    }
+    cannot(error);
 }
 
 MachineBackend *Machine::remoteQemuProcess(

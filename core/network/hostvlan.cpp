@@ -37,7 +37,7 @@ void HostVlan::start(ProcessSupervisor &supervisor)
     const QString management
         = m_localWorkDir + QStringLiteral("/%1-vlan%2.mgmt").arg(m_host->name()).arg(m_vlan);
     QString error;
-    if (!m_host->forwardSocket(management, hubManagement, &error))
+    if (!m_host->forwardSocket(management, hubManagement, &error, false)) // answers once up
         throw MachineError(MachineError::Kind::Failed,
             QStringLiteral("the hub of VLAN %1 on %2 did not start: %3")
                 .arg(m_vlan)

@@ -288,8 +288,10 @@ ProcessSupervisor::Id Network::startThere(RemoteHost *host, const QString &descr
     const ProcessSupervisor::Id id
         = m_supervisor.start(description + QStringLiteral(" on ") + host->label(),
             QStandardPaths::findExecutable(QStringLiteral("ssh")), host->execArguments(command));
+    // Not waited for there: the management connection is retried until it answers, and a
+    // connection to a socket not made yet is closed by the host's end.
     QString error;
-    if (!host->forwardSocket(localSocket, remoteSocket, &error))
+    if (!host->forwardSocket(localSocket, remoteSocket, &error, false))
         fail(MachineError::Kind::Failed,
             QStringLiteral("%1 on %2 did not start: %3").arg(description, host->label(), error));
     return id;

@@ -37,12 +37,10 @@ public:
     virtual bool forwardSocket(
         const QString &localSocket, const QString &remoteSocket, QString *error, bool wait = true)
         = 0;
-    // Runs a shell line there: false with a message naming the host and what it said.
-    virtual bool run(const QString &command, QString *output, QString *error, int timeoutS = 60)
-        = 0;
-    // Copies a file there (made 0600); with keepExisting, a file already there stays as it is.
-    virtual bool copyFile(
-        const QString &localFile, const QString &remotePath, bool keepExisting, QString *error)
+    // Runs a shell line there, input on its standard input: false with a message naming the
+    // host and what it said.
+    virtual bool run(const QString &command, QString *output, QString *error, int timeoutS = 60,
+        const QByteArray &input = {})
         = 0;
 };
 

@@ -4,7 +4,6 @@
 #include "core/util/childprocess.h"
 
 #include <QDeadlineTimer>
-#include <QFile>
 #include <QProcess>
 
 namespace vivarium {
@@ -16,6 +15,14 @@ QString lastLines(const QString &text)
 {
     QStringList lines = text.trimmed().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     return lines.mid(-3).join(QStringLiteral(" / "));
+}
+
+// A command as a message shows it: its first line, cut at 80 characters.
+QString shortCommand(const QString &command)
+{
+    const QString line = command.section(QLatin1Char('\n'), 0, 0);
+    return line.size() > 80 || line.size() < command.size() ? line.left(80) + QStringLiteral("...")
+                                                            : line;
 }
 
 // What the host must have to run a network's machines (docs/scale-out.md).
@@ -174,13 +181,8 @@ bool SshHost::connectHost(int timeoutS, QString *error)
     return true;
 }
 
-bool SshHost::run(const QString &command, QString *output, QString *error, int timeoutS)
-{
-    return run(command, output, error, timeoutS, nullptr);
-}
-
-bool SshHost::run(
-    const QString &command, QString *output, QString *error, int timeoutS, QIODevice *input)
+bool SshHost::run(const QString &command, QString *output, QString *error, int timeoutS,
+    const QByteArray &input)
 {
     if (!isConnected()) {
         *error
@@ -190,18 +192,14 @@ bool SshHost::run(
     QProcess ssh;
     dieWithParent(&ssh);
     ssh.start(QStringLiteral("ssh"), sshArguments() << QStringLiteral("--") << command);
-    if (input) { // a file's bytes, a piece at a time: ssh takes them as the command reads
-        while (!input->atEnd() && ssh.state() != QProcess::NotRunning) {
-            ssh.write(input->read(1 << 20));
-            while (ssh.bytesToWrite() > 0 && ssh.waitForBytesWritten(timeoutS * 1000)) { }
-        }
-    }
+    ssh.write(input);
+    while (ssh.bytesToWrite() > 0 && ssh.waitForBytesWritten(timeoutS * 1000)) { }
     ssh.closeWriteChannel();
     if (!ssh.waitForFinished(timeoutS * 1000)) {
         ssh.kill();
         ssh.waitForFinished(5000);
         *error = QStringLiteral("%1: `%2` did not end within %3 s")
-                     .arg(label(), command)
+                     .arg(label(), shortCommand(command))
                      .arg(timeoutS);
         return false;
     }
@@ -211,7 +209,7 @@ bool SshHost::run(
         const QString stderrText = QString::fromUtf8(ssh.readAllStandardError());
         *error = ssh.exitCode() == 255 ? sshFailure(stderrText)
                                        : QStringLiteral("%1: `%2` failed with status %3: %4")
-                                             .arg(label(), command)
+                                             .arg(label(), shortCommand(command))
                                              .arg(ssh.exitCode())
                                              .arg(lastLines(stderrText));
         return false;
@@ -230,23 +228,6 @@ QStringList SshHost::execArguments(
         exec << QStringLiteral("--ready") << readyPath;
     exec << QStringLiteral("--") << command;
     return sshArguments() << QStringLiteral("--") << QStringLiteral("exec ") + shellQuoteAll(exec);
-}
-
-bool SshHost::copyFile(
-    const QString &localFile, const QString &remotePath, bool keepExisting, QString *error)
-{
-    const QString target = shellQuote(remotePath);
-    const QString command = keepExisting
-        ? QStringLiteral("if [ -e %1 ]; then cat > /dev/null; else umask 077; cat > %1; fi")
-              .arg(target)
-        : QStringLiteral("umask 077; cat > %1").arg(target);
-    QFile file(localFile);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read %1 to copy it to %2: %3")
-                     .arg(localFile, label(), file.errorString());
-        return false;
-    }
-    return run(command, nullptr, error, 600, &file);
 }
 
 bool SshHost::forwardSocket(

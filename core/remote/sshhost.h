@@ -7,7 +7,6 @@
 #include <QStringList>
 #include <QTemporaryDir>
 
-class QIODevice;
 class QProcess;
 
 namespace vivarium {
@@ -44,11 +43,10 @@ public:
     QStringList execArguments(const QStringList &command, const QList<RemotePort> &ports = {},
         const QString &readyPath = {}) const override;
     // Runs command (a shell line) on the host: its exit status 0 or a message naming the host.
-    bool run(const QString &command, QString *output, QString *error, int timeoutS = 60) override;
+    bool run(const QString &command, QString *output, QString *error, int timeoutS = 60,
+        const QByteArray &input = {}) override;
     bool forwardSocket(const QString &localSocket, const QString &remoteSocket, QString *error,
         bool wait = true) override;
-    bool copyFile(const QString &localFile, const QString &remotePath, bool keepExisting,
-        QString *error) override;
     // Ends the session: the host cleans up. Blocks up to a few seconds.
     void disconnectHost();
     bool isConnected() const { return m_master != nullptr && m_lostReason.isEmpty(); }
