@@ -1,12 +1,15 @@
 #include "core/network/network.h"
 
 #include "core/event/machineerror.h"
+#include "core/guest/machinefiles.h"
 #include "core/network/packetcapture.h"
 #include "core/network/vdemanagement.h"
 
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QStandardPaths>
+#include <QThread>
 #include <algorithm>
 
 namespace vivarium {
@@ -265,6 +268,49 @@ void Network::startProcesses(const std::vector<VlanSwitch *> &hubs,
         s->link(machine)->state.filterRunning = true;
 }
 
+void Network::startMirror(RemoteHost *host, const QString &mirror, const QString &remoteNicSwitch,
+    const QString &remoteManagement, const QString &name)
+{
+    // A hub here, cabled to the NIC's switch there: every frame of that switch comes here
+    // (a hub repeats each frame on every port), and nothing goes back, as the capture sends
+    // nothing. Both stay for the run, for a next capture of the link.
+    const ProcessSupervisor::Id hub
+        = m_supervisor.start(QStringLiteral("vde_switch mirroring %1 for its capture").arg(name),
+            requireProgram("vde_switch"), hubSwitchArguments(mirror));
+    VdeManagement session;
+    m_supervisor.waitForManagement(hub, mirror + QStringLiteral(".mgmt"), &session);
+    // The capture begins once the cable's far end has joined the switch there (one more port
+    // on it), or it would miss what passes meanwhile.
+    VdeManagement far;
+    QString error;
+    const auto ports = [&]() -> int {
+        QString listing;
+        if (!far.isOpen() && !far.open(remoteManagement, 2000, &error))
+            return -1;
+        if (!far.command(QStringLiteral("port/allprint"), &listing, &error))
+            return -1;
+        return int(listing.count(QStringLiteral("\nPort ")) + listing.startsWith(u"Port "));
+    };
+    const int before = ports();
+    if (before < 0)
+        fail(MachineError::Kind::Failed,
+            QStringLiteral("cannot capture %1: the NIC's switch on %2 does not answer: %3")
+                .arg(name, host->label(), error));
+    m_supervisor.start(QStringLiteral("the cable mirroring %1 from %2").arg(name, host->label()),
+        requireProgram("vde_plug"),
+        { QStringLiteral("vde://") + mirror,
+            QStringLiteral("cmd://ssh %1 -- vde_plug vde://%2")
+                .arg(shellQuoteAll(host->sshArguments()), remoteNicSwitch) });
+    QDeadlineTimer deadline(30000);
+    while (ports() <= before) {
+        if (deadline.hasExpired())
+            fail(MachineError::Kind::Failed,
+                QStringLiteral("cannot capture %1: the cable from %2 did not join within 30 s")
+                    .arg(name, host->label()));
+        QThread::msleep(50);
+    }
+}
+
 HostVlan &Network::hostVlan(int vlan, RemoteHost *host)
 {
     for (const auto &existing : m_hostVlans) {
@@ -451,6 +497,8 @@ QString Network::startCapture(int vlan, const QString &machine)
 QString Network::beginCapture(int vlan, const QString &machine)
 {
     QString switchDir, socket, name;
+    RemoteHost *host = nullptr; // a link on another host: captured through a mirror here
+    QString remoteNicSwitch, remoteManagement;
     {
         std::lock_guard lock(m_mutex);
         VlanSwitch &s = switchOf(vlan);
@@ -463,17 +511,23 @@ QString Network::beginCapture(int vlan, const QString &machine)
             VlanSwitch::Link &link = linkOf(machine, vlan);
             if (link.capture)
                 return link.state.capturePath;
-            if (link.host)
-                fail(MachineError::Kind::Usage,
-                    QStringLiteral("machine %1 runs on %2: its link on VLAN %3 cannot be "
-                                   "captured alone yet; capture the VLAN (its hub is here and "
-                                   "sees every frame)")
-                        .arg(machine, link.host->label())
-                        .arg(vlan));
             switchDir = s.nicSwitchDir(machine);
+            if (link.host) {
+                host = link.host;
+                remoteNicSwitch = s.nicSwitchDirThere(link);
+                remoteManagement = switchDir + QStringLiteral(".mgmt"); // its forward here
+                switchDir += QStringLiteral("-mirror");
+                if (link.mirrored)
+                    host = nullptr; // started by an earlier capture
+            }
             name = QStringLiteral("%1-vlan%2").arg(machine).arg(vlan);
         }
         socket = s.captureSocket(machine);
+    }
+    if (host) {
+        startMirror(host, switchDir, remoteNicSwitch, remoteManagement, name);
+        std::lock_guard lock(m_mutex);
+        linkOf(machine, vlan).mirrored = true;
     }
     // A second capture of the same link in one run goes to a new file: name.2.pcap, ...
     QString path = m_outDir + QLatin1Char('/') + name + QStringLiteral(".pcap");

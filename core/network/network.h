@@ -95,6 +95,11 @@ private:
     void forgetProcesses();
     // The hub of vlan on host, started with its cable the first time a link there needs it.
     HostVlan &hostVlan(int vlan, RemoteHost *host);
+    // Starts a hub here at mirror that a cable joins to a NIC's switch on another host (its
+    // management socket forwarded here at remoteManagement), for the capture of that link
+    // (name: the link's, for the messages); returns once the cable has joined.
+    void startMirror(RemoteHost *host, const QString &mirror, const QString &remoteNicSwitch,
+        const QString &remoteManagement, const QString &name);
     // Starts what runs on a NIC's host (its switch, then its filter) through the host, each
     // management socket forwarded to where it would be here.
     ProcessSupervisor::Id startThere(RemoteHost *host, const QString &description,

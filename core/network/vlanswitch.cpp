@@ -32,7 +32,7 @@ VlanSwitch::Link *VlanSwitch::link(const QString &machine)
 void VlanSwitch::addLink(LinkState state)
 {
     m_state.machines << state.machine;
-    m_links.push_back(Link { std::move(state), 0, 0, nullptr, nullptr, nullptr });
+    m_links.push_back(Link { std::move(state), 0, 0, nullptr, nullptr, nullptr, false });
 }
 
 QString VlanSwitch::switchDir() const
@@ -77,6 +77,7 @@ void VlanSwitch::reset()
         l.nicSwitch = l.filter = 0;
         l.session.reset();
         l.capture = nullptr;
+        l.mirrored = false;
     }
 }
 

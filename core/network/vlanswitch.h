@@ -34,6 +34,7 @@ public:
         // The host the machine runs on, or null for this one: its NIC switch and filter run
         // there, their management sockets forwarded to where they would be here.
         RemoteHost *host = nullptr;
+        bool mirrored = false; // a capture started its mirror here (Network::startMirror)
     };
 
     VlanSwitch(int vlan, QString netDir);

@@ -9,6 +9,7 @@
 #include "core/network/processsupervisor.h"
 #include "core/network/vdemanagement.h"
 #include "core/remote/sshhost.h"
+#include "pcapreader.h"
 #include "vmtestutil.h"
 
 #include <QDir>
@@ -336,23 +337,28 @@ private slots:
     }
 
     // What a user writes: a machine with host = "near" boots there (its QEMU in that host's
-    // namespace), shares VLAN 1 with a machine here, and block(), set_link() and a crash and
-    // restart work on it as on any machine; after the run nothing of it is left on the host.
+    // namespace), shares VLAN 1 with a machine here and one on a third host, and block(),
+    // set_link() and a crash and restart work on it as on any machine; after the run nothing
+    // of it is left on the host.
     void aMachineBootsOnAnotherHost()
     {
         QTemporaryDir dir;
-        writeTestFile(dir.filePath("t.toml"),
-            QStringLiteral("script = \"t.py\"\n"
-                           "[hosts.near]\nssh = \"10.231.0.11\"\nssh_config = \"%1\"\n"
+        writeHostTest(dir, "near", "10.231.0.11",
+            QStringLiteral("[hosts.far]\nssh = \"10.231.0.12\"\nssh_config = \"%1\"\n"
                            "[machines.local1]\nvlans = [1]\n"
-                           "[machines.remote1]\nhost = \"near\"\nvlans = [1]\n")
-                .arg(m_config)
-                .toUtf8());
+                           "[machines.remote1]\nhost = \"near\"\nvlans = [1]\n"
+                           "[machines.remote2]\nhost = \"far\"\nvlans = [1]\n")
+                .arg(m_config));
         writeTestFile(dir.filePath("t.py"), R"py(import re, subprocess
 start_all()
-remote1.wait_for_ready()  # start_all() returns at once: remote1 may still be booting
+remote1.wait_for_ready()  # start_all() returns at once: the machines may still be booting
+remote2.wait_for_ready()
 local1.succeed("ping -c 1 -W 5 remote1")
 remote1.succeed("ping -c 1 -W 5 local1")
+remote1.succeed("ping -c 1 -W 5 remote2")  # near to far, through this host's hub
+remote1.capture(1)  # a link there, captured here through a mirror of its switch
+local1.succeed("ping -4 -n -c 3 -i 0.2 -W 2 192.168.1.2")
+remote1.stop_capture(1)
 # remote1's QEMU is a process of host near: in its network namespace, not this host's
 pids = subprocess.check_output(["ip", "netns", "pids", "vivarium-host1"], text=True).split()
 commands = []
@@ -379,6 +385,11 @@ assert "kept" in remote1.succeed("cat /root/kept")
         const ProgramRun run
             = runVivariumTest({ dir.filePath("t.toml"), "-o", dir.filePath("out") }, {}, 900);
         QVERIFY2(passed(run), "the run with a machine on another host failed: its output is above");
+        QString error;
+        const QList<PcapPacket> captured = readPcap(dir.filePath("out/remote1-vlan1.pcap"), &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(countIcmp(captured, "192.168.1.1", "192.168.1.2", 8), 3);
+        QCOMPARE(countIcmp(captured, "192.168.1.2", "192.168.1.1", 0), 3);
         QFile log(dir.filePath("out/remote1.qemu.log"));
         QVERIFY(log.open(QIODevice::ReadOnly));
         const QByteArray first = log.readLine();
@@ -392,12 +403,8 @@ assert "kept" in remote1.succeed("cat /root/kept")
     void aLostHostFailsItsMachineAtOnce()
     {
         QTemporaryDir dir;
-        writeTestFile(dir.filePath("t.toml"),
-            QStringLiteral("script = \"t.py\"\n"
-                           "[hosts.far]\nssh = \"10.231.0.12\"\nssh_config = \"%1\"\n"
-                           "[machines.remote2]\nhost = \"far\"\n")
-                .arg(m_config)
-                .toUtf8());
+        writeHostTest(
+            dir, "far", "10.231.0.12", QStringLiteral("[machines.remote2]\nhost = \"far\"\n"));
         writeTestFile(dir.filePath("t.py"),
             QStringLiteral("import subprocess, time\n"
                            "remote2.succeed('true')\n"
@@ -427,6 +434,16 @@ assert "kept" in remote1.succeed("cat /root/kept")
     }
 
 private:
+    // t.toml in dir: the script t.py, one [hosts.NAME] at address, then machines.
+    void writeHostTest(
+        const QTemporaryDir &dir, const char *name, const char *address, const QString &machines)
+    {
+        writeTestFile(dir.filePath("t.toml"),
+            QStringLiteral("script = \"t.py\"\n[hosts.%1]\nssh = \"%2\"\nssh_config = \"%3\"\n%4")
+                .arg(QLatin1String(name), QLatin1String(address), m_config, machines)
+                .toUtf8());
+    }
+
     HostSpec hostSpec(const char *name, const char *address) const
     {
         HostSpec spec;
