@@ -23,21 +23,6 @@ QString hashPassword(const QString &password)
 
 } // namespace
 
-QString shellQuoteAll(const QStringList &words)
-{
-    QStringList quoted;
-    for (const QString &word : words)
-        quoted.append(shellQuote(word));
-    return quoted.join(QLatin1Char(' '));
-}
-
-QString shellQuote(const QString &s)
-{
-    QString quoted = s;
-    quoted.replace(QLatin1Char('\''), QLatin1String("'\\''"));
-    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
-}
-
 QMap<QString, GuestFile> accountFiles(const Accounts &accounts, const QList<GuestUser> &users)
 {
     QMap<QString, QString> passwords;

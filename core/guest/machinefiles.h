@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/util/textformat.h" // shellQuote, for this header's users
+
 #include "core/spec/accounts.h"
 #include "core/spec/testspec.h"
 
@@ -30,8 +32,5 @@ QByteArray machineProfile(const MachineSpec &m);
 QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList &removed,
     const QString &source, const Accounts &accounts, const MachineSpec &m);
 
-QString shellQuote(const QString &s);
-// Each word quoted, joined by spaces: one shell command line.
-QString shellQuoteAll(const QStringList &words);
 
 } // namespace vivarium

@@ -35,6 +35,7 @@ QByteArray BackdoorFrame::encode() const
     bytes[0] = 'V';
     bytes[1] = 'V';
     bytes[2] = type;
+    bytes[3] = flags;
     qToLittleEndian<quint32>(id, bytes.data() + 4);
     qToLittleEndian<quint32>(quint32(payload.size()), bytes.data() + 8);
     qToLittleEndian<quint32>(crc(bytes.constData(), 12), bytes.data() + 12);
@@ -114,6 +115,7 @@ QList<BackdoorFrame> BackdoorDecoder::feed(const QByteArray &bytes)
         }
         BackdoorFrame frame;
         frame.type = p[2];
+        frame.flags = p[3];
         frame.id = qFromLittleEndian<quint32>(p + 4);
         frame.payload = m_buffer.mid(at + BackdoorFrame::headerSize, length);
         frames.append(std::move(frame));

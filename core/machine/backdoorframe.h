@@ -26,6 +26,9 @@ struct BackdoorFrame {
     char type = Command;
     quint32 id = 0;
     QByteArray payload;
+    // The header's fourth byte: 0 from today's agent, kept as read so that a frame re-encodes
+    // to the bytes it came from (a later agent may set flags).
+    char flags = 0;
 
     QByteArray encode() const;
     static QByteArray encodeExit(qint32 status, quint64 stdoutBytes, quint64 stderrBytes);

@@ -1,7 +1,7 @@
 #include "core/network/hostvlan.h"
 
 #include "core/event/machineerror.h"
-#include "core/guest/machinefiles.h"
+#include "core/util/textformat.h"
 #include "core/network/vdemanagement.h"
 #include "core/network/vlanswitch.h"
 

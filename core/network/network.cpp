@@ -1,7 +1,7 @@
 #include "core/network/network.h"
 
 #include "core/event/machineerror.h"
-#include "core/guest/machinefiles.h"
+#include "core/util/textformat.h"
 #include "core/network/packetcapture.h"
 #include "core/network/vdemanagement.h"
 

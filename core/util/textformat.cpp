@@ -53,4 +53,19 @@ QString printableText(const QString &text)
     return out;
 }
 
+QString shellQuote(const QString &s)
+{
+    QString quoted = s;
+    quoted.replace(QLatin1Char('\''), QLatin1String("'\\''"));
+    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
+}
+
+QString shellQuoteAll(const QStringList &words)
+{
+    QStringList quoted;
+    for (const QString &word : words)
+        quoted.append(shellQuote(word));
+    return quoted.join(QLatin1Char(' '));
+}
+
 } // namespace vivarium

@@ -2,6 +2,7 @@
 
 #include <QLocale>
 #include <QString>
+#include <QStringList>
 #include <QStringView>
 #include <concepts>
 #include <initializer_list>
@@ -18,6 +19,11 @@ QString formatText(QStringView pattern, std::initializer_list<QString> arguments
 // writes them (ESC as ^[, DEL as ^?, C1 controls as M-^X), so a guest's escape sequences (an
 // OSC 52 clipboard write, a window title) reach the user's terminal as text, never as commands.
 QString printableText(const QString &text);
+
+// s as one word of a POSIX shell line (single quotes).
+QString shellQuote(const QString &s);
+// Each word quoted, joined by spaces: one shell command line.
+QString shellQuoteAll(const QStringList &words);
 
 // A number as QString::arg(double) writes it (shortest exact form), or with fixed decimals.
 inline QString number(double value)

@@ -26,6 +26,21 @@ private slots:
         QCOMPARE(bytes.mid(20), QByteArray("true"));
     }
 
+    // A frame whose flags byte is set (with its CRCs right) decodes to a frame that encodes
+    // back to the same bytes: the decoder once dropped the byte (found by fuzz_backdoorframe).
+    void flagsSurviveARoundTrip()
+    {
+        BackdoorFrame sent { BackdoorFrame::Stdout, 7, "hello" };
+        sent.flags = 0x2a;
+        const QByteArray bytes = sent.encode();
+        QCOMPARE(bytes.at(3), char(0x2a));
+        BackdoorDecoder decoder;
+        const QList<BackdoorFrame> frames = decoder.feed(bytes);
+        QCOMPARE(frames.size(), 1);
+        QCOMPARE(frames.first().flags, char(0x2a));
+        QCOMPARE(frames.first().encode(), bytes);
+    }
+
     void roundTripSplitAnywhere_data()
     {
         QTest::addColumn<int>("chunk");
