@@ -1,6 +1,7 @@
 #include "core/coverage/guestcoverage.h"
 
 #include "core/guest/machinefiles.h"
+#include "core/util/textformat.h"
 
 #include <QDir>
 #include <QFile>

@@ -6,6 +6,7 @@
 #include "core/guest/systemdunits.h"
 #include "core/network/addressing.h"
 #include "core/util/childprocess.h"
+#include "core/util/textformat.h"
 
 #include <QDir>
 #include <QFile>

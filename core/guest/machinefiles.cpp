@@ -1,5 +1,7 @@
 #include "core/guest/machinefiles.h"
 
+#include "core/util/textformat.h"
+
 #include <QFileInfo>
 #include <QRandomGenerator>
 #include <crypt.h>

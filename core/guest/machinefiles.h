@@ -1,7 +1,5 @@
 #pragma once
 
-#include "core/util/textformat.h" // shellQuote, for this header's users
-
 #include "core/spec/accounts.h"
 #include "core/spec/testspec.h"
 
@@ -31,6 +29,5 @@ QByteArray machineProfile(const MachineSpec &m);
 // relative to the new root), then owners and modes; then the homes of m's users.
 QByteArray filesScript(const QMap<QString, GuestFile> &files, const QStringList &removed,
     const QString &source, const Accounts &accounts, const MachineSpec &m);
-
 
 } // namespace vivarium

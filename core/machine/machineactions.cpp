@@ -1,5 +1,4 @@
 // The Machine methods built on the backdoor, the serial console and QMP.
-#include "core/guest/machinefiles.h"
 #include "core/machine/machine.h"
 #include "core/machine/machineprocess.h"
 #include "core/qemu/keymap.h"

@@ -3,7 +3,6 @@
 // a link planted there would turn a host write into one anywhere on the host (as root). The
 // host writes an archive into a file it has just created there under a random name (O_EXCL,
 // which never follows a link), and reads what comes back from the backdoor, not from the share.
-#include "core/guest/machinefiles.h"
 #include "core/machine/machine.h"
 #include "core/machine/sharedlimit.h"
 #include "core/util/textformat.h"

@@ -43,6 +43,7 @@ void MachineProcess::start(const QString &snapshot)
             QFile::remove(path);
     }
     m_remoteOutput.clear();
+    m_remoteReady = false;
     m_failed = false;
     m_decoder = BackdoorDecoder();
     m_stderrTail.clear();
@@ -147,16 +148,17 @@ void MachineProcess::onRemoteOutput()
 {
     if (!m_process)
         return;
-    const bool wasReady = m_remoteOutput.contains("vivarium-ready\n");
-    m_remoteOutput.append(m_process->readAllStandardOutput());
-    m_remoteOutput = m_remoteOutput.right(256);
-    if (wasReady || !m_remoteOutput.contains("vivarium-ready\n"))
+    const QByteArray bytes = m_process->readAllStandardOutput();
+    if (m_remoteReady)
+        return; // QEMU's own output after host-exec's line: nothing to act on
+    m_remoteOutput = QByteArray(m_remoteOutput + bytes).right(256);
+    if (!m_remoteOutput.contains("vivarium-ready\n"))
         return;
-    m_remoteOutput = "vivarium-ready\n"; // said once per start
+    m_remoteReady = true; // said once per start
     for (const auto &[here, there] : std::as_const(m_forwards)) {
         QString error;
         // Quick: the connection's master makes the socket here; nothing goes over the wire.
-        if (!m_remote->forwardSocket(here, there, &error, false)) {
+        if (!m_remote->forwardSocket(here, there, &error)) {
             fail(QStringLiteral("cannot reach QEMU on %1: %2").arg(m_remote->label(), error));
             return;
         }

@@ -85,7 +85,8 @@ private:
     QString m_loadOnStart; // the snapshot start() loads, until it has
     RemoteHost *m_remote = nullptr;
     QList<std::pair<QString, QString>> m_forwards;
-    QByteArray m_remoteOutput;
+    QByteArray m_remoteOutput; // host-exec's output of this start, until it said ready
+    bool m_remoteReady = false;
 };
 
 } // namespace vivarium

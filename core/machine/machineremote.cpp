@@ -4,11 +4,11 @@
 // Machine sees a QEMU like any other. Such a machine boots from the root image (the loader
 // sees to it): nothing of this host's files is shared with it, and the image and the guest
 // artifacts are the host's own, at the paths this host has them.
-#include "core/guest/machinefiles.h"
 #include "core/machine/machine.h"
 #include "core/machine/machineprocess.h"
 #include "core/network/network.h"
 #include "core/qemu/qemucommand.h"
+#include "core/util/textformat.h"
 
 #include <QFile>
 #include <QStandardPaths>

@@ -1,9 +1,9 @@
 #include "core/network/network.h"
 
 #include "core/event/machineerror.h"
-#include "core/util/textformat.h"
 #include "core/network/packetcapture.h"
 #include "core/network/vdemanagement.h"
+#include "core/util/textformat.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -224,7 +224,7 @@ void Network::startProcesses(const std::vector<VlanSwitch *> &hubs,
         const QString there = s->nicSwitchDirThere(link);
         const QString management = s->nicSwitchDir(machine) + QStringLiteral(".mgmt");
         link.nicSwitch = link.host
-            ? startThere(link.host, description,
+            ? startOnHost(m_supervisor, *link.host, description,
                 QStringList { QStringLiteral("vde_switch") } + hubSwitchArguments(there),
                 management, there + QStringLiteral(".mgmt"))
             : m_supervisor.start(description, vdeSwitch, hubSwitchArguments(there));
@@ -240,7 +240,7 @@ void Network::startProcesses(const std::vector<VlanSwitch *> &hubs,
             = QStringLiteral("wirefilter for %1 on VLAN %2").arg(machine).arg(s->vlan());
         if (link.host) {
             const QString there = s->nicSwitchDirThere(link);
-            link.filter = startThere(link.host, description,
+            link.filter = startOnHost(m_supervisor, *link.host, description,
                 { QStringLiteral("wirefilter"), QStringLiteral("--vde-plug"),
                     there + QLatin1Char(':') + hostVlan(s->vlan(), link.host).remoteHubDir(),
                     QStringLiteral("--mgmt"), there + QStringLiteral(".wf"),
@@ -297,10 +297,7 @@ void Network::startMirror(RemoteHost *host, const QString &mirror, const QString
             QStringLiteral("cannot capture %1: the NIC's switch on %2 does not answer: %3")
                 .arg(name, host->label(), error));
     m_supervisor.start(QStringLiteral("the cable mirroring %1 from %2").arg(name, host->label()),
-        requireProgram("vde_plug"),
-        { QStringLiteral("vde://") + mirror,
-            QStringLiteral("cmd://ssh %1 -- vde_plug vde://%2")
-                .arg(shellQuoteAll(host->sshArguments()), remoteNicSwitch) });
+        requireProgram("vde_plug"), cableArguments(*host, mirror, remoteNicSwitch));
     QDeadlineTimer deadline(30000);
     while (ports() <= before) {
         if (deadline.hasExpired())
@@ -326,21 +323,6 @@ HostVlan &Network::hostVlan(int vlan, RemoteHost *host)
     far->start(m_supervisor);
     m_hostVlans.push_back(std::move(far));
     return *m_hostVlans.back();
-}
-
-ProcessSupervisor::Id Network::startThere(RemoteHost *host, const QString &description,
-    const QStringList &command, const QString &localSocket, const QString &remoteSocket)
-{
-    const ProcessSupervisor::Id id
-        = m_supervisor.start(description + QStringLiteral(" on ") + host->label(),
-            QStandardPaths::findExecutable(QStringLiteral("ssh")), host->execArguments(command));
-    // Not waited for there: the management connection is retried until it answers, and a
-    // connection to a socket not made yet is closed by the host's end.
-    QString error;
-    if (!host->forwardSocket(localSocket, remoteSocket, &error, false))
-        fail(MachineError::Kind::Failed,
-            QStringLiteral("%1 on %2 did not start: %3").arg(description, host->label(), error));
-    return id;
 }
 
 VlanSwitch *Network::addLinkLocked(
@@ -497,7 +479,7 @@ QString Network::startCapture(int vlan, const QString &machine)
 QString Network::beginCapture(int vlan, const QString &machine)
 {
     QString switchDir, socket, name;
-    RemoteHost *host = nullptr; // a link on another host: captured through a mirror here
+    RemoteHost *host = nullptr; // a link on another host whose mirror is to be started
     QString remoteNicSwitch, remoteManagement;
     {
         std::lock_guard lock(m_mutex);
@@ -512,13 +494,13 @@ QString Network::beginCapture(int vlan, const QString &machine)
             if (link.capture)
                 return link.state.capturePath;
             switchDir = s.nicSwitchDir(machine);
-            if (link.host) {
-                host = link.host;
-                remoteNicSwitch = s.nicSwitchDirThere(link);
-                remoteManagement = switchDir + QStringLiteral(".mgmt"); // its forward here
+            if (link.host) { // captured from its mirror here
+                if (!link.mirrored) { // not started by an earlier capture
+                    host = link.host;
+                    remoteNicSwitch = s.nicSwitchDirThere(link);
+                    remoteManagement = switchDir + QStringLiteral(".mgmt"); // its forward here
+                }
                 switchDir += QStringLiteral("-mirror");
-                if (link.mirrored)
-                    host = nullptr; // started by an earlier capture
             }
             name = QStringLiteral("%1-vlan%2").arg(machine).arg(vlan);
         }

@@ -100,10 +100,6 @@ private:
     // (name: the link's, for the messages); returns once the cable has joined.
     void startMirror(RemoteHost *host, const QString &mirror, const QString &remoteNicSwitch,
         const QString &remoteManagement, const QString &name);
-    // Starts what runs on a NIC's host (its switch, then its filter) through the host, each
-    // management socket forwarded to where it would be here.
-    ProcessSupervisor::Id startThere(RemoteHost *host, const QString &description,
-        const QStringList &command, const QString &localSocket, const QString &remoteSocket);
 
     const TestSpec *m_test;
     QString m_runDir;

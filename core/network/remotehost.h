@@ -32,10 +32,11 @@ public:
     // "vivarium-ready" once readyPath exists (docs/scale-out.md).
     virtual QStringList execArguments(const QStringList &command,
         const QList<RemotePort> &ports = {}, const QString &readyPath = {}) const = 0;
-    // Connections to localSocket reach remoteSocket there. With wait, once the program that
-    // listens there has made it (up to 30 s); else it must exist. False with a message.
+    // Connections to localSocket reach remoteSocket there: a connection made before the
+    // program there has made its socket is closed at once (callers retry, or wait for it to
+    // say it is up). False with a message.
     virtual bool forwardSocket(
-        const QString &localSocket, const QString &remoteSocket, QString *error, bool wait = true)
+        const QString &localSocket, const QString &remoteSocket, QString *error)
         = 0;
     // Runs a shell line there, input on its standard input: false with a message naming the
     // host and what it said.

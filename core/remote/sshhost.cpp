@@ -1,7 +1,7 @@
 #include "core/remote/sshhost.h"
 
-#include "core/guest/machinefiles.h"
 #include "core/util/childprocess.h"
+#include "core/util/textformat.h"
 
 #include <QDeadlineTimer>
 #include <QProcess>
@@ -181,8 +181,8 @@ bool SshHost::connectHost(int timeoutS, QString *error)
     return true;
 }
 
-bool SshHost::run(const QString &command, QString *output, QString *error, int timeoutS,
-    const QByteArray &input)
+bool SshHost::run(
+    const QString &command, QString *output, QString *error, int timeoutS, const QByteArray &input)
 {
     if (!isConnected()) {
         *error
@@ -230,16 +230,8 @@ QStringList SshHost::execArguments(
     return sshArguments() << QStringLiteral("--") << QStringLiteral("exec ") + shellQuoteAll(exec);
 }
 
-bool SshHost::forwardSocket(
-    const QString &localSocket, const QString &remoteSocket, QString *error, bool wait)
+bool SshHost::forwardSocket(const QString &localSocket, const QString &remoteSocket, QString *error)
 {
-    // A forward to a socket not made yet would take connections and drop them.
-    if (wait
-        && !run(QStringLiteral("for i in $(seq 300); do [ -S %1 ] && exit 0; sleep 0.1; done; "
-                               "echo 'no socket %1 after 30 s' >&2; exit 1")
-                    .arg(shellQuote(remoteSocket)),
-            nullptr, error, 60))
-        return false;
     QProcess ssh;
     dieWithParent(&ssh);
     QStringList arguments { QStringLiteral("-O"), QStringLiteral("forward"), QStringLiteral("-L"),

@@ -45,8 +45,8 @@ public:
     // Runs command (a shell line) on the host: its exit status 0 or a message naming the host.
     bool run(const QString &command, QString *output, QString *error, int timeoutS = 60,
         const QByteArray &input = {}) override;
-    bool forwardSocket(const QString &localSocket, const QString &remoteSocket, QString *error,
-        bool wait = true) override;
+    bool forwardSocket(
+        const QString &localSocket, const QString &remoteSocket, QString *error) override;
     // Ends the session: the host cleans up. Blocks up to a few seconds.
     void disconnectHost();
     bool isConnected() const { return m_master != nullptr && m_lostReason.isEmpty(); }

@@ -176,6 +176,12 @@ private slots:
             qPrintable(error));
         QTemporaryDir here(QStringLiteral("/tmp/vivarium-qmp-XXXXXX"));
         const QString local = here.filePath("qmp.sock");
+        // A forward to a socket not made yet would take connections and drop them.
+        QVERIFY2(host.run(QStringLiteral("for i in $(seq 300); do [ -S %1 ] && exit 0; sleep 0.1; "
+                                         "done; exit 1")
+                              .arg(remote),
+                     nullptr, &error),
+            qPrintable(error));
         QVERIFY2(host.forwardSocket(local, remote, &error), qPrintable(error));
         QLocalSocket qmp;
         qmp.connectToServer(local);
